@@ -1,0 +1,3 @@
+module github.com/blockwire/blockwire
+
+go 1.26
