@@ -1,0 +1,56 @@
+package block
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Reason says why a block or an encoding was rejected. Reasons are stable
+// strings: metrics and operator logs use them as labels.
+type Reason string
+
+// Reasons for rejecting a block or its encoding.
+const (
+	ReasonTruncated    Reason = "truncated"
+	ReasonTrailing     Reason = "trailing-bytes"
+	ReasonVersion      Reason = "unknown-version"
+	ReasonTooLarge     Reason = "too-large"
+	ReasonHeight       Reason = "bad-height"
+	ReasonIrreversible Reason = "bad-irreversible"
+	ReasonSignature    Reason = "bad-signature"
+	ReasonTxRoot       Reason = "bad-tx-root"
+	ReasonNonCanonical Reason = "non-canonical"
+)
+
+// Error is a rejected block or encoding, with a reason and a detail for logs.
+// Use errors.As to get at the reason; errors.Is(err, ErrInvalid) matches any.
+type Error struct {
+	Reason Reason
+	Detail string
+}
+
+func (e *Error) Error() string {
+	if e.Detail == "" {
+		return "block: " + string(e.Reason)
+	}
+	return fmt.Sprintf("block: %s: %s", e.Reason, e.Detail)
+}
+
+// Is makes every *Error match ErrInvalid.
+func (e *Error) Is(target error) bool { return target == ErrInvalid }
+
+// ErrInvalid matches every *Error.
+var ErrInvalid = errors.New("block: invalid")
+
+// ErrWrongProducerKey is returned when signing with a key whose public half is
+// not the header's producer.
+var ErrWrongProducerKey = errors.New("block: signing key is not the producer's")
+
+// ReasonOf returns the reason of a block error, or "" if err is not one.
+func ReasonOf(err error) Reason {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
+}
