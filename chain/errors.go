@@ -25,6 +25,8 @@ const (
 	ReasonBelowIrreversible Reason = "below-irreversible"
 	// ReasonBadTerm: the block's term is lower than its parent's.
 	ReasonBadTerm Reason = "bad-term"
+	// ReasonInvalid: the block itself was found or marked invalid before.
+	ReasonInvalid Reason = "invalid"
 	// ReasonInvalidAncestor: the block descends from a block marked invalid.
 	ReasonInvalidAncestor Reason = "invalid-ancestor"
 	// ReasonBadStateRoot: the header's state root differs from ours after
