@@ -27,8 +27,10 @@ func testGenesis(t testing.TB) *block.Block {
 }
 
 // set and del encode one-operation KV transactions.
-func set(k, v string) []byte { return AppendKVTx(nil, KVOp{Kind: KVSet, Key: []byte(k), Value: []byte(v)}) }
-func del(k string) []byte    { return AppendKVTx(nil, KVOp{Kind: KVDelete, Key: []byte(k)}) }
+func set(k, v string) []byte {
+	return AppendKVTx(nil, KVOp{Kind: KVSet, Key: []byte(k), Value: []byte(v)})
+}
+func del(k string) []byte { return AppendKVTx(nil, KVOp{Kind: KVDelete, Key: []byte(k)}) }
 
 // testDBConfig is a small in-memory database config.
 func testDBConfig(fs vfs.FS) DBConfig {

@@ -30,12 +30,12 @@ type ProduceParams struct {
 // may advance while it is open; if its parent is pruned or passed,
 // ApplyTx and Finish return ErrStaleBuilder.
 type Builder struct {
-	c      *Chain
-	hdr    block.Header
-	st     *State
-	exec   BlockExec
-	txs    [][]byte
-	cert   []byte
+	c    *Chain
+	hdr  block.Header
+	st   *State
+	exec BlockExec
+	txs  [][]byte
+	cert []byte
 	// err is sticky: after a fatal App error or Finish, the builder is done.
 	err error
 }
@@ -60,8 +60,8 @@ func (c *Chain) StartBlock(p ProduceParams) (*Builder, error) {
 			StateRoot:   pex.root,
 			ProducerSet: p.ProducerSet,
 		},
-		st:     newState(pex.ov, c.db),
-		cert:   p.Certificate,
+		st:   newState(pex.ov, c.db),
+		cert: p.Certificate,
 	}
 	hdr := b.hdr
 	exec, err := c.app.StartBlock(b.st, &hdr)
