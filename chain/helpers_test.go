@@ -51,7 +51,13 @@ type node struct {
 
 func newNode(t testing.TB) *node {
 	t.Helper()
-	n := &node{t: t, fs: vfs.NewMem()}
+	return newNodeOn(t, vfs.NewMem())
+}
+
+// newNodeOn opens a node on fs, which may already hold its database.
+func newNodeOn(t testing.TB, fs vfs.FS) *node {
+	t.Helper()
+	n := &node{t: t, fs: fs}
 	n.open()
 	t.Cleanup(func() { n.close() })
 	return n
