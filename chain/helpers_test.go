@@ -21,9 +21,13 @@ func testKey(seed byte) ed25519.PrivateKey {
 // "genesis" = "yes".
 func testGenesis(t testing.TB) *block.Block {
 	t.Helper()
-	g, err := block.Seal(block.Header{Height: 1}, [][]byte{set("genesis", "yes")}, nil, testKey(0))
+	g, err := genesisBlock()
 	require.NoError(t, err)
 	return g
+}
+
+func genesisBlock() (*block.Block, error) {
+	return block.Seal(block.Header{Height: 1}, [][]byte{set("genesis", "yes")}, nil, testKey(0))
 }
 
 // set and del encode one-operation KV transactions.
