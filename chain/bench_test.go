@@ -3,6 +3,7 @@ package chain
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/stretchr/testify/require"
@@ -26,23 +27,29 @@ func benchBlocks(b *testing.B, n, size int) []*block.Block {
 }
 
 // BenchmarkLogAppendSynced measures the block log's synced batch write
-// rate (log/...) against a raw pebble batch of the same keys and encoded
-// bytes committed with Sync in the same run (raw/...), on the real disk
-// under the test's temporary directory.
+// rate against a raw pebble batch of the same keys and encoded bytes
+// committed with Sync. Each iteration writes one log batch to one database
+// and one raw batch to another (both on the real disk under the test's
+// temporary directory), timing each, so that the ratio is measured under
+// the same machine noise. Metrics: log and raw blocks/s and MiB/s, and
+// log/raw (1.0 means no overhead over pebble).
 func BenchmarkLogAppendSynced(b *testing.B) {
 	for _, sz := range []struct{ batch, size int }{{1, 1 << 10}, {16, 1 << 10}, {64, 1 << 10}, {1, 64 << 10}, {16, 64 << 10}, {1, 1 << 20}} {
-		name := fmt.Sprintf("batch=%d/size=%dKiB", sz.batch, sz.size>>10)
 		blocks := benchBlocks(b, max(64, sz.batch*4), sz.size)
-		b.Run("log/"+name, func(b *testing.B) { benchAppend(b, blocks, sz.batch, false) })
-		b.Run("raw/"+name, func(b *testing.B) { benchAppend(b, blocks, sz.batch, true) })
+		b.Run(fmt.Sprintf("batch=%d/size=%dKiB", sz.batch, sz.size>>10), func(b *testing.B) {
+			benchAppend(b, blocks, sz.batch)
+		})
 	}
 }
 
-func benchAppend(b *testing.B, blocks []*block.Block, batch int, raw bool) {
-	db, err := OpenDB(b.TempDir(), DefaultDBConfig())
+func benchAppend(b *testing.B, blocks []*block.Block, batch int) {
+	logDB, err := OpenDB(b.TempDir(), DefaultDBConfig())
 	require.NoError(b, err)
-	defer db.Close()
-	l := NewLog(db, block.DefaultLimits())
+	defer logDB.Close()
+	rawDB, err := OpenDB(b.TempDir(), DefaultDBConfig())
+	require.NoError(b, err)
+	defer rawDB.Close()
+	l := NewLog(logDB, block.DefaultLimits())
 	keys, encs := make([][]byte, len(blocks)), make([][]byte, len(blocks))
 	bytesPerBatch := 0
 	for i, blk := range blocks {
@@ -51,17 +58,25 @@ func benchAppend(b *testing.B, blocks []*block.Block, batch int, raw bool) {
 			bytesPerBatch += len(encs[i])
 		}
 	}
-	b.SetBytes(int64(bytesPerBatch))
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		lo := (i * batch) % (len(blocks) - batch + 1)
-		if raw {
-			rawBatch(b, db, keys[lo:lo+batch], encs[lo:lo+batch])
-		} else if err := l.Append(blocks[lo:lo+batch], pebble.Sync); err != nil {
+	var logTime, rawTime time.Duration
+	n := 0
+	for b.Loop() {
+		lo := (n * batch) % (len(blocks) - batch + 1)
+		n++
+		t0 := time.Now()
+		if err := l.Append(blocks[lo:lo+batch], pebble.Sync); err != nil {
 			b.Fatal(err)
 		}
+		t1 := time.Now()
+		rawBatch(b, rawDB, keys[lo:lo+batch], encs[lo:lo+batch])
+		logTime, rawTime = logTime+t1.Sub(t0), rawTime+time.Since(t1)
 	}
-	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "blocks/s")
+	blocksN, mib := float64(n*batch), float64(n*bytesPerBatch)/(1<<20)
+	b.ReportMetric(blocksN/logTime.Seconds(), "log-blocks/s")
+	b.ReportMetric(blocksN/rawTime.Seconds(), "raw-blocks/s")
+	b.ReportMetric(mib/logTime.Seconds(), "log-MiB/s")
+	b.ReportMetric(mib/rawTime.Seconds(), "raw-MiB/s")
+	b.ReportMetric(rawTime.Seconds()/logTime.Seconds(), "log/raw")
 }
 
 func rawBatch(b *testing.B, db *pebble.DB, keys, vals [][]byte) {

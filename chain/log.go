@@ -94,7 +94,7 @@ func (l *Log) Append(blocks []*block.Block, opts *pebble.WriteOptions) error {
 	b := l.db.NewBatch()
 	defer b.Close()
 	for _, blk := range blocks {
-		if err := b.Set(blockKey(blk.ID()), blk.Encode(), nil); err != nil {
+		if err := putBlock(b, blk); err != nil {
 			return fmt.Errorf("chain: storing block: %w", err)
 		}
 	}
@@ -102,6 +102,20 @@ func (l *Log) Append(blocks []*block.Block, opts *pebble.WriteOptions) error {
 		return fmt.Errorf("chain: storing blocks: %w", err)
 	}
 	return nil
+}
+
+// putBlock encodes blk straight into the batch: no intermediate copy of
+// what may be megabytes.
+func putBlock(b *pebble.Batch, blk *block.Block) error {
+	id := blk.ID()
+	op := b.SetDeferred(1+len(id), blk.EncodedSize())
+	op.Key[0] = prefixBlock
+	copy(op.Key[1:], id[:])
+	if enc := blk.AppendEncoding(op.Value[:0]); len(enc) != len(op.Value) {
+		// EncodedSize and AppendEncoding disagree: a bug in chain/block.
+		panic(fmt.Sprintf("chain: block %s encoded to %d bytes, EncodedSize %d", id, len(enc), len(op.Value)))
+	}
+	return op.Finish()
 }
 
 // Sync makes every earlier write to the database durable (one WAL fsync).

@@ -94,7 +94,7 @@ func (c *Chain) initialize(g *block.Block) error {
 	}
 	batch := c.db.NewBatch()
 	defer batch.Close()
-	if err := batch.Set(blockKey(c.genesis), g.Encode(), nil); err != nil {
+	if err := putBlock(batch, g); err != nil {
 		return err
 	}
 	if err := putOverlay(batch, ex.ov); err != nil {
