@@ -118,7 +118,7 @@ func (l *pebbleLogger) Fatalf(format string, args ...any) {
 	if out == nil {
 		out = os.Stderr
 	}
-	fmt.Fprintln(out, "blockwire: pebble fatal error:", msg)
+	_, _ = fmt.Fprintln(out, "blockwire: pebble fatal error:", msg)
 	l.exit(2)
 	// exit is os.Exit in production; a test replacement that returns must
 	// still not let pebble continue.

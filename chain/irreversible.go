@@ -58,7 +58,7 @@ func (c *Chain) SetIrreversible(id block.ID) (Result, error) {
 // height index, pointer, and deletion of pruned blocks, with one fsync.
 func (c *Chain) commit(path, pruned []block.ID, p Pointer) error {
 	batch := c.db.NewBatch()
-	defer batch.Close()
+	defer func() { _ = batch.Close() }()
 	for _, id := range path {
 		if err := putOverlay(batch, c.execs[id].ov); err != nil {
 			return err
@@ -125,7 +125,7 @@ func (c *Chain) MarkInvalid(id block.ID) (Result, error) {
 		return Result{}, fmt.Errorf("chain: mark invalid: %w", err)
 	}
 	batch := c.db.NewBatch()
-	defer batch.Close()
+	defer func() { _ = batch.Close() }()
 	for _, r := range removed {
 		delete(c.execs, r)
 		if err := batch.Delete(blockKey(r), nil); err != nil {

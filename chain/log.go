@@ -92,7 +92,7 @@ func (l *Log) Pointer() (p Pointer, ok bool, err error) {
 // a block's encoding is a function of its id.
 func (l *Log) Append(blocks []*block.Block, opts *pebble.WriteOptions) error {
 	b := l.db.NewBatch()
-	defer b.Close()
+	defer func() { _ = b.Close() }()
 	for _, blk := range blocks {
 		if err := putBlock(b, blk); err != nil {
 			return fmt.Errorf("chain: storing block: %w", err)

@@ -93,7 +93,7 @@ func (c *Chain) initialize(g *block.Block) error {
 		return fmt.Errorf("chain: executing genesis: %w", err)
 	}
 	batch := c.db.NewBatch()
-	defer batch.Close()
+	defer func() { _ = batch.Close() }()
 	if err := putBlock(batch, g); err != nil {
 		return err
 	}

@@ -32,8 +32,11 @@ func (l *Log) checkHead(genesis block.ID) (Pointer, error) {
 		return p, fmt.Errorf("%w: stored %s, configured %s", ErrGenesisMismatch, g, genesis)
 	}
 	top, err := l.IDAt(p.ID.Height())
-	if err != nil || top != p.ID {
-		return p, fmt.Errorf("%w: pointer %s, height index %s (%v)", ErrCorrupt, p.ID, top, err)
+	if err != nil {
+		return p, fmt.Errorf("%w: pointer %s: %w", ErrCorrupt, p.ID, err)
+	}
+	if top != p.ID {
+		return p, fmt.Errorf("%w: pointer %s, height index %s", ErrCorrupt, p.ID, top)
 	}
 	b, err := l.Block(p.ID)
 	if err != nil {
