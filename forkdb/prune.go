@@ -50,10 +50,10 @@ func (t *Tree) SetIrreversible(id block.ID) (pruned []block.ID, err error) {
 // best remaining block if it was removed; a pin inside the subtree is cleared.
 func (t *Tree) MarkInvalid(id block.ID) (removed []block.ID, err error) {
 	n := t.nodes[id]
-	switch {
-	case n == nil:
+	switch n {
+	case nil:
 		return nil, notFound(id)
-	case n == t.root:
+	case t.root:
 		return nil, ErrRoot
 	}
 	p := n.parent

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=..."; otherwise
+// it comes from the module build info.
+var version = ""
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "blockwire",
+		Short: "blockwire: a blockchain node networking stack",
+		Long: `blockwire moves blocks and consensus messages between blockchain nodes,
+decides who produces and when a block is final, and keeps the chain and its forks.
+
+This binary runs the deterministic simulator and the benchmarks; the node,
+producer and testnet commands arrive with the node work (see README).`,
+		Version:       versionString(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newVersionCmd())
+	return root
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version and the Go toolchain that built this binary",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			goVersion := "unknown"
+			if bi, ok := debug.ReadBuildInfo(); ok {
+				goVersion = bi.GoVersion
+			}
+			cmd.Printf("blockwire %s (%s)\n", versionString(), goVersion)
+			return nil
+		},
+	}
+}
