@@ -142,6 +142,7 @@ func (c *Chain) Sync() error { return c.log.Sync() }
 
 // headResult completes a Result from the head before a change.
 func (c *Chain) headResult(prev block.ID) (Result, error) {
+	c.checkInvariants()
 	r := Result{PrevHead: prev, Head: c.tree.HeadID()}
 	if !r.HeadChanged() {
 		return r, nil

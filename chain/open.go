@@ -60,6 +60,7 @@ func Open(db *pebble.DB, app App, genesis *block.Block, cfg Config) (*Chain, err
 	if err := c.reload(p.ID.Height()); err != nil {
 		return nil, err
 	}
+	c.checkInvariants()
 	return c, nil
 }
 
