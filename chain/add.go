@@ -20,7 +20,8 @@ import (
 // transaction, a wrong state root or irreversible block) is blacklisted, so
 // that it and its descendants are refused cheaply later. Other errors come
 // from the database or the App and are not the sender's fault. On any error
-// the log, the fork database and the state are as before the call.
+// the log, the fork database and the state are as before the call, apart
+// from that blacklist entry.
 //
 // b is kept and shared: it must not be modified afterwards.
 func (c *Chain) Add(b *block.Block) (Result, error) {

@@ -28,6 +28,24 @@ type Config struct {
 // DefaultConfig returns a silent config with block.DefaultLimits.
 func DefaultConfig() Config { return Config{Limits: block.DefaultLimits()} }
 
+// Validate reports the first unusable field. Limits must all be positive:
+// zero limits would make every stored block undecodable.
+func (c Config) Validate() error {
+	l := c.Limits
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"MaxBlockBytes", l.MaxBlockBytes}, {"MaxTxs", l.MaxTxs},
+		{"MaxTxBytes", l.MaxTxBytes}, {"MaxCertificateBytes", l.MaxCertificateBytes},
+	} {
+		if f.v <= 0 {
+			return fmt.Errorf("chain: Config.Limits.%s %d is not positive", f.name, f.v)
+		}
+	}
+	return nil
+}
+
 // Chain is seed 003's chain layer: the block log, the fork database and the
 // application state, kept consistent with each other. It is a pure data
 // structure: it owns no goroutine and never calls the network; its owner

@@ -250,3 +250,26 @@ func TestMarkInvalidRemovesTheSubtreeFromTreeAndLog(t *testing.T) {
 	require.Equal(t, ReasonInvalidAncestor, ReasonOf(err))
 	checkConsistent(t, n.Chain)
 }
+
+func TestPinRestrictsForkChoiceUntilUnpinned(t *testing.T) {
+	n := newNode(t)
+	g := n.Genesis()
+	locked := n.child(g, 1)
+	n.add(locked)
+	better := n.child(g, 2)
+	n.add(better)
+	require.Equal(t, better.ID(), n.HeadID())
+	r, err := n.Pin(locked.ID())
+	require.NoError(t, err)
+	require.Equal(t, locked.ID(), r.Head)
+	require.Equal(t, []block.ID{better.ID()}, r.Removed)
+	r, err = n.Unpin()
+	require.NoError(t, err)
+	require.Equal(t, better.ID(), r.Head)
+}
+
+func TestOpenRefusesConfigWithoutLimits(t *testing.T) {
+	n := newNode(t)
+	_, err := Open(n.db, NewKV(DefaultKVLimits()), testGenesis(t), Config{})
+	require.ErrorContains(t, err, "Config.Limits")
+}

@@ -22,6 +22,9 @@ import (
 // blocks above it, dropping any that no longer fit (a crash can only lose
 // a suffix of unsynced writes, so this drops nothing in practice).
 func Open(db *pebble.DB, app App, genesis *block.Block, cfg Config) (*Chain, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	if err := checkGenesis(genesis); err != nil {
 		return nil, err
 	}
