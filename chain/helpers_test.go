@@ -47,9 +47,10 @@ func testDBConfig(fs vfs.FS) DBConfig {
 
 // node is a test node: an in-memory database and a chain over it.
 type node struct {
-	t  testing.TB
-	fs vfs.FS
-	db *pebble.DB
+	t   testing.TB
+	seq int64 // makes every block child seals unique
+	fs  vfs.FS
+	db  *pebble.DB
 	*Chain
 }
 
@@ -116,7 +117,8 @@ func (n *node) child(parent block.ID, term uint64, txs ...[]byte) *block.Block {
 	if ph.Irreversible.Height() > irr.Height() {
 		irr = ph.Irreversible
 	}
-	h := block.Header{Height: ph.Height + 1, Parent: parent, Term: term, StateRoot: root, Irreversible: irr, Timestamp: int64(len(txs))}
+	n.seq++
+	h := block.Header{Height: ph.Height + 1, Parent: parent, Term: term, StateRoot: root, Irreversible: irr, Timestamp: n.seq}
 	b, err := block.Seal(h, txs, nil, testKey(byte(term)))
 	require.NoError(n.t, err)
 	return b
