@@ -25,8 +25,9 @@ const (
 	prefixState byte = 's'
 )
 
-// metaIrreversible is the key of the irreversible pointer record.
-var metaIrreversible = []byte{prefixMeta, 'i'}
+// metaIrreversible returns the key of the irreversible pointer record (a
+// function, not a shared slice, so no caller can change it for another).
+func metaIrreversible() []byte { return []byte{prefixMeta, 'i'} }
 
 func blockKey(id block.ID) []byte {
 	k := make([]byte, 1+len(id))

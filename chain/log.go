@@ -76,7 +76,7 @@ func (l *Log) BlockAt(height uint64) (*block.Block, error) {
 // Pointer returns the irreversible pointer; ok is false for a database that
 // holds no chain yet.
 func (l *Log) Pointer() (p Pointer, ok bool, err error) {
-	val, err := l.get(metaIrreversible)
+	val, err := l.get(metaIrreversible())
 	if errors.Is(err, ErrNotFound) {
 		return p, false, nil
 	}
@@ -161,7 +161,7 @@ func putIrreversible(batch *pebble.Batch, path []block.ID, p Pointer) error {
 			return err
 		}
 	}
-	return batch.Set(metaIrreversible, p.encode(), nil)
+	return batch.Set(metaIrreversible(), p.encode(), nil)
 }
 
 // putOverlay adds an overlay's writes to the durable state in batch.

@@ -52,7 +52,7 @@ func TestOpenDetectsAnInconsistentLog(t *testing.T) {
 			require.NoError(t, n.Log().Append([]*block.Block{fork}, pebble.Sync))
 		},
 		"pointer record damaged": func(n *node, irr *block.Block) {
-			require.NoError(t, n.db.Set(metaIrreversible, []byte{1}, pebble.Sync))
+			require.NoError(t, n.db.Set(metaIrreversible(), []byte{1}, pebble.Sync))
 		},
 	}
 	for name, damage := range cases {
