@@ -182,13 +182,13 @@ func (h *MemHost) Connect(ctx context.Context, info peer.AddrInfo) (Link, error)
 
 	loss := n.lossFunc(shape.Loss)
 	a, err := h.newSession(sessionParams{remote: info.ID, dir: Outbound, dialer: h.local, key: key,
-		transport: "mem", streams: mine, closeConn: conn.breakAll, loss: loss})
+		transport: "mem", streams: mine, closeConn: func() {}, loss: loss})
 	if err != nil {
 		conn.breakAll()
 		return nil, err
 	}
 	b, err := remote.newSession(sessionParams{remote: h.local, dir: Inbound, dialer: h.local, key: key,
-		transport: "mem", streams: theirs, closeConn: conn.breakAll, loss: loss})
+		transport: "mem", streams: theirs, closeConn: func() {}, loss: loss})
 	if err != nil {
 		a.fail(&Error{Reason: ReasonTransport, Detail: "peer closed"})
 		return nil, fmt.Errorf("%w %s: %w", ErrNoLink, info.ID, err)

@@ -64,6 +64,7 @@ type session struct {
 	pingNonce   uint64
 	pingSent    time.Time // zero when no PING is outstanding
 	registered  bool      // Connected was called; Disconnected is owed
+	started     bool      // readers run; Invariant: never set after fail
 
 	// Receiver-side flow control, touched only by the lane's reader.
 	granted [NumLanes]int64 // total credit we granted the peer
@@ -110,6 +111,14 @@ func newSession(h *hub, p sessionParams) *session {
 
 // startReaders begins delivering messages; called after Connected.
 func (s *session) startReaders() {
+	// Add only while the session is up: teardown Waits only after fail, so
+	// no Add can race with that Wait.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return
+	}
+	s.started = true
 	s.readers.Add(NumLanes)
 	for l := range Lane(NumLanes) {
 		go s.readLoop(l)
@@ -297,20 +306,10 @@ func (s *session) teardown() {
 	<-s.closing
 	<-s.writerDone
 	s.mu.Lock()
-	graceful, registered := s.graceful, s.registered
+	graceful := s.graceful
 	s.mu.Unlock()
-	if graceful && registered {
-		for _, st := range s.streams {
-			_ = st.CloseWrite()
-		}
-		readersDone := make(chan struct{})
-		go func() { s.readers.Wait(); close(readersDone) }()
-		t := time.NewTimer(min(goAwayGrace, s.cfg.WriteTimeout))
-		select {
-		case <-readersDone:
-		case <-t.C:
-		}
-		t.Stop()
+	if graceful {
+		s.awaitPeerClose()
 	}
 	for _, st := range s.streams {
 		_ = st.Close()
@@ -320,6 +319,33 @@ func (s *session) teardown() {
 	s.hub.removed(s)
 	close(s.done)
 	s.hub.sessions.Done()
+}
+
+// awaitPeerClose half-closes our streams after the GOAWAY and waits, for
+// at most the grace period, until the peer closes its side: closing the
+// connection at once could discard the GOAWAY before the peer reads it.
+// Lanes without a reader (a session that never came up) are drained.
+func (s *session) awaitPeerClose() {
+	for _, st := range s.streams {
+		_ = st.CloseWrite()
+	}
+	s.mu.Lock()
+	started := s.started
+	s.mu.Unlock()
+	var drains sync.WaitGroup
+	if !started {
+		for _, st := range s.streams {
+			drains.Go(func() { _, _ = io.Copy(io.Discard, st) })
+		}
+	}
+	peerClosed := make(chan struct{})
+	go func() { s.readers.Wait(); drains.Wait(); close(peerClosed) }()
+	t := time.NewTimer(min(goAwayGrace, s.cfg.WriteTimeout))
+	defer t.Stop()
+	select {
+	case <-peerClosed:
+	case <-t.C:
+	}
 }
 
 // writeLoop is the only writer of the lane streams.
