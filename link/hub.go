@@ -145,9 +145,7 @@ func (h *hub) penalize(p PeerID, r Reason) bool {
 	h.mu.Unlock()
 	if banned {
 		h.log.Warn().Str("peer", p.String()).Str("reason", b.Reason).Time("until", b.Until).Msg("peer banned")
-		if h.onBan != nil {
-			go h.onBan(p)
-		}
+		h.dropBanned(p)
 	}
 	return banned
 }
@@ -169,9 +167,26 @@ func (h *hub) Ban(p PeerID, d time.Duration, reason string) {
 	if l != nil {
 		l.fail(&Error{Reason: ReasonBanned, Detail: reason})
 	}
-	if h.onBan != nil {
-		h.onBan(p)
+	h.dropBanned(p)
+}
+
+// dropBanned closes p's remaining transport connections once its link has
+// ended, so that the link's GOAWAY reaches the peer first.
+func (h *hub) dropBanned(p PeerID) {
+	if h.onBan == nil {
+		return
 	}
+	h.mu.Lock()
+	l := h.links[p]
+	h.mu.Unlock()
+	h.sessions.Add(1) // Close waits for this too
+	go func() {
+		defer h.sessions.Done()
+		if l != nil {
+			<-l.done
+		}
+		h.onBan(p)
+	}()
 }
 
 // Unban lifts p's ban and forgives its score.
