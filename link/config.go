@@ -42,7 +42,10 @@ type ConnConfig struct {
 	// BulkWindow is the flow-control window of the blocks and sync lanes in
 	// bytes: how much a sender may have in flight before the receiver grants
 	// more. It bounds how many block bytes sit in the pipe ahead of a vote,
-	// and limits bulk throughput to BulkWindow/RTT. ≥ 2*ChunkSize.
+	// and limits bulk throughput to BulkWindow/RTT. 2*ChunkSize .. 8 MiB:
+	// it must stay below the muxers' own per-stream windows (yamux 16 MiB,
+	// QUIC 10 MB) so that a write on a bulk lane never blocks the writer,
+	// which would stall the consensus lane behind it.
 	BulkWindow int
 
 	// InboundMsgRate and InboundMsgBurst limit messages per second received
@@ -86,13 +89,16 @@ type ScoreConfig struct {
 	HalfLife           time.Duration
 }
 
+// maxBulkWindow keeps BulkWindow under the muxers' stream windows.
+const maxBulkWindow = 8 << 20
+
 // DefaultConnConfig returns the defaults used by DefaultConfig.
 func DefaultConnConfig() ConnConfig {
 	return ConnConfig{
 		MaxMessage:          [NumLanes]int{4 << 20, 4 << 20, 128 << 20, 16 << 20},
 		SendQueueBytes:      32 << 20,
 		ConsensusQueueBytes: 64 << 20,
-		ChunkSize:           32 << 10,
+		ChunkSize:           64 << 10,
 		BulkWindow:          512 << 10,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
@@ -134,8 +140,8 @@ func (c *ConnConfig) Validate() error {
 		return fmt.Errorf("link: ConnConfig.ConsensusQueueBytes = %d, want ≥ MaxMessage[consensus] = %d", c.ConsensusQueueBytes, c.MaxMessage[LaneConsensus])
 	case c.ChunkSize < 4<<10 || c.ChunkSize > 1<<20:
 		return fmt.Errorf("link: ConnConfig.ChunkSize = %d, want 4 KiB .. 1 MiB", c.ChunkSize)
-	case c.BulkWindow < 2*c.ChunkSize:
-		return fmt.Errorf("link: ConnConfig.BulkWindow = %d, want ≥ 2*ChunkSize = %d", c.BulkWindow, 2*c.ChunkSize)
+	case c.BulkWindow < 2*c.ChunkSize || c.BulkWindow > maxBulkWindow:
+		return fmt.Errorf("link: ConnConfig.BulkWindow = %d, want 2*ChunkSize = %d .. %d", c.BulkWindow, 2*c.ChunkSize, maxBulkWindow)
 	case c.PingInterval <= 0:
 		return fmt.Errorf("link: ConnConfig.PingInterval = %v, want > 0", c.PingInterval)
 	case c.PingTimeout <= c.PingInterval:

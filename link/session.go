@@ -469,10 +469,13 @@ func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 	if err := s.consumed(l, hdrLen); err != nil {
 		return err
 	}
-	msg := make([]byte, 0, min(n, 1<<20)) // grow with the bytes that really arrive
+	// Allocate in step with the bytes that really arrive (×4 growth): a
+	// peer that announces a huge message and sends little costs us at most
+	// four times what it sent, and the copies stay under n/3.
+	msg := make([]byte, 0, min(n, 1<<20))
 	for len(msg) < n {
 		k := min(n-len(msg), readPiece)
-		msg = growLen(msg, k)
+		msg = growLen(msg, k, n)
 		if _, err := io.ReadFull(fr.full, msg[len(msg)-k:]); err != nil {
 			return err
 		}
@@ -500,9 +503,9 @@ func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 	return nil
 }
 
-func growLen(b []byte, k int) []byte {
+func growLen(b []byte, k, limit int) []byte {
 	if cap(b)-len(b) < k {
-		nb := make([]byte, len(b), max(2*cap(b), len(b)+k))
+		nb := make([]byte, len(b), min(limit, max(4*cap(b), len(b)+k)))
 		copy(nb, b)
 		b = nb
 	}
