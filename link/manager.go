@@ -1,0 +1,67 @@
+package link
+
+import (
+	"context"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// keepConnected is the peer manager's loop for one static peer: while the
+// host runs, keep a link up; after a failed dial wait a capped exponential
+// backoff with jitter (attempt 0, 1, 2... from ReconnectMin to
+// ReconnectMax); a link that comes up resets the attempt count.
+func (hst *Host) keepConnected(info peer.AddrInfo) {
+	defer hst.loops.Done()
+	attempt := 0
+	for hst.ctx.Err() == nil {
+		if l := hst.Link(info.ID); l != nil {
+			attempt = 0
+			select {
+			case <-l.Done():
+			case <-hst.ctx.Done():
+				return
+			}
+			continue
+		}
+		if !hst.isBanned(info.ID) {
+			ctx, cancel := context.WithTimeout(hst.ctx, hst.cfg.Conn.HandshakeTimeout)
+			_, err := hst.Connect(ctx, info)
+			cancel()
+			if err == nil {
+				continue
+			}
+			hst.log.Debug().Err(err).Str("peer", info.ID.String()).Int("attempt", attempt).Msg("static peer dial failed")
+		}
+		t := time.NewTimer(hst.jitteredDelay(attempt))
+		attempt++
+		select {
+		case <-t.C:
+		case <-hst.ctx.Done():
+			t.Stop()
+			return
+		}
+	}
+}
+
+// mdnsNotifee dials peers found on the local network while below
+// MaxOutbound.
+type mdnsNotifee struct{ h *Host }
+
+func (n mdnsNotifee) HandlePeerFound(info peer.AddrInfo) {
+	h := n.h
+	if info.ID == h.local || h.Link(info.ID) != nil || h.ctx.Err() != nil ||
+		h.count(network.DirOutbound) >= h.cfg.MaxOutbound {
+		return
+	}
+	h.loops.Add(1)
+	go func() {
+		defer h.loops.Done()
+		ctx, cancel := context.WithTimeout(h.ctx, h.cfg.Conn.HandshakeTimeout)
+		defer cancel()
+		if _, err := h.Connect(ctx, info); err != nil {
+			h.log.Debug().Err(err).Str("peer", info.ID.String()).Msg("mdns peer dial failed")
+		}
+	}()
+}
