@@ -31,8 +31,10 @@ type Consensus interface {
 }
 
 // solo is the one-producer engine: node 0 produces every slot in term 1 and
-// each of its blocks is irreversible as soon as it exists, so any node that
-// accepts a block signed by the producer makes it its root.
+// each of its blocks is irreversible as soon as it exists. The producer makes
+// its block its root at once; other nodes learn it from the Irreversible
+// field of the producer's next header (as non-producers learn finality from
+// headers in every mode), so the newest block is final only at the producer.
 type solo struct {
 	producer block.PublicKey
 }
@@ -41,8 +43,14 @@ var _ Consensus = (*solo)(nil)
 
 func (s *solo) Producer(uint64) (int, uint64)            { return 0, 1 }
 func (s *solo) HeadChanged(int, *forkdb.Tree) []block.ID { return nil }
-func (s *solo) Final(_ int, h *block.SignedHeader) (block.ID, bool) {
-	return h.ID(), h.Producer == s.producer
+func (s *solo) Final(node int, h *block.SignedHeader) (block.ID, bool) {
+	if h.Producer != s.producer {
+		return block.ZeroID, false
+	}
+	if node == 0 {
+		return h.ID(), true
+	}
+	return h.Irreversible, !h.Irreversible.IsZero()
 }
 
 // rotate lets producers 0..P-1 take turns: term t belongs to producer

@@ -39,6 +39,7 @@ const (
 	evFault
 	evCheck
 	evConnect
+	evFlush
 )
 
 // event is one scheduled action. a, b and x are the fields hashed into the

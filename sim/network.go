@@ -44,6 +44,9 @@ type network struct {
 	cuts  []*Fault // partitions in force
 	holds []*Fault // one-way cuts in force
 	stats *netStats
+	// banned reports whether a link is closed because one end caught the
+	// other misbehaving.
+	banned func(a, b int) bool
 }
 
 // netStats counts traffic for the metrics.

@@ -62,6 +62,11 @@ func (n *network) held(a, b int) bool {
 	return false
 }
 
+// allowed reports whether a link between a and b may be up.
+func (n *network) allowed(a, b int) bool {
+	return n.up[a] && n.up[b] && !n.cut(a, b) && !n.banned(a, b)
+}
+
 // cut reports whether a partition in force separates a and b.
 func (n *network) cut(a, b int) bool {
 	for _, f := range n.cuts {
@@ -88,7 +93,7 @@ func (n *network) cut(a, b int) bool {
 func (n *network) reconcile() {
 	for _, k := range n.sortedLinks() {
 		l := n.links[k]
-		want := n.up[l.a] && n.up[l.b] && !n.cut(l.a, l.b)
+		want := n.allowed(l.a, l.b)
 		switch {
 		case l.up && !want:
 			n.close(l)
@@ -119,7 +124,7 @@ func (n *network) dial(l *link) {
 	l.gen++
 	gen := l.gen
 	n.e.after(2*n.cfg.Latency, evConnect, int32(l.a), int32(l.b), 0, func() {
-		if l.gen != gen || l.up || !n.up[l.a] || !n.up[l.b] || n.cut(l.a, l.b) {
+		if l.gen != gen || l.up || !n.allowed(l.a, l.b) {
 			return
 		}
 		l.up = true
