@@ -38,9 +38,9 @@ type metrics struct {
 	liveLost int
 
 	catchUpStart, catchUpDone time.Duration
-	catchUpHeight            uint64
-	catchUpBytes             int64
-	catchUpLinks             int
+	catchUpHeight             uint64
+	catchUpBytes              int64
+	catchUpLinks              int
 }
 
 type produced struct {
