@@ -21,10 +21,13 @@ type Conn struct {
 	// Invariant: after align, sent is ZeroID or on our best chain, and the
 	// peer has it and all its ancestors.
 	sent block.ID
-	// recv is the peer's head as last reported by a head hello, a Have or a
-	// body (psibase's last_received). It may be unknown to us.
-	// Invariant: the peer has recv and its ancestors.
-	recv block.ID
+	// tips are the peer's heads as reported by head hellos, Haves and
+	// bodies, newest first (psibase's last_received, widened: one tip
+	// forgets the peer's other forks after it switches, and we would then
+	// echo their blocks back). A report replaces the tips it descends from.
+	// Invariant: len(tips) <= maxTips; the peer has every tip and its
+	// ancestors; tips may be unknown to us.
+	tips []tip
 	// lastBody is the last body the peer sent us: its child may arrive
 	// before the node inserted it (pipelining).
 	lastBody block.ID
@@ -73,7 +76,12 @@ func (c *Conn) State() State { return c.state }
 func (c *Conn) Stats() Stats { return c.stats }
 
 // PeerHead returns the peer's head as last reported (ZeroID if none yet).
-func (c *Conn) PeerHead() block.ID { return c.recv }
+func (c *Conn) PeerHead() block.ID {
+	if len(c.tips) == 0 {
+		return block.ZeroID
+	}
+	return c.tips[0].id
+}
 
 // LastSent returns the highest block of our best chain the peer is known to
 // have.

@@ -13,8 +13,10 @@ func (c *Conn) align() {
 	if !c.sent.IsZero() && !c.onBest(c.sent) {
 		c.sent = c.commonAncestor(c.sent)
 	}
-	if a := c.commonAncestor(c.recv); a.Height() > c.sent.Height() {
-		c.sent = a
+	for i := range c.tips {
+		if a := c.tipAncestor(&c.tips[i]); a.Height() > c.sent.Height() {
+			c.sent = a
+		}
 	}
 	if c.peerIrr.Height() > c.sent.Height() && c.onBest(c.peerIrr) {
 		c.sent = c.peerIrr
@@ -77,14 +79,99 @@ func (c *Conn) peerHas(id block.ID) bool {
 	if id.Height() <= c.sent.Height() && c.onBest(id) {
 		return true
 	}
-	if c.recv.IsZero() || id.Height() > c.recv.Height() {
-		return false
+	for _, t := range c.tips {
+		if c.descends(c.known(&t), id) {
+			return true
+		}
 	}
-	if id == c.recv {
+	return false
+}
+
+// descends reports whether x is anc or one of its descendants, as far as our
+// chain knows.
+func (c *Conn) descends(x, anc block.ID) bool {
+	if x == anc {
 		return true
 	}
-	a, ok := c.chain.Ancestor(c.recv, id.Height())
-	return ok && a == id
+	if x.Height() <= anc.Height() {
+		return false
+	}
+	a, ok := c.chain.Ancestor(x, anc.Height())
+	return ok && a == anc
+}
+
+// maxTips bounds the peer heads a Conn remembers.
+const maxTips = 4
+
+// tip is a head the peer reported. When the peer announces blocks faster than
+// we learn them (a chain of Haves for blocks we lack), id is unknown to us
+// and anchor keeps the highest block we knew it descends from: replacing a
+// known tip by its unknown child must not forget what the peer has.
+type tip struct {
+	id, anchor block.ID
+	// ca memoizes commonAncestor(caOf) for our head caHead: align runs on
+	// every input and the search costs O(log n) chain lookups.
+	caOf, caHead, ca block.ID
+}
+
+// tipAncestor returns the highest block of our best chain that the peer has
+// by virtue of tip t. The memo survives our head extending the same chain,
+// unless t's block is above the old head (then the new head may include it).
+func (c *Conn) tipAncestor(t *tip) block.ID {
+	k, head := c.known(t), c.chain.Head()
+	if t.caHead != head && !t.caHead.IsZero() && c.onBest(t.caHead) && !c.descends(k, t.caHead) && !c.descends(t.caOf, t.caHead) {
+		t.caHead = head // our chain only grew, below k: the memo holds
+	}
+	switch {
+	case t.caHead != head:
+	case t.caOf == k:
+		return t.ca
+	case c.parentOf(k) == t.caOf && !c.onBest(k):
+		// The peer streams a side fork: its ancestor on our chain is
+		// the parent's, found without a search.
+		t.caOf = k
+		return t.ca
+	}
+	t.caOf, t.caHead, t.ca = k, head, c.commonAncestor(k)
+	return t.ca
+}
+
+func (c *Conn) parentOf(id block.ID) block.ID {
+	h, ok := c.chain.Header(id)
+	if !ok {
+		return block.ZeroID
+	}
+	return h.Parent
+}
+
+// known returns the highest block of t that we know: id, or its anchor.
+func (c *Conn) known(t *tip) block.ID {
+	if _, ok := c.chain.Header(t.id); ok {
+		return t.id
+	}
+	return t.anchor
+}
+
+// addTip records that the peer has id, whose parent is parent (ZeroID if
+// not known), dropping the tips it supersedes.
+func (c *Conn) addTip(id, parent block.ID) {
+	n := tip{id: id}
+	kept := c.tips[:0]
+	for _, t := range c.tips {
+		switch {
+		case t.id == id:
+			n.anchor = t.anchor
+		case t.id == parent:
+			n.anchor = c.known(&t)
+			n.caOf, n.caHead, n.ca = t.caOf, t.caHead, t.ca
+		case !c.descends(id, t.id):
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) == maxTips {
+		kept = kept[:maxTips-1]
+	}
+	c.tips = append([]tip{n}, kept...)
 }
 
 // told notes that the peer may believe we have blocks up to height h.

@@ -1,5 +1,7 @@
 package blocksync
 
+import "github.com/blockwire/blockwire/chain/block"
+
 // This file is the Start phase: exchanging locators to find, in O(log n)
 // messages, the highest block of our best chain that the peer has.
 
@@ -51,7 +53,7 @@ func (c *Conn) handleHello(m *Hello) {
 	}
 	c.told(m.ID.Height())
 	if m.Head {
-		c.recv = m.ID
+		c.addTip(m.ID, block.ZeroID)
 	}
 	if a := c.commonAncestor(m.ID); a.Height() > c.sent.Height() {
 		c.sent = a

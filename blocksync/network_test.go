@@ -34,8 +34,8 @@ type tnode struct {
 	chain *testChain
 	conns map[string]*Conn
 	peers []string
-	// gotFrom[peer] holds the bodies this node received from peer: it must
-	// never send them back (never echo).
+	// gotFrom[peer] holds the bodies this node received from peer on the
+	// current connection: it must never send them back (never echo).
 	gotFrom map[string]map[block.ID]bool
 	bodies  int // bodies received
 	faults  []*Error
@@ -61,6 +61,7 @@ func newNetwork(t testing.TB, cfg Config, genesis *block.Block, names ...string)
 // connect creates the Conns at both ends.
 func (n *network) connect(a, b string) {
 	n.t.Helper()
+	tracef("connect %s %s", a, b)
 	for _, p := range [][2]string{{a, b}, {b, a}} {
 		x := n.nodes[p[0]]
 		c, err := New(n.cfg, x.chain, n.now)
@@ -75,6 +76,7 @@ func (n *network) connect(a, b string) {
 
 // disconnect drops both Conns and every queued message between a and b.
 func (n *network) disconnect(a, b string) {
+	tracef("disconnect %s %s", a, b)
 	for _, p := range [][2]string{{a, b}, {b, a}} {
 		x := n.nodes[p[0]]
 		delete(x.conns, p[1])
@@ -168,7 +170,12 @@ func (n *network) deliverOne() bool {
 		return false
 	}
 	e := n.msgs[i]
-	n.msgs = slices.Delete(n.msgs, i, i+1)
+	if i == 0 {
+		n.msgs[0] = envelope{}
+		n.msgs = n.msgs[1:]
+	} else {
+		n.msgs = slices.Delete(n.msgs, i, i+1)
+	}
 	n.delivered++
 	to := n.nodes[e.to]
 	if c := to.conns[e.from]; c != nil {
@@ -176,6 +183,7 @@ func (n *network) deliverOne() bool {
 			_ = b
 			to.bodies++
 		}
+		tracef("%s -> %s: %s", e.from, e.to, describe(e.msg))
 		_ = c.Step(n.now, e.lane, e.msg)
 		n.drain(e.to)
 	}
@@ -211,6 +219,7 @@ func (n *network) produce(m *maker, name string, term uint64, producer int) *blo
 	require.True(n.t, ok)
 	b := m.child(head, term, producer)
 	require.NoError(n.t, x.chain.add(b))
+	tracef("%s produced %s parent %s term %d", name, b.ID(), b.Parent, term)
 	n.chainChanged(name)
 	n.drain(name)
 	return b
@@ -229,6 +238,15 @@ func (n *network) requireHealthy() {
 
 func (n *network) requireHeadsAgree() {
 	n.t.Helper()
+	for _, name := range n.names {
+		x := n.nodes[name]
+		tracef("%s: head %s irr %s", name, x.chain.Head(), x.chain.Irreversible())
+		for _, p := range x.peers {
+			c := x.conns[p]
+			tracef("  to %s: state %s sent %s peerIrr %s tips %v inflight %d pull %d modes %v pruned %v due %v",
+				p, c.state, c.sent, c.peerIrr, c.tips, c.InFlight(), c.tree.pullHeight, c.tree.out, c.tree.pruned, c.tree.due)
+		}
+	}
 	want := n.nodes[n.names[0]].chain.Head()
 	for _, name := range n.names[1:] {
 		require.Equal(n.t, want, n.nodes[name].chain.Head(), "head of %s", name)

@@ -17,7 +17,7 @@ func (c *Conn) handleHave(m *Have) {
 		return
 	}
 	id := m.Header.ID()
-	c.recv = id
+	c.addTip(id, m.Header.Parent)
 	c.tree.announced(c, &m.Header, id)
 }
 
@@ -43,7 +43,7 @@ func (c *Conn) handleBlock(m *Block) {
 	}
 	if _, known := c.chain.Header(id); known || id == c.lastBody {
 		c.stats.Duplicates++
-		c.gotBody(id)
+		c.gotBody(id, b.Parent)
 		c.tree.duplicate(c, b.Producer, id.Height())
 		return
 	}
@@ -55,14 +55,15 @@ func (c *Conn) handleBlock(m *Block) {
 		c.stats.Stale++
 		return
 	}
-	c.gotBody(id)
+	c.gotBody(id, b.Parent)
 	c.out.Blocks = append(c.out.Blocks, b)
 	c.becomeReady()
 }
 
 // gotBody notes that the peer has id (it sent it) and believes we do.
-func (c *Conn) gotBody(id block.ID) {
-	c.recv, c.lastBody = id, id
+func (c *Conn) gotBody(id, parent block.ID) {
+	c.addTip(id, parent)
+	c.lastBody = id
 	c.told(id.Height())
 }
 

@@ -8,8 +8,9 @@ import (
 
 // This file is the self-repairing spanning tree per producer (Plumtree's
 // eager and lazy push, seed 003's active and backup links): a duplicate body
-// prunes its link to backup for that producer; a backup link announcing a
-// block we lack, while our head stops advancing, is grafted back to active.
+// prunes its link to backup for that producer; a link announcing a block we
+// lack, while our head stops advancing, is grafted back to active for it and
+// pulled from.
 
 // tree holds the link's modes in both directions.
 type tree struct {
@@ -91,13 +92,12 @@ func (t *tree) duplicate(c *Conn, p block.PublicKey, height uint64) {
 	c.stats.PrunesSent++
 }
 
-// announced arms a graft when the peer announces, for a producer we pruned
-// on this link, a block we lack: the body will not come from here unless we
-// ask. The first announcement sets the deadline; later ones move the want.
+// announced arms a graft when the peer announces a block we lack. The
+// first announcement sets the deadline; later ones move the want. The link
+// need not be pruned for the block's producer: an active link can be stuck
+// behind an earlier block by a producer we pruned, and the Graft's pull
+// (everything up to the wanted height) unblocks it.
 func (t *tree) announced(c *Conn, h *block.SignedHeader, id block.ID) {
-	if !t.pruned[h.Producer] {
-		return
-	}
 	if _, known := c.chain.Header(id); known {
 		return
 	}
