@@ -37,14 +37,17 @@ func (n *node) byzantine(peer int, m blocksync.Msg) []any {
 	return []any{m}
 }
 
-// forge returns b with a corrupted signature (made once per block).
+// forge returns a sibling of b that claims b's producer but whose
+// signature does not verify: b's header with another timestamp (so another
+// id, which the receiver cannot dismiss as a duplicate) and b's signature.
+// Each block is forged once.
 func (n *node) forge(b *block.Block) *block.Block {
 	id := b.ID()
 	if f := n.forged[id]; f != nil {
 		return f
 	}
 	f := *b
-	f.Signature[0] ^= 0xff
+	f.Timestamp++
 	n.forged[id] = &f
 	return &f
 }
@@ -61,12 +64,18 @@ func (n *node) garbage(size int) []byte {
 	return out
 }
 
-// orphan makes a validly signed block, by this node, at b's height whose
-// parent nobody has.
+// orphan makes a validly signed block, by this node, whose parent nobody
+// has: every other one at b's height (a parent the receiver could believe
+// is in flight), the others far above it (a parent the sender cannot
+// believe the receiver has).
 func (n *node) orphan(b *block.Block) *block.Block {
+	height := b.Height
+	if n.sends%2 == 1 {
+		height += 1000
+	}
 	var parent block.ID
-	binary.BigEndian.PutUint64(parent[:8], b.Height-1)
+	binary.BigEndian.PutUint64(parent[:8], height-1)
 	binary.LittleEndian.PutUint64(parent[8:], n.r.e.rng.Uint64())
-	h := block.Header{Height: b.Height, Parent: parent, Term: b.Term, Timestamp: int64(n.r.e.now)}
+	h := block.Header{Height: height, Parent: parent, Term: b.Term, Timestamp: int64(n.r.e.now)}
 	return n.r.fac.seal(h, n.id, nil, n.r.e.rng.Uint64())
 }

@@ -174,6 +174,16 @@ func (n *node) addBlock(b *block.Block, from int) bool {
 	case "":
 	case forkdb.ReasonDuplicate, forkdb.ReasonBelowIrreversible:
 		return false
+	case forkdb.ReasonUnknownParent:
+		if n.gone[b.Parent] {
+			// The Conn passed the block as the child of the peer's
+			// previous body, which a new irreversible block has pruned
+			// since: an orphan in flight, stale rather than invalid.
+			n.gone[b.ID()] = true
+			return false
+		}
+		n.reject(from, "forkdb-"+string(forkdb.ReasonOf(err)), err)
+		return false
 	default:
 		n.reject(from, "forkdb-"+string(forkdb.ReasonOf(err)), err)
 		return false
@@ -215,6 +225,7 @@ func (n *node) makeFinal(id block.ID) {
 	}
 	for _, p := range pruned {
 		delete(n.store.blocks, p)
+		n.gone[p] = true
 	}
 	n.r.finalized(n, n.store.finalize(id))
 }

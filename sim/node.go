@@ -30,6 +30,10 @@ type node struct {
 	// once.
 	forged map[block.ID]*block.Block
 	sends  uint64 // bodies sent, for behaviours that act on every other one
+	// gone holds blocks this node pruned (forks that lost to a new
+	// irreversible block) and their orphans, so that a body in flight on a
+	// pruned fork is recognized as stale, not invalid.
+	gone map[block.ID]bool
 }
 
 // peerConn is one connection's state machine and its timer.
@@ -78,6 +82,7 @@ func (n *node) boot(s *store) {
 	top := s.final[len(s.final)-1]
 	n.tree = forkdb.New(s.blocks[top].SignedHeader)
 	n.conns = map[int]*peerConn{}
+	n.gone = map[block.ID]bool{}
 	n.up = true
 }
 
