@@ -28,9 +28,6 @@ type Conn struct {
 	// Invariant: len(tips) <= maxTips; the peer has every tip and its
 	// ancestors; tips may be unknown to us.
 	tips []tip
-	// lastBody is the last body the peer sent us: its child may arrive
-	// before the node inserted it (pipelining).
-	lastBody block.ID
 	// peerIrr is the highest irreversible block the peer reported; ZeroID
 	// until its committed hello. Invariant: never decreases in height.
 	peerIrr block.ID
@@ -43,17 +40,20 @@ type Conn struct {
 	// announced is the head and irreversible block we last told the peer
 	// about (locator or Have).
 	announced, announcedIrr block.ID
-	// readyHeight is our head's height when we became Ready: duplicates at
-	// or below it are locator overshoot, not tree redundancy, and do not
-	// prune.
-	readyHeight uint64
+	// startHeight is our head's height when the connection started:
+	// duplicates at or below it are sync overshoot (the locator brackets the
+	// common ancestor only within a factor of two), not tree redundancy, and
+	// do not prune.
+	startHeight uint64
 
 	win  window
 	tree tree
 	held heldQueue
 
-	out   Ready
-	stats Stats
+	out Ready
+	// pending are the ids of out.Blocks.
+	pending []block.ID
+	stats   Stats
 }
 
 // New starts a Conn for a fresh connection. Its first Ready holds our locator.
@@ -62,7 +62,7 @@ func New(cfg Config, chain Chain, now time.Time) (*Conn, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	c := &Conn{cfg: cfg, chain: chain, now: now}
+	c := &Conn{cfg: cfg, chain: chain, now: now, startHeight: chain.Head().Height()}
 	c.win.peerWindow = uint64(cfg.Window)
 	c.tree.init(cfg.Mode)
 	c.sendLocator()
@@ -165,7 +165,8 @@ func (c *Conn) Ready() Ready {
 
 // Advance acknowledges that the driver handled the last Ready.
 func (c *Conn) Advance() {
-	c.out = Ready{Disconnect: nil}
+	c.out = Ready{}
+	c.pending = c.pending[:0]
 }
 
 // input runs one input: every public entry point funnels through it, so

@@ -101,7 +101,7 @@ func (c *Conn) descends(x, anc block.ID) bool {
 }
 
 // maxTips bounds the peer heads a Conn remembers.
-const maxTips = 4
+const maxTips = 8
 
 // tip is a head the peer reported. When the peer announces blocks faster than
 // we learn them (a chain of Haves for blocks we lack), id is unknown to us
@@ -153,25 +153,42 @@ func (c *Conn) known(t *tip) block.ID {
 }
 
 // addTip records that the peer has id, whose parent is parent (ZeroID if
-// not known), dropping the tips it supersedes.
+// not known), dropping the tips it supersedes and keeping the highest
+// known anchor among them.
 func (c *Conn) addTip(id, parent block.ID) {
 	n := tip{id: id}
+	raise := func(a block.ID) {
+		if a.Height() > n.anchor.Height() {
+			n.anchor = a
+		}
+	}
 	kept := c.tips[:0]
 	for _, t := range c.tips {
 		switch {
 		case t.id == id:
-			n.anchor = t.anchor
+			raise(t.anchor)
 		case t.id == parent:
-			n.anchor = c.known(&t)
+			raise(c.known(&t))
 			n.caOf, n.caHead, n.ca = t.caOf, t.caHead, t.ca
 		case !c.descends(id, t.id):
 			kept = append(kept, t)
 		}
 	}
 	if len(kept) == maxTips {
-		kept = kept[:maxTips-1]
+		kept = c.evictTip(kept)
 	}
 	c.tips = append([]tip{n}, kept...)
+}
+
+// evictTip drops one tip: preferably one that sent already covers (its
+// known block is on our best chain at or below sent), else the oldest.
+func (c *Conn) evictTip(tips []tip) []tip {
+	for i := range tips {
+		if k := c.known(&tips[i]); !k.IsZero() && k.Height() <= c.sent.Height() && c.onBest(k) {
+			return append(tips[:i], tips[i+1:]...)
+		}
+	}
+	return tips[:len(tips)-1]
 }
 
 // told notes that the peer may believe we have blocks up to height h.

@@ -54,6 +54,7 @@ func (c *Conn) handleHello(m *Hello) {
 	c.told(m.ID.Height())
 	if m.Head {
 		c.addTip(m.ID, block.ZeroID)
+		c.tree.announced(c, block.PublicKey{}, m.ID)
 	}
 	if a := c.commonAncestor(m.ID); a.Height() > c.sent.Height() {
 		c.sent = a
@@ -71,5 +72,4 @@ func (c *Conn) becomeReady() {
 		return
 	}
 	c.state = StateReady
-	c.readyHeight = c.chain.Head().Height()
 }

@@ -121,7 +121,8 @@ type Prune struct {
 
 // Graft asks the peer to push Producer's blocks to us again, and to send us
 // every block of its best chain up to Want's height whatever its producer
-// (pulling a block we saw announced but lack).
+// (pulling a block we saw announced but lack). A zero Producer only pulls
+// (the want came from a hello, which names no producer).
 type Graft struct {
 	Producer block.PublicKey
 	Want     block.ID

@@ -68,9 +68,11 @@ type Message struct {
 // Ready is a batch of outputs. The driver handles every field, in this order,
 // then calls Advance:
 //
-//  1. Blocks: hand each received block, in order, to the node for full
-//     validation and insertion (a driver that wants durability before the
-//     peer frees its window persists them here, before step 3 sends the Ack).
+//  1. Blocks: hand each received block, in order, to the node for
+//     validation and insertion into the fork database, which must be done
+//     (inserted or rejected) before the next input to any Conn of the node;
+//     execution may come later. A driver that wants durability before the
+//     peer frees its window persists them here, before step 3 sends the Ack.
 //     After inserting, call ChainChanged on every Conn of the node.
 //  2. Tied: hand each received tied payload to its consumer (consensus),
 //     after the blocks before it.

@@ -18,7 +18,7 @@ func (c *Conn) handleHave(m *Have) {
 	}
 	id := m.Header.ID()
 	c.addTip(id, m.Header.Parent)
-	c.tree.announced(c, &m.Header, id)
+	c.tree.announced(c, m.Header.Producer, id)
 }
 
 // handleBody screens a body cheaply and hands it to the node. Bodies that a
@@ -38,33 +38,55 @@ func (c *Conn) handleBlock(m *Block) {
 	}
 	id := b.ID()
 	if id.Height() <= c.chain.Irreversible().Height() {
-		c.stats.Stale++
+		c.stale(id)
 		return
 	}
-	if _, known := c.chain.Header(id); known || id == c.lastBody {
+	if c.have(id) {
 		c.stats.Duplicates++
 		c.gotBody(id, b.Parent)
 		c.tree.duplicate(c, b.Producer, id.Height())
 		return
 	}
-	if _, known := c.chain.Header(b.Parent); !known && b.Parent != c.lastBody {
+	if !c.have(b.Parent) {
 		if b.Parent.Height() > c.maxTold {
 			c.disconnect(fault(ReasonUnknownParent, "block %s: parent %s above anything we told the peer (height %d)", id, b.Parent, c.maxTold))
 			return
 		}
-		c.stats.Stale++
+		c.stale(id)
 		return
 	}
 	c.gotBody(id, b.Parent)
 	c.out.Blocks = append(c.out.Blocks, b)
+	c.pending = append(c.pending, id)
 	c.becomeReady()
+}
+
+// stale drops a body a correct peer may have sent in a race. The peer now
+// believes we have it and may send its children, which will be stale too.
+func (c *Conn) stale(id block.ID) {
+	c.stats.Stale++
+	c.told(id.Height())
 }
 
 // gotBody notes that the peer has id (it sent it) and believes we do.
 func (c *Conn) gotBody(id, parent block.ID) {
 	c.addTip(id, parent)
-	c.lastBody = id
 	c.told(id.Height())
+}
+
+// have reports whether we have id: in the chain, or received in the Ready
+// not yet performed (the driver inserts a Ready's blocks before the next
+// input, so a pipelined child may arrive before its parent is inserted).
+func (c *Conn) have(id block.ID) bool {
+	if _, ok := c.chain.Header(id); ok {
+		return true
+	}
+	for _, p := range c.pending {
+		if p == id {
+			return true
+		}
+	}
+	return false
 }
 
 // handleTied passes a tied message to the node.

@@ -76,7 +76,9 @@ func (c *Conn) handlePrune(m *Prune) {
 // handleGraft promotes the link to active for a producer and pulls.
 func (c *Conn) handleGraft(m *Graft) {
 	c.stats.GraftsReceived++
-	c.tree.out[m.Producer] = ModeActive
+	if m.Producer != (block.PublicKey{}) {
+		c.tree.out[m.Producer] = ModeActive
+	}
 	c.tree.pullHeight = max(c.tree.pullHeight, m.Want.Height())
 }
 
@@ -84,7 +86,7 @@ func (c *Conn) handleGraft(m *Graft) {
 // at or below our head when the link became Ready are locator overshoot,
 // not redundancy, and do not prune.
 func (t *tree) duplicate(c *Conn, p block.PublicKey, height uint64) {
-	if !c.cfg.Prune || height <= c.readyHeight || t.pruned[p] {
+	if !c.cfg.Prune || height <= c.startHeight || t.pruned[p] {
 		return
 	}
 	t.pruned[p] = true
@@ -92,16 +94,17 @@ func (t *tree) duplicate(c *Conn, p block.PublicKey, height uint64) {
 	c.stats.PrunesSent++
 }
 
-// announced arms a graft when the peer announces a block we lack. The
+// announced arms a graft when the peer announces a block we lack (producer
+// is zero when only the id is known, from a hello). The
 // first announcement sets the deadline; later ones move the want. The link
 // need not be pruned for the block's producer: an active link can be stuck
 // behind an earlier block by a producer we pruned, and the Graft's pull
 // (everything up to the wanted height) unblocks it.
-func (t *tree) announced(c *Conn, h *block.SignedHeader, id block.ID) {
+func (t *tree) announced(c *Conn, producer block.PublicKey, id block.ID) {
 	if _, known := c.chain.Header(id); known {
 		return
 	}
-	t.want, t.producer = id, h.Producer
+	t.want, t.producer = id, producer
 	if t.due.IsZero() {
 		t.due = c.now.Add(c.cfg.GraftDelay)
 	}
