@@ -170,7 +170,7 @@ func (c *Conn) addTip(id, parent block.ID) {
 		case t.id == parent:
 			raise(c.known(&t))
 			n.caOf, n.caHead, n.ca = t.caOf, t.caHead, t.ca
-		case !c.descends(id, t.id):
+		case !c.descends(id, t.id) && c.useful(&t):
 			kept = append(kept, t)
 		}
 	}
@@ -180,8 +180,16 @@ func (c *Conn) addTip(id, parent block.ID) {
 	c.tips = append([]tip{n}, kept...)
 }
 
-// evictTip drops one tip: preferably one that sent already covers (its
-// known block is on our best chain at or below sent), else the oldest.
+// useful reports whether a tip is above our irreversible block: one at or
+// below it is final for us (align folded it into sent) or conflicts with
+// what is final, and tells us nothing we could use.
+func (c *Conn) useful(t *tip) bool {
+	return t.id.Height() > c.chain.Irreversible().Height()
+}
+
+// evictTip drops one tip: preferably one that sent covers now (its known
+// block is on our best chain at or below sent; a later fork switch of ours
+// may lose that, but the peer keeps announcing), else the oldest.
 func (c *Conn) evictTip(tips []tip) []tip {
 	for i := range tips {
 		if k := c.known(&tips[i]); !k.IsZero() && k.Height() <= c.sent.Height() && c.onBest(k) {

@@ -112,6 +112,13 @@ func (n *network) drain(name string) {
 			for _, m := range rd.Messages {
 				if bm, ok := m.Msg.(*Block); ok {
 					id := bm.Block.ID()
+					if x.gotFrom[p][id] {
+						for _, tp := range c.tips {
+							_, known := x.chain.Header(tp.id)
+							tracef("tip %s known=%v anchor %s memo(%s@%s)=%s fresh=%s", tp.id, known, tp.anchor, tp.caOf, tp.caHead, tp.ca, c.commonAncestor(c.known(&tp)))
+						}
+						tracef("sent %s head %s", c.sent, x.chain.Head())
+					}
 					require.False(n.t, x.gotFrom[p][id], "%s echoed %s back to %s", name, id, p)
 				}
 				n.msgs = append(n.msgs, envelope{from: name, to: p, lane: m.Lane, msg: m.Msg})
