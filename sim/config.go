@@ -74,8 +74,9 @@ type Config struct {
 	// (at-least-once delivery after a link-layer retry).
 	Dup float64 `json:"dup"`
 	// Reorder is the probability that a control-lane message is held back
-	// so that later control messages overtake it. The blocks lane keeps its
-	// order, as the link layer guarantees.
+	// (up to 4 × Latency) so that block bodies sent after it overtake it.
+	// Each lane is a stream and keeps its own order, as the link layer
+	// guarantees; reordering happens between lanes.
 	Reorder float64 `json:"reorder"`
 	// Producers is the number of producers in rotate mode (nodes 0..P-1 are
 	// spread over the graph by the topology's numbering). Solo mode uses 1.

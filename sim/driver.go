@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/blockwire/blockwire/blocksync"
@@ -39,6 +40,9 @@ func (n *node) deliver(from int, m *wireMsg) {
 	pc := n.conns[from]
 	if !n.up || pc == nil {
 		return
+	}
+	if n.r.logf != nil {
+		n.r.logf("%v %d<-%d %s", n.r.e.now, n.id, from, describe(m.payload))
 	}
 	lane := blocksync.LaneSync
 	if m.lane == laneBlocks {
@@ -100,6 +104,9 @@ func (n *node) perform(pc *peerConn) {
 			return
 		}
 	}
+	if n.learnFinal(pc.c.PeerIrreversible()) {
+		changed = true
+	}
 	if changed {
 		n.chainChanged()
 	}
@@ -146,6 +153,9 @@ func (n *node) send(peer int, m blocksync.Message) {
 	if m.Lane == blocksync.LaneBlocks {
 		ln = laneBlocks
 	}
+	if n.r.logf != nil {
+		n.r.logf("%v %d->%d %s", n.r.e.now, n.id, peer, describe(m.Msg))
+	}
 	for _, out := range n.byzantine(peer, m.Msg) {
 		size := 0
 		switch p := out.(type) {
@@ -189,6 +199,9 @@ func (n *node) addBlock(b *block.Block, from int) bool {
 		return false
 	}
 	n.accepted(b, oldHead)
+	if n.r.logf != nil {
+		n.r.logf("%v %d added %s from %d head %s root %s", n.r.e.now, n.id, b.ID(), from, n.tree.HeadID(), n.tree.RootID())
+	}
 	return true
 }
 
@@ -224,10 +237,31 @@ func (n *node) makeFinal(id block.ID) {
 		panic("sim: SetIrreversible on a held block: " + err.Error())
 	}
 	for _, p := range pruned {
+		if n.r.logf != nil {
+			n.r.logf("%v %d pruned %s (root %s)", n.r.e.now, n.id, p, id)
+		}
 		delete(n.store.blocks, p)
 		n.gone[p] = true
 	}
 	n.r.finalized(n, n.store.finalize(id))
+}
+
+// learnFinal adopts the irreversible block a peer reported (in its locator
+// or a Have) when the simulator can vouch for it: some correct node made it
+// irreversible, which stands for the certificate a real peer would attach.
+// Without it, nodes would learn finality only from the next block's header
+// and the last blocks of a run would never become final anywhere but at the
+// producers.
+func (n *node) learnFinal(id block.ID) bool {
+	if id.Height() <= n.tree.Root().Height || !n.tree.Has(id) || n.r.m.finalAt[id.Height()] != id {
+		return false
+	}
+	old := n.tree.HeadID()
+	n.makeFinal(id)
+	if n.tree.HeadID() != old {
+		n.r.headChanged(n)
+	}
+	return true
 }
 
 // finalFromConsensus applies a block the consensus engine finalized. It runs
@@ -245,4 +279,19 @@ func (n *node) finalFromConsensus(id block.ID) {
 	if n.tree.HeadID() != old {
 		n.r.headChanged(n)
 	}
+}
+
+// describe renders a message for a debug log.
+func describe(p any) string {
+	switch m := p.(type) {
+	case *blocksync.Hello:
+		return fmt.Sprintf("hello %s head=%v committed=%v", m.ID, m.Head, m.Committed)
+	case *blocksync.Have:
+		return fmt.Sprintf("have %s irr %s", m.Header.ID(), m.Irreversible)
+	case *blocksync.Block:
+		return fmt.Sprintf("block %s parent %s", m.Block.ID(), m.Block.Parent)
+	case blocksync.Msg:
+		return fmt.Sprintf("%s %+v", m.Type(), m)
+	}
+	return fmt.Sprintf("%d garbage bytes", len(p.([]byte)))
 }

@@ -21,13 +21,13 @@ func (n *network) propagate(l *link, p *pipe, m *wireMsg) {
 		// retransmission timeout; everything behind it on the lane waits.
 		delay += max(3*n.cfg.Latency, 20*time.Millisecond)
 	}
-	arrive := n.e.now + delay
 	if m.lane == laneControl && n.cfg.Reorder > 0 && rng.Float64() < n.cfg.Reorder {
-		arrive += time.Duration(rng.Int64N(int64(4*n.cfg.Latency + time.Millisecond)))
-	} else {
-		arrive = max(arrive, p.lastArrive[m.lane])
-		p.lastArrive[m.lane] = arrive
+		// Lanes are streams, so reordering happens between lanes only: the
+		// control lane stalls and block bodies sent later overtake it.
+		delay += time.Duration(rng.Int64N(int64(4*n.cfg.Latency + time.Millisecond)))
 	}
+	arrive := max(n.e.now+delay, p.lastArrive[m.lane])
+	p.lastArrive[m.lane] = arrive
 	copies := 1
 	if n.cfg.Dup > 0 && rng.Float64() < n.cfg.Dup {
 		copies = 2
@@ -134,6 +134,8 @@ func (n *network) dial(l *link) {
 }
 
 // flushHeld delivers, in order, what one-way cuts that have healed held.
+// It delivers at once rather than through events, so that no message that
+// arrives at the very instant of the heal can overtake the held ones.
 func (n *network) flushHeld() {
 	for _, k := range n.sortedLinks() {
 		l := n.links[k]
@@ -145,11 +147,11 @@ func (n *network) flushHeld() {
 			p.held = nil
 			gen := l.gen
 			for _, m := range held {
-				n.e.at(n.e.now, evDeliver, int32(p.from), int32(p.to), uint64(m.size)<<8|uint64(m.lane), func() {
-					if l.gen == gen && l.up {
-						n.arrive(p, m)
-					}
-				})
+				if l.gen != gen || !l.up {
+					break
+				}
+				n.e.mix(uint64(m.size)<<8 | uint64(m.lane))
+				n.nodes[p.to].deliver(p.from, m)
 			}
 		}
 	}

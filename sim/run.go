@@ -30,6 +30,9 @@ type runner struct {
 	// prodDone is when the last slot and the last fault are behind us.
 	prodDone time.Duration
 	banned   map[[2]int]time.Duration
+	// logf, when set by a test, receives a line per message and chain
+	// event, for debugging a seed.
+	logf func(format string, args ...any)
 }
 
 // Run simulates cfg and returns what it measured. The error is non-nil for
