@@ -57,6 +57,9 @@ func (n *node) deliver(from int, m *wireMsg) {
 		}
 		_ = pc.c.Step(n.now(), lane, p)
 	}
+	if n.learnFinal(pc.c.PeerIrreversible()) {
+		n.chainChanged()
+	}
 	n.flush()
 }
 

@@ -139,9 +139,11 @@ func (r *runner) loop() {
 }
 
 // checkConverged ends the run once every correct running node has the same
-// head and no liveness window is open; otherwise it looks again later.
+// head and the same irreversible block and no liveness window is open;
+// otherwise it looks again later.
 func (r *runner) checkConverged() {
-	if r.headsAgree() && len(r.m.windows) == 0 && r.caughtUp() {
+	lo, hi := r.irreversibleRange()
+	if r.headsAgree() && lo == hi && len(r.m.windows) == 0 && r.caughtUp() {
 		r.m.converged = true
 		return
 	}
