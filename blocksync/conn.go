@@ -28,6 +28,8 @@ type Conn struct {
 	// Invariant: len(tips) <= maxTips; the peer has every tip and its
 	// ancestors; tips may be unknown to us.
 	tips []tip
+	// peerHead is the peer's latest reported head.
+	peerHead block.ID
 	// peerIrr is the highest irreversible block the peer reported; ZeroID
 	// until its committed hello. Invariant: never decreases in height.
 	peerIrr block.ID
@@ -76,12 +78,7 @@ func (c *Conn) State() State { return c.state }
 func (c *Conn) Stats() Stats { return c.stats }
 
 // PeerHead returns the peer's head as last reported (ZeroID if none yet).
-func (c *Conn) PeerHead() block.ID {
-	if len(c.tips) == 0 {
-		return block.ZeroID
-	}
-	return c.tips[0].id
-}
+func (c *Conn) PeerHead() block.ID { return c.peerHead }
 
 // LastSent returns the highest block of our best chain the peer is known to
 // have.

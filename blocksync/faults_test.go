@@ -39,16 +39,18 @@ func TestBodyScreening(t *testing.T) {
 	blocks := m.extend(t, g, 10, 1, 0, a, b)
 	a.finalize(t, blocks[4].ID())
 
-	// Duplicate and at/below irreversible: quiet.
+	// Duplicates (final or not) and a conflicting block at or below our
+	// irreversible one: quiet.
 	c := readyConn(t, a, b)
 	require.NoError(t, c.Step(time0, LaneBlocks, NewBlock(blocks[2])))
 	require.NoError(t, c.Step(time0, LaneBlocks, NewBlock(blocks[8])))
+	require.NoError(t, c.Step(time0, LaneBlocks, NewBlock(m.child(blocks[1], 1, 1))))
 	rd := c.Ready()
 	require.Nil(t, rd.Disconnect)
 	require.Empty(t, rd.Penalties)
 	require.Empty(t, rd.Blocks)
 	require.Equal(t, uint64(1), c.Stats().Stale)
-	require.Equal(t, uint64(1), c.Stats().Duplicates)
+	require.Equal(t, uint64(2), c.Stats().Duplicates)
 
 	// Orphan of a pruned fork at a height we told the peer about: quiet.
 	orphanParent := m.child(blocks[3], 1, 1) // height 5, conflicts with our irreversible

@@ -11,7 +11,13 @@ import "github.com/blockwire/blockwire/chain/block"
 // irreversible block).
 func (c *Conn) align() {
 	if !c.sent.IsZero() && !c.onBest(c.sent) {
-		c.sent = c.commonAncestor(c.sent)
+		// The peer still has the old sent: keep it as a tip, so that
+		// switching back to its fork does not resend (echo) its blocks.
+		old := c.sent
+		c.sent = c.commonAncestor(old)
+		if old.Height() > c.chain.Irreversible().Height() {
+			c.addTip(old, block.ZeroID)
+		}
 	}
 	for i := range c.tips {
 		if a := c.tipAncestor(&c.tips[i]); a.Height() > c.sent.Height() {
@@ -156,6 +162,13 @@ func (c *Conn) known(t *tip) block.ID {
 // not known), dropping the tips it supersedes and keeping the highest
 // known anchor among them.
 func (c *Conn) addTip(id, parent block.ID) {
+	if id.Height() <= c.chain.Irreversible().Height() {
+		// Final for us, or conflicting with what is: no tip needed.
+		if id.Height() > c.sent.Height() && c.onBest(id) {
+			c.sent = id
+		}
+		return
+	}
 	n := tip{id: id}
 	raise := func(a block.ID) {
 		if a.Height() > n.anchor.Height() {
@@ -227,6 +240,9 @@ func (c *Conn) learnIrreversible(id block.ID) bool {
 	}
 	if id.Height() > c.peerIrr.Height() {
 		c.peerIrr = id
+		// A final block we lack: pull it if the link stays quiet (seed
+		// 003's synchronous liveness does not wait for a head report).
+		c.tree.announced(c, block.PublicKey{}, id)
 	}
 	return true
 }

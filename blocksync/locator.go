@@ -54,6 +54,7 @@ func (c *Conn) handleHello(m *Hello) {
 	c.told(m.ID.Height())
 	if m.Head {
 		c.addTip(m.ID, block.ZeroID)
+		c.peerHead = m.ID
 		c.tree.announced(c, block.PublicKey{}, m.ID)
 	}
 	if a := c.commonAncestor(m.ID); a.Height() > c.sent.Height() {

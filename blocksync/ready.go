@@ -84,7 +84,9 @@ type Ready struct {
 	Messages []Message
 	// Blocks were received from the peer, passed the Conn's cheap checks
 	// (height linkage, parent known to us or pipelined, above our
-	// irreversible block, not already known) and need full validation.
+	// irreversible block, not already known) and need full validation. A
+	// block whose parent the node pruned meanwhile (a new irreversible
+	// block between two inserts) is stale: drop it without penalty.
 	Blocks []*block.Block
 	// Tied are tied messages received from the peer.
 	Tied []*Tied

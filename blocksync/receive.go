@@ -18,11 +18,12 @@ func (c *Conn) handleHave(m *Have) {
 	}
 	id := m.Header.ID()
 	c.addTip(id, m.Header.Parent)
+	c.peerHead = id
 	c.tree.announced(c, m.Header.Producer, id)
 }
 
-// handleBody screens a body cheaply and hands it to the node. Bodies that a
-// correct peer may send in a race (already known, at or below our
+// handleBlock screens a body cheaply and hands it to the node. Bodies that
+// a correct peer may send in a race (already known, at or below our
 // irreversible block, child of a block we pruned) are dropped without
 // penalty; only a parent the peer cannot believe we have is a fault.
 func (c *Conn) handleBlock(m *Block) {
@@ -37,14 +38,16 @@ func (c *Conn) handleBlock(m *Block) {
 		return
 	}
 	id := b.ID()
-	if id.Height() <= c.chain.Irreversible().Height() {
-		c.stale(id)
-		return
-	}
+	// A copy of a block we have is a duplicate even when it is final for
+	// us (with fast finality every copy after the first is): it prunes.
 	if c.have(id) {
 		c.stats.Duplicates++
 		c.gotBody(id, b.Parent)
 		c.tree.duplicate(c, b.Producer, id.Height())
+		return
+	}
+	if id.Height() <= c.chain.Irreversible().Height() {
+		c.stale(id)
 		return
 	}
 	if !c.have(b.Parent) {
@@ -71,6 +74,7 @@ func (c *Conn) stale(id block.ID) {
 // gotBody notes that the peer has id (it sent it) and believes we do.
 func (c *Conn) gotBody(id, parent block.ID) {
 	c.addTip(id, parent)
+	c.peerHead = id
 	c.told(id.Height())
 }
 

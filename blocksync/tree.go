@@ -101,8 +101,11 @@ func (t *tree) duplicate(c *Conn, p block.PublicKey, height uint64) {
 // behind an earlier block by a producer we pruned, and the Graft's pull
 // (everything up to the wanted height) unblocks it.
 func (t *tree) announced(c *Conn, producer block.PublicKey, id block.ID) {
-	if _, known := c.chain.Header(id); known {
+	if _, known := c.chain.Header(id); known || id.Height() <= c.chain.Irreversible().Height() {
 		return
+	}
+	if !t.due.IsZero() && id.Height() < t.want.Height() {
+		return // keep the higher want: its pull covers this one
 	}
 	t.want, t.producer = id, producer
 	if t.due.IsZero() {
