@@ -10,10 +10,11 @@ import (
 	"github.com/blockwire/blockwire/forkdb"
 )
 
-// epoch is virtual time zero as a time.Time, for blocksync's now arguments.
-var epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+// epoch is virtual time zero as a time.Time, for blocksync's now arguments
+// (the date testing/synctest uses).
+func epoch() time.Time { return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) }
 
-func (n *node) now() time.Time { return epoch.Add(n.r.e.now) }
+func (n *node) now() time.Time { return epoch().Add(n.r.e.now) }
 
 // connected starts a Conn for a new connection and sends its locator.
 func (n *node) connected(peer int) {
@@ -132,7 +133,7 @@ func (n *node) arm(pc *peerConn) {
 		pc.tickAt = -1
 		return
 	}
-	at := max(dl.Sub(epoch), n.r.e.now)
+	at := max(dl.Sub(epoch()), n.r.e.now)
 	if at == pc.tickAt {
 		return
 	}

@@ -43,7 +43,10 @@ const (
 	ByzUnknownParent Behaviour = "unknownparent"
 )
 
-var behaviours = []Behaviour{ByzEquivocate, ByzBadSig, ByzGarbage, ByzWithhold, ByzUnknownParent}
+// Behaviours lists every byzantine behaviour.
+func Behaviours() []Behaviour {
+	return []Behaviour{ByzEquivocate, ByzBadSig, ByzGarbage, ByzWithhold, ByzUnknownParent}
+}
 
 // Fault is one scheduled fault. Its String form is the syntax ParseFaults
 // reads, so a Config prints as a command that replays it.
@@ -127,7 +130,7 @@ func parseFault(item string) (Fault, error) {
 	case FaultByzantine:
 		f.Nodes, err = parseNodes(when)
 		f.Behaviour = Behaviour(what)
-		if err == nil && !slices.Contains(behaviours, f.Behaviour) {
+		if err == nil && !slices.Contains(Behaviours(), f.Behaviour) {
 			err = fmt.Errorf("unknown behaviour %q", what)
 		}
 	default:

@@ -75,7 +75,7 @@ func randomFault(rng *rand.Rand, cfg Config, span time.Duration) Fault {
 	case 3:
 		return Fault{Kind: FaultRestart, From: to, Nodes: []int{n}}
 	}
-	b := behaviours[rng.IntN(len(behaviours))]
+	b := Behaviours()[rng.IntN(len(Behaviours()))]
 	if b == ByzEquivocate && cfg.Mode != ModeRotate {
 		b = ByzWithhold
 	}
