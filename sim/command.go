@@ -37,6 +37,7 @@ func (c Config) Command() string {
 	}{
 		{c.TermBlocks != d.TermBlocks, fmt.Sprintf("--term-blocks %d", c.TermBlocks)},
 		{c.Chunk != d.Chunk, fmt.Sprintf("--chunk %d", c.Chunk)},
+		{c.Window != d.Window, fmt.Sprintf("--window %d", c.Window)},
 		{c.Settle != d.Settle, fmt.Sprintf("--settle %s", c.Settle)},
 		{c.CatchUpNode != d.CatchUpNode, fmt.Sprintf("--catchup-node %d --catchup-at %s", c.CatchUpNode, c.CatchUpAt)},
 	}

@@ -70,8 +70,9 @@ type Config struct {
 	// link layer runs reliable streams, so a loss shows up as a
 	// retransmission delay that holds up its lane (head-of-line blocking).
 	Loss float64 `json:"loss"`
-	// Dup is the probability that a message is delivered twice in a row
-	// (at-least-once delivery after a link-layer retry).
+	// Dup is the probability that a message is duplicated on the wire. The
+	// stream under each lane discards the copy, so it is delivered once but
+	// costs its serialization time again (the lane behind it waits).
 	Dup float64 `json:"dup"`
 	// Reorder is the probability that a control-lane message is held back
 	// (up to 4 × Latency) so that block bodies sent after it overtake it.
@@ -91,6 +92,10 @@ type Config struct {
 	Faults []Fault `json:"faults,omitempty"`
 	// Relay is tree or flood.
 	Relay string `json:"relay"`
+	// Window is blocksync's receive window in bytes (blocksync.Config.Window;
+	// 0 keeps its default). Small windows exercise acknowledgements and
+	// stalls; a window below the bandwidth-delay product slows streaming.
+	Window int `json:"window,omitempty"`
 	// Chunk is the size of the pieces a block body is serialized in; a
 	// control message waits for at most one chunk.
 	Chunk int `json:"chunk"`
@@ -166,6 +171,7 @@ func (c Config) Validate() error {
 		{c.Mode == ModeRotate && c.TermBlocks < 1, "term_blocks", c.TermBlocks, "need at least 1"},
 		{!oneOf(c.Relay, RelayTree, RelayFlood), "relay", c.Relay, "want tree or flood"},
 		{c.Chunk < 1, "chunk", c.Chunk, "need at least 1 byte"},
+		{c.Window != 0 && c.Window < 1024, "window", c.Window, "want 0 (default) or at least 1024 bytes"},
 		{c.Settle < 0, "settle", c.Settle, "must not be negative"},
 		{c.CatchUpNode >= c.Nodes || c.CatchUpNode == 0 && c.Mode == ModeSolo, "catchup_node", c.CatchUpNode, "must be a node other than the solo producer, or -1"},
 	}

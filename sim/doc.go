@@ -38,9 +38,9 @@
 // Config.Chunk pieces so a control message waits for at most one chunk.
 // Lanes are reliable FIFO streams, as blocksync requires, so link faults
 // take the form streams give them: a lost message is retransmitted after a
-// timeout and stalls its lane; a duplicated message is delivered twice in a
-// row; reordering stalls the control lane so that bodies sent later overtake
-// it. A partition closes the connections it cuts (messages in flight are
+// timeout and stalls its lane; a duplicated message costs its wire time
+// twice but is delivered once; reordering stalls the control lane so that
+// bodies sent later overtake it. A partition closes the connections it cuts (messages in flight are
 // lost; both ends drop their Conn) and redials after the heal, so the two
 // sides meet again through blocksync's locator. A one-way cut holds one
 // direction's messages, in order, until it heals, as a TCP stream would
@@ -111,6 +111,6 @@
 //
 // Flags map one to one to Config fields (--block-size BlockSize, --term-blocks
 // TermBlocks, --catchup-node/--catchup-at CatchUpNode/CatchUpAt, --chunk,
-// --settle). To see every message of a sweep seed, run
+// --window, --settle). To see every message of a sweep seed, run
 // `SEED=457 go test ./sim -run TestDebugSeed -v`.
 package sim

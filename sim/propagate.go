@@ -6,10 +6,14 @@ import (
 )
 
 // propagate sends a fully serialized message across the wire: latency plus
-// jitter, a retransmission delay when the seeded draw says it was lost,
-// duplication, and reordering on the control lane. Lanes stay FIFO except
-// for messages picked for reordering.
+// jitter, a retransmission delay when the seeded draw says it was lost, a
+// stall of the control lane when it is picked for reordering, and a
+// duplicate that wastes wire time. Each lane stays FIFO and exactly-once, as
+// the streams of the link layer are.
 func (n *network) propagate(l *link, p *pipe, m *wireMsg) {
+	if m.payload == nil {
+		return // a duplicate's ghost: it only took wire time
+	}
 	rng := n.e.rng
 	delay := n.cfg.Latency
 	if n.cfg.Jitter > 0 {
@@ -28,18 +32,17 @@ func (n *network) propagate(l *link, p *pipe, m *wireMsg) {
 	}
 	arrive := max(n.e.now+delay, p.lastArrive[m.lane])
 	p.lastArrive[m.lane] = arrive
-	copies := 1
 	if n.cfg.Dup > 0 && rng.Float64() < n.cfg.Dup {
-		copies = 2
+		// A duplicated segment costs the wire its size again; the stream
+		// below the lane discards it, so it is never delivered twice.
+		p.queue[m.lane] = append(p.queue[m.lane], &wireMsg{lane: m.lane, size: m.size})
 	}
 	gen := l.gen
-	for i := 0; i < copies; i++ {
-		n.e.at(arrive, evDeliver, int32(p.from), int32(p.to), uint64(m.size)<<8|uint64(m.lane), func() {
-			if l.gen == gen && l.up {
-				n.arrive(p, m)
-			}
-		})
-	}
+	n.e.at(arrive, evDeliver, int32(p.from), int32(p.to), uint64(m.size)<<8|uint64(m.lane), func() {
+		if l.gen == gen && l.up {
+			n.arrive(p, m)
+		}
+	})
 }
 
 // arrive hands a message to its receiver unless a one-way cut holds the

@@ -72,6 +72,9 @@ func newRunner(cfg Config) (*runner, error) {
 	r.genesis = r.fac.genesis()
 	r.syncCfg = blocksync.DefaultConfig()
 	r.syncCfg.Prune = cfg.Relay == RelayTree
+	if cfg.Window > 0 {
+		r.syncCfg.Window = cfg.Window
+	}
 	r.syncCfg.Limits.Block.MaxBlockBytes = max(r.syncCfg.Limits.Block.MaxBlockBytes, 2*cfg.BlockSize)
 	r.syncCfg.Limits.Block.MaxTxBytes = max(r.syncCfg.Limits.Block.MaxTxBytes, 2*cfg.BlockSize)
 	byz := make([]bool, cfg.Nodes)

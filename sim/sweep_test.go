@@ -41,7 +41,8 @@ func sweepConfig(seed uint64) Config {
 	cfg.Topology = []string{TopologyLine, TopologyRing, TopologyStar, TopologyFull, TopologyRandom, TopologyRandom}[rng.IntN(6)]
 	cfg.Degree = 2 + 2*rng.IntN(2)
 	cfg.Blocks = 20 + rng.IntN(40)
-	cfg.BlockSize = 1024 << rng.IntN(6)
+	cfg.BlockSize = 1024 << rng.IntN(9)
+	cfg.Window = []int{0, 16 << 10, 256 << 10, 1 << 20}[rng.IntN(4)]
 	cfg.Interval = time.Duration(50+rng.IntN(100)) * time.Millisecond
 	cfg.Jitter = time.Duration(rng.IntN(3)) * time.Millisecond
 	cfg.Loss = float64(rng.IntN(3)) / 100
