@@ -42,6 +42,9 @@ type Conn struct {
 	// announced is the head and irreversible block we last told the peer
 	// about (locator or Have).
 	announced, announcedIrr block.ID
+	// peerKnows is the latest block the peer knows we have: announced,
+	// sent to it, or received from it.
+	peerKnows block.ID
 	// startHeight is our head's height when the connection started:
 	// duplicates at or below it are sync overshoot (the locator brackets the
 	// common ancestor only within a factor of two), not tree redundancy, and
@@ -183,8 +186,8 @@ func (c *Conn) input(now time.Time, f func()) error {
 	}
 	c.align()
 	c.tree.chainMoved(c)
-	c.announce()
 	c.pump()
+	c.announce()
 	c.releaseHeld()
 	return nil
 }

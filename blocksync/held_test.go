@@ -59,9 +59,10 @@ func TestTiedMessagesWaitForTheirBlock(t *testing.T) {
 	require.NoError(t, a.add(after))
 	require.NoError(t, ca.Step(time0, LaneSync, &Have{Irreversible: g.ID(), Header: after.SignedHeader}))
 	rd = ca.Ready()
-	require.Len(t, rd.Messages, 1)
-	require.Equal(t, &Tied{Block: after.ID(), Payload: []byte("vote-3")}, rd.Messages[0].Msg)
-	require.Equal(t, LaneSync, rd.Messages[0].Lane)
+	require.Len(t, rd.Messages, 2) // our Have of the new head, then the vote
+	require.IsType(t, &Have{}, rd.Messages[0].Msg)
+	require.Equal(t, &Tied{Block: after.ID(), Payload: []byte("vote-3")}, rd.Messages[1].Msg)
+	require.Equal(t, LaneSync, rd.Messages[1].Lane)
 }
 
 func TestHeldIsBounded(t *testing.T) {

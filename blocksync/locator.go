@@ -34,7 +34,7 @@ func (c *Conn) sendLocator() {
 		c.send(LaneSync, m)
 		c.stats.HellosSent++
 	}
-	c.announced, c.announcedIrr = head, irr
+	c.announced, c.announcedIrr, c.peerKnows = head, irr, head
 	c.told(head.Height())
 }
 

@@ -205,6 +205,30 @@ func (n *network) stabilize() {
 	}
 }
 
+// settle delivers until quiescent, then keeps jumping to the earliest
+// deadline and delivering, until no Conn has a deadline: what a driver does
+// with its timer.
+func (n *network) settle() {
+	n.t.Helper()
+	for range 1000 {
+		n.stabilize()
+		var next time.Time
+		for _, name := range n.names {
+			x := n.nodes[name]
+			for _, p := range x.peers {
+				if d := x.conns[p].Ready().Deadline; !d.IsZero() && (next.IsZero() || d.Before(next)) {
+					next = d
+				}
+			}
+		}
+		if next.IsZero() {
+			return
+		}
+		n.tick(max(next.Sub(n.now), 0))
+	}
+	n.t.Fatal("network does not settle")
+}
+
 // tick advances time and ticks every Conn.
 func (n *network) tick(d time.Duration) {
 	n.now = n.now.Add(d)

@@ -74,7 +74,7 @@ func (c *Conn) stale(id block.ID) {
 // gotBody notes that the peer has id (it sent it) and believes we do.
 func (c *Conn) gotBody(id, parent block.ID) {
 	c.addTip(id, parent)
-	c.peerHead = id
+	c.peerHead, c.peerKnows = id, id
 	c.told(id.Height())
 }
 

@@ -27,13 +27,12 @@ func (w *window) inFlight() uint64 { return w.sentBytes - w.ackedBytes }
 func (w *window) open() bool { return w.inFlight() < w.peerWindow }
 
 // announce tells the peer our new head (and irreversible block) with a Have,
-// unless the peer already has the head: announcements never echo.
+// unless the peer knows we have it: it sent it to us, or we just sent it.
+// A peer that merely has our head still needs the Have: without it, it
+// believes we lack the head and cannot push the head's children to us.
 func (c *Conn) announce() {
 	head, irr := c.chain.Head(), c.chain.Irreversible()
-	if head == c.announced && irr == c.announcedIrr {
-		return
-	}
-	if head != c.announced && c.peerHas(head) && irr == c.announcedIrr {
+	if irr == c.announcedIrr && (head == c.announced || head == c.peerKnows) {
 		c.announced = head
 		return
 	}
@@ -41,7 +40,7 @@ func (c *Conn) announce() {
 	if !ok {
 		return
 	}
-	c.announced, c.announcedIrr = head, irr
+	c.announced, c.announcedIrr, c.peerKnows = head, irr, head
 	c.told(head.Height())
 	c.send(LaneSync, &Have{Irreversible: irr, Header: h})
 	c.stats.HavesSent++
@@ -75,7 +74,7 @@ func (c *Conn) pump() {
 func (c *Conn) sendBody(b *block.Block, id block.ID) {
 	m := NewBlock(b)
 	c.send(LaneBlocks, m)
-	c.sent = id
+	c.sent, c.peerKnows = id, id
 	c.told(id.Height())
 	c.win.sentBytes += uint64(m.Size())
 	c.stats.BlocksSent++

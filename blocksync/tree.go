@@ -82,11 +82,15 @@ func (c *Conn) handleGraft(m *Graft) {
 	c.tree.pullHeight = max(c.tree.pullHeight, m.Want.Height())
 }
 
-// duplicate prunes the link for a producer whose body we already had. Bodies
-// at or below our head when the link became Ready are locator overshoot,
-// not redundancy, and do not prune.
+// duplicate prunes the link for a producer whose body we already had, if
+// it is a copy of our head: the tip racing down two paths is redundancy.
+// Older duplicates are not: they are the tail of a pull (a graft pushes
+// every producer's blocks up to the wanted one, and the tree paths of those
+// producers deliver them again, late; pruning those paths would leave the
+// producers without a tree) or locator overshoot (at or below our head when
+// the connection started).
 func (t *tree) duplicate(c *Conn, p block.PublicKey, height uint64) {
-	if !c.cfg.Prune || height <= c.startHeight || t.pruned[p] {
+	if !c.cfg.Prune || height <= c.startHeight || height < c.chain.Head().Height() || t.pruned[p] {
 		return
 	}
 	t.pruned[p] = true

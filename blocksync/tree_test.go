@@ -151,3 +151,82 @@ func anyOtherThan(x string, names ...string) string {
 	}
 	return ""
 }
+
+// Two producers taking turns by term each get their own tree: after the
+// warm-up every node receives every body once, with no grafts: a node
+// announces every new head to every peer, so a parent stuck behind another
+// producer's block learns at once that the child's parent is there.
+func TestTreePerProducer(t *testing.T) {
+	m := &maker{bodySize: 1000}
+	net := newMesh(t, DefaultConfig(), m, 6, rand.New(rand.NewPCG(3, 3)))
+	term := uint64(1)
+	produce := func(rounds int) {
+		for range rounds {
+			for _, p := range []int{0, 3} {
+				term++
+				for range 3 {
+					net.produce(m, net.names[p], term, p)
+					net.settle()
+				}
+			}
+		}
+	}
+	grafts := func() (n uint64) {
+		for _, name := range net.names {
+			for _, c := range net.nodes[name].conns {
+				n += c.Stats().GraftsSent
+			}
+		}
+		return n
+	}
+	produce(4)
+	g0 := grafts()
+	before := 0
+	for _, name := range net.names {
+		before += net.nodes[name].bodies
+	}
+	produce(5)
+	after := 0
+	for _, name := range net.names {
+		after += net.nodes[name].bodies
+	}
+	net.requireHealthy()
+	net.requireHeadsAgree()
+	// 30 blocks, each received by the 5 nodes that did not produce it.
+	t.Logf("copies per node per block: %.2f, grafts %d", float64(after-before)/150, grafts()-g0)
+	require.Equal(t, 30*5, after-before)
+	require.Zero(t, grafts()-g0)
+	active := func(p int) (links int) {
+		for _, name := range net.names {
+			for _, c := range net.nodes[name].conns {
+				if c.Mode(producerKey(p)) == ModeActive {
+					links++
+				}
+			}
+		}
+		return links
+	}
+	// Links towards the producer stay active but idle (their receiver
+	// never lacks a block): what matters is that bodies arrive once.
+	t.Logf("active link directions: producer 0: %d, producer 3: %d (of %d)", active(0), active(3), 6*5)
+}
+
+// Off never sends a body, not even when grafted; announcements still flow.
+func TestModeOff(t *testing.T) {
+	m := &maker{}
+	g := m.genesis()
+	a, b := newTestChain(g), newTestChain(g)
+	blocks := m.extend(t, g, 3, 1, 0, a)
+	c, err := New(DefaultConfig(), a, time0)
+	require.NoError(t, err)
+	require.NoError(t, c.SetMode(time0, ModeOff))
+	stepAll(t, c, LaneSync, locatorOf(t, DefaultConfig(), b))
+	require.NoError(t, c.Step(time0, LaneSync, &Graft{Producer: producerKey(0), Want: blocks[2].ID()}))
+	n, _ := bodyBytes(c.Ready())
+	require.Zero(t, n)
+	c.Advance()
+	require.Equal(t, ModeOff, c.Mode(producerKey(0)))
+	require.NoError(t, c.SetMode(time0, ModeActive))
+	n, _ = bodyBytes(c.Ready())
+	require.Greater(t, n, 0)
+}
