@@ -37,8 +37,6 @@ type Conn struct {
 	// (hellos, Haves) or it sent us: a correct peer only sends children of
 	// blocks at or below it.
 	maxTold uint64
-	// locatorDone: the peer's committed hello arrived.
-	locatorDone bool
 	// announced is the head and irreversible block we last told the peer
 	// about (locator or Have).
 	announced, announcedIrr block.ID

@@ -21,33 +21,52 @@
 // has (sent). The committed hello moves the Conn to Ready. A committed
 // hello that conflicts with our irreversible chain (or ours with theirs)
 // disconnects with ReasonIrreversibleFork. A body received in Start moves
-// the Conn to Ready at once (the peer found a common block first).
+// the Conn to Ready at once (the peer found a common block first). The
+// locator brackets the fork point within a factor of two of the distance to
+// the head, so the peer may resend up to that many blocks we already hold;
+// they are harmless duplicates (they do not prune).
+//
+// Seed 003's "what if": we fork away while our hellos are in flight. Our
+// hellos stay true, since a fork database keeps losing forks until
+// irreversibility prunes them, so the peer's bodies built on them are
+// accepted; if irreversibility pruned them meanwhile, they arrive as orphans
+// and are dropped as stale, without penalty. Either way the Have of our new
+// head follows, and the peer's sent only ever names blocks we had, so no
+// Start-again transition is needed.
 //
 // Ready. The Conn tracks sent (the highest block of our best chain the peer
-// has; psibase's last_sent) and recv (the peer's head; last_received). It
-// only sends the immediate child, on our best chain, of sent, so the
-// peer always knows the parent; after a local fork switch sent falls back to
-// its common ancestor with the new best chain and the new fork follows in
-// order. Everything the peer tells us (hellos, Haves, bodies) raises sent,
-// so a block is never echoed to a peer that sent or announced it. Bodies
-// stream on the blocks lane with no per-block round trip: a body starts
-// while fewer than the peer's advertised window of bytes are unacknowledged,
-// and the receiver acknowledges cumulatively every quarter window.
+// has; psibase's last_sent) and the peer's tips (up to 8 heads it reported;
+// psibase's single last_received forgets a fork the peer switched away from,
+// and its blocks would later be echoed back). It only sends the immediate
+// child, on our best chain, of sent, so the peer always knows the parent;
+// after a local fork switch sent falls back to its common ancestor with the
+// new best chain (the old sent is kept as a tip) and the new fork follows in
+// order. Everything the peer tells us (hellos, Haves, bodies) raises sent, so
+// a block is never echoed to a peer that sent or announced it. Bodies stream
+// on the blocks lane with no per-block round trip: a body starts while fewer
+// than the peer's advertised window of bytes are unacknowledged, and the
+// receiver acknowledges cumulatively every quarter window.
 //
 // Announcements. Whenever our head or irreversible block changes, we send a
-// Have (header plus our irreversible id) unless the peer has the head. It is
-// the lazy push over backup links, and on every link it stops the peer from
-// sending us what we have and tells it our irreversible block.
+// Have (header plus our irreversible id) unless the peer knows we have the
+// head (it sent it to us, or we just sent it). It is the lazy push over
+// backup links; on every link it stops the peer from sending us what we
+// have, lets a peer stuck behind one producer's block push the next
+// producer's, and reports our irreversible block.
 //
 // Tree (Plumtree). Each link's outgoing mode is kept per producer: active
 // pushes bodies, backup only announces, off (manual, SetMode) never sends a
 // body. Links start in Config.Mode (active: flood, then prune). A duplicate
-// body asks its sender to Prune the link to backup for the block's producer.
-// A backup link that announces a block we lack arms a timer of
-// Config.GraftDelay, restarted whenever our head advances (the active path is
-// alive, perhaps catching up); when it fires and the block is still missing
-// we send Graft: the peer turns the link active for that producer and pushes
-// its best chain up to the wanted height, whatever the producers (the pull).
+// of our head (the tip racing down two paths) asks its sender to Prune the
+// link to backup for the block's producer; older duplicates (the tail of a
+// pull, locator overshoot) do not prune. A link that announces a block we
+// lack (a head, or an irreversible block) arms a timer of Config.GraftDelay,
+// restarted whenever our head advances (the active path is alive, perhaps
+// catching up); when it fires and the block is still missing we send Graft:
+// the peer turns the link active for that producer and pushes its best chain
+// up to the wanted height, whatever the producers (the pull). Since every
+// Conn of a node decides alone, a dead tree path makes each backup link graft
+// once; the duplicates that follow prune all but the fastest.
 //
 // Tied messages. SendAfter holds a message (a consensus vote) until the peer
 // is known to have its block: sent on the blocks lane right behind the body
@@ -59,8 +78,10 @@
 //     its first Ready (the locator).
 //  2. Feed every message from the peer with Step (decoded values, as the
 //     simulator does) or Receive (raw frames), tagged with its lane.
-//  3. After every change of the local chain (insert, fork switch,
-//     irreversible block), call ChainChanged on every Conn of the node.
+//  3. Insert (or reject) the blocks of each Ready into the fork database
+//     before the next input to any Conn of the node; after every change of
+//     the local chain (insert, fork switch, irreversible block), call
+//     ChainChanged on every Conn of the node.
 //  4. Call Tick at or after the last Ready's Deadline.
 //  5. After each input, if HasReady, take Ready and perform it in the order
 //     its doc gives (blocks to the node, tied payloads, messages, penalties,
@@ -103,7 +124,14 @@
 // as stale without penalty. The receiver penalizes an unknown parent only if
 // its height exceeds everything it ever told the peer it has or received
 // from it (maxTold), which a correct peer cannot do. Peer input never panics:
-// every fault is an *Error with a Reason.
+// every fault is an *Error with a Reason. FuzzConn checks (1)-(3) against an
+// independent record of what the peer showed, after every input of random
+// sequences.
+//
+// Never echo holds while the peer reports at most 8 distinct forks we cannot
+// place (ids we lack, not linked to a known tip by a parent); beyond that the
+// oldest tip is forgotten and a block of its fork may be sent back once,
+// which costs bandwidth, not safety.
 //
 // Liveness: while messages arrive, sent only grows along our best chain
 // (except on fork switches, which rewind it to a block the peer has), the

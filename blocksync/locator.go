@@ -61,7 +61,6 @@ func (c *Conn) handleHello(m *Hello) {
 		c.sent = a
 	}
 	if m.Committed {
-		c.locatorDone = true
 		c.becomeReady()
 	}
 }
