@@ -36,8 +36,7 @@ func twoNodes(t *testing.T) (*engine, *network, *recorder) {
 	n.up = []bool{true, true}
 	n.banned = func(int, int) bool { return false }
 	n.reconcile()
-	for e.step(time.Hour) {
-	}
+	drain(e)
 	require.True(t, n.links[[2]int{0, 1}].up)
 	return e, n, rec
 }
@@ -49,8 +48,7 @@ func TestControlLaneOvertakesABlockAtAChunkBoundary(t *testing.T) {
 	e.after(2500*time.Microsecond, evFault, 0, 0, 0, func() {
 		n.send(0, 1, &wireMsg{lane: laneControl, size: 100, payload: "hello"})
 	})
-	for e.step(time.Hour) {
-	}
+	drain(e)
 	require.Len(t, rec.got, 2)
 	// The hello waits for the chunk in progress (ends at 3 ms), takes
 	// 100 µs, then 10 ms of latency; the block's 10 ms of serialization is
@@ -65,8 +63,7 @@ func TestLanesStayInOrderUnderJitter(t *testing.T) {
 	for i := range 50 {
 		n.send(0, 1, &wireMsg{lane: laneBlocks, size: 10, payload: i})
 	}
-	for e.step(time.Hour) {
-	}
+	drain(e)
 	require.Len(t, rec.got, 50)
 	for i, a := range rec.got {
 		require.Equal(t, i, a.payload)
@@ -80,8 +77,7 @@ func TestOneWayCutHoldsMessagesUntilHeal(t *testing.T) {
 	n.send(0, 1, &wireMsg{lane: laneControl, size: 10, payload: "a"})
 	n.send(0, 1, &wireMsg{lane: laneBlocks, size: 10, payload: "b"})
 	n.send(1, 0, &wireMsg{lane: laneControl, size: 10, payload: "back"})
-	for e.step(time.Hour) {
-	}
+	drain(e)
 	require.Len(t, rec.got, 1, "the other direction flows")
 	n.holds = nil
 	n.reconcile()
@@ -96,13 +92,11 @@ func TestPartitionClosesAndRedials(t *testing.T) {
 	n.cuts = append(n.cuts, cut)
 	n.reconcile()
 	require.False(t, l.up)
-	for e.step(time.Hour) {
-	}
+	drain(e)
 	require.Empty(t, rec.got, "messages in flight die with the connection")
 	n.cuts = nil
 	n.reconcile()
-	for e.step(time.Hour) {
-	}
+	drain(e)
 	require.True(t, l.up)
 }
 
@@ -110,4 +104,11 @@ func TestIdealDissemination(t *testing.T) {
 	line := graph{{1}, {0, 2}, {1, 3}, {2}}
 	require.Equal(t, 3*time.Second, idealDissemination(line, 0, time.Second))
 	require.Equal(t, 2*time.Second, idealDissemination(line, 1, time.Second))
+}
+
+// drain runs every queued event.
+func drain(e *engine) {
+	for e.step(time.Hour) {
+		// each step runs one event
+	}
 }

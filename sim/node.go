@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"slices"
 	"time"
 
 	"github.com/blockwire/blockwire/blocksync"
@@ -111,11 +110,4 @@ func (n *node) correct() bool { return n.byz == "" }
 func (n *node) holds(id block.ID) bool {
 	_, ok := n.store.blocks[id]
 	return ok
-}
-
-func removePeer(peers []int, p int) []int {
-	if i := slices.Index(peers, p); i >= 0 {
-		return slices.Delete(peers, i, i+1)
-	}
-	return peers
 }

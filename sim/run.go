@@ -137,7 +137,8 @@ func (r *runner) schedule() {
 func (r *runner) loop() {
 	deadline := r.prodDone + r.cfg.Settle
 	r.e.at(r.prodDone, evCheck, 0, 0, 0, r.checkConverged)
-	for r.e.step(deadline) && !r.m.converged {
+	for !r.m.converged && r.e.step(deadline) {
+		// step ran one event; converged is set by checkConverged.
 	}
 }
 
