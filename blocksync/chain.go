@@ -13,6 +13,13 @@ import "github.com/blockwire/blockwire/chain/block"
 //
 // Aliasing: returned blocks are shared and immutable (see block.Block); a Conn
 // never modifies them.
+//
+// Cost: a Conn calls BestAt and Header for every body it sends or receives
+// and a few times per input, and Ancestor O(log n) times when it must place
+// a peer's block on a side fork. Keep BestAt O(1) (an index of the best chain
+// by height, refreshed from forkdb's Diff on head changes): forkdb's own
+// BestAt walks from the head, which makes streaming a long unfinalized chain
+// quadratic.
 type Chain interface {
 	// Head is the best head: max (Term, Height, ID) among viable blocks.
 	Head() block.ID

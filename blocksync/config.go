@@ -30,6 +30,10 @@ type Config struct {
 	// (promote it to active for the block's producer and pull the block). It
 	// should exceed the usual lag of the tree path behind the fastest
 	// announcement; too small causes duplicate bodies, too large slows repair.
+	// Each Conn decides alone, so when a tree path dies every backup link of
+	// the node grafts at once; a driver that staggers GraftDelay across a
+	// node's Conns (say base × (1 + i/n) for the i-th of n) makes the first
+	// graft's body cancel the others.
 	GraftDelay time.Duration
 	// MaxHeld bounds the messages SendAfter may hold for blocks the peer does
 	// not have yet.
