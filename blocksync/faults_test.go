@@ -100,3 +100,17 @@ func TestConfigValidate(t *testing.T) {
 	cfg.GraftDelay = 0
 	require.ErrorContains(t, cfg.Validate(), "GraftDelay")
 }
+
+// A peer cannot grow our per-producer state without bound.
+func TestPruneFloodIsBounded(t *testing.T) {
+	m := &maker{}
+	g := m.genesis()
+	c := readyConn(t, newTestChain(g), newTestChain(g))
+	for i := range maxProducers + 10 {
+		var k [32]byte
+		k[0], k[1], k[2] = byte(i), byte(i>>8), 0xee
+		require.NoError(t, c.Step(time0, LaneSync, &Prune{Producer: k}))
+	}
+	require.Len(t, c.tree.out, maxProducers)
+	require.Len(t, c.Ready().Penalties, 10)
+}

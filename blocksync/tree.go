@@ -67,19 +67,31 @@ func (t *tree) mayPush(p block.PublicKey, height uint64) bool {
 	return false
 }
 
+// maxProducers bounds the per-producer modes a peer may set: producer sets
+// are small, and a peer naming endless keys must not grow our memory.
+const maxProducers = 1024
+
 // handlePrune demotes the link to backup for a producer.
 func (c *Conn) handlePrune(m *Prune) {
 	c.stats.PrunesReceived++
-	c.tree.out[m.Producer] = ModeBackup
+	c.tree.setOut(c, m.Producer, ModeBackup)
 }
 
 // handleGraft promotes the link to active for a producer and pulls.
 func (c *Conn) handleGraft(m *Graft) {
 	c.stats.GraftsReceived++
 	if m.Producer != (block.PublicKey{}) {
-		c.tree.out[m.Producer] = ModeActive
+		c.tree.setOut(c, m.Producer, ModeActive)
 	}
 	c.tree.pullHeight = max(c.tree.pullHeight, m.Want.Height())
+}
+
+func (t *tree) setOut(c *Conn, p block.PublicKey, m Mode) {
+	if _, ok := t.out[p]; !ok && len(t.out) >= maxProducers {
+		c.penalize(fault(ReasonProtocol, "prunes and grafts for more than %d producers", maxProducers))
+		return
+	}
+	t.out[p] = m
 }
 
 // duplicate prunes the link for a producer whose body we already had, if
