@@ -37,10 +37,10 @@ func sweepConfig(seed uint64) Config {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	cfg := DefaultConfig()
 	cfg.Seed = seed
-	cfg.Nodes = 6 + rng.IntN(15)
+	cfg.Nodes = 6 + rng.IntN(11)
 	cfg.Topology = []string{TopologyLine, TopologyRing, TopologyStar, TopologyFull, TopologyRandom, TopologyRandom}[rng.IntN(6)]
 	cfg.Degree = 2 + 2*rng.IntN(2)
-	cfg.Blocks = 20 + rng.IntN(40)
+	cfg.Blocks = 20 + rng.IntN(25)
 	cfg.BlockSize = 1024 << rng.IntN(9)
 	cfg.Window = []int{0, 16 << 10, 256 << 10, 1 << 20}[rng.IntN(4)]
 	cfg.Interval = time.Duration(50+rng.IntN(100)) * time.Millisecond
