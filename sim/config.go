@@ -35,6 +35,9 @@ const (
 	RelayFlood = "flood"
 )
 
+// maxNodes bounds Config.Nodes and the node ids a fault may name.
+const maxNodes = 10_000
+
 // Config is every knob of one simulation run. The zero value is not usable;
 // start from DefaultConfig. Validate names the first field that is wrong.
 type Config struct {
@@ -153,7 +156,7 @@ func (c Config) Validate() error {
 		reason string
 	}{
 		{c.Nodes < 2, "nodes", c.Nodes, "need at least 2"},
-		{c.Nodes > 10_000, "nodes", c.Nodes, "at most 10000"},
+		{c.Nodes > maxNodes, "nodes", c.Nodes, fmt.Sprintf("at most %d", maxNodes)},
 		{!oneOf(c.Topology, TopologyLine, TopologyRing, TopologyStar, TopologyFull, TopologyRandom), "topology", c.Topology, "want line, ring, star, full or random"},
 		{c.Topology == TopologyRandom && (c.Degree < 1 || c.Degree >= c.Nodes), "degree", c.Degree, "want 1 <= degree < nodes"},
 		{c.Topology == TopologyRandom && c.Degree*c.Nodes%2 == 1 && c.Degree > 1, "degree", c.Degree, "degree × nodes must be even for a regular graph"},

@@ -182,8 +182,8 @@ func parseNodes(s string) ([]int, error) {
 				return nil, fmt.Errorf("node %q: not a number", hi)
 			}
 		}
-		if a < 0 || b < a {
-			return nil, fmt.Errorf("node range %q is empty or negative", part)
+		if a < 0 || b < a || b >= maxNodes {
+			return nil, fmt.Errorf("node range %q is empty, negative or beyond %d", part, maxNodes-1)
 		}
 		for n := a; n <= b; n++ {
 			out = append(out, n)
