@@ -5,10 +5,12 @@ import (
 	"os"
 )
 
-// tracef prints when BLOCKSYNC_TRACE is set: a debugging aid for the
-// in-test network.
+// tracing reports whether BLOCKSYNC_TRACE is set: the in-test network then
+// logs every message (a debugging aid; see TestRandomNetworksMany).
+func tracing() bool { return os.Getenv("BLOCKSYNC_TRACE") != "" }
+
 func tracef(format string, args ...any) {
-	if os.Getenv("BLOCKSYNC_TRACE") != "" {
+	if tracing() {
 		fmt.Printf(format+"\n", args...)
 	}
 }

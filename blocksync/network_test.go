@@ -190,7 +190,9 @@ func (n *network) deliverOne() bool {
 			_ = b
 			to.bodies++
 		}
-		tracef("%s -> %s: %s", e.from, e.to, describe(e.msg))
+		if tracing() {
+			tracef("%s -> %s: %s", e.from, e.to, describe(e.msg))
+		}
 		_ = c.Step(n.now, e.lane, e.msg)
 		n.drain(e.to)
 	}
