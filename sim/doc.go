@@ -15,7 +15,9 @@
 //	fmt.Print(res.Summary()) // or json.Marshal(res)
 //
 // Result.Command is the `blockwire sim` command line that replays the run;
-// every failure message includes it.
+// every failure message includes it. Config.RegisterFlags defines exactly
+// those flags on a flag.FlagSet, so a CLI built on it parses every printed
+// command back into the same Config (a test checks the round trip).
 //
 // # Determinism
 //
