@@ -34,7 +34,7 @@ func clusterFaults(t *testing.T, n int) {
 	term := old.eng.Status().Term
 	w.isolate(old, true) // a crashed node receives nothing either
 	old.stop(true)
-	w.progress(10, w.live()...)
+	w.progress(60, w.live()...) // long enough for the log to be truncated past it
 	w.check()
 
 	// Restart it from its pebble directory: term and vote come back from
@@ -44,6 +44,9 @@ func clusterFaults(t *testing.T, n int) {
 	require.GreaterOrEqual(t, old.eng.Status().Term, term, "term must survive the restart")
 	w.progress(10, w.live()...)
 	w.check()
+	w.mu.Lock()
+	require.Positive(t, old.snapshots, "the restarted node restores from a snapshot")
+	w.mu.Unlock()
 
 	// Partition the leader away: its lease expires, the majority elects a
 	// new leader; the old one commits nothing alone.

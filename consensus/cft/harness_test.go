@@ -38,12 +38,15 @@ type tnode struct {
 	eng  *Engine
 
 	// under w.mu:
-	gate     *Gate
-	chain    map[uint64]block.ID // irreversible chain by height, survives restarts (block log)
-	cut      bool                // isolated: receives no bodies or headers
-	follower bool
-	changes  []Change // injected into the next block this node produces
-	onBlock  func(id block.ID)
+	gate      *Gate
+	chain     map[uint64]block.ID // irreversible chain by height, survives restarts (block log)
+	cut       bool                // isolated: receives no bodies or headers
+	follower  bool
+	changes   []Change            // injected into the next block this node produces
+	carried   block.ID            // the block that carried changes
+	index     map[block.ID]uint64 // raft index of each commit seen
+	snapshots int                 // commits delivered from a snapshot restore
+	onBlock   func(id block.ID)
 }
 
 func newWorld(t *testing.T) *world {
@@ -58,6 +61,11 @@ func testConfig(id raft.ServerAddress, genesis block.ID) Config {
 	c.LocalID = raft.ServerID(id)
 	c.Genesis = genesis
 	c.ProduceInterval = 20 * time.Millisecond
+	// Snapshot often and keep a short log, so restarts and lagging nodes go
+	// through snapshot restore and InstallSnapshot.
+	c.SnapshotThreshold = 32
+	c.SnapshotInterval = 100 * time.Millisecond
+	c.TrailingLogs = 16
 	return c
 }
 
@@ -129,6 +137,9 @@ func (nd *tnode) Produce(_ context.Context, req ProduceRequest) (Produced, error
 	id := h.ID()
 	w.headers[id] = h
 	changes := nd.changes
+	if changes != nil {
+		nd.carried = id
+	}
 	nd.changes = nil
 	hook := nd.onBlock
 	for _, o := range w.nodes {
@@ -159,6 +170,13 @@ func (nd *tnode) Commit(c Commit) {
 	w := nd.w
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if c.Snapshot {
+		nd.snapshots++
+	}
+	if nd.index == nil {
+		nd.index = map[block.ID]uint64{}
+	}
+	nd.index[c.ID] = c.Index
 	nd.advanceLocked(nd.gate.Committed(c.ID))
 	if _, ok := w.headers[c.ID]; ok {
 		nd.advanceLocked(nd.gate.Arrived(c.ID)) // fetched through "blocksync"
