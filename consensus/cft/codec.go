@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
+
+	"github.com/hashicorp/raft"
 )
 
 var errShort = errors.New("short or malformed input")
@@ -74,4 +77,15 @@ func (d *decoder) bytes() []byte {
 		return nil
 	}
 	return bytes.Clone(d.fixed(int(n)))
+}
+
+// decodeConfiguration is raft.DecodeConfiguration without its panic: bytes
+// read back from disk may be damaged, and that is an error, not a crash.
+func decodeConfiguration(b []byte) (conf raft.Configuration, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: configuration: %v", ErrCorrupt, r)
+		}
+	}()
+	return raft.DecodeConfiguration(b), nil
 }

@@ -222,7 +222,11 @@ func decodeState(b []byte) (fsmState, error) {
 		return fsmState{}, fmt.Errorf("%w: fsm snapshot", ErrCorrupt)
 	}
 	if len(conf) > 0 {
-		s.Conf = raft.DecodeConfiguration(conf)
+		c, err := decodeConfiguration(conf)
+		if err != nil {
+			return fsmState{}, err
+		}
+		s.Conf = c
 	}
 	return s, nil
 }

@@ -113,8 +113,9 @@ func (l *MemLayer) Accept() (net.Conn, error) {
 	}
 }
 
-// Close stops accepting and closes every connection this layer dialled or
-// accepted, so no raft goroutine stays blocked reading a dead node's pipe.
+// Close stops accepting and closes this node's end of every connection it
+// dialled or accepted; the peers read EOF, so no raft goroutine stays
+// blocked reading a dead node's pipe.
 func (l *MemLayer) Close() error {
 	l.once.Do(func() {
 		close(l.done)
@@ -122,7 +123,7 @@ func (l *MemLayer) Close() error {
 		n.mu.Lock()
 		defer n.mu.Unlock()
 		for c := range n.conns {
-			if c.local == l.addr || c.remote == l.addr {
+			if c.local == l.addr {
 				_ = c.closeLocked()
 			}
 		}

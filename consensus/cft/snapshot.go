@@ -183,7 +183,11 @@ func decodeSnap(v []byte) (*raft.SnapshotMeta, []byte, error) {
 	if d.err != nil || len(d.b) != 0 {
 		return nil, nil, fmt.Errorf("%w: snapshot", ErrCorrupt)
 	}
-	m.Configuration = raft.DecodeConfiguration(conf)
+	c, err := decodeConfiguration(conf)
+	if err != nil {
+		return nil, nil, err
+	}
+	m.Configuration = c
 	m.Size = int64(len(data))
 	m.ID = hex.EncodeToString(snapKey(m.Index, m.Term)[len(KeyPrefix)+1:])
 	return m, data, nil
