@@ -184,25 +184,34 @@ func (e *Engine) run() {
 	defer tick.Stop()
 	var o *office
 	var lastLeader raft.ServerID
+	step := func() {
+		if o == nil {
+			o = e.takeOffice()
+		}
+		if o != nil {
+			o = e.produce(o)
+		}
+		e.leading.Store(o != nil)
+		if o != nil {
+			e.driveChanges()
+		}
+	}
 	for {
 		select {
 		case <-e.ctx.Done():
 			return
 		case ob := <-e.obs:
 			lastLeader = e.countFailover(lastLeader, ob)
-		case <-e.raft.LeaderCh():
-			o = nil // take office (again) on the next tick, after a Barrier
-		case <-tick.C:
-			if o == nil {
-				o = e.takeOffice()
-			}
-			if o != nil {
-				o = e.produce(o)
+		case isLeader := <-e.raft.LeaderCh():
+			// A true after a true means leadership was lost and regained:
+			// either way the old office is void.
+			o = nil
+			if isLeader {
+				step() // take office and produce at once: failover time counts
 			}
 			e.leading.Store(o != nil)
-			if o != nil {
-				e.driveChanges()
-			}
+		case <-tick.C:
+			step()
 		}
 	}
 }

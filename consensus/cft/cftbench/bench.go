@@ -51,6 +51,9 @@ type Result struct {
 	FailoverRuns  []float64 `json:"failover_runs_ms"`
 	TimeoutMS     float64   `json:"raft_timeout_ms"`
 	Violations    int       `json:"safety_violations"`
+	// SteadyTermChanges counts elections during the steady window: above 0
+	// the window included a flap and its latency figures show it.
+	SteadyTermChanges uint64 `json:"steady_term_changes"`
 }
 
 func (o *Options) defaults() {
@@ -109,13 +112,14 @@ func (c *cluster) run(ctx context.Context) (Result, error) {
 	c.mu.Lock()
 	c.lat = nil
 	c.mu.Unlock()
-	startTop, start := c.maxTop(), time.Now()
+	startTop, start, term0 := c.maxTop(), time.Now(), c.term()
 	select {
 	case <-ctx.Done():
 		return res, ctx.Err()
 	case <-time.After(c.opts.Duration):
 	}
 	res.Blocks = c.maxTop() - startTop
+	res.SteadyTermChanges = c.term() - term0
 	res.BlocksPerS = float64(res.Blocks) / time.Since(start).Seconds()
 	c.mu.Lock()
 	lat := slices.Clone(c.lat)

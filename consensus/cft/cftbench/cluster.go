@@ -203,8 +203,13 @@ func (n *node) restart() error {
 	if err := n.startHost(); err != nil {
 		return err
 	}
+	// Register the raft protocol before the others learn the new address,
+	// so their first dials do not fail and back off.
+	if err := n.startEngine(nil); err != nil {
+		return err
+	}
 	n.c.link()
-	return n.startEngine(nil)
+	return nil
 }
 
 func (c *cluster) leader() *node {
@@ -282,3 +287,14 @@ type quietPebble struct{}
 func (quietPebble) Infof(string, ...any)      {}
 func (quietPebble) Errorf(string, ...any)     {}
 func (quietPebble) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }
+
+// term is the highest raft term among live nodes.
+func (c *cluster) term() uint64 {
+	var t uint64
+	for _, n := range c.nodes {
+		if n.alive {
+			t = max(t, n.eng.Status().Term)
+		}
+	}
+	return t
+}
