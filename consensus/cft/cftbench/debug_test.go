@@ -22,4 +22,6 @@ func TestDebugRun(t *testing.T) {
 
 type msHook struct{}
 
-func (msHook) Run(e *zerolog.Event, _ zerolog.Level, _ string) { e.Str("t", time.Now().Format("05.000")) }
+func (msHook) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
+	e.Str("t", time.Now().Format("05.000"))
+}
