@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/blockwire/blockwire/chain/block"
+	"github.com/hashicorp/raft"
+	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 )
 
@@ -78,6 +80,8 @@ func TestUnknownOutcomeApply(t *testing.T) {
 
 func unknownOutcome(t *testing.T, reached bool) {
 	w := newWorld(t)
+	var logs syncBuffer
+	w.log = zerolog.New(&logs).Level(zerolog.InfoLevel)
 	w.net.SetLatency(10 * time.Millisecond)
 	w.addNodes(3, 1)
 	defer w.stopAll()
@@ -111,6 +115,7 @@ func unknownOutcome(t *testing.T, reached bool) {
 	rest := without(w.live(), ld)
 	w.progress(5, rest...)
 	w.waitFor("the old leader to record an unknown outcome", func() bool { return ld.eng.Status().Lost > 0 })
+	require.Contains(t, logs.String(), raft.ErrLeadershipLost.Error(), "the Apply failed with leadership lost")
 
 	w.mu.Lock()
 	got, ok := rest[0].chain[id.Height()]

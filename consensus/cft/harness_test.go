@@ -13,6 +13,7 @@ import (
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/hashicorp/raft"
+	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 )
 
@@ -27,6 +28,7 @@ type world struct {
 	headers map[block.ID]block.Header
 	nodes   []*tnode
 	genesis block.ID
+	log     zerolog.Logger // engine and raft logs; zero value silent
 }
 
 // tnode is a producer (engine != nil while running) or a follower.
@@ -103,6 +105,7 @@ func (nd *tnode) start(bootstrap []raft.Server) {
 	nd.db = db
 	cfg := testConfig(nd.addr, nd.w.genesis)
 	cfg.Bootstrap = bootstrap
+	cfg.Logger = nd.w.log.With().Str("node", string(nd.addr)).Logger()
 	eng, err := New(cfg, Deps{DB: db, Stream: nd.w.net.Layer(nd.addr), Producer: nd, Applier: nd})
 	require.NoError(t, err)
 	nd.eng = eng
@@ -325,3 +328,22 @@ type testPebbleLogger struct{ t testing.TB }
 func (testPebbleLogger) Infof(string, ...any)        {}
 func (testPebbleLogger) Errorf(string, ...any)       {}
 func (l testPebbleLogger) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }
+
+// syncBuffer is a log sink safe for raft's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b = append(s.b, p...)
+	return len(p), nil
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return string(s.b)
+}
