@@ -150,3 +150,10 @@ func TestTxRootDependsOnOrderAndContent(t *testing.T) {
 		}
 	}
 }
+
+func TestProducerSetHashIgnoresOrderAndDuplicates(t *testing.T) {
+	a, b, c := block.PublicKey{1}, block.PublicKey{2}, block.PublicKey{3}
+	require.Equal(t, block.ProducerSetHash([]block.PublicKey{a, b}), block.ProducerSetHash([]block.PublicKey{b, a, b}))
+	require.NotEqual(t, block.ProducerSetHash([]block.PublicKey{a, b}), block.ProducerSetHash([]block.PublicKey{a, b, c}))
+	require.NotEqual(t, block.ProducerSetHash(nil), block.Hash{})
+}

@@ -1,0 +1,338 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Role says what a node does in the network.
+type Role string
+
+// Roles.
+const (
+	// RoleProducer takes part in consensus and produces blocks when it leads.
+	RoleProducer Role = "producer"
+	// RoleFull follows the chain, relays blocks and forwards transactions.
+	RoleFull Role = "full"
+)
+
+// Engine selects the consensus engine.
+type Engine string
+
+// Engines.
+const (
+	// EngineCFT is hashicorp/raft among the producers (the default).
+	EngineCFT Engine = "cft"
+	// EngineSolo is one producer whose blocks are irreversible when made:
+	// for development and single-machine chains.
+	EngineSolo Engine = "solo"
+)
+
+// Config is a node's configuration file (TOML). Every relative path is
+// relative to the directory of the file it was loaded from. Zero values are
+// filled from DefaultConfig by LoadConfig.
+type Config struct {
+	Node      NodeConfig      `toml:"node"`
+	P2P       P2PConfig       `toml:"p2p"`
+	Consensus ConsensusConfig `toml:"consensus"`
+	Admin     AdminConfig     `toml:"admin"`
+	Log       LogConfig       `toml:"log"`
+
+	// dir is where the file was loaded from; relative paths resolve here.
+	dir string
+}
+
+// NodeConfig says who the node is and where it keeps its data.
+type NodeConfig struct {
+	// Name is a label for logs and the admin API; it need not be unique.
+	Name string `toml:"name"`
+	// Role is "producer" or "full".
+	Role Role `toml:"role"`
+	// DataDir holds the node's pebble database (blocks, state, raft log).
+	DataDir string `toml:"data_dir"`
+	// KeyFile holds the node's ed25519 key: its libp2p identity and, for a
+	// producer, its block-signing key. Created with mode 0600 if missing.
+	KeyFile string `toml:"key_file"`
+	// GenesisFile is the chain's genesis (blockwire init writes it).
+	GenesisFile string `toml:"genesis_file"`
+}
+
+// P2PConfig is the link layer's operator surface.
+type P2PConfig struct {
+	// Listen are libp2p multiaddrs, e.g. "/ip4/0.0.0.0/tcp/9000" and
+	// "/ip4/0.0.0.0/udp/9000/quic-v1".
+	Listen []string `toml:"listen"`
+	// StaticPeers are multiaddrs ending in /p2p/<peer id>; the node keeps a
+	// connection to each, reconnecting with capped backoff.
+	StaticPeers []string `toml:"static_peers"`
+	// MaxInbound and MaxOutbound bound connections by direction.
+	MaxInbound  int `toml:"max_inbound"`
+	MaxOutbound int `toml:"max_outbound"`
+	// MDNS discovers peers on the local network segment.
+	MDNS bool `toml:"mdns"`
+	// MaxBlockBytes is the largest block the node accepts or sends.
+	MaxBlockBytes int `toml:"max_block_bytes"`
+}
+
+// ConsensusConfig selects and tunes consensus.
+type ConsensusConfig struct {
+	// Engine is "cft" or "solo".
+	Engine Engine `toml:"engine"`
+	// BlockInterval is how often the leader produces a block (≥ 10ms).
+	BlockInterval Duration `toml:"block_interval"`
+	// HeartbeatTimeout, ElectionTimeout and LeaderLeaseTimeout are raft's
+	// timers (floor 50ms; see docs/operations.md for LAN and WAN values).
+	HeartbeatTimeout   Duration `toml:"heartbeat_timeout"`
+	ElectionTimeout    Duration `toml:"election_timeout"`
+	LeaderLeaseTimeout Duration `toml:"leader_lease_timeout"`
+	// MaxBlockTxs bounds the transactions in one produced block.
+	MaxBlockTxs int `toml:"max_block_txs"`
+}
+
+// AdminConfig is the HTTP admin API (status, peers, blocks, tx submit,
+// Prometheus /metrics, pprof).
+type AdminConfig struct {
+	// Listen is host:port; loopback by default. Empty disables the API.
+	Listen string `toml:"listen"`
+	// Pprof exposes /debug/pprof.
+	Pprof bool `toml:"pprof"`
+}
+
+// LogConfig sets up zerolog.
+type LogConfig struct {
+	// Level is trace, debug, info, warn or error.
+	Level string `toml:"level"`
+	// Format is json, console or auto (console on a terminal, JSON otherwise).
+	Format string `toml:"format"`
+	// File receives JSON logs in addition to the standard error stream;
+	// empty for none.
+	File string `toml:"file"`
+	// Components overrides the level per component: link, blocksync,
+	// consensus, chain, admin, node.
+	Components map[string]string `toml:"components"`
+}
+
+// Duration is a time.Duration written as a Go duration string ("500ms").
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like \"500ms\" or \"2s\"", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes a Go duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// DefaultConfig is a full node on the default ports with CFT consensus and
+// raft timers for a LAN (deps.md §2.5: 100/100/50 ms fails over in
+// 180–300 ms and stays stable under load).
+func DefaultConfig() Config {
+	return Config{
+		Node: NodeConfig{
+			Name: "blockwire", Role: RoleFull, DataDir: "data",
+			KeyFile: "node.key", GenesisFile: "genesis.json",
+		},
+		P2P: P2PConfig{
+			Listen:      []string{"/ip4/0.0.0.0/tcp/9000", "/ip4/0.0.0.0/udp/9000/quic-v1"},
+			MaxInbound:  64,
+			MaxOutbound: 16,
+			// Matches link's default blocks-lane maximum.
+			MaxBlockBytes: 64 << 20,
+		},
+		Consensus: ConsensusConfig{
+			Engine:             EngineCFT,
+			BlockInterval:      Duration{500 * time.Millisecond},
+			HeartbeatTimeout:   Duration{100 * time.Millisecond},
+			ElectionTimeout:    Duration{100 * time.Millisecond},
+			LeaderLeaseTimeout: Duration{50 * time.Millisecond},
+			MaxBlockTxs:        10000,
+		},
+		Admin: AdminConfig{Listen: "127.0.0.1:9100", Pprof: true},
+		Log:   LogConfig{Level: "info", Format: "auto", File: "node.log"},
+	}
+}
+
+// ConfigError names the key at fault and what is wrong with it.
+type ConfigError struct {
+	// File is the config file, when loaded from one.
+	File string
+	// Key is the dotted TOML key, e.g. "consensus.block_interval".
+	Key string
+	// Line is the line in File, when known.
+	Line int
+	// Problem says what is wrong.
+	Problem string
+	// Err is the underlying error, if any (for errors.Is, e.g. fs.ErrNotExist).
+	Err error
+}
+
+// Unwrap returns the underlying error.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString("config")
+	if e.File != "" {
+		b.WriteString(" " + e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d", e.Line)
+		}
+	}
+	if e.Key != "" {
+		b.WriteString(": " + e.Key)
+	}
+	return b.String() + ": " + e.Problem
+}
+
+// LoadConfig reads a TOML config file over DefaultConfig and validates it.
+// Unknown keys are errors (a misspelt key must not be silently ignored).
+func LoadConfig(path string) (Config, error) {
+	cfg := DefaultConfig()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, &ConfigError{File: path, Problem: err.Error(), Err: err}
+	}
+	md, err := toml.Decode(string(data), &cfg)
+	if err != nil {
+		return cfg, tomlError(path, err)
+	}
+	if undecoded := md.Undecoded(); len(undecoded) > 0 {
+		keys := make([]string, len(undecoded))
+		for i, k := range undecoded {
+			keys[i] = k.String()
+		}
+		sort.Strings(keys)
+		return cfg, &ConfigError{File: path, Key: keys[0], Problem: "unknown key (known sections: node, p2p, consensus, admin, log)"}
+	}
+	abs, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return cfg, &ConfigError{File: path, Problem: err.Error()}
+	}
+	cfg.dir = abs
+	if err := cfg.Validate(); err != nil {
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			ce.File = path
+		}
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func tomlError(path string, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		return &ConfigError{File: path, Line: pe.Position.Line, Key: pe.LastKey, Problem: pe.Message, Err: err}
+	}
+	var ppe *toml.ParseError
+	if errors.As(err, &ppe) {
+		return &ConfigError{File: path, Line: ppe.Position.Line, Key: ppe.LastKey, Problem: ppe.Message, Err: err}
+	}
+	// Type mismatches are plain errors of the form
+	// `toml: line N (last key "k"): problem`; recover the key and line.
+	ce := &ConfigError{File: path, Problem: err.Error(), Err: err}
+	if m := tomlPlainError.FindStringSubmatch(err.Error()); m != nil {
+		ce.Line, _ = strconv.Atoi(m[1])
+		ce.Key, ce.Problem = m[2], m[3]
+	}
+	return ce
+}
+
+var tomlPlainError = regexp.MustCompile(`^toml: (?:line (\d+) )?\(last key "([^"]*)"\): (.*)$`)
+
+// Path resolves a path from the config relative to the config's directory.
+func (c *Config) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) || c.dir == "" {
+		return p
+	}
+	return filepath.Join(c.dir, p)
+}
+
+// SetDir sets the directory relative paths resolve against (LoadConfig sets
+// it to the file's directory; embedders building a Config in code may set it).
+func (c *Config) SetDir(dir string) { c.dir = dir }
+
+// Validate reports the first invalid setting as a *ConfigError naming its key.
+func (c *Config) Validate() error {
+	bad := func(key, format string, args ...any) error {
+		return &ConfigError{Key: key, Problem: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case c.Node.Role != RoleProducer && c.Node.Role != RoleFull:
+		return bad("node.role", "%q, want \"producer\" or \"full\"", c.Node.Role)
+	case c.Node.DataDir == "":
+		return bad("node.data_dir", "empty")
+	case c.Node.KeyFile == "":
+		return bad("node.key_file", "empty")
+	case c.Node.GenesisFile == "":
+		return bad("node.genesis_file", "empty")
+	case c.P2P.MaxInbound < 0:
+		return bad("p2p.max_inbound", "%d, want ≥ 0", c.P2P.MaxInbound)
+	case c.P2P.MaxOutbound < 0:
+		return bad("p2p.max_outbound", "%d, want ≥ 0", c.P2P.MaxOutbound)
+	case c.P2P.MaxBlockBytes < 1<<10 || c.P2P.MaxBlockBytes > 1<<30:
+		return bad("p2p.max_block_bytes", "%d, want 1 KiB .. 1 GiB", c.P2P.MaxBlockBytes)
+	case c.Consensus.Engine != EngineCFT && c.Consensus.Engine != EngineSolo:
+		return bad("consensus.engine", "%q, want \"cft\" or \"solo\"", c.Consensus.Engine)
+	case c.Consensus.BlockInterval.Duration < 10*time.Millisecond:
+		return bad("consensus.block_interval", "%v, want ≥ 10ms", c.Consensus.BlockInterval)
+	case c.Consensus.MaxBlockTxs < 1:
+		return bad("consensus.max_block_txs", "%d, want ≥ 1", c.Consensus.MaxBlockTxs)
+	}
+	for key, d := range map[string]Duration{
+		"consensus.heartbeat_timeout":    c.Consensus.HeartbeatTimeout,
+		"consensus.election_timeout":     c.Consensus.ElectionTimeout,
+		"consensus.leader_lease_timeout": c.Consensus.LeaderLeaseTimeout,
+	} {
+		if d.Duration < 50*time.Millisecond {
+			return bad(key, "%v, want ≥ 50ms (raft flaps below that; deps.md §2.5)", d)
+		}
+	}
+	if c.Consensus.LeaderLeaseTimeout.Duration > c.Consensus.HeartbeatTimeout.Duration {
+		return bad("consensus.leader_lease_timeout", "%v, want ≤ heartbeat_timeout %v (raft requires it)",
+			c.Consensus.LeaderLeaseTimeout, c.Consensus.HeartbeatTimeout)
+	}
+	if c.Admin.Listen != "" {
+		if _, err := netip.ParseAddrPort(c.Admin.Listen); err != nil {
+			return bad("admin.listen", "%q, want ip:port such as 127.0.0.1:9100", c.Admin.Listen)
+		}
+	}
+	return c.Log.validate()
+}
+
+var logLevels = map[string]bool{"trace": true, "debug": true, "info": true, "warn": true, "error": true, "disabled": true}
+
+var logComponents = map[string]bool{"link": true, "blocksync": true, "consensus": true, "chain": true, "admin": true, "node": true}
+
+func (l *LogConfig) validate() error {
+	if !logLevels[l.Level] {
+		return &ConfigError{Key: "log.level", Problem: fmt.Sprintf("%q, want trace, debug, info, warn, error or disabled", l.Level)}
+	}
+	if l.Format != "json" && l.Format != "console" && l.Format != "auto" {
+		return &ConfigError{Key: "log.format", Problem: fmt.Sprintf("%q, want json, console or auto", l.Format)}
+	}
+	for comp, level := range l.Components {
+		if !logComponents[comp] {
+			return &ConfigError{Key: "log.components." + comp, Problem: "unknown component (link, blocksync, consensus, chain, admin, node)"}
+		}
+		if !logLevels[level] {
+			return &ConfigError{Key: "log.components." + comp, Problem: fmt.Sprintf("%q is not a level", level)}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+package node
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+	return path
+}
+
+func TestRenderedConfigLoadsBackToTheSameSettings(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Node.Name = "producer-1"
+	cfg.Node.Role = RoleProducer
+	cfg.P2P.StaticPeers = []string{"/ip4/127.0.0.1/tcp/9001/p2p/12D3KooWExample"}
+	cfg.Consensus.BlockInterval = Duration{20 * time.Millisecond}
+	cfg.Log.Components = map[string]string{"link": "debug"}
+	data, err := RenderConfig(cfg)
+	require.NoError(t, err)
+	path := writeFile(t, "node.toml", string(data))
+
+	got, err := LoadConfig(path)
+	require.NoError(t, err)
+	cfg.dir = filepath.Dir(path)
+	require.Equal(t, cfg, got)
+	require.Equal(t, filepath.Join(filepath.Dir(path), "data"), got.Path(got.Node.DataDir))
+}
+
+func TestAMalformedConfigNamesTheKeyAndTheProblem(t *testing.T) {
+	cases := []struct {
+		name, content, key, problem string
+		line                        int
+	}{
+		{"unknown key", "[p2p]\nlissten = []\n", "p2p.lissten", "unknown key", 0},
+		{"bad duration", "[consensus]\nblock_interval = \"fast\"\n", "consensus.block_interval", "not a duration", 2},
+		{"wrong type", "[p2p]\nmax_inbound = \"many\"\n", "p2p.max_inbound", "", 2},
+		{"bad role", "[node]\nrole = \"boss\"\n", "node.role", "want \"producer\" or \"full\"", 0},
+		{"raft floor", "[consensus]\nelection_timeout = \"20ms\"\n", "consensus.election_timeout", "want ≥ 50ms", 0},
+		{"admin address", "[admin]\nlisten = \"localhost\"\n", "admin.listen", "want ip:port", 0},
+		{"log component", "[log.components]\nwarp = \"debug\"\n", "log.components.warp", "unknown component", 0},
+		{"syntax", "[node\n", "", "", 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := writeFile(t, "node.toml", c.content)
+			_, err := LoadConfig(path)
+			var ce *ConfigError
+			require.ErrorAs(t, err, &ce)
+			require.Equal(t, path, ce.File)
+			if c.key != "" {
+				require.Equal(t, c.key, ce.Key, "error: %v", err)
+			}
+			require.Contains(t, ce.Problem, c.problem)
+			if c.line > 0 {
+				require.Equal(t, c.line, ce.Line, "error: %v", err)
+			}
+		})
+	}
+}
+
+func TestAMissingConfigFileSaysSo(t *testing.T) {
+	_, err := LoadConfig(filepath.Join(t.TempDir(), "absent.toml"))
+	require.ErrorIs(t, err, os.ErrNotExist)
+}
