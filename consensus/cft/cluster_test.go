@@ -6,10 +6,11 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/blockwire/blockwire/chain/block"
 	"github.com/hashicorp/raft"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/chain/block"
 )
 
 // TestClusterFaults runs producers and two followers on the in-memory

@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/blockwire/blockwire/chain/block"
 	"github.com/hashicorp/raft"
 	"github.com/rs/zerolog"
+
+	"github.com/blockwire/blockwire/chain/block"
 )
 
 // Floors enforced by Validate.

@@ -8,10 +8,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/blockwire/blockwire/chain/block"
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/hashicorp/raft"
 	"github.com/rs/zerolog"
+
+	"github.com/blockwire/blockwire/chain/block"
 )
 
 // ProduceRequest asks the Producer for the next block.

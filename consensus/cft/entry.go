@@ -5,8 +5,9 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/blockwire/blockwire/chain/block"
 	"github.com/hashicorp/raft"
+
+	"github.com/blockwire/blockwire/chain/block"
 )
 
 // Op is a producer-set change operation.

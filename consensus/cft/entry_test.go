@@ -3,13 +3,11 @@ package cft
 import (
 	"testing"
 
-	"github.com/blockwire/blockwire/chain/block"
 	"github.com/hashicorp/raft"
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
-)
 
-var zeroLog zerolog.Logger
+	"github.com/blockwire/blockwire/chain/block"
+)
 
 func idAt(h uint64, tag byte) block.ID {
 	var id block.ID

@@ -6,8 +6,9 @@ import (
 	"io"
 	"sync"
 
-	"github.com/blockwire/blockwire/chain/block"
 	"github.com/hashicorp/raft"
+
+	"github.com/blockwire/blockwire/chain/block"
 )
 
 // Commit tells the Applier that a block id was applied from the raft log:

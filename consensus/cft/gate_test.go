@@ -3,8 +3,9 @@ package cft
 import (
 	"testing"
 
-	"github.com/blockwire/blockwire/chain/block"
 	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/chain/block"
 )
 
 func TestGateWaitsForBodies(t *testing.T) {

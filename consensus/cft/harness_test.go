@@ -10,11 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blockwire/blockwire/chain/block"
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/hashicorp/raft"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/chain/block"
 )
 
 // world is the test cluster's shared view: every header ever produced (the

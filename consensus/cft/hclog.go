@@ -25,17 +25,24 @@ func newHCLog(z zerolog.Logger, name string) hclog.Logger {
 	return &hcLog{z: z.With().Str("component", name).Logger(), name: name}
 }
 
-var levels = map[hclog.Level]zerolog.Level{
-	hclog.Trace: zerolog.TraceLevel, hclog.Debug: zerolog.DebugLevel, hclog.Info: zerolog.InfoLevel,
-	hclog.Warn: zerolog.WarnLevel, hclog.Error: zerolog.ErrorLevel,
+// zlevel maps an hclog level to zerolog's; unknown levels log at info.
+func zlevel(l hclog.Level) zerolog.Level {
+	switch l {
+	case hclog.Trace:
+		return zerolog.TraceLevel
+	case hclog.Debug:
+		return zerolog.DebugLevel
+	case hclog.Warn:
+		return zerolog.WarnLevel
+	case hclog.Error:
+		return zerolog.ErrorLevel
+	default:
+		return zerolog.InfoLevel
+	}
 }
 
 func (l *hcLog) Log(level hclog.Level, msg string, args ...any) {
-	zl, ok := levels[level]
-	if !ok {
-		zl = zerolog.InfoLevel
-	}
-	ev := l.z.WithLevel(zl)
+	ev := l.z.WithLevel(zlevel(level))
 	if ev == nil {
 		return
 	}
@@ -67,7 +74,7 @@ func addFields(ev *zerolog.Event, args []any) {
 }
 
 func (l *hcLog) enabled(level hclog.Level) bool {
-	ev := l.z.WithLevel(levels[level])
+	ev := l.z.WithLevel(zlevel(level))
 	ok := ev.Enabled()
 	ev.Discard()
 	return ok

@@ -5,9 +5,10 @@ import (
 	"testing"
 	"testing/synctest"
 
-	"github.com/blockwire/blockwire/chain/block"
 	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/chain/block"
 )
 
 // TestProducerSetChange adds a producer and removes another through change

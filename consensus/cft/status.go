@@ -3,8 +3,9 @@ package cft
 import (
 	"time"
 
-	"github.com/blockwire/blockwire/chain/block"
 	"github.com/hashicorp/raft"
+
+	"github.com/blockwire/blockwire/chain/block"
 )
 
 // Status is the engine's metrics and admin state.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/hashicorp/raft"
+	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 )
 
@@ -15,7 +16,7 @@ func newTestStore(t *testing.T, dir string) (*Store, *pebble.DB) {
 	t.Helper()
 	db, err := openDB(t, dir)
 	require.NoError(t, err)
-	return NewStore(db, zeroLog), db
+	return NewStore(db, zerolog.Logger{}), db
 }
 
 func TestStoreLog(t *testing.T) {

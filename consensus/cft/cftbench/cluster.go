@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/blockwire/blockwire/chain/block"
-	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/hashicorp/raft"
 	"github.com/libp2p/go-libp2p"
@@ -21,6 +19,9 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
 	libp2ptls "github.com/libp2p/go-libp2p/p2p/security/tls"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+
+	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/consensus/cft"
 )
 
 // cluster is N producers, each with a loopback libp2p host (TCP, TLS,
@@ -81,14 +82,14 @@ func newCluster(opts Options) (*cluster, error) {
 	}
 	for _, n := range c.nodes {
 		if err := n.startHost(); err != nil {
-			c.close()
+			_ = c.close()
 			return nil, err
 		}
 	}
 	c.link()
 	for _, n := range c.nodes {
 		if err := n.startEngine(servers); err != nil {
-			c.close()
+			_ = c.close()
 			return nil, err
 		}
 	}
