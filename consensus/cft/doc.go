@@ -1,0 +1,136 @@
+// Package cft is blockwire's crash-fault-tolerant consensus: hashicorp/raft
+// (v1.8.0) among the block producers. The raft leader is the block
+// producer; the raft log orders block ids while block bodies travel through
+// blocksync; a block is irreversible on a node once its id has been applied
+// from the raft log and its body is in the node's block log.
+//
+// # Pieces
+//
+//   - Engine runs raft and, while this node leads, produces one block per
+//     Config.ProduceInterval through the caller's Producer and appends the
+//     block's id (with its parent id and header hash) to the raft log. Every
+//     member applies the log through a small FSM and tells the caller's
+//     Applier, in log order, which block ids are committed.
+//   - Store and SnapshotStore keep raft's log, stable values (current term,
+//     vote) and snapshots in the node's pebble database under KeyPrefix,
+//     every write synced; raft wraps the Store in a LogCache.
+//   - Libp2pLayer carries raft's own NetworkTransport over libp2p streams
+//     (go-libp2p's p2p/net/gostream) under ProtocolID; a raft server id and
+//     address are both the peer id string. MemNetwork is an in-memory stream
+//     layer with latency and cuts, for tests on virtual time.
+//   - Gate and FromHeader are pure helpers for the chain layer: when a
+//     committed block becomes irreversible (body present), and what a
+//     non-producer learns from a header's Irreversible field.
+//   - Change, EncodeChangeTx and ChangesIn are the producer-set change
+//     transaction; cftbench measures the engine over real libp2p.
+//
+// # Usage: the caller's duties
+//
+//  1. Open the node's pebble database (shared with the chain layer; this
+//     package writes only under KeyPrefix) and the libp2p host. Put the other
+//     producers' addresses in the host's peerstore.
+//  2. Build the stream layer: NewLibp2pLayer(host). The engine owns it.
+//  3. Fill a Config from DefaultConfig: LocalID = ServerAddress(host.ID()),
+//     Genesis = the block CFT starts from, Bootstrap = the initial producer
+//     set, identical on every initial producer (ignored once the database
+//     holds raft state; a producer added later passes none).
+//  4. Implement Producer: build a block on req.Parent with req.Term as the
+//     header's Term and req.Irreversible as its Irreversible field, store it,
+//     hand the body to blocksync, and return its id, header hash and
+//     ChangesIn(its transactions).
+//  5. Implement Applier: for each Commit call Gate.Committed, and when the
+//     gate moves call the chain's SetIrreversible; fetch Gate.Missing through
+//     blocksync; call Gate.Arrived for every body the block log stores.
+//     Ignore commits at or below the irreversible height (raft replays its
+//     log after a restart). Never call back into the Engine from Commit.
+//  6. New(cfg, deps). Read Status for metrics and the admin API.
+//  7. Non-producers run no Engine: for every accepted header, FromHeader
+//     gives the block the producer had committed; feed it to a Gate.
+//  8. Shut down in this order: Engine.Close (stops producing, hands
+//     leadership to another producer if this node leads, shuts raft down,
+//     closes the transport and stream layer, detaches the store), then close
+//     the pebble database, then the libp2p host. Closing the database before
+//     the engine races raft's heartbeat handler into a closed store
+//     (hashicorp/raft issue #717).
+//
+// # Safety: why no two nodes hold different irreversible blocks at a height
+//
+// Raft gives every member the same sequence of committed log entries. The
+// FSM applies a block entry only if its parent is the last committed block
+// (fsmState.Last) and ignores it otherwise; that rule reads nothing but the
+// log, so every member makes the same decision for every entry. Committed
+// blocks therefore form one parent-linked chain with one block per height,
+// the same on every member, each member holding a prefix of it (members
+// that are behind hold a shorter prefix). Irreversibility is "applied and
+// body present", so every node's irreversible chain is a prefix of that one
+// chain. A non-producer adopts the Irreversible field of a producer's header,
+// which names a block that producer had applied from the log: the same
+// chain again (producers are trusted under CFT: crash faults only).
+//
+// Raft's guarantee rests on election safety (one leader per term), which
+// rests on each member voting at most once per term and never letting its
+// term go backwards. Both are persisted by Store before raft acts on them
+// (synced pebble writes), so they survive crashes and restarts. psibase's
+// CFT keeps term and vote in memory only: a producer that restarts can vote
+// a second time in a term and help elect two leaders in it, and two leaders
+// in one term can commit different blocks at one height.
+//
+// # Leadership, Barrier, and Apply with an unknown outcome
+//
+// Raft signals leadership before the new leader has applied the entries it
+// inherited, so the engine issues a Barrier on taking office and only then
+// reads the last committed block as the parent of its first block. While in
+// office it builds each block on the one it produced before. Two nodes can
+// both believe they lead for up to LeaderLeaseTimeout; only the one with a
+// quorum commits, and the other's entries are either overwritten by raft or
+// ignored by the parent rule.
+//
+// An Apply that fails (raft.ErrLeadershipLost in particular) has an unknown
+// outcome: the entry may still be committed by the next leader, or never.
+// The engine leaves office at once and, if it still or again leads, takes
+// office anew behind a fresh Barrier, building on whatever the log actually
+// committed. If the entry committed, it is the parent of the next block; if
+// not, another block takes its height, and the orphan was never applied
+// anywhere, so never irreversible. Blocks built on an orphan are rejected
+// by the parent rule on every node alike. TestUnknownOutcomeApply drives
+// both outcomes.
+//
+// # Producer-set changes
+//
+// A change is a chain transaction (EncodeChangeTx). The producer lists the
+// changes of each block it builds; when that block's entry is applied (the
+// block is committed, hence irreversible once its body is present) the FSM
+// queues them. The leader carries out the head of the queue with raft's
+// AddVoter or RemoveServer, and the FSM drops it when a committed raft
+// configuration reflects it, so a change interrupted by a leader change is
+// redone by the next leader and every member agrees on the queue. Raft
+// changes one server at a time (any two majorities of consecutive
+// configurations overlap), not by joint consensus; DESIGN.md §7's joint
+// consensus applies to the BFT engine. A removed producer keeps running as
+// a non-member (ShutdownOnRemove is off) and may be added back.
+//
+// # Timing
+//
+// Defaults are a LAN setting: 100 ms heartbeat and election timeouts, a 50 ms
+// lease, 5 ms commit timeout, 500 ms blocks. Validate enforces a 50 ms floor
+// on the three timeouts, election ≥ heartbeat ≥ lease, and a 10 ms floor on
+// the block interval. Failover takes about 1–3 heartbeat timeouts; a planned
+// hand-off (Close, TransferLeadership) a few milliseconds. See BENCHMARKS.md.
+//
+// # Testing on virtual time
+//
+// hashicorp/raft runs unmodified inside a testing/synctest bubble on
+// MemNetwork: its timers are ordinary time.After/time.NewTimer, its
+// goroutines block on channels, and MemNetwork uses only channels, mutexes
+// and timers, so a bubble advances virtual time whenever raft is idle.
+// Requirements found on the way: create the network, the pebble databases
+// and the engines inside the bubble (goroutines and channels belong to the
+// bubble that created them); close every engine and database before the
+// bubble ends, and let the stream layer close its connections on Close
+// (raft's NetworkTransport does not close accepted connections, and a
+// goroutine reading one forever would deadlock the bubble). Pebble on a
+// real directory works: its file I/O is not durably blocking, so virtual
+// time simply does not advance during a sync. libp2p itself is not run in
+// a bubble; the libp2p tests (cftbench) run on real time on loopback, with
+// timeouts and no timing assertions.
+package cft

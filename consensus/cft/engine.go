@@ -1,0 +1,329 @@
+package cft
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/hashicorp/raft"
+	"github.com/rs/zerolog"
+
+	"github.com/blockwire/blockwire/chain/block"
+)
+
+// ProduceRequest asks the Producer for the next block.
+type ProduceRequest struct {
+	// Term is the raft term this node leads; it goes into the header.
+	Term uint64
+	// Parent is the block to build on: the last committed block right after
+	// the node took office, then the block it produced last.
+	Parent block.ID
+	// Irreversible is the last block this node has applied from the raft
+	// log; it goes into the header's Irreversible field so non-producers
+	// learn irreversibility from headers.
+	Irreversible block.ID
+}
+
+// Produced is what the Producer built.
+type Produced struct {
+	// ID is the new block's id; its height is Parent's plus one.
+	ID block.ID
+	// HeaderHash is a hash of the signed header, recorded in the raft log so
+	// a node can check that the body it fetches is the one committed.
+	HeaderHash block.Hash
+	// Changes are the producer-set change transactions in the block
+	// (ChangesIn), at most 64; they take effect when the block commits.
+	Changes []Change
+}
+
+// Producer builds blocks when this node leads. Produce builds a block on
+// req.Parent, stores it in the block log and hands its body to dissemination
+// (blocksync) before it returns; the engine then appends the id to the raft
+// log. It is called from the engine's goroutine, one call at a time, and
+// must honour ctx (cancelled on Close). On error the engine skips the tick.
+type Producer interface {
+	Produce(ctx context.Context, req ProduceRequest) (Produced, error)
+}
+
+// Deps are the engine's collaborators. The engine does not own DB: the
+// caller closes it after Engine.Close returns. The engine owns Stream and
+// closes it.
+type Deps struct {
+	DB       *pebble.DB
+	Stream   raft.StreamLayer
+	Producer Producer
+	Applier  Applier
+}
+
+// Engine runs raft among the producers and produces blocks while it leads.
+type Engine struct {
+	cfg      Config
+	log      zerolog.Logger
+	producer Producer
+	fsm      *fsm
+	store    *Store
+	trans    *raft.NetworkTransport
+	raft     *raft.Raft
+	observer *raft.Observer
+	// obs carries leader observations from raft to run; buffered so raft's
+	// non-blocking send rarely drops (a drop loses only a failover count).
+	obs chan raft.Observation
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+	close  sync.Once
+
+	failovers, produced, lost atomic.Uint64
+	leading                   atomic.Bool
+}
+
+// New opens raft on deps.DB, bootstraps it when the database holds no raft
+// state and cfg.Bootstrap is set, and starts the engine's goroutine.
+func New(cfg Config, deps Deps) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.DB == nil || deps.Stream == nil || deps.Producer == nil {
+		return nil, fmt.Errorf("%w: DB, Stream and Producer are required", ErrConfig)
+	}
+	e := &Engine{
+		cfg: cfg, log: cfg.Logger.With().Str("component", "cft").Logger(), producer: deps.Producer,
+		fsm: newFSM(cfg.Genesis, deps.Applier), store: NewStore(deps.DB, cfg.Logger),
+		obs: make(chan raft.Observation, 64), done: make(chan struct{}),
+	}
+	e.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream: deps.Stream, MaxPool: cfg.MaxPool, Timeout: cfg.RPCTimeout,
+		Logger: newHCLog(cfg.Logger, "raft-net"),
+	})
+	r, err := e.openRaft()
+	if err != nil {
+		_ = e.trans.Close()
+		return nil, err
+	}
+	e.raft = r
+	e.observer = raft.NewObserver(e.obs, false, func(o *raft.Observation) bool {
+		_, ok := o.Data.(raft.LeaderObservation)
+		return ok
+	})
+	r.RegisterObserver(e.observer)
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	go e.run()
+	return e, nil
+}
+
+func (e *Engine) openRaft() (*raft.Raft, error) {
+	rc := e.cfg.raftConfig()
+	logs, err := raft.NewLogCache(512, e.store)
+	if err != nil {
+		return nil, fmt.Errorf("cft: log cache: %w", err)
+	}
+	snaps := NewSnapshotStore(e.store)
+	has, err := raft.HasExistingState(logs, e.store, snaps)
+	if err != nil {
+		return nil, fmt.Errorf("cft: read raft state: %w", err)
+	}
+	if !has && len(e.cfg.Bootstrap) > 0 {
+		conf := raft.Configuration{Servers: e.cfg.Bootstrap}
+		if err := raft.BootstrapCluster(rc, logs, e.store, snaps, e.trans, conf); err != nil {
+			return nil, fmt.Errorf("cft: bootstrap: %w", err)
+		}
+	}
+	r, err := raft.NewRaft(rc, e.fsm, logs, e.store, snaps, e.trans)
+	if err != nil {
+		return nil, fmt.Errorf("cft: start raft: %w", err)
+	}
+	return r, nil
+}
+
+// Close shuts the engine down: it stops producing, hands leadership to
+// another producer if this node leads (a planned hand-off costs a few
+// milliseconds instead of an election timeout), shuts raft down, closes the
+// transport and its stream layer, and detaches the store. The caller then
+// closes the pebble database and the libp2p host, in that order.
+func (e *Engine) Close() error { return e.shutdown(true) }
+
+// Abort shuts down like Close but without the leadership hand-off, as a
+// crash would look to the other producers (they elect a leader after an
+// election timeout). Tests and benchmarks use it to kill a leader.
+func (e *Engine) Abort() error { return e.shutdown(false) }
+
+func (e *Engine) shutdown(transfer bool) error {
+	err := ErrClosed
+	e.close.Do(func() {
+		e.cancel()
+		<-e.done
+		if transfer && e.raft.State() == raft.Leader {
+			if terr := e.raft.LeadershipTransfer().Error(); terr != nil {
+				e.log.Warn().Err(terr).Msg("leadership transfer on shutdown failed")
+			}
+		}
+		e.raft.DeregisterObserver(e.observer)
+		err = e.raft.Shutdown().Error()
+		_ = e.trans.Close()
+		_ = e.store.Close()
+	})
+	return err
+}
+
+// office is the state of one term in which this node leads.
+type office struct {
+	term   uint64
+	parent block.ID // the block the next one builds on
+}
+
+// run is the engine's one goroutine: it takes office after winning a term,
+// produces on every tick while in office, drives producer-set changes, and
+// counts failovers.
+func (e *Engine) run() {
+	defer close(e.done)
+	tick := time.NewTicker(e.cfg.ProduceInterval)
+	defer tick.Stop()
+	var o *office
+	var lastLeader raft.ServerID
+	step := func() {
+		if o == nil {
+			o = e.takeOffice()
+		}
+		if o != nil {
+			o = e.produce(o)
+		}
+		e.leading.Store(o != nil)
+		if o != nil {
+			e.driveChanges()
+		}
+	}
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case ob := <-e.obs:
+			lastLeader = e.countFailover(lastLeader, ob)
+		case isLeader := <-e.raft.LeaderCh():
+			// A true after a true means leadership was lost and regained:
+			// either way the old office is void.
+			o = nil
+			if isLeader {
+				step() // take office and produce at once: failover time counts
+			}
+			e.leading.Store(o != nil)
+		case <-tick.C:
+			step()
+		}
+	}
+}
+
+func (e *Engine) countFailover(last raft.ServerID, ob raft.Observation) raft.ServerID {
+	lo, _ := ob.Data.(raft.LeaderObservation)
+	if lo.LeaderID == "" {
+		return last
+	}
+	if last != "" && lo.LeaderID != last {
+		e.failovers.Add(1)
+	}
+	return lo.LeaderID
+}
+
+// takeOffice returns an office when this node leads and its FSM has applied
+// everything committed before the term (Barrier). Raft signals leadership
+// before the new leader has applied inherited entries, so producing earlier
+// could build on a stale parent.
+func (e *Engine) takeOffice() *office {
+	if e.raft.State() != raft.Leader {
+		return nil
+	}
+	term := e.raft.CurrentTerm()
+	if err := e.raft.Barrier(e.cfg.BarrierTimeout).Error(); err != nil {
+		e.log.Debug().Err(err).Msg("barrier failed")
+		return nil
+	}
+	if e.raft.State() != raft.Leader || e.raft.CurrentTerm() != term {
+		return nil
+	}
+	last := e.fsm.last()
+	e.log.Info().Uint64("term", term).Stringer("parent", last.ID).Msg("leading")
+	return &office{term: term, parent: last.ID}
+}
+
+// produce builds one block and commits its id. It returns the office to keep
+// or nil to leave it. An Apply error other than a rejection means the outcome
+// is unknown (ErrLeadershipLost: the entry may still commit under the next
+// leader) or the node no longer leads; either way the node leaves office and,
+// if it still leads, re-takes it after a fresh Barrier, building on whatever
+// the log actually committed. The FSM's parent check makes the unknown
+// outcome harmless: a late commit extends the chain only if it is next.
+func (e *Engine) produce(o *office) *office {
+	irr := e.fsm.last().ID
+	p, err := e.producer.Produce(e.ctx, ProduceRequest{Term: o.term, Parent: o.parent, Irreversible: irr})
+	if err != nil {
+		if e.ctx.Err() == nil {
+			e.log.Warn().Err(err).Msg("produce failed")
+		}
+		return o
+	}
+	if p.ID.Height() != o.parent.Height()+1 || len(p.Changes) > maxChanges {
+		e.log.Error().Stringer("id", p.ID).Stringer("parent", o.parent).Msg("producer returned a block that does not extend its parent")
+		return o
+	}
+	entry := blockEntry{ID: p.ID, Parent: o.parent, HeaderHash: p.HeaderHash, Changes: p.Changes}
+	f := e.raft.Apply(entry.encode(), e.cfg.ApplyTimeout)
+	if err := f.Error(); err != nil {
+		e.lost.Add(1)
+		e.log.Info().Err(err).Stringer("id", p.ID).Msg("block entry outcome unknown; leaving office")
+		return nil
+	}
+	if rerr, ok := f.Response().(error); ok {
+		e.log.Warn().Err(rerr).Msg("block entry rejected; leaving office")
+		return nil
+	}
+	e.produced.Add(1)
+	o.parent = p.ID
+	return o
+}
+
+// driveChanges carries out the first pending producer-set change. The FSM
+// drops it once the committed configuration reflects it, so a change
+// interrupted by a leader change is simply redone by the next leader.
+func (e *Engine) driveChanges() {
+	st := e.fsm.state()
+	if len(st.Pending) == 0 {
+		return
+	}
+	c := st.Pending[0]
+	var f raft.IndexFuture
+	switch c.Op {
+	case OpAdd:
+		f = e.raft.AddVoter(c.ID, c.Addr, 0, e.cfg.ApplyTimeout)
+	case OpRemove:
+		f = e.raft.RemoveServer(c.ID, 0, e.cfg.ApplyTimeout)
+	}
+	if err := f.Error(); err != nil {
+		e.log.Warn().Err(err).Str("server", string(c.ID)).Msg("producer-set change failed; retrying next tick")
+		return
+	}
+	e.log.Info().Str("server", string(c.ID)).Uint8("op", uint8(c.Op)).Msg("producer set changed")
+}
+
+// TransferLeadership hands leadership to another voter (planned rotation).
+func (e *Engine) TransferLeadership() error {
+	if err := e.raft.LeadershipTransfer().Error(); err != nil {
+		if errors.Is(err, raft.ErrNotLeader) {
+			return ErrNotLeader
+		}
+		return fmt.Errorf("cft: leadership transfer: %w", err)
+	}
+	return nil
+}
+
+// Configuration returns the latest raft configuration (the producer set).
+func (e *Engine) Configuration() (raft.Configuration, error) {
+	f := e.raft.GetConfiguration()
+	if err := f.Error(); err != nil {
+		return raft.Configuration{}, fmt.Errorf("cft: configuration: %w", err)
+	}
+	return f.Configuration(), nil
+}
