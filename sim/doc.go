@@ -61,7 +61,7 @@
 // headers' Irreversible field and from the irreversible block a peer
 // reports, accepted only when some correct node has made it irreversible
 // (standing for the certificate a real peer would attach). Real consensus
-// engines implement the same interface.
+// engines implement the same interface and plug in through RunWith.
 //
 // # Byzantine nodes
 //
