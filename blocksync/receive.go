@@ -59,6 +59,7 @@ func (c *Conn) handleBlock(m *Block) {
 		return
 	}
 	c.gotBody(id, b.Parent)
+	c.tree.firstCopy(c, b.Producer)
 	c.out.Blocks = append(c.out.Blocks, b)
 	c.pending = append(c.pending, id)
 	c.becomeReady()

@@ -94,20 +94,30 @@ func (t *tree) setOut(c *Conn, p block.PublicKey, m Mode) {
 	t.out[p] = m
 }
 
-// duplicate prunes the link for a producer whose body we already had, if
-// it is a copy of our head: the tip racing down two paths is redundancy.
-// Older duplicates are not: they are the tail of a pull (a graft pushes
-// every producer's blocks up to the wanted one, and the tree paths of those
-// producers deliver them again, late; pruning those paths would leave the
-// producers without a tree) or locator overshoot (at or below our head when
-// the connection started).
+// duplicate prunes the link for a producer whose body we already had. Bodies
+// at or below our head when the connection started are locator overshoot,
+// not redundancy, and do not prune.
 func (t *tree) duplicate(c *Conn, p block.PublicKey, height uint64) {
-	if !c.cfg.Prune || height <= c.startHeight || height < c.chain.Head().Height() || t.pruned[p] {
+	if !c.cfg.Prune || height <= c.startHeight || t.pruned[p] {
 		return
 	}
 	t.pruned[p] = true
 	c.send(LaneSync, &Prune{Producer: p})
 	c.stats.PrunesSent++
+}
+
+// firstCopy re-activates a link we pruned for a producer when it delivers a
+// block first: bodies in flight before our Prune arrived, or pushed by a
+// pull, show the link is the faster path now. Without this, two links
+// racing through a catch-up prune each other in turn (each delivers some
+// late copy) and leave the producer with no active link until a graft.
+func (t *tree) firstCopy(c *Conn, p block.PublicKey) {
+	if !t.pruned[p] {
+		return
+	}
+	delete(t.pruned, p)
+	c.send(LaneSync, &Graft{Producer: p})
+	c.stats.GraftsSent++
 }
 
 // announced arms a graft when the peer announces a block we lack (producer

@@ -61,7 +61,7 @@
 // headers' Irreversible field and from the irreversible block a peer
 // reports, accepted only when some correct node has made it irreversible
 // (standing for the certificate a real peer would attach). Real consensus
-// engines implement the same interface.
+// engines implement the same interface and plug in through RunWith.
 //
 // # Byzantine nodes
 //
@@ -106,13 +106,13 @@
 // Every failure (Run's error, the seed sweep test) prints the command that
 // replays it, such as
 //
-//	blockwire sim --seed 457 --nodes 17 --topology random --degree 2 --blocks 51 \
-//	    --block-size 8192 --interval 63ms --latency 10ms --jitter 2ms --bandwidth 100000000 \
-//	    --loss 0 --dup 0.01 --reorder 0.1 --producers 4 --mode rotate --relay tree \
-//	    --faults 'crash@2.763s:14' --term-blocks 1 --settle 10s
+//	blockwire sim --seed 7 --nodes 13 --topology ring --degree 4 --blocks 25 \
+//	    --block-size 262144 --interval 51ms --latency 10ms --jitter 0s --bandwidth 100000000 \
+//	    --loss 0.01 --dup 0.01 --reorder 0 --producers 1 --mode solo --relay flood \
+//	    --window 1048576 --settle 10s
 //
 // Flags map one to one to Config fields (--block-size BlockSize, --term-blocks
 // TermBlocks, --catchup-node/--catchup-at CatchUpNode/CatchUpAt, --chunk,
 // --window, --settle). To see every message of a sweep seed, run
-// `SEED=457 go test ./sim -run TestDebugSeed -v`.
+// `SEED=7 go test ./sim -run TestDebugSeed -v`.
 package sim

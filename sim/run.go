@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/blockwire/blockwire/blocksync"
@@ -38,7 +39,18 @@ type runner struct {
 // Run simulates cfg and returns what it measured. The error is non-nil for
 // an invalid Config; a run whose invariants fail returns a Result whose
 // Failed method reports true, and ErrInvariant.
-func Run(cfg Config) (Result, error) {
+func Run(cfg Config) (Result, error) { return RunWith(cfg, nil) }
+
+// NewConsensus builds a run's consensus engine. keys[i] is node i's public
+// key (the producer key of its blocks); genesis is the root every node
+// starts from.
+type NewConsensus func(keys []block.PublicKey, genesis block.ID) Consensus
+
+// RunWith is Run with the consensus engine newCons builds instead of the
+// one cfg.Mode names (nil keeps cfg.Mode's). This is where real engines plug
+// in; cfg.Producers still says which nodes are producers for the oracle's
+// bookkeeping and for applying finality.
+func RunWith(cfg Config, newCons NewConsensus) (Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -46,6 +58,9 @@ func Run(cfg Config) (Result, error) {
 	r, err := newRunner(cfg)
 	if err != nil {
 		return Result{}, err
+	}
+	if newCons != nil {
+		r.cons = newCons(slices.Clone(r.keys.pub), r.genesis.ID())
 	}
 	r.schedule()
 	r.loop()
