@@ -1,0 +1,168 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/blockwire/blockwire/chain"
+	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/consensus/cft"
+)
+
+// addFromPeer validates and inserts a block a Conn received. Refusals that
+// a correct peer can cause (duplicates, stale blocks whose parent was
+// pruned meanwhile) are counted only; every other refusal is the sender's
+// fault and closes the link with the reason.
+func (n *Node) addFromPeer(p *peerState, b *block.Block) {
+	now := time.Now()
+	id := b.ID()
+	if _, ok := n.producers[b.Producer]; !ok {
+		n.refuse(p, id, "unknown-producer", fmt.Errorf("producer %s is not in the producer set", b.Producer), true)
+		return
+	}
+	res, err := n.chain.Add(b)
+	if err != nil {
+		n.onAddError(p, id, err)
+		return
+	}
+	n.stats.blocksReceived.Add(1)
+	if n.o.observer != nil {
+		n.o.observer.ObserveBlock(BlockObservation{ID: id, Producer: b.Producer, From: p.id,
+			Delay: now.Sub(time.Unix(0, b.Timestamp)), Size: b.EncodedSize(), Txs: len(b.Txs)})
+	}
+	n.lp.view.keep(b)
+	n.onResult(res)
+	n.bodyArrived(b)
+}
+
+func (n *Node) onAddError(p *peerState, id block.ID, err error) {
+	reason := chain.ReasonOf(err)
+	switch reason {
+	case chain.ReasonDuplicate:
+		n.stats.duplicates.Add(1)
+	case chain.ReasonUnknownParent, chain.ReasonBelowIrreversible:
+		// A parent pruned by a new irreversible block between two inserts:
+		// stale, not a fault (blocksync.Ready.Blocks).
+		n.stats.stale.Add(1)
+		n.syncLog.Debug().Str("peer", p.id.String()).Stringer("block", id).Str("reason", string(reason)).Msg("stale block dropped")
+	case chain.ReasonInvalid, chain.ReasonInvalidAncestor:
+		// We blacklist uncommitted blocks ourselves when a new leader takes
+		// office (produceCFT); a peer may still offer one for a moment.
+		n.refuse(p, id, string(reason), err, false)
+	case "":
+		n.log.Error().Err(err).Stringer("block", id).Msg("adding a block failed (not the peer's fault)")
+		if errors.Is(err, chain.ErrBroken) {
+			n.fatal(err)
+		}
+	default:
+		n.refuse(p, id, string(reason), err, true)
+	}
+}
+
+// refuse counts and logs a refused block; fault closes the link.
+func (n *Node) refuse(p *peerState, id block.ID, reason string, err error, fault bool) {
+	n.stats.reject(reason)
+	ev := n.syncLog.Warn()
+	if !fault {
+		ev = n.syncLog.Debug()
+	}
+	ev.Str("peer", p.id.String()).Stringer("block", id).Str("reason", reason).Err(err).Msg("block refused")
+	if fault {
+		n.closePeer(p, fmt.Errorf("invalid block %s: %s", id, reason))
+	}
+}
+
+// onResult follows a chain mutation: the best-chain index, transaction
+// inclusion, head events, and a note for settle to tell every Conn.
+func (n *Node) onResult(r chain.Result) {
+	lp := n.lp
+	lp.changed = true
+	lp.view.update(r)
+	if !r.HeadChanged() {
+		return
+	}
+	for _, id := range r.Removed {
+		lp.txs.unincluded(id)
+	}
+	for _, id := range r.Added {
+		if b, ok := lp.view.Block(id); ok {
+			lp.txs.included(b, n.notifyTx)
+		}
+	}
+	n.publishChain()
+	n.events.publish(Event{Kind: EventHead, Time: time.Now(), Block: r.Head, Height: r.Head.Height(), Removed: len(r.Removed)})
+}
+
+// bodyArrived feeds the gate: the body is stored, and (off the producers'
+// raft) the header's view of the irreversible block is committed.
+func (n *Node) bodyArrived(b *block.Block) {
+	lp := n.lp
+	if irr, moved := lp.gate.Arrived(b.ID()); moved {
+		n.setIrreversible(irr)
+	}
+	if n.producer {
+		// A CFT producer learns irreversibility from raft; the solo one makes it.
+		return
+	}
+	if claimed, ok := cft.FromHeader(lp.gate.Irreversible(), &b.Header); ok {
+		if irr, moved := lp.gate.Committed(claimed); moved {
+			n.setIrreversible(irr)
+		}
+	}
+}
+
+// applyCommits drains the raft commits queued by the engine's FSM.
+func (n *Node) applyCommits() {
+	lp := n.lp
+	for _, c := range n.commits.take() {
+		if c.ID.Height() <= n.chain.IrreversibleID().Height() {
+			continue // raft replays its log after a restart
+		}
+		if irr, moved := lp.gate.Committed(c.ID); moved {
+			n.setIrreversible(irr)
+		}
+	}
+}
+
+// setIrreversible makes id irreversible in the chain and follows up.
+func (n *Node) setIrreversible(id block.ID) {
+	lp := n.lp
+	prev := n.chain.IrreversibleID()
+	if id.Height() <= prev.Height() {
+		return
+	}
+	if !n.chain.Tree().Has(id) {
+		n.consLog.Warn().Stringer("block", id).Msg("committed block is not in the fork database")
+		return
+	}
+	res, err := n.chain.SetIrreversible(id)
+	if err != nil {
+		n.consLog.Error().Err(err).Stringer("block", id).Msg("setting the irreversible block failed")
+		n.fatal(err)
+		return
+	}
+	for h := prev.Height() + 1; h <= id.Height(); h++ {
+		if bid, ok := lp.view.BestAt(h); ok {
+			lp.txs.irreversible(bid, n.notifyTx)
+		}
+	}
+	lp.view.irreversible(prev, id)
+	n.onResult(res)
+	n.publishChain()
+	n.events.publish(Event{Kind: EventIrreversible, Time: time.Now(), Block: id, Height: id.Height()})
+}
+
+// fatal stops the node after an error that leaves the chain unusable
+// (chain.ErrBroken): the database must be reopened.
+func (n *Node) fatal(err error) {
+	n.log.Error().Err(err).Msg("fatal: stopping the node; restart it to reopen the database")
+	go func() { _ = n.Stop() }()
+}
+
+// publishChain mirrors head and irreversible headers for lock-free reads.
+func (n *Node) publishChain() {
+	h, i := n.chain.Head(), n.chain.Irreversible()
+	n.head.Store(&h)
+	n.irr.Store(&i)
+}

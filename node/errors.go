@@ -1,0 +1,48 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors.
+var (
+	// ErrStopped: the node is stopped (or was never started).
+	ErrStopped = errors.New("node: stopped")
+	// ErrStarted: Start was called twice.
+	ErrStarted = errors.New("node: already started")
+	// ErrNoProducer: no producer accepted a transaction in time: none is
+	// reachable over a direct link (multi-hop routing is not built yet), or
+	// the one reached did not answer within Limits.SubmitAckTimeout.
+	ErrNoProducer = errors.New("node: no producer reachable")
+	// ErrTxTimeout: a transaction was accepted but not included before the
+	// submit deadline.
+	ErrTxTimeout = errors.New("node: transaction not included in time")
+	// ErrNotFound: no such block or transaction.
+	ErrNotFound = errors.New("node: not found")
+	// ErrNotProducer: the node key is not in the genesis producer set but
+	// the config says role = "producer".
+	ErrNotProducer = errors.New("node: the node key is not a genesis producer")
+)
+
+// TxRejectedError is a transaction refused by validation, by the producer's
+// App or by a full mempool. errors.Is(err, ErrTxRejected) matches it.
+type TxRejectedError struct {
+	// Reason is a stable label: "malformed", "too-large", "mempool-full",
+	// "duplicate", or the App's *chain.TxError reason.
+	Reason string
+	Detail string
+}
+
+// ErrTxRejected matches every *TxRejectedError.
+var ErrTxRejected = errors.New("node: transaction rejected")
+
+func (e *TxRejectedError) Error() string {
+	if e.Detail == "" {
+		return "node: transaction rejected: " + e.Reason
+	}
+	return fmt.Sprintf("node: transaction rejected: %s: %s", e.Reason, e.Detail)
+}
+
+// Is makes every *TxRejectedError match ErrTxRejected.
+func (e *TxRejectedError) Is(target error) bool { return target == ErrTxRejected }

@@ -1,0 +1,267 @@
+package node
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/blockwire/blockwire/blocksync"
+	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/consensus/cft"
+	"github.com/blockwire/blockwire/link"
+)
+
+// input is one event for the loop.
+type input struct {
+	kind inputKind
+	link link.Link
+	lane link.Lane
+	msg  []byte
+	err  error
+	fn   func() // inCall
+}
+
+type inputKind uint8
+
+const (
+	inConnected inputKind = iota
+	inReceive
+	inDisconnected
+	inCall
+)
+
+// loopState is everything the loop goroutine owns. No other goroutine
+// touches it (the Chain included): other goroutines reach it through
+// n.call.
+type loopState struct {
+	peers map[link.Link]*peerState
+	byID  map[link.PeerID]*peerState
+	view  *chainView
+	gate  *cft.Gate
+	pool  *mempool
+	txs   *txIndex
+	// out are transactions we sent toward a producer, by the id we chose,
+	// awaiting a reply.
+	out    map[uint64]*outSubmit
+	nextID uint64
+	timer  *time.Timer
+	// nextProduce is when the solo producer makes its next block.
+	nextProduce time.Time
+	// changed is set by every chain mutation: settle then tells every Conn.
+	changed bool
+	cfg     blocksync.Config
+	// connSeq staggers graft delays across a node's Conns (blocksync's
+	// config advice).
+	connSeq int
+}
+
+func newLoopState(n *Node) *loopState {
+	lp := &loopState{
+		peers: map[link.Link]*peerState{},
+		byID:  map[link.PeerID]*peerState{},
+		view:  newChainView(n.chain),
+		gate:  cft.NewGate(n.chain.IrreversibleID()),
+		pool:  newMempool(n.o.limits.MempoolTxs, n.o.limits.MempoolBytes),
+		txs:   newTxIndex(n.o.limits.TxIndex),
+		out:   map[uint64]*outSubmit{},
+		cfg:   blocksync.DefaultConfig(),
+	}
+	lp.cfg.Limits.Block.MaxBlockBytes = n.cfg.P2P.MaxBlockBytes
+	// Every stored block above the irreversible one has its body: tell the
+	// gate, so commits replayed by raft after a restart find them.
+	queue := []block.ID{n.chain.IrreversibleID()}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		for _, c := range n.chain.Tree().Children(id) {
+			lp.gate.Arrived(c)
+			queue = append(queue, c)
+		}
+	}
+	if n.solo {
+		lp.nextProduce = time.Now().Add(n.cfg.Consensus.BlockInterval.Duration)
+	}
+	return lp
+}
+
+// run is the node's driver: one goroutine that owns the chain, every
+// blocksync Conn, the mempool and the gate, fed by link callbacks, the
+// consensus engine's Producer and Applier, API calls, and one timer set to
+// the earliest deadline of them all.
+func (n *Node) run() {
+	lp := n.lp
+	lp.timer = time.NewTimer(time.Hour)
+	defer func() {
+		lp.timer.Stop()
+		n.failAll()
+		close(n.quit)
+		close(n.done)
+	}()
+	for {
+		n.armTimer()
+		select {
+		case <-n.stopCtx.Done():
+			return
+		case x := <-n.in:
+			n.handle(x)
+		case <-n.commits.signal:
+			n.applyCommits()
+		case <-lp.timer.C:
+			n.onTimer(time.Now())
+		}
+		n.settle()
+	}
+}
+
+func (n *Node) handle(x input) {
+	switch x.kind {
+	case inConnected:
+		n.onConnected(x.link)
+	case inReceive:
+		n.onReceive(x.link, x.lane, x.msg)
+	case inDisconnected:
+		n.onDisconnected(x.link, x.err)
+	case inCall:
+		x.fn()
+	}
+}
+
+// settle tells every Conn about chain changes and performs their Readies
+// until no input changes the chain any more (blocks received in one Ready
+// change the chain, which every Conn must hear before its next input).
+func (n *Node) settle() {
+	lp := n.lp
+	for round := 0; ; round++ {
+		if lp.changed {
+			lp.changed = false
+			now := time.Now()
+			for _, p := range lp.peers {
+				_ = p.conn.ChainChanged(now)
+			}
+		}
+		for _, p := range lp.peers {
+			n.perform(p)
+		}
+		if !lp.changed {
+			return
+		}
+	}
+}
+
+// armTimer sets the one timer to the earliest deadline.
+func (n *Node) armTimer() {
+	lp := n.lp
+	var next time.Time
+	earlier := func(t time.Time) {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	for _, p := range lp.peers {
+		earlier(p.deadline)
+	}
+	earlier(lp.nextProduce)
+	for _, o := range lp.out {
+		earlier(o.deadline)
+	}
+	if next.IsZero() {
+		next = time.Now().Add(time.Hour)
+	}
+	lp.timer.Reset(max(time.Until(next), 0))
+}
+
+func (n *Node) onTimer(now time.Time) {
+	lp := n.lp
+	for _, p := range lp.peers {
+		if !p.deadline.IsZero() && !now.Before(p.deadline) {
+			_ = p.conn.Tick(now)
+		}
+	}
+	if !lp.nextProduce.IsZero() && !now.Before(lp.nextProduce) {
+		n.produceSolo(now)
+		lp.nextProduce = now.Add(n.cfg.Consensus.BlockInterval.Duration)
+	}
+	n.expireSubmits(now)
+}
+
+// post hands an input to the loop, waiting while its buffer is full (which
+// back-pressures the calling lane) unless the loop is gone.
+func (n *Node) post(x input) bool {
+	select {
+	case n.in <- x:
+		return true
+	case <-n.quit:
+		return false
+	}
+}
+
+// call runs fn on the loop goroutine and waits for it, for at most ctx.
+func (n *Node) call(ctx context.Context, fn func()) error {
+	if !n.started.Load() {
+		return ErrStopped
+	}
+	done := make(chan struct{})
+	if !n.post(input{kind: inCall, fn: func() { fn(); close(done) }}) {
+		return ErrStopped
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-n.quit:
+		// The loop may have run fn just before exiting.
+		select {
+		case <-done:
+			return nil
+		default:
+			return ErrStopped
+		}
+	}
+}
+
+// link.Handler: forward into the loop.
+
+// Connected implements link.Handler.
+func (n *Node) Connected(l link.Link) { n.post(input{kind: inConnected, link: l}) }
+
+// Receive implements link.Handler.
+func (n *Node) Receive(l link.Link, lane link.Lane, msg []byte) {
+	n.post(input{kind: inReceive, link: l, lane: lane, msg: msg})
+}
+
+// Disconnected implements link.Handler.
+func (n *Node) Disconnected(l link.Link, err error) {
+	n.post(input{kind: inDisconnected, link: l, err: err})
+}
+
+var _ link.Handler = (*Node)(nil)
+
+// commitQueue is the cft.Applier: raft's FSM goroutine must never wait for
+// the loop (the loop may be answering the engine's Produce, and raft's
+// shutdown waits for the FSM), so commits queue without bound here (a few
+// dozen bytes per block) and the loop drains them.
+type commitQueue struct {
+	mu     sync.Mutex
+	q      []cft.Commit
+	signal chan struct{} // buffer 1: a pending wake-up is enough
+}
+
+// Commit implements cft.Applier.
+func (c *commitQueue) Commit(cm cft.Commit) {
+	c.mu.Lock()
+	c.q = append(c.q, cm)
+	c.mu.Unlock()
+	select {
+	case c.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (c *commitQueue) take() []cft.Commit {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	q := c.q
+	c.q = nil
+	return q
+}

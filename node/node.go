@@ -1,0 +1,387 @@
+package node
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/hashicorp/raft"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/rs/zerolog"
+
+	"github.com/blockwire/blockwire/blocksync"
+	"github.com/blockwire/blockwire/chain"
+	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/consensus/cft"
+	"github.com/blockwire/blockwire/link"
+)
+
+// Node is one blockwire node: a link network, a blocksync Conn per link,
+// consensus (a CFT engine on producers, or solo), the chain on one pebble
+// database, a mempool, and the loop goroutine that drives them.
+//
+// Create it with New, then Start, then Stop. Its methods are safe for
+// concurrent use.
+type Node struct {
+	cfg     Config
+	o       options
+	logs    *Logs // non-nil when New opened them (closed by Stop)
+	log     zerolog.Logger
+	syncLog zerolog.Logger
+	consLog zerolog.Logger
+
+	genesis   *Genesis
+	key       crypto.PrivKey
+	signer    ed25519.PrivateKey
+	pub       block.PublicKey
+	id        link.PeerID
+	producers map[block.PublicKey]link.PeerID
+	prodPeers map[link.PeerID]bool
+	setHash   block.Hash
+	solo      bool // solo engine and this node is its producer
+	producer  bool // role producer with a key in the producer set
+
+	db    *pebble.DB
+	chain *chain.Chain // owned by the loop goroutine once started
+	net   link.Network
+	eng   atomic.Pointer[cft.Engine]
+	// closed is set before the database closes (Block guards on it).
+	closed atomic.Bool
+
+	// in carries link events and requests into the loop. Its buffer
+	// absorbs bursts from many lanes' reader goroutines; a full buffer
+	// back-pressures the sending lane (link.Handler's contract).
+	in      chan input
+	commits commitQueue
+	quit    chan struct{} // closed when the loop exits or Start fails
+	done    chan struct{} // closed after the loop goroutine returned
+	stopCtx context.Context
+	cancel  context.CancelFunc
+
+	started  atomic.Bool
+	bg       sync.WaitGroup // background goroutines other than the loop
+	stopOnce sync.Once
+	stopErr  error
+
+	events *eventHub
+	stats  counters
+	// head and irr mirror the chain for lock-free reads (Status when the
+	// loop is busy).
+	head, irr atomic.Pointer[block.SignedHeader]
+
+	lp *loopState // the loop's own state; touched only by the loop goroutine
+}
+
+// New assembles a node from cfg: it loads the genesis and node key, opens
+// logging (unless WithLogger or WithLogs), opens the pebble database and
+// the chain. Nothing touches the network until Start. On error everything
+// opened is closed again.
+func New(cfg Config, opts ...Option) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	n := &Node{cfg: cfg, o: o, events: newEventHub(), quit: make(chan struct{}), done: make(chan struct{}),
+		in: make(chan input, 1024)}
+	n.stats.rejected = map[string]uint64{}
+	n.commits.signal = make(chan struct{}, 1)
+	if err := n.open(); err != nil {
+		n.closeStorage()
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) open() error {
+	if err := n.openLogs(); err != nil {
+		return err
+	}
+	if err := n.loadIdentity(); err != nil {
+		return err
+	}
+	dbCfg := chain.DefaultDBConfig()
+	dbCfg.FS = n.o.fs
+	dbCfg.Logger = n.component("chain")
+	db, err := chain.OpenDB(n.cfg.Path(n.cfg.Node.DataDir), dbCfg)
+	if err != nil {
+		return err
+	}
+	n.db = db
+	chCfg := chain.DefaultConfig()
+	chCfg.Logger = n.component("chain")
+	chCfg.Limits.MaxBlockBytes = n.cfg.P2P.MaxBlockBytes
+	c, err := chain.Open(db, n.o.app, n.genesis.GenesisBlock(), chCfg)
+	if err != nil {
+		return fmt.Errorf("node: opening chain in %s: %w", n.cfg.Path(n.cfg.Node.DataDir), err)
+	}
+	n.chain = c
+	n.publishChain()
+	return nil
+}
+
+func (n *Node) openLogs() error {
+	switch {
+	case n.o.logger != nil:
+	case n.o.logs != nil:
+	default:
+		file := ""
+		if n.cfg.Log.File != "" {
+			file = n.cfg.Path(n.cfg.Log.File)
+		}
+		logs, err := OpenLogs(n.cfg.Log, file, os.Stderr)
+		if err != nil {
+			return err
+		}
+		n.logs = logs
+		n.o.logs = logs
+	}
+	n.log = n.component("node")
+	n.syncLog = n.component("blocksync")
+	n.consLog = n.component("consensus")
+	return nil
+}
+
+// component returns a component's logger.
+func (n *Node) component(name string) zerolog.Logger {
+	if n.o.logger != nil {
+		return n.o.logger.With().Str("component", name).Logger()
+	}
+	return n.o.logs.Component(name)
+}
+
+func (n *Node) loadIdentity() error {
+	g := n.o.genesis
+	if g == nil {
+		var err error
+		if g, err = LoadGenesis(n.cfg.Path(n.cfg.Node.GenesisFile)); err != nil {
+			return err
+		}
+	} else if err := g.Validate(); err != nil {
+		return err
+	}
+	n.genesis = g
+	key := n.o.key
+	if key == nil {
+		var err error
+		if key, err = link.LoadOrCreateKey(n.cfg.Path(n.cfg.Node.KeyFile)); err != nil {
+			return err
+		}
+	}
+	if key.Type() != crypto.Ed25519 {
+		return fmt.Errorf("node: node key is %v, want ed25519", key.Type())
+	}
+	raw, err := key.Raw()
+	if err != nil {
+		return fmt.Errorf("node: node key: %w", err)
+	}
+	n.key, n.signer = key, ed25519.PrivateKey(raw)
+	copy(n.pub[:], n.signer.Public().(ed25519.PublicKey))
+	if n.id, err = peer.IDFromPrivateKey(key); err != nil {
+		return fmt.Errorf("node: peer id: %w", err)
+	}
+	keys, peers := g.ProducerSet()
+	n.producers, n.prodPeers = map[block.PublicKey]link.PeerID{}, map[link.PeerID]bool{}
+	for i, k := range keys {
+		n.producers[k] = peers[i]
+		n.prodPeers[peers[i]] = true
+	}
+	n.setHash = block.ProducerSetHash(keys)
+	inSet := n.prodPeers[n.id]
+	if n.cfg.Node.Role == RoleProducer && !inSet {
+		return fmt.Errorf("%w: %s (config role = producer)", ErrNotProducer, n.id)
+	}
+	n.producer = n.cfg.Node.Role == RoleProducer
+	if n.cfg.Consensus.Engine == EngineSolo {
+		if len(keys) != 1 {
+			return fmt.Errorf("node: consensus.engine = solo needs exactly one genesis producer, the genesis has %d", len(keys))
+		}
+		n.solo = n.producer
+	}
+	return nil
+}
+
+// ID returns the node's peer id.
+func (n *Node) ID() link.PeerID { return n.id }
+
+// PublicKey returns the node's block-signing key.
+func (n *Node) PublicKey() block.PublicKey { return n.pub }
+
+// Genesis returns the chain's genesis.
+func (n *Node) Genesis() *Genesis { return n.genesis }
+
+// Network returns the link network (nil before Start): for the admin API's
+// ban and connect controls and the host's listen addresses (*link.Host).
+func (n *Node) Network() link.Network { return n.net }
+
+// Start connects the node: it builds the link network (a libp2p host from
+// the config unless WithNetwork), starts the loop goroutine, and on a CFT
+// producer starts the raft engine over the host's streams (or
+// WithStreamLayer's). ctx bounds the start only; use Stop to stop.
+func (n *Node) Start(ctx context.Context) error {
+	if !n.started.CompareAndSwap(false, true) {
+		return ErrStarted
+	}
+	if n.chain == nil {
+		return ErrStopped
+	}
+	n.stopCtx, n.cancel = context.WithCancel(context.Background())
+	n.lp = newLoopState(n)
+	nw, err := n.buildNetwork()
+	if err != nil {
+		close(n.quit)
+		close(n.done)
+		return err
+	}
+	n.net = nw
+	go n.run()
+	if err := ctx.Err(); err != nil {
+		_ = n.Stop()
+		return err
+	}
+	if n.producer && !n.solo {
+		if err := n.startEngine(); err != nil {
+			_ = n.Stop()
+			return err
+		}
+	}
+	if _, ok := nw.(*link.Host); !ok {
+		n.bg.Go(n.dialStatic)
+	}
+	n.log.Info().Str("peer_id", n.id.String()).Str("role", string(n.cfg.Node.Role)).
+		Str("engine", string(n.cfg.Consensus.Engine)).Stringer("head", n.chain.HeadID()).
+		Stringer("irreversible", n.chain.IrreversibleID()).Msg("node started")
+	return nil
+}
+
+func (n *Node) buildNetwork() (link.Network, error) {
+	if n.o.netFactory != nil {
+		return n.o.netFactory(n.id, n.key, n)
+	}
+	lc, err := n.cfg.LinkConfig()
+	if err != nil {
+		return nil, err
+	}
+	if n.o.connCfg != nil {
+		lc.Conn = *n.o.connCfg
+	}
+	lc.KeyFile = ""
+	lc.Logger = n.component("link")
+	for p := range n.prodPeers {
+		if p != n.id {
+			lc.ProtectedPeers = append(lc.ProtectedPeers, p)
+		}
+	}
+	return newHostWithKey(lc, n.key, n)
+}
+
+func (n *Node) startEngine() error {
+	var stream raft.StreamLayer
+	switch {
+	case n.o.stream != nil:
+		stream = n.o.stream(n.id)
+	default:
+		h, ok := n.net.(*link.Host)
+		if !ok {
+			return errors.New("node: a CFT producer on a custom network needs WithStreamLayer")
+		}
+		l, err := cft.NewLibp2pLayer(h.Libp2p())
+		if err != nil {
+			return err
+		}
+		stream = l
+	}
+	cc := n.cfg.CFTConfig()
+	cc.LocalID = raft.ServerID(n.id.String())
+	cc.Genesis = n.genesis.ID()
+	cc.Logger = n.consLog
+	_, peers := n.genesis.ProducerSet()
+	for _, p := range peers {
+		cc.Bootstrap = append(cc.Bootstrap, raft.Server{ID: raft.ServerID(p.String()), Address: cft.ServerAddress(p), Suffrage: raft.Voter})
+	}
+	eng, err := cft.New(cc, cft.Deps{DB: n.db, Stream: stream, Producer: producerFunc(n.produceCFT), Applier: &n.commits})
+	if err != nil {
+		_ = stream.Close()
+		return fmt.Errorf("node: starting consensus: %w", err)
+	}
+	n.eng.Store(eng)
+	return nil
+}
+
+// Stop shuts the node down in the order that keeps every component's
+// contract: the consensus engine first (it hands leadership to another
+// producer, then shuts raft down, while the loop still answers its
+// Producer and Applier), then the loop (pending submits fail with
+// ErrStopped), then the links, then pebble, then the log file. It is safe
+// to call more than once and before Start.
+func (n *Node) Stop() error { return n.stop(true) }
+
+// Kill stops the node like a crash would look to its peers: no leadership
+// hand-off. Tests use it to kill a leader; storage is still closed cleanly.
+func (n *Node) Kill() error { return n.stop(false) }
+
+func (n *Node) stop(handoff bool) error {
+	n.stopOnce.Do(func() {
+		var errs []error
+		if e := n.engine(); e != nil {
+			var err error
+			if handoff {
+				err = e.Close()
+			} else {
+				err = e.Abort()
+			}
+			if err != nil && !errors.Is(err, raft.ErrRaftShutdown) {
+				errs = append(errs, fmt.Errorf("node: consensus shutdown: %w", err))
+			}
+		}
+		if n.started.Load() && n.cancel != nil {
+			n.cancel()
+			<-n.done
+			n.bg.Wait()
+		}
+		if n.net != nil {
+			if err := n.net.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		n.events.close()
+		errs = append(errs, n.closeStorage())
+		n.stopErr = errors.Join(errs...)
+		n.log.Info().Err(n.stopErr).Msg("node stopped")
+	})
+	return n.stopErr
+}
+
+func (n *Node) closeStorage() error {
+	n.closed.Store(true)
+	var err error
+	if n.db != nil {
+		err = n.db.Close()
+		n.db = nil
+	}
+	if n.logs != nil {
+		_ = n.logs.Close()
+		n.logs = nil
+	}
+	return err
+}
+
+// engine returns the CFT engine, nil on full nodes, solo, or before Start.
+func (n *Node) engine() *cft.Engine { return n.eng.Load() }
+
+// producerFunc adapts a function to cft.Producer.
+type producerFunc func(ctx context.Context, req cft.ProduceRequest) (cft.Produced, error)
+
+func (f producerFunc) Produce(ctx context.Context, req cft.ProduceRequest) (cft.Produced, error) {
+	return f(ctx, req)
+}
+
+var _ blocksync.Chain = (*chainView)(nil)

@@ -1,0 +1,148 @@
+package node
+
+import (
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/hashicorp/raft"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/rs/zerolog"
+
+	"github.com/blockwire/blockwire/chain"
+	"github.com/blockwire/blockwire/consensus/cft"
+	"github.com/blockwire/blockwire/link"
+)
+
+// Option changes how New assembles a node.
+type Option func(*options)
+
+// NetworkFactory builds the node's link network around the node's handler.
+// The node closes the network on Stop.
+type NetworkFactory func(id link.PeerID, key crypto.PrivKey, h link.Handler) (link.Network, error)
+
+// TxValidator checks a transaction before Submit sends it anywhere; it
+// returns a *chain.TxError (or any error) for a transaction that cannot be
+// valid in any state. The default decodes it as a KV transaction.
+type TxValidator func(tx []byte) error
+
+type options struct {
+	app        chain.App
+	validate   TxValidator
+	netFactory NetworkFactory
+	stream     func(id link.PeerID) raft.StreamLayer
+	logger     *zerolog.Logger
+	logs       *Logs
+	genesis    *Genesis
+	key        crypto.PrivKey
+	fs         vfs.FS
+	observer   Observer
+	limits     Limits
+	connCfg    *link.ConnConfig
+}
+
+// Limits bound the node's own queues and waits.
+type Limits struct {
+	// MempoolTxs and MempoolBytes bound the producer's queue of pending
+	// transactions; a submit beyond them is refused ("mempool-full").
+	MempoolTxs   int
+	MempoolBytes int
+	// SubmitAckTimeout bounds the wait for a producer to accept a forwarded
+	// transaction; past it Submit fails with ErrNoProducer.
+	SubmitAckTimeout time.Duration
+	// SubmitTimeout bounds a whole Submit (acceptance and inclusion) when the
+	// caller's context has no earlier deadline.
+	SubmitTimeout time.Duration
+	// TxIndex is how many recent transactions TxStatus remembers.
+	TxIndex int
+	// MaxHops bounds how often a transaction is relayed toward the leader.
+	MaxHops int
+}
+
+// DefaultLimits suit a testnet: 100k pending transactions or 64 MiB, a 2 s
+// acceptance and a 30 s submit bound, 200k indexed transactions.
+func DefaultLimits() Limits {
+	return Limits{
+		MempoolTxs: 100_000, MempoolBytes: 64 << 20,
+		SubmitAckTimeout: 2 * time.Second, SubmitTimeout: 30 * time.Second,
+		TxIndex: 200_000, MaxHops: 3,
+	}
+}
+
+func defaultOptions() options {
+	kv := chain.DefaultKVLimits()
+	return options{
+		app: chain.NewKV(kv),
+		validate: func(tx []byte) error {
+			_, err := chain.DecodeKVTx(tx, kv)
+			return err
+		},
+		limits: DefaultLimits(),
+	}
+}
+
+// WithApp runs app instead of the embedded key-value App, with validate as
+// Submit's stateless check (nil accepts every transaction).
+func WithApp(app chain.App, validate TxValidator) Option {
+	return func(o *options) {
+		o.app = app
+		o.validate = validate
+	}
+}
+
+// WithNetwork builds the link network with f instead of a libp2p host from
+// the config (tests use link.MemNetwork). With a network that is not a
+// *link.Host the node dials the config's static peers itself, by peer id.
+func WithNetwork(f NetworkFactory) Option { return func(o *options) { o.netFactory = f } }
+
+// WithMemNetwork puts the node on an in-memory link network, and its raft
+// traffic on raftNet when it is a CFT producer (both created inside the
+// synctest bubble for tests on virtual time).
+func WithMemNetwork(net *link.MemNetwork, raftNet *cft.MemNetwork) Option {
+	return func(o *options) {
+		o.netFactory = func(id link.PeerID, _ crypto.PrivKey, h link.Handler) (link.Network, error) {
+			cfg := link.DefaultConnConfig()
+			if o.connCfg != nil {
+				cfg = *o.connCfg
+			}
+			log := zerolog.Nop()
+			if o.logger != nil {
+				log = *o.logger
+			}
+			return net.NewHost(id, cfg, h, log)
+		}
+		if raftNet != nil {
+			o.stream = func(id link.PeerID) raft.StreamLayer { return raftNet.Layer(raft.ServerAddress(id.String())) }
+		}
+	}
+}
+
+// WithStreamLayer carries raft over f(id) instead of the libp2p host.
+func WithStreamLayer(f func(id link.PeerID) raft.StreamLayer) Option {
+	return func(o *options) { o.stream = f }
+}
+
+// WithConnConfig tunes every link (default link.DefaultConnConfig).
+func WithConnConfig(c link.ConnConfig) Option { return func(o *options) { o.connCfg = &c } }
+
+// WithLogger sends every component's logs to l (tagged with "component")
+// instead of opening the config's log file and standard error.
+func WithLogger(l zerolog.Logger) Option { return func(o *options) { o.logger = &l } }
+
+// WithLogs uses logging already opened by the caller (cmd/blockwire opens
+// it before the node to report early errors); the caller closes it.
+func WithLogs(l *Logs) Option { return func(o *options) { o.logs = l } }
+
+// WithGenesis uses g instead of reading the config's genesis file.
+func WithGenesis(g *Genesis) Option { return func(o *options) { o.genesis = g } }
+
+// WithKey uses key as the node key instead of the config's key file.
+func WithKey(key crypto.PrivKey) Option { return func(o *options) { o.key = key } }
+
+// WithFS opens pebble on fs (vfs.NewMem() for tests) instead of the disk.
+func WithFS(fs vfs.FS) Option { return func(o *options) { o.fs = fs } }
+
+// WithObserver receives per-block observations for metrics.
+func WithObserver(obs Observer) Option { return func(o *options) { o.observer = obs } }
+
+// WithLimits replaces DefaultLimits.
+func WithLimits(l Limits) Option { return func(o *options) { o.limits = l } }

@@ -1,0 +1,168 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/blockwire/blockwire/blocksync"
+	"github.com/blockwire/blockwire/link"
+)
+
+// peerState is one link and its blocksync Conn, owned by the loop.
+type peerState struct {
+	link     link.Link
+	id       link.PeerID
+	conn     *blocksync.Conn
+	deadline time.Time
+	since    time.Time
+	// closing is set once we closed the link; its Disconnected follows.
+	closing bool
+}
+
+func (n *Node) onConnected(l link.Link) {
+	lp := n.lp
+	if _, dup := lp.peers[l]; dup {
+		return
+	}
+	now := time.Now()
+	cfg := lp.cfg
+	// Stagger graft delays so that when a tree path dies the node's backup
+	// links do not all graft at once (blocksync.Config.GraftDelay).
+	cfg.GraftDelay += cfg.GraftDelay * time.Duration(lp.connSeq%4) / 4
+	lp.connSeq++
+	c, err := blocksync.New(cfg, lp.view, now)
+	if err != nil {
+		n.log.Error().Err(err).Msg("blocksync config")
+		l.Close(err)
+		return
+	}
+	p := &peerState{link: l, id: l.Peer(), conn: c, since: now}
+	lp.peers[l] = p
+	lp.byID[p.id] = p
+	n.syncLog.Debug().Str("peer", p.id.String()).Stringer("direction", l.Direction()).Msg("peer connected")
+	n.events.publish(Event{Kind: EventPeerConnected, Time: now, Peer: p.id})
+	n.perform(p)
+}
+
+func (n *Node) onDisconnected(l link.Link, err error) {
+	lp := n.lp
+	p := lp.peers[l]
+	if p == nil {
+		return
+	}
+	delete(lp.peers, l)
+	if lp.byID[p.id] == p {
+		delete(lp.byID, p.id)
+	}
+	reason := string(link.ReasonOf(err))
+	detail := ""
+	if err != nil {
+		detail = err.Error()
+	}
+	n.log.Info().Str("peer", p.id.String()).Str("reason", reason).Str("detail", detail).
+		Dur("uptime", time.Since(p.since)).Msg("peer disconnected")
+	n.events.publish(Event{Kind: EventPeerDisconnected, Time: time.Now(), Peer: p.id, Reason: detail})
+	n.failSubmitsVia(l)
+}
+
+func (n *Node) onReceive(l link.Link, lane link.Lane, msg []byte) {
+	p := n.lp.peers[l]
+	if p == nil || p.closing {
+		return
+	}
+	now := time.Now()
+	switch lane {
+	case link.LaneSync:
+		_ = p.conn.Receive(now, blocksync.LaneSync, msg)
+	case link.LaneBlocks:
+		_ = p.conn.Receive(now, blocksync.LaneBlocks, msg)
+	case link.LaneRouting:
+		n.onRouting(p, msg)
+	default:
+		// Raft runs on its own libp2p protocol; nothing of ours uses the
+		// consensus lane yet.
+		n.log.Debug().Str("peer", p.id.String()).Stringer("lane", lane).Int("bytes", len(msg)).Msg("message on an unused lane dropped")
+	}
+	n.perform(p)
+}
+
+// perform carries out a Conn's Ready in the order blocksync documents:
+// blocks into the chain, tied payloads, messages, penalties, disconnect;
+// then Advance and remember the deadline.
+func (n *Node) perform(p *peerState) {
+	c := p.conn
+	if !c.HasReady() {
+		p.deadline = c.Ready().Deadline
+		return
+	}
+	rd := c.Ready()
+	p.deadline = rd.Deadline
+	for _, b := range rd.Blocks {
+		n.addFromPeer(p, b)
+	}
+	for _, t := range rd.Tied {
+		n.syncLog.Debug().Str("peer", p.id.String()).Stringer("block", t.Block).Msg("tied message ignored (no consumer)")
+	}
+	for _, m := range rd.Messages {
+		n.sendSync(p, m)
+	}
+	for _, e := range rd.Penalties {
+		n.stats.reject("blocksync-" + string(e.Reason))
+		n.syncLog.Warn().Str("peer", p.id.String()).Str("reason", string(e.Reason)).Str("detail", e.Detail).Msg("peer fault")
+	}
+	if rd.Disconnect != nil {
+		n.closePeer(p, rd.Disconnect)
+	}
+	c.Advance()
+	n.syncMode(p)
+}
+
+func (n *Node) sendSync(p *peerState, m blocksync.Message) {
+	if p.closing {
+		return
+	}
+	lane := link.LaneSync
+	if m.Lane == blocksync.LaneBlocks {
+		lane = link.LaneBlocks
+	}
+	err := p.link.Send(lane, blocksync.Encode(m.Msg))
+	if err == nil || errors.Is(err, net.ErrClosed) {
+		return
+	}
+	// blocksync needs every message delivered in order: a dropped one
+	// breaks its knowledge of the peer, so restart the connection (both
+	// sides begin new Conns) rather than continue wrong.
+	n.closePeer(p, fmt.Errorf("blocksync %s on %s: %w", m.Msg.Type(), lane, err))
+}
+
+// closePeer closes a link with a reason the peer and the operator see.
+func (n *Node) closePeer(p *peerState, cause error) {
+	if p.closing {
+		return
+	}
+	p.closing = true
+	n.log.Warn().Str("peer", p.id.String()).Err(cause).Msg("closing link")
+	p.link.Close(cause)
+}
+
+// syncMode mirrors blocksync's per-producer modes onto the link's single
+// mode for operators: active if the link pushes bodies of any producer.
+// A link an operator turned off stays off.
+func (n *Node) syncMode(p *peerState) {
+	cur := p.link.Mode()
+	if cur == link.ModeOff {
+		return
+	}
+	want := link.ModeBackup
+	for k := range n.producers {
+		if p.conn.Mode(k) == blocksync.ModeActive {
+			want = link.ModeActive
+			break
+		}
+	}
+	if want != cur {
+		p.link.SetMode(want)
+	}
+}

@@ -1,0 +1,131 @@
+package node
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/blockwire/blockwire/chain"
+	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/consensus/cft"
+)
+
+// produceCFT is the engine's Producer: it runs the build on the loop
+// goroutine (which owns the chain) and waits for it.
+func (n *Node) produceCFT(ctx context.Context, req cft.ProduceRequest) (cft.Produced, error) {
+	var out cft.Produced
+	var perr error
+	if err := n.call(ctx, func() { out, perr = n.buildOn(req) }); err != nil {
+		return cft.Produced{}, err
+	}
+	return out, perr
+}
+
+// buildOn builds the next block on req.Parent, the last block the raft log
+// committed (or the one this leader produced last).
+func (n *Node) buildOn(req cft.ProduceRequest) (cft.Produced, error) {
+	// Commits queued before the leader's Barrier must be in the chain
+	// first: they make req.Parent irreversible here.
+	n.applyCommits()
+	if err := n.headOn(req.Parent); err != nil {
+		return cft.Produced{}, err
+	}
+	blk, err := n.build(req.Term, time.Now())
+	if err != nil {
+		return cft.Produced{}, err
+	}
+	enc := blk.SignedHeader.AppendEncoding(nil)
+	return cft.Produced{ID: blk.ID(), HeaderHash: sha256.Sum256(enc), Changes: cft.ChangesIn(blk.Txs)}, nil
+}
+
+// headOn makes parent the head. The chain builds on its head, and a new
+// leader's head may be an uncommitted block of an older term (the previous
+// leader's last block, whose raft entry never committed): after the
+// leader's Barrier such blocks can never commit, so they are marked
+// invalid here and the new term's block takes their height.
+func (n *Node) headOn(parent block.ID) error {
+	tree := n.chain.Tree()
+	if !tree.Has(parent) {
+		return fmt.Errorf("node: parent %s not in the fork database yet (body missing)", parent)
+	}
+	for n.chain.HeadID() != parent {
+		head := n.chain.HeadID()
+		a, ok := tree.Ancestor(head, parent.Height()+1)
+		if !ok || head.Height() <= parent.Height() {
+			return fmt.Errorf("node: head %s does not descend from parent %s", head, parent)
+		}
+		if pa, _ := tree.Ancestor(a, parent.Height()); pa != parent {
+			return fmt.Errorf("node: head %s does not descend from parent %s", head, parent)
+		}
+		n.consLog.Info().Stringer("block", a).Stringer("parent", parent).Msg("dropping an uncommitted block of an earlier term")
+		res, err := n.chain.MarkInvalid(a)
+		if err != nil {
+			return err
+		}
+		n.onResult(res)
+	}
+	return nil
+}
+
+// produceSolo makes a block and makes it irreversible at once.
+func (n *Node) produceSolo(now time.Time) {
+	term := max(n.chain.Head().Term, 1)
+	blk, err := n.build(term, now)
+	if err != nil {
+		n.consLog.Error().Err(err).Msg("producing a block failed")
+		return
+	}
+	n.setIrreversible(blk.ID())
+}
+
+// build makes, stores and syncs a block on the head with transactions from
+// the mempool, then lets settle hand it to every Conn.
+func (n *Node) build(term uint64, now time.Time) (*block.Block, error) {
+	lp := n.lp
+	b, err := n.chain.StartBlock(chain.ProduceParams{Term: term, Timestamp: now.UnixNano(), ProducerSet: n.setHash})
+	if err != nil {
+		return nil, err
+	}
+	budget := n.cfg.P2P.MaxBlockBytes - 64<<10 // header, signature and varints
+	for b.Len() < n.cfg.Consensus.MaxBlockTxs {
+		tx, hash, ok := lp.pool.peek(budget)
+		if !ok {
+			break
+		}
+		lp.pool.pop()
+		err := b.ApplyTx(tx)
+		switch {
+		case err == nil:
+			budget -= len(tx) + 8
+		case errors.Is(err, chain.ErrTxRejected):
+			lp.txs.rejected(hash, txReason(err), err.Error(), n.notifyTx)
+		default:
+			return nil, err
+		}
+	}
+	blk, res, err := b.Finish(n.signer)
+	if err != nil {
+		return nil, err
+	}
+	// Durable before raft or any peer hears of it (chain duty 4).
+	if err := n.chain.Sync(); err != nil {
+		return nil, err
+	}
+	n.stats.produced.Add(1)
+	lp.view.keep(blk)
+	n.onResult(res)
+	n.bodyArrived(blk)
+	// Disseminate before the engine appends the id to the raft log.
+	n.settle()
+	return blk, nil
+}
+
+func txReason(err error) string {
+	var te *chain.TxError
+	if errors.As(err, &te) {
+		return te.Reason
+	}
+	return "rejected"
+}
