@@ -27,13 +27,13 @@ func newRootCmd() *cobra.Command {
 		Long: `blockwire moves blocks and consensus messages between blockchain nodes,
 decides who produces and when a block is final, and keeps the chain and its forks.
 
-This binary runs the deterministic simulator and the benchmarks; the node,
-producer and testnet commands arrive with the node work (see README).`,
+Commands: sim (the deterministic simulator) and version. The node, producer,
+testnet and operator commands arrive with the node work (see README).`,
 		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCmd())
+	root.AddCommand(newVersionCmd(), newSimCmd())
 	return root
 }
 
