@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
@@ -47,8 +48,8 @@ func newVersionCmd() *cobra.Command {
 			if bi, ok := debug.ReadBuildInfo(); ok {
 				goVersion = bi.GoVersion
 			}
-			cmd.Printf("blockwire %s (%s)\n", versionString(), goVersion)
-			return nil
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "blockwire %s (%s)\n", versionString(), goVersion)
+			return err
 		},
 	}
 }

@@ -47,7 +47,9 @@ Faults (--faults, comma-separated; times are virtual; sim/doc.go has more):
 					return err
 				}
 			} else {
-				fmt.Fprintln(cmd.OutOrStdout(), res.Summary())
+				if _, err := fmt.Fprintln(cmd.OutOrStdout(), res.Summary()); err != nil {
+					return err
+				}
 			}
 			if res.Failed() {
 				return &exitError{code: exitInvariant, err: fmt.Errorf("%w; replay with: %s", err, cfg.Command())}
