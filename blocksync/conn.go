@@ -1,6 +1,7 @@
 package blocksync
 
 import (
+	"errors"
 	"time"
 
 	"github.com/blockwire/blockwire/chain/block"
@@ -112,7 +113,13 @@ func (c *Conn) Receive(now time.Time, lane Lane, frame []byte) error {
 	return c.input(now, func() {
 		m, err := Decode(frame, c.cfg.Limits)
 		if err != nil {
-			c.disconnect(err.(*Error))
+			// Decode returns only *Error; anything else would be a bug, and
+			// still must not panic on peer input.
+			var e *Error
+			if !errors.As(err, &e) {
+				e = &Error{Reason: ReasonMalformed, Detail: err.Error()}
+			}
+			c.disconnect(e)
 			return
 		}
 		c.handle(lane, m)
