@@ -1,0 +1,224 @@
+package admin
+
+import (
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/blockwire/blockwire/link"
+	"github.com/blockwire/blockwire/node"
+)
+
+// Metrics exports a node's state to Prometheus. Create it before the node
+// (it is the node's Observer, node.WithObserver), then Attach the node.
+//
+// Catch-up and block rates are rate() over blockwire_blocks_received_total;
+// propagation delay is a histogram of first-seen time minus the producer's
+// timestamp (so it includes clock skew between machines).
+type Metrics struct {
+	reg         *prometheus.Registry
+	propagation prometheus.Histogram
+	blockBytes  prometheus.Histogram
+
+	mu sync.Mutex
+	b  Backend
+	// live holds each live link's last-seen lane counters, and retired the
+	// sum over links that have gone, so lane counters never go backwards.
+	live    map[linkKey]laneTotals
+	retired laneTotals
+}
+
+type linkKey struct {
+	peer link.PeerID
+	up   time.Time
+}
+
+type laneTotals struct {
+	in, out [link.NumLanes]uint64
+	drops   [link.NumLanes]map[link.DropReason]uint64
+}
+
+func (t *laneTotals) add(o *laneTotals) {
+	for l := range link.NumLanes {
+		t.in[l] += o.in[l]
+		t.out[l] += o.out[l]
+		for r, n := range o.drops[l] {
+			if t.drops[l] == nil {
+				t.drops[l] = map[link.DropReason]uint64{}
+			}
+			t.drops[l][r] += n
+		}
+	}
+}
+
+var _ node.Observer = (*Metrics)(nil)
+
+// NewMetrics registers the Go runtime, process and block histograms in reg.
+func NewMetrics(reg *prometheus.Registry) *Metrics {
+	m := &Metrics{
+		reg: reg,
+		propagation: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "blockwire_block_propagation_seconds",
+			Help:    "Time from a block's timestamp to its first arrival here (includes producer clock skew).",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
+		}),
+		blockBytes: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "blockwire_block_size_bytes",
+			Help:    "Encoded size of blocks received from peers.",
+			Buckets: prometheus.ExponentialBuckets(256, 4, 12),
+		}),
+		live: map[linkKey]laneTotals{},
+	}
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.propagation, m.blockBytes)
+	return m
+}
+
+// ObserveBlock implements node.Observer.
+func (m *Metrics) ObserveBlock(o node.BlockObservation) {
+	m.propagation.Observe(max(o.Delay, 0).Seconds())
+	m.blockBytes.Observe(float64(o.Size))
+}
+
+// Attach starts exporting b's state.
+func (m *Metrics) Attach(b Backend) {
+	m.mu.Lock()
+	m.b = b
+	m.mu.Unlock()
+	m.reg.MustRegister(m)
+}
+
+func desc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc(name, help, labels, nil)
+}
+
+var (
+	descHead         = desc("blockwire_head_height", "Height of the best head.")
+	descIrreversible = desc("blockwire_irreversible_height", "Height of the last irreversible block.")
+	descCatchingUp   = desc("blockwire_catching_up", "1 while a peer reports a head well above ours.")
+	descPeers        = desc("blockwire_peers", "Peers by state.", "state")
+	descPeerModes    = desc("blockwire_peer_modes", "Connected peers by block-sending mode.", "mode")
+	descLaneBytes    = desc("blockwire_lane_bytes_total", "Message bytes per lane and direction.", "lane", "direction")
+	descLaneQueued   = desc("blockwire_lane_queued_bytes", "Bytes queued to send, per lane, over all peers.", "lane")
+	descDrops        = desc("blockwire_lane_drops_total", "Messages dropped per lane and reason.", "lane", "reason")
+	descBlocks       = desc("blockwire_blocks_total", "Blocks by outcome: received, duplicate, stale, produced.", "outcome")
+	descRejected     = desc("blockwire_rejected_total", "Refused blocks and messages by reason.", "reason")
+	descTxs          = desc("blockwire_tx_total", "Transactions by stage: submitted, accepted, forwarded.", "stage")
+	descRaftTerm     = desc("blockwire_raft_term", "Current raft term (CFT producers).")
+	descRaftCommit   = desc("blockwire_raft_commit_index", "raft commit index (CFT producers).")
+	descRaftApplied  = desc("blockwire_raft_applied_index", "raft applied index (CFT producers).")
+	descRaftLeader   = desc("blockwire_raft_leader", "1 while this node is the raft leader.")
+	descFailovers    = desc("blockwire_raft_failovers_total", "Leader changes seen by this node.")
+)
+
+// Describe implements prometheus.Collector.
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descHead, descIrreversible, descCatchingUp, descPeers, descPeerModes,
+		descLaneBytes, descLaneQueued, descDrops, descBlocks, descRejected, descTxs,
+		descRaftTerm, descRaftCommit, descRaftApplied, descRaftLeader, descFailovers} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.b == nil {
+		return
+	}
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	st := m.b.Status()
+	gauge(descHead, float64(st.Head.Height))
+	gauge(descIrreversible, float64(st.Irreversible.Height))
+	gauge(descCatchingUp, boolFloat(st.Sync == "catching_up"))
+
+	m.collectPeers(gauge, counter)
+
+	c := m.b.Counters()
+	counter(descBlocks, c.BlocksReceived, "received")
+	counter(descBlocks, c.Duplicates, "duplicate")
+	counter(descBlocks, c.Stale, "stale")
+	counter(descBlocks, c.Produced, "produced")
+	for reason, n := range c.Rejected {
+		counter(descRejected, n, reason)
+	}
+	counter(descTxs, c.TxSubmitted, "submitted")
+	counter(descTxs, c.TxAccepted, "accepted")
+	counter(descTxs, c.TxForwarded, "forwarded")
+
+	if raft := m.b.Consensus().Raft; raft != nil {
+		gauge(descRaftTerm, float64(raft.Term))
+		gauge(descRaftCommit, float64(raft.CommitIndex))
+		gauge(descRaftApplied, float64(raft.AppliedIndex))
+		gauge(descRaftLeader, boolFloat(raft.State == "Leader"))
+		counter(descFailovers, raft.Failovers)
+	}
+}
+
+func (m *Metrics) collectPeers(gauge func(*prometheus.Desc, float64, ...string), counter func(*prometheus.Desc, uint64, ...string)) {
+	states := map[string]float64{"connected": 0, "disconnected": 0, "banned": 0}
+	modes := map[string]float64{}
+	var queued [link.NumLanes]int64
+	seen := map[linkKey]bool{}
+	var total laneTotals
+	for _, p := range m.b.Peers() {
+		switch {
+		case p.Ban != nil:
+			states["banned"]++
+		case p.Connected:
+			states["connected"]++
+		default:
+			states["disconnected"]++
+		}
+		if p.Stats == nil {
+			continue
+		}
+		modes[p.Stats.Mode.String()]++
+		key := linkKey{peer: p.Peer, up: p.Stats.Established}
+		seen[key] = true
+		var t laneTotals
+		for l, ls := range p.Stats.Lanes {
+			t.in[l], t.out[l], t.drops[l] = ls.BytesIn, ls.BytesOut, ls.Drops
+			queued[l] += ls.QueuedBytes
+		}
+		m.live[key] = t
+		total.add(&t)
+	}
+	for key, t := range m.live {
+		if !seen[key] {
+			m.retired.add(&t)
+			delete(m.live, key)
+		}
+	}
+	total.add(&m.retired)
+	for s, n := range states {
+		gauge(descPeers, n, s)
+	}
+	for mode, n := range modes {
+		gauge(descPeerModes, n, mode)
+	}
+	for l := range link.Lane(link.NumLanes) {
+		lane := l.String()
+		counter(descLaneBytes, total.in[l], lane, "in")
+		counter(descLaneBytes, total.out[l], lane, "out")
+		gauge(descLaneQueued, float64(queued[l]), lane)
+		for reason, n := range total.drops[l] {
+			counter(descDrops, n, lane, string(reason))
+		}
+	}
+}
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
