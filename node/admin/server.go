@@ -107,7 +107,9 @@ type ListenError struct {
 	Err  error
 }
 
-func (e *ListenError) Error() string { return "admin: cannot listen on " + e.Addr + ": " + e.Err.Error() }
+func (e *ListenError) Error() string {
+	return "admin: cannot listen on " + e.Addr + ": " + e.Err.Error()
+}
 func (e *ListenError) Unwrap() error { return e.Err }
 
 // Addr is the address the server listens on (useful with port 0).

@@ -39,7 +39,9 @@ func (f *fakeBackend) Peers() []node.PeerStatus {
 		Lanes: [link.NumLanes]link.LaneStats{{BytesIn: 10, BytesOut: 20, Drops: map[link.DropReason]uint64{link.DropQueueFull: 2}}},
 	}}}}
 }
-func (f *fakeBackend) Consensus() node.ConsensusStatus { return node.ConsensusStatus{Engine: node.EngineSolo} }
+func (f *fakeBackend) Consensus() node.ConsensusStatus {
+	return node.ConsensusStatus{Engine: node.EngineSolo}
+}
 func (f *fakeBackend) Counters() node.Counters {
 	return node.Counters{BlocksReceived: 5, Rejected: map[string]uint64{"bad-signature": 1}}
 }
@@ -78,7 +80,7 @@ type fakeNetwork struct {
 }
 
 func (n *fakeNetwork) Ban(p peer.ID, _ time.Duration, reason string) { n.banned[p] = reason }
-func (n *fakeNetwork) Unban(p peer.ID)                              { n.unbanned = append(n.unbanned, p) }
+func (n *fakeNetwork) Unban(p peer.ID)                               { n.unbanned = append(n.unbanned, p) }
 
 func newTestServer(t *testing.T) (*httptest.Server, *fakeBackend) {
 	t.Helper()
@@ -166,12 +168,12 @@ func TestSubmitBuildsKeyValueTransactionsDeterministically(t *testing.T) {
 func TestBadRequestsGetA400WithAReason(t *testing.T) {
 	srv, fb := newTestServer(t)
 	cases := map[string]string{
-		`{"tx":`:                      "bad-json",
-		`{"tx":"01","colour":"blue"}`: "bad-json",
-		`{"tx":"01"} {"tx":"02"}`:     "bad-json",
-		`{"tx":"zz"}`:                 "bad-tx",
-		`{}`:                          "bad-tx",
-		`{"tx":"01","set":{"a":"b"}}`: "bad-tx",
+		`{"tx":`:                       "bad-json",
+		`{"tx":"01","colour":"blue"}`:  "bad-json",
+		`{"tx":"01"} {"tx":"02"}`:      "bad-json",
+		`{"tx":"zz"}`:                  "bad-tx",
+		`{}`:                           "bad-tx",
+		`{"tx":"01","set":{"a":"b"}}`:  "bad-tx",
 		`{"tx":"01","wait":"forever"}`: "bad-wait",
 	}
 	for body, reason := range cases {
