@@ -256,9 +256,10 @@ func (n *Node) Start(ctx context.Context) error {
 	if _, ok := nw.(*link.Host); !ok {
 		n.bg.Go(n.dialStatic)
 	}
+	head, irr := n.Head()
 	n.log.Info().Str("peer_id", n.id.String()).Str("role", string(n.cfg.Node.Role)).
-		Str("engine", string(n.cfg.Consensus.Engine)).Stringer("head", n.chain.HeadID()).
-		Stringer("irreversible", n.chain.IrreversibleID()).Msg("node started")
+		Str("engine", string(n.cfg.Consensus.Engine)).Stringer("head", head.ID).
+		Stringer("irreversible", irr.ID).Msg("node started")
 	return nil
 }
 
