@@ -274,7 +274,6 @@ func (n *Node) buildNetwork() (link.Network, error) {
 	if n.o.connCfg != nil {
 		lc.Conn = *n.o.connCfg
 	}
-	lc.KeyFile = ""
 	lc.Logger = n.component("link")
 	for p := range n.prodPeers {
 		if p != n.id {
