@@ -48,8 +48,10 @@ func TestGenesisIsDeterministic(t *testing.T) {
 
 func TestGenesisRefusesTampering(t *testing.T) {
 	for name, tamper := range map[string]func(g *Genesis){
-		"producer added":    func(g *Genesis) { g.Producers = append(g.Producers, testGenesis(t, 1).Producers[0]) },
-		"peer id swapped":   func(g *Genesis) { g.Producers[0].PeerID, g.Producers[1].PeerID = g.Producers[1].PeerID, g.Producers[0].PeerID },
+		"producer added": func(g *Genesis) { g.Producers = append(g.Producers, testGenesis(t, 1).Producers[0]) },
+		"peer id swapped": func(g *Genesis) {
+			g.Producers[0].PeerID, g.Producers[1].PeerID = g.Producers[1].PeerID, g.Producers[0].PeerID
+		},
 		"time changed":      func(g *Genesis) { g.Time = g.Time.Add(time.Second) },
 		"block not hex":     func(g *Genesis) { g.Block = "zz" },
 		"block truncated":   func(g *Genesis) { g.Block = g.Block[:20] },
