@@ -1,10 +1,110 @@
-// Package node assembles a blockwire node from the layers: link, blocksync,
-// consensus and chain on one pebble database, with the drivers that feed the
-// pure protocol cores with real links and real time, the configuration file,
-// logging, metrics and the admin API.
+// Package node assembles a blockwire node from the layers — link,
+// blocksync, consensus (CFT or solo) and chain on one pebble database — and
+// runs the drivers that feed the pure protocol cores with real links and
+// real time. It also holds the configuration file (Config, LoadConfig,
+// RenderConfig), logging (Logs), the genesis file (Genesis) and the
+// accessors the admin API and metrics read.
 //
-// This file grows with the package; today it holds the configuration file
-// (Config, LoadConfig, RenderConfig): TOML with every key documented in the
-// file `blockwire init` writes, unknown keys rejected, and every error a
-// *ConfigError naming the file, line, key and problem.
+// # Usage
+//
+//	cfg, err := node.LoadConfig("config.toml")   // or DefaultConfig() + SetDir
+//	n, err := node.New(cfg)                       // genesis, key, pebble, chain
+//	err = n.Start(ctx)                            // links, loop, raft
+//	sub := n.Subscribe(64)                        // heads, irreversible blocks, peers
+//	r, err := n.Submit(ctx, tx)                   // to the producer; returns when included
+//	r, err = n.WaitTx(ctx, r.Hash, node.TxIrreversible)
+//	st := n.Status(); peers := n.Peers(); cs := n.Consensus(); c := n.Counters()
+//	err = n.Stop()
+//
+// Options replace parts: WithApp (your chain.App), WithNetwork or
+// WithMemNetwork (the in-memory link network and raft stream layer for
+// tests), WithLogger, WithGenesis, WithKey, WithObserver (per-block
+// propagation delays for metrics), WithLimits (mempool and submit bounds).
+// `blockwire init` and `blockwire testnet` write node directories with
+// InitNetwork.
+//
+// # The driver
+//
+// One goroutine, the loop, owns every piece of protocol state: the Chain
+// (not safe for concurrent use), one blocksync.Conn per link, the CFT gate,
+// the mempool and the transaction index. Everything else talks to it
+// through channels: link.Handler callbacks forward messages into a buffered
+// input channel (a full buffer back-pressures the lane that delivered the
+// message), the raft engine's Producer call and API calls post closures and
+// wait for them, the raft FSM's commits queue without bound (raft must never
+// wait for the loop), and one timer fires at the earliest deadline of any
+// Conn, the solo producer and outstanding transaction forwards. Sketch:
+//
+//	for {
+//		timer.Reset(min(conn deadlines, next solo block, submit deadlines))
+//		select {
+//		case <-stop:              return
+//		case x := <-in:           connected / receive / disconnected / call
+//		case <-commits:           gate.Committed(id) → chain.SetIrreversible
+//		case <-timer.C:           conn.Tick, produce (solo), expire submits
+//		}
+//		settle()  // if the chain changed: ChainChanged on every Conn; then
+//		          // for every Conn with a Ready: chain.Add its blocks
+//		          // (refusal → reason logged, link closed if it is the
+//		          // peer's fault), send its messages on their lanes, log
+//		          // penalties, close on Disconnect, mirror the mode onto the
+//		          // link, Advance, remember Deadline; repeat while blocks
+//		          // changed the chain.
+//	}
+//
+// # Consensus
+//
+// CFT (the default): producers run consensus/cft's engine over the link's
+// libp2p host (protocol /blockwire/cft/raft/1). When the engine leads it
+// asks the loop for a block on the parent it names; the loop first applies
+// queued commits, drops uncommitted blocks of an earlier term above that
+// parent (after the leader's Barrier they can never commit), builds the
+// block with transactions from the mempool, syncs it to disk, hands it to
+// every Conn, and only then returns its id for the raft log. A block is
+// irreversible when its id is applied from the raft log and its body is
+// stored (cft.Gate). Full nodes run no raft: they take the Irreversible
+// field of each accepted header (the producer's view of the raft log) and
+// feed the same gate. Solo: one producer, each block irreversible when
+// made; for development.
+//
+// Blocks from a producer not in the genesis producer set are refused
+// ("unknown-producer") and the sending link is closed.
+//
+// # Transactions
+//
+// Submit validates the transaction (KV decoding by default), then hands it
+// to the leader: into the mempool when this node leads, otherwise over the
+// routing lane to the leader's link, or to any producer, which relays it
+// (at most Limits.MaxHops). The producer answers accepted or rejected with
+// a reason; a node with no producer link answers ErrNoProducer at once, and
+// an unanswered forward fails after Limits.SubmitAckTimeout, so a submit
+// never hangs (psibase #785). Inclusion and irreversibility are observed
+// locally as blocks arrive, on every node alike. Wire format: see wire.go.
+//
+// # Events
+//
+// Subscribe returns a channel of head, irreversible and peer events. The
+// loop never waits for a subscriber: a full channel drops the event and
+// counts it (Subscription.Dropped).
+//
+// # Shutdown order
+//
+// Stop (1) closes the CFT engine, which stops producing, transfers
+// leadership if this node leads and shuts raft down, while the loop still
+// answers its Producer and Applier; (2) stops the loop and the static-peer
+// dialer (pending submits fail with ErrStopped); (3) closes the links;
+// (4) closes pebble; (5) closes the log file. Kill skips the leadership
+// transfer, as a crash would.
+//
+// # The caller's duties
+//
+//  1. Give every node of a chain the same genesis file, and each producer
+//     its own key (the key in the genesis).
+//  2. Configure producers with static peers to each other: raft dials the
+//     producers by peer id through the host's peerstore, which the static
+//     peers fill.
+//  3. Call Stop before exiting; a process killed instead recovers from
+//     pebble on the next start (unsynced blocks are refetched from peers).
+//  4. Do not read the chain's state except through Query (the loop owns
+//     it).
 package node

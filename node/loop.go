@@ -50,6 +50,9 @@ type loopState struct {
 	// changed is set by every chain mutation: settle then tells every Conn.
 	changed bool
 	cfg     blocksync.Config
+	// dropRouting makes the node ignore routing messages (tests: a silent
+	// producer).
+	dropRouting bool
 	// connSeq staggers graft delays across a node's Conns (blocksync's
 	// config advice).
 	connSeq int

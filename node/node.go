@@ -256,9 +256,10 @@ func (n *Node) Start(ctx context.Context) error {
 	if _, ok := nw.(*link.Host); !ok {
 		n.bg.Go(n.dialStatic)
 	}
+	head, irr := n.Head()
 	n.log.Info().Str("peer_id", n.id.String()).Str("role", string(n.cfg.Node.Role)).
-		Str("engine", string(n.cfg.Consensus.Engine)).Stringer("head", n.chain.HeadID()).
-		Stringer("irreversible", n.chain.IrreversibleID()).Msg("node started")
+		Str("engine", string(n.cfg.Consensus.Engine)).Stringer("head", head.ID).
+		Stringer("irreversible", irr.ID).Msg("node started")
 	return nil
 }
 
@@ -273,7 +274,6 @@ func (n *Node) buildNetwork() (link.Network, error) {
 	if n.o.connCfg != nil {
 		lc.Conn = *n.o.connCfg
 	}
-	lc.KeyFile = ""
 	lc.Logger = n.component("link")
 	for p := range n.prodPeers {
 		if p != n.id {

@@ -24,3 +24,75 @@ func TestSoloProducesAndFullNodeFollows(t *testing.T) {
 		tn.converged(5 * time.Second)
 	})
 }
+
+func TestCFTNetworkProducesConvergesAndCommitsTx(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(5, 10*time.Second)
+		full := tn.specs[3].n
+		r, err := full.Submit(context.Background(), kvTx("k", "v"))
+		require.NoError(t, err)
+		require.Equal(t, TxIncluded, r.State)
+		r, err = full.WaitTx(context.Background(), r.Hash, TxIrreversible)
+		require.NoError(t, err)
+		tn.converged(5 * time.Second)
+	})
+}
+
+func (tn *testNet) leader() int {
+	for i, sp := range tn.specs {
+		if sp.n == nil || !sp.producer {
+			continue
+		}
+		if c := sp.n.Consensus(); c.Raft != nil && c.Raft.State == "Leader" {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestCFTLeaderKilledIrreversibilityResumesAndRestartCatchesUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(4, 10*time.Second)
+		var leader int
+		waitFor(t, 5*time.Second, "a leader", func() bool { leader = tn.leader(); return leader >= 0 })
+		_, irr := tn.specs[3].n.Head()
+		killed := time.Now()
+		tn.stop(leader, true)
+		tn.irreversibleAtLeast(irr.Height+3, 2*time.Second)
+		t.Logf("irreversibility resumed %v after the leader was killed", time.Since(killed))
+
+		// The survivors keep taking transactions.
+		_, err := tn.specs[3].n.Submit(context.Background(), kvTx("after", "failover"))
+		require.NoError(t, err)
+
+		// The killed producer restarts from its pebble directory and catches up.
+		tn.start(leader)
+		_, irr = tn.specs[3].n.Head()
+		tn.irreversibleAtLeast(irr.Height+3, 5*time.Second)
+		tn.converged(5 * time.Second)
+	})
+}
+
+func TestFullNodeRestartCatchesUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(3, 10*time.Second)
+		tn.stop(3, false)
+		time.Sleep(3 * time.Second) // ~30 blocks go by
+		head, _ := tn.specs[0].n.Head()
+		tn.start(3)
+		waitFor(t, 5*time.Second, "the restarted node past the old head", func() bool {
+			h, _ := tn.specs[3].n.Head()
+			return h.Height >= head.Height
+		})
+		tn.converged(5 * time.Second)
+	})
+}

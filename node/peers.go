@@ -79,7 +79,9 @@ func (n *Node) onReceive(l link.Link, lane link.Lane, msg []byte) {
 	case link.LaneBlocks:
 		_ = p.conn.Receive(now, blocksync.LaneBlocks, msg)
 	case link.LaneRouting:
-		n.onRouting(p, msg)
+		if !n.lp.dropRouting {
+			n.onRouting(p, msg)
+		}
 	default:
 		// Raft runs on its own libp2p protocol; nothing of ours uses the
 		// consensus lane yet.

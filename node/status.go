@@ -183,20 +183,20 @@ type PeerStatus struct {
 	// Producer is set for genesis producers.
 	Producer bool `json:"producer"`
 	// SyncState is blocksync's phase (start, ready); empty if not connected.
-	SyncState    string   `json:"sync_state,omitempty"`
-	PeerHead     block.ID `json:"peer_head,omitzero"`
-	PeerIrr      block.ID `json:"peer_irreversible,omitzero"`
-	InFlight     uint64   `json:"in_flight_bytes,omitempty"`
-	BlocksSent   uint64   `json:"blocks_sent"`
-	BlocksRecv   uint64   `json:"blocks_received"`
-	Duplicates   uint64   `json:"duplicates"`
-	QueuedBytes  int64    `json:"queued_bytes"`
-	BytesIn      uint64   `json:"bytes_in"`
-	BytesOut     uint64   `json:"bytes_out"`
-	Direction    string   `json:"direction,omitempty"`
-	Mode         string   `json:"mode,omitempty"`
-	RTT          string   `json:"rtt,omitempty"`
-	Uptime       string   `json:"uptime,omitempty"`
+	SyncState   string   `json:"sync_state,omitempty"`
+	PeerHead    block.ID `json:"peer_head,omitzero"`
+	PeerIrr     block.ID `json:"peer_irreversible,omitzero"`
+	InFlight    uint64   `json:"in_flight_bytes,omitempty"`
+	BlocksSent  uint64   `json:"blocks_sent"`
+	BlocksRecv  uint64   `json:"blocks_received"`
+	Duplicates  uint64   `json:"duplicates"`
+	QueuedBytes int64    `json:"queued_bytes"`
+	BytesIn     uint64   `json:"bytes_in"`
+	BytesOut    uint64   `json:"bytes_out"`
+	Direction   string   `json:"direction,omitempty"`
+	Mode        string   `json:"mode,omitempty"`
+	RTT         string   `json:"rtt,omitempty"`
+	Uptime      string   `json:"uptime,omitempty"`
 }
 
 // Peers lists every peer the link layer knows (connected or not), sorted by

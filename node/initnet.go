@@ -1,0 +1,177 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/blockwire/blockwire/link"
+)
+
+// NetworkSpec describes a network for InitNetwork: what `blockwire init`
+// (one node) and `blockwire testnet` (N nodes on loopback) write.
+type NetworkSpec struct {
+	// Dir receives genesis.json and one directory per node (node0, node1,
+	// ...), each with node.key, config.toml, and later data/ and node.log.
+	Dir string
+	// Chain names the chain (default "blockwire-local").
+	Chain string
+	// Nodes and Producers: the first Producers nodes produce (1 ≤
+	// Producers ≤ Nodes).
+	Nodes, Producers int
+	// Engine is cft (default) or solo (needs Producers = 1).
+	Engine Engine
+	// Host is the IP nodes listen on and dial (default 127.0.0.1).
+	Host string
+	// P2PPorts and AdminPorts give each node's TCP port and admin port; when
+	// nil, BasePort+i and BasePort+1000+i are used (default BasePort 26600).
+	P2PPorts, AdminPorts []int
+	BasePort             int
+	// Base is the config every node starts from (default DefaultConfig);
+	// InitNetwork sets name, role, paths, ports, peers and engine.
+	Base *Config
+	// Time is the genesis time (default now).
+	Time time.Time
+}
+
+// NetworkNode is one node InitNetwork wrote.
+type NetworkNode struct {
+	Name       string
+	Dir        string
+	ConfigFile string
+	PeerID     link.PeerID
+	Producer   bool
+	P2PAddr    string // multiaddr with /p2p/<id>
+	AdminAddr  string
+}
+
+// InitNetwork writes keys, a shared genesis and a commented config per node
+// so that `blockwire run --config <dir>/nodeI/config.toml` starts each one.
+// Every node lists every other as a static peer (a full mesh on loopback).
+// Existing key files are reused, so re-running keeps identities; an existing
+// config or genesis file is an error (nothing is overwritten).
+func InitNetwork(spec NetworkSpec) (*Genesis, []NetworkNode, error) {
+	if err := spec.defaults(); err != nil {
+		return nil, nil, err
+	}
+	genesisPath := filepath.Join(spec.Dir, "genesis.json")
+	if _, err := os.Stat(genesisPath); err == nil {
+		return nil, nil, fmt.Errorf("node: %s exists; refusing to overwrite", genesisPath)
+	}
+	nodes := make([]NetworkNode, spec.Nodes)
+	var producers []ProducerKey
+	for i := range nodes {
+		nd := &nodes[i]
+		nd.Name = fmt.Sprintf("node%d", i)
+		nd.Dir = filepath.Join(spec.Dir, nd.Name)
+		nd.ConfigFile = filepath.Join(nd.Dir, "config.toml")
+		nd.Producer = i < spec.Producers
+		if _, err := os.Stat(nd.ConfigFile); err == nil {
+			return nil, nil, fmt.Errorf("node: %s exists; refusing to overwrite", nd.ConfigFile)
+		}
+		key, err := link.LoadOrCreateKey(filepath.Join(nd.Dir, "node.key"))
+		if err != nil {
+			return nil, nil, err
+		}
+		if nd.PeerID, err = peer.IDFromPrivateKey(key); err != nil {
+			return nil, nil, err
+		}
+		nd.P2PAddr = fmt.Sprintf("/ip4/%s/tcp/%d/p2p/%s", spec.Host, spec.P2PPorts[i], nd.PeerID)
+		nd.AdminAddr = fmt.Sprintf("%s:%d", spec.Host, spec.AdminPorts[i])
+		if nd.Producer {
+			producers = append(producers, ProducerKey{Name: nd.Name, Key: key.GetPublic()})
+		}
+	}
+	g, err := NewGenesis(spec.Chain, spec.Time, producers)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := WriteGenesis(genesisPath, g); err != nil {
+		return nil, nil, err
+	}
+	for i := range nodes {
+		if err := writeNodeConfig(spec, nodes, i); err != nil {
+			return nil, nil, err
+		}
+	}
+	return g, nodes, nil
+}
+
+func (s *NetworkSpec) defaults() error {
+	if s.Dir == "" {
+		return errors.New("node: NetworkSpec.Dir is empty")
+	}
+	if s.Nodes < 1 || s.Producers < 1 || s.Producers > s.Nodes {
+		return fmt.Errorf("node: NetworkSpec has %d nodes and %d producers, want 1 ≤ producers ≤ nodes", s.Nodes, s.Producers)
+	}
+	if s.Chain == "" {
+		s.Chain = "blockwire-local"
+	}
+	if s.Engine == "" {
+		s.Engine = EngineCFT
+	}
+	if s.Engine == EngineSolo && s.Producers != 1 {
+		return fmt.Errorf("node: the solo engine needs exactly 1 producer, got %d", s.Producers)
+	}
+	if s.Host == "" {
+		s.Host = "127.0.0.1"
+	}
+	if s.BasePort == 0 {
+		s.BasePort = 26600
+	}
+	if s.P2PPorts == nil {
+		for i := range s.Nodes {
+			s.P2PPorts = append(s.P2PPorts, s.BasePort+i)
+		}
+	}
+	if s.AdminPorts == nil {
+		for i := range s.Nodes {
+			s.AdminPorts = append(s.AdminPorts, s.BasePort+1000+i)
+		}
+	}
+	if len(s.P2PPorts) != s.Nodes || len(s.AdminPorts) != s.Nodes {
+		return fmt.Errorf("node: NetworkSpec has %d P2P and %d admin ports for %d nodes", len(s.P2PPorts), len(s.AdminPorts), s.Nodes)
+	}
+	if s.Time.IsZero() {
+		s.Time = time.Now()
+	}
+	return nil
+}
+
+func writeNodeConfig(spec NetworkSpec, nodes []NetworkNode, i int) error {
+	cfg := DefaultConfig()
+	if spec.Base != nil {
+		cfg = *spec.Base
+	}
+	nd := nodes[i]
+	cfg.Node.Name = nd.Name
+	cfg.Node.Role = RoleFull
+	if nd.Producer {
+		cfg.Node.Role = RoleProducer
+	}
+	cfg.Node.DataDir, cfg.Node.KeyFile, cfg.Node.GenesisFile = "data", "node.key", "../genesis.json"
+	cfg.Consensus.Engine = spec.Engine
+	cfg.P2P.Listen = []string{fmt.Sprintf("/ip4/%s/tcp/%d", spec.Host, spec.P2PPorts[i])}
+	cfg.P2P.StaticPeers = nil
+	for j, o := range nodes {
+		if j != i {
+			cfg.P2P.StaticPeers = append(cfg.P2P.StaticPeers, o.P2PAddr)
+		}
+	}
+	cfg.Admin.Listen = nd.AdminAddr
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	data, err := RenderConfig(cfg)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(nd.ConfigFile, data, 0o644); err != nil {
+		return fmt.Errorf("node: writing %s: %w", nd.ConfigFile, err)
+	}
+	return nil
+}

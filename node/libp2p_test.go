@@ -1,0 +1,72 @@
+package node
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	var ls []net.Listener
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		require.NoError(t, l.Close())
+	}
+	return ports
+}
+
+// TestLibp2pLoopback runs three CFT producers over real libp2p on loopback
+// (TCP), configured by InitNetwork and LoadConfig as `blockwire testnet`
+// does, on real time with generous bounds and no timing assertions.
+func TestLibp2pLoopback(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real network")
+	}
+	base := DefaultConfig()
+	base.Consensus.BlockInterval = Duration{100 * time.Millisecond}
+	base.Log.Level, base.Log.File, base.Log.Format = "disabled", "", "json"
+	_, nodes, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: 3, Producers: 3,
+		P2PPorts: freePorts(t, 3), AdminPorts: freePorts(t, 3), Base: &base})
+	require.NoError(t, err)
+	var ns []*Node
+	defer func() {
+		for _, n := range ns {
+			require.NoError(t, n.Stop())
+		}
+	}()
+	for _, nd := range nodes {
+		cfg, err := LoadConfig(nd.ConfigFile)
+		require.NoError(t, err)
+		n, err := New(cfg, WithLogger(testLogger(nd.Name)))
+		require.NoError(t, err)
+		require.NoError(t, n.Start(context.Background()))
+		ns = append(ns, n)
+	}
+	require.Eventually(t, func() bool {
+		for _, n := range ns {
+			if _, irr := n.Head(); irr.Height < 5 {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 20*time.Millisecond, "irreversible height 5 on every node")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r, err := ns[2].Submit(ctx, kvTx("over", "libp2p"))
+	require.NoError(t, err)
+	_, err = ns[0].WaitTx(ctx, r.Hash, TxIrreversible)
+	require.NoError(t, err)
+	for _, n := range ns {
+		require.Len(t, n.Peers(), 2)
+	}
+}

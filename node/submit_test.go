@@ -1,0 +1,73 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// A node with no link to any producer answers a submit with ErrNoProducer
+// at once, never a hang (psibase #785).
+func TestSubmitWithoutProducerFailsFast(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 1, 1)
+		tn.start(1) // only the full node: its producer never comes up
+		defer tn.stopAll()
+		start := time.Now()
+		_, err := tn.specs[1].n.Submit(context.Background(), kvTx("k", "v"))
+		require.ErrorIs(t, err, ErrNoProducer)
+		require.Less(t, time.Since(start), time.Second)
+	})
+}
+
+// A producer that takes the submit but never answers (its loop is wedged
+// here by a partition of the routing lane) costs at most SubmitAckTimeout.
+func TestSubmitToSilentProducerTimesOut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineSolo, 1, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(2, 5*time.Second)
+		// Make the producer drop everything it receives on the routing lane.
+		prod := tn.specs[0].n
+		require.NoError(t, prod.call(context.Background(), func() { prod.lp.dropRouting = true }))
+		start := time.Now()
+		_, err := tn.specs[1].n.Submit(context.Background(), kvTx("k", "v"))
+		require.ErrorIs(t, err, ErrNoProducer)
+		require.Equal(t, DefaultLimits().SubmitAckTimeout, time.Since(start).Round(time.Millisecond))
+	})
+}
+
+func TestSubmitRejectsMalformedTx(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineSolo, 1, 0)
+		tn.startAll()
+		defer tn.stopAll()
+		_, err := tn.specs[0].n.Submit(context.Background(), []byte{9, 9})
+		var rej *TxRejectedError
+		require.True(t, errors.As(err, &rej), "%v", err)
+		require.Equal(t, "malformed", rej.Reason)
+	})
+}
+
+// A transaction submitted to a producer that does not lead is relayed to
+// the leader.
+func TestSubmitAtFollowerProducerIsRelayed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 0)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(3, 10*time.Second)
+		var leader int
+		waitFor(t, 5*time.Second, "a leader", func() bool { leader = tn.leader(); return leader >= 0 })
+		follower := (leader + 1) % 3
+		r, err := tn.specs[follower].n.Submit(context.Background(), kvTx("relay", "me"))
+		require.NoError(t, err)
+		require.Equal(t, TxIncluded, r.State)
+		require.Positive(t, tn.specs[follower].n.Counters().TxForwarded)
+	})
+}
