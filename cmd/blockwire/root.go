@@ -28,13 +28,14 @@ func newRootCmd() *cobra.Command {
 		Long: `blockwire moves blocks and consensus messages between blockchain nodes,
 decides who produces and when a block is final, and keeps the chain and its forks.
 
-Commands: sim (the deterministic simulator) and version. The node, producer,
-testnet and operator commands arrive with the node work (see README).`,
+Start with "blockwire init --dir DIR", then "blockwire run --config
+DIR/node0/config.toml"; or "blockwire testnet" for a whole local network.`,
 		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCmd(), newSimCmd())
+	root.AddCommand(newVersionCmd(), newSimCmd(), newInitCmd(), newRunCmd(),
+		newStatusCmd(), newPeersCmd(), newBlocksCmd(), newTxCmd(), newTestnetCmd())
 	return root
 }
 

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/blockwire/blockwire/node"
+)
+
+// txLoad submits key-value transactions at a fixed rate, spread round-robin
+// over the nodes, and measures submit-to-inclusion latency.
+type txLoad struct {
+	rate        float64
+	maxInFlight int
+	clients     []*adminClient
+
+	submitted, committed, failed, shed atomic.Uint64
+	inFlight                           atomic.Int64
+
+	mu        sync.Mutex
+	latencies []time.Duration
+	errors    map[string]uint64
+}
+
+func newTxLoad(rate float64, clients []*adminClient) *txLoad {
+	return &txLoad{rate: rate, clients: clients, maxInFlight: 8192, errors: map[string]uint64{}}
+}
+
+// run submits until ctx ends, then waits for the transactions in flight.
+func (l *txLoad) run(ctx context.Context, seed uint64) {
+	if l.rate <= 0 {
+		return
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	rng := rand.New(rand.NewPCG(seed, 0x7478))
+	// Tick every 10 ms and send what the rate owes so far: smooth at any
+	// rate without a timer per transaction.
+	const tick = 10 * time.Millisecond
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	start := time.Now()
+	var sent uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			owed := uint64(now.Sub(start).Seconds() * l.rate)
+			for ; sent < owed; sent++ {
+				if l.inFlight.Load() >= int64(l.maxInFlight) {
+					l.shed.Add(1)
+					continue
+				}
+				client := l.clients[sent%uint64(len(l.clients))]
+				key := binary.BigEndian.AppendUint64([]byte("testnet/"), sent)
+				val := binary.BigEndian.AppendUint64(nil, rng.Uint64())
+				l.inFlight.Add(1)
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer l.inFlight.Add(-1)
+					l.submit(client, string(key), string(val))
+				}()
+			}
+		}
+	}
+}
+
+func (l *txLoad) submit(c *adminClient, key, val string) {
+	l.submitted.Add(1)
+	began := time.Now()
+	// Each submit gets its own deadline: the load's end must not turn
+	// transactions already sent into failures.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var rec node.TxReceipt
+	err := c.do(ctx, "POST", "/tx", map[string]any{"set": map[string]string{key: val}, "wait": "included"}, &rec, nil)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		reason := "unreachable"
+		var ae *apiError
+		if errors.As(err, &ae) {
+			reason = ae.Reason
+		}
+		l.errors[reason]++
+		l.failed.Add(1)
+		return
+	}
+	l.committed.Add(1)
+	l.latencies = append(l.latencies, time.Since(began))
+}
+
+// percentile returns the q-quantile (0..1) of the latencies in ms.
+func (l *txLoad) percentile(q float64) float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.latencies) == 0 {
+		return 0
+	}
+	s := slices.Clone(l.latencies)
+	slices.Sort(s)
+	i := min(int(q*float64(len(s))), len(s)-1)
+	return float64(s[i].Microseconds()) / 1000
+}
