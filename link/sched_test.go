@@ -18,6 +18,7 @@ func TestSchedPriorityAndCredit(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, LaneBlocks, w.lane)
 	require.Len(t, w.buf, 16)
+	require.Nil(t, w.tail)
 
 	// A consensus message and a control frame arrive mid-block: they go
 	// next, the control frame first, and the block resumes after.
@@ -36,6 +37,7 @@ func TestSchedPriorityAndCredit(t *testing.T) {
 	require.Equal(t, LaneBlocks, w.lane)
 	w, _ = s.next(nil, 16) // 8 bytes of credit left
 	require.Len(t, w.buf, 8)
+	require.Nil(t, w.tail)
 	require.Zero(t, s.credit[LaneBlocks])
 	_, ok = s.next(nil, 16)
 	require.False(t, ok)
@@ -54,6 +56,24 @@ func TestSchedControlNeverInsideMessage(t *testing.T) {
 	}
 	w, _ = s.next(nil, 16)
 	require.True(t, w.ctrl)
+}
+
+func TestSchedZeroCopyTail(t *testing.T) {
+	var s sched
+	data := make([]byte, 3*zeroCopyMin)
+	s.push(LaneRouting, newOutMsg(data))
+	s.push(LaneRouting, newOutMsg([]byte("next")))
+	hdr := len(appendHeader(nil, frameMsg, len(data)))
+	w, _ := s.next(nil, 2*zeroCopyMin)
+	require.Len(t, w.buf, hdr, "the header is copied")
+	require.Len(t, w.tail, 2*zeroCopyMin-hdr)
+	require.Same(t, &data[0], &w.tail[0], "the payload is not copied")
+	w, _ = s.next(nil, 2*zeroCopyMin)
+	require.Len(t, w.tail, zeroCopyMin+hdr)
+	require.Equal(t, 1, w.msgsDone, "nothing is packed after a tail")
+	w, _ = s.next(nil, 2*zeroCopyMin)
+	require.Equal(t, "next", string(w.buf[2:]))
+	require.Nil(t, w.tail)
 }
 
 func TestSchedBulkRoundRobinAndPacking(t *testing.T) {

@@ -375,7 +375,11 @@ func (s *session) writeLoop() {
 			}
 			continue
 		}
-		if err := s.write(w.lane, w.buf, s.cfg.WriteTimeout); err != nil {
+		err := s.write(w.lane, w.buf, s.cfg.WriteTimeout)
+		if err == nil && len(w.tail) > 0 {
+			err = s.write(w.lane, w.tail, s.cfg.WriteTimeout)
+		}
+		if err != nil {
 			s.fail(writeError(err))
 			continue
 		}
@@ -384,6 +388,9 @@ func (s *session) writeLoop() {
 }
 
 func (s *session) write(l Lane, b []byte, timeout time.Duration) error {
+	if len(b) == 0 {
+		return nil
+	}
 	st := s.streams[l]
 	_ = st.SetWriteDeadline(time.Now().Add(timeout)) // not all streams support deadlines
 	_, err := st.Write(b)
