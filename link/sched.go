@@ -91,8 +91,8 @@ type write struct {
 	lane     Lane
 	buf      []byte
 	tail     []byte // written after buf; aliases a queued message
-	msgBytes int // message bytes (header+payload) in buf, for stats
-	msgsDone int // messages finished by this write
+	msgBytes int    // message bytes (header+payload) in buf, for stats
+	msgsDone int    // messages finished by this write
 	ctrl     bool
 }
 
