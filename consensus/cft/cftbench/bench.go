@@ -27,7 +27,9 @@ type Options struct {
 	// Timeout is raft's heartbeat and election timeout; the lease is half
 	// (100 ms).
 	Timeout time.Duration
-	// CommitTimeout is raft's commit push interval (2 ms).
+	// CommitTimeout is raft's commit push interval (1 ms): followers learn
+	// that a block committed this late, so at 10 ms blocks it is most of
+	// the followers' latency (2 ms measured ~1.3 ms worse at p50).
 	CommitTimeout time.Duration
 	// Dir holds the pebble directories; empty means a temporary directory,
 	// removed afterwards.
@@ -73,7 +75,7 @@ func (o *Options) defaults() {
 		o.Timeout = 100 * time.Millisecond
 	}
 	if o.CommitTimeout == 0 {
-		o.CommitTimeout = 2 * time.Millisecond
+		o.CommitTimeout = time.Millisecond
 	}
 }
 
