@@ -117,6 +117,16 @@
 // the block interval. Failover takes about 1–3 heartbeat timeouts; a planned
 // hand-off (Close, TransferLeadership) a few milliseconds. See BENCHMARKS.md.
 //
+// # Implementation notes
+//
+// Raft's AppendEntries pipelining is off (NetworkTransport MaxRPCsInFlight
+// 1): with the default, a follower's newer-term or failed answer can leave
+// one pipelined send parked forever, which halts replication to that
+// follower while heartbeats go on and makes raft.Shutdown hang (seen here on
+// a leadership hand-off; grafana/pyroscope#5518 reports the same). Close
+// signals raft's shutdown and closes the transport before waiting for raft's
+// goroutines, so none of them waits out an RPC deadline on a dead peer.
+//
 // # Testing on virtual time
 //
 // hashicorp/raft runs unmodified inside a testing/synctest bubble on
