@@ -131,7 +131,9 @@ func TestDecodeNeverAllocatesMoreThanItsInputClaims(t *testing.T) {
 	_, err := block.Decode(huge, block.DefaultLimits())
 	runtime.ReadMemStats(&after)
 	require.Equal(t, block.ReasonTruncated, block.ReasonOf(err))
-	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(4096), "bytes allocated")
+	// A decoder that trusted the count would allocate 2^20 slice headers
+	// (24 MiB); the bound leaves room for the race detector's own garbage.
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<10), "bytes allocated")
 }
 
 func TestTxRootDependsOnOrderAndContent(t *testing.T) {

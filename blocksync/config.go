@@ -1,0 +1,89 @@
+package blocksync
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/blockwire/blockwire/chain/block"
+)
+
+// Config configures one Conn. Use DefaultConfig and change what you need.
+type Config struct {
+	// Window is the receive window in bytes that we advertise to the peer in
+	// our hellos: the peer starts no new block while more than Window bytes
+	// of blocks it sent us are unacknowledged. Size it at or above the
+	// link's bandwidth-delay product (plus validation time) so the blocks lane
+	// never idles; larger windows cost receiver buffering and, on a fresh
+	// connection, up to Window bytes of duplicate bodies before a prune takes
+	// effect. We acknowledge every Window/4 bytes. At least 1 KiB.
+	Window int
+	// Mode is the initial outgoing mode for every producer's blocks. Active
+	// (the default) starts by flooding and lets prunes build the tree; Backup
+	// starts lazy and lets grafts build it; Off never sends a body.
+	Mode Mode
+	// Prune enables the spanning tree: a duplicate body asks its sender to
+	// demote the link to backup for that producer. False gives plain
+	// flooding (every active link pushes every block the peer lacks).
+	Prune bool
+	// GraftDelay is how long a backup link's announcement of a block we lack
+	// may wait, with our head not advancing, before we graft that link
+	// (promote it to active for the block's producer and pull the block). It
+	// should exceed the usual lag of the tree path behind the fastest
+	// announcement; too small causes duplicate bodies, too large slows repair.
+	// Each Conn decides alone, so when a tree path dies every backup link of
+	// the node grafts at once; a driver that staggers GraftDelay across a
+	// node's Conns (say base × (1 + i/n) for the i-th of n) makes the first
+	// graft's body cancel the others.
+	GraftDelay time.Duration
+	// MaxHeld bounds the messages SendAfter may hold for blocks the peer does
+	// not have yet.
+	MaxHeld int
+	// Limits bound what Receive decodes.
+	Limits Limits
+}
+
+// Limits bound the messages a Conn decodes; each is checked before
+// allocating.
+type Limits struct {
+	// Block bounds block bodies (block.Decode).
+	Block block.Limits
+	// MaxPayload bounds the payload of a Tied message.
+	MaxPayload int
+}
+
+// DefaultLimits accept blocks up to block.DefaultLimits and 1 MiB payloads.
+func DefaultLimits() Limits {
+	return Limits{Block: block.DefaultLimits(), MaxPayload: 1 << 20}
+}
+
+// DefaultConfig returns a configuration for a LAN or a fast WAN: an 8 MiB
+// window, active links with pruning (a tree), a 500 ms graft delay.
+func DefaultConfig() Config {
+	return Config{
+		Window:     8 << 20,
+		Mode:       ModeActive,
+		Prune:      true,
+		GraftDelay: 500 * time.Millisecond,
+		MaxHeld:    4096,
+		Limits:     DefaultLimits(),
+	}
+}
+
+// Validate reports the first invalid field, by name and value.
+func (c *Config) Validate() error {
+	switch {
+	case c.Window < 1024:
+		return fmt.Errorf("blocksync: Config.Window %d is below 1024 bytes", c.Window)
+	case c.Mode > ModeActive:
+		return fmt.Errorf("blocksync: Config.Mode %d is not a Mode", c.Mode)
+	case c.GraftDelay <= 0:
+		return fmt.Errorf("blocksync: Config.GraftDelay %v must be positive", c.GraftDelay)
+	case c.MaxHeld < 0:
+		return fmt.Errorf("blocksync: Config.MaxHeld %d is negative", c.MaxHeld)
+	case c.Limits.MaxPayload < 0:
+		return fmt.Errorf("blocksync: Config.Limits.MaxPayload %d is negative", c.Limits.MaxPayload)
+	case c.Limits.Block.MaxBlockBytes <= 0:
+		return fmt.Errorf("blocksync: Config.Limits.Block.MaxBlockBytes %d must be positive", c.Limits.Block.MaxBlockBytes)
+	}
+	return nil
+}

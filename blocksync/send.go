@@ -1,0 +1,104 @@
+package blocksync
+
+import "github.com/blockwire/blockwire/chain/block"
+
+// This file is the sending half of Ready: announcing our head and streaming
+// bodies, each an immediate child of a block the peer has.
+
+// window tracks the bytes of bodies in flight in each direction.
+type window struct {
+	// sentBytes and ackedBytes count our bodies to the peer.
+	// Invariant: ackedBytes <= sentBytes.
+	sentBytes, ackedBytes uint64
+	// peerWindow is the receive window the peer advertised.
+	peerWindow uint64
+	// recvBytes and recvAcked count the peer's bodies to us.
+	// Invariant: recvAcked <= recvBytes.
+	recvBytes, recvAcked uint64
+}
+
+func (w *window) inFlight() uint64 { return w.sentBytes - w.ackedBytes }
+
+// open reports whether a new body may start. A body starts while fewer than
+// peerWindow bytes are in flight, so at most peerWindow plus one body is
+// ever outstanding and a body larger than the window still goes out alone.
+// Because the peer acknowledges every quarter window, a closed window always
+// reopens without a timer.
+func (w *window) open() bool { return w.inFlight() < w.peerWindow }
+
+// announce tells the peer our new head (and irreversible block) with a Have,
+// unless the peer knows we have it: it sent it to us, or we just sent it.
+// A peer that merely has our head still needs the Have: without it, it
+// believes we lack the head and cannot push the head's children to us.
+func (c *Conn) announce() {
+	head, irr := c.chain.Head(), c.chain.Irreversible()
+	if irr == c.announcedIrr && (head == c.announced || head == c.peerKnows) {
+		c.announced = head
+		return
+	}
+	h, ok := c.chain.Header(head)
+	if !ok {
+		return
+	}
+	c.announced, c.announcedIrr, c.peerKnows = head, irr, head
+	c.told(head.Height())
+	c.send(LaneSync, &Have{Irreversible: irr, Header: h})
+	c.stats.HavesSent++
+}
+
+// pump sends the bodies the peer can accept, in order, while the window is
+// open. It sends only blocks of our best chain, only the child of sent (so the
+// parent is known to the peer), only above the peer's irreversible block
+// (align moved sent to it), and only what the link's mode allows.
+func (c *Conn) pump() {
+	if c.state != StateReady {
+		return
+	}
+	head := c.chain.Head().Height()
+	for c.sent.Height() < head && c.win.open() {
+		id, ok := c.chain.BestAt(c.sent.Height() + 1)
+		if !ok || id.Height() <= c.peerIrr.Height() {
+			// The peer's irreversible block is above sent but not on our
+			// best chain: it could accept nothing we have. Wait for our
+			// chain to switch.
+			return
+		}
+		b, ok := c.chain.Block(id)
+		if !ok || !c.tree.mayPush(b.Producer, id.Height()) {
+			return
+		}
+		c.sendBody(b, id)
+	}
+}
+
+func (c *Conn) sendBody(b *block.Block, id block.ID) {
+	m := NewBlock(b)
+	c.send(LaneBlocks, m)
+	c.sent, c.peerKnows = id, id
+	c.told(id.Height())
+	c.win.sentBytes += uint64(m.Size())
+	c.stats.BlocksSent++
+	c.stats.BlockBytesSent += uint64(m.Size())
+	c.releaseFor(id)
+}
+
+// handleAck frees window space.
+func (c *Conn) handleAck(m *Ack) {
+	switch {
+	case m.Bytes > c.win.sentBytes:
+		c.disconnect(fault(ReasonAckOverrun, "ack of %d bytes, sent %d", m.Bytes, c.win.sentBytes))
+	case m.Bytes > c.win.ackedBytes:
+		c.win.ackedBytes = m.Bytes
+	}
+}
+
+// ackReceived acknowledges received bodies once a quarter of our window is
+// unacknowledged; cumulative, so one ack covers many bodies.
+func (c *Conn) ackReceived() {
+	if c.win.recvBytes-c.win.recvAcked < uint64(c.cfg.Window)/4 {
+		return
+	}
+	c.win.recvAcked = c.win.recvBytes
+	c.send(LaneSync, &Ack{Bytes: c.win.recvBytes})
+	c.stats.AcksSent++
+}

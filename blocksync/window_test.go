@@ -1,0 +1,179 @@
+package blocksync
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// locatorOf returns the hellos of a fresh Conn on chain.
+func locatorOf(t *testing.T, cfg Config, chain *testChain) []Msg {
+	t.Helper()
+	c, err := New(cfg, chain, time0)
+	require.NoError(t, err)
+	var out []Msg
+	for _, m := range c.Ready().Messages {
+		out = append(out, m.Msg)
+	}
+	// The peer's answer to our locator: none of our blocks (tests that
+	// need more step a Have or hello).
+	return append(out, &Hello{Common: true})
+}
+
+func stepAll(t *testing.T, c *Conn, lane Lane, msgs []Msg) {
+	t.Helper()
+	for _, m := range msgs {
+		require.NoError(t, c.Step(time0, lane, m))
+	}
+}
+
+func bodyBytes(rd Ready) (n int, blocks int) {
+	for _, m := range rd.Messages {
+		if m.Lane == LaneBlocks {
+			n += m.Msg.Size()
+			blocks++
+		}
+	}
+	return n, blocks
+}
+
+// The sender starts a body while less than the peer's window is in flight,
+// and a cumulative ack reopens it: no per-block round trip.
+func TestWindowBoundsBytesInFlight(t *testing.T) {
+	m := &maker{bodySize: 100_000}
+	g := m.genesis()
+	a, b := newTestChain(g), newTestChain(g)
+	m.extend(t, g, 100, 1, 0, a)
+	cfg := DefaultConfig()
+	cfg.Window = 1 << 20
+	ca, err := New(cfg, a, time0)
+	require.NoError(t, err)
+	ca.Advance()
+	stepAll(t, ca, LaneSync, locatorOf(t, cfg, b))
+	rd := ca.Ready()
+	n, blocks := bodyBytes(rd)
+	t.Logf("first burst: %d blocks, %d bytes, window %d", blocks, n, cfg.Window)
+	require.Equal(t, uint64(n), ca.InFlight())
+	require.GreaterOrEqual(t, n, cfg.Window)
+	require.Less(t, n, cfg.Window+100_200)
+	ca.Advance()
+	require.NoError(t, ca.Step(time0, LaneSync, &Ack{Bytes: uint64(n / 2)}))
+	n2, _ := bodyBytes(ca.Ready())
+	require.Greater(t, n2, 0, "the ack reopened the window")
+	require.GreaterOrEqual(t, uint64(n+n2)-uint64(n/2), uint64(cfg.Window))
+	ca.Advance()
+	// Acking more than was sent is a fault.
+	require.NoError(t, ca.Step(time0, LaneSync, &Ack{Bytes: 1 << 40}))
+	require.Equal(t, ReasonAckOverrun, ca.Ready().Disconnect.Reason)
+}
+
+// The receiver acknowledges cumulatively, every quarter window.
+func TestAcksAreCumulative(t *testing.T) {
+	m := &maker{bodySize: 100_000}
+	g := m.genesis()
+	a, b := newTestChain(g), newTestChain(g)
+	blocks := m.extend(t, g, 40, 1, 0, a)
+	cfg := DefaultConfig()
+	cfg.Window = 1 << 20
+	cb, err := New(cfg, b, time0)
+	require.NoError(t, err)
+	cb.Advance()
+	stepAll(t, cb, LaneSync, locatorOf(t, cfg, a))
+	cb.Advance()
+	acks := 0
+	for _, blk := range blocks {
+		require.NoError(t, cb.Step(time0, LaneBlocks, NewBlock(blk)))
+		rd := cb.Ready()
+		for _, bl := range rd.Blocks {
+			require.NoError(t, b.add(bl))
+		}
+		for _, msg := range rd.Messages {
+			if _, ok := msg.Msg.(*Ack); ok {
+				acks++
+			}
+		}
+		cb.Advance()
+		require.NoError(t, cb.ChainChanged(time0))
+		cb.Advance()
+	}
+	t.Logf("%d acks for %d blocks", acks, len(blocks))
+	require.Equal(t, b.Head(), a.Head())
+	require.Less(t, acks, len(blocks)/2)
+	require.Greater(t, acks, 0)
+}
+
+// event is a message in flight on a simulated link.
+type event struct {
+	at   time.Duration
+	to   *Conn
+	lane Lane
+	msg  Msg
+}
+
+// A catching-up node receives at the link's bandwidth: with a window above
+// the bandwidth-delay product, the blocks lane never idles.
+func TestWindowKeepsLaneFull(t *testing.T) {
+	const (
+		bandwidth = 100e6 / 8 // bytes per second (100 Mbit/s)
+		latency   = 50 * time.Millisecond
+		bodySize  = 256 << 10
+		nBlocks   = 400
+	)
+	m := &maker{bodySize: bodySize}
+	g := m.genesis()
+	a, b := newTestChain(g), newTestChain(g)
+	m.extend(t, g, nBlocks, 1, 0, a)
+	cfg := DefaultConfig()
+	cfg.Window = 4 << 20 // BDP is 1.25 MB round trip
+	start := time.Unix(0, 0)
+	ca, err := New(cfg, a, start)
+	require.NoError(t, err)
+	cb, err := New(cfg, b, start)
+	require.NoError(t, err)
+	var queue []event
+	var busy [2]time.Duration // per direction: blocks lane serialization
+	var total int
+	emit := func(now time.Duration, from, to *Conn, dir int, chain *testChain) {
+		rd := from.Ready()
+		for _, bl := range rd.Blocks {
+			require.NoError(t, chain.add(bl))
+		}
+		for _, msg := range rd.Messages {
+			at := now + latency
+			if msg.Lane == LaneBlocks {
+				busy[dir] = max(busy[dir], now) + time.Duration(float64(msg.Msg.Size())/bandwidth*float64(time.Second))
+				at = busy[dir] + latency
+				total += msg.Msg.Size()
+			}
+			queue = append(queue, event{at: at, to: to, lane: msg.Lane, msg: msg.Msg})
+		}
+		from.Advance()
+		if len(rd.Blocks) > 0 {
+			require.NoError(t, from.ChainChanged(start.Add(now)))
+		}
+	}
+	emit(0, ca, cb, 0, a)
+	emit(0, cb, ca, 1, b)
+	var now time.Duration
+	for len(queue) > 0 {
+		slices.SortStableFunc(queue, func(x, y event) int { return int(x.at - y.at) })
+		e := queue[0]
+		queue = queue[1:]
+		now = e.at
+		require.NoError(t, e.to.Step(start.Add(now), e.lane, e.msg))
+		for range 2 { // a received block makes a second Ready (the Have)
+			if e.to == ca {
+				emit(now, ca, cb, 0, a)
+			} else {
+				emit(now, cb, ca, 1, b)
+			}
+		}
+	}
+	require.Equal(t, a.Head(), b.Head())
+	ideal := time.Duration(float64(total)/bandwidth*float64(time.Second)) + 2*latency
+	eff := float64(ideal) / float64(now)
+	t.Logf("%d blocks of %d KiB in %v; at full bandwidth %v: %.1f%% of the link", nBlocks, bodySize>>10, now, ideal, 100*eff)
+	require.Greater(t, eff, 0.95)
+}

@@ -1,0 +1,118 @@
+// Package sim is blockwire's deterministic discrete-event simulator: it runs
+// hundreds of nodes in one process on virtual time, each with a real
+// forkdb.Tree, an in-memory block store and one real blocksync.Conn per
+// link, over simulated links with latency, jitter, bandwidth, loss,
+// duplication, reordering, partitions, crashes and byzantine peers, and
+// checks block sync's invariants across nodes. It is the tool that proves
+// seed 003's protocol, and `blockwire sim` is a thin flag layer over Run.
+//
+// # Usage
+//
+//	cfg := sim.DefaultConfig()
+//	cfg.Nodes, cfg.Degree, cfg.BlockSize = 50, 8, 1<<20
+//	cfg.Faults, err = sim.ParseFaults("partition@2s-5s:0-24/25-49")
+//	res, err := sim.Run(cfg) // err wraps ErrInvariant when res.Failed()
+//	fmt.Print(res.Summary()) // or json.Marshal(res)
+//
+// Result.Command is the `blockwire sim` command line that replays the run;
+// every failure message includes it. Config.RegisterFlags defines exactly
+// those flags on a flag.FlagSet, so a CLI built on it parses every printed
+// command back into the same Config (a test checks the round trip).
+//
+// # Determinism
+//
+// One run is a function of its Config. The engine is a priority queue of
+// events ordered by (virtual time, sequence number), so ties run in the
+// order they were scheduled; a single math/rand/v2 PCG source seeded from
+// Config.Seed makes every random choice (topology, keys, jitter, loss,
+// duplication, reordering, byzantine garbage) in event order; nothing runs
+// on a goroutine and nothing reads the wall clock except to report wall_ms.
+// Maps are never iterated where order matters (nodes and links are walked in
+// sorted order). A running FNV-1a hash over every executed event (time,
+// kind, nodes, size) and over each random outcome that steers the run is
+// reported as trace_hash: the same Config gives the same hash, and a test
+// checks it. A runner owns all its state, so runs may execute in parallel.
+//
+// # What is simulated
+//
+// Links mirror the link layer: each direction serializes at Config.Bandwidth
+// with two lanes, control before blocks, and block bodies cut into
+// Config.Chunk pieces so a control message waits for at most one chunk.
+// Lanes are reliable FIFO streams, as blocksync requires, so link faults
+// take the form streams give them: a lost message is retransmitted after a
+// timeout and stalls its lane; a duplicated message costs its wire time
+// twice but is delivered once; reordering stalls the control lane so that
+// bodies sent later overtake it. A partition closes the connections it cuts (messages in flight are
+// lost; both ends drop their Conn) and redials after the heal, so the two
+// sides meet again through blocksync's locator. A one-way cut holds one
+// direction's messages, in order, until it heals, as a TCP stream would
+// through a black hole. A crash loses everything but the irreversible chain
+// (as if only it had been synced to disk); a restart boots a fresh Tree from
+// it and reconnects. Block bodies are simulated by size: every block shares
+// one payload slice, so 200 nodes × 1,000 blocks of 1 MiB fit in memory, and
+// block.Check is memoized per block value (forged copies are new values and
+// are checked for real).
+//
+// Producers follow the Consensus interface: solo (node 0 produces every
+// slot; each block is final when produced) or rotate (Config.Producers
+// producers take turns by term, Config.TermBlocks slots each, so partitions
+// make real forks; a test oracle finalizes a block once a majority of
+// correct producers have it on their best chain). Nodes learn finality from
+// headers' Irreversible field and from the irreversible block a peer
+// reports, accepted only when some correct node has made it irreversible
+// (standing for the certificate a real peer would attach). Real consensus
+// engines implement the same interface and plug in through RunWith.
+//
+// # Byzantine nodes
+//
+// A byzantine node runs the correct code, but its outgoing block bodies
+// pass a filter: badsig sends a sibling of each block that claims the same
+// producer with a signature that does not verify; garbage replaces every
+// other body with random bytes; withhold never sends a body; unknownparent
+// adds a validly signed block whose parent nobody has; equivocate (a
+// rotating producer) signs two blocks per slot and sends the twin to half of
+// its peers. A node that catches a peer misbehaving closes the link and
+// does not redial it for 5 s.
+//
+// # Invariants and metrics
+//
+// Computed across nodes, never a node against itself (see Result's field
+// docs): safety_violations (two correct nodes finalize different blocks at
+// one height), correct_rejections (a correct node rejects or penalizes a
+// correct sender; seed 003's invariant), liveness (after every heal and
+// restart, all correct running nodes must hold the highest irreversible
+// block before the run ends), heads_agree at the end, copies_per_node,
+// dissemination percentiles against ideal_dissemination_ms (store-and-
+// forward over shortest paths), hellos_per_sync and the catch-up rate of
+// Config.CatchUpNode. The run stops once heads and irreversible blocks agree
+// after the last block and fault, or when Config.Settle runs out.
+//
+// # Fault syntax
+//
+// Config.Faults is written as a comma-separated list (ParseFaults):
+//
+//	partition@2s-5s:0-24/25-49   cut every link between the groups from 2 s to 5 s
+//	oneway@2s-5s:0-3>4-9         hold messages from nodes 0-3 to nodes 4-9 until 5 s
+//	crash@3s:7                   node 7 crashes at 3 s
+//	restart@6s:7                 node 7 restarts at 6 s
+//	byz@0:withhold               node 0 is byzantine for the whole run
+//
+// Times are Go durations; node sets join ranges and nodes with '+' (0-3+7);
+// behaviours are equivocate, badsig, garbage, withhold and unknownparent.
+// Nodes in no group of a partition keep all their links.
+//
+// # Replaying a seed
+//
+// Every failure (Run's error, the seed sweep test) prints the command that
+// replays it, such as
+//
+//	blockwire sim --seed 7 --nodes 13 --topology ring --degree 4 --blocks 25 \
+//	    --block-size 262144 --interval 51ms --latency 10ms --jitter 0s --bandwidth 100000000 \
+//	    --loss 0.01 --dup 0.01 --reorder 0 --producers 1 --mode solo --relay flood \
+//	    --window 1048576 --settle 10s
+//
+// Flags map one to one to Config fields (--block-size BlockSize, --term-blocks
+// TermBlocks, --catchup-node/--catchup-at CatchUpNode/CatchUpAt, --chunk,
+// --window, --settle). To see every message of a sweep seed, run
+// `SEED=7 go test ./sim -run TestDebugSeed -v`.
+package sim

@@ -1,0 +1,260 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// FaultKind names a scheduled fault.
+type FaultKind string
+
+// Fault kinds; see ParseFaults for their syntax and meaning.
+const (
+	FaultPartition FaultKind = "partition"
+	FaultOneWay    FaultKind = "oneway"
+	FaultCrash     FaultKind = "crash"
+	FaultRestart   FaultKind = "restart"
+	FaultByzantine FaultKind = "byz"
+)
+
+// Behaviour is what a byzantine node does wrong.
+type Behaviour string
+
+// Byzantine behaviours.
+const (
+	// ByzEquivocate: a byzantine producer signs two different blocks for
+	// each of its slots and sends one to half its peers, the other to the
+	// rest.
+	ByzEquivocate Behaviour = "equivocate"
+	// ByzBadSig: every block the node sends carries a corrupted signature.
+	ByzBadSig Behaviour = "badsig"
+	// ByzGarbage: the node sends random bytes on the blocks lane instead of
+	// every other block.
+	ByzGarbage Behaviour = "garbage"
+	// ByzWithhold: the node never sends a block body (it still talks on the
+	// control lane), so relay trees must route around it.
+	ByzWithhold Behaviour = "withhold"
+	// ByzUnknownParent: alongside every block it sends, the node sends a
+	// validly signed block whose parent nobody has.
+	ByzUnknownParent Behaviour = "unknownparent"
+)
+
+// Behaviours lists every byzantine behaviour.
+func Behaviours() []Behaviour {
+	return []Behaviour{ByzEquivocate, ByzBadSig, ByzGarbage, ByzWithhold, ByzUnknownParent}
+}
+
+// Fault is one scheduled fault. Its String form is the syntax ParseFaults
+// reads, so a Config prints as a command that replays it.
+type Fault struct {
+	Kind FaultKind `json:"kind"`
+	// From is when the fault starts (crash and restart happen at From).
+	From time.Duration `json:"from"`
+	// To is when a partition or one-way cut heals.
+	To time.Duration `json:"to,omitempty"`
+	// Groups are the sides of a partition; for a one-way cut, messages from
+	// Groups[0] to Groups[1] are held until To.
+	Groups [][]int `json:"groups,omitempty"`
+	// Nodes are the nodes a crash, restart or byzantine fault applies to.
+	Nodes []int `json:"nodes,omitempty"`
+	// Behaviour is the byzantine behaviour.
+	Behaviour Behaviour `json:"behaviour,omitempty"`
+}
+
+// ErrFaultSyntax matches every error ParseFaults returns.
+var ErrFaultSyntax = errors.New("sim: fault syntax")
+
+// FaultError names the fault that could not be parsed and why.
+type FaultError struct {
+	Fault  string
+	Reason string
+}
+
+func (e *FaultError) Error() string {
+	return fmt.Sprintf("sim: fault %q: %s", e.Fault, e.Reason)
+}
+
+// Is makes every *FaultError match ErrFaultSyntax.
+func (e *FaultError) Is(target error) bool { return target == ErrFaultSyntax }
+
+// ParseFaults reads a comma-separated list of faults:
+//
+//	partition@2s-5s:0-24/25-49   cut every link between the groups from 2 s to 5 s
+//	oneway@2s-5s:0-3>4-9         hold messages from nodes 0-3 to 4-9 until 5 s
+//	crash@3s:7                   node 7 crashes at 3 s (keeps only its irreversible chain)
+//	restart@6s:7                 node 7 restarts at 6 s and reconnects
+//	byz@0:withhold               node 0 is byzantine for the whole run
+//
+// Times are Go durations. A node set is ranges and single nodes joined by
+// '+', such as 0-3+7. Byzantine behaviours are equivocate, badsig, garbage,
+// withhold and unknownparent. Nodes in no partition group keep all links.
+func ParseFaults(s string) ([]Fault, error) {
+	var out []Fault
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		f, err := parseFault(item)
+		if err != nil {
+			return nil, &FaultError{Fault: item, Reason: err.Error()}
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func parseFault(item string) (Fault, error) {
+	kind, rest, ok := strings.Cut(item, "@")
+	if !ok {
+		return Fault{}, errors.New("missing '@'")
+	}
+	when, what, ok := strings.Cut(rest, ":")
+	if !ok {
+		return Fault{}, errors.New("missing ':'")
+	}
+	f := Fault{Kind: FaultKind(kind)}
+	var err error
+	switch f.Kind {
+	case FaultPartition, FaultOneWay:
+		err = f.parseCut(when, what)
+	case FaultCrash, FaultRestart:
+		f.From, err = time.ParseDuration(when)
+		if err == nil {
+			f.Nodes, err = parseNodes(what)
+		}
+	case FaultByzantine:
+		f.Nodes, err = parseNodes(when)
+		f.Behaviour = Behaviour(what)
+		if err == nil && !slices.Contains(Behaviours(), f.Behaviour) {
+			err = fmt.Errorf("unknown behaviour %q", what)
+		}
+	default:
+		err = fmt.Errorf("unknown kind %q", kind)
+	}
+	return f, err
+}
+
+func (f *Fault) parseCut(when, what string) error {
+	from, to, ok := strings.Cut(when, "-")
+	if !ok {
+		return errors.New("want a time range like 2s-5s")
+	}
+	var err error
+	if f.From, err = time.ParseDuration(from); err != nil {
+		return err
+	}
+	if f.To, err = time.ParseDuration(to); err != nil {
+		return err
+	}
+	sep := "/"
+	if f.Kind == FaultOneWay {
+		sep = ">"
+	}
+	for _, g := range strings.Split(what, sep) {
+		nodes, err := parseNodes(g)
+		if err != nil {
+			return err
+		}
+		f.Groups = append(f.Groups, nodes)
+	}
+	if len(f.Groups) < 2 || f.Kind == FaultOneWay && len(f.Groups) != 2 {
+		return fmt.Errorf("want groups separated by %q", sep)
+	}
+	return nil
+}
+
+func parseNodes(s string) ([]int, error) {
+	var out []int
+	for _, part := range strings.Split(s, "+") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil {
+			return nil, fmt.Errorf("node %q: not a number", lo)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil {
+				return nil, fmt.Errorf("node %q: not a number", hi)
+			}
+		}
+		if a < 0 || b < a || b >= maxNodes {
+			return nil, fmt.Errorf("node range %q is empty, negative or beyond %d", part, maxNodes-1)
+		}
+		for n := a; n <= b; n++ {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// String renders the fault in ParseFaults syntax.
+func (f Fault) String() string {
+	switch f.Kind {
+	case FaultPartition, FaultOneWay:
+		sep := "/"
+		if f.Kind == FaultOneWay {
+			sep = ">"
+		}
+		groups := make([]string, len(f.Groups))
+		for i, g := range f.Groups {
+			groups[i] = formatNodes(g)
+		}
+		return fmt.Sprintf("%s@%s-%s:%s", f.Kind, f.From, f.To, strings.Join(groups, sep))
+	case FaultByzantine:
+		return fmt.Sprintf("byz@%s:%s", formatNodes(f.Nodes), f.Behaviour)
+	default:
+		return fmt.Sprintf("%s@%s:%s", f.Kind, f.From, formatNodes(f.Nodes))
+	}
+}
+
+// FormatFaults renders faults in ParseFaults syntax.
+func FormatFaults(fs []Fault) string {
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = f.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// formatNodes renders a node set with ranges collapsed.
+func formatNodes(nodes []int) string {
+	var parts []string
+	for i := 0; i < len(nodes); {
+		j := i
+		for j+1 < len(nodes) && nodes[j+1] == nodes[j]+1 {
+			j++
+		}
+		if j == i {
+			parts = append(parts, strconv.Itoa(nodes[i]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d-%d", nodes[i], nodes[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, "+")
+}
+
+func (f Fault) validate(c Config) error {
+	all := slices.Concat(append(f.Groups, f.Nodes)...)
+	for _, n := range all {
+		if n >= c.Nodes {
+			return fmt.Errorf("node %d out of range (nodes=%d)", n, c.Nodes)
+		}
+	}
+	switch {
+	case f.From < 0:
+		return errors.New("negative time")
+	case (f.Kind == FaultPartition || f.Kind == FaultOneWay) && f.To <= f.From:
+		return errors.New("heal time must follow the start")
+	case f.Kind == FaultByzantine && f.Behaviour == ByzEquivocate && c.Mode != ModeRotate:
+		return errors.New("equivocation needs rotate mode (a solo producer's blocks are final by definition)")
+	case f.Kind == FaultByzantine && c.Mode == ModeSolo && slices.Contains(f.Nodes, 0):
+		return errors.New("the solo producer cannot be byzantine: its blocks are final by definition")
+	}
+	return nil
+}
