@@ -35,9 +35,12 @@
 //     set, identical on every initial producer (ignored once the database
 //     holds raft state; a producer added later passes none).
 //  4. Implement Producer: build a block on req.Parent with req.Term as the
-//     header's Term and req.Irreversible as its Irreversible field, store it,
-//     hand the body to blocksync, and return its id, header hash and
-//     ChangesIn(its transactions).
+//     header's Term and req.Irreversible as its Irreversible field, store it
+//     (synced, chain.Sync), hand the body to blocksync, and return its id,
+//     header hash and ChangesIn(its transactions). Build on req.Parent even
+//     when the chain's best head is elsewhere: right after a leader change
+//     the head can be a deposed leader's uncommitted branch, which the raft
+//     log will never extend; the new block's higher term wins fork choice.
 //  5. Implement Applier: for each Commit call Gate.Committed, and when the
 //     gate moves call the chain's SetIrreversible; fetch Gate.Missing through
 //     blocksync; call Gate.Arrived for every body the block log stores.
