@@ -89,7 +89,7 @@ func (n *chainNode) Produce(_ context.Context, req ProduceRequest) (Produced, er
 		err = n.c.Sync()
 	}
 	if err == nil {
-		n.arrivedLocked(blk.Header.ID())
+		n.arrivedLocked(blk.ID())
 	}
 	n.mu.Unlock()
 	if err != nil {
@@ -100,7 +100,7 @@ func (n *chainNode) Produce(_ context.Context, req ProduceRequest) (Produced, er
 			o.receive(blk, n)
 		}
 	}
-	return Produced{ID: blk.Header.ID(), HeaderHash: sha256.Sum256(blk.Header.AppendCanonical(nil))}, nil
+	return Produced{ID: blk.ID(), HeaderHash: sha256.Sum256(blk.AppendCanonical(nil))}, nil
 }
 
 // receive is blocksync delivering a block from a peer; a node that missed
@@ -114,7 +114,7 @@ func (n *chainNode) receive(blk *block.Block, from *chainNode) {
 	_, err := n.c.Add(blk)
 	n.mu.Unlock()
 	if chain.ReasonOf(err) == chain.ReasonUnknownParent {
-		if parent := from.block(blk.Header.Parent); parent != nil {
+		if parent := from.block(blk.Parent); parent != nil {
 			n.receive(parent, from)
 			n.mu.Lock()
 			_, err = n.c.Add(blk)
@@ -131,7 +131,7 @@ func (n *chainNode) receive(blk *block.Block, from *chainNode) {
 			n.setLocked(n.gate.Committed(claim))
 		}
 	}
-	n.arrivedLocked(blk.Header.ID())
+	n.arrivedLocked(blk.ID())
 }
 
 func (n *chainNode) block(id block.ID) *block.Block {
