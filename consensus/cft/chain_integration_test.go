@@ -254,9 +254,9 @@ func TestWithChain(t *testing.T) {
 				n.mu.Unlock()
 				require.NoError(t, err)
 				if i == 0 {
-					want = b.Header.ID()
+					want = b.ID()
 				}
-				require.Equal(t, want, b.Header.ID(), "height %d on %s", h, n.id)
+				require.Equal(t, want, b.ID(), "height %d on %s", h, n.id)
 			}
 		}
 	})
