@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/blockwire/blockwire/consensus/cft/cftbench"
+	"github.com/blockwire/blockwire/link"
+	"github.com/blockwire/blockwire/link/linkbench"
+)
+
+func newBenchCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure the link layer and CFT consensus over real libp2p on loopback",
+		Long: `Benchmarks that report ratios against a baseline measured in the same run
+(these machines are shared and noisy). docs/benchmarks.md records the
+figures with the commands that produced them. The simulator's figures come
+from "blockwire sim --json".`,
+	}
+	cmd.AddCommand(newBenchLinkCmd(), newBenchCFTCmd())
+	return cmd
+}
+
+func newBenchLinkCmd() *cobra.Command {
+	var (
+		o         linkbench.Options
+		transport string
+		asJSON    bool
+		window    int
+		chunk     int
+	)
+	cmd := &cobra.Command{
+		Use:   "link",
+		Short: "Consensus-lane RTT idle and under a streaming block; blocks-lane vs bare-stream throughput",
+		Long: `For each transport, one pair of libp2p hosts on 127.0.0.1 measures:
+  idle_p50_us, idle_p99_us      consensus-lane round trips on a quiet link
+  loaded_p50_us, loaded_p99_us  the same while blocks stream on the same link
+  hol_ratio                     loaded_p99 / idle_p99 (head-of-line blocking)
+  lane_mibps, raw_stream_mibps  blocks lane vs a bare libp2p stream, same connection
+  throughput_ratio              lane_mibps / raw_stream_mibps
+With --json it prints one JSON object per transport, one per line.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if window > 0 || chunk > 0 {
+				conn := link.DefaultConnConfig()
+				conn.MaxMessage[link.LaneBlocks] = max(conn.MaxMessage[link.LaneBlocks], o.BlockSize)
+				if window > 0 {
+					conn.BulkWindow = window
+				}
+				if chunk > 0 {
+					conn.ChunkSize = chunk
+				}
+				if err := conn.Validate(); err != nil {
+					return err
+				}
+				o.Conn = &conn
+			}
+			transports := []string{"tcp", "quic"}
+			if transport != "both" {
+				transports = []string{transport}
+			}
+			for _, tr := range transports {
+				opts := o
+				opts.Transport = tr
+				res, err := linkbench.Run(cmd.Context(), opts)
+				if err != nil {
+					return fmt.Errorf("bench link %s: %w", tr, err)
+				}
+				if err := printBench(cmd, asJSON, res, fmt.Sprintf(
+					"%s: consensus RTT p50/p99 idle %.1f/%.1f µs, loaded %.1f/%.1f µs (hol_ratio %.1f); blocks lane %.0f MiB/s vs raw %.0f MiB/s (ratio %.2f)",
+					res.Transport, res.IdleP50us, res.IdleP99us, res.LoadedP50us, res.LoadedP99us, res.HOLRatio,
+					res.LaneMiBps, res.RawStreamMiBps, res.ThroughputRatio)); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&transport, "transport", "both", "tcp, quic or both")
+	f.IntVar(&o.BlockSize, "block-size", 64<<20, "bytes per streamed block")
+	f.IntVar(&o.Pings, "pings", 2000, "round trips per phase")
+	f.IntVar(&o.Rounds, "rounds", 5, "throughput rounds per side (the median is kept)")
+	f.IntVar(&window, "bulk-window", 0, "override the link's BulkWindow in bytes (block bytes in flight below the scheduler)")
+	f.IntVar(&chunk, "chunk-size", 0, "override the link's ChunkSize in bytes")
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newBenchCFTCmd() *cobra.Command {
+	var (
+		o      cftbench.Options
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "cft",
+		Short: "Raft block commit over libp2p with synced pebble: blocks/s, commit latency, failover",
+		Long: `Run P raft producers over libp2p on loopback with synced pebble stores,
+producing every --interval: blocks_per_s, produce-to-irreversible latency
+(commit_p50_ms, commit_p99_ms) over every block on every producer, and
+failover_ms (leader SIGKILLed in-process → next irreversible block).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			res, err := cftbench.Run(cmd.Context(), o)
+			if err != nil {
+				return fmt.Errorf("bench cft: %w", err)
+			}
+			return printBench(cmd, asJSON, res, fmt.Sprintf(
+				"%d producers: %.1f blocks/s, commit p50 %.2f ms p99 %.2f ms, failover %.0f ms",
+				res.Producers, res.BlocksPerS, res.CommitP50MS, res.CommitP99MS, res.FailoverMS))
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.Producers, "producers", 3, "raft voters")
+	f.DurationVar(&o.Interval, "interval", 10*time.Millisecond, "block interval")
+	f.DurationVar(&o.Duration, "duration", 3*time.Second, "steady-state window measured")
+	f.IntVar(&o.Failovers, "failovers", 3, "leader kills (each restarted from its pebble directory)")
+	f.DurationVar(&o.Timeout, "raft-timeout", 100*time.Millisecond, "raft heartbeat and election timeout (lease is half)")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object")
+	return cmd
+}
+
+func printBench(cmd *cobra.Command, asJSON bool, res any, human string) error {
+	if asJSON {
+		return json.NewEncoder(cmd.OutOrStdout()).Encode(res)
+	}
+	_, err := fmt.Fprintln(cmd.OutOrStdout(), human)
+	return err
+}
