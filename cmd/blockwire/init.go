@@ -50,7 +50,7 @@ existing config or genesis is never overwritten.`,
 	f.StringVar(&spec.Chain, "chain", "blockwire-local", "chain name")
 	f.StringVar(&engine, "engine", string(node.EngineCFT), "consensus engine: cft or solo (solo needs --producers 1)")
 	f.StringVar(&spec.Host, "host", "127.0.0.1", "IP address nodes listen on and dial")
-	f.IntVar(&spec.BasePort, "base-port", 26600, "node i listens on base-port+i (TCP and QUIC) and serves admin on base-port+1000+i")
+	f.IntVar(&spec.BasePort, "base-port", 26600, "node i listens on TCP base-port+i and serves admin on base-port+1000+i")
 	_ = cmd.MarkFlagRequired("dir")
 	return cmd
 }
