@@ -66,7 +66,9 @@ func (n *chainNode) startEngine(net *MemNetwork, bootstrap []raft.Server) {
 	cfg.Bootstrap = bootstrap
 	eng, err := New(cfg, Deps{DB: n.db, Stream: net.Layer(n.id), Producer: n, Applier: n})
 	require.NoError(n.t, err)
+	n.mu.Lock() // receive reads eng from other nodes' goroutines
 	n.eng = eng
+	n.mu.Unlock()
 }
 
 // Produce builds on the chain's head, which the chain API requires. When
