@@ -139,3 +139,33 @@ func (b *syncBuffer) String() string {
 	defer func() { <-b.mu }()
 	return b.buf.String()
 }
+
+// TestConsensusBacklog: our consensus messages are never dropped; when the
+// peer stops reading them, the link closes with ReasonConsensusBacklog and
+// every message Send accepted before that was queued, none refused.
+func TestConsensusBacklog(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := linktest.Config()
+		cfg.MaxMessage[link.LaneConsensus] = 1 << 10
+		cfg.ConsensusQueueBytes = 64 << 10
+		rb := linktest.NewRecorder(1024) // room for what is in flight when the gate opens
+		rb.Gate, rb.GateLane = make(chan struct{}), link.LaneConsensus
+		a, b := memPair(t, link.MemConfig{PipeBuffer: 16 << 10}, cfg, nil, rb)
+		defer b.Close()
+		defer a.Close()
+		defer close(rb.Gate)
+		l, err := a.Connect(context.Background(), peer.AddrInfo{ID: b.ID()})
+		require.NoError(t, err)
+		msg := make([]byte, 1000)
+		var sent int
+		for ; sent < 10000; sent++ {
+			if err = l.Send(link.LaneConsensus, msg); err != nil {
+				break
+			}
+			synctest.Wait() // let the writer move what it can
+		}
+		require.Equal(t, link.ReasonConsensusBacklog, link.ReasonOf(err))
+		require.Greater(t, sent, 64)
+		require.Zero(t, l.Stats().Lanes[link.LaneConsensus].Drops[link.DropQueueFull])
+	})
+}
