@@ -169,3 +169,24 @@ func TestConsensusBacklog(t *testing.T) {
 		require.Zero(t, l.Stats().Lanes[link.LaneConsensus].Drops[link.DropQueueFull])
 	})
 }
+
+// TestSmallWindowLargeMessage: a message many times the credit window and
+// the read piece still flows (the receiver never waits for bytes the
+// sender may not send yet).
+func TestSmallWindowLargeMessage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := linktest.Config()
+		cfg.ChunkSize, cfg.BulkWindow = 4<<10, 8<<10
+		rb := linktest.NewRecorder(4)
+		a, b := memPair(t, link.MemConfig{Latency: time.Millisecond}, cfg, nil, rb)
+		defer b.Close()
+		defer a.Close()
+		l, err := a.Connect(context.Background(), peer.AddrInfo{ID: b.ID()})
+		require.NoError(t, err)
+		block := bytes.Repeat([]byte{7}, 1<<20)
+		require.NoError(t, l.Send(link.LaneBlocks, block))
+		m := <-rb.Msgs
+		require.Equal(t, block, m.Data)
+		require.LessOrEqual(t, l.Stats().Lanes[link.LaneBlocks].Credit, int64(cfg.BulkWindow))
+	})
+}

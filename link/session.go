@@ -484,7 +484,12 @@ func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 	// four times what it sent, and the copies stay under n/3.
 	msg := make([]byte, 0, min(n, 1<<20))
 	for len(msg) < n {
+		// Never wait for more than the peer may send without new credit,
+		// or a window smaller than readPiece would deadlock.
 		k := min(n-len(msg), readPiece)
+		if l.bulk() {
+			k = int(min(int64(k), s.granted[l]-s.recvd[l]))
+		}
 		msg = growLen(msg, k, n)
 		if _, err := io.ReadFull(fr.full, msg[len(msg)-k:]); err != nil {
 			return err
