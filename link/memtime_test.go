@@ -97,6 +97,7 @@ func TestMemDisconnect(t *testing.T) {
 		defer a.Close()
 		_, err = a.Connect(context.Background(), peer.AddrInfo{ID: b.ID()})
 		require.NoError(t, err)
+		<-rb.Ups // a link cut before it is up on b is never announced there
 		n.Disconnect(a.ID(), b.ID())
 		require.Equal(t, link.ReasonTransport, link.ReasonOf(<-ra.Downs))
 		require.Equal(t, link.ReasonTransport, link.ReasonOf(<-rb.Downs))
