@@ -1,0 +1,295 @@
+package link
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/multiformats/go-multiaddr"
+	"github.com/rs/zerolog"
+)
+
+// ConnConfig tunes every link, for the libp2p host and the in-memory network
+// alike. The zero value is not valid; start from DefaultConnConfig.
+type ConnConfig struct {
+	// MaxMessage is the largest message accepted per lane, in bytes. It is
+	// checked on Send and on every received frame header, before allocation.
+	// Blocks must fit in MaxMessage[LaneBlocks]. Range 1 KiB .. 1 GiB.
+	MaxMessage [NumLanes]int
+
+	// SendQueueBytes bounds the bytes queued for one peer on each of the
+	// routing, blocks and sync lanes (separately, so that a queued block
+	// never makes a routing message fail). A Send that would exceed it fails
+	// with ErrQueueFull and is counted as a drop; a message larger than the
+	// bound is still accepted into an empty lane queue so that any valid
+	// block can be sent. Larger values absorb bursts; smaller ones bound
+	// memory: a peer costs at most 3*SendQueueBytes + ConsensusQueueBytes
+	// (plus one oversized message per lane).
+	SendQueueBytes int
+
+	// ConsensusQueueBytes bounds our own consensus backlog to one peer. Our
+	// consensus messages are never dropped and Send never blocks on them;
+	// when this bound is exceeded the peer is not reading, and the link is
+	// closed with ReasonConsensusBacklog instead. Must be ≥ MaxMessage[LaneConsensus].
+	ConsensusQueueBytes int
+
+	// ChunkSize is the largest piece of a message written to the muxer at
+	// once. A consensus message waits behind at most one chunk of a block,
+	// so smaller chunks lower consensus latency and cost more writes. 4 KiB .. 1 MiB.
+	ChunkSize int
+
+	// BulkWindow is the flow-control window of the blocks and sync lanes in
+	// bytes: how much a sender may have in flight before the receiver grants
+	// more. It bounds how many block bytes sit in the pipe ahead of a vote,
+	// and limits bulk throughput to BulkWindow/RTT: the default suits a LAN
+	// (a vote waits at most ~2 ms behind blocks at 1 Gbit/s); a WAN link of
+	// 50 ms needs megabytes for full speed (see BENCHMARKS.md). 2*ChunkSize .. 8 MiB:
+	// it must stay below the muxers' own per-stream windows (yamux 16 MiB,
+	// QUIC 10 MB) so that a write on a bulk lane never blocks the writer,
+	// which would stall the consensus lane behind it.
+	BulkWindow int
+
+	// InboundMsgRate and InboundMsgBurst limit messages per second received
+	// per lane from one peer (token bucket). Excess messages are dropped
+	// (DropRateLimited), logged and cost FloodPenalty. 0 rate = unlimited.
+	InboundMsgRate  [NumLanes]float64
+	InboundMsgBurst [NumLanes]int
+
+	// PingInterval is how often a link measures RTT with a PING on the
+	// consensus lane; PingTimeout closes a link whose PONG does not come back
+	// (ReasonTimeout). PingTimeout > PingInterval.
+	PingInterval time.Duration
+	PingTimeout  time.Duration
+
+	// WriteTimeout closes a link when one write to the muxer blocks longer
+	// (the peer stopped reading). It is also the GOAWAY flush budget.
+	WriteTimeout time.Duration
+
+	// HandshakeTimeout bounds opening all lane streams of a new connection.
+	HandshakeTimeout time.Duration
+
+	// DefaultMode is the Mode of a new link.
+	DefaultMode Mode
+
+	// Score configures peer scoring and bans.
+	Score ScoreConfig
+}
+
+// ScoreConfig sets the cost of each peer fault and when a peer is banned.
+// A peer's score starts at 0, faults subtract their penalty, and the score
+// decays back toward 0 with half-life HalfLife. At -BanThreshold or below
+// the peer is banned for BanDuration and disconnected with ReasonBanned.
+type ScoreConfig struct {
+	DecodePenalty      float64 // malformed frame or preamble
+	OversizePenalty    float64 // frame above the lane maximum
+	UnknownLanePenalty float64 // stream for an unknown lane id
+	ProtocolPenalty    float64 // credit overrun, wrong frame on a lane, bad version
+	FloodPenalty       float64 // per message dropped by the inbound rate limit
+	BanThreshold       float64 // > 0
+	BanDuration        time.Duration
+	HalfLife           time.Duration
+}
+
+// maxBulkWindow keeps BulkWindow under the muxers' stream windows.
+const maxBulkWindow = 8 << 20
+
+// DefaultConnConfig returns the defaults used by DefaultConfig.
+func DefaultConnConfig() ConnConfig {
+	return ConnConfig{
+		MaxMessage:          [NumLanes]int{4 << 20, 4 << 20, 128 << 20, 16 << 20},
+		SendQueueBytes:      32 << 20,
+		ConsensusQueueBytes: 64 << 20,
+		ChunkSize:           64 << 10,
+		BulkWindow:          256 << 10,
+		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
+		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
+		PingInterval:        5 * time.Second,
+		PingTimeout:         20 * time.Second,
+		WriteTimeout:        20 * time.Second,
+		HandshakeTimeout:    10 * time.Second,
+		DefaultMode:         ModeActive,
+		Score: ScoreConfig{
+			DecodePenalty:      40,
+			OversizePenalty:    50,
+			UnknownLanePenalty: 50,
+			ProtocolPenalty:    40,
+			FloodPenalty:       0.05,
+			BanThreshold:       100,
+			BanDuration:        10 * time.Minute,
+			HalfLife:           10 * time.Minute,
+		},
+	}
+}
+
+// Validate reports the first invalid field by name and value.
+func (c *ConnConfig) Validate() error {
+	for l := range Lane(NumLanes) {
+		if m := c.MaxMessage[l]; m < 1<<10 || m > 1<<30 {
+			return fmt.Errorf("link: ConnConfig.MaxMessage[%s] = %d, want 1 KiB .. 1 GiB", l, m)
+		}
+		if c.InboundMsgRate[l] < 0 || c.InboundMsgBurst[l] < 0 {
+			return fmt.Errorf("link: ConnConfig.InboundMsgRate/Burst[%s] negative", l)
+		}
+		if c.InboundMsgRate[l] > 0 && c.InboundMsgBurst[l] < 1 {
+			return fmt.Errorf("link: ConnConfig.InboundMsgBurst[%s] = %d, want ≥ 1 when a rate is set", l, c.InboundMsgBurst[l])
+		}
+	}
+	switch {
+	case c.SendQueueBytes < 1<<10:
+		return fmt.Errorf("link: ConnConfig.SendQueueBytes = %d, want ≥ 1 KiB", c.SendQueueBytes)
+	case c.ConsensusQueueBytes < c.MaxMessage[LaneConsensus]:
+		return fmt.Errorf("link: ConnConfig.ConsensusQueueBytes = %d, want ≥ MaxMessage[consensus] = %d", c.ConsensusQueueBytes, c.MaxMessage[LaneConsensus])
+	case c.ChunkSize < 4<<10 || c.ChunkSize > 1<<20:
+		return fmt.Errorf("link: ConnConfig.ChunkSize = %d, want 4 KiB .. 1 MiB", c.ChunkSize)
+	case c.BulkWindow < 2*c.ChunkSize || c.BulkWindow > maxBulkWindow:
+		return fmt.Errorf("link: ConnConfig.BulkWindow = %d, want 2*ChunkSize = %d .. %d", c.BulkWindow, 2*c.ChunkSize, maxBulkWindow)
+	case c.PingInterval <= 0:
+		return fmt.Errorf("link: ConnConfig.PingInterval = %v, want > 0", c.PingInterval)
+	case c.PingTimeout <= c.PingInterval:
+		return fmt.Errorf("link: ConnConfig.PingTimeout = %v, want > PingInterval = %v", c.PingTimeout, c.PingInterval)
+	case c.WriteTimeout <= 0:
+		return fmt.Errorf("link: ConnConfig.WriteTimeout = %v, want > 0", c.WriteTimeout)
+	case c.HandshakeTimeout <= 0:
+		return fmt.Errorf("link: ConnConfig.HandshakeTimeout = %v, want > 0", c.HandshakeTimeout)
+	case c.DefaultMode > ModeOff:
+		return fmt.Errorf("link: ConnConfig.DefaultMode = %d, unknown", c.DefaultMode)
+	}
+	return c.Score.validate()
+}
+
+func (s *ScoreConfig) validate() error {
+	for name, v := range map[string]float64{
+		"DecodePenalty": s.DecodePenalty, "OversizePenalty": s.OversizePenalty,
+		"UnknownLanePenalty": s.UnknownLanePenalty, "ProtocolPenalty": s.ProtocolPenalty,
+		"FloodPenalty": s.FloodPenalty,
+	} {
+		if v < 0 {
+			return fmt.Errorf("link: ScoreConfig.%s = %v, want ≥ 0", name, v)
+		}
+	}
+	switch {
+	case s.BanThreshold <= 0:
+		return fmt.Errorf("link: ScoreConfig.BanThreshold = %v, want > 0", s.BanThreshold)
+	case s.BanDuration <= 0:
+		return fmt.Errorf("link: ScoreConfig.BanDuration = %v, want > 0", s.BanDuration)
+	case s.HalfLife <= 0:
+		return fmt.Errorf("link: ScoreConfig.HalfLife = %v, want > 0", s.HalfLife)
+	}
+	return nil
+}
+
+// Config builds a libp2p Host. The zero value is not valid; start from
+// DefaultConfig. Runtime changes go through Host methods (Ban, SetMode),
+// never through this struct.
+type Config struct {
+	// KeyFile holds the node's ed25519 identity (libp2p protobuf encoding).
+	// It is created with mode 0600 if missing. Empty means an ephemeral key,
+	// for tests and benchmarks only.
+	KeyFile string
+
+	// ListenAddrs are multiaddrs to listen on, TCP and/or QUIC-v1, e.g.
+	// /ip4/0.0.0.0/tcp/9000 and /ip4/0.0.0.0/udp/9000/quic-v1.
+	ListenAddrs []string
+
+	// TCP and QUIC enable the transports. At least one must be on and have
+	// a listen address or peers to dial.
+	TCP  bool
+	QUIC bool
+
+	// Security lists TCP security protocols in preference order: "tls" and/or
+	// "noise". QUIC always uses TLS 1.3. TLS is faster with AES-NI.
+	Security []string
+
+	// StaticPeers are multiaddrs with a /p2p/<id> suffix that the peer
+	// manager keeps connected, reconnecting with backoff. They are also
+	// protected from the connection manager and count against no limit.
+	StaticPeers []string
+
+	// ProtectedPeers (producers) are never trimmed by the connection manager
+	// and are exempt from MaxInbound.
+	ProtectedPeers []PeerID
+
+	// MaxInbound and MaxOutbound limit connections by direction, static and
+	// protected peers excepted. The connection manager's high watermark is
+	// MaxInbound+MaxOutbound and the resource manager's system connection
+	// limit is sized above it (see limits.go).
+	MaxInbound  int
+	MaxOutbound int
+
+	// ReconnectMin and ReconnectMax bound the exponential reconnect backoff
+	// for static peers; ReconnectJitter (0..1) randomises each delay by ±that
+	// fraction so that restarted peers do not redial in lockstep.
+	ReconnectMin    time.Duration
+	ReconnectMax    time.Duration
+	ReconnectJitter float64
+
+	// MDNS enables local-network discovery with service name MDNSService.
+	// Found peers are dialed while below MaxOutbound.
+	MDNS        bool
+	MDNSService string
+
+	// Conn tunes every link.
+	Conn ConnConfig
+
+	// Rand is the randomness for backoff jitter; nil means a source seeded
+	// from the OS. Tests inject a seeded source.
+	Rand *rand.Rand
+
+	// Logger receives link logs and, routed through slog, libp2p's logs. The
+	// zero value is silent.
+	Logger zerolog.Logger
+}
+
+// DefaultConfig listens on TCP and QUIC port 9000 on all IPv4 interfaces.
+func DefaultConfig() Config {
+	return Config{
+		ListenAddrs:     []string{"/ip4/0.0.0.0/tcp/9000", "/ip4/0.0.0.0/udp/9000/quic-v1"},
+		TCP:             true,
+		QUIC:            true,
+		Security:        []string{"tls", "noise"},
+		MaxInbound:      64,
+		MaxOutbound:     32,
+		ReconnectMin:    250 * time.Millisecond,
+		ReconnectMax:    30 * time.Second,
+		ReconnectJitter: 0.2,
+		MDNSService:     "_blockwire._udp",
+		Conn:            DefaultConnConfig(),
+	}
+}
+
+// Validate reports the first invalid field by name and value.
+func (c *Config) Validate() error {
+	if !c.TCP && !c.QUIC {
+		return errors.New("link: Config.TCP and Config.QUIC are both false")
+	}
+	for _, a := range c.ListenAddrs {
+		if _, err := multiaddr.NewMultiaddr(a); err != nil {
+			return fmt.Errorf("link: Config.ListenAddrs entry %q: %w", a, err)
+		}
+	}
+	if len(c.Security) == 0 {
+		return errors.New("link: Config.Security is empty, want tls and/or noise")
+	}
+	for _, s := range c.Security {
+		if s != "tls" && s != "noise" {
+			return fmt.Errorf("link: Config.Security entry %q, want tls or noise", s)
+		}
+	}
+	if _, err := parseStatic(c.StaticPeers); err != nil {
+		return err
+	}
+	switch {
+	case c.MaxInbound < 0 || c.MaxOutbound < 0 || c.MaxInbound+c.MaxOutbound < 1:
+		return fmt.Errorf("link: Config.MaxInbound = %d, MaxOutbound = %d, want ≥ 0 with a positive sum", c.MaxInbound, c.MaxOutbound)
+	case c.ReconnectMin <= 0:
+		return fmt.Errorf("link: Config.ReconnectMin = %v, want > 0", c.ReconnectMin)
+	case c.ReconnectMax < c.ReconnectMin:
+		return fmt.Errorf("link: Config.ReconnectMax = %v, want ≥ ReconnectMin = %v", c.ReconnectMax, c.ReconnectMin)
+	case c.ReconnectJitter < 0 || c.ReconnectJitter >= 1:
+		return fmt.Errorf("link: Config.ReconnectJitter = %v, want 0 ≤ j < 1", c.ReconnectJitter)
+	case c.MDNS && c.MDNSService == "":
+		return errors.New("link: Config.MDNSService is empty with MDNS on")
+	}
+	return c.Conn.Validate()
+}

@@ -1,0 +1,190 @@
+package link
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	msmux "github.com/multiformats/go-multistream"
+)
+
+// pendingConn gathers the lane streams a dialer opens on one connection.
+type pendingConn struct {
+	streams [NumLanes]laneStream
+	n       int
+	timer   *time.Timer
+}
+
+// connected runs for every new libp2p connection. The side that dialed
+// opens the lane streams on that very connection, so a link is bound to one
+// connection and duplicates can be pruned by connection.
+func (hst *Host) connected(c network.Conn) {
+	if c.Stat().Direction != network.DirOutbound || hst.ctx.Err() != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(hst.ctx, hst.cfg.Conn.HandshakeTimeout)
+	defer cancel()
+	var streams [NumLanes]laneStream
+	for l := range Lane(NumLanes) {
+		st, err := hst.openLane(ctx, c, l)
+		if err != nil {
+			for _, s := range streams[:l] {
+				_ = s.(network.Stream).Reset()
+			}
+			hst.log.Debug().Err(err).Str("peer", c.RemotePeer().String()).Msg("opening lanes failed")
+			return
+		}
+		streams[l] = st
+	}
+	hst.startSession(c, streams)
+}
+
+func (hst *Host) openLane(ctx context.Context, c network.Conn, l Lane) (network.Stream, error) {
+	st, err := c.NewStream(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("link: open %s stream: %w", l, err)
+	}
+	if err := st.SetProtocol(ProtocolID); err != nil {
+		_ = st.Reset()
+		return nil, fmt.Errorf("link: %s stream protocol: %w", l, err)
+	}
+	dl, _ := ctx.Deadline()
+	_ = st.SetDeadline(dl)
+	if err := msmux.SelectProtoOrFail(ProtocolID, st); err != nil {
+		_ = st.Reset()
+		return nil, fmt.Errorf("link: negotiate %s stream: %w", l, err)
+	}
+	if _, err := st.Write(appendPreamble(nil, l)); err != nil {
+		_ = st.Reset()
+		return nil, fmt.Errorf("link: %s preamble: %w", l, err)
+	}
+	_ = st.SetDeadline(time.Time{})
+	return st, nil
+}
+
+// handleStream accepts one lane stream from a peer that dialed us.
+func (hst *Host) handleStream(st network.Stream) {
+	c := st.Conn()
+	_ = st.SetReadDeadline(time.Now().Add(hst.cfg.Conn.HandshakeTimeout))
+	var pre [preambleLen]byte
+	if _, err := io.ReadFull(st, pre[:]); err != nil {
+		_ = st.Reset()
+		return
+	}
+	_ = st.SetReadDeadline(time.Time{})
+	l, err := parsePreamble(pre)
+	if err == nil && c.Stat().Direction != network.DirInbound {
+		err = fault(ReasonProtocol, "lane stream opened by the listening side")
+	}
+	if err != nil {
+		hst.streamFault(st, err.(*peerFault))
+		return
+	}
+	hst.pendingMu.Lock()
+	pc := hst.pending[c]
+	if pc == nil {
+		pc = &pendingConn{}
+		pc.timer = time.AfterFunc(hst.cfg.Conn.HandshakeTimeout, func() { hst.handshakeTimeout(c) })
+		hst.pending[c] = pc
+	}
+	if pc.streams[l] != nil {
+		hst.pendingMu.Unlock()
+		hst.streamFault(st, &peerFault{reason: ReasonProtocol, detail: "second stream for lane " + l.String()})
+		return
+	}
+	pc.streams[l] = st
+	pc.n++
+	if pc.n < NumLanes {
+		hst.pendingMu.Unlock()
+		return
+	}
+	delete(hst.pending, c)
+	pc.timer.Stop()
+	hst.pendingMu.Unlock()
+	hst.startSession(c, pc.streams)
+}
+
+// streamFault charges the peer for a bad lane stream and resets it; a ban
+// also drops the peer's connections.
+func (hst *Host) streamFault(st network.Stream, f *peerFault) {
+	p := st.Conn().RemotePeer()
+	hst.log.Info().Str("peer", p.String()).Str("reason", string(f.reason)).Str("detail", f.detail).Msg("bad lane stream")
+	_ = st.Reset()
+	if hst.penalize(p, f.reason) {
+		hst.closePeer(p)
+	}
+}
+
+func (hst *Host) handshakeTimeout(c network.Conn) {
+	hst.pendingMu.Lock()
+	pc := hst.pending[c]
+	delete(hst.pending, c)
+	hst.pendingMu.Unlock()
+	if pc == nil {
+		return
+	}
+	for _, s := range pc.streams {
+		if s != nil {
+			_ = s.(network.Stream).Reset()
+		}
+	}
+	hst.log.Info().Str("peer", c.RemotePeer().String()).Msg("lane handshake timed out")
+	_ = c.Close()
+}
+
+func (hst *Host) disconnected(c network.Conn) {
+	hst.pendingMu.Lock()
+	pc := hst.pending[c]
+	delete(hst.pending, c)
+	hst.pendingMu.Unlock()
+	if pc != nil {
+		pc.timer.Stop()
+		for _, s := range pc.streams {
+			if s != nil {
+				_ = s.(network.Stream).Reset()
+			}
+		}
+	}
+	hst.notify()
+}
+
+// startSession runs a link over c's lane streams and registers it.
+func (hst *Host) startSession(c network.Conn, streams [NumLanes]laneStream) {
+	dir, dialer := Inbound, c.RemotePeer()
+	if c.Stat().Direction == network.DirOutbound {
+		dir, dialer = Outbound, hst.local
+	}
+	s, err := hst.newSession(sessionParams{
+		remote: c.RemotePeer(), dir: dir, dialer: dialer, key: connKey(c),
+		transport: transportName(c), streams: streams,
+		closeConn: func() { _ = c.Close() },
+	})
+	if err != nil {
+		for _, st := range streams {
+			_ = st.(network.Stream).Reset()
+		}
+		return
+	}
+	hst.add(s)
+}
+
+// connKey names a connection identically on both ends: dialer address,
+// then listener address.
+func connKey(c network.Conn) string {
+	l, r := c.LocalMultiaddr().String(), c.RemoteMultiaddr().String()
+	if c.Stat().Direction == network.DirOutbound {
+		return l + ">" + r
+	}
+	return r + ">" + l
+}
+
+func transportName(c network.Conn) string {
+	t := c.ConnState().Transport
+	if strings.HasPrefix(t, "quic") {
+		return "quic"
+	}
+	return t
+}

@@ -1,0 +1,35 @@
+package link
+
+import (
+	"github.com/libp2p/go-libp2p/core/control"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/multiformats/go-multiaddr"
+)
+
+// gater enforces bans and the inbound limit at the libp2p layer, so a
+// banned peer is refused before any stream exists.
+type gater struct{ h *Host }
+
+func (g *gater) InterceptPeerDial(p peer.ID) bool { return !g.h.isBanned(p) }
+
+func (g *gater) InterceptAddrDial(peer.ID, multiaddr.Multiaddr) bool { return true }
+
+func (g *gater) InterceptAccept(network.ConnMultiaddrs) bool { return true }
+
+// InterceptSecured is the first point where an inbound peer's identity is
+// authenticated.
+func (g *gater) InterceptSecured(d network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {
+	if g.h.isBanned(p) {
+		g.h.log.Debug().Str("peer", p.String()).Msg("refused banned peer")
+		return false
+	}
+	if d == network.DirInbound && !g.h.exempt(p) && g.h.ready.Load() &&
+		g.h.count(network.DirInbound) >= g.h.cfg.MaxInbound {
+		g.h.log.Debug().Str("peer", p.String()).Msg("refused inbound: MaxInbound reached")
+		return false
+	}
+	return true
+}
+
+func (g *gater) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) { return true, 0 }

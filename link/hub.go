@@ -1,0 +1,320 @@
+package link
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// hub is the transport-independent part of a host: the live links (at most
+// one per peer), duplicate pruning, scores and bans, the per-peer record of
+// the last disconnect, and the Handler calls. Both *Host and *MemHost embed
+// one.
+type hub struct {
+	local   PeerID
+	cfg     ConnConfig
+	handler Handler
+	log     zerolog.Logger
+	// onBan closes the banned peer's transport connections (libp2p); may be nil.
+	onBan func(PeerID)
+
+	addMu    sync.Mutex     // serialises add: dedup decisions and Connected order
+	sessions sync.WaitGroup // every session until its teardown ends
+
+	mu      sync.Mutex
+	links   map[PeerID]*session
+	records map[PeerID]*peerRecord
+	scores  *scores
+	changed chan struct{} // closed and replaced on every change
+	closed  bool
+}
+
+type peerRecord struct {
+	reason Reason
+	err    string
+	at     time.Time
+}
+
+func newHub(local PeerID, cfg ConnConfig, h Handler, log zerolog.Logger) *hub {
+	if h == nil {
+		h = HandlerFuncs{}
+	}
+	return &hub{
+		local: local, cfg: cfg, handler: h, log: log,
+		links:   map[PeerID]*session{},
+		records: map[PeerID]*peerRecord{},
+		scores:  newScores(cfg.Score),
+		changed: make(chan struct{}),
+	}
+}
+
+func (h *hub) notifyLocked() {
+	close(h.changed)
+	h.changed = make(chan struct{})
+}
+
+// notify wakes waitLink callers (e.g. a connection closed before a link).
+func (h *hub) notify() {
+	h.mu.Lock()
+	h.notifyLocked()
+	h.mu.Unlock()
+}
+
+// preferred reports whether a should survive over b, two sessions to the
+// same peer. Both ends compute the same answer: the connection dialed by
+// the lower peer id wins; between two dialed by the same side, the lower
+// key (which names the connection identically on both ends) wins.
+func preferred(a, b *session, local PeerID) bool {
+	lowest := min(local, a.remote)
+	aLow, bLow := a.dialer == lowest, b.dialer == lowest
+	if aLow != bLow {
+		return aLow
+	}
+	return a.key <= b.key
+}
+
+// add registers a session whose streams are open, pruning a duplicate.
+// Every session from newSession must pass through add exactly once (its
+// teardown waits for that), even one that already failed.
+func (h *hub) add(s *session) {
+	h.addMu.Lock()
+	defer h.addMu.Unlock()
+	defer close(s.addDone)
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		s.fail(&Error{Reason: ReasonHostClosed})
+		return
+	}
+	if b, ok := h.scores.banned(s.remote, time.Now()); ok {
+		h.mu.Unlock()
+		s.fail(&Error{Reason: ReasonBanned, Detail: b.Reason})
+		return
+	}
+	if old := h.links[s.remote]; old != nil {
+		if preferred(old, s, h.local) {
+			h.mu.Unlock()
+			s.fail(&Error{Reason: ReasonDuplicate})
+			return
+		}
+		h.mu.Unlock()
+		old.fail(&Error{Reason: ReasonDuplicate})
+		<-old.done
+		h.mu.Lock()
+	}
+	// Register only a live session: one that failed before this point
+	// (its connection dropped during setup) is never announced.
+	s.mu.Lock()
+	if s.err != nil {
+		s.mu.Unlock()
+		h.mu.Unlock()
+		return
+	}
+	s.registered = true
+	s.mu.Unlock()
+	h.links[s.remote] = s
+	h.notifyLocked()
+	h.mu.Unlock()
+	h.log.Debug().Str("peer", s.remote.String()).Str("dir", s.dir.String()).Str("transport", s.transport).Msg("link up")
+	h.handler.Connected(s)
+	s.startReaders()
+}
+
+// removed is called by a session's teardown once its readers exited.
+func (h *hub) removed(s *session) {
+	err := s.Err()
+	h.mu.Lock()
+	if h.links[s.remote] == s {
+		delete(h.links, s.remote)
+	}
+	s.mu.Lock()
+	registered := s.registered
+	s.mu.Unlock()
+	if registered {
+		rec := &peerRecord{reason: ReasonOf(err), at: time.Now()}
+		if err != nil {
+			rec.err = err.Error()
+		}
+		h.records[s.remote] = rec
+	}
+	h.notifyLocked()
+	h.mu.Unlock()
+	if registered {
+		h.handler.Disconnected(s, err)
+	}
+}
+
+// penalize charges p for a fault and reports whether p is now banned.
+func (h *hub) penalize(p PeerID, r Reason) bool {
+	h.mu.Lock()
+	b, banned := h.scores.penalize(p, r, time.Now())
+	h.mu.Unlock()
+	if banned {
+		h.log.Warn().Str("peer", p.String()).Str("reason", b.Reason).Time("until", b.Until).Msg("peer banned")
+		h.dropBanned(p)
+	}
+	return banned
+}
+
+func (h *hub) isBanned(p PeerID) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, ok := h.scores.banned(p, time.Now())
+	return ok
+}
+
+// Ban disconnects p and refuses it for d.
+func (h *hub) Ban(p PeerID, d time.Duration, reason string) {
+	h.mu.Lock()
+	b := h.scores.ban(p, d, reason, time.Now())
+	l := h.links[p]
+	h.mu.Unlock()
+	h.log.Warn().Str("peer", p.String()).Str("reason", reason).Time("until", b.Until).Msg("peer banned by operator")
+	if l != nil {
+		l.fail(&Error{Reason: ReasonBanned, Detail: reason})
+	}
+	h.dropBanned(p)
+}
+
+// dropBanned closes p's remaining transport connections once its link has
+// ended, so that the link's GOAWAY reaches the peer first.
+func (h *hub) dropBanned(p PeerID) {
+	if h.onBan == nil {
+		return
+	}
+	h.mu.Lock()
+	l := h.links[p]
+	h.mu.Unlock()
+	h.sessions.Add(1) // Close waits for this too
+	go func() {
+		defer h.sessions.Done()
+		if l != nil {
+			<-l.done
+		}
+		h.onBan(p)
+	}()
+}
+
+// Unban lifts p's ban and forgives its score.
+func (h *hub) Unban(p PeerID) {
+	h.mu.Lock()
+	h.scores.unban(p)
+	h.mu.Unlock()
+}
+
+// Link returns the live link to p, or nil.
+func (h *hub) Link(p PeerID) Link {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s := h.links[p]; s != nil {
+		return s
+	}
+	return nil
+}
+
+// Links returns the live links sorted by peer id.
+func (h *hub) Links() []Link {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]Link, 0, len(h.links))
+	for _, s := range h.links {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Peer() < out[j].Peer() })
+	return out
+}
+
+// Peers reports every known peer sorted by id.
+func (h *hub) Peers() []PeerInfo {
+	now := time.Now()
+	h.mu.Lock()
+	ids := map[PeerID]bool{}
+	for p := range h.links {
+		ids[p] = true
+	}
+	for p := range h.records {
+		ids[p] = true
+	}
+	for p := range h.scores.score {
+		ids[p] = true
+	}
+	for p := range h.scores.bans {
+		ids[p] = true
+	}
+	out := make([]PeerInfo, 0, len(ids))
+	links := make([]*session, 0, len(ids))
+	for p := range ids {
+		pi := PeerInfo{Peer: p, Score: h.scores.get(p, now)}
+		if b, ok := h.scores.banned(p, now); ok {
+			pi.Ban = &b
+		}
+		if r := h.records[p]; r != nil {
+			pi.LastDisconnect, pi.LastError, pi.DisconnectedAt = r.reason, r.err, r.at
+		}
+		out = append(out, pi)
+		links = append(links, h.links[p])
+	}
+	h.mu.Unlock()
+	for i, s := range links {
+		if s != nil {
+			st := s.Stats()
+			out[i].Connected, out[i].Stats = true, &st
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Peer < out[j].Peer })
+	return out
+}
+
+// waitLink waits until a link to p is up. alive, if not nil, is polled on
+// every change and ends the wait with ErrNoLink when it returns false.
+func (h *hub) waitLink(ctx context.Context, p PeerID, alive func() bool) (Link, error) {
+	for {
+		h.mu.Lock()
+		s, ch, closed := h.links[p], h.changed, h.closed
+		h.mu.Unlock()
+		switch {
+		case s != nil:
+			return s, nil
+		case closed:
+			return nil, ErrHostClosed
+		case alive != nil && !alive():
+			return nil, fmt.Errorf("%w %s: connection closed during setup", ErrNoLink, p)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w %s: %w", ErrNoLink, p, ctx.Err())
+		case <-ch:
+		}
+	}
+}
+
+// close ends every link and waits for their teardown.
+func (h *hub) close() {
+	h.mu.Lock()
+	h.closed = true
+	links := make([]*session, 0, len(h.links))
+	for _, s := range h.links {
+		links = append(links, s)
+	}
+	h.notifyLocked()
+	h.mu.Unlock()
+	for _, s := range links {
+		s.fail(&Error{Reason: ReasonHostClosed})
+	}
+	h.sessions.Wait()
+}
+
+// newSession starts a session, unless the host is closed.
+func (h *hub) newSession(p sessionParams) (*session, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, ErrHostClosed
+	}
+	h.sessions.Add(1)
+	return newSession(h, p), nil
+}

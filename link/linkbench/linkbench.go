@@ -1,0 +1,338 @@
+// Package linkbench measures the link layer against the bare transport it
+// runs on, in one run on one connection, so that the figures are ratios
+// taken under the same machine noise:
+//
+//   - consensus-lane round trip (p50, p99) on an idle link, then again while
+//     blocks of BlockSize stream back to back on the blocks lane of the same
+//     link; hol_ratio = loaded p99 / idle p99 (target ≤ 2);
+//   - blocks-lane throughput (one BlockSize message, sent to delivered)
+//     against a bare libp2p stream on the same connection carrying the same
+//     bytes; throughput_ratio = lane / raw (target ≥ 0.8).
+//
+// Run is what `blockwire bench link --json` calls; BenchmarkLink in the
+// tests is its `go test -bench` twin. Nothing here asserts a time.
+package linkbench
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/blockwire/blockwire/link"
+)
+
+// Options configure a run. Zero fields take the defaults in brackets.
+type Options struct {
+	Transport string // "tcp" or "quic" [tcp]
+	BlockSize int    // bytes per block [64 MiB]
+	Pings     int    // round trips per phase [2000]
+	PingSize  int    // consensus message bytes [100]
+	Rounds    int    // throughput rounds per side; the median is kept [5]
+	// Conn overrides the link configuration; nil means DefaultConnConfig
+	// with MaxMessage[LaneBlocks] raised to BlockSize if needed.
+	Conn *link.ConnConfig
+}
+
+// Result is one run's figures; JSON names are the CLI's contract.
+type Result struct {
+	Transport       string  `json:"transport"`
+	BlockSize       int     `json:"block_size"`
+	Pings           int     `json:"pings"`
+	IdleP50us       float64 `json:"idle_p50_us"`
+	IdleP99us       float64 `json:"idle_p99_us"`
+	LoadedP50us     float64 `json:"loaded_p50_us"`
+	LoadedP99us     float64 `json:"loaded_p99_us"`
+	HOLRatio        float64 `json:"hol_ratio"`
+	BlocksDuringRTT int     `json:"blocks_during_rtt"`
+	LaneMiBps       float64 `json:"lane_mibps"`
+	RawStreamMiBps  float64 `json:"raw_stream_mibps"`
+	ThroughputRatio float64 `json:"throughput_ratio"`
+}
+
+const rawProtocol = protocol.ID("/blockwire/bench/raw/1")
+
+// maxBlocksInFlight bounds the blocks the loaded phase sends, so that the
+// receiving handler never blocks on its channel.
+const maxBlocksInFlight = 1024
+
+func (o *Options) defaults() error {
+	if o.Transport == "" {
+		o.Transport = "tcp"
+	}
+	if o.Transport != "tcp" && o.Transport != "quic" {
+		return fmt.Errorf("linkbench: Options.Transport = %q, want tcp or quic", o.Transport)
+	}
+	if o.BlockSize == 0 {
+		o.BlockSize = 64 << 20
+	}
+	if o.Pings == 0 {
+		o.Pings = 2000
+	}
+	if o.PingSize == 0 {
+		o.PingSize = 100
+	}
+	if o.Rounds == 0 {
+		o.Rounds = 5
+	}
+	if o.BlockSize < 1 || o.Pings < 1 || o.PingSize < 8 || o.Rounds < 1 {
+		return errors.New("linkbench: Options: BlockSize, Pings, Rounds ≥ 1 and PingSize ≥ 8 required")
+	}
+	return nil
+}
+
+// pair is two hosts on loopback with one link between them.
+type pair struct {
+	a, b    *link.Host
+	l       link.Link
+	pongs   chan []byte
+	blocks  chan int
+	rawDone chan int64
+}
+
+func newPair(ctx context.Context, o Options) (*pair, error) {
+	cc := link.DefaultConnConfig()
+	if o.Conn != nil {
+		cc = *o.Conn
+	}
+	cc.MaxMessage[link.LaneBlocks] = max(cc.MaxMessage[link.LaneBlocks], o.BlockSize)
+	p := &pair{pongs: make(chan []byte, 1), blocks: make(chan int, maxBlocksInFlight), rawDone: make(chan int64, 1)}
+	cfg := func() link.Config {
+		c := link.DefaultConfig()
+		c.TCP, c.QUIC = o.Transport == "tcp", o.Transport == "quic"
+		c.ListenAddrs = []string{"/ip4/127.0.0.1/tcp/0"}
+		if c.QUIC {
+			c.ListenAddrs = []string{"/ip4/127.0.0.1/udp/0/quic-v1"}
+		}
+		c.Conn = cc
+		return c
+	}
+	var err error
+	p.b, err = link.New(cfg(), link.HandlerFuncs{OnReceive: func(l link.Link, lane link.Lane, msg []byte) {
+		switch lane {
+		case link.LaneConsensus:
+			_ = l.Send(link.LaneConsensus, msg) // echo
+		case link.LaneBlocks:
+			p.blocks <- len(msg) // buffered for every block in flight (see loaded)
+		}
+	}})
+	if err != nil {
+		return nil, err
+	}
+	p.b.Libp2p().SetStreamHandler(rawProtocol, p.rawSink)
+	p.a, err = link.New(cfg(), link.HandlerFuncs{OnReceive: func(_ link.Link, lane link.Lane, msg []byte) {
+		if lane == link.LaneConsensus {
+			p.pongs <- msg
+		}
+	}})
+	if err != nil {
+		_ = p.b.Close()
+		return nil, err
+	}
+	p.l, err = p.a.Connect(ctx, p.b.AddrInfo())
+	if err != nil {
+		p.close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *pair) close() {
+	_ = p.a.Close()
+	_ = p.b.Close()
+}
+
+// rawSink is the baseline's receiver: the plainest way to move a block
+// over a bare stream, an 8-byte length then the bytes, read into one
+// buffer of that length (a block must end up in memory, as the lane
+// delivers it), acknowledged with one byte.
+func (p *pair) rawSink(s network.Stream) {
+	defer s.Close()
+	var hdr [8]byte
+	if _, err := io.ReadFull(s, hdr[:]); err != nil {
+		p.rawDone <- -1
+		return
+	}
+	n := binary.BigEndian.Uint64(hdr[:])
+	if n > 1<<31 {
+		p.rawDone <- -1
+		return
+	}
+	buf := make([]byte, n)
+	k, _ := io.ReadFull(s, buf)
+	_, _ = s.Write([]byte{1})
+	p.rawDone <- int64(k)
+}
+
+// Run performs one measurement.
+func Run(ctx context.Context, o Options) (Result, error) {
+	if err := o.defaults(); err != nil {
+		return Result{}, err
+	}
+	p, err := newPair(ctx, o)
+	if err != nil {
+		return Result{}, err
+	}
+	defer p.close()
+	r := Result{Transport: o.Transport, BlockSize: o.BlockSize, Pings: o.Pings}
+	block := make([]byte, o.BlockSize)
+	if err := p.throughput(ctx, o, block, &r); err != nil {
+		return r, err
+	}
+	if _, err := p.rtts(ctx, o, 100); err != nil { // warm up
+		return r, err
+	}
+	idle, err := p.rtts(ctx, o, o.Pings)
+	if err != nil {
+		return r, err
+	}
+	loaded, blocks, err := p.loaded(ctx, o, block)
+	if err != nil {
+		return r, err
+	}
+	r.IdleP50us, r.IdleP99us = pct(idle, 50), pct(idle, 99)
+	r.LoadedP50us, r.LoadedP99us = pct(loaded, 50), pct(loaded, 99)
+	r.HOLRatio = r.LoadedP99us / r.IdleP99us
+	r.BlocksDuringRTT = blocks
+	return r, nil
+}
+
+// throughput alternates lane and raw transfers and keeps each median.
+func (p *pair) throughput(ctx context.Context, o Options, block []byte, r *Result) error {
+	var lane, raw []float64
+	for range o.Rounds {
+		d, err := p.laneOnce(ctx, block)
+		if err != nil {
+			return err
+		}
+		lane = append(lane, mibps(len(block), d))
+		d, err = p.rawOnce(ctx, block)
+		if err != nil {
+			return err
+		}
+		raw = append(raw, mibps(len(block), d))
+	}
+	r.LaneMiBps, r.RawStreamMiBps = median(lane), median(raw)
+	r.ThroughputRatio = r.LaneMiBps / r.RawStreamMiBps
+	return nil
+}
+
+func (p *pair) laneOnce(ctx context.Context, block []byte) (time.Duration, error) {
+	start := time.Now()
+	if err := p.l.SendWait(ctx, link.LaneBlocks, block); err != nil {
+		return 0, err
+	}
+	select {
+	case <-p.blocks:
+		return time.Since(start), nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+func (p *pair) rawOnce(ctx context.Context, block []byte) (time.Duration, error) {
+	start := time.Now()
+	s, err := p.a.Libp2p().NewStream(ctx, p.b.ID(), rawProtocol)
+	if err != nil {
+		return 0, fmt.Errorf("linkbench: raw stream: %w", err)
+	}
+	defer s.Close()
+	if _, err := s.Write(binary.BigEndian.AppendUint64(nil, uint64(len(block)))); err != nil {
+		return 0, fmt.Errorf("linkbench: raw write: %w", err)
+	}
+	for off := 0; off < len(block); off += 1 << 20 {
+		if _, err := s.Write(block[off:min(off+1<<20, len(block))]); err != nil {
+			return 0, fmt.Errorf("linkbench: raw write: %w", err)
+		}
+	}
+	if err := s.CloseWrite(); err != nil {
+		return 0, fmt.Errorf("linkbench: raw close: %w", err)
+	}
+	var ack [1]byte
+	if _, err := io.ReadFull(s, ack[:]); err != nil {
+		return 0, fmt.Errorf("linkbench: raw ack: %w", err)
+	}
+	d := time.Since(start)
+	if n := <-p.rawDone; n != int64(len(block)) {
+		return 0, fmt.Errorf("linkbench: raw stream delivered %d of %d bytes", n, len(block))
+	}
+	return d, nil
+}
+
+// rtts measures n sequential consensus round trips, in microseconds.
+func (p *pair) rtts(ctx context.Context, o Options, n int) ([]float64, error) {
+	msg := make([]byte, o.PingSize)
+	out := make([]float64, 0, n)
+	for i := range n {
+		msg[0] = byte(i)
+		start := time.Now()
+		if err := p.l.Send(link.LaneConsensus, msg); err != nil {
+			return nil, err
+		}
+		select {
+		case <-p.pongs:
+		case <-p.l.Done():
+			return nil, p.l.Err()
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		out = append(out, float64(time.Since(start).Nanoseconds())/1e3)
+	}
+	return out, nil
+}
+
+// loaded measures round trips while blocks stream back to back.
+func (p *pair) loaded(ctx context.Context, o Options, block []byte) ([]float64, int, error) {
+	stop := make(chan struct{})
+	var sent int
+	var wg sync.WaitGroup
+	first := make(chan struct{})
+	wg.Go(func() {
+		for sent < maxBlocksInFlight {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if p.l.SendWait(ctx, link.LaneBlocks, block) != nil {
+				return
+			}
+			if sent++; sent == 1 {
+				close(first)
+			}
+		}
+	})
+	select { // sample only once a block is queued and streaming
+	case <-first:
+	case <-ctx.Done():
+		return nil, 0, ctx.Err()
+	}
+	rt, err := p.rtts(ctx, o, o.Pings)
+	close(stop)
+	wg.Wait()
+	for range sent { // drain what is in flight before the next phase
+		select {
+		case <-p.blocks:
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		}
+	}
+	return rt, sent, err
+}
+
+func mibps(n int, d time.Duration) float64 { return float64(n) / (1 << 20) / d.Seconds() }
+
+func pct(xs []float64, p int) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[min(len(s)-1, len(s)*p/100)]
+}
+
+func median(xs []float64) float64 { return pct(xs, 50) }

@@ -1,0 +1,684 @@
+package link
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// laneStream is one lane's bidirectional byte stream: a libp2p stream or an
+// in-memory pipe end.
+type laneStream interface {
+	io.Reader
+	io.Writer
+	SetWriteDeadline(time.Time) error
+	CloseWrite() error
+	Close() error
+}
+
+// sessionParams describe a connection whose lane streams are all open.
+type sessionParams struct {
+	remote    PeerID
+	dir       Direction
+	dialer    PeerID // which side dialed; the dedup rule prefers the lower id
+	key       string // tie-break between connections dialed by the same side; equal on both ends
+	transport string
+	streams   [NumLanes]laneStream
+	closeConn func()          // closes the underlying connection
+	loss      func(Lane) bool // in-memory loss model; nil means none
+}
+
+// goAwayGrace bounds how long a closing link waits for the peer to read its
+// GOAWAY and close its side (capped by WriteTimeout).
+const goAwayGrace = 2 * time.Second
+
+// readPiece is how much of a large message is read (and credited) at once.
+const readPiece = 64 << 10
+
+// session is the link engine over one connection; it implements Link for
+// both the libp2p host and the in-memory network. Goroutines: one writer
+// (owns all writes and the ping timer), one reader per lane, and one
+// teardown goroutine that waits for the end.
+type session struct {
+	sessionParams
+	hub *hub
+	cfg *ConnConfig
+	log zerolog.Logger
+
+	// consMu serialises writes to the consensus stream between the writer
+	// and the readers' direct credit grants. Lock order: consMu, then mu.
+	consMu      sync.Mutex
+	mu          sync.Mutex
+	sched       sched
+	mode        Mode
+	err         error // first fault; Invariant: set once, before closing is closed
+	graceful    bool  // send GOAWAY and wait for the peer before closing the conn
+	stats       [NumLanes]LaneStats
+	space       chan struct{} // closed and replaced when queue space frees
+	established time.Time
+	srtt        time.Duration
+	pingNonce   uint64
+	pingSent    time.Time // zero when no PING is outstanding
+	registered  bool      // Connected was called; Disconnected is owed
+	started     bool      // readers run; Invariant: never set after fail
+
+	// Receiver-side flow control, touched only by the lane's reader.
+	granted [NumLanes]int64 // total credit we granted the peer
+	recvd   [NumLanes]int64 // total message bytes received
+	pending [NumLanes]int64 // consumed but not yet granted back
+	buckets [NumLanes]bucket
+
+	wake       chan struct{} // cap 1: a wake-up is pending or not, never more
+	closing    chan struct{} // closed by fail
+	writerDone chan struct{}
+	addDone    chan struct{} // closed when hub.add has finished with the session
+	readers    sync.WaitGroup
+	done       chan struct{} // closed after Disconnected returned
+}
+
+var _ Link = (*session)(nil)
+
+func newSession(h *hub, p sessionParams) *session {
+	now := time.Now()
+	s := &session{
+		sessionParams: p,
+		hub:           h,
+		cfg:           &h.cfg,
+		log:           h.log.With().Str("peer", p.remote.String()).Str("transport", p.transport).Logger(),
+		mode:          h.cfg.DefaultMode,
+		space:         make(chan struct{}),
+		established:   now,
+		wake:          make(chan struct{}, 1),
+		closing:       make(chan struct{}),
+		writerDone:    make(chan struct{}),
+		addDone:       make(chan struct{}),
+		done:          make(chan struct{}),
+	}
+	for l := range Lane(NumLanes) {
+		s.buckets[l] = newBucket(h.cfg.InboundMsgRate[l], h.cfg.InboundMsgBurst[l], now)
+		if l.bulk() {
+			s.granted[l] = int64(h.cfg.BulkWindow)
+			s.sched.ctrl = appendCredit(s.sched.ctrl, l, int64(h.cfg.BulkWindow))
+		}
+	}
+	s.pingLocked(now)
+	go s.writeLoop()
+	go s.teardown()
+	return s
+}
+
+// startReaders begins delivering messages; called after Connected.
+func (s *session) startReaders() {
+	// Add only while the session is up: teardown Waits only after fail, so
+	// no Add can race with that Wait.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return
+	}
+	s.started = true
+	s.readers.Add(NumLanes)
+	for l := range Lane(NumLanes) {
+		go s.readLoop(l)
+	}
+}
+
+func (s *session) Peer() PeerID                { return s.remote }
+func (s *session) Direction() Direction        { return s.dir }
+func (s *session) Done() <-chan struct{}       { return s.done }
+func (s *session) Close(cause error)           { s.fail(closeError(cause)) }
+func (s *session) Send(l Lane, m []byte) error { return s.send(nil, l, m) }
+
+func (s *session) SendWait(ctx context.Context, l Lane, m []byte) error {
+	return s.send(ctx, l, m)
+}
+
+func closeError(cause error) *Error {
+	if cause == nil {
+		return &Error{Reason: ReasonLocalClose}
+	}
+	return &Error{Reason: ReasonApplication, Detail: cause.Error(), Err: cause}
+}
+
+func (s *session) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+func (s *session) Mode() Mode {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mode
+}
+
+func (s *session) SetMode(m Mode) {
+	s.mu.Lock()
+	s.mode = m
+	s.mu.Unlock()
+}
+
+func (s *session) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Stats{
+		Peer: s.remote, Direction: s.dir, Mode: s.mode, Transport: s.transport,
+		Established: s.established, Uptime: time.Since(s.established), RTT: s.srtt,
+	}
+	for l := range Lane(NumLanes) {
+		ls := s.stats[l]
+		ls.QueuedBytes = s.sched.queued[l]
+		ls.QueuedMsgs = s.sched.q[l].len()
+		ls.Credit = s.sched.credit[l]
+		if len(ls.Drops) > 0 {
+			ls.Drops = make(map[DropReason]uint64, len(s.stats[l].Drops))
+			for k, v := range s.stats[l].Drops {
+				ls.Drops[k] = v
+			}
+		}
+		st.Lanes[l] = ls
+	}
+	return st
+}
+
+// dropLocked counts n dropped messages on lane.
+func (s *session) dropLocked(l Lane, r DropReason, n int) {
+	if n == 0 {
+		return
+	}
+	if s.stats[l].Drops == nil {
+		s.stats[l].Drops = map[DropReason]uint64{}
+	}
+	s.stats[l].Drops[r] += uint64(n)
+}
+
+func (s *session) wakeWriter() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// send queues msg; ctx nil means fail with ErrQueueFull instead of waiting.
+func (s *session) send(ctx context.Context, l Lane, msg []byte) error {
+	if !l.Valid() {
+		return fmt.Errorf("%w: %d", ErrUnknownLane, l)
+	}
+	if len(msg) > s.cfg.MaxMessage[l] {
+		return fmt.Errorf("%w: %d bytes on lane %s, max %d", ErrTooLarge, len(msg), l, s.cfg.MaxMessage[l])
+	}
+	m := newOutMsg(msg)
+	s.mu.Lock()
+	if s.loss != nil && s.err == nil && s.loss(l) {
+		s.dropLocked(l, DropSimLoss, 1)
+		s.mu.Unlock()
+		return nil
+	}
+	for {
+		if s.err != nil {
+			err := s.err
+			s.mu.Unlock()
+			return err
+		}
+		if l == LaneBlocks && s.mode == ModeOff {
+			s.dropLocked(l, DropModeOff, 1)
+			s.mu.Unlock()
+			return ErrModeOff
+		}
+		if l == LaneConsensus {
+			return s.sendConsensusLocked(m)
+		}
+		total := s.sched.queued[l]
+		if total == 0 || total+int64(m.size()) <= int64(s.cfg.SendQueueBytes) {
+			s.sched.push(l, m)
+			s.mu.Unlock()
+			s.wakeWriter()
+			return nil
+		}
+		if ctx == nil {
+			s.dropLocked(l, DropQueueFull, 1)
+			s.mu.Unlock()
+			return ErrQueueFull
+		}
+		space := s.space
+		s.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("link: send on lane %s: %w", l, ctx.Err())
+		case <-space:
+		case <-s.closing:
+		}
+		s.mu.Lock()
+	}
+}
+
+// sendConsensusLocked queues our consensus message; it never drops it and
+// never blocks. Unlocks s.mu.
+func (s *session) sendConsensusLocked(m *outMsg) error {
+	q := s.sched.queued[LaneConsensus]
+	if q > 0 && q+int64(m.size()) > int64(s.cfg.ConsensusQueueBytes) {
+		s.mu.Unlock()
+		err := &Error{Reason: ReasonConsensusBacklog, Detail: fmt.Sprintf("%d bytes queued", q)}
+		s.fail(err)
+		return s.Err()
+	}
+	s.sched.push(LaneConsensus, m)
+	s.mu.Unlock()
+	s.wakeWriter()
+	return nil
+}
+
+// fail ends the session with err; the first call wins.
+func (s *session) fail(err *Error) {
+	s.mu.Lock()
+	if s.err != nil {
+		s.mu.Unlock()
+		return
+	}
+	s.err = err
+	s.graceful = !err.Remote && err.Reason != ReasonTransport && err.Reason != ReasonTimeout &&
+		err.Reason != ReasonRemoteClose
+	mid := s.sched.mid(LaneConsensus)
+	dropped := s.sched.clear()
+	for l, n := range dropped {
+		s.dropLocked(Lane(l), DropClosed, n)
+	}
+	s.sched.ctrl = s.sched.ctrl[:0]
+	if s.graceful && !mid {
+		s.sched.ctrl = appendGoAway(s.sched.ctrl, err.Reason, err.Detail)
+	}
+	close(s.space)
+	s.mu.Unlock()
+	lvl := zerolog.DebugLevel
+	if !err.Remote && err.Reason != ReasonLocalClose && err.Reason != ReasonHostClosed && err.Reason != ReasonDuplicate {
+		lvl = zerolog.InfoLevel
+	}
+	s.log.WithLevel(lvl).Str("reason", string(err.Reason)).Bool("remote", err.Remote).Str("detail", err.Detail).AnErr("cause", err.Err).Msg("link closing")
+	close(s.closing)
+}
+
+// teardown waits for the end and releases everything, in order: writer
+// exits (after flushing a GOAWAY), half-close and grace, connection close,
+// readers exit, Disconnected, done.
+func (s *session) teardown() {
+	<-s.closing
+	<-s.writerDone
+	<-s.addDone // Connected, if it is called, comes before Disconnected
+	s.mu.Lock()
+	graceful := s.graceful
+	s.mu.Unlock()
+	if graceful {
+		s.awaitPeerClose()
+	}
+	for _, st := range s.streams {
+		_ = st.Close()
+	}
+	s.closeConn()
+	s.readers.Wait()
+	s.hub.removed(s)
+	close(s.done)
+	s.hub.sessions.Done()
+}
+
+// awaitPeerClose half-closes our streams after the GOAWAY and waits, for
+// at most the grace period, until the peer closes its side: closing the
+// connection at once could discard the GOAWAY before the peer reads it.
+// Lanes without a reader (a session that never came up) are drained.
+func (s *session) awaitPeerClose() {
+	for _, st := range s.streams {
+		_ = st.CloseWrite()
+	}
+	s.mu.Lock()
+	started := s.started
+	s.mu.Unlock()
+	var drains sync.WaitGroup
+	if !started {
+		for _, st := range s.streams {
+			drains.Go(func() { _, _ = io.Copy(io.Discard, st) })
+		}
+	}
+	peerClosed := make(chan struct{})
+	go func() { s.readers.Wait(); drains.Wait(); close(peerClosed) }()
+	t := time.NewTimer(min(goAwayGrace, s.cfg.WriteTimeout))
+	defer t.Stop()
+	select {
+	case <-peerClosed:
+	case <-t.C:
+	}
+}
+
+// writeLoop is the only writer of the lane streams.
+func (s *session) writeLoop() {
+	defer close(s.writerDone)
+	buf := make([]byte, 0, s.cfg.ChunkSize+maxHeaderLen)
+	ping := time.NewTicker(s.cfg.PingInterval)
+	defer ping.Stop()
+	for {
+		s.consMu.Lock()
+		s.mu.Lock()
+		if s.err != nil {
+			goAway := append([]byte(nil), s.sched.ctrl...)
+			s.mu.Unlock()
+			if len(goAway) > 0 {
+				_ = s.write(LaneConsensus, goAway, min(goAwayGrace, s.cfg.WriteTimeout))
+			}
+			s.consMu.Unlock()
+			return
+		}
+		w, ok := s.sched.next(buf[:0], s.cfg.ChunkSize)
+		s.mu.Unlock()
+		// Hold consMu from picking a consensus write until it is written,
+		// so a direct credit grant never lands inside a message.
+		if !ok || w.lane != LaneConsensus {
+			s.consMu.Unlock()
+		}
+		if !ok {
+			select {
+			case <-s.wake:
+			case now := <-ping.C:
+				s.tickPing(now)
+			case <-s.closing:
+			}
+			continue
+		}
+		err := s.write(w.lane, w.buf, s.cfg.WriteTimeout)
+		if err == nil && len(w.tail) > 0 {
+			err = s.write(w.lane, w.tail, s.cfg.WriteTimeout)
+		}
+		if w.lane == LaneConsensus {
+			s.consMu.Unlock()
+		}
+		if err != nil {
+			s.fail(writeError(err))
+			continue
+		}
+		s.wrote(w)
+	}
+}
+
+func (s *session) write(l Lane, b []byte, timeout time.Duration) error {
+	if len(b) == 0 {
+		return nil
+	}
+	st := s.streams[l]
+	_ = st.SetWriteDeadline(time.Now().Add(timeout)) // not all streams support deadlines
+	_, err := st.Write(b)
+	return err
+}
+
+func writeError(err error) *Error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return &Error{Reason: ReasonTimeout, Detail: "write", Err: err}
+	}
+	return &Error{Reason: ReasonTransport, Detail: "write", Err: err}
+}
+
+// wrote accounts a completed write and frees queue space.
+func (s *session) wrote(w write) {
+	if w.msgBytes == 0 {
+		return
+	}
+	s.mu.Lock()
+	ls := &s.stats[w.lane]
+	ls.BytesOut += uint64(w.msgBytes)
+	ls.MsgsOut += uint64(w.msgsDone)
+	if w.lane != LaneConsensus && s.err == nil {
+		close(s.space)
+		s.space = make(chan struct{})
+	}
+	s.mu.Unlock()
+}
+
+// tickPing sends a PING or fails the link when the last one went unanswered.
+func (s *session) tickPing(now time.Time) {
+	s.mu.Lock()
+	if !s.pingSent.IsZero() {
+		late := now.Sub(s.pingSent) > s.cfg.PingTimeout
+		s.mu.Unlock()
+		if late {
+			s.fail(&Error{Reason: ReasonTimeout, Detail: "no pong"})
+		}
+		return
+	}
+	s.pingLocked(now)
+	s.mu.Unlock()
+}
+
+func (s *session) pingLocked(now time.Time) {
+	s.pingNonce++
+	s.pingSent = now
+	s.sched.ctrl = appendPing(s.sched.ctrl, framePing, s.pingNonce)
+}
+
+// readLoop decodes one lane until the stream ends.
+func (s *session) readLoop(l Lane) {
+	defer s.readers.Done()
+	br := bufio.NewReaderSize(s.streams[l], 64<<10)
+	fr := &frameReader{r: br, full: br, lane: l, maxMsg: s.cfg.MaxMessage[l]}
+	for {
+		if err := s.readFrame(fr); err != nil {
+			s.readFailed(l, err)
+			return
+		}
+	}
+}
+
+func (s *session) readFrame(fr *frameReader) error {
+	typ, n, hdrLen, err := fr.header()
+	if err != nil {
+		return err
+	}
+	if typ == frameMsg {
+		return s.readMsg(fr, n, hdrLen)
+	}
+	var p [maxControlPayload]byte
+	if _, err := io.ReadFull(fr.full, p[:n]); err != nil {
+		return err
+	}
+	return s.control(typ, p[:n])
+}
+
+// readMsg reads a message whose size was already checked, crediting bulk
+// bytes as they are consumed, and delivers it.
+func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
+	l := fr.lane
+	if err := s.consumed(l, hdrLen); err != nil {
+		return err
+	}
+	// Allocate in step with the bytes that really arrive (×4 growth): a
+	// peer that announces a huge message and sends little costs us at most
+	// four times what it sent, and the copies stay under n/3.
+	msg := make([]byte, 0, min(n, 1<<20))
+	for len(msg) < n {
+		// Never wait for more than the peer may send without new credit,
+		// or a window smaller than readPiece would deadlock.
+		k := min(n-len(msg), readPiece)
+		if l.bulk() {
+			k = int(min(int64(k), s.granted[l]-s.recvd[l]))
+		}
+		msg = growLen(msg, k, n)
+		if _, err := io.ReadFull(fr.full, msg[len(msg)-k:]); err != nil {
+			return err
+		}
+		if err := s.consumed(l, k); err != nil {
+			return err
+		}
+	}
+	now := time.Now()
+	ok := s.buckets[l].take(now)
+	s.mu.Lock()
+	if ok {
+		s.stats[l].BytesIn += uint64(hdrLen + n)
+		s.stats[l].MsgsIn++
+	} else {
+		s.dropLocked(l, DropRateLimited, 1)
+	}
+	s.mu.Unlock()
+	if !ok {
+		if s.hub.penalize(s.remote, ReasonFlood) {
+			return &peerFault{reason: ReasonFlood, detail: "banned: inbound rate on lane " + l.String()}
+		}
+		return nil
+	}
+	s.hub.handler.Receive(s, l, msg)
+	return nil
+}
+
+func growLen(b []byte, k, limit int) []byte {
+	if cap(b)-len(b) < k {
+		nb := make([]byte, len(b), min(limit, max(4*cap(b), len(b)+k)))
+		copy(nb, b)
+		b = nb
+	}
+	return b[:len(b)+k]
+}
+
+// consumed checks the peer stayed within the credit we granted on a bulk
+// lane and grants more once a quarter window was consumed.
+func (s *session) consumed(l Lane, k int) error {
+	if !l.bulk() {
+		return nil
+	}
+	s.recvd[l] += int64(k)
+	if s.recvd[l] > s.granted[l] {
+		return fault(ReasonProtocol, "lane %s: %d bytes received, %d granted", l, s.recvd[l], s.granted[l])
+	}
+	s.pending[l] += int64(k)
+	if s.pending[l] < int64(s.cfg.BulkWindow/4) {
+		return nil
+	}
+	g := s.pending[l]
+	s.pending[l] = 0
+	s.granted[l] += g
+	if s.grantDirect(l, g) {
+		return nil
+	}
+	s.mu.Lock()
+	s.sched.ctrl = appendCredit(s.sched.ctrl, l, g)
+	s.mu.Unlock()
+	s.wakeWriter()
+	return nil
+}
+
+// grantDirect writes a CREDIT frame from the reader itself when the
+// consensus stream is free and between messages. The credit round trip
+// bounds bulk throughput at a given window (window / round trip), and this
+// saves it a hand-off to the writer goroutine. It never waits for the
+// writer: if the writer holds the stream, the grant is queued instead.
+func (s *session) grantDirect(l Lane, g int64) bool {
+	if !s.consMu.TryLock() {
+		return false
+	}
+	defer s.consMu.Unlock()
+	s.mu.Lock()
+	busy := s.err != nil || s.sched.mid(LaneConsensus)
+	s.mu.Unlock()
+	if busy {
+		return false
+	}
+	var frame [2 + 1 + 10]byte
+	if err := s.write(LaneConsensus, appendCredit(frame[:0], l, g), s.cfg.WriteTimeout); err != nil {
+		go s.fail(writeError(err)) // fail takes mu; not under consMu's caller assumptions
+	}
+	return true
+}
+
+// control handles a control frame from the consensus stream.
+func (s *session) control(typ byte, p []byte) error {
+	switch typ {
+	case frameCredit:
+		l, n, err := parseCredit(p)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.sched.credit[l] += n
+		s.mu.Unlock()
+		s.wakeWriter()
+	case framePing:
+		s.mu.Lock()
+		s.sched.ctrl = appendPing(s.sched.ctrl, framePong, beUint64(p))
+		s.mu.Unlock()
+		s.wakeWriter()
+	case framePong:
+		s.pong(beUint64(p))
+	case frameGoAway:
+		r, detail := parseGoAway(p)
+		return &Error{Reason: r, Remote: true, Detail: detail}
+	}
+	return nil
+}
+
+func (s *session) pong(nonce uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if nonce != s.pingNonce || s.pingSent.IsZero() {
+		return
+	}
+	rtt := time.Since(s.pingSent)
+	s.pingSent = time.Time{}
+	if s.srtt == 0 {
+		s.srtt = rtt
+	} else {
+		s.srtt = (7*s.srtt + rtt) / 8
+	}
+}
+
+func beUint64(p []byte) uint64 {
+	var v uint64
+	for _, b := range p[:8] {
+		v = v<<8 | uint64(b)
+	}
+	return v
+}
+
+// readFailed classifies a reader's terminal error.
+func (s *session) readFailed(l Lane, err error) {
+	if e, ok := errors.AsType[*Error](err); ok { // GOAWAY
+		s.fail(e)
+		return
+	}
+	if f, ok := errors.AsType[*peerFault](err); ok {
+		s.peerFault(f)
+		return
+	}
+	select {
+	case <-s.closing:
+		return // our own close ended the stream
+	default:
+	}
+	if errors.Is(err, io.EOF) && l != LaneConsensus {
+		// The peer half-closed; its GOAWAY, if any, arrives on the
+		// consensus stream, which decides the reason.
+		t := time.NewTimer(goAwayGrace)
+		defer t.Stop()
+		select {
+		case <-s.closing:
+			return
+		case <-t.C:
+		}
+	}
+	if errors.Is(err, io.EOF) {
+		s.fail(&Error{Reason: ReasonRemoteClose, Remote: true})
+		return
+	}
+	s.fail(&Error{Reason: ReasonTransport, Detail: "read " + l.String(), Err: err})
+}
+
+// peerFault charges the peer and closes the link with the fault's reason
+// (or ReasonBanned if this fault crossed the ban threshold).
+func (s *session) peerFault(f *peerFault) {
+	// readMsg has already charged a flood and returns it only on a ban.
+	if f.reason == ReasonFlood || s.hub.penalize(s.remote, f.reason) {
+		s.fail(&Error{Reason: ReasonBanned, Detail: string(f.reason) + ": " + f.detail, Err: f})
+		return
+	}
+	s.fail(&Error{Reason: f.reason, Detail: f.detail, Err: f})
+}
