@@ -97,6 +97,7 @@ func TestMemDisconnect(t *testing.T) {
 		defer a.Close()
 		_, err = a.Connect(context.Background(), peer.AddrInfo{ID: b.ID()})
 		require.NoError(t, err)
+		<-rb.Ups // a link cut before it is up on b is never announced there
 		n.Disconnect(a.ID(), b.ID())
 		require.Equal(t, link.ReasonTransport, link.ReasonOf(<-ra.Downs))
 		require.Equal(t, link.ReasonTransport, link.ReasonOf(<-rb.Downs))
@@ -138,4 +139,55 @@ func (b *syncBuffer) String() string {
 	b.lock()
 	defer func() { <-b.mu }()
 	return b.buf.String()
+}
+
+// TestConsensusBacklog: our consensus messages are never dropped; when the
+// peer stops reading them, the link closes with ReasonConsensusBacklog and
+// every message Send accepted before that was queued, none refused.
+func TestConsensusBacklog(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := linktest.Config()
+		cfg.MaxMessage[link.LaneConsensus] = 1 << 10
+		cfg.ConsensusQueueBytes = 64 << 10
+		rb := linktest.NewRecorder(1024) // room for what is in flight when the gate opens
+		rb.Gate, rb.GateLane = make(chan struct{}), link.LaneConsensus
+		a, b := memPair(t, link.MemConfig{PipeBuffer: 16 << 10}, cfg, nil, rb)
+		defer b.Close()
+		defer a.Close()
+		defer close(rb.Gate)
+		l, err := a.Connect(context.Background(), peer.AddrInfo{ID: b.ID()})
+		require.NoError(t, err)
+		msg := make([]byte, 1000)
+		var sent int
+		for ; sent < 10000; sent++ {
+			if err = l.Send(link.LaneConsensus, msg); err != nil {
+				break
+			}
+			synctest.Wait() // let the writer move what it can
+		}
+		require.Equal(t, link.ReasonConsensusBacklog, link.ReasonOf(err))
+		require.Greater(t, sent, 64)
+		require.Zero(t, l.Stats().Lanes[link.LaneConsensus].Drops[link.DropQueueFull])
+	})
+}
+
+// TestSmallWindowLargeMessage: a message many times the credit window and
+// the read piece still flows (the receiver never waits for bytes the
+// sender may not send yet).
+func TestSmallWindowLargeMessage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := linktest.Config()
+		cfg.ChunkSize, cfg.BulkWindow = 4<<10, 8<<10
+		rb := linktest.NewRecorder(4)
+		a, b := memPair(t, link.MemConfig{Latency: time.Millisecond}, cfg, nil, rb)
+		defer b.Close()
+		defer a.Close()
+		l, err := a.Connect(context.Background(), peer.AddrInfo{ID: b.ID()})
+		require.NoError(t, err)
+		block := bytes.Repeat([]byte{7}, 1<<20)
+		require.NoError(t, l.Send(link.LaneBlocks, block))
+		m := <-rb.Msgs
+		require.Equal(t, block, m.Data)
+		require.LessOrEqual(t, l.Stats().Lanes[link.LaneBlocks].Credit, int64(cfg.BulkWindow))
+	})
 }
