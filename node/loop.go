@@ -47,6 +47,8 @@ type loopState struct {
 	timer  *time.Timer
 	// nextProduce is when the solo producer makes its next block.
 	nextProduce time.Time
+	// handoffAt is when to retry handing the mempool to a new leader.
+	handoffAt time.Time
 	// changed is set by every chain mutation: settle then tells every Conn.
 	changed bool
 	cfg     blocksync.Config
@@ -113,6 +115,7 @@ func (n *Node) run() {
 			n.onTimer(time.Now())
 		}
 		n.settle()
+		n.handOffMempool()
 	}
 }
 
@@ -164,6 +167,7 @@ func (n *Node) armTimer() {
 		earlier(p.deadline)
 	}
 	earlier(lp.nextProduce)
+	earlier(lp.handoffAt)
 	for _, o := range lp.out {
 		earlier(o.deadline)
 	}

@@ -327,3 +327,37 @@ func (n *Node) failAll() {
 		}
 	}
 }
+
+// handOffMempool forwards the mempool of a producer that lost leadership to
+// the new leader, so that accepted transactions survive a leader change
+// (their submitters are waiting for inclusion). It retries every
+// handoffRetry while no leader is reachable.
+func (n *Node) handOffMempool() {
+	lp := n.lp
+	if lp.pool.len() == 0 || n.solo {
+		lp.handoffAt = time.Time{}
+		return
+	}
+	now := time.Now()
+	if now.Before(lp.handoffAt) || n.leading() {
+		return
+	}
+	if n.route(nil) == nil {
+		lp.handoffAt = now.Add(handoffRetry)
+		return
+	}
+	moved := 0
+	for {
+		tx, h, ok := lp.pool.peek(int(^uint(0) >> 1))
+		if !ok {
+			break
+		}
+		lp.pool.pop()
+		n.forward(h, tx, nil, 0, nil, uint8(n.o.limits.MaxHops), nil)
+		moved++
+	}
+	lp.handoffAt = time.Time{}
+	n.log.Info().Int("txs", moved).Msg("handed the mempool to the new leader")
+}
+
+const handoffRetry = 100 * time.Millisecond
