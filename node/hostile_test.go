@@ -104,3 +104,23 @@ func (n *Node) lastIrr() uint64 {
 	_, irr := n.Head()
 	return irr.Height
 }
+
+// An operator turns a full node's only link off: it stops receiving bodies
+// (announcements still flow), and catches up once the link is active again.
+func TestSetPeerModeOffStopsBodies(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineSolo, 1, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		prod, full := tn.specs[0].n, tn.specs[1].n
+		tn.irreversibleAtLeast(3, 5*time.Second)
+		require.NoError(t, prod.SetPeerMode(context.Background(), full.ID(), link.ModeOff))
+		time.Sleep(100 * time.Millisecond) // bodies in flight land
+		stuck, _ := full.Head()
+		time.Sleep(time.Second)
+		now, _ := full.Head()
+		require.Equal(t, stuck.Height, now.Height, "no bodies over an off link")
+		require.NoError(t, prod.SetPeerMode(context.Background(), full.ID(), link.ModeActive))
+		tn.converged(5 * time.Second)
+	})
+}

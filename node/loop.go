@@ -137,7 +137,7 @@ func (n *Node) handle(x input) {
 // change the chain, which every Conn must hear before its next input).
 func (n *Node) settle() {
 	lp := n.lp
-	for round := 0; ; round++ {
+	for {
 		if lp.changed {
 			lp.changed = false
 			now := time.Now()

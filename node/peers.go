@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -167,4 +168,35 @@ func (n *Node) syncMode(p *peerState) {
 	if want != cur {
 		p.link.SetMode(want)
 	}
+}
+
+// SetPeerMode is the operator's control of a link's block-sending state
+// (seed 003): off never sends block bodies, backup sends announcements only,
+// active pushes bodies. It sets the link and blocksync's Conn together (for
+// every producer; it clears the Conn's prunes and grafts). Backup and
+// active are starting points that blocksync's tree then adapts; off stays.
+func (n *Node) SetPeerMode(ctx context.Context, id link.PeerID, mode link.Mode) error {
+	var err error
+	if cerr := n.call(ctx, func() {
+		p := n.lp.byID[id]
+		if p == nil {
+			err = fmt.Errorf("%w: no link to peer %s", ErrNotFound, id)
+			return
+		}
+		m := blocksync.ModeActive
+		switch mode {
+		case link.ModeOff:
+			m = blocksync.ModeOff
+		case link.ModeBackup:
+			m = blocksync.ModeBackup
+		}
+		p.link.SetMode(mode)
+		if err = p.conn.SetMode(time.Now(), m); err == nil {
+			n.log.Info().Str("peer", id.String()).Stringer("mode", mode).Msg("link mode set by the operator")
+			n.perform(p)
+		}
+	}); cerr != nil {
+		return cerr
+	}
+	return err
 }

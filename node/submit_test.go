@@ -3,11 +3,14 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/chain"
 )
 
 // A node with no link to any producer answers a submit with ErrNoProducer
@@ -69,5 +72,37 @@ func TestSubmitAtFollowerProducerIsRelayed(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, TxIncluded, r.State)
 		require.Positive(t, tn.specs[follower].n.Counters().TxForwarded)
+	})
+}
+
+// Many concurrent submits spread over every node all commit, and the nodes
+// agree on the state root afterwards.
+func TestConcurrentSubmitsAllCommit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(3, 10*time.Second)
+		const total = 400
+		errs := make(chan error, total)
+		for i := range total {
+			n := tn.specs[i%len(tn.specs)].n
+			go func() {
+				_, err := n.Submit(context.Background(), kvTx(fmt.Sprintf("k%d", i), "v"))
+				errs <- err
+			}()
+		}
+		for range total {
+			require.NoError(t, <-errs)
+		}
+		tn.converged(5 * time.Second)
+		require.NoError(t, tn.specs[3].n.Query(context.Background(), func(st chain.StateReader) error {
+			for i := range total {
+				_, ok, err := st.Get([]byte(fmt.Sprintf("k%d", i)))
+				require.NoError(t, err)
+				require.True(t, ok, "k%d", i)
+			}
+			return nil
+		}))
 	})
 }

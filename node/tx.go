@@ -34,42 +34,62 @@ type outSubmit struct {
 // whichever is first. It never waits longer than that. Use WaitTx for
 // irreversibility.
 func (n *Node) Submit(ctx context.Context, tx []byte) (TxReceipt, error) {
+	ctx, cancel := context.WithTimeout(ctx, n.o.limits.SubmitTimeout)
+	defer cancel()
+	w := &txWaiter{want: TxIncluded, ch: make(chan TxReceipt, 1)}
+	h, err := n.submit(ctx, tx, w)
+	if err != nil {
+		return TxReceipt{Hash: h}, err
+	}
+	return n.await(ctx, h, w)
+}
+
+// SubmitAsync is Submit without the wait for inclusion: it returns the
+// transaction's hash once a producer accepted it into its mempool (follow
+// it with WaitTx, TxStatus or head events). Load generators use it.
+func (n *Node) SubmitAsync(ctx context.Context, tx []byte) (block.Hash, error) {
+	ctx, cancel := context.WithTimeout(ctx, n.o.limits.SubmitTimeout)
+	defer cancel()
+	return n.submit(ctx, tx, nil)
+}
+
+// submit validates tx, registers w (if any) and hands tx to the producer,
+// waiting for its acceptance.
+func (n *Node) submit(ctx context.Context, tx []byte, w *txWaiter) (block.Hash, error) {
 	if n.o.validate != nil {
 		if err := n.o.validate(tx); err != nil {
-			return TxReceipt{}, &TxRejectedError{Reason: txReason(err), Detail: err.Error()}
+			return block.Hash{}, &TxRejectedError{Reason: txReason(err), Detail: err.Error()}
 		}
 	}
 	if len(tx) > n.maxTx() {
-		return TxReceipt{}, &TxRejectedError{Reason: "too-large", Detail: fmt.Sprintf("%d bytes, limit %d", len(tx), n.maxTx())}
+		return block.Hash{}, &TxRejectedError{Reason: "too-large", Detail: fmt.Sprintf("%d bytes, limit %d", len(tx), n.maxTx())}
 	}
-	ctx, cancel := context.WithTimeout(ctx, n.o.limits.SubmitTimeout)
-	defer cancel()
 	n.stats.txSubmitted.Add(1)
 	h := txHash(tx)
 	tx = append([]byte(nil), tx...)
-	w := &txWaiter{want: TxIncluded, ch: make(chan TxReceipt, 1)}
 	ack := make(chan error, 1)
 	if err := n.call(ctx, func() {
-		n.lp.txs.wait(h, w)
+		if w != nil {
+			n.lp.txs.wait(h, w)
+		}
 		n.submitLocal(h, tx, ack)
 	}); err != nil {
-		return TxReceipt{}, err
+		return h, err
 	}
 	select {
 	case err := <-ack:
-		if err != nil {
+		if err != nil && w != nil {
 			n.unwait(h, w)
-			return TxReceipt{Hash: h}, err
 		}
-	case r := <-w.ch:
-		return receiptResult(r)
+		return h, err
 	case <-ctx.Done():
-		n.unwait(h, w)
-		return TxReceipt{Hash: h}, fmt.Errorf("%w: %w", ErrNoProducer, ctx.Err())
+		if w != nil {
+			n.unwait(h, w)
+		}
+		return h, fmt.Errorf("%w: %w", ErrNoProducer, ctx.Err())
 	case <-n.quit:
-		return TxReceipt{Hash: h}, ErrStopped
+		return h, ErrStopped
 	}
-	return n.await(ctx, h, w)
 }
 
 // WaitTx waits until the transaction with hash reaches state (TxIncluded or
