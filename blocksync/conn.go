@@ -1,6 +1,7 @@
 package blocksync
 
 import (
+	"errors"
 	"time"
 
 	"github.com/blockwire/blockwire/chain/block"
@@ -30,6 +31,11 @@ type Conn struct {
 	tips []tip
 	// peerHead is the peer's latest reported head.
 	peerHead block.ID
+	// recognized is the highest block of the peer's locator that we have;
+	// gotCommitted and gotCommon record the handshake's two halves: the
+	// peer's locator ended, and the peer answered ours.
+	recognized              block.ID
+	gotCommitted, gotCommon bool
 	// peerIrr is the highest irreversible block the peer reported; ZeroID
 	// until its committed hello. Invariant: never decreases in height.
 	peerIrr block.ID
@@ -112,7 +118,11 @@ func (c *Conn) Receive(now time.Time, lane Lane, frame []byte) error {
 	return c.input(now, func() {
 		m, err := Decode(frame, c.cfg.Limits)
 		if err != nil {
-			c.disconnect(err.(*Error))
+			var e *Error
+			if !errors.As(err, &e) {
+				e = fault(ReasonMalformed, "%v", err)
+			}
+			c.disconnect(e)
 			return
 		}
 		c.handle(lane, m)

@@ -14,17 +14,21 @@
 //
 // Start. On connect each side sends its locator in one burst: hellos naming
 // its head (Head flag), the best-chain blocks 1, 2, 4, 8, ... below it, and
-// its irreversible block (Committed flag), which ends the locator. That is at
-// most 2+⌈log2(head−irreversible)⌉ hellos per side, and none waits for a
-// reply. Each hello means "I have this block and its ancestors"; the receiver
-// keeps the highest block of its best chain that some hello proves the peer
-// has (sent). The committed hello moves the Conn to Ready. A committed
-// hello that conflicts with our irreversible chain (or ours with theirs)
-// disconnects with ReasonIrreversibleFork. A body received in Start moves
-// the Conn to Ready at once (the peer found a common block first). The
-// locator brackets the fork point within a factor of two of the distance to
-// the head, so the peer may resend up to that many blocks we already hold;
-// they are harmless duplicates (they do not prune).
+// its irreversible block (Committed flag), which ends the locator. No hello
+// waits for a reply. Each hello means "I have this block and its
+// ancestors"; the receiver keeps the highest block of its best chain that
+// some hello proves the peer has (sent), and answers the committed hello
+// with one Common hello naming the highest block of the peer's locator it
+// has: the locator of a node far ahead names only blocks the node behind
+// lacks, and without the answer the node behind would stream its whole
+// chain back. Having received both the peer's locator and its answer, the
+// Conn is Ready: 3+⌈log2(head−irreversible)⌉ hellos per side at most. A
+// committed hello that conflicts with our irreversible chain (or ours with
+// theirs) disconnects with ReasonIrreversibleFork. A body received in Start
+// moves the Conn to Ready at once (the peer found a common block first).
+// The locator brackets the fork point within a factor of two of the distance
+// to the head, so the peer may resend up to that many blocks we already
+// hold; they are harmless duplicates (they do not prune).
 //
 // Seed 003's "what if": we fork away while our hellos are in flight. Our
 // hellos stay true, since a fork database keeps losing forks until
@@ -146,7 +150,7 @@
 // strict: unknown versions, types and flag bits, wrong lengths and trailing
 // bytes are errors, and lengths are checked against Limits before allocation.
 //
-//	type 1 Hello  (39 bytes)  id[32] flags[1] (bit0 head, bit1 committed) window u32
+//	type 1 Hello  (39 bytes)  id[32] flags[1] (bit0 head, bit1 committed, bit2 common) window u32
 //	type 2 Have   (315 bytes) irreversible id[32] signed header (block.SignedHeaderSize)
 //	type 3 Block  (variable)  the block's encoding (block.Block.AppendEncoding)
 //	type 4 Ack    (10 bytes)  cumulative bytes of Block messages received u64

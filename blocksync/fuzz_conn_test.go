@@ -1,6 +1,7 @@
 package blocksync
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -140,7 +141,7 @@ func runConnFuzz(t *testing.T, fx *connFixture, r *fuzzReader) {
 			err = c.Tick(now)
 		case 10:
 			err = c.SendAfter(now, pickID(), []byte{1})
-			if err == ErrHeldFull {
+			if errors.Is(err, ErrHeldFull) {
 				err = nil
 			}
 		case 11:

@@ -3,7 +3,8 @@ package blocksync
 import "github.com/blockwire/blockwire/chain/block"
 
 // This file is the Start phase: exchanging locators to find, in O(log n)
-// messages, the highest block of our best chain that the peer has.
+// messages, the highest block of our best chain that the peer has, then one
+// common hello each way to tell the peer which of its blocks we have.
 
 // locatorHeights returns the heights of our locator, highest first: the head,
 // then the head minus 1, 2, 4, 8, ... while above the irreversible block,
@@ -38,10 +39,12 @@ func (c *Conn) sendLocator() {
 	c.told(head.Height())
 }
 
-// handleHello learns from one locator entry. Every hello means "the peer has
-// this block"; the head hello sets the peer's head and the committed hello,
-// the last one, its irreversible block and the end of the locator. Hellos
-// are also accepted in Ready (the peer may be re-announcing), where they act
+// handleHello learns from one hello. Every hello means "the peer has this
+// block": the head hello sets the peer's head; the committed hello, the last
+// of the locator, its irreversible block, and we answer it with our common
+// hello; the peer's common hello names the highest block of our locator it
+// has. The Conn is Ready when it has both the peer's committed hello and its
+// common hello (or a body). Hellos are also accepted in Ready, where they act
 // like a Have without a header.
 func (c *Conn) handleHello(m *Hello) {
 	c.stats.HellosReceived++
@@ -51,7 +54,6 @@ func (c *Conn) handleHello(m *Hello) {
 	if m.Committed && !c.learnIrreversible(m.ID) {
 		return
 	}
-	c.told(m.ID.Height())
 	if m.Head {
 		c.addTip(m.ID, block.ZeroID)
 		c.peerHead = m.ID
@@ -60,13 +62,32 @@ func (c *Conn) handleHello(m *Hello) {
 	if a := c.commonAncestor(m.ID); a.Height() > c.sent.Height() {
 		c.sent = a
 	}
-	if m.Committed {
+	if !m.Common && m.ID.Height() > c.recognized.Height() && c.have(m.ID) {
+		c.recognized = m.ID
+	}
+	switch {
+	case m.Common:
+		c.gotCommon = true
+	case m.Committed:
+		c.gotCommitted = true
+		c.sendCommon()
+	}
+	if c.gotCommon && c.gotCommitted {
 		c.becomeReady()
 	}
 }
 
-// becomeReady starts streaming. From Start it is reached by the peer's
-// complete locator or by a body (the peer found a common block first).
+// sendCommon answers the peer's locator with the highest of its hellos that
+// we have (ZeroID if none), so that the peer does not stream us blocks we
+// hold: without it a node behind would resend its whole chain to the node
+// ahead, whose locator names only blocks it lacks.
+func (c *Conn) sendCommon() {
+	c.send(LaneSync, &Hello{ID: c.recognized, Common: true, Window: uint32(c.cfg.Window)})
+	c.stats.HellosSent++
+}
+
+// becomeReady starts streaming. From Start it is reached by the end of the
+// handshake or by a body (the peer found a common block first).
 func (c *Conn) becomeReady() {
 	if c.state != StateStart {
 		return

@@ -80,14 +80,19 @@ func (l Lane) String() string {
 // Hello is one entry of a locator: "I have block ID (and all its
 // ancestors)". A Conn sends its locator once, at the start: the head (Head
 // set), then best-chain ancestors at exponentially growing distances, then
-// its irreversible block (Committed set), which ends the locator.
+// its irreversible block (Committed set), which ends the locator. It
+// answers the peer's locator with one Common hello.
 type Hello struct {
 	ID block.ID
 	// Head marks the first hello: the sender's best head.
 	Head bool
 	// Committed marks the last hello: the sender's irreversible block.
 	Committed bool
-	// Window is the sender's receive window in bytes (Config.Window).
+	// Common marks the answer to the peer's locator: ID is the highest
+	// block of that locator the sender has (ZeroID for none).
+	Common bool
+	// Window is the sender's receive window in bytes (Config.Window); 0
+	// leaves the receiver's current value.
 	Window uint32
 }
 

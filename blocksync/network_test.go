@@ -1,6 +1,7 @@
 package blocksync
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -25,7 +26,8 @@ type network struct {
 	now   time.Time
 	// hold keeps matching messages queued (a slow path) until release.
 	hold func(e envelope) bool
-	// stats
+	// log, when set, receives every delivered message (transcripts).
+	log       func(string)
 	delivered int
 }
 
@@ -192,6 +194,9 @@ func (n *network) deliverOne() bool {
 		}
 		if tracing() {
 			tracef("%s -> %s: %s", e.from, e.to, describe(e.msg))
+		}
+		if n.log != nil {
+			n.log(fmt.Sprintf("%s->%s %s: %s", e.from, e.to, e.lane, brief(e.msg)))
 		}
 		_ = c.Step(n.now, e.lane, e.msg)
 		n.drain(e.to)

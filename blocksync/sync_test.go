@@ -88,6 +88,7 @@ func TestSyncAcrossLongFork(t *testing.T) {
 	// (b's hellos at 1, 2, 4, ... below its head include the fork point's
 	// neighbourhood only approximately, so allow the overshoot).
 	sent := net.nodes["a"].conns["b"].Stats().BlocksSent
+	t.Logf("a sent %d bodies for its 5,000-block fork", sent)
 	require.GreaterOrEqual(t, sent, uint64(5_000))
 	require.LessOrEqual(t, sent, uint64(5_000+4_000))
 }

@@ -22,7 +22,8 @@ const (
 const (
 	flagHead      = 1 << 0
 	flagCommitted = 1 << 1
-	flagsKnown    = flagHead | flagCommitted
+	flagCommon    = 1 << 2
+	flagsKnown    = flagHead | flagCommitted | flagCommon
 )
 
 func appendHeader(dst []byte, t Type) []byte { return append(dst, Version, byte(t)) }
@@ -38,6 +39,9 @@ func (m *Hello) AppendTo(dst []byte) []byte {
 	}
 	if m.Committed {
 		f |= flagCommitted
+	}
+	if m.Common {
+		f |= flagCommon
 	}
 	dst = append(dst, f)
 	return binary.BigEndian.AppendUint32(dst, m.Window)
@@ -155,7 +159,7 @@ func decodeHello(body []byte) (Msg, error) {
 	if f&^flagsKnown != 0 {
 		return nil, fault(ReasonMalformed, "hello flags %#x", f)
 	}
-	m.Head, m.Committed = f&flagHead != 0, f&flagCommitted != 0
+	m.Head, m.Committed, m.Common = f&flagHead != 0, f&flagCommitted != 0, f&flagCommon != 0
 	m.Window = binary.BigEndian.Uint32(body[33:])
 	return m, nil
 }

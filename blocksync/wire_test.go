@@ -59,7 +59,7 @@ func TestDecodeRejects(t *testing.T) {
 	bad(hello[:len(hello)-1], ReasonMalformed)
 	bad(append(hello, 0), ReasonMalformed)
 	flags := append([]byte(nil), hello...)
-	flags[2+32] = 4
+	flags[2+32] = 8
 	bad(flags, ReasonMalformed)
 	lim := DefaultLimits()
 	lim.MaxPayload = 3

@@ -86,3 +86,29 @@ func liveHeap() uint64 {
 	runtime.ReadMemStats(&ms)
 	return ms.HeapAlloc
 }
+
+// BenchmarkBestAt looks up every height of a 10,000-block chain that is not
+// yet irreversible, as block sync does when it streams it: "index" is
+// BestAt, "walk" the parent walk BestAt used before the index (Ancestor from
+// the head), measured in the same run.
+func BenchmarkBestAt(b *testing.B) {
+	var c chainBuilder
+	g := genesis()
+	tree := forkdb.New(g)
+	c.extend(b, tree, g, 1, 10_000)
+	head := tree.HeadID()
+	b.Run("index", func(b *testing.B) {
+		for i := range b.N {
+			if _, ok := tree.BestAt(uint64(i%10_000) + 1); !ok {
+				b.Fatal("missing")
+			}
+		}
+	})
+	b.Run("walk", func(b *testing.B) {
+		for i := range b.N {
+			if _, ok := tree.Ancestor(head, uint64(i%10_000)+1); !ok {
+				b.Fatal("missing")
+			}
+		}
+	})
+}

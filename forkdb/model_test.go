@@ -188,3 +188,49 @@ func sortIDs(ids []block.ID) {
 		}
 	}
 }
+
+// TestBestAtMatchesTheModel checks the best-chain index against a walk of
+// the model's head back to its root, after random operations.
+func TestBestAtMatchesTheModel(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		g := genesis()
+		tree, m := forkdb.New(g), newModel(g)
+		var c chainBuilder
+		for range rapid.IntRange(1, 60).Draw(rt, "steps") {
+			alive := m.aliveIDs()
+			sortIDs(alive)
+			id := alive[rapid.IntRange(0, len(alive)-1).Draw(rt, "id")]
+			switch rapid.IntRange(0, 5).Draw(rt, "op") {
+			case 0:
+				if id.Height() >= m.root.Height() {
+					_, err := tree.SetIrreversible(id)
+					require.NoError(rt, err)
+					m.setIrreversible(id)
+				}
+			case 1:
+				if id != m.root {
+					_, err := tree.MarkInvalid(id)
+					require.NoError(rt, err)
+					m.markInvalid(id)
+				}
+			default:
+				parent := m.hdrs[id]
+				h := c.child(parent, parent.Term+uint64(rapid.IntRange(0, 1).Draw(rt, "termBump")))
+				require.Equal(rt, m.insert(h), tree.Insert(h) == nil)
+			}
+			head := m.head()
+			for id := head; ; id = m.hdrs[id].Parent {
+				got, ok := tree.BestAt(id.Height())
+				require.True(rt, ok)
+				require.Equal(rt, id, got, "best at %d", id.Height())
+				if id == m.root {
+					break
+				}
+			}
+			_, ok := tree.BestAt(head.Height() + 1)
+			require.False(rt, ok, "nothing above the head")
+			_, ok = tree.BestAt(m.root.Height() - 1)
+			require.False(rt, ok, "nothing below the root")
+		}
+	})
+}

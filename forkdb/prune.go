@@ -27,6 +27,15 @@ func (t *Tree) SetIrreversible(id block.ID) (pruned []block.ID, err error) {
 		p.children = nil
 	}
 	n.parent = nil
+	if i := n.height() - t.root.height(); i < uint64(len(t.best)) && t.best[i] == n {
+		clear(t.best[:i]) // let the dropped ancestors go before the array does
+		t.best = t.best[i:]
+	} else {
+		// The new root is off the old best chain, so the old head was
+		// pruned or dropped; the head recomputation below calls setHead,
+		// which rebuilds the index from the new root up.
+		t.best = []*node{n}
+	}
 	t.root = n
 	for bad := range t.invalid {
 		if bad.Height() <= n.height() {
@@ -38,9 +47,9 @@ func (t *Tree) SetIrreversible(id block.ID) (pruned []block.ID, err error) {
 		// on a pruned fork; in both cases it no longer restricts anything,
 		// and blocks it used to exclude may now win.
 		t.pin = nil
-		t.head = t.bestIn(t.root)
+		t.setHead(t.bestIn(t.root))
 	} else if t.nodes[t.head.id] == nil {
-		t.head = t.bestIn(t.viableRoot())
+		t.setHead(t.bestIn(t.viableRoot()))
 	}
 	return pruned, nil
 }
@@ -73,7 +82,7 @@ func (t *Tree) MarkInvalid(id block.ID) (removed []block.ID, err error) {
 	if t.nodes[t.head.id] == nil {
 		// Removing blocks cannot make a surviving block better than the
 		// head, so only a removed head needs a new choice.
-		t.head = t.bestIn(t.viableRoot())
+		t.setHead(t.bestIn(t.viableRoot()))
 	}
 	return removed, nil
 }
@@ -86,14 +95,14 @@ func (t *Tree) Pin(id block.ID) error {
 		return notFound(id)
 	}
 	t.pin = n
-	t.head = t.bestIn(n)
+	t.setHead(t.bestIn(n))
 	return nil
 }
 
 // Unpin lifts the pin; the head becomes the best block in the whole tree.
 func (t *Tree) Unpin() {
 	t.pin = nil
-	t.head = t.bestIn(t.root)
+	t.setHead(t.bestIn(t.root))
 }
 
 // PinnedID returns the pinned block, if any.

@@ -15,8 +15,15 @@ func (t *Tree) Ancestor(id block.ID, height uint64) (block.ID, bool) {
 	return block.ID{}, false
 }
 
-// BestAt returns the block at height on the best chain, root to head.
-func (t *Tree) BestAt(height uint64) (block.ID, bool) { return t.Ancestor(t.head.id, height) }
+// BestAt returns the block at height on the best chain, root to head, in
+// constant time.
+func (t *Tree) BestAt(height uint64) (block.ID, bool) {
+	base := t.root.height()
+	if height < base || height-base >= uint64(len(t.best)) {
+		return block.ID{}, false
+	}
+	return t.best[height-base].id, true
+}
 
 // InBest reports whether id is on the best chain, root to head.
 func (t *Tree) InBest(id block.ID) bool {

@@ -38,6 +38,11 @@ type Tree struct {
 	// head is the best viable block.
 	// Invariant: head descends from root, and from pin when pin is set.
 	head *node
+	// best indexes the best chain by height: best[i] is the block at
+	// height root.height()+i on the chain root..head, so BestAt and InBest
+	// cost O(1) (block sync asks them for every block it streams).
+	// Invariant: best[0] == root and best[len(best)-1] == head.
+	best []*node
 	// pin restricts fork choice to its subtree; nil when unpinned.
 	pin *node
 	// invalid blacklists blocks marked invalid and their known descendants.
@@ -52,7 +57,31 @@ func New(root block.SignedHeader) *Tree {
 		nodes:   map[block.ID]*node{n.id: n},
 		root:    n,
 		head:    n,
+		best:    []*node{n},
 		invalid: map[block.ID]struct{}{},
+	}
+}
+
+// setHead makes n the head and brings the best-chain index up to date: it
+// walks back from n to the first block already indexed at its height, so a
+// new block on the head costs O(1) and a fork switch the length of the new
+// branch.
+func (t *Tree) setHead(n *node) {
+	t.head = n
+	base := t.root.height()
+	var path []*node
+	cur := n
+	for {
+		i := cur.height() - base
+		if i < uint64(len(t.best)) && t.best[i] == cur {
+			t.best = t.best[:i+1]
+			break
+		}
+		path = append(path, cur)
+		cur = cur.parent
+	}
+	for i := len(path) - 1; i >= 0; i-- {
+		t.best = append(t.best, path[i])
 	}
 }
 
@@ -88,7 +117,7 @@ func (t *Tree) Insert(h block.SignedHeader) error {
 	parent.children = append(parent.children, n)
 	t.nodes[id] = n
 	if better(n, t.head) && t.viable(n) {
-		t.head = n
+		t.setHead(n)
 	}
 	return nil
 }

@@ -14,12 +14,11 @@ type backoff struct {
 }
 
 func (b backoff) delay(attempt int, rnd *rand.Rand) time.Duration {
-	d := b.max
-	if attempt < 62 {
-		if x := b.min << attempt; x > 0 && x < b.max {
-			d = x
-		}
+	d := b.min
+	for i := 0; i < attempt && d < b.max; i++ {
+		d *= 2 // stops doubling at max, so it cannot overflow
 	}
+	d = min(d, b.max)
 	if b.jitter > 0 {
 		f := 1 + b.jitter*(2*rnd.Float64()-1)
 		d = time.Duration(float64(d) * f)

@@ -99,7 +99,7 @@ func DefaultConnConfig() ConnConfig {
 		SendQueueBytes:      32 << 20,
 		ConsensusQueueBytes: 64 << 20,
 		ChunkSize:           64 << 10,
-		BulkWindow:          512 << 10,
+		BulkWindow:          256 << 10,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
 		PingInterval:        5 * time.Second,

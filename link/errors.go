@@ -42,7 +42,6 @@ const (
 	ReasonTimeout          Reason = "timeout"           // ping or write deadline exceeded
 	ReasonTransport        Reason = "transport"         // the connection or a stream failed
 	ReasonConsensusBacklog Reason = "consensus_backlog" // our consensus queue exceeded its bound
-	ReasonConnLimit        Reason = "conn_limit"        // inbound/outbound limit or trimmed by the conn manager
 
 	ReasonDecode      Reason = "decode_error"       // malformed frame or preamble
 	ReasonOversize    Reason = "oversized_frame"    // a frame above the lane's maximum
@@ -55,7 +54,7 @@ const (
 var reasonCodes = []Reason{
 	0: "", 1: ReasonLocalClose, 2: ReasonRemoteClose, 3: ReasonApplication,
 	4: ReasonDuplicate, 5: ReasonBanned, 6: ReasonHostClosed, 7: ReasonTimeout,
-	8: ReasonTransport, 9: ReasonConsensusBacklog, 10: ReasonConnLimit,
+	8: ReasonTransport, 9: ReasonConsensusBacklog, 10: "conn_limit", // reserved
 	11: ReasonDecode, 12: ReasonOversize, 13: ReasonUnknownLane,
 	14: ReasonProtocol, 15: ReasonFlood,
 }

@@ -50,6 +50,8 @@ type Host struct {
 	mdns      mdns.Service
 	pendingMu sync.Mutex
 	pending   map[network.Conn]*pendingConn
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ Network = (*Host)(nil)
@@ -244,19 +246,21 @@ func (hst *Host) closePeer(p PeerID) {
 // Close ends all links (telling peers ReasonHostClosed), stops the peer
 // manager and closes the libp2p host. It is safe to call more than once.
 func (hst *Host) Close() error {
-	hst.cancel()
-	if hst.mdns != nil {
-		_ = hst.mdns.Close()
-	}
-	hst.loops.Wait()
-	hst.hub.close()
-	err := hst.h.Close()
-	_ = hst.cm.Close()
-	libp2pSinks.remove(hst)
-	if err != nil {
-		return fmt.Errorf("link: close host: %w", err)
-	}
-	return nil
+	hst.closeOnce.Do(func() {
+		hst.cancel()
+		if hst.mdns != nil {
+			_ = hst.mdns.Close()
+		}
+		hst.loops.Wait()
+		hst.hub.close()
+		err := hst.h.Close()
+		_ = hst.cm.Close()
+		libp2pSinks.remove(hst)
+		if err != nil {
+			hst.closeErr = fmt.Errorf("link: close host: %w", err)
+		}
+	})
+	return hst.closeErr
 }
 
 // jitteredDelay draws a reconnect delay for the attempt.

@@ -78,9 +78,12 @@ func preferred(a, b *session, local PeerID) bool {
 }
 
 // add registers a session whose streams are open, pruning a duplicate.
+// Every session from newSession must pass through add exactly once (its
+// teardown waits for that), even one that already failed.
 func (h *hub) add(s *session) {
 	h.addMu.Lock()
 	defer h.addMu.Unlock()
+	defer close(s.addDone)
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -103,10 +106,17 @@ func (h *hub) add(s *session) {
 		<-old.done
 		h.mu.Lock()
 	}
-	h.links[s.remote] = s
+	// Register only a live session: one that failed before this point
+	// (its connection dropped during setup) is never announced.
 	s.mu.Lock()
+	if s.err != nil {
+		s.mu.Unlock()
+		h.mu.Unlock()
+		return
+	}
 	s.registered = true
 	s.mu.Unlock()
+	h.links[s.remote] = s
 	h.notifyLocked()
 	h.mu.Unlock()
 	h.log.Debug().Str("peer", s.remote.String()).Str("dir", s.dir.String()).Str("transport", s.transport).Msg("link up")

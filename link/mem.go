@@ -191,6 +191,7 @@ func (h *MemHost) Connect(ctx context.Context, info peer.AddrInfo) (Link, error)
 		transport: "mem", streams: theirs, closeConn: func() {}, loss: loss})
 	if err != nil {
 		a.fail(&Error{Reason: ReasonTransport, Detail: "peer closed"})
+		go h.add(a) // every session passes through add; a failed one is dropped there
 		return nil, fmt.Errorf("%w %s: %w", ErrNoLink, info.ID, err)
 	}
 	go remote.add(b)

@@ -102,4 +102,3 @@ func listenOf(t *testing.T, addr string) string {
 	require.NoError(t, err)
 	return info.Addrs[0].String()
 }
-

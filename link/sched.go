@@ -18,8 +18,11 @@ func newOutMsg(data []byte) *outMsg {
 func (m *outMsg) size() int      { return m.hdrN + len(m.data) }
 func (m *outMsg) remaining() int { return m.size() - m.sent }
 
-// appendNext appends up to n more bytes of the framed message to b.
-func (m *outMsg) appendNext(b []byte, n int) []byte {
+// appendNext appends up to n more bytes of the framed message to b. A
+// payload piece of at least zeroCopyMin bytes is returned as tail, a slice
+// of the message itself, instead of being copied; nothing may be appended
+// after a tail.
+func (m *outMsg) appendNext(b []byte, n int) (out, tail []byte) {
 	if m.sent < m.hdrN {
 		k := min(n, m.hdrN-m.sent)
 		b = append(b, m.hdr[m.sent:m.sent+k]...)
@@ -29,11 +32,19 @@ func (m *outMsg) appendNext(b []byte, n int) []byte {
 	if n > 0 {
 		off := m.sent - m.hdrN
 		k := min(n, len(m.data)-off)
-		b = append(b, m.data[off:off+k]...)
 		m.sent += k
+		if k >= zeroCopyMin {
+			return b, m.data[off : off+k]
+		}
+		b = append(b, m.data[off:off+k]...)
 	}
-	return b
+	return b, nil
 }
+
+// zeroCopyMin: below this a payload piece is copied into the write buffer
+// (packing small messages into one muxer write); above it the writer hands
+// the caller's slice to the muxer directly.
+const zeroCopyMin = 8 << 10
 
 // fifo is a queue of messages with amortised O(1) push and pop.
 type fifo struct {
@@ -79,8 +90,9 @@ type sched struct {
 type write struct {
 	lane     Lane
 	buf      []byte
-	msgBytes int // message bytes (header+payload) in buf, for stats
-	msgsDone int // messages finished by this write
+	tail     []byte // written after buf; aliases a queued message
+	msgBytes int    // message bytes (header+payload) in buf, for stats
+	msgsDone int    // messages finished by this write
 	ctrl     bool
 }
 
@@ -137,12 +149,15 @@ func (s *sched) fill(l Lane, buf []byte, chunk int) write {
 	for room > 0 && s.q[l].len() > 0 {
 		m := s.q[l].peek()
 		n := min(room, m.remaining())
-		buf = m.appendNext(buf, n)
+		buf, w.tail = m.appendNext(buf, n)
 		room -= n
 		w.msgBytes += n
 		if m.remaining() == 0 {
 			s.q[l].pop()
 			w.msgsDone++
+		}
+		if w.tail != nil {
+			break
 		}
 	}
 	s.queued[l] -= int64(w.msgBytes)

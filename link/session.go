@@ -75,6 +75,7 @@ type session struct {
 	wake       chan struct{} // cap 1: a wake-up is pending or not, never more
 	closing    chan struct{} // closed by fail
 	writerDone chan struct{}
+	addDone    chan struct{} // closed when hub.add has finished with the session
 	readers    sync.WaitGroup
 	done       chan struct{} // closed after Disconnected returned
 }
@@ -94,6 +95,7 @@ func newSession(h *hub, p sessionParams) *session {
 		wake:          make(chan struct{}, 1),
 		closing:       make(chan struct{}),
 		writerDone:    make(chan struct{}),
+		addDone:       make(chan struct{}),
 		done:          make(chan struct{}),
 	}
 	for l := range Lane(NumLanes) {
@@ -305,6 +307,7 @@ func (s *session) fail(err *Error) {
 func (s *session) teardown() {
 	<-s.closing
 	<-s.writerDone
+	<-s.addDone // Connected, if it is called, comes before Disconnected
 	s.mu.Lock()
 	graceful := s.graceful
 	s.mu.Unlock()
@@ -375,7 +378,11 @@ func (s *session) writeLoop() {
 			}
 			continue
 		}
-		if err := s.write(w.lane, w.buf, s.cfg.WriteTimeout); err != nil {
+		err := s.write(w.lane, w.buf, s.cfg.WriteTimeout)
+		if err == nil && len(w.tail) > 0 {
+			err = s.write(w.lane, w.tail, s.cfg.WriteTimeout)
+		}
+		if err != nil {
 			s.fail(writeError(err))
 			continue
 		}
@@ -384,6 +391,9 @@ func (s *session) writeLoop() {
 }
 
 func (s *session) write(l Lane, b []byte, timeout time.Duration) error {
+	if len(b) == 0 {
+		return nil
+	}
 	st := s.streams[l]
 	_ = st.SetWriteDeadline(time.Now().Add(timeout)) // not all streams support deadlines
 	_, err := st.Write(b)

@@ -33,9 +33,8 @@ type metrics struct {
 	penalties         int
 	failures          []string
 
-	windows  []*window
-	liveMax  time.Duration
-	liveLost int
+	windows []*window
+	liveMax time.Duration
 
 	catchUpStart, catchUpDone time.Duration
 	catchUpHeight             uint64

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
@@ -27,13 +28,13 @@ func newRootCmd() *cobra.Command {
 		Long: `blockwire moves blocks and consensus messages between blockchain nodes,
 decides who produces and when a block is final, and keeps the chain and its forks.
 
-This binary runs the deterministic simulator and the benchmarks; the node,
-producer and testnet commands arrive with the node work (see README).`,
+Commands: sim (the deterministic simulator) and version. The node, producer,
+testnet and operator commands arrive with the node work (see README).`,
 		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCmd())
+	root.AddCommand(newVersionCmd(), newSimCmd())
 	return root
 }
 
@@ -47,8 +48,8 @@ func newVersionCmd() *cobra.Command {
 			if bi, ok := debug.ReadBuildInfo(); ok {
 				goVersion = bi.GoVersion
 			}
-			cmd.Printf("blockwire %s (%s)\n", versionString(), goVersion)
-			return nil
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "blockwire %s (%s)\n", versionString(), goVersion)
+			return err
 		},
 	}
 }

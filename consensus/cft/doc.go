@@ -35,9 +35,12 @@
 //     set, identical on every initial producer (ignored once the database
 //     holds raft state; a producer added later passes none).
 //  4. Implement Producer: build a block on req.Parent with req.Term as the
-//     header's Term and req.Irreversible as its Irreversible field, store it,
-//     hand the body to blocksync, and return its id, header hash and
-//     ChangesIn(its transactions).
+//     header's Term and req.Irreversible as its Irreversible field, store it
+//     (synced, chain.Sync), hand the body to blocksync, and return its id,
+//     header hash and ChangesIn(its transactions). Build on req.Parent even
+//     when the chain's best head is elsewhere: right after a leader change
+//     the head can be a deposed leader's uncommitted branch, which the raft
+//     log will never extend; the new block's higher term wins fork choice.
 //  5. Implement Applier: for each Commit call Gate.Committed, and when the
 //     gate moves call the chain's SetIrreversible; fetch Gate.Missing through
 //     blocksync; call Gate.Arrived for every body the block log stores.
@@ -116,6 +119,16 @@
 // on the three timeouts, election ≥ heartbeat ≥ lease, and a 10 ms floor on
 // the block interval. Failover takes about 1–3 heartbeat timeouts; a planned
 // hand-off (Close, TransferLeadership) a few milliseconds. See BENCHMARKS.md.
+//
+// # Implementation notes
+//
+// Raft's AppendEntries pipelining is off (NetworkTransport MaxRPCsInFlight
+// 1): with the default, a follower's newer-term or failed answer can leave
+// one pipelined send parked forever, which halts replication to that
+// follower while heartbeats go on and makes raft.Shutdown hang (seen here on
+// a leadership hand-off; grafana/pyroscope#5518 reports the same). Close
+// signals raft's shutdown and closes the transport before waiting for raft's
+// goroutines, so none of them waits out an RPC deadline on a dead peer.
 //
 // # Testing on virtual time
 //

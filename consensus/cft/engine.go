@@ -99,6 +99,16 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	e.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream: deps.Stream, MaxPool: cfg.MaxPool, Timeout: cfg.RPCTimeout,
 		Logger: newHCLog(cfg.Logger, "raft-net"),
+		// 1 turns AppendEntries pipelining off. With the default (2) both
+		// pipeline channels are unbuffered, and when a follower answers
+		// Success=false or a newer term the pipeline's decoder quits while
+		// one more send parks on the back-pressure channel: replication to
+		// that follower stops for good (heartbeats go on, so no election
+		// heals it) and raft.Shutdown waits forever for the parked
+		// goroutine. Seen here on a leadership hand-off; also reported in
+		// grafana/pyroscope#5518. Raft's own measurements (PR #541) found
+		// pipelining of little use at our rates.
+		MaxRPCsInFlight: 1,
 	})
 	r, err := e.openRaft()
 	if err != nil {
@@ -163,8 +173,13 @@ func (e *Engine) shutdown(transfer bool) error {
 			}
 		}
 		e.raft.DeregisterObserver(e.observer)
-		err = e.raft.Shutdown().Error()
+		// Signal shutdown, then close the transport before waiting: raft's
+		// goroutines blocked in an RPC to a stalled peer then fail at once
+		// instead of at their deadline. The store is detached only after
+		// raft's goroutines are gone.
+		f := e.raft.Shutdown()
 		_ = e.trans.Close()
+		err = f.Error()
 		_ = e.store.Close()
 	})
 	return err

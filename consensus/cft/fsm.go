@@ -30,11 +30,12 @@ type Commit struct {
 }
 
 // Applier receives commits in raft log order. It is called on raft's FSM
-// goroutine, one call at a time, and must not call back into the Engine or
-// raft (that would deadlock raft's apply pipeline); it should record the
-// commit and return. After a restart raft replays entries it already
-// applied, so Commit must ignore ids at or below what the node already
-// treats as irreversible. The Commit value is the Applier's to keep.
+// goroutine, one call at a time (the first may come before New returns,
+// when raft restores its latest snapshot), and must not call back into the
+// Engine or raft (that would deadlock raft's apply pipeline); it should
+// record the commit and return. After a restart raft replays entries it
+// already applied, so Commit must ignore ids at or below what the node
+// already treats as irreversible. The Commit value is the Applier's to keep.
 type Applier interface {
 	Commit(c Commit)
 }

@@ -156,6 +156,7 @@ func (l *MemLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.
 	case <-t.C:
 	}
 	_ = local.Close()
+	_ = remote.Close()
 	return nil, fmt.Errorf("%w: %s did not accept", ErrUnreachable, address)
 }
 

@@ -22,8 +22,11 @@ type Status struct {
 	CommitIndex  uint64 `json:"commit_index"`
 	AppliedIndex uint64 `json:"applied_index"`
 	LastIndex    uint64 `json:"last_index"`
-	// LastCommitted is the last block id applied from the raft log.
-	LastCommitted block.ID `json:"last_committed"`
+	// LastCommitted is the last block id applied from the raft log (JSON:
+	// its height and full hex id).
+	LastCommitted       block.ID `json:"-"`
+	LastCommittedHeight uint64   `json:"last_committed_height"`
+	LastCommittedHex    string   `json:"last_committed"`
 	// Failovers counts changes from one known leader to another seen here.
 	Failovers uint64 `json:"failovers"`
 	// Produced counts block entries this node committed as leader; Lost
@@ -47,7 +50,8 @@ func (e *Engine) Status() Status {
 	s := Status{
 		State: e.raft.State().String(), Term: e.raft.CurrentTerm(), Leader: leader,
 		Producing: e.leading.Load(), CommitIndex: e.raft.CommitIndex(), AppliedIndex: e.raft.AppliedIndex(),
-		LastIndex: e.raft.LastIndex(), LastCommitted: st.Last.ID, Failovers: e.failovers.Load(),
+		LastIndex: e.raft.LastIndex(), LastCommitted: st.Last.ID, LastCommittedHeight: st.Last.ID.Height(),
+		LastCommittedHex: st.Last.ID.Hex(), Failovers: e.failovers.Load(),
 		Produced: e.produced.Load(), Lost: e.lost.Load(), Rejected: st.Rejected, PendingChanges: len(st.Pending),
 	}
 	if s.State != raft.Leader.String() {

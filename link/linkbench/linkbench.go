@@ -35,7 +35,7 @@ type Options struct {
 	BlockSize int    // bytes per block [64 MiB]
 	Pings     int    // round trips per phase [2000]
 	PingSize  int    // consensus message bytes [100]
-	Rounds    int    // throughput rounds per side; the median is kept [3]
+	Rounds    int    // throughput rounds per side; the median is kept [5]
 	// Conn overrides the link configuration; nil means DefaultConnConfig
 	// with MaxMessage[LaneBlocks] raised to BlockSize if needed.
 	Conn *link.ConnConfig
@@ -80,7 +80,7 @@ func (o *Options) defaults() error {
 		o.PingSize = 100
 	}
 	if o.Rounds == 0 {
-		o.Rounds = 3
+		o.Rounds = 5
 	}
 	if o.BlockSize < 1 || o.Pings < 1 || o.PingSize < 8 || o.Rounds < 1 {
 		return errors.New("linkbench: Options: BlockSize, Pings, Rounds ≥ 1 and PingSize ≥ 8 required")

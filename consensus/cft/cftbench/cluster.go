@@ -198,6 +198,14 @@ func (n *node) kill() error {
 	return errors.Join(err, n.eng.Abort(), n.db.Close())
 }
 
+// stop shuts a node down the planned way: the engine first (it hands
+// leadership over), then pebble, then the host.
+func (n *node) stop() error {
+	n.alive = false
+	err := n.eng.Close()
+	return errors.Join(err, n.db.Close(), n.host.Close())
+}
+
 // restart brings a killed node back from its pebble directory with the same
 // identity on a new port.
 func (n *node) restart() error {

@@ -4,18 +4,27 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"strconv"
 	"testing"
+	"time"
 )
 
-// TestRunJSON prints one default Run as JSON when CFTBENCH is set: the
-// figures in BENCHMARKS.md come from it.
+// TestRunJSON prints one default Run as JSON when CFTBENCH is set (the
+// number of producers, default 3): the figures in BENCHMARKS.md come from it.
 //
-//	CFTBENCH=1 go test -run TestRunJSON -v ./consensus/cft/cftbench
+//	CFTBENCH=3 go test -count=1 -run TestRunJSON -v ./consensus/cft/cftbench
+//
+// CFTBENCH_COMMIT_TIMEOUT (a Go duration) overrides raft's commit timeout.
 func TestRunJSON(t *testing.T) {
-	if os.Getenv("CFTBENCH") == "" {
-		t.Skip("set CFTBENCH=1 to run the benchmark")
+	n, err := strconv.Atoi(os.Getenv("CFTBENCH"))
+	if err != nil {
+		t.Skip("set CFTBENCH=<producers> to run the benchmark")
 	}
-	res, err := Run(context.Background(), Options{Dir: t.TempDir()})
+	opts := Options{Producers: n, Dir: t.TempDir()}
+	if d, err := time.ParseDuration(os.Getenv("CFTBENCH_COMMIT_TIMEOUT")); err == nil {
+		opts.CommitTimeout = d
+	}
+	res, err := Run(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,263 @@
+package cft
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/hashicorp/raft"
+	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/chain"
+	"github.com/blockwire/blockwire/chain/block"
+)
+
+// chainNode wires the engine to the real chain layer, raft and chain
+// sharing one pebble database: the Producer builds through chain.StartBlock,
+// dissemination is Add on the other nodes, and the Applier drives a Gate
+// into chain.SetIrreversible. A follower has no engine and learns
+// irreversibility from headers.
+type chainNode struct {
+	t     *testing.T
+	id    raft.ServerAddress
+	key   ed25519.PrivateKey
+	fs    vfs.FS
+	peers *[]*chainNode
+
+	mu   sync.Mutex // guards c and gate; never held across another node's
+	db   *pebble.DB
+	c    *chain.Chain
+	gate *Gate
+	eng  *Engine
+}
+
+func chainGenesis(t *testing.T) *block.Block {
+	g, err := block.Seal(block.Header{Height: 1}, nil, nil, seedKey(0))
+	require.NoError(t, err)
+	return g
+}
+
+func seedKey(b byte) ed25519.PrivateKey {
+	var s [ed25519.SeedSize]byte
+	s[0] = b
+	return ed25519.NewKeyFromSeed(s[:])
+}
+
+func (n *chainNode) open(genesis *block.Block) {
+	cfg := chain.DefaultDBConfig()
+	cfg.FS, cfg.MemTableSize, cfg.CacheSize = n.fs, 1<<20, 1<<20
+	db, err := chain.OpenDB("db", cfg)
+	require.NoError(n.t, err)
+	c, err := chain.Open(db, chain.NewKV(chain.DefaultKVLimits()), genesis, chain.DefaultConfig())
+	require.NoError(n.t, err)
+	n.db, n.c, n.gate = db, c, NewGate(c.IrreversibleID())
+}
+
+func (n *chainNode) startEngine(net *MemNetwork, bootstrap []raft.Server) {
+	cfg := testConfig(n.id, n.c.Genesis())
+	cfg.Bootstrap = bootstrap
+	eng, err := New(cfg, Deps{DB: n.db, Stream: net.Layer(n.id), Producer: n, Applier: n})
+	require.NoError(n.t, err)
+	n.eng = eng
+}
+
+// Produce builds on the chain's head, which must be req.Parent: the chain
+// API builds only on its best head (see the report: chain needs a way to
+// build on a given parent for leader changes with uncommitted branches).
+func (n *chainNode) Produce(_ context.Context, req ProduceRequest) (Produced, error) {
+	n.mu.Lock()
+	if head := n.c.HeadID(); head != req.Parent {
+		n.mu.Unlock()
+		return Produced{}, fmt.Errorf("head %s is not the parent %s", head, req.Parent)
+	}
+	b, err := n.c.StartBlock(chain.ProduceParams{Term: req.Term, Timestamp: time.Now().UnixNano()})
+	if err == nil {
+		_ = b.ApplyTx(chain.AppendKVTx(nil, chain.KVOp{Kind: chain.KVSet, Key: []byte("k"), Value: []byte(n.id)}))
+	}
+	var blk *block.Block
+	if err == nil {
+		blk, _, err = b.Finish(n.key)
+	}
+	if err == nil {
+		err = n.c.Sync()
+	}
+	if err == nil {
+		n.arrivedLocked(blk.ID())
+	}
+	n.mu.Unlock()
+	if err != nil {
+		return Produced{}, err
+	}
+	for _, o := range *n.peers {
+		if o != n {
+			o.receive(blk, n)
+		}
+	}
+	return Produced{ID: blk.ID(), HeaderHash: sha256.Sum256(blk.AppendCanonical(nil))}, nil
+}
+
+// receive is blocksync delivering a block from a peer; a node that missed
+// blocks (it was down) fetches the missing ancestors from that peer first.
+func (n *chainNode) receive(blk *block.Block, from *chainNode) {
+	n.mu.Lock()
+	if n.c == nil {
+		n.mu.Unlock()
+		return // down
+	}
+	_, err := n.c.Add(blk)
+	n.mu.Unlock()
+	if chain.ReasonOf(err) == chain.ReasonUnknownParent {
+		if parent := from.block(blk.Parent); parent != nil {
+			n.receive(parent, from)
+			n.mu.Lock()
+			_, err = n.c.Add(blk)
+			n.mu.Unlock()
+		}
+	}
+	if err != nil {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.eng == nil { // a follower: irreversibility from the header
+		if claim, ok := FromHeader(n.gate.Irreversible(), &blk.Header); ok {
+			n.setLocked(n.gate.Committed(claim))
+		}
+	}
+	n.arrivedLocked(blk.ID())
+}
+
+func (n *chainNode) block(id block.ID) *block.Block {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.c == nil {
+		return nil
+	}
+	b, err := n.c.Block(id)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+func (n *chainNode) Commit(c Commit) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.setLocked(n.gate.Committed(c.ID))
+	if _, err := n.c.Block(c.ID); err == nil {
+		n.arrivedLocked(c.ID)
+	}
+}
+
+func (n *chainNode) arrivedLocked(id block.ID) { n.setLocked(n.gate.Arrived(id)) }
+
+func (n *chainNode) setLocked(id block.ID, moved bool) {
+	if moved {
+		_, err := n.c.SetIrreversible(id)
+		require.NoError(n.t, err)
+	}
+}
+
+func (n *chainNode) irreversible() block.ID {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.c.IrreversibleID()
+}
+
+func (n *chainNode) stop() {
+	if n.eng != nil {
+		require.NoError(n.t, n.eng.Close())
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	require.NoError(n.t, n.db.Close())
+	n.c, n.eng = nil, nil
+}
+
+// TestWithChain runs three producers and a follower on the real chain
+// layer, raft and chain in one pebble database per node, through planned
+// hand-offs and a restart from the database, and compares the irreversible
+// chains block by block.
+func TestWithChain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		genesis := chainGenesis(t)
+		net := NewMemNetwork()
+		var nodes []*chainNode
+		var servers []raft.Server
+		for i := range 4 {
+			n := &chainNode{t: t, id: raft.ServerAddress(fmt.Sprintf("p%d", i)), key: seedKey(byte(i + 1)), fs: vfs.NewMem(), peers: &nodes}
+			nodes = append(nodes, n)
+			if i < 3 {
+				servers = append(servers, raft.Server{ID: raft.ServerID(n.id), Address: n.id, Suffrage: raft.Voter})
+			}
+		}
+		for _, n := range nodes {
+			n.open(genesis)
+		}
+		for _, n := range nodes[:3] {
+			n.startEngine(net, servers)
+		}
+		defer func() {
+			for _, n := range nodes {
+				if n.c != nil {
+					n.stop()
+				}
+			}
+		}()
+		waitHeight := func(h uint64, ns ...*chainNode) {
+			deadline := time.Now().Add(time.Minute)
+			for _, n := range ns {
+				for n.irreversible().Height() < h {
+					require.True(t, time.Now().Before(deadline), "%s stuck at %d", n.id, n.irreversible().Height())
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+		}
+		waitHeight(20, nodes...)
+
+		// Planned hand-offs and a restart from the shared database.
+		for round := range 3 {
+			var ld *chainNode
+			for ld == nil {
+				for _, n := range nodes[:3] {
+					if n.eng != nil && n.eng.Status().Producing {
+						ld = n
+					}
+				}
+				time.Sleep(time.Millisecond)
+			}
+			ld.stop()
+			top := nodes[3].irreversible().Height()
+			waitHeight(top+10, nodes[3])
+			ld.open(genesis) // same in-memory filesystem: the node's disk
+			ld.startEngine(net, nil)
+			waitHeight(top+20+uint64(round), nodes...)
+		}
+
+		// Every node's irreversible chain, block by block, is the same.
+		top := nodes[0].irreversible().Height()
+		for _, n := range nodes {
+			top = min(top, n.irreversible().Height())
+		}
+		for h := uint64(1); h <= top; h++ {
+			var want block.ID
+			for i, n := range nodes {
+				n.mu.Lock()
+				b, err := n.c.BlockAt(h)
+				n.mu.Unlock()
+				require.NoError(t, err)
+				if i == 0 {
+					want = b.ID()
+				}
+				require.Equal(t, want, b.ID(), "height %d on %s", h, n.id)
+			}
+		}
+	})
+}

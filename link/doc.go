@@ -1,0 +1,152 @@
+// Package link is blockwire's link layer: message-oriented connections to
+// peers, each with independent lanes, over a go-libp2p host (TCP and QUIC,
+// TLS or Noise, yamux) or over an in-memory network for tests and the
+// simulator. The libp2p peer id, derived from the node's ed25519 key, is
+// the node's identity.
+//
+// # Usage
+//
+//	cfg := link.DefaultConfig()
+//	cfg.KeyFile = "/var/lib/blockwire/node.key"   // created 0600 if missing
+//	cfg.StaticPeers = []string{"/ip4/10.0.0.2/tcp/9000/p2p/12D3KooW..."}
+//	cfg.Logger = logger                            // zero value: silent
+//	h, err := link.New(cfg, handler)               // handler implements link.Handler
+//	...
+//	l := h.Link(peerID)                            // or from handler.Connected
+//	err = l.Send(link.LaneConsensus, vote)         // never blocks, never drops
+//	err = l.SendWait(ctx, link.LaneBlocks, block)  // waits for queue space
+//	l.SetMode(link.ModeBackup)                     // blocksync's decision
+//	h.Close()
+//
+// Tests and the simulator use the same engine without sockets:
+//
+//	n, _ := link.NewMemNetwork(link.MemConfig{Latency: 5 * time.Millisecond, Bandwidth: 100 << 20})
+//	a, _ := n.NewHost(idA, link.DefaultConnConfig(), handlerA, zerolog.Logger{})
+//	b, _ := n.NewHost(idB, link.DefaultConnConfig(), handlerB, zerolog.Logger{})
+//	l, _ := a.Connect(ctx, peer.AddrInfo{ID: idB})
+//
+// Both *Host and *MemHost implement Network; every Link behaves the same
+// (package linktest is the conformance suite both pass).
+//
+// # Caller duties
+//
+//  1. Implement Handler. Connected, Receive and Disconnected for one link
+//     come in that order; Receive runs on the lane's reader goroutine, so a
+//     slow Receive back-pressures only that lane of that peer. Hand work to
+//     your own goroutine if it may block, above all on LaneConsensus.
+//  2. Do not modify a slice after passing it to Send; the link writes it
+//     out without copying. Messages given to Receive are yours.
+//  3. On LaneRouting, LaneBlocks and LaneSync, handle ErrQueueFull (the
+//     message was dropped and counted) or use SendWait. On LaneConsensus
+//     Send never drops: beyond ConsensusQueueBytes the link is closed with
+//     ReasonConsensusBacklog instead, because a peer that does not read our
+//     votes is dead to consensus.
+//  4. Close every Host or MemHost; under testing/synctest close them before
+//     the bubble ends.
+//  5. Call Close(cause) on a link to end it with a reason the peer sees;
+//     use Ban for peers that must stay away.
+//
+// # Lanes and scheduling
+//
+// A link is one connection carrying NumLanes long-lived streams, one per
+// lane: consensus, routing, blocks, sync. The muxer (yamux or QUIC) keeps
+// the streams independent on the receiving side; on the sending side one
+// writer goroutine per link runs a priority scheduler above the muxer:
+// control frames first, then consensus, then routing (strict priority),
+// then blocks and sync alternating chunk by chunk. Messages are written in
+// chunks of at most ConnConfig.ChunkSize, so a vote waits for at most one
+// chunk of a block at the scheduler.
+//
+// Bytes already handed to the muxer cannot be overtaken, so the blocks and
+// sync lanes are flow-controlled with credits: the sender may have at most
+// ConnConfig.BulkWindow bytes in flight (written but not yet consumed by
+// the receiver's reader). That bounds the block bytes queued ahead of a
+// vote anywhere below the scheduler (muxer queue, socket buffers, receive
+// buffers) to about one window. Credits are returned as bytes are read,
+// not per message, so blocks are pipelined with no per-message
+// acknowledgement, and a slow consumer stops the credits of its lane only.
+// Consensus and routing are not credit-controlled: they are small and
+// bounded by the inbound rate limits and the muxer's own window.
+//
+// # Queues and drops
+//
+// Each link queues at most SendQueueBytes per non-consensus lane and
+// ConsensusQueueBytes for consensus. Every dropped message is counted in
+// LaneStats.Drops under a DropReason: queue_full, mode_off, closed (queued
+// when the link ended), rate_limited (inbound, over InboundMsgRate), and
+// sim_loss (in-memory loss model). Stats and Network.Peers expose queue
+// depths in bytes, bytes and messages per lane and direction, smoothed RTT
+// (from PING/PONG on the consensus lane), uptime, direction, score, ban and
+// the last disconnect reason.
+//
+// # Duplicates
+//
+// At most one link per peer is up. When two connections to the same peer
+// exist (simultaneous dials, reconnects), both ends keep the same one: the
+// connection dialed by the lower peer id; if the same side dialed both, the
+// one whose "dialer address>listener address" key sorts lower. The other
+// ends with ReasonDuplicate. On libp2p the link is bound to its connection:
+// the dialer opens the lane streams on that very connection.
+//
+// # Peer manager, limits, bans
+//
+// Static peers are kept connected with capped exponential backoff and
+// jitter drawn from Config.Rand. MaxInbound (enforced by the connection
+// gater) and MaxOutbound (enforced by Connect) exempt static and protected
+// peers; the connection manager's high watermark is their sum and the
+// resource manager's system connection limit sits above it (limits.go).
+// Protected peers (producers) are never trimmed. Peer faults cost score:
+// decode errors, oversized frames, unknown lanes, protocol violations and
+// (per dropped message) floods; at -BanThreshold the peer is banned for
+// BanDuration, disconnected with ReasonBanned and refused by the gater.
+// Operators use Ban and Unban. Optional mDNS finds peers on a local network.
+//
+// # Wire format (version WireVersion = 1)
+//
+// Every lane stream uses libp2p protocol ProtocolID "/blockwire/link/1"
+// and is opened by the side that dialed the connection. It starts with a
+// 4-byte preamble:
+//
+//	'B' 'W' version(1 byte) lane(1 byte)
+//
+// then frames, in both directions:
+//
+//	type (1 byte) | length (uvarint) | payload (length bytes)
+//
+//	type  name    lanes        payload
+//	0x01  MSG     any          one application message, length ≤ MaxMessage[lane]
+//	0x02  CREDIT  consensus    lane (1 byte, blocks or sync) | grant (uvarint > 0)
+//	0x03  PING    consensus    8-byte nonce
+//	0x04  PONG    consensus    the PING's nonce
+//	0x05  GOAWAY  consensus    reason code (1 byte) | detail (UTF-8, ≤ 200 bytes)
+//
+// The length is checked against the lane's limit before any allocation,
+// and large messages are allocated as their bytes arrive. Control frames
+// travel on the consensus stream (never inside a message) so that credits
+// cannot be stuck behind a block going the other way. Each side grants
+// BulkWindow bytes of credit per bulk lane at start, then more as it reads;
+// the bytes of MSG frames (header included) on a bulk lane count against
+// credit. GOAWAY carries the Reason for closing; the sender then
+// half-closes its streams and waits briefly for the peer to close.
+//
+// Compatibility: a peer with another version byte is refused with
+// ReasonProtocol. Unknown frame types and lane ids are errors, not
+// extension points: any change to frames or lanes bumps WireVersion (and
+// ProtocolID), and a node that must talk to older peers registers both.
+// Reason codes are append-only.
+//
+// # Implementation notes
+//
+// session.go is the engine shared by both implementations: one writer
+// goroutine (owns the streams' write side and the ping timer), one reader
+// per lane, and one teardown goroutine; state is under one mutex, and the
+// scheduler (sched.go) and scoring (score.go) are pure structures it
+// drives. hub.go holds what a host needs beyond one link: the link table,
+// duplicate pruning, scores and bans. host.go/conns.go/gater.go/manager.go
+// are the libp2p side; mem.go/mempipe.go the in-memory side, whose pipes
+// use only channels and timers so that they run on virtual time.
+//
+// libp2p logs through process-wide slog loggers (gologshim); logging.go
+// routes them into the zerolog Logger of every live Host. This is the one
+// package-level state in link, forced by libp2p.
+package link
