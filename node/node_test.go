@@ -96,3 +96,38 @@ func TestFullNodeRestartCatchesUp(t *testing.T) {
 		tn.converged(5 * time.Second)
 	})
 }
+
+// The leader's raft traffic is cut right after it disseminated blocks whose
+// ids raft never replicated: the survivors hold those blocks as their best
+// head while the raft log ends below them. The new leader must build on the
+// committed parent (consensus/cft API-REQUESTS.md), which node/ does by
+// dropping the uncommitted blocks of the earlier term.
+func TestCFTLeaderCutFromRaftAfterDissemination(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		// Raft slower than blocksync, so a body is out before its entry commits.
+		tn.raft.SetLatency(20 * time.Millisecond)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(4, 10*time.Second)
+		var leader int
+		waitFor(t, 5*time.Second, "a leader", func() bool { leader = tn.leader(); return leader >= 0 })
+		old := tn.specs[leader].n
+		// Cut raft at the moment the leader's next block reaches the full
+		// node through blocksync, before its raft entry can commit.
+		head, _ := old.Head()
+		for {
+			time.Sleep(time.Millisecond)
+			if h, _ := tn.specs[3].n.Head(); h.Height > head.Height {
+				break
+			}
+		}
+		tn.raft.Isolate(raftAddr(old), true)
+		_, irr := tn.specs[3].n.Head()
+		tn.irreversibleAtLeastOn([]int{(leader + 1) % 3, (leader + 2) % 3, 3}, irr.Height+3, 3*time.Second)
+		tn.raft.Isolate(raftAddr(old), false)
+		_, irr = tn.specs[3].n.Head()
+		tn.irreversibleAtLeast(irr.Height+3, 5*time.Second)
+		tn.converged(5 * time.Second)
+	})
+}
