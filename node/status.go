@@ -328,3 +328,18 @@ func (n *Node) Query(ctx context.Context, fn func(st chain.StateReader) error) e
 	}
 	return ferr
 }
+
+// Addrs returns the multiaddrs peers can dial this node at (with
+// /p2p/<id>), or nil on a network without addresses (in-memory).
+func (n *Node) Addrs() []string {
+	h, ok := n.net.(*link.Host)
+	if !ok {
+		return nil
+	}
+	info := h.AddrInfo()
+	out := make([]string, 0, len(info.Addrs))
+	for _, a := range info.Addrs {
+		out = append(out, a.String()+"/p2p/"+info.ID.String())
+	}
+	return out
+}
