@@ -47,6 +47,8 @@ type loopState struct {
 	timer  *time.Timer
 	// nextProduce is when the solo producer makes its next block.
 	nextProduce time.Time
+	// raft caches the raft leader (raftView).
+	raft raftLook
 	// handoffAt is when to retry handing the mempool to a new leader.
 	handoffAt time.Time
 	// changed is set by every chain mutation: settle then tells every Conn.

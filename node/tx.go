@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/raft"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/blockwire/blockwire/chain/block"
@@ -227,12 +226,8 @@ func (n *Node) route(exclude link.Link) *peerState {
 // leaderID is raft's leader on a CFT producer, otherwise the producer of
 // the head block (the leader as far as this node can tell).
 func (n *Node) leaderID() link.PeerID {
-	if e := n.engine(); e != nil {
-		st := e.Status()
-		if id, err := peer.Decode(string(st.Leader)); err == nil {
-			return id
-		}
-		return ""
+	if n.engine() != nil {
+		return n.raftView().leader
 	}
 	if h := n.head.Load(); h != nil {
 		return n.producers[h.Producer]
@@ -246,8 +241,30 @@ func (n *Node) leading() bool {
 	if n.solo {
 		return true
 	}
-	e := n.engine()
-	return e != nil && e.Status().Leader == raft.ServerID(n.id.String())
+	return n.engine() != nil && n.raftView().leader == n.id
+}
+
+// raftLook is the raft leader as last read; the loop reads it at most once
+// per raftLookTTL, because the engine's Status takes several locks and
+// copies the FSM state, and submits ask for every transaction.
+type raftLook struct {
+	at     time.Time
+	leader link.PeerID
+}
+
+const raftLookTTL = 5 * time.Millisecond
+
+func (n *Node) raftView() raftLook {
+	lp := n.lp
+	now := time.Now()
+	if e := n.engine(); e != nil && (lp.raft.at.IsZero() || now.Sub(lp.raft.at) >= raftLookTTL) {
+		st := e.Status()
+		lp.raft = raftLook{at: now}
+		if id, err := peer.Decode(string(st.Leader)); err == nil {
+			lp.raft.leader = id
+		}
+	}
+	return lp.raft
 }
 
 func (n *Node) onRouting(p *peerState, msg []byte) {
