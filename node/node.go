@@ -95,7 +95,7 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	n.stats.rejected = map[string]uint64{}
 	n.commits.signal = make(chan struct{}, 1)
 	if err := n.open(); err != nil {
-		n.closeStorage()
+		_ = n.closeStorage()
 		return nil, err
 	}
 	return n, nil

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -307,7 +308,8 @@ func (n *Node) onSubmit(p *peerState, m *submitMsg) {
 }
 
 func rejectDetail(err error) string {
-	if te, ok := err.(*TxRejectedError); ok {
+	var te *TxRejectedError
+	if errors.As(err, &te) {
 		return te.Reason + ": " + te.Detail
 	}
 	return "rejected: " + err.Error()
