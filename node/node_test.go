@@ -131,3 +131,22 @@ func TestCFTLeaderCutFromRaftAfterDissemination(t *testing.T) {
 		tn.converged(5 * time.Second)
 	})
 }
+
+// Stop on the leader hands leadership over (raft's leadership transfer),
+// so production resumes faster than an election timeout would allow.
+func TestCFTLeaderStopHandsOver(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(4, 10*time.Second)
+		var leader int
+		waitFor(t, 5*time.Second, "a leader", func() bool { leader = tn.leader(); return leader >= 0 })
+		_, irr := tn.specs[3].n.Head()
+		stopped := time.Now()
+		tn.stop(leader, false)
+		waitFor(t, 5*time.Second, "a new leader", func() bool { return tn.leader() >= 0 })
+		t.Logf("new leader %v after the old one stopped", time.Since(stopped))
+		tn.irreversibleAtLeast(irr.Height+2, 2*time.Second)
+	})
+}
