@@ -52,6 +52,10 @@
 //		          // changed the chain.
 //	}
 //
+// Time: the node reads time.Now and arms ordinary timers; its tests run it
+// (with hashicorp/raft) inside testing/synctest bubbles on virtual time, so
+// no clock option is needed.
+//
 // # Consensus
 //
 // CFT (the default): producers run consensus/cft's engine over the link's

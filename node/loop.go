@@ -73,7 +73,7 @@ func newLoopState(n *Node) *loopState {
 		out:   map[uint64]*outSubmit{},
 		cfg:   blocksync.DefaultConfig(),
 	}
-	lp.cfg.Limits.Block.MaxBlockBytes = n.cfg.P2P.MaxBlockBytes
+	lp.cfg.Limits.Block = n.blockLimits()
 	// Every stored block above the irreversible one has its body: tell the
 	// gate, so commits replayed by raft after a restart find them.
 	queue := []block.ID{n.chain.IrreversibleID()}

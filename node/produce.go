@@ -88,8 +88,12 @@ func (n *Node) build(term uint64, now time.Time) (*block.Block, error) {
 	if err != nil {
 		return nil, err
 	}
-	budget := n.cfg.P2P.MaxBlockBytes - 64<<10 // header, signature and varints
-	for b.Len() < n.cfg.Consensus.MaxBlockTxs {
+	// What every peer's decoder accepts (blockLimits): the encoding's fixed
+	// part (version, header, signature, counts) is under 512 bytes, and
+	// each transaction costs its length plus a varint of at most 8.
+	lim := n.blockLimits()
+	budget := lim.MaxBlockBytes - 512
+	for b.Len() < min(n.cfg.Consensus.MaxBlockTxs, lim.MaxTxs) {
 		tx, hash, ok := lp.pool.peek(budget)
 		if !ok {
 			break

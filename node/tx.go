@@ -142,7 +142,19 @@ func (n *Node) TxStatus(ctx context.Context, hash block.Hash) (TxReceipt, error)
 
 func (n *Node) notifyTx(r *TxReceipt) { n.lp.txs.deliver(r) }
 
-func (n *Node) maxTx() int { return n.cfg.P2P.MaxBlockBytes / 2 }
+// maxTx is the largest transaction accepted: half a block, and never more
+// than the block decoder's per-transaction limit.
+func (n *Node) maxTx() int {
+	lim := n.blockLimits()
+	return min(lim.MaxBlockBytes/2, lim.MaxTxBytes)
+}
+
+// blockLimits are the limits every node decodes blocks with.
+func (n *Node) blockLimits() block.Limits {
+	lim := block.DefaultLimits()
+	lim.MaxBlockBytes = n.cfg.P2P.MaxBlockBytes
+	return lim
+}
 
 // submitLocal accepts tx here if this node produces, else forwards it.
 func (n *Node) submitLocal(h block.Hash, tx []byte, ack chan error) {
