@@ -36,6 +36,7 @@ type chainNode struct {
 	c    *chain.Chain
 	gate *Gate
 	eng  *Engine
+	hook func() // runs after a block is disseminated (fault injection)
 }
 
 func chainGenesis(t *testing.T) *block.Block {
@@ -65,19 +66,23 @@ func (n *chainNode) startEngine(net *MemNetwork, bootstrap []raft.Server) {
 	cfg.Bootstrap = bootstrap
 	eng, err := New(cfg, Deps{DB: n.db, Stream: net.Layer(n.id), Producer: n, Applier: n})
 	require.NoError(n.t, err)
+	n.mu.Lock() // receive reads eng from other nodes' goroutines
 	n.eng = eng
+	n.mu.Unlock()
 }
 
-// Produce builds on the chain's head, which must be req.Parent: the chain
-// API builds only on its best head (see the report: chain needs a way to
-// build on a given parent for leader changes with uncommitted branches).
+// Produce builds on the chain's head, which the chain API requires. When
+// the head is a descendant of req.Parent (a deposed leader's disseminated
+// block whose id never reached the raft log) the blocks in between go back
+// as Produced.Via for the engine to re-propose; a head on another branch is
+// an error (API-REQUESTS.md: chain cannot build on a given parent).
 func (n *chainNode) Produce(_ context.Context, req ProduceRequest) (Produced, error) {
 	n.mu.Lock()
-	if head := n.c.HeadID(); head != req.Parent {
-		n.mu.Unlock()
-		return Produced{}, fmt.Errorf("head %s is not the parent %s", head, req.Parent)
+	via, err := n.viaLocked(req.Parent)
+	var b *chain.Builder
+	if err == nil {
+		b, err = n.c.StartBlock(chain.ProduceParams{Term: req.Term, Timestamp: time.Now().UnixNano()})
 	}
-	b, err := n.c.StartBlock(chain.ProduceParams{Term: req.Term, Timestamp: time.Now().UnixNano()})
 	if err == nil {
 		_ = b.ApplyTx(chain.AppendKVTx(nil, chain.KVOp{Kind: chain.KVSet, Key: []byte("k"), Value: []byte(n.id)}))
 	}
@@ -91,6 +96,7 @@ func (n *chainNode) Produce(_ context.Context, req ProduceRequest) (Produced, er
 	if err == nil {
 		n.arrivedLocked(blk.ID())
 	}
+	hook := n.hook
 	n.mu.Unlock()
 	if err != nil {
 		return Produced{}, err
@@ -100,8 +106,31 @@ func (n *chainNode) Produce(_ context.Context, req ProduceRequest) (Produced, er
 			o.receive(blk, n)
 		}
 	}
-	return Produced{ID: blk.ID(), HeaderHash: sha256.Sum256(blk.AppendCanonical(nil))}, nil
+	if hook != nil {
+		hook()
+	}
+	return Produced{ID: blk.ID(), HeaderHash: headerHash(blk), Via: via}, nil
 }
+
+// viaLocked returns the stored blocks from just above parent up to the
+// head, oldest first.
+func (n *chainNode) viaLocked(parent block.ID) ([]Link, error) {
+	var via []Link
+	for id := n.c.HeadID(); id != parent; {
+		if id.Height() <= parent.Height() {
+			return nil, fmt.Errorf("head %s does not descend from %s", n.c.HeadID(), parent)
+		}
+		b, err := n.c.Block(id)
+		if err != nil {
+			return nil, err
+		}
+		via = append([]Link{{ID: id, HeaderHash: headerHash(b), Changes: ChangesIn(b.Txs)}}, via...)
+		id = b.Parent
+	}
+	return via, nil
+}
+
+func headerHash(b *block.Block) block.Hash { return sha256.Sum256(b.AppendCanonical(nil)) }
 
 // receive is blocksync delivering a block from a peer; a node that missed
 // blocks (it was down) fetches the missing ancestors from that peer first.
@@ -259,5 +288,75 @@ func TestWithChain(t *testing.T) {
 				require.Equal(t, want, b.ID(), "height %d on %s", h, n.id)
 			}
 		}
+	})
+}
+
+// TestWithChainLeaderCutAfterDissemination cuts the leader off right after
+// it disseminated a block and before the block's id reached any follower:
+// every survivor then holds that block as its best head while the raft log
+// ends at its parent. The new leader re-proposes it (Produced.Via) and the
+// chain goes on, the block included.
+func TestWithChainLeaderCutAfterDissemination(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		genesis := chainGenesis(t)
+		net := NewMemNetwork()
+		net.SetLatency(time.Millisecond)
+		var nodes []*chainNode
+		var servers []raft.Server
+		for i := range 3 {
+			n := &chainNode{t: t, id: raft.ServerAddress(fmt.Sprintf("p%d", i)), key: seedKey(byte(i + 1)), fs: vfs.NewMem(), peers: &nodes}
+			nodes = append(nodes, n)
+			servers = append(servers, raft.Server{ID: raft.ServerID(n.id), Address: n.id, Suffrage: raft.Voter})
+		}
+		for _, n := range nodes {
+			n.open(genesis)
+			n.startEngine(net, servers)
+		}
+		defer func() {
+			for _, n := range nodes {
+				n.stop()
+			}
+		}()
+		time.Sleep(500 * time.Millisecond)
+		var ld *chainNode
+		for _, n := range nodes {
+			if n.eng.Status().Producing {
+				ld = n
+			}
+		}
+		require.NotNil(t, ld)
+		cut := make(chan block.ID, 1)
+		ld.mu.Lock()
+		ld.hook = func() {
+			ld.mu.Lock()
+			ld.hook = nil
+			head := ld.c.HeadID()
+			ld.mu.Unlock()
+			net.Isolate(ld.id, true)
+			cut <- head
+		}
+		ld.mu.Unlock()
+		orphan := <-cut
+		var rest []*chainNode
+		for _, n := range nodes {
+			if n != ld {
+				rest = append(rest, n)
+			}
+		}
+		deadline := time.Now().Add(time.Minute)
+		for _, n := range rest {
+			for n.irreversible().Height() < orphan.Height()+10 {
+				require.True(t, time.Now().Before(deadline), "%s stuck at %d", n.id, n.irreversible().Height())
+				time.Sleep(5 * time.Millisecond)
+			}
+			got := n.block(orphan)
+			require.NotNil(t, got, "the disseminated block was re-proposed and committed")
+			n.mu.Lock()
+			at, err := n.c.BlockAt(orphan.Height())
+			n.mu.Unlock()
+			require.NoError(t, err)
+			require.Equal(t, orphan, at.ID())
+		}
+		net.Isolate(ld.id, false)
 	})
 }

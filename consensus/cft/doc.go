@@ -37,10 +37,13 @@
 //  4. Implement Producer: build a block on req.Parent with req.Term as the
 //     header's Term and req.Irreversible as its Irreversible field, store it
 //     (synced, chain.Sync), hand the body to blocksync, and return its id,
-//     header hash and ChangesIn(its transactions). Build on req.Parent even
-//     when the chain's best head is elsewhere: right after a leader change
-//     the head can be a deposed leader's uncommitted branch, which the raft
-//     log will never extend; the new block's higher term wins fork choice.
+//     header hash and ChangesIn(its transactions). Right after a leader
+//     change the chain's best head can be a deposed leader's block whose id
+//     never reached the raft log. If the head descends from req.Parent, the
+//     producer may build on the head and list the blocks in between in
+//     Produced.Via: the engine re-proposes them first. Otherwise it must
+//     build on req.Parent itself (the new block's higher term wins fork
+//     choice); see API-REQUESTS.md for what chain needs for that.
 //  5. Implement Applier: for each Commit call Gate.Committed, and when the
 //     gate moves call the chain's SetIrreversible; fetch Gate.Missing through
 //     blocksync; call Gate.Arrived for every body the block log stores.
@@ -96,7 +99,9 @@
 // not, another block takes its height, and the orphan was never applied
 // anywhere, so never irreversible. Blocks built on an orphan are rejected
 // by the parent rule on every node alike. TestUnknownOutcomeApply drives
-// both outcomes.
+// both outcomes. A new leader may also re-propose such an orphan whose body
+// it holds (Produced.Via): the entries still extend the last committed
+// block one parent link at a time, so the same rule covers them.
 //
 // # Producer-set changes
 //

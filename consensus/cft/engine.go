@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,7 +31,8 @@ type ProduceRequest struct {
 
 // Produced is what the Producer built.
 type Produced struct {
-	// ID is the new block's id; its height is Parent's plus one.
+	// ID is the new block's id; its height is Parent's plus one, or the
+	// last Via block's plus one.
 	ID block.ID
 	// HeaderHash is a hash of the signed header, recorded in the raft log so
 	// a node can check that the body it fetches is the one committed.
@@ -38,6 +40,20 @@ type Produced struct {
 	// Changes are the producer-set change transactions in the block
 	// (ChangesIn), at most 64; they take effect when the block commits.
 	Changes []Change
+	// Via lists, oldest first, stored blocks between ProduceRequest.Parent
+	// and the new block, when the producer built on a descendant of Parent
+	// rather than on Parent itself: typically a block a deposed leader
+	// disseminated whose id never reached the raft log, now the chain's
+	// best head. The engine appends Via's ids before ID's, so the raft log
+	// adopts them. Empty when the block's parent is Parent.
+	Via []Link
+}
+
+// Link is a stored block the leader re-proposes (Produced.Via).
+type Link struct {
+	ID         block.ID
+	HeaderHash block.Hash
+	Changes    []Change
 }
 
 // Producer builds blocks when this node leads. Produce builds a block on
@@ -264,13 +280,14 @@ func (e *Engine) takeOffice() *office {
 	return &office{term: term, parent: last.ID}
 }
 
-// produce builds one block and commits its id. It returns the office to keep
-// or nil to leave it. An Apply error other than a rejection means the outcome
-// is unknown (ErrLeadershipLost: the entry may still commit under the next
-// leader) or the node no longer leads; either way the node leaves office and,
-// if it still leads, re-takes it after a fresh Barrier, building on whatever
-// the log actually committed. The FSM's parent check makes the unknown
-// outcome harmless: a late commit extends the chain only if it is next.
+// produce builds one block and commits its id (after the ids of any Via
+// blocks). It returns the office to keep or nil to leave it. An Apply error
+// other than a rejection means the outcome is unknown (ErrLeadershipLost:
+// the entry may still commit under the next leader) or the node no longer
+// leads; either way the node leaves office and, if it still leads, re-takes
+// it after a fresh Barrier, building on whatever the log actually
+// committed. The FSM's parent check makes the unknown outcome harmless: a
+// late commit extends the chain only if it is next.
 func (e *Engine) produce(o *office) *office {
 	irr := e.fsm.last().ID
 	p, err := e.producer.Produce(e.ctx, ProduceRequest{Term: o.term, Parent: o.parent, Irreversible: irr})
@@ -280,24 +297,40 @@ func (e *Engine) produce(o *office) *office {
 		}
 		return o
 	}
-	if p.ID.Height() != o.parent.Height()+1 || len(p.Changes) > maxChanges {
-		e.log.Error().Stringer("id", p.ID).Stringer("parent", o.parent).Msg("producer returned a block that does not extend its parent")
-		return o
+	links := append(slices.Clone(p.Via), Link{ID: p.ID, HeaderHash: p.HeaderHash, Changes: p.Changes})
+	parent := o.parent
+	for _, l := range links {
+		if l.ID.Height() != parent.Height()+1 || len(l.Changes) > maxChanges {
+			e.log.Error().Stringer("id", l.ID).Stringer("parent", parent).Msg("producer returned a block that does not extend its parent")
+			return o
+		}
+		parent = l.ID
 	}
-	entry := blockEntry{ID: p.ID, Parent: o.parent, HeaderHash: p.HeaderHash, Changes: p.Changes}
+	for _, l := range links {
+		if !e.commitLink(o, l) {
+			return nil
+		}
+	}
+	return o
+}
+
+// commitLink appends one block entry on o.parent and waits for it to be
+// applied; false means leave office (see produce).
+func (e *Engine) commitLink(o *office, l Link) bool {
+	entry := blockEntry{ID: l.ID, Parent: o.parent, HeaderHash: l.HeaderHash, Changes: l.Changes}
 	f := e.raft.Apply(entry.encode(), e.cfg.ApplyTimeout)
 	if err := f.Error(); err != nil {
 		e.lost.Add(1)
-		e.log.Info().Err(err).Stringer("id", p.ID).Msg("block entry outcome unknown; leaving office")
-		return nil
+		e.log.Info().Err(err).Stringer("id", l.ID).Msg("block entry outcome unknown; leaving office")
+		return false
 	}
 	if rerr, ok := f.Response().(error); ok {
 		e.log.Warn().Err(rerr).Msg("block entry rejected; leaving office")
-		return nil
+		return false
 	}
 	e.produced.Add(1)
-	o.parent = p.ID
-	return o
+	o.parent = l.ID
+	return true
 }
 
 // driveChanges carries out the first pending producer-set change. The FSM

@@ -10,6 +10,10 @@ import (
 	"github.com/rs/zerolog"
 )
 
+// TestDebugRun is a diagnostic: one short Run with engine and raft logs on
+// the console (millisecond timestamps), to see elections and flaps.
+//
+//	CFTDEBUG=1 go test -count=1 -run TestDebugRun -v ./consensus/cft/cftbench
 func TestDebugRun(t *testing.T) {
 	if os.Getenv("CFTDEBUG") == "" {
 		t.Skip()
