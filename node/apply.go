@@ -29,7 +29,8 @@ func (n *Node) addFromPeer(p *peerState, b *block.Block) {
 	n.stats.blocksReceived.Add(1)
 	if n.o.observer != nil {
 		n.o.observer.ObserveBlock(BlockObservation{ID: id, Producer: b.Producer, From: p.id,
-			Delay: now.Sub(time.Unix(0, b.Timestamp)), Size: b.EncodedSize(), Txs: len(b.Txs)})
+			Delay: now.Sub(time.Unix(0, b.Timestamp)), Size: b.EncodedSize(), Txs: len(b.Txs),
+			CatchingUp: p.conn.PeerHead().Height() > b.Height+CatchUpSlack})
 	}
 	n.lp.view.keep(b)
 	n.onResult(res)

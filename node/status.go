@@ -35,6 +35,10 @@ type BlockObservation struct {
 	Delay time.Duration
 	Size  int
 	Txs   int
+	// CatchingUp is set when the sender reported a head more than
+	// CatchUpSlack blocks above this one: the block is history being
+	// synced, and its Delay is not a propagation delay.
+	CatchingUp bool
 }
 
 // counters are cumulative; Counters snapshots them.
