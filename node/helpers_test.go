@@ -30,6 +30,8 @@ type testNet struct {
 	mem     *link.MemNetwork
 	raft    *cft.MemNetwork
 	specs   []*testNode
+	// options are extra options per node index.
+	options map[int][]Option
 }
 
 type testNode struct {
@@ -109,8 +111,9 @@ func (tn *testNet) start(i int) *Node {
 	t := tn.t
 	t.Helper()
 	sp := tn.specs[i]
-	n, err := New(tn.config(sp), WithGenesis(tn.genesis), WithKey(sp.key),
-		WithLogger(testLogger(sp.name)), WithMemNetwork(tn.mem, tn.raft))
+	opts := append([]Option{WithGenesis(tn.genesis), WithKey(sp.key),
+		WithLogger(testLogger(sp.name)), WithMemNetwork(tn.mem, tn.raft)}, tn.options[i]...)
+	n, err := New(tn.config(sp), opts...)
 	require.NoError(t, err)
 	require.NoError(t, n.Start(context.Background()))
 	sp.n = n

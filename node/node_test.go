@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -148,5 +149,60 @@ func TestCFTLeaderStopHandsOver(t *testing.T) {
 		waitFor(t, 5*time.Second, "a new leader", func() bool { return tn.leader() >= 0 })
 		t.Logf("new leader %v after the old one stopped", time.Since(stopped))
 		tn.irreversibleAtLeast(irr.Height+2, 2*time.Second)
+	})
+}
+
+// The whole network stops and starts again from its pebble directories:
+// irreversibility survives, raft resumes from its stored term and log, and
+// production continues above the old irreversible block.
+func TestCFTWholeNetworkRestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		tn.startAll()
+		tn.irreversibleAtLeast(5, 10*time.Second)
+		_, err := tn.specs[3].n.Submit(context.Background(), kvTx("durable", "yes"))
+		require.NoError(t, err)
+		_, irr := tn.specs[3].n.Head()
+		tn.stopAll()
+
+		tn.startAll()
+		defer tn.stopAll()
+		for _, n := range tn.running() {
+			_, got := n.Head()
+			require.GreaterOrEqual(t, got.Height, irr.Height-1, "irreversibility survives a restart")
+		}
+		tn.irreversibleAtLeast(irr.Height+3, 5*time.Second)
+		tn.converged(5 * time.Second)
+	})
+}
+
+type observations struct {
+	mu  sync.Mutex
+	obs []BlockObservation
+}
+
+func (o *observations) ObserveBlock(b BlockObservation) {
+	o.mu.Lock()
+	o.obs = append(o.obs, b)
+	o.mu.Unlock()
+}
+
+func TestObserverSeesPropagationDelay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineSolo, 1, 1)
+		obs := &observations{}
+		tn.options = map[int][]Option{1: {WithObserver(obs)}}
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(5, 5*time.Second)
+		obs.mu.Lock()
+		defer obs.mu.Unlock()
+		require.NotEmpty(t, obs.obs)
+		for _, o := range obs.obs {
+			// 2 ms of link latency plus serialization; virtual time is exact.
+			require.GreaterOrEqual(t, o.Delay, 2*time.Millisecond)
+			require.Less(t, o.Delay, 10*time.Millisecond)
+			require.Equal(t, tn.specs[0].id, o.From)
+		}
 	})
 }
