@@ -42,7 +42,9 @@ type loopState struct {
 	txs   *txIndex
 	// out are transactions we sent toward a producer, by the id we chose,
 	// awaiting a reply.
-	out    map[uint64]*outSubmit
+	out map[uint64]*outSubmit
+	// retry are local submits waiting to be sent again (retryLater).
+	retry  []*outSubmit
 	nextID uint64
 	timer  *time.Timer
 	// nextProduce is when the solo producer makes its next block.
@@ -173,6 +175,9 @@ func (n *Node) armTimer() {
 	for _, o := range lp.out {
 		earlier(o.deadline)
 	}
+	for _, o := range lp.retry {
+		earlier(o.retryAt)
+	}
 	if next.IsZero() {
 		next = time.Now().Add(time.Hour)
 	}
@@ -191,6 +196,7 @@ func (n *Node) onTimer(now time.Time) {
 		lp.nextProduce = now.Add(n.cfg.Consensus.BlockInterval.Duration)
 	}
 	n.expireSubmits(now)
+	n.resend(now)
 }
 
 // post hands an input to the loop, waiting while its buffer is full (which

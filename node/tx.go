@@ -23,7 +23,22 @@ type outSubmit struct {
 	origin   link.Link
 	originID uint64
 	ack      chan error
+	// tx and hops let a local submit try another route when the link it
+	// went out on closes before the answer (a producer that just died).
+	tx      []byte
+	hops    uint8
+	retries int
+	// start is when the local submit was first sent; retryAt when it is
+	// sent again after a relay found no leader (an election in progress).
+	start, retryAt time.Time
 }
+
+// retryDelay spaces the attempts of a submit that a relay answered with
+// "no producer": a leader election takes a few hundred milliseconds.
+const retryDelay = 100 * time.Millisecond
+
+// maxRetries bounds how often a local submit is re-routed.
+const maxRetries = 2
 
 // Submit sends a transaction to the current producer and waits until it is
 // in a block on this node's best chain. It fails fast with a
@@ -195,22 +210,27 @@ func (n *Node) accept(h block.Hash, tx []byte) error {
 // forward sends tx one hop toward the leader. Exactly one of ack (a local
 // submit) and origin (a relay) is set.
 func (n *Node) forward(h block.Hash, tx []byte, origin link.Link, originID uint64, ack chan error, hops uint8, exclude link.Link) {
+	n.send(&outSubmit{hash: h, origin: origin, originID: originID, ack: ack, tx: tx, hops: hops, start: time.Now()}, exclude)
+}
+
+// send routes o and records it, or answers its origin that no producer is
+// reachable.
+func (n *Node) send(o *outSubmit, exclude link.Link) {
 	lp := n.lp
-	o := &outSubmit{hash: h, origin: origin, originID: originID, ack: ack}
 	p := n.route(exclude)
 	if p == nil {
 		n.finishOut(o, codeNoProducer, "no link to a producer")
 		return
 	}
 	timeout := n.o.limits.SubmitAckTimeout
-	if origin != nil {
+	if o.origin != nil {
 		// Answer the previous hop before it gives up on us.
 		timeout = timeout * 3 / 4
 	}
 	lp.nextID++
 	id := lp.nextID
 	o.via, o.deadline = p.link, time.Now().Add(timeout)
-	if err := p.link.Send(link.LaneRouting, (&submitMsg{id: id, hops: hops, tx: tx}).encode()); err != nil {
+	if err := p.link.Send(link.LaneRouting, (&submitMsg{id: id, hops: o.hops, tx: o.tx}).encode()); err != nil {
 		n.finishOut(o, codeNoProducer, "sending to "+p.id.String()+": "+err.Error())
 		return
 	}
@@ -296,6 +316,9 @@ func (n *Node) onRouting(p *peerState, msg []byte) {
 			return // answered late, after we gave up
 		}
 		delete(n.lp.out, m.id)
+		if m.code == codeNoProducer && n.retryLater(o) {
+			return
+		}
 		n.finishOut(o, m.code, m.detail)
 	}
 }
@@ -359,18 +382,59 @@ func (n *Node) expireSubmits(now time.Time) {
 	}
 }
 
-// failSubmitsVia gives up on submits sent over a link that closed.
+// failSubmitsVia re-routes local submits sent over a link that closed
+// (at most maxRetries times) and answers relayed ones at once.
 func (n *Node) failSubmitsVia(l link.Link) {
 	for id, o := range n.lp.out {
-		if o.via == l {
-			delete(n.lp.out, id)
-			n.finishOut(o, codeNoProducer, "link to the producer closed")
+		if o.via != l {
+			continue
 		}
+		delete(n.lp.out, id)
+		if o.ack != nil && o.retries < maxRetries {
+			o.retries++
+			n.send(o, l)
+			continue
+		}
+		n.finishOut(o, codeNoProducer, "link to the producer closed")
+	}
+}
+
+// retryLater schedules a local submit again when a relay found no leader,
+// while the whole attempt stays within Limits.SubmitAckTimeout.
+func (n *Node) retryLater(o *outSubmit) bool {
+	now := time.Now()
+	if o.ack == nil || now.Add(retryDelay).Sub(o.start) >= n.o.limits.SubmitAckTimeout {
+		return false
+	}
+	o.retryAt = now.Add(retryDelay)
+	n.lp.retry = append(n.lp.retry, o)
+	return true
+}
+
+// resend sends the submits whose retry time came.
+func (n *Node) resend(now time.Time) {
+	lp := n.lp
+	keep := lp.retry[:0]
+	var due []*outSubmit
+	for _, o := range lp.retry {
+		if now.Before(o.retryAt) {
+			keep = append(keep, o)
+		} else {
+			due = append(due, o)
+		}
+	}
+	lp.retry = keep
+	for _, o := range due {
+		n.send(o, nil)
 	}
 }
 
 // failAll answers every local submit still waiting when the loop exits.
 func (n *Node) failAll() {
+	for _, o := range n.lp.retry {
+		o.ack <- ErrStopped
+	}
+	n.lp.retry = nil
 	for id, o := range n.lp.out {
 		delete(n.lp.out, id)
 		if o.ack != nil {
