@@ -206,3 +206,15 @@ func TestObserverSeesPropagationDelay(t *testing.T) {
 		}
 	})
 }
+
+// CFT with a single producer is a one-voter raft cluster.
+func TestCFTSingleProducer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 1, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(5, 5*time.Second)
+		_, err := tn.specs[1].n.Submit(context.Background(), kvTx("one", "voter"))
+		require.NoError(t, err)
+	})
+}
