@@ -273,3 +273,29 @@ func TestOpenRefusesConfigWithoutLimits(t *testing.T) {
 	_, err := Open(n.db, NewKV(DefaultKVLimits()), testGenesis(t), Config{})
 	require.ErrorContains(t, err, "Config.Limits")
 }
+
+// After a leader crash the head can be a block consensus never committed;
+// the new leader builds on the committed parent instead, and its higher term
+// wins fork choice over the orphan (consensus/cft/API-REQUESTS.md).
+func TestABlockBuiltOnANamedParentTakesOverFromAnOrphanHead(t *testing.T) {
+	n := newNode(t)
+	committed := n.produce(1, set("k", "1"))
+	orphan := n.produce(1, set("k", "orphan"))
+	require.Equal(t, orphan.ID(), n.HeadID())
+
+	b, err := n.StartBlock(ProduceParams{Term: 2, Parent: committed.ID()})
+	require.NoError(t, err)
+	require.NoError(t, b.ApplyTx(set("k", "2")))
+	blk, res, err := b.Finish(testKey(2))
+	require.NoError(t, err)
+	require.Equal(t, committed.ID(), blk.Parent)
+	require.Equal(t, blk.ID(), res.Head, "the higher term wins")
+	require.Equal(t, []block.ID{orphan.ID()}, res.Removed)
+	v, _ := get(t, n.HeadState(), "k")
+	require.Equal(t, "2", v, "the state follows the new branch")
+
+	_, err = n.StartBlock(ProduceParams{Term: 2, Parent: block.ID{0, 0, 0, 0, 0, 0, 0, 9}})
+	require.ErrorIs(t, err, ErrNotFound)
+	_, err = n.StartBlock(ProduceParams{Term: 1, Parent: blk.ID()})
+	require.Error(t, err, "a term below the parent's is refused")
+}

@@ -1,9 +1,12 @@
 package chain
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
+	"syscall"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -82,6 +85,11 @@ func OpenDB(dir string, cfg DBConfig) (*pebble.DB, error) {
 		Logger:                     &pebbleLogger{log: cfg.Logger, exit: os.Exit},
 	}
 	db, err := pebble.Open(dir, opts)
+	if errors.Is(err, syscall.EAGAIN) || (err != nil && strings.Contains(err.Error(), "lock held by current process")) {
+		// pebble's flock on the LOCK file (EAGAIN from another process, its
+		// own message within this one): say what that means.
+		return nil, fmt.Errorf("chain: opening database %s: %w (another process has it open)", dir, ErrDatabaseInUse)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("chain: opening database %s: %w", dir, err)
 	}

@@ -37,3 +37,13 @@ func TestPebbleFatalfTerminates(t *testing.T) {
 	l.Infof("quiet by default %d", 1) // the zero zerolog.Logger is silent
 	l.Errorf("quiet by default %d", 2)
 }
+
+func TestASecondOpenOfTheSameDirectorySaysItIsInUse(t *testing.T) {
+	dir := t.TempDir()
+	db, err := OpenDB(dir, DefaultDBConfig())
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = OpenDB(dir, DefaultDBConfig())
+	require.ErrorIs(t, err, ErrDatabaseInUse)
+	require.Contains(t, err.Error(), "another process has it open")
+}

@@ -82,6 +82,8 @@ var (
 	ErrRejected = errors.New("chain: block rejected")
 	// ErrNotFound: no such block in the log.
 	ErrNotFound = errors.New("chain: not found")
+	// ErrDatabaseInUse: another process holds the database's lock.
+	ErrDatabaseInUse = errors.New("chain: database in use")
 	// ErrCorrupt: the stored log is inconsistent (wrapped with details).
 	ErrCorrupt = errors.New("chain: log corrupt")
 	// ErrGenesisMismatch: the database holds a chain with another genesis.

@@ -22,6 +22,12 @@ type ProduceParams struct {
 	// Certificate is the BFT commit certificate to carry; nil under CFT.
 	// It is kept, not copied.
 	Certificate []byte
+	// Parent is the block to build on; the zero id means the best head.
+	// Consensus names it when the head is a block it has not committed (a
+	// crashed leader's last block, disseminated before raft replicated its
+	// id): the new block's higher term then wins fork choice over that
+	// branch. It must be in the fork database.
+	Parent block.ID
 }
 
 // Builder produces one block on top of the head the chain had at
@@ -40,14 +46,21 @@ type Builder struct {
 	err error
 }
 
-// StartBlock begins producing a block on the current head.
+// StartBlock begins producing a block on p.Parent, or on the current head
+// when p.Parent is zero.
 func (c *Chain) StartBlock(p ProduceParams) (*Builder, error) {
 	if c.broken != nil {
 		return nil, c.broken
 	}
 	head := c.tree.Head()
+	if !p.Parent.IsZero() {
+		var ok bool
+		if head, ok = c.tree.Get(p.Parent); !ok {
+			return nil, fmt.Errorf("chain: producing on %s: %w", p.Parent, ErrNotFound)
+		}
+	}
 	if p.Term < head.Term {
-		return nil, fmt.Errorf("chain: producing in term %d on a head of term %d", p.Term, head.Term)
+		return nil, fmt.Errorf("chain: producing in term %d on a parent of term %d", p.Term, head.Term)
 	}
 	pex := c.execs[head.ID()]
 	b := &Builder{
