@@ -47,10 +47,6 @@ func (n *Node) onAddError(p *peerState, id block.ID, err error) {
 		// stale, not a fault (blocksync.Ready.Blocks).
 		n.stats.stale.Add(1)
 		n.syncLog.Debug().Str("peer", p.id.String()).Stringer("block", id).Str("reason", string(reason)).Msg("stale block dropped")
-	case chain.ReasonInvalid, chain.ReasonInvalidAncestor:
-		// We blacklist uncommitted blocks ourselves when a new leader takes
-		// office (produceCFT); a peer may still offer one for a moment.
-		n.refuse(p, id, string(reason), err, false)
 	case "":
 		n.log.Error().Err(err).Stringer("block", id).Msg("adding a block failed (not the peer's fault)")
 		if errors.Is(err, chain.ErrBroken) {

@@ -60,11 +60,13 @@
 //
 // CFT (the default): producers run consensus/cft's engine over the link's
 // libp2p host (protocol /blockwire/cft/raft/1). When the engine leads it
-// asks the loop for a block on the parent it names; the loop first applies
-// queued commits, drops uncommitted blocks of an earlier term above that
-// parent (after the leader's Barrier they can never commit), builds the
-// block with transactions from the mempool, syncs it to disk, hands it to
-// every Conn, and only then returns its id for the raft log. A block is
+// asks the loop for a block on the parent it names (the last committed
+// block); the loop first applies queued commits, builds the block on that
+// parent with transactions from the mempool (an uncommitted block of an
+// earlier term above the parent, a crashed leader's last one, loses fork
+// choice to the new term's block and is pruned by irreversibility), syncs
+// it to disk, hands it to every Conn, and only then returns its id for the
+// raft log. A block is
 // irreversible when its id is applied from the raft log and its body is
 // stored (cft.Gate). Full nodes run no raft: they take the Irreversible
 // field of each accepted header (the producer's view of the raft log) and

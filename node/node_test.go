@@ -101,8 +101,8 @@ func TestFullNodeRestartCatchesUp(t *testing.T) {
 // The leader's raft traffic is cut right after it disseminated blocks whose
 // ids raft never replicated: the survivors hold those blocks as their best
 // head while the raft log ends below them. The new leader must build on the
-// committed parent (consensus/cft API-REQUESTS.md), which node/ does by
-// dropping the uncommitted blocks of the earlier term.
+// committed parent (consensus/cft API-REQUESTS.md; chain.ProduceParams.Parent),
+// and its higher term wins fork choice over the uncommitted branch.
 func TestCFTLeaderCutFromRaftAfterDissemination(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tn := newTestNet(t, EngineCFT, 3, 1)
