@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -122,5 +123,17 @@ func TestSetPeerModeOffStopsBodies(t *testing.T) {
 		require.Equal(t, stuck.Height, now.Height, "no bodies over an off link")
 		require.NoError(t, prod.SetPeerMode(context.Background(), full.ID(), link.ModeActive))
 		tn.converged(5 * time.Second)
+	})
+}
+
+func TestStatusJSONUsesHex(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineSolo, 1, 0)
+		n := tn.start(0)
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(2, 5*time.Second)
+		data, err := json.Marshal(n.Status())
+		require.NoError(t, err)
+		require.Contains(t, string(data), `"genesis":"`+n.Genesis().ID().Hex()+`"`)
 	})
 }
