@@ -69,7 +69,11 @@ func TestLibp2pLoopback(t *testing.T) {
 	_, err = ns[0].WaitTx(ctx, r.Hash, TxIrreversible)
 	require.NoError(t, err)
 	for _, n := range ns {
-		require.Len(t, n.Peers(), 2)
+		peers := n.Peers()
+		require.Len(t, peers, 2)
+		for _, p := range peers {
+			require.Contains(t, p.Address, "/ip4/127.0.0.1/tcp/")
+		}
 	}
 
 	// Kill the leader (no hand-off): the survivors elect a new one and

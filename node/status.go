@@ -186,6 +186,9 @@ type PeerStatus struct {
 	link.PeerInfo
 	// Producer is set for genesis producers.
 	Producer bool `json:"producer"`
+	// Address is the remote multiaddr of the live connection (libp2p
+	// host only).
+	Address string `json:"address,omitempty"`
 	// SyncState is blocksync's phase (start, ready); empty if not connected.
 	SyncState   string   `json:"sync_state,omitempty"`
 	PeerHead    block.ID `json:"peer_head,omitzero"`
@@ -230,7 +233,7 @@ func (n *Node) Peers() []PeerStatus {
 	})
 	out := make([]PeerStatus, 0, len(infos))
 	for _, in := range infos {
-		ps := PeerStatus{PeerInfo: in, Producer: n.prodPeers[in.Peer]}
+		ps := PeerStatus{PeerInfo: in, Producer: n.prodPeers[in.Peer], Address: n.remoteAddr(in.Peer)}
 		if si, ok := sync[in.Peer]; ok {
 			ps.SyncState, ps.PeerHead, ps.PeerIrr, ps.InFlight = si.state, si.head, si.irr, si.inFlight
 			ps.BlocksSent, ps.BlocksRecv, ps.Duplicates = si.sent, si.recv, si.dups
@@ -346,4 +349,16 @@ func (n *Node) Addrs() []string {
 		out = append(out, a.String()+"/p2p/"+info.ID.String())
 	}
 	return out
+}
+
+// remoteAddr is the remote multiaddr of a live libp2p connection to p.
+func (n *Node) remoteAddr(p link.PeerID) string {
+	h, ok := n.net.(*link.Host)
+	if !ok {
+		return ""
+	}
+	for _, c := range h.Libp2p().Network().ConnsToPeer(p) {
+		return c.RemoteMultiaddr().String()
+	}
+	return ""
 }
