@@ -218,3 +218,22 @@ func TestCFTSingleProducer(t *testing.T) {
 		require.NoError(t, err)
 	})
 }
+
+// Counters add up blocksync's per-link figures.
+func TestCountersAggregateLinks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(10, 10*time.Second)
+		full := tn.specs[3].n.Counters()
+		require.GreaterOrEqual(t, full.BlocksReceived, uint64(9))
+		require.Positive(t, full.BlockBytesIn)
+		var sent uint64
+		for _, sp := range tn.specs[:3] {
+			sent += sp.n.Counters().BlocksSent
+		}
+		require.Positive(t, sent)
+		t.Logf("full node: %d blocks, %d duplicate bodies", full.BlocksReceived, full.BodyDuplicates)
+	})
+}

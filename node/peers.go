@@ -20,6 +20,8 @@ type peerState struct {
 	since    time.Time
 	// closing is set once we closed the link; its Disconnected follows.
 	closing bool
+	// counted is the Conn's Stats already added to the node's counters.
+	counted blocksync.Stats
 }
 
 func (n *Node) onConnected(l link.Link) {
@@ -98,6 +100,7 @@ func (n *Node) perform(p *peerState) {
 	c := p.conn
 	if !c.HasReady() {
 		p.deadline = c.Ready().Deadline
+		n.countSync(p)
 		return
 	}
 	rd := c.Ready()
@@ -120,6 +123,19 @@ func (n *Node) perform(p *peerState) {
 	}
 	c.Advance()
 	n.syncMode(p)
+	n.countSync(p)
+}
+
+// countSync adds what the Conn counted since last time to the node's
+// counters (body duplicates are the tree's redundancy, the figure seed 003
+// wants near zero).
+func (n *Node) countSync(p *peerState) {
+	st := p.conn.Stats()
+	n.stats.bodyDuplicates.Add(st.Duplicates - p.counted.Duplicates)
+	n.stats.blockBytesIn.Add(st.BlockBytesReceived - p.counted.BlockBytesReceived)
+	n.stats.blockBytesOut.Add(st.BlockBytesSent - p.counted.BlockBytesSent)
+	n.stats.blocksSent.Add(st.BlocksSent - p.counted.BlocksSent)
+	p.counted = st
 }
 
 func (n *Node) sendSync(p *peerState, m blocksync.Message) {

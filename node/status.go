@@ -44,6 +44,8 @@ type BlockObservation struct {
 // counters are cumulative; Counters snapshots them.
 type counters struct {
 	blocksReceived, duplicates, stale, produced atomic.Uint64
+	bodyDuplicates, blockBytesIn, blockBytesOut atomic.Uint64
+	blocksSent                                  atomic.Uint64
 	txSubmitted, txAccepted, txForwarded        atomic.Uint64
 	mu                                          sync.Mutex
 	rejected                                    map[string]uint64
@@ -60,8 +62,17 @@ func (c *counters) reject(reason string) {
 type Counters struct {
 	// BlocksReceived counts blocks from peers added to the chain.
 	BlocksReceived uint64 `json:"blocks_received"`
-	// Duplicates counts bodies received that the chain already had.
+	// Duplicates counts bodies the chain already had when added (rare:
+	// blocksync filters known blocks first).
 	Duplicates uint64 `json:"duplicates"`
+	// BodyDuplicates counts block bodies received that we already had
+	// (blocksync's count over all links): the dissemination's redundancy.
+	// Ideally near zero once the per-producer trees formed.
+	BodyDuplicates uint64 `json:"body_duplicates"`
+	// BlocksSent counts bodies sent; BlockBytesIn/Out their bytes.
+	BlocksSent    uint64 `json:"blocks_sent"`
+	BlockBytesIn  uint64 `json:"block_bytes_in"`
+	BlockBytesOut uint64 `json:"block_bytes_out"`
 	// Stale counts bodies dropped because their fork was pruned meanwhile.
 	Stale uint64 `json:"stale"`
 	// Produced counts blocks this node produced.
@@ -84,6 +95,8 @@ func (n *Node) Counters() Counters {
 	c.mu.Unlock()
 	return Counters{
 		BlocksReceived: c.blocksReceived.Load(), Duplicates: c.duplicates.Load(), Stale: c.stale.Load(),
+		BodyDuplicates: c.bodyDuplicates.Load(), BlocksSent: c.blocksSent.Load(),
+		BlockBytesIn: c.blockBytesIn.Load(), BlockBytesOut: c.blockBytesOut.Load(),
 		Produced: c.produced.Load(), Rejected: rej, TxSubmitted: c.txSubmitted.Load(),
 		TxAccepted: c.txAccepted.Load(), TxForwarded: c.txForwarded.Load(),
 	}
