@@ -137,3 +137,20 @@ func TestStatusJSONUsesHex(t *testing.T) {
 		require.Contains(t, string(data), `"genesis":"`+n.Genesis().ID().Hex()+`"`)
 	})
 }
+
+// Turning a link off on the link layer itself (not through SetPeerMode)
+// makes blocksync follow instead of failing the link.
+func TestLinkModeOffOnTheLinkLayerIsFollowed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineSolo, 1, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		prod, full := tn.specs[0].n, tn.specs[1].n
+		tn.irreversibleAtLeast(3, 5*time.Second)
+		prod.Network().Link(full.ID()).SetMode(link.ModeOff)
+		time.Sleep(time.Second)
+		require.NotNil(t, prod.Network().Link(full.ID()), "the link stays up")
+		require.NoError(t, prod.SetPeerMode(context.Background(), full.ID(), link.ModeActive))
+		tn.converged(5 * time.Second)
+	})
+}

@@ -22,6 +22,9 @@ type peerState struct {
 	closing bool
 	// counted is the Conn's Stats already added to the node's counters.
 	counted blocksync.Stats
+	// off is set while the Conn is in ModeOff; offSeen when the link
+	// refused a body because someone turned it off on the link layer.
+	off, offSeen bool
 }
 
 func (n *Node) onConnected(l link.Link) {
@@ -124,6 +127,13 @@ func (n *Node) perform(p *peerState) {
 	c.Advance()
 	n.syncMode(p)
 	n.countSync(p)
+	if p.offSeen && !p.off {
+		p.off = true
+		n.log.Info().Str("peer", p.id.String()).Msg("link turned off: blocksync sends no more bodies on it")
+		if err := c.SetMode(time.Now(), blocksync.ModeOff); err == nil {
+			n.perform(p)
+		}
+	}
 }
 
 // countSync adds what the Conn counted since last time to the node's
@@ -148,6 +158,13 @@ func (n *Node) sendSync(p *peerState, m blocksync.Message) {
 	}
 	err := p.link.Send(lane, blocksync.Encode(m.Msg))
 	if err == nil || errors.Is(err, net.ErrClosed) {
+		return
+	}
+	if errors.Is(err, link.ErrModeOff) {
+		// Turned off on the link layer directly (not SetPeerMode): follow
+		// it after this Ready (perform). The body is lost to this peer;
+		// if the link is turned on again, a gap there resyncs the link.
+		p.offSeen = true
 		return
 	}
 	// blocksync needs every message delivered in order: a dropped one
@@ -207,6 +224,7 @@ func (n *Node) SetPeerMode(ctx context.Context, id link.PeerID, mode link.Mode) 
 			m = blocksync.ModeBackup
 		}
 		p.link.SetMode(mode)
+		p.off, p.offSeen = mode == link.ModeOff, false
 		if err = p.conn.SetMode(time.Now(), m); err == nil {
 			n.log.Info().Str("peer", id.String()).Stringer("mode", mode).Msg("link mode set by the operator")
 			n.perform(p)
