@@ -29,7 +29,8 @@ func (n *Node) addFromPeer(p *peerState, b *block.Block) {
 	n.stats.blocksReceived.Add(1)
 	if n.o.observer != nil {
 		n.o.observer.ObserveBlock(BlockObservation{ID: id, Producer: b.Producer, From: p.id,
-			Delay: now.Sub(time.Unix(0, b.Timestamp)), Size: b.EncodedSize(), Txs: len(b.Txs)})
+			Delay: now.Sub(time.Unix(0, b.Timestamp)), Size: b.EncodedSize(), Txs: len(b.Txs),
+			CatchingUp: p.conn.PeerHead().Height() > b.Height+CatchUpSlack})
 	}
 	n.lp.view.keep(b)
 	n.onResult(res)
@@ -46,10 +47,6 @@ func (n *Node) onAddError(p *peerState, id block.ID, err error) {
 		// stale, not a fault (blocksync.Ready.Blocks).
 		n.stats.stale.Add(1)
 		n.syncLog.Debug().Str("peer", p.id.String()).Stringer("block", id).Str("reason", string(reason)).Msg("stale block dropped")
-	case chain.ReasonInvalid, chain.ReasonInvalidAncestor:
-		// We blacklist uncommitted blocks ourselves when a new leader takes
-		// office (produceCFT); a peer may still offer one for a moment.
-		n.refuse(p, id, string(reason), err, false)
 	case "":
 		n.log.Error().Err(err).Stringer("block", id).Msg("adding a block failed (not the peer's fault)")
 		if errors.Is(err, chain.ErrBroken) {

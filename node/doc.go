@@ -52,15 +52,21 @@
 //		          // changed the chain.
 //	}
 //
+// Time: the node reads time.Now and arms ordinary timers; its tests run it
+// (with hashicorp/raft) inside testing/synctest bubbles on virtual time, so
+// no clock option is needed.
+//
 // # Consensus
 //
 // CFT (the default): producers run consensus/cft's engine over the link's
 // libp2p host (protocol /blockwire/cft/raft/1). When the engine leads it
-// asks the loop for a block on the parent it names; the loop first applies
-// queued commits, drops uncommitted blocks of an earlier term above that
-// parent (after the leader's Barrier they can never commit), builds the
-// block with transactions from the mempool, syncs it to disk, hands it to
-// every Conn, and only then returns its id for the raft log. A block is
+// asks the loop for a block on the parent it names (the last committed
+// block); the loop first applies queued commits, builds the block on that
+// parent with transactions from the mempool (an uncommitted block of an
+// earlier term above the parent, a crashed leader's last one, loses fork
+// choice to the new term's block and is pruned by irreversibility), syncs
+// it to disk, hands it to every Conn, and only then returns its id for the
+// raft log. A block is
 // irreversible when its id is applied from the raft log and its body is
 // stored (cft.Gate). Full nodes run no raft: they take the Irreversible
 // field of each accepted header (the producer's view of the raft log) and
@@ -78,7 +84,9 @@
 // (at most Limits.MaxHops). The producer answers accepted or rejected with
 // a reason; a node with no producer link answers ErrNoProducer at once, and
 // an unanswered forward fails after Limits.SubmitAckTimeout, so a submit
-// never hangs (psibase #785). Inclusion and irreversibility are observed
+// never hangs (psibase #785). A submit whose link closes before the answer
+// is re-routed, and one a relay answers "no producer" (an election in
+// progress) is retried every 100 ms, both within Limits.SubmitAckTimeout. Inclusion and irreversibility are observed
 // locally as blocks arrive, on every node alike. Wire format: see wire.go.
 //
 // # Events

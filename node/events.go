@@ -46,7 +46,6 @@ type Subscription struct {
 	c       chan Event
 	hub     *eventHub
 	dropped atomic.Uint64
-	once    sync.Once
 }
 
 // C delivers events in the order the node produced them. It is closed by

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/raft"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/rs/zerolog"
@@ -29,6 +30,8 @@ type testNet struct {
 	mem     *link.MemNetwork
 	raft    *cft.MemNetwork
 	specs   []*testNode
+	// options are extra options per node index.
+	options map[int][]Option
 }
 
 type testNode struct {
@@ -108,8 +111,9 @@ func (tn *testNet) start(i int) *Node {
 	t := tn.t
 	t.Helper()
 	sp := tn.specs[i]
-	n, err := New(tn.config(sp), WithGenesis(tn.genesis), WithKey(sp.key),
-		WithLogger(testLogger(sp.name)), WithMemNetwork(tn.mem, tn.raft))
+	opts := append([]Option{WithGenesis(tn.genesis), WithKey(sp.key),
+		WithLogger(testLogger(sp.name)), WithMemNetwork(tn.mem, tn.raft)}, tn.options[i]...)
+	n, err := New(tn.config(sp), opts...)
 	require.NoError(t, err)
 	require.NoError(t, n.Start(context.Background()))
 	sp.n = n
@@ -204,4 +208,19 @@ func (tn *testNet) converged(limit time.Duration) (block.ID, block.Hash) {
 
 func kvTx(key, value string) []byte {
 	return chain.AppendKVTx(nil, chain.KVOp{Kind: chain.KVSet, Key: []byte(key), Value: []byte(value)})
+}
+
+func raftAddr(n *Node) raft.ServerAddress { return raft.ServerAddress(n.ID().String()) }
+
+// irreversibleAtLeastOn waits for h on the given nodes only.
+func (tn *testNet) irreversibleAtLeastOn(idx []int, h uint64, limit time.Duration) {
+	tn.t.Helper()
+	waitFor(tn.t, limit, fmt.Sprintf("irreversible height %d on %v", h, idx), func() bool {
+		for _, i := range idx {
+			if _, irr := tn.specs[i].n.Head(); irr.Height < h {
+				return false
+			}
+		}
+		return true
+	})
 }

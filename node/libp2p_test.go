@@ -9,7 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func freePorts(t *testing.T, n int) []int {
+func freePorts(t *testing.T, n int) []int { return freePortsTB(t, n) }
+
+func freePortsTB(t testing.TB, n int) []int {
 	t.Helper()
 	var ports []int
 	var ls []net.Listener
@@ -67,6 +69,33 @@ func TestLibp2pLoopback(t *testing.T) {
 	_, err = ns[0].WaitTx(ctx, r.Hash, TxIrreversible)
 	require.NoError(t, err)
 	for _, n := range ns {
-		require.Len(t, n.Peers(), 2)
+		peers := n.Peers()
+		require.Len(t, peers, 2)
+		for _, p := range peers {
+			require.Contains(t, p.Address, "/ip4/127.0.0.1/tcp/")
+		}
 	}
+
+	// Kill the leader (no hand-off): the survivors elect a new one and
+	// irreversibility resumes.
+	leader := -1
+	require.Eventually(t, func() bool {
+		for i, n := range ns {
+			if c := n.Consensus(); c.Raft != nil && c.Raft.State == "Leader" {
+				leader = i
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 10*time.Millisecond)
+	survivor := ns[(leader+1)%3]
+	_, irr := survivor.Head()
+	killed := time.Now()
+	require.NoError(t, ns[leader].Kill())
+	ns = append(ns[:leader], ns[leader+1:]...)
+	require.Eventually(t, func() bool {
+		_, now := survivor.Head()
+		return now.Height > irr.Height+1
+	}, 10*time.Second, 5*time.Millisecond, "irreversibility resumes after the leader is killed")
+	t.Logf("irreversibility resumed %v after the leader was killed (real time, loopback)", time.Since(killed).Round(time.Millisecond))
 }

@@ -42,11 +42,17 @@ type loopState struct {
 	txs   *txIndex
 	// out are transactions we sent toward a producer, by the id we chose,
 	// awaiting a reply.
-	out    map[uint64]*outSubmit
+	out map[uint64]*outSubmit
+	// retry are local submits waiting to be sent again (retryLater).
+	retry  []*outSubmit
 	nextID uint64
 	timer  *time.Timer
 	// nextProduce is when the solo producer makes its next block.
 	nextProduce time.Time
+	// raft caches the raft leader (raftView).
+	raft raftLook
+	// handoffAt is when to retry handing the mempool to a new leader.
+	handoffAt time.Time
 	// changed is set by every chain mutation: settle then tells every Conn.
 	changed bool
 	cfg     blocksync.Config
@@ -69,7 +75,7 @@ func newLoopState(n *Node) *loopState {
 		out:   map[uint64]*outSubmit{},
 		cfg:   blocksync.DefaultConfig(),
 	}
-	lp.cfg.Limits.Block.MaxBlockBytes = n.cfg.P2P.MaxBlockBytes
+	lp.cfg.Limits.Block = n.blockLimits()
 	// Every stored block above the irreversible one has its body: tell the
 	// gate, so commits replayed by raft after a restart find them.
 	queue := []block.ID{n.chain.IrreversibleID()}
@@ -113,6 +119,7 @@ func (n *Node) run() {
 			n.onTimer(time.Now())
 		}
 		n.settle()
+		n.handOffMempool()
 	}
 }
 
@@ -134,7 +141,7 @@ func (n *Node) handle(x input) {
 // change the chain, which every Conn must hear before its next input).
 func (n *Node) settle() {
 	lp := n.lp
-	for round := 0; ; round++ {
+	for {
 		if lp.changed {
 			lp.changed = false
 			now := time.Now()
@@ -164,8 +171,12 @@ func (n *Node) armTimer() {
 		earlier(p.deadline)
 	}
 	earlier(lp.nextProduce)
+	earlier(lp.handoffAt)
 	for _, o := range lp.out {
 		earlier(o.deadline)
+	}
+	for _, o := range lp.retry {
+		earlier(o.retryAt)
 	}
 	if next.IsZero() {
 		next = time.Now().Add(time.Hour)
@@ -185,6 +196,7 @@ func (n *Node) onTimer(now time.Time) {
 		lp.nextProduce = now.Add(n.cfg.Consensus.BlockInterval.Duration)
 	}
 	n.expireSubmits(now)
+	n.resend(now)
 }
 
 // post hands an input to the loop, waiting while its buffer is full (which

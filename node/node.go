@@ -95,7 +95,7 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	n.stats.rejected = map[string]uint64{}
 	n.commits.signal = make(chan struct{}, 1)
 	if err := n.open(); err != nil {
-		n.closeStorage()
+		_ = n.closeStorage()
 		return nil, err
 	}
 	return n, nil
@@ -118,7 +118,7 @@ func (n *Node) open() error {
 	n.db = db
 	chCfg := chain.DefaultConfig()
 	chCfg.Logger = n.component("chain")
-	chCfg.Limits.MaxBlockBytes = n.cfg.P2P.MaxBlockBytes
+	chCfg.Limits = n.blockLimits()
 	c, err := chain.Open(db, n.o.app, n.genesis.GenesisBlock(), chCfg)
 	if err != nil {
 		return fmt.Errorf("node: opening chain in %s: %w", n.cfg.Path(n.cfg.Node.DataDir), err)

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +20,11 @@ type peerState struct {
 	since    time.Time
 	// closing is set once we closed the link; its Disconnected follows.
 	closing bool
+	// counted is the Conn's Stats already added to the node's counters.
+	counted blocksync.Stats
+	// off is set while the Conn is in ModeOff; offSeen when the link
+	// refused a body because someone turned it off on the link layer.
+	off, offSeen bool
 }
 
 func (n *Node) onConnected(l link.Link) {
@@ -97,6 +103,7 @@ func (n *Node) perform(p *peerState) {
 	c := p.conn
 	if !c.HasReady() {
 		p.deadline = c.Ready().Deadline
+		n.countSync(p)
 		return
 	}
 	rd := c.Ready()
@@ -119,6 +126,26 @@ func (n *Node) perform(p *peerState) {
 	}
 	c.Advance()
 	n.syncMode(p)
+	n.countSync(p)
+	if p.offSeen && !p.off {
+		p.off = true
+		n.log.Info().Str("peer", p.id.String()).Msg("link turned off: blocksync sends no more bodies on it")
+		if err := c.SetMode(time.Now(), blocksync.ModeOff); err == nil {
+			n.perform(p)
+		}
+	}
+}
+
+// countSync adds what the Conn counted since last time to the node's
+// counters (body duplicates are the tree's redundancy, the figure seed 003
+// wants near zero).
+func (n *Node) countSync(p *peerState) {
+	st := p.conn.Stats()
+	n.stats.bodyDuplicates.Add(st.Duplicates - p.counted.Duplicates)
+	n.stats.blockBytesIn.Add(st.BlockBytesReceived - p.counted.BlockBytesReceived)
+	n.stats.blockBytesOut.Add(st.BlockBytesSent - p.counted.BlockBytesSent)
+	n.stats.blocksSent.Add(st.BlocksSent - p.counted.BlocksSent)
+	p.counted = st
 }
 
 func (n *Node) sendSync(p *peerState, m blocksync.Message) {
@@ -131,6 +158,13 @@ func (n *Node) sendSync(p *peerState, m blocksync.Message) {
 	}
 	err := p.link.Send(lane, blocksync.Encode(m.Msg))
 	if err == nil || errors.Is(err, net.ErrClosed) {
+		return
+	}
+	if errors.Is(err, link.ErrModeOff) {
+		// Turned off on the link layer directly (not SetPeerMode): follow
+		// it after this Ready (perform). The body is lost to this peer;
+		// if the link is turned on again, a gap there resyncs the link.
+		p.offSeen = true
 		return
 	}
 	// blocksync needs every message delivered in order: a dropped one
@@ -167,4 +201,36 @@ func (n *Node) syncMode(p *peerState) {
 	if want != cur {
 		p.link.SetMode(want)
 	}
+}
+
+// SetPeerMode is the operator's control of a link's block-sending state
+// (seed 003): off never sends block bodies, backup sends announcements only,
+// active pushes bodies. It sets the link and blocksync's Conn together (for
+// every producer; it clears the Conn's prunes and grafts). Backup and
+// active are starting points that blocksync's tree then adapts; off stays.
+func (n *Node) SetPeerMode(ctx context.Context, id link.PeerID, mode link.Mode) error {
+	var err error
+	if cerr := n.call(ctx, func() {
+		p := n.lp.byID[id]
+		if p == nil {
+			err = fmt.Errorf("%w: no link to peer %s", ErrNotFound, id)
+			return
+		}
+		m := blocksync.ModeActive
+		switch mode {
+		case link.ModeOff:
+			m = blocksync.ModeOff
+		case link.ModeBackup:
+			m = blocksync.ModeBackup
+		}
+		p.link.SetMode(mode)
+		p.off, p.offSeen = mode == link.ModeOff, false
+		if err = p.conn.SetMode(time.Now(), m); err == nil {
+			n.log.Info().Str("peer", id.String()).Stringer("mode", mode).Msg("link mode set by the operator")
+			n.perform(p)
+		}
+	}); cerr != nil {
+		return cerr
+	}
+	return err
 }

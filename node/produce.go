@@ -24,15 +24,21 @@ func (n *Node) produceCFT(ctx context.Context, req cft.ProduceRequest) (cft.Prod
 }
 
 // buildOn builds the next block on req.Parent, the last block the raft log
-// committed (or the one this leader produced last).
+// committed (or the one this leader produced last). The head may be above
+// it: a crashed leader's last block, disseminated before raft replicated
+// its id, can never commit after this leader's Barrier; the new block's
+// higher term wins fork choice over it, and irreversibility prunes it.
 func (n *Node) buildOn(req cft.ProduceRequest) (cft.Produced, error) {
-	// Commits queued before the leader's Barrier must be in the chain
-	// first: they make req.Parent irreversible here.
+	// Commits queued before the leader's Barrier go into the chain first.
 	n.applyCommits()
-	if err := n.headOn(req.Parent); err != nil {
-		return cft.Produced{}, err
+	if !n.chain.Tree().Has(req.Parent) {
+		return cft.Produced{}, fmt.Errorf("node: parent %s not in the fork database yet (body missing)", req.Parent)
 	}
-	blk, err := n.build(req.Term, time.Now())
+	if head := n.chain.HeadID(); head != req.Parent {
+		n.consLog.Info().Stringer("parent", req.Parent).Stringer("head", head).
+			Msg("building on the committed parent, not the uncommitted head")
+	}
+	blk, err := n.build(req.Term, req.Parent, time.Now())
 	if err != nil {
 		return cft.Produced{}, err
 	}
@@ -40,39 +46,10 @@ func (n *Node) buildOn(req cft.ProduceRequest) (cft.Produced, error) {
 	return cft.Produced{ID: blk.ID(), HeaderHash: sha256.Sum256(enc), Changes: cft.ChangesIn(blk.Txs)}, nil
 }
 
-// headOn makes parent the head. The chain builds on its head, and a new
-// leader's head may be an uncommitted block of an older term (the previous
-// leader's last block, whose raft entry never committed): after the
-// leader's Barrier such blocks can never commit, so they are marked
-// invalid here and the new term's block takes their height.
-func (n *Node) headOn(parent block.ID) error {
-	tree := n.chain.Tree()
-	if !tree.Has(parent) {
-		return fmt.Errorf("node: parent %s not in the fork database yet (body missing)", parent)
-	}
-	for n.chain.HeadID() != parent {
-		head := n.chain.HeadID()
-		a, ok := tree.Ancestor(head, parent.Height()+1)
-		if !ok || head.Height() <= parent.Height() {
-			return fmt.Errorf("node: head %s does not descend from parent %s", head, parent)
-		}
-		if pa, _ := tree.Ancestor(a, parent.Height()); pa != parent {
-			return fmt.Errorf("node: head %s does not descend from parent %s", head, parent)
-		}
-		n.consLog.Info().Stringer("block", a).Stringer("parent", parent).Msg("dropping an uncommitted block of an earlier term")
-		res, err := n.chain.MarkInvalid(a)
-		if err != nil {
-			return err
-		}
-		n.onResult(res)
-	}
-	return nil
-}
-
 // produceSolo makes a block and makes it irreversible at once.
 func (n *Node) produceSolo(now time.Time) {
 	term := max(n.chain.Head().Term, 1)
-	blk, err := n.build(term, now)
+	blk, err := n.build(term, block.ID{}, now)
 	if err != nil {
 		n.consLog.Error().Err(err).Msg("producing a block failed")
 		return
@@ -80,16 +57,20 @@ func (n *Node) produceSolo(now time.Time) {
 	n.setIrreversible(blk.ID())
 }
 
-// build makes, stores and syncs a block on the head with transactions from
-// the mempool, then lets settle hand it to every Conn.
-func (n *Node) build(term uint64, now time.Time) (*block.Block, error) {
+// build makes, stores and syncs a block on parent (zero: the head) with
+// transactions from the mempool, then lets settle hand it to every Conn.
+func (n *Node) build(term uint64, parent block.ID, now time.Time) (*block.Block, error) {
 	lp := n.lp
-	b, err := n.chain.StartBlock(chain.ProduceParams{Term: term, Timestamp: now.UnixNano(), ProducerSet: n.setHash})
+	b, err := n.chain.StartBlock(chain.ProduceParams{Term: term, Timestamp: now.UnixNano(), ProducerSet: n.setHash, Parent: parent})
 	if err != nil {
 		return nil, err
 	}
-	budget := n.cfg.P2P.MaxBlockBytes - 64<<10 // header, signature and varints
-	for b.Len() < n.cfg.Consensus.MaxBlockTxs {
+	// What every peer's decoder accepts (blockLimits): the encoding's fixed
+	// part (version, header, signature, counts) is under 512 bytes, and
+	// each transaction costs its length plus a varint of at most 8.
+	lim := n.blockLimits()
+	budget := lim.MaxBlockBytes - 512
+	for b.Len() < min(n.cfg.Consensus.MaxBlockTxs, lim.MaxTxs) {
 		tx, hash, ok := lp.pool.peek(budget)
 		if !ok {
 			break

@@ -35,11 +35,17 @@ type BlockObservation struct {
 	Delay time.Duration
 	Size  int
 	Txs   int
+	// CatchingUp is set when the sender reported a head more than
+	// CatchUpSlack blocks above this one: the block is history being
+	// synced, and its Delay is not a propagation delay.
+	CatchingUp bool
 }
 
 // counters are cumulative; Counters snapshots them.
 type counters struct {
 	blocksReceived, duplicates, stale, produced atomic.Uint64
+	bodyDuplicates, blockBytesIn, blockBytesOut atomic.Uint64
+	blocksSent                                  atomic.Uint64
 	txSubmitted, txAccepted, txForwarded        atomic.Uint64
 	mu                                          sync.Mutex
 	rejected                                    map[string]uint64
@@ -56,8 +62,17 @@ func (c *counters) reject(reason string) {
 type Counters struct {
 	// BlocksReceived counts blocks from peers added to the chain.
 	BlocksReceived uint64 `json:"blocks_received"`
-	// Duplicates counts bodies received that the chain already had.
+	// Duplicates counts bodies the chain already had when added (rare:
+	// blocksync filters known blocks first).
 	Duplicates uint64 `json:"duplicates"`
+	// BodyDuplicates counts block bodies received that we already had
+	// (blocksync's count over all links): the dissemination's redundancy.
+	// Ideally near zero once the per-producer trees formed.
+	BodyDuplicates uint64 `json:"body_duplicates"`
+	// BlocksSent counts bodies sent; BlockBytesIn/Out their bytes.
+	BlocksSent    uint64 `json:"blocks_sent"`
+	BlockBytesIn  uint64 `json:"block_bytes_in"`
+	BlockBytesOut uint64 `json:"block_bytes_out"`
 	// Stale counts bodies dropped because their fork was pruned meanwhile.
 	Stale uint64 `json:"stale"`
 	// Produced counts blocks this node produced.
@@ -80,6 +95,8 @@ func (n *Node) Counters() Counters {
 	c.mu.Unlock()
 	return Counters{
 		BlocksReceived: c.blocksReceived.Load(), Duplicates: c.duplicates.Load(), Stale: c.stale.Load(),
+		BodyDuplicates: c.bodyDuplicates.Load(), BlocksSent: c.blocksSent.Load(),
+		BlockBytesIn: c.blockBytesIn.Load(), BlockBytesOut: c.blockBytesOut.Load(),
 		Produced: c.produced.Load(), Rejected: rej, TxSubmitted: c.txSubmitted.Load(),
 		TxAccepted: c.txAccepted.Load(), TxForwarded: c.txForwarded.Load(),
 	}
@@ -182,6 +199,9 @@ type PeerStatus struct {
 	link.PeerInfo
 	// Producer is set for genesis producers.
 	Producer bool `json:"producer"`
+	// Address is the remote multiaddr of the live connection (libp2p
+	// host only).
+	Address string `json:"address,omitempty"`
 	// SyncState is blocksync's phase (start, ready); empty if not connected.
 	SyncState   string   `json:"sync_state,omitempty"`
 	PeerHead    block.ID `json:"peer_head,omitzero"`
@@ -226,7 +246,7 @@ func (n *Node) Peers() []PeerStatus {
 	})
 	out := make([]PeerStatus, 0, len(infos))
 	for _, in := range infos {
-		ps := PeerStatus{PeerInfo: in, Producer: n.prodPeers[in.Peer]}
+		ps := PeerStatus{PeerInfo: in, Producer: n.prodPeers[in.Peer], Address: n.remoteAddr(in.Peer)}
 		if si, ok := sync[in.Peer]; ok {
 			ps.SyncState, ps.PeerHead, ps.PeerIrr, ps.InFlight = si.state, si.head, si.irr, si.inFlight
 			ps.BlocksSent, ps.BlocksRecv, ps.Duplicates = si.sent, si.recv, si.dups
@@ -327,4 +347,31 @@ func (n *Node) Query(ctx context.Context, fn func(st chain.StateReader) error) e
 		return err
 	}
 	return ferr
+}
+
+// Addrs returns the multiaddrs peers can dial this node at (with
+// /p2p/<id>), or nil on a network without addresses (in-memory).
+func (n *Node) Addrs() []string {
+	h, ok := n.net.(*link.Host)
+	if !ok {
+		return nil
+	}
+	info := h.AddrInfo()
+	out := make([]string, 0, len(info.Addrs))
+	for _, a := range info.Addrs {
+		out = append(out, a.String()+"/p2p/"+info.ID.String())
+	}
+	return out
+}
+
+// remoteAddr is the remote multiaddr of a live libp2p connection to p.
+func (n *Node) remoteAddr(p link.PeerID) string {
+	h, ok := n.net.(*link.Host)
+	if !ok {
+		return ""
+	}
+	for _, c := range h.Libp2p().Network().ConnsToPeer(p) {
+		return c.RemoteMultiaddr().String()
+	}
+	return ""
 }

@@ -3,11 +3,15 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/chain"
+	"github.com/blockwire/blockwire/link"
 )
 
 // A node with no link to any producer answers a submit with ErrNoProducer
@@ -69,5 +73,92 @@ func TestSubmitAtFollowerProducerIsRelayed(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, TxIncluded, r.State)
 		require.Positive(t, tn.specs[follower].n.Counters().TxForwarded)
+	})
+}
+
+// Many concurrent submits spread over every node all commit, and the nodes
+// agree on the state root afterwards.
+func TestConcurrentSubmitsAllCommit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(3, 10*time.Second)
+		const total = 400
+		errs := make(chan error, total)
+		for i := range total {
+			n := tn.specs[i%len(tn.specs)].n
+			go func() {
+				_, err := n.Submit(context.Background(), kvTx(fmt.Sprintf("k%d", i), "v"))
+				errs <- err
+			}()
+		}
+		for range total {
+			require.NoError(t, <-errs)
+		}
+		tn.converged(5 * time.Second)
+		require.NoError(t, tn.specs[3].n.Query(context.Background(), func(st chain.StateReader) error {
+			for i := range total {
+				_, ok, err := st.Get([]byte(fmt.Sprintf("k%d", i)))
+				require.NoError(t, err)
+				require.True(t, ok, "k%d", i)
+			}
+			return nil
+		}))
+	})
+}
+
+// A submit whose producer link closes before the answer goes to another
+// producer instead of failing.
+func TestSubmitReroutesWhenTheLinkCloses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(3, 10*time.Second)
+		full := tn.specs[3].n
+		// The submit to the first producer is lost with its link: the
+		// producer ignores it, then the link breaks.
+		var target link.PeerID
+		require.NoError(t, full.call(context.Background(), func() { target = full.route(nil).id }))
+		var tnode *Node
+		for _, sp := range tn.specs[:3] {
+			if sp.id == target {
+				tnode = sp.n
+			}
+		}
+		setDrop := func(v bool) {
+			require.NoError(t, tnode.call(context.Background(), func() { tnode.lp.dropRouting = v }))
+		}
+		setDrop(true)
+		done := make(chan error, 1)
+		go func() {
+			_, err := full.Submit(context.Background(), kvTx("reroute", "me"))
+			done <- err
+		}()
+		time.Sleep(50 * time.Millisecond)
+		setDrop(false)
+		start := time.Now()
+		tn.mem.Disconnect(full.ID(), target)
+		require.NoError(t, <-done)
+		require.Less(t, time.Since(start), time.Second, "re-routed at once, not after the answer timeout")
+	})
+}
+
+// A submit made right after the leader died (an election in progress)
+// succeeds: relays answer "no producer" and the submit tries again.
+func TestSubmitDuringElectionSucceeds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(3, 10*time.Second)
+		var leader int
+		waitFor(t, 5*time.Second, "a leader", func() bool { leader = tn.leader(); return leader >= 0 })
+		tn.stop(leader, true)
+		time.Sleep(5 * time.Millisecond) // the full node sees the link close
+		r, err := tn.specs[3].n.Submit(context.Background(), kvTx("during", "election"))
+		require.NoError(t, err)
+		require.Equal(t, TxIncluded, r.State)
 	})
 }

@@ -3,27 +3,10 @@ package node
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/hashicorp/raft"
-	"github.com/libp2p/go-libp2p/core/peer"
-
 	"github.com/blockwire/blockwire/chain/block"
-	"github.com/blockwire/blockwire/link"
 )
-
-// outSubmit is a transaction we sent toward a producer, awaiting a reply.
-type outSubmit struct {
-	hash     block.Hash
-	via      link.Link
-	deadline time.Time
-	// A relayed submit answers origin with originID; a local one answers
-	// ack (buffer 1).
-	origin   link.Link
-	originID uint64
-	ack      chan error
-}
 
 // Submit sends a transaction to the current producer and waits until it is
 // in a block on this node's best chain. It fails fast with a
@@ -34,42 +17,62 @@ type outSubmit struct {
 // whichever is first. It never waits longer than that. Use WaitTx for
 // irreversibility.
 func (n *Node) Submit(ctx context.Context, tx []byte) (TxReceipt, error) {
+	ctx, cancel := context.WithTimeout(ctx, n.o.limits.SubmitTimeout)
+	defer cancel()
+	w := &txWaiter{want: TxIncluded, ch: make(chan TxReceipt, 1)}
+	h, err := n.submit(ctx, tx, w)
+	if err != nil {
+		return TxReceipt{Hash: h}, err
+	}
+	return n.await(ctx, h, w)
+}
+
+// SubmitAsync is Submit without the wait for inclusion: it returns the
+// transaction's hash once a producer accepted it into its mempool (follow
+// it with WaitTx, TxStatus or head events). Load generators use it.
+func (n *Node) SubmitAsync(ctx context.Context, tx []byte) (block.Hash, error) {
+	ctx, cancel := context.WithTimeout(ctx, n.o.limits.SubmitTimeout)
+	defer cancel()
+	return n.submit(ctx, tx, nil)
+}
+
+// submit validates tx, registers w (if any) and hands tx to the producer,
+// waiting for its acceptance.
+func (n *Node) submit(ctx context.Context, tx []byte, w *txWaiter) (block.Hash, error) {
 	if n.o.validate != nil {
 		if err := n.o.validate(tx); err != nil {
-			return TxReceipt{}, &TxRejectedError{Reason: txReason(err), Detail: err.Error()}
+			return block.Hash{}, &TxRejectedError{Reason: txReason(err), Detail: err.Error()}
 		}
 	}
 	if len(tx) > n.maxTx() {
-		return TxReceipt{}, &TxRejectedError{Reason: "too-large", Detail: fmt.Sprintf("%d bytes, limit %d", len(tx), n.maxTx())}
+		return block.Hash{}, &TxRejectedError{Reason: "too-large", Detail: fmt.Sprintf("%d bytes, limit %d", len(tx), n.maxTx())}
 	}
-	ctx, cancel := context.WithTimeout(ctx, n.o.limits.SubmitTimeout)
-	defer cancel()
 	n.stats.txSubmitted.Add(1)
 	h := txHash(tx)
 	tx = append([]byte(nil), tx...)
-	w := &txWaiter{want: TxIncluded, ch: make(chan TxReceipt, 1)}
 	ack := make(chan error, 1)
 	if err := n.call(ctx, func() {
-		n.lp.txs.wait(h, w)
+		if w != nil {
+			n.lp.txs.wait(h, w)
+		}
 		n.submitLocal(h, tx, ack)
 	}); err != nil {
-		return TxReceipt{}, err
+		return h, err
 	}
 	select {
 	case err := <-ack:
-		if err != nil {
+		if err != nil && w != nil {
 			n.unwait(h, w)
-			return TxReceipt{Hash: h}, err
 		}
-	case r := <-w.ch:
-		return receiptResult(r)
+		return h, err
 	case <-ctx.Done():
-		n.unwait(h, w)
-		return TxReceipt{Hash: h}, fmt.Errorf("%w: %w", ErrNoProducer, ctx.Err())
+		if w != nil {
+			n.unwait(h, w)
+		}
+		return h, fmt.Errorf("%w: %w", ErrNoProducer, ctx.Err())
 	case <-n.quit:
-		return TxReceipt{Hash: h}, ErrStopped
+		return h, ErrStopped
 	}
-	return n.await(ctx, h, w)
 }
 
 // WaitTx waits until the transaction with hash reaches state (TxIncluded or
@@ -122,7 +125,19 @@ func (n *Node) TxStatus(ctx context.Context, hash block.Hash) (TxReceipt, error)
 
 func (n *Node) notifyTx(r *TxReceipt) { n.lp.txs.deliver(r) }
 
-func (n *Node) maxTx() int { return n.cfg.P2P.MaxBlockBytes / 2 }
+// maxTx is the largest transaction accepted: half a block, and never more
+// than the block decoder's per-transaction limit.
+func (n *Node) maxTx() int {
+	lim := n.blockLimits()
+	return min(lim.MaxBlockBytes/2, lim.MaxTxBytes)
+}
+
+// blockLimits are the limits every node decodes blocks with.
+func (n *Node) blockLimits() block.Limits {
+	lim := block.DefaultLimits()
+	lim.MaxBlockBytes = n.cfg.P2P.MaxBlockBytes
+	return lim
+}
 
 // submitLocal accepts tx here if this node produces, else forwards it.
 func (n *Node) submitLocal(h block.Hash, tx []byte, ack chan error) {
@@ -158,172 +173,4 @@ func (n *Node) accept(h block.Hash, tx []byte) error {
 	lp.txs.record(h)
 	n.stats.txAccepted.Add(1)
 	return nil
-}
-
-// forward sends tx one hop toward the leader. Exactly one of ack (a local
-// submit) and origin (a relay) is set.
-func (n *Node) forward(h block.Hash, tx []byte, origin link.Link, originID uint64, ack chan error, hops uint8, exclude link.Link) {
-	lp := n.lp
-	o := &outSubmit{hash: h, origin: origin, originID: originID, ack: ack}
-	p := n.route(exclude)
-	if p == nil {
-		n.finishOut(o, codeNoProducer, "no link to a producer")
-		return
-	}
-	timeout := n.o.limits.SubmitAckTimeout
-	if origin != nil {
-		// Answer the previous hop before it gives up on us.
-		timeout = timeout * 3 / 4
-	}
-	lp.nextID++
-	id := lp.nextID
-	o.via, o.deadline = p.link, time.Now().Add(timeout)
-	if err := p.link.Send(link.LaneRouting, (&submitMsg{id: id, hops: hops, tx: tx}).encode()); err != nil {
-		n.finishOut(o, codeNoProducer, "sending to "+p.id.String()+": "+err.Error())
-		return
-	}
-	lp.out[id] = o
-	n.stats.txForwarded.Add(1)
-}
-
-// route picks the link toward the leader: the leader itself, else any
-// producer (which relays), never exclude. Nil when there is none.
-func (n *Node) route(exclude link.Link) *peerState {
-	lp := n.lp
-	usable := func(p *peerState) bool { return p != nil && !p.closing && p.link != exclude }
-	if l := n.leaderID(); l != "" {
-		if p := lp.byID[l]; usable(p) {
-			return p
-		}
-	}
-	for id, p := range lp.byID {
-		if n.prodPeers[id] && usable(p) {
-			return p
-		}
-	}
-	return nil
-}
-
-// leaderID is raft's leader on a CFT producer, otherwise the producer of
-// the head block (the leader as far as this node can tell).
-func (n *Node) leaderID() link.PeerID {
-	if e := n.engine(); e != nil {
-		st := e.Status()
-		if id, err := peer.Decode(string(st.Leader)); err == nil {
-			return id
-		}
-		return ""
-	}
-	if h := n.head.Load(); h != nil {
-		return n.producers[h.Producer]
-	}
-	return ""
-}
-
-// leading reports whether this node accepts transactions into its mempool:
-// the solo producer, or the raft leader.
-func (n *Node) leading() bool {
-	if n.solo {
-		return true
-	}
-	e := n.engine()
-	return e != nil && e.Status().Leader == raft.ServerID(n.id.String())
-}
-
-func (n *Node) onRouting(p *peerState, msg []byte) {
-	m, err := decodeRouting(msg)
-	if err != nil {
-		n.stats.reject("routing-malformed")
-		n.log.Warn().Str("peer", p.id.String()).Err(err).Msg("routing message dropped")
-		return
-	}
-	switch m := m.(type) {
-	case *submitMsg:
-		n.onSubmit(p, m)
-	case *replyMsg:
-		o := n.lp.out[m.id]
-		if o == nil || o.via != p.link {
-			return // answered late, after we gave up
-		}
-		delete(n.lp.out, m.id)
-		n.finishOut(o, m.code, m.detail)
-	}
-}
-
-func (n *Node) onSubmit(p *peerState, m *submitMsg) {
-	h := txHash(m.tx)
-	reply := func(code uint8, detail string) {
-		_ = p.link.Send(link.LaneRouting, (&replyMsg{id: m.id, code: code, detail: detail}).encode())
-	}
-	switch {
-	case n.leading():
-		if err := n.accept(h, m.tx); err != nil {
-			reply(codeRejected, rejectDetail(err))
-			return
-		}
-		reply(codeAccepted, "")
-	case m.hops == 0:
-		reply(codeNoProducer, "hop limit reached at "+n.id.String())
-	default:
-		n.forward(h, m.tx, p.link, m.id, nil, m.hops-1, p.link)
-	}
-}
-
-func rejectDetail(err error) string {
-	if te, ok := err.(*TxRejectedError); ok {
-		return te.Reason + ": " + te.Detail
-	}
-	return "rejected: " + err.Error()
-}
-
-// finishOut answers a submit's origin: the previous hop or the local caller.
-func (n *Node) finishOut(o *outSubmit, code uint8, detail string) {
-	if o.origin != nil {
-		_ = o.origin.Send(link.LaneRouting, (&replyMsg{id: o.originID, code: code, detail: detail}).encode())
-		return
-	}
-	if o.ack == nil {
-		return
-	}
-	switch code {
-	case codeAccepted:
-		o.ack <- nil
-	case codeRejected:
-		reason, d, _ := strings.Cut(detail, ": ")
-		n.lp.txs.rejected(o.hash, reason, d, n.notifyTx)
-		o.ack <- &TxRejectedError{Reason: reason, Detail: d}
-	default:
-		o.ack <- fmt.Errorf("%w: %s", ErrNoProducer, detail)
-	}
-}
-
-// expireSubmits gives up on submits whose producer did not answer in time.
-func (n *Node) expireSubmits(now time.Time) {
-	for id, o := range n.lp.out {
-		if now.Before(o.deadline) {
-			continue
-		}
-		delete(n.lp.out, id)
-		n.finishOut(o, codeNoProducer, "no answer from the producer in time")
-	}
-}
-
-// failSubmitsVia gives up on submits sent over a link that closed.
-func (n *Node) failSubmitsVia(l link.Link) {
-	for id, o := range n.lp.out {
-		if o.via == l {
-			delete(n.lp.out, id)
-			n.finishOut(o, codeNoProducer, "link to the producer closed")
-		}
-	}
-}
-
-// failAll answers every local submit still waiting when the loop exits.
-func (n *Node) failAll() {
-	for id, o := range n.lp.out {
-		delete(n.lp.out, id)
-		if o.ack != nil {
-			o.ack <- ErrStopped
-		}
-	}
 }

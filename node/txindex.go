@@ -81,12 +81,16 @@ func (x *txIndex) record(h block.Hash) *TxReceipt {
 	r := &TxReceipt{Hash: h, State: TxPending}
 	x.recs[h] = r
 	x.order = append(x.order, h)
-	for len(x.recs) > x.max && x.head < len(x.order) {
+	// Evict the oldest; a record someone waits for goes to the back of the
+	// line instead (bounded: each pass looks at every entry at most once).
+	for n := len(x.order) - x.head; len(x.recs) > x.max && n > 0; n-- {
 		old := x.order[x.head]
 		x.head++
-		if _, waited := x.waiters[old]; !waited {
-			delete(x.recs, old)
+		if _, waited := x.waiters[old]; waited {
+			x.order = append(x.order, old)
+			continue
 		}
+		delete(x.recs, old)
 	}
 	if x.head > 4096 && x.head*2 > len(x.order) {
 		x.order = append([]block.Hash(nil), x.order[x.head:]...)

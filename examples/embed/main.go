@@ -98,7 +98,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 
 	base := node.DefaultConfig()
 	base.Consensus.BlockInterval = node.Duration{Duration: 50 * time.Millisecond}
@@ -121,7 +121,7 @@ func run() error {
 	if err := n.Start(ctx); err != nil {
 		return err
 	}
-	defer n.Stop()
+	defer func() { _ = n.Stop() }()
 
 	heads := n.Subscribe(16)
 	var last node.TxReceipt
@@ -137,7 +137,7 @@ func run() error {
 		return err
 	}
 	if _, err := n.Submit(ctx, nil); !errors.Is(err, node.ErrTxRejected) {
-		return fmt.Errorf("an empty name should be rejected, got %v", err)
+		return fmt.Errorf("an empty name should be rejected, got %w", err)
 	}
 	ev := <-heads.C()
 	fmt.Printf("first event: %s at height %d\n", ev.Kind, ev.Height)
