@@ -36,21 +36,25 @@
 // Conn, the solo producer and outstanding transaction forwards. Sketch:
 //
 //	for {
-//		timer.Reset(min(conn deadlines, next solo block, submit deadlines))
+//		timer.Reset(min(conn deadlines, next solo block, submit deadlines, retries))
 //		select {
-//		case <-stop:              return
-//		case x := <-in:           connected / receive / disconnected / call
-//		case <-commits:           gate.Committed(id) → chain.SetIrreversible
-//		case <-timer.C:           conn.Tick, produce (solo), expire submits
+//		case <-stop:      return
+//		case x := <-in:   connected / receive / disconnected / call; a Conn
+//		                  that got an input performs its Ready at once
+//		case <-commits:   gate.Committed(id) → chain.SetIrreversible
+//		case <-timer.C:   conn.Tick + perform, produce (solo), expire and
+//		                  retry submits
 //		}
-//		settle()  // if the chain changed: ChainChanged on every Conn; then
-//		          // for every Conn with a Ready: chain.Add its blocks
-//		          // (refusal → reason logged, link closed if it is the
-//		          // peer's fault), send its messages on their lanes, log
-//		          // penalties, close on Disconnect, mirror the mode onto the
-//		          // link, Advance, remember Deadline; repeat while blocks
-//		          // changed the chain.
+//		settle()          // while the chain changed: ChainChanged on every
+//		                  // Conn, then perform each
+//		handOffMempool()  // a producer that lost leadership
 //	}
+//
+//	perform(conn): rd := conn.Ready(); chain.Add each of rd.Blocks (a
+//	refusal is logged with its reason and, if it is the peer's fault,
+//	closes the link); send rd.Messages on their lanes; log rd.Penalties;
+//	close the link on rd.Disconnect; conn.Advance(); mirror blocksync's
+//	modes onto the link; remember rd.Deadline.
 //
 // Time: the node reads time.Now and arms ordinary timers; its tests run it
 // (with hashicorp/raft) inside testing/synctest bubbles on virtual time, so
