@@ -42,7 +42,9 @@ type ConnConfig struct {
 	// BulkWindow is the flow-control window of the blocks and sync lanes in
 	// bytes: how much a sender may have in flight before the receiver grants
 	// more. It bounds how many block bytes sit in the pipe ahead of a vote,
-	// and limits bulk throughput to BulkWindow/RTT. 2*ChunkSize .. 8 MiB:
+	// and limits bulk throughput to BulkWindow/RTT: the default suits a LAN
+	// (a vote waits at most ~2 ms behind blocks at 1 Gbit/s); a WAN link of
+	// 50 ms needs megabytes for full speed (see BENCHMARKS.md). 2*ChunkSize .. 8 MiB:
 	// it must stay below the muxers' own per-stream windows (yamux 16 MiB,
 	// QUIC 10 MB) so that a write on a bulk lane never blocks the writer,
 	// which would stall the consensus lane behind it.

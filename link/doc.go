@@ -138,8 +138,10 @@
 // # Implementation notes
 //
 // session.go is the engine shared by both implementations: one writer
-// goroutine (owns the streams' write side and the ping timer), one reader
-// per lane, and one teardown goroutine; state is under one mutex, and the
+// goroutine (owns the streams' write side and the ping timer; a bulk
+// lane's reader may also write a CREDIT frame on the consensus stream when
+// it is free, under a separate lock, to shorten the credit round trip), one
+// reader per lane, and one teardown goroutine; state is under one mutex, and the
 // scheduler (sched.go) and scoring (score.go) are pure structures it
 // drives. hub.go holds what a host needs beyond one link: the link table,
 // duplicate pruning, scores and bans. host.go/conns.go/gater.go/manager.go

@@ -24,7 +24,7 @@ func (g *gater) InterceptSecured(d network.Direction, p peer.ID, _ network.ConnM
 		g.h.log.Debug().Str("peer", p.String()).Msg("refused banned peer")
 		return false
 	}
-	if d == network.DirInbound && !g.h.always[p] && g.h.ready.Load() &&
+	if d == network.DirInbound && !g.h.exempt(p) && g.h.ready.Load() &&
 		g.h.count(network.DirInbound) >= g.h.cfg.MaxInbound {
 		g.h.log.Debug().Str("peer", p.String()).Msg("refused inbound: MaxInbound reached")
 		return false

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,6 +42,7 @@ type Host struct {
 	cm        *connmgr.BasicConnMgr
 	limits    connLimits
 	static    []peer.AddrInfo
+	alwaysMu  sync.RWMutex
 	always    map[PeerID]bool // static and protected peers: exempt from limits
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -208,7 +210,7 @@ func (hst *Host) Connect(ctx context.Context, info peer.AddrInfo) (Link, error) 
 	if hst.isBanned(info.ID) {
 		return nil, fmt.Errorf("%w: %s", ErrBanned, info.ID)
 	}
-	if !hst.always[info.ID] && hst.count(network.DirOutbound) >= hst.cfg.MaxOutbound {
+	if !hst.exempt(info.ID) && hst.count(network.DirOutbound) >= hst.cfg.MaxOutbound {
 		return nil, ErrConnLimit
 	}
 	if len(info.Addrs) > 0 {
@@ -229,11 +231,37 @@ func (hst *Host) Connect(ctx context.Context, info peer.AddrInfo) (Link, error) 
 func (hst *Host) count(d network.Direction) int {
 	n := 0
 	for _, c := range hst.h.Network().Conns() {
-		if c.Stat().Direction == d && !hst.always[c.RemotePeer()] {
+		if c.Stat().Direction == d && !hst.exempt(c.RemotePeer()) {
 			n++
 		}
 	}
 	return n
+}
+
+// exempt reports whether p is a static or protected peer.
+func (hst *Host) exempt(p PeerID) bool {
+	hst.alwaysMu.RLock()
+	defer hst.alwaysMu.RUnlock()
+	return hst.always[p]
+}
+
+// SetProtected protects p (a producer) from the connection manager and
+// the MaxInbound/MaxOutbound limits, or lifts that protection. Use it when
+// the producer set changes; Config.ProtectedPeers is the initial set.
+// Static peers stay protected.
+func (hst *Host) SetProtected(p PeerID, on bool) {
+	hst.alwaysMu.Lock()
+	defer hst.alwaysMu.Unlock()
+	if on {
+		hst.always[p] = true
+		hst.cm.Protect(p, "blockwire")
+		return
+	}
+	if slices.ContainsFunc(hst.static, func(s peer.AddrInfo) bool { return s.ID == p }) {
+		return
+	}
+	delete(hst.always, p)
+	hst.cm.Unprotect(p, "blockwire")
 }
 
 // closePeer drops every connection to a banned peer.

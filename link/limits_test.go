@@ -43,6 +43,14 @@ func TestInboundLimit(t *testing.T) {
 	<-rv.Ups
 	require.Len(t, v.Links(), 2)
 
+	// A peer protected at run time (a new producer) gets in too.
+	p3 := newHost(t, testConfig(t, "tcp"), nil)
+	defer p3.Close()
+	v.SetProtected(p3.ID(), true)
+	_, err = p3.Connect(ctx, v.AddrInfo())
+	require.NoError(t, err)
+	<-rv.Ups
+
 	// Outbound: MaxOutbound = 1 dial, then ErrConnLimit.
 	o1 := newHost(t, testConfig(t, "tcp"), nil)
 	defer o1.Close()

@@ -11,18 +11,29 @@ import (
 // keepConnected is the peer manager's loop for one static peer: while the
 // host runs, keep a link up; after a failed dial wait a capped exponential
 // backoff with jitter (attempt 0, 1, 2... from ReconnectMin to
-// ReconnectMax); a link that comes up resets the attempt count.
+// ReconnectMax). A link that stayed up for ReconnectMax resets the attempt
+// count and is redialed at once when it ends; a link that ends sooner (a
+// peer that accepts and then drops us) counts as a failed attempt, so a
+// flapping peer is not redialed in a tight loop.
 func (hst *Host) keepConnected(info peer.AddrInfo) {
 	defer hst.loops.Done()
 	attempt := 0
 	for hst.ctx.Err() == nil {
 		if l := hst.Link(info.ID); l != nil {
-			attempt = 0
+			up := time.Now()
 			select {
 			case <-l.Done():
 			case <-hst.ctx.Done():
 				return
 			}
+			if time.Since(up) >= hst.cfg.ReconnectMax {
+				attempt = 0
+				continue
+			}
+			if !hst.sleep(hst.jitteredDelay(attempt)) {
+				return
+			}
+			attempt++
 			continue
 		}
 		if !hst.isBanned(info.ID) {
@@ -34,14 +45,22 @@ func (hst *Host) keepConnected(info peer.AddrInfo) {
 			}
 			hst.log.Debug().Err(err).Str("peer", info.ID.String()).Int("attempt", attempt).Msg("static peer dial failed")
 		}
-		t := time.NewTimer(hst.jitteredDelay(attempt))
-		attempt++
-		select {
-		case <-t.C:
-		case <-hst.ctx.Done():
-			t.Stop()
+		if !hst.sleep(hst.jitteredDelay(attempt)) {
 			return
 		}
+		attempt++
+	}
+}
+
+// sleep waits for d, or reports false when the host closes first.
+func (hst *Host) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-hst.ctx.Done():
+		return false
 	}
 }
 

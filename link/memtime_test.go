@@ -97,6 +97,7 @@ func TestMemDisconnect(t *testing.T) {
 		defer a.Close()
 		_, err = a.Connect(context.Background(), peer.AddrInfo{ID: b.ID()})
 		require.NoError(t, err)
+		<-rb.Ups // a link cut before it is up on b is never announced there
 		n.Disconnect(a.ID(), b.ID())
 		require.Equal(t, link.ReasonTransport, link.ReasonOf(<-ra.Downs))
 		require.Equal(t, link.ReasonTransport, link.ReasonOf(<-rb.Downs))
@@ -167,5 +168,26 @@ func TestConsensusBacklog(t *testing.T) {
 		require.Equal(t, link.ReasonConsensusBacklog, link.ReasonOf(err))
 		require.Greater(t, sent, 64)
 		require.Zero(t, l.Stats().Lanes[link.LaneConsensus].Drops[link.DropQueueFull])
+	})
+}
+
+// TestSmallWindowLargeMessage: a message many times the credit window and
+// the read piece still flows (the receiver never waits for bytes the
+// sender may not send yet).
+func TestSmallWindowLargeMessage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := linktest.Config()
+		cfg.ChunkSize, cfg.BulkWindow = 4<<10, 8<<10
+		rb := linktest.NewRecorder(4)
+		a, b := memPair(t, link.MemConfig{Latency: time.Millisecond}, cfg, nil, rb)
+		defer b.Close()
+		defer a.Close()
+		l, err := a.Connect(context.Background(), peer.AddrInfo{ID: b.ID()})
+		require.NoError(t, err)
+		block := bytes.Repeat([]byte{7}, 1<<20)
+		require.NoError(t, l.Send(link.LaneBlocks, block))
+		m := <-rb.Msgs
+		require.Equal(t, block, m.Data)
+		require.LessOrEqual(t, l.Stats().Lanes[link.LaneBlocks].Credit, int64(cfg.BulkWindow))
 	})
 }

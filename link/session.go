@@ -52,6 +52,9 @@ type session struct {
 	cfg *ConnConfig
 	log zerolog.Logger
 
+	// consMu serialises writes to the consensus stream between the writer
+	// and the readers' direct credit grants. Lock order: consMu, then mu.
+	consMu      sync.Mutex
 	mu          sync.Mutex
 	sched       sched
 	mode        Mode
@@ -358,6 +361,7 @@ func (s *session) writeLoop() {
 	ping := time.NewTicker(s.cfg.PingInterval)
 	defer ping.Stop()
 	for {
+		s.consMu.Lock()
 		s.mu.Lock()
 		if s.err != nil {
 			goAway := append([]byte(nil), s.sched.ctrl...)
@@ -365,10 +369,16 @@ func (s *session) writeLoop() {
 			if len(goAway) > 0 {
 				_ = s.write(LaneConsensus, goAway, min(goAwayGrace, s.cfg.WriteTimeout))
 			}
+			s.consMu.Unlock()
 			return
 		}
 		w, ok := s.sched.next(buf[:0], s.cfg.ChunkSize)
 		s.mu.Unlock()
+		// Hold consMu from picking a consensus write until it is written,
+		// so a direct credit grant never lands inside a message.
+		if !ok || w.lane != LaneConsensus {
+			s.consMu.Unlock()
+		}
 		if !ok {
 			select {
 			case <-s.wake:
@@ -381,6 +391,9 @@ func (s *session) writeLoop() {
 		err := s.write(w.lane, w.buf, s.cfg.WriteTimeout)
 		if err == nil && len(w.tail) > 0 {
 			err = s.write(w.lane, w.tail, s.cfg.WriteTimeout)
+		}
+		if w.lane == LaneConsensus {
+			s.consMu.Unlock()
 		}
 		if err != nil {
 			s.fail(writeError(err))
@@ -484,7 +497,12 @@ func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 	// four times what it sent, and the copies stay under n/3.
 	msg := make([]byte, 0, min(n, 1<<20))
 	for len(msg) < n {
+		// Never wait for more than the peer may send without new credit,
+		// or a window smaller than readPiece would deadlock.
 		k := min(n-len(msg), readPiece)
+		if l.bulk() {
+			k = int(min(int64(k), s.granted[l]-s.recvd[l]))
+		}
 		msg = growLen(msg, k, n)
 		if _, err := io.ReadFull(fr.full, msg[len(msg)-k:]); err != nil {
 			return err
@@ -539,11 +557,37 @@ func (s *session) consumed(l Lane, k int) error {
 	g := s.pending[l]
 	s.pending[l] = 0
 	s.granted[l] += g
+	if s.grantDirect(l, g) {
+		return nil
+	}
 	s.mu.Lock()
 	s.sched.ctrl = appendCredit(s.sched.ctrl, l, g)
 	s.mu.Unlock()
 	s.wakeWriter()
 	return nil
+}
+
+// grantDirect writes a CREDIT frame from the reader itself when the
+// consensus stream is free and between messages. The credit round trip
+// bounds bulk throughput at a given window (window / round trip), and this
+// saves it a hand-off to the writer goroutine. It never waits for the
+// writer: if the writer holds the stream, the grant is queued instead.
+func (s *session) grantDirect(l Lane, g int64) bool {
+	if !s.consMu.TryLock() {
+		return false
+	}
+	defer s.consMu.Unlock()
+	s.mu.Lock()
+	busy := s.err != nil || s.sched.mid(LaneConsensus)
+	s.mu.Unlock()
+	if busy {
+		return false
+	}
+	var frame [2 + 1 + 10]byte
+	if err := s.write(LaneConsensus, appendCredit(frame[:0], l, g), s.cfg.WriteTimeout); err != nil {
+		go s.fail(writeError(err)) // fail takes mu; not under consMu's caller assumptions
+	}
+	return true
 }
 
 // control handles a control frame from the consensus stream.
