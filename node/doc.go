@@ -87,11 +87,13 @@
 // routing lane to the leader's link, or to any producer, which relays it
 // (at most Limits.MaxHops). The producer answers accepted or rejected with
 // a reason; a node with no producer link answers ErrNoProducer at once, and
-// an unanswered forward fails after Limits.SubmitAckTimeout, so a submit
+// an unanswered forward fails with ErrProducerTimeout after
+// Limits.SubmitAckTimeout (consensus.submit_ack_timeout), so a submit
 // never hangs (psibase #785). A submit whose link closes before the answer
 // is re-routed, and one a relay answers "no producer" (an election in
-// progress) is retried every 100 ms, both within Limits.SubmitAckTimeout. Inclusion and irreversibility are observed
-// locally as blocks arrive, on every node alike. Wire format: see wire.go.
+// progress) is retried every 100 ms, both within Limits.SubmitAckTimeout.
+// Inclusion and irreversibility are observed locally as blocks arrive, on
+// every node alike. Wire format: see wire.go.
 //
 // # Events
 //

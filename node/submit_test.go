@@ -41,8 +41,9 @@ func TestSubmitToSilentProducerTimesOut(t *testing.T) {
 		require.NoError(t, prod.call(context.Background(), func() { prod.lp.dropRouting = true }))
 		start := time.Now()
 		_, err := tn.specs[1].n.Submit(context.Background(), kvTx("k", "v"))
-		require.ErrorIs(t, err, ErrNoProducer)
-		require.Equal(t, DefaultLimits().SubmitAckTimeout, time.Since(start).Round(time.Millisecond))
+		require.ErrorIs(t, err, ErrProducerTimeout)
+		require.NotErrorIs(t, err, ErrNoProducer)
+		require.Equal(t, DefaultConfig().Consensus.SubmitAckTimeout.Duration, time.Since(start).Round(time.Millisecond))
 	})
 }
 
