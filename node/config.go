@@ -97,6 +97,10 @@ type ConsensusConfig struct {
 	LeaderLeaseTimeout Duration `toml:"leader_lease_timeout"`
 	// MaxBlockTxs bounds the transactions in one produced block.
 	MaxBlockTxs int `toml:"max_block_txs"`
+	// SubmitAckTimeout bounds the wait for a producer to accept a submitted
+	// transaction (≥ 100ms); past it the submit fails with "producer did
+	// not answer in time". Raise it for loaded or distant producers.
+	SubmitAckTimeout Duration `toml:"submit_ack_timeout"`
 }
 
 // AdminConfig is the HTTP admin API (status, peers, blocks, tx submit,
@@ -161,6 +165,7 @@ func DefaultConfig() Config {
 			ElectionTimeout:    Duration{100 * time.Millisecond},
 			LeaderLeaseTimeout: Duration{50 * time.Millisecond},
 			MaxBlockTxs:        10000,
+			SubmitAckTimeout:   Duration{5 * time.Second},
 		},
 		Admin: AdminConfig{Listen: "127.0.0.1:9100", Pprof: true},
 		Log:   LogConfig{Level: "info", Format: "auto", File: "node.log"},
@@ -293,6 +298,8 @@ func (c *Config) Validate() error {
 		return bad("consensus.block_interval", "%v, want ≥ 10ms", c.Consensus.BlockInterval)
 	case c.Consensus.MaxBlockTxs < 1:
 		return bad("consensus.max_block_txs", "%d, want ≥ 1", c.Consensus.MaxBlockTxs)
+	case c.Consensus.SubmitAckTimeout.Duration < 100*time.Millisecond:
+		return bad("consensus.submit_ack_timeout", "%v, want ≥ 100ms", c.Consensus.SubmitAckTimeout)
 	}
 	for key, d := range map[string]Duration{
 		"consensus.heartbeat_timeout":    c.Consensus.HeartbeatTimeout,

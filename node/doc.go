@@ -36,21 +36,25 @@
 // Conn, the solo producer and outstanding transaction forwards. Sketch:
 //
 //	for {
-//		timer.Reset(min(conn deadlines, next solo block, submit deadlines))
+//		timer.Reset(min(conn deadlines, next solo block, submit deadlines, retries))
 //		select {
-//		case <-stop:              return
-//		case x := <-in:           connected / receive / disconnected / call
-//		case <-commits:           gate.Committed(id) → chain.SetIrreversible
-//		case <-timer.C:           conn.Tick, produce (solo), expire submits
+//		case <-stop:      return
+//		case x := <-in:   connected / receive / disconnected / call; a Conn
+//		                  that got an input performs its Ready at once
+//		case <-commits:   gate.Committed(id) → chain.SetIrreversible
+//		case <-timer.C:   conn.Tick + perform, produce (solo), expire and
+//		                  retry submits
 //		}
-//		settle()  // if the chain changed: ChainChanged on every Conn; then
-//		          // for every Conn with a Ready: chain.Add its blocks
-//		          // (refusal → reason logged, link closed if it is the
-//		          // peer's fault), send its messages on their lanes, log
-//		          // penalties, close on Disconnect, mirror the mode onto the
-//		          // link, Advance, remember Deadline; repeat while blocks
-//		          // changed the chain.
+//		settle()          // while the chain changed: ChainChanged on every
+//		                  // Conn, then perform each
+//		handOffMempool()  // a producer that lost leadership
 //	}
+//
+//	perform(conn): rd := conn.Ready(); chain.Add each of rd.Blocks (a
+//	refusal is logged with its reason and, if it is the peer's fault,
+//	closes the link); send rd.Messages on their lanes; log rd.Penalties;
+//	close the link on rd.Disconnect; conn.Advance(); mirror blocksync's
+//	modes onto the link; remember rd.Deadline.
 //
 // Time: the node reads time.Now and arms ordinary timers; its tests run it
 // (with hashicorp/raft) inside testing/synctest bubbles on virtual time, so
@@ -83,11 +87,13 @@
 // routing lane to the leader's link, or to any producer, which relays it
 // (at most Limits.MaxHops). The producer answers accepted or rejected with
 // a reason; a node with no producer link answers ErrNoProducer at once, and
-// an unanswered forward fails after Limits.SubmitAckTimeout, so a submit
+// an unanswered forward fails with ErrProducerTimeout after
+// Limits.SubmitAckTimeout (consensus.submit_ack_timeout), so a submit
 // never hangs (psibase #785). A submit whose link closes before the answer
 // is re-routed, and one a relay answers "no producer" (an election in
-// progress) is retried every 100 ms, both within Limits.SubmitAckTimeout. Inclusion and irreversibility are observed
-// locally as blocks arrive, on every node alike. Wire format: see wire.go.
+// progress) is retried every 100 ms, both within Limits.SubmitAckTimeout.
+// Inclusion and irreversibility are observed locally as blocks arrive, on
+// every node alike. Wire format: see wire.go.
 //
 // # Events
 //

@@ -11,10 +11,15 @@ var (
 	ErrStopped = errors.New("node: stopped")
 	// ErrStarted: Start was called twice.
 	ErrStarted = errors.New("node: already started")
-	// ErrNoProducer: no producer accepted a transaction in time: none is
-	// reachable over a direct link (multi-hop routing is not built yet), or
-	// the one reached did not answer within Limits.SubmitAckTimeout.
+	// ErrNoProducer: no producer is reachable: this node has no link to a
+	// producer (multi-hop routing is not built yet), or the producers it
+	// reached found no leader for Limits.SubmitAckTimeout (an election that
+	// does not end). Returned at once when there is no link at all.
 	ErrNoProducer = errors.New("node: no producer reachable")
+	// ErrProducerTimeout: a producer was reached but did not answer within
+	// Limits.SubmitAckTimeout (overloaded, or it died with the request).
+	// The transaction may still be included: check TxStatus later.
+	ErrProducerTimeout = errors.New("node: the producer did not answer in time")
 	// ErrTxTimeout: a transaction was accepted but not included before the
 	// submit deadline.
 	ErrTxTimeout = errors.New("node: transaction not included in time")

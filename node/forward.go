@@ -19,6 +19,7 @@ import (
 type outSubmit struct {
 	hash     block.Hash
 	via      link.Link
+	viaID    link.PeerID
 	deadline time.Time
 	// A relayed submit answers origin with originID; a local one answers
 	// ack (buffer 1).
@@ -64,7 +65,7 @@ func (n *Node) send(o *outSubmit, exclude link.Link) {
 	}
 	lp.nextID++
 	id := lp.nextID
-	o.via, o.deadline = p.link, time.Now().Add(timeout)
+	o.via, o.viaID, o.deadline = p.link, p.id, time.Now().Add(timeout)
 	if err := p.link.Send(link.LaneRouting, (&submitMsg{id: id, hops: o.hops, tx: o.tx}).encode()); err != nil {
 		n.finishOut(o, codeNoProducer, "sending to "+p.id.String()+": "+err.Error())
 		return
@@ -201,6 +202,8 @@ func (n *Node) finishOut(o *outSubmit, code uint8, detail string) {
 		reason, d, _ := strings.Cut(detail, ": ")
 		n.lp.txs.rejected(o.hash, reason, d, n.notifyTx)
 		o.ack <- &TxRejectedError{Reason: reason, Detail: d}
+	case codeTimeout:
+		o.ack <- fmt.Errorf("%w: %s", ErrProducerTimeout, detail)
 	default:
 		o.ack <- fmt.Errorf("%w: %s", ErrNoProducer, detail)
 	}
@@ -213,7 +216,7 @@ func (n *Node) expireSubmits(now time.Time) {
 			continue
 		}
 		delete(n.lp.out, id)
-		n.finishOut(o, codeNoProducer, "no answer from the producer in time")
+		n.finishOut(o, codeTimeout, fmt.Sprintf("no answer from %s within %v", o.viaID, n.o.limits.SubmitAckTimeout))
 	}
 }
 

@@ -82,3 +82,34 @@ func TestGenesisUnknownFieldRefused(t *testing.T) {
 	_, err := LoadGenesis(path)
 	require.ErrorContains(t, err, "surprise")
 }
+
+func TestNewRefusesBadSetups(t *testing.T) {
+	dir := t.TempDir()
+	cfg := DefaultConfig()
+	cfg.SetDir(dir)
+	cfg.Log.Level, cfg.Log.File = "disabled", ""
+
+	_, err := New(cfg)
+	var ge *GenesisError
+	require.ErrorAs(t, err, &ge, "no genesis file")
+
+	g := testGenesis(t, 2)
+	cfg.Node.Role = RoleProducer
+	_, err = New(cfg, WithGenesis(g), WithKey(newKey(t)))
+	require.ErrorIs(t, err, ErrNotProducer)
+
+	cfg.Node.Role = RoleFull
+	cfg.Consensus.Engine = EngineSolo
+	_, err = New(cfg, WithGenesis(g), WithKey(newKey(t)))
+	require.ErrorContains(t, err, "exactly one genesis producer")
+
+	cfg.Consensus.Engine = EngineCFT
+	n, err := New(cfg, WithGenesis(g), WithKey(newKey(t)))
+	require.NoError(t, err, "a full node needs no producer key")
+	require.NoError(t, n.Stop())
+
+	// The database now holds this genesis: another one is refused.
+	_, err = New(cfg, WithGenesis(testGenesis(t, 1)), WithKey(newKey(t)))
+	require.Error(t, err)
+	require.ErrorContains(t, err, "opening chain")
+}

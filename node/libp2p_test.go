@@ -2,7 +2,11 @@ package node
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,4 +102,39 @@ func TestLibp2pLoopback(t *testing.T) {
 		return now.Height > irr.Height+1
 	}, 10*time.Second, 5*time.Millisecond, "irreversibility resumes after the leader is killed")
 	t.Logf("irreversibility resumed %v after the leader was killed (real time, loopback)", time.Since(killed).Round(time.Millisecond))
+}
+
+// Every log line names its component once (the layers tag their own lines;
+// zerolog would print a second "component" key rather than replace it).
+func TestLogLinesCarryOneComponent(t *testing.T) {
+	base := DefaultConfig()
+	base.Consensus.BlockInterval = Duration{50 * time.Millisecond}
+	base.Log.Level, base.Log.Format = "debug", "json"
+	_, nodes, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: 1, Producers: 1,
+		P2PPorts: freePorts(t, 1), AdminPorts: freePorts(t, 1), Base: &base})
+	require.NoError(t, err)
+	cfg, err := LoadConfig(nodes[0].ConfigFile)
+	require.NoError(t, err)
+	logs, err := OpenLogs(cfg.Log, cfg.Path(cfg.Log.File), io.Discard)
+	require.NoError(t, err)
+	defer logs.Close()
+	n, err := New(cfg, WithLogs(logs))
+	require.NoError(t, err)
+	require.NoError(t, n.Start(context.Background()))
+	require.Eventually(t, func() bool { _, irr := n.Head(); return irr.Height >= 3 }, 10*time.Second, 10*time.Millisecond)
+	require.NoError(t, n.Stop())
+	data, err := os.ReadFile(cfg.Path(cfg.Log.File))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	require.Greater(t, len(lines), 5)
+	components := map[string]bool{}
+	for _, l := range lines {
+		require.LessOrEqual(t, strings.Count(l, `"component":`), 1, l)
+		var rec struct{ Component string }
+		require.NoError(t, json.Unmarshal([]byte(l), &rec))
+		components[rec.Component] = true
+	}
+	for _, c := range []string{"node", "raft", "cft", "link"} {
+		require.True(t, components[c], "no %q lines in %v", c, components)
+	}
 }

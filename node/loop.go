@@ -137,23 +137,20 @@ func (n *Node) handle(x input) {
 }
 
 // settle tells every Conn about chain changes and performs their Readies
-// until no input changes the chain any more (blocks received in one Ready
+// until no Ready changes the chain any more (blocks received in one Ready
 // change the chain, which every Conn must hear before its next input).
+// Inputs to one Conn (a message, a tick, a mode) perform that Conn at once;
+// only chain changes concern them all.
 func (n *Node) settle() {
 	lp := n.lp
-	for {
-		if lp.changed {
-			lp.changed = false
-			now := time.Now()
-			for _, p := range lp.peers {
-				_ = p.conn.ChainChanged(now)
-			}
+	for lp.changed {
+		lp.changed = false
+		now := time.Now()
+		for _, p := range lp.peers {
+			_ = p.conn.ChainChanged(now)
 		}
 		for _, p := range lp.peers {
 			n.perform(p)
-		}
-		if !lp.changed {
-			return
 		}
 	}
 }
@@ -189,6 +186,7 @@ func (n *Node) onTimer(now time.Time) {
 	for _, p := range lp.peers {
 		if !p.deadline.IsZero() && !now.Before(p.deadline) {
 			_ = p.conn.Tick(now)
+			n.perform(p)
 		}
 	}
 	if !lp.nextProduce.IsZero() && !now.Before(lp.nextProduce) {

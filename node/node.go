@@ -90,6 +90,9 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if !o.limitsSet {
+		o.limits.SubmitAckTimeout = cfg.Consensus.SubmitAckTimeout.Duration
+	}
 	n := &Node{cfg: cfg, o: o, events: newEventHub(), quit: make(chan struct{}), done: make(chan struct{}),
 		in: make(chan input, 1024)}
 	n.stats.rejected = map[string]uint64{}
@@ -110,7 +113,7 @@ func (n *Node) open() error {
 	}
 	dbCfg := chain.DefaultDBConfig()
 	dbCfg.FS = n.o.fs
-	dbCfg.Logger = n.component("chain")
+	dbCfg.Logger = n.bare("chain") // pebble tags its own lines
 	db, err := chain.OpenDB(n.cfg.Path(n.cfg.Node.DataDir), dbCfg)
 	if err != nil {
 		return err
@@ -148,6 +151,21 @@ func (n *Node) openLogs() error {
 	n.syncLog = n.component("blocksync")
 	n.consLog = n.component("consensus")
 	return nil
+}
+
+// bare returns a logger at a component's level without the component field,
+// for layers that tag their own lines (link, cft and raft, pebble): zerolog
+// does not de-duplicate fields, so tagging twice would print the key twice.
+func (n *Node) bare(name string) zerolog.Logger {
+	if n.o.logger != nil {
+		return *n.o.logger
+	}
+	l := n.o.logs
+	level, ok := l.levels[name]
+	if !ok {
+		level = l.base
+	}
+	return l.root.Level(level)
 }
 
 // component returns a component's logger.
@@ -265,7 +283,7 @@ func (n *Node) Start(ctx context.Context) error {
 
 func (n *Node) buildNetwork() (link.Network, error) {
 	if n.o.netFactory != nil {
-		return n.o.netFactory(n.id, n.key, n)
+		return n.o.netFactory(n.id, n.key, n, n.bare("link"))
 	}
 	lc, err := n.cfg.LinkConfig()
 	if err != nil {
@@ -274,7 +292,7 @@ func (n *Node) buildNetwork() (link.Network, error) {
 	if n.o.connCfg != nil {
 		lc.Conn = *n.o.connCfg
 	}
-	lc.Logger = n.component("link")
+	lc.Logger = n.bare("link")
 	for p := range n.prodPeers {
 		if p != n.id {
 			lc.ProtectedPeers = append(lc.ProtectedPeers, p)
@@ -302,7 +320,7 @@ func (n *Node) startEngine() error {
 	cc := n.cfg.CFTConfig()
 	cc.LocalID = raft.ServerID(n.id.String())
 	cc.Genesis = n.genesis.ID()
-	cc.Logger = n.consLog
+	cc.Logger = n.bare("consensus")
 	_, peers := n.genesis.ProducerSet()
 	for _, p := range peers {
 		cc.Bootstrap = append(cc.Bootstrap, raft.Server{ID: raft.ServerID(p.String()), Address: cft.ServerAddress(p), Suffrage: raft.Voter})
@@ -333,7 +351,7 @@ func (n *Node) stop(handoff bool) error {
 		var errs []error
 		if e := n.engine(); e != nil {
 			var err error
-			if handoff {
+			if handoff && n.otherVoters(e) {
 				err = e.Close()
 			} else {
 				err = e.Abort()
@@ -372,6 +390,21 @@ func (n *Node) closeStorage() error {
 		n.logs = nil
 	}
 	return err
+}
+
+// otherVoters reports whether leadership can be handed to another voter; a
+// lone producer skips the transfer (raft would only fail to find a peer).
+func (n *Node) otherVoters(e *cft.Engine) bool {
+	conf, err := e.Configuration()
+	if err != nil {
+		return true
+	}
+	for _, s := range conf.Servers {
+		if s.Suffrage == raft.Voter && s.ID != raft.ServerID(n.id.String()) {
+			return true
+		}
+	}
+	return false
 }
 
 // engine returns the CFT engine, nil on full nodes, solo, or before Start.

@@ -16,9 +16,10 @@ import (
 // Option changes how New assembles a node.
 type Option func(*options)
 
-// NetworkFactory builds the node's link network around the node's handler.
-// The node closes the network on Stop.
-type NetworkFactory func(id link.PeerID, key crypto.PrivKey, h link.Handler) (link.Network, error)
+// NetworkFactory builds the node's link network around the node's handler,
+// logging to log (at the link component's level; the link layer tags its
+// own lines). The node closes the network on Stop.
+type NetworkFactory func(id link.PeerID, key crypto.PrivKey, h link.Handler, log zerolog.Logger) (link.Network, error)
 
 // TxValidator checks a transaction before Submit sends it anywhere; it
 // returns a *chain.TxError (or any error) for a transaction that cannot be
@@ -37,6 +38,7 @@ type options struct {
 	fs         vfs.FS
 	observer   Observer
 	limits     Limits
+	limitsSet  bool // WithLimits given: the config's values do not apply
 	connCfg    *link.ConnConfig
 }
 
@@ -47,7 +49,8 @@ type Limits struct {
 	MempoolTxs   int
 	MempoolBytes int
 	// SubmitAckTimeout bounds the wait for a producer to accept a forwarded
-	// transaction; past it Submit fails with ErrNoProducer.
+	// transaction; past it Submit fails with ErrProducerTimeout (and after
+	// relays found no leader that long, with ErrNoProducer).
 	SubmitAckTimeout time.Duration
 	// SubmitTimeout bounds a whole Submit (acceptance and inclusion) when the
 	// caller's context has no earlier deadline.
@@ -58,12 +61,13 @@ type Limits struct {
 	MaxHops int
 }
 
-// DefaultLimits suit a testnet: 100k pending transactions or 64 MiB, a 2 s
-// acceptance and a 30 s submit bound, 200k indexed transactions.
+// DefaultLimits suit a testnet: 100k pending transactions or 64 MiB, a 5 s
+// acceptance and a 30 s submit bound, 200k indexed transactions. Without
+// WithLimits, SubmitAckTimeout comes from consensus.submit_ack_timeout.
 func DefaultLimits() Limits {
 	return Limits{
 		MempoolTxs: 100_000, MempoolBytes: 64 << 20,
-		SubmitAckTimeout: 2 * time.Second, SubmitTimeout: 30 * time.Second,
+		SubmitAckTimeout: 5 * time.Second, SubmitTimeout: 30 * time.Second,
 		TxIndex: 200_000, MaxHops: 3,
 	}
 }
@@ -99,14 +103,10 @@ func WithNetwork(f NetworkFactory) Option { return func(o *options) { o.netFacto
 // synctest bubble for tests on virtual time).
 func WithMemNetwork(net *link.MemNetwork, raftNet *cft.MemNetwork) Option {
 	return func(o *options) {
-		o.netFactory = func(id link.PeerID, _ crypto.PrivKey, h link.Handler) (link.Network, error) {
+		o.netFactory = func(id link.PeerID, _ crypto.PrivKey, h link.Handler, log zerolog.Logger) (link.Network, error) {
 			cfg := link.DefaultConnConfig()
 			if o.connCfg != nil {
 				cfg = *o.connCfg
-			}
-			log := zerolog.Nop()
-			if o.logger != nil {
-				log = *o.logger
 			}
 			return net.NewHost(id, cfg, h, log)
 		}
@@ -145,4 +145,9 @@ func WithFS(fs vfs.FS) Option { return func(o *options) { o.fs = fs } }
 func WithObserver(obs Observer) Option { return func(o *options) { o.observer = obs } }
 
 // WithLimits replaces DefaultLimits.
-func WithLimits(l Limits) Option { return func(o *options) { o.limits = l } }
+func WithLimits(l Limits) Option {
+	return func(o *options) {
+		o.limits = l
+		o.limitsSet = true
+	}
+}

@@ -41,8 +41,9 @@ func TestSubmitToSilentProducerTimesOut(t *testing.T) {
 		require.NoError(t, prod.call(context.Background(), func() { prod.lp.dropRouting = true }))
 		start := time.Now()
 		_, err := tn.specs[1].n.Submit(context.Background(), kvTx("k", "v"))
-		require.ErrorIs(t, err, ErrNoProducer)
-		require.Equal(t, DefaultLimits().SubmitAckTimeout, time.Since(start).Round(time.Millisecond))
+		require.ErrorIs(t, err, ErrProducerTimeout)
+		require.NotErrorIs(t, err, ErrNoProducer)
+		require.Equal(t, DefaultConfig().Consensus.SubmitAckTimeout.Duration, time.Since(start).Round(time.Millisecond))
 	})
 }
 
@@ -160,5 +161,33 @@ func TestSubmitDuringElectionSucceeds(t *testing.T) {
 		r, err := tn.specs[3].n.Submit(context.Background(), kvTx("during", "election"))
 		require.NoError(t, err)
 		require.Equal(t, TxIncluded, r.State)
+	})
+}
+
+// A full node with no link to the leader reaches it through a producer
+// that relays.
+func TestSubmitRelayedThroughAFollower(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(3, 10*time.Second)
+		var leader int
+		waitFor(t, 5*time.Second, "a leader", func() bool { leader = tn.leader(); return leader >= 0 })
+		full := tn.specs[3].n
+		full.Network().Ban(tn.specs[leader].id, time.Hour, "test: no direct link to the leader")
+		waitFor(t, time.Second, "the link to the leader gone", func() bool {
+			return full.Network().Link(tn.specs[leader].id) == nil
+		})
+		r, err := full.Submit(context.Background(), kvTx("via", "follower"))
+		require.NoError(t, err)
+		require.Equal(t, TxIncluded, r.State)
+		relayed := uint64(0)
+		for i, sp := range tn.specs[:3] {
+			if i != leader {
+				relayed += sp.n.Counters().TxForwarded
+			}
+		}
+		require.Positive(t, relayed, "a follower relayed the submit")
 	})
 }

@@ -11,8 +11,9 @@ import (
 // Submit sends a transaction to the current producer and waits until it is
 // in a block on this node's best chain. It fails fast with a
 // *TxRejectedError for a transaction the validator refuses, with
-// ErrNoProducer when no producer is reachable or none answers within
-// Limits.SubmitAckTimeout, and with ErrTxTimeout when the transaction was
+// ErrNoProducer when no producer is reachable, with ErrProducerTimeout when
+// the producer reached does not answer within Limits.SubmitAckTimeout
+// (consensus.submit_ack_timeout), and with ErrTxTimeout when the transaction was
 // accepted but not included before ctx's deadline or Limits.SubmitTimeout,
 // whichever is first. It never waits longer than that. Use WaitTx for
 // irreversibility.
@@ -69,7 +70,7 @@ func (n *Node) submit(ctx context.Context, tx []byte, w *txWaiter) (block.Hash, 
 		if w != nil {
 			n.unwait(h, w)
 		}
-		return h, fmt.Errorf("%w: %w", ErrNoProducer, ctx.Err())
+		return h, fmt.Errorf("%w: %w", ErrProducerTimeout, ctx.Err())
 	case <-n.quit:
 		return h, ErrStopped
 	}

@@ -36,6 +36,7 @@ const (
 	codeAccepted   = 1 // in the leader's mempool
 	codeRejected   = 2 // invalid or mempool full; detail is the reason
 	codeNoProducer = 3 // the relay cannot reach a producer
+	codeTimeout    = 4 // the next hop did not answer in time
 )
 
 type submitMsg struct {
