@@ -48,6 +48,9 @@ heartbeat_timeout = {{printf "%q" .Consensus.HeartbeatTimeout.String}}
 election_timeout = {{printf "%q" .Consensus.ElectionTimeout.String}}
 leader_lease_timeout = {{printf "%q" .Consensus.LeaderLeaseTimeout.String}}
 max_block_txs = {{.Consensus.MaxBlockTxs}}
+# How long a submitted transaction may wait for a producer to accept it
+# before the submit fails with "producer-timeout" (>= 100ms).
+submit_ack_timeout = {{printf "%q" .Consensus.SubmitAckTimeout.String}}
 
 [admin]
 # HTTP admin API, Prometheus /metrics and pprof. Keep it on loopback unless

@@ -23,7 +23,8 @@
 // says whose fault it is: 400 for a malformed request (bad JSON, bad hex,
 // unknown field), 404 for an unknown block, peer or transaction, 422 for a
 // transaction the node refuses (with its reason), 503 when no producer is
-// reachable or the node is stopping, 504 when a wait runs out.
+// reachable or the node is stopping, 504 when a producer or a wait runs out
+// of time.
 //
 // The server binds to loopback by default (node config admin.listen): it has
 // no authentication, so expose it only behind something that has.

@@ -37,6 +37,8 @@ func writeNodeError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, "not-found", err.Error())
 	case errors.Is(err, node.ErrNoProducer):
 		writeError(w, http.StatusServiceUnavailable, "no-producer", err.Error())
+	case errors.Is(err, node.ErrProducerTimeout):
+		writeError(w, http.StatusGatewayTimeout, "producer-timeout", err.Error())
 	case errors.Is(err, node.ErrStopped):
 		writeError(w, http.StatusServiceUnavailable, "stopped", err.Error())
 	case errors.Is(err, node.ErrTxTimeout):

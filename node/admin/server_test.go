@@ -193,6 +193,7 @@ func TestNodeErrorsMapToStatuses(t *testing.T) {
 	}{
 		{&node.TxRejectedError{Reason: "mempool-full"}, 422, "mempool-full"},
 		{node.ErrNoProducer, 503, "no-producer"},
+		{node.ErrProducerTimeout, 504, "producer-timeout"},
 		{node.ErrTxTimeout, 504, "timeout"},
 		{node.ErrStopped, 503, "stopped"},
 	}
