@@ -31,6 +31,7 @@ type testnetResult struct {
 	Nodes           int               `json:"nodes"`
 	Producers       int               `json:"producers"`
 	DurationS       float64           `json:"duration_s"`
+	DrainS          float64           `json:"drain_s"`
 	HeadMin         uint64            `json:"head_min"`
 	HeadMax         uint64            `json:"head_max"`
 	IrreversibleMin uint64            `json:"irreversible_min"`
@@ -150,7 +151,7 @@ func runTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (test
 
 	clients := make([]*adminClient, len(procs))
 	for i, p := range procs {
-		clients[i] = newAdminClient(p.info.AdminAddr, 30*time.Second)
+		clients[i] = newAdminClient(p.info.AdminAddr, submitWait)
 	}
 	view := newLiveView(cmd.ErrOrStderr(), procs)
 	first := view.sample(ctx)
@@ -165,10 +166,13 @@ func runTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (test
 	}()
 	began := time.Now()
 	view.run(runCtx, load)
-	<-loadDone
 	elapsed := time.Since(began)
-
 	last := view.sample(context.Background())
+	// Transactions sent during the window may still be on their way into a
+	// block: wait for them, but rates are over the window itself.
+	drainBegan := time.Now()
+	<-loadDone
+	res.DrainS = time.Since(drainBegan).Seconds()
 	res.DurationS = elapsed.Seconds()
 	summarize(&res, first, last, elapsed)
 	res.TxSubmitted, res.TxCommitted = load.submitted.Load(), load.committed.Load()

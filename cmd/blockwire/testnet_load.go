@@ -13,6 +13,11 @@ import (
 	"github.com/blockwire/blockwire/node"
 )
 
+// submitWait is how long the load waits for one submit: longer than the
+// node's own bound (node.Limits.SubmitTimeout, 30 s), so that the node, not
+// the client, says why a transaction did not make it.
+const submitWait = 40 * time.Second
+
 // txLoad submits key-value transactions at a fixed rate, spread round-robin
 // over the nodes, and measures submit-to-inclusion latency.
 type txLoad struct {
@@ -78,7 +83,7 @@ func (l *txLoad) submit(c *adminClient, key, val string) {
 	began := time.Now()
 	// Each submit gets its own deadline: the load's end must not turn
 	// transactions already sent into failures.
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), submitWait)
 	defer cancel()
 	var rec node.TxReceipt
 	err := c.do(ctx, "POST", "/tx", map[string]any{"set": map[string]string{key: val}, "wait": "included"}, &rec, nil)
@@ -87,8 +92,11 @@ func (l *txLoad) submit(c *adminClient, key, val string) {
 	if err != nil {
 		reason := "unreachable"
 		var ae *apiError
-		if errors.As(err, &ae) {
+		switch {
+		case errors.As(err, &ae):
 			reason = ae.Reason
+		case errors.Is(err, context.DeadlineExceeded):
+			reason = "no-answer"
 		}
 		l.errors[reason]++
 		l.failed.Add(1)

@@ -199,8 +199,8 @@ func printTestnetSummary(w io.Writer, r testnetResult) error {
 	fmt.Fprintf(tw, "irreversible\t%d..%d (advanced: %v)\n", r.IrreversibleMin, r.IrreversibleMax, r.IrreversibleAdv)
 	fmt.Fprintf(tw, "state roots equal\t%v (compared at height %d)\n", r.StateRootsEqual, r.ComparedHeight)
 	if r.TxSubmitted > 0 {
-		fmt.Fprintf(tw, "transactions\t%d submitted, %d committed (%.0f/s), %d failed, %d shed; p50 %.1f ms, p99 %.1f ms\n",
-			r.TxSubmitted, r.TxCommitted, r.TxPerS, r.TxFailed, r.TxShed, r.TxP50Ms, r.TxP99Ms)
+		fmt.Fprintf(tw, "transactions\t%d submitted, %d committed (%.0f/s), %d failed, %d shed; p50 %.1f ms, p99 %.1f ms (last answers %.1f s after the end)\n",
+			r.TxSubmitted, r.TxCommitted, r.TxPerS, r.TxFailed, r.TxShed, r.TxP50Ms, r.TxP99Ms, r.DrainS)
 		for reason, n := range r.TxErrors {
 			fmt.Fprintf(tw, "\t%d failed: %s\n", n, reason)
 		}
