@@ -58,7 +58,7 @@ func (c *adminClient) do(ctx context.Context, method, path string, body any, out
 	if err != nil {
 		return fmt.Errorf("cannot reach the node's admin API at %s: %w", c.base, unwrapURLError(err))
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read side: the body was read or is abandoned
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return err

@@ -47,7 +47,11 @@ func runNode(ctx context.Context, configPath string) error {
 	if err != nil {
 		return err
 	}
-	defer logs.Close()
+	defer func() {
+		if err := logs.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "blockwire: closing the log file:", err)
+		}
+	}()
 	log := logs.Component("node")
 
 	reg := prometheus.NewRegistry()

@@ -35,7 +35,7 @@ func startProc(self string, n node.NetworkNode) (*proc, error) {
 	// command only, which then stops every node in order.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		errLog.Close()
+		_ = errLog.Close() // the start error is the one to report
 		return nil, fmt.Errorf("starting %s: %w", n.Name, err)
 	}
 	p := &proc{info: n, cmd: cmd, exited: make(chan error, 1), client: newAdminClient(n.AdminAddr, 2*time.Second)}
@@ -44,7 +44,7 @@ func startProc(self string, n node.NetworkNode) (*proc, error) {
 	}
 	go func() {
 		p.exited <- cmd.Wait()
-		errLog.Close()
+		_ = errLog.Close() // the child wrote to it; nothing is buffered here
 	}()
 	return p, nil
 }
@@ -60,7 +60,7 @@ func (p *proc) waitHealthy(ctx context.Context) error {
 		select {
 		case err := <-p.exited:
 			p.exited <- err
-			return fmt.Errorf("%s exited during start (%v); see %s", p.info.Name, err, filepath.Join(p.info.Dir, "stderr.log"))
+			return fmt.Errorf("%s exited during start; see %s: %w", p.info.Name, filepath.Join(p.info.Dir, "stderr.log"), err)
 		case <-ctx.Done():
 			return fmt.Errorf("%s did not answer on %s: %w", p.info.Name, p.info.AdminAddr, ctx.Err())
 		case <-tick.C:

@@ -134,7 +134,7 @@ func shortErr(err error) string {
 // the first and last samples.
 func summarize(res *testnetResult, first, last []nodeSample, elapsed time.Duration) {
 	res.HeadMin, res.IrreversibleMin = ^uint64(0), ^uint64(0)
-	var firstIrrMin uint64 = ^uint64(0)
+	firstIrrMin := ^uint64(0)
 	var headGain uint64
 	for i, s := range last {
 		if s.err != nil {
