@@ -123,7 +123,7 @@
 // lease, 5 ms commit timeout, 500 ms blocks. Validate enforces a 50 ms floor
 // on the three timeouts, election ≥ heartbeat ≥ lease, and a 10 ms floor on
 // the block interval. Failover takes about 1–3 heartbeat timeouts; a planned
-// hand-off (Close, TransferLeadership) a few milliseconds. See BENCHMARKS.md.
+// hand-off (Close, TransferLeadership) a few milliseconds. See docs/benchmarks.md.
 //
 // # Implementation notes
 //

@@ -4,5 +4,5 @@
 // failover time (leader crashed → next block committed on a survivor).
 // Run is what `blockwire bench cft --json` prints; BenchmarkCFT is its
 // go test -bench twin. The block pipeline is a stand-in (headers in a map),
-// since what is measured is consensus. See ../BENCHMARKS.md.
+// since what is measured is consensus. See docs/benchmarks.md at the repository root.
 package cftbench

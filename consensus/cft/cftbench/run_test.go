@@ -10,7 +10,7 @@ import (
 )
 
 // TestRunJSON prints one default Run as JSON when CFTBENCH is set (the
-// number of producers, default 3): the figures in BENCHMARKS.md come from it.
+// number of producers, default 3): the figures in docs/benchmarks.md come from it.
 //
 //	CFTBENCH=3 go test -count=1 -run TestRunJSON -v ./consensus/cft/cftbench
 //
