@@ -34,6 +34,10 @@ type outSubmit struct {
 	// start is when the local submit was first sent; retryAt when it is
 	// sent again after a relay found no leader (an election in progress).
 	start, retryAt time.Time
+	// requeue marks a transaction this node handed off from its mempool
+	// (handOffMempool): unless a producer accepts or rejects it, it goes
+	// back into the mempool to be handed off again.
+	requeue bool
 }
 
 // retryDelay spaces the attempts of a submit that a relay answered with
@@ -193,6 +197,15 @@ func (n *Node) finishOut(o *outSubmit, code uint8, detail string) {
 		return
 	}
 	if o.ack == nil {
+		switch {
+		case !o.requeue || code == codeAccepted:
+		case code == codeRejected && !strings.HasPrefix(detail, "mempool-full"):
+			reason, d, _ := strings.Cut(detail, ": ")
+			n.lp.txs.rejected(o.hash, reason, d, n.notifyTx)
+			n.log.Warn().Stringer("tx", o.hash).Str("reason", reason).Str("detail", d).Msg("handed-off transaction rejected by the leader")
+		default:
+			n.requeueTx(o.hash, o.tx)
+		}
 		return
 	}
 	switch code {
@@ -306,7 +319,7 @@ func (n *Node) handOffMempool() {
 			break
 		}
 		lp.pool.pop()
-		n.forward(h, tx, nil, 0, nil, uint8(n.o.limits.MaxHops), nil)
+		n.send(&outSubmit{hash: h, tx: tx, hops: uint8(n.o.limits.MaxHops), start: now, requeue: true}, nil)
 		moved++
 	}
 	lp.handoffAt = time.Time{}

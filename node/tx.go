@@ -55,6 +55,7 @@ func (n *Node) submit(ctx context.Context, tx []byte, w *txWaiter) (block.Hash, 
 	if err := n.call(ctx, func() {
 		if w != nil {
 			n.lp.txs.wait(h, w)
+			n.watch(h, tx)
 		}
 		n.submitLocal(h, tx, ack)
 	}); err != nil {
