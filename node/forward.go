@@ -38,6 +38,9 @@ type outSubmit struct {
 	// (handOffMempool): unless a producer accepts or rejects it, it goes
 	// back into the mempool to be handed off again.
 	requeue bool
+	// watched marks a re-send of a watched transaction (watchedTx): if no
+	// producer takes it, it is sent again soon.
+	watched bool
 }
 
 // retryDelay spaces the attempts of a submit that a relay answered with
@@ -57,6 +60,17 @@ func (n *Node) forward(h block.Hash, tx []byte, origin link.Link, originID uint6
 // reachable.
 func (n *Node) send(o *outSubmit, exclude link.Link) {
 	lp := n.lp
+	if n.leading() {
+		// This node took office since the submit started (a retry, a
+		// re-route, a re-send after a leader change): take it here, as
+		// other producers would only send it back.
+		if err := n.accept(o.hash, o.tx); err != nil {
+			n.finishOut(o, codeRejected, rejectDetail(err))
+		} else {
+			n.finishOut(o, codeAccepted, "")
+		}
+		return
+	}
 	p := n.route(exclude)
 	if p == nil {
 		n.finishOut(o, codeNoProducer, "no link to a producer")
@@ -198,11 +212,17 @@ func (n *Node) finishOut(o *outSubmit, code uint8, detail string) {
 	}
 	if o.ack == nil {
 		switch {
-		case !o.requeue || code == codeAccepted:
+		case code == codeAccepted:
+		case !o.requeue && !o.watched:
 		case code == codeRejected && !strings.HasPrefix(detail, "mempool-full"):
 			reason, d, _ := strings.Cut(detail, ": ")
 			n.lp.txs.rejected(o.hash, reason, d, n.notifyTx)
 			n.log.Warn().Stringer("tx", o.hash).Str("reason", reason).Str("detail", d).Msg("handed-off transaction rejected by the leader")
+		case o.watched:
+			// Send it again at the next sweep.
+			if w := n.lp.watched[o.hash]; w != nil {
+				w.due = time.Now()
+			}
 		default:
 			n.requeueTx(o.hash, o.tx)
 		}

@@ -29,6 +29,9 @@ func (n *Node) produceCFT(ctx context.Context, req cft.ProduceRequest) (cft.Prod
 // its id, can never commit after this leader's Barrier; the new block's
 // higher term wins fork choice over it, and irreversibility prunes it.
 func (n *Node) buildOn(req cft.ProduceRequest) (cft.Produced, error) {
+	// The engine asks only while it leads: no need to wait for raftView's
+	// next look to accept transactions here rather than hand them off.
+	n.lp.raft = raftLook{at: time.Now(), leader: n.id}
 	// Commits queued before the leader's Barrier go into the chain first.
 	n.applyCommits()
 	if !n.chain.Tree().Has(req.Parent) {

@@ -73,8 +73,9 @@ func (n *Node) requeueTx(h block.Hash, tx []byte) {
 // that crashed or stepped down may have taken it along. Producers
 // deduplicate by hash (mempool and transaction index).
 type watchedTx struct {
-	tx   []byte
-	sent time.Time
+	tx []byte
+	// due is when to send it again if still pending.
+	due time.Time
 }
 
 // watch keeps tx while a local waiter waits for it.
@@ -84,7 +85,7 @@ func (n *Node) watch(h block.Hash, tx []byte) {
 		return
 	}
 	if _, ok := lp.watched[h]; !ok {
-		lp.watched[h] = &watchedTx{tx: tx, sent: time.Now()}
+		lp.watched[h] = &watchedTx{tx: tx, due: time.Now().Add(n.resubmitAfter())}
 	}
 	if lp.watchAt.IsZero() {
 		lp.watchAt = time.Now().Add(watchSweep)
@@ -130,18 +131,12 @@ func (n *Node) resendWatched(now time.Time, all bool) {
 			delete(lp.watched, h)
 			continue
 		}
-		if !all && now.Sub(w.sent) < n.resubmitAfter() {
+		if !all && now.Before(w.due) {
 			continue
 		}
-		w.sent = now
+		w.due = now.Add(n.resubmitAfter())
 		resent++
-		if n.leading() {
-			if err := n.accept(h, w.tx); err != nil {
-				n.log.Warn().Stringer("tx", h).Err(err).Msg("re-sent transaction refused")
-			}
-			continue
-		}
-		n.send(&outSubmit{hash: h, tx: w.tx, hops: uint8(n.o.limits.MaxHops), start: now}, nil)
+		n.send(&outSubmit{hash: h, tx: w.tx, hops: uint8(n.o.limits.MaxHops), start: now, watched: true}, nil)
 	}
 	if resent > 0 {
 		n.log.Info().Int("txs", resent).Bool("new_term", all).Msg("sent pending transactions again")
