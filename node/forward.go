@@ -218,11 +218,13 @@ func (n *Node) finishOut(o *outSubmit, code uint8, detail string) {
 			reason, d, _ := strings.Cut(detail, ": ")
 			n.lp.txs.rejected(o.hash, reason, d, n.notifyTx)
 			n.log.Warn().Stringer("tx", o.hash).Str("reason", reason).Str("detail", d).Msg("handed-off transaction rejected by the leader")
-		case o.watched:
-			// Send it again at the next sweep.
+		case o.watched && code == codeRejected:
+			// A full mempool: send it again at the next sweep.
 			if w := n.lp.watched[o.hash]; w != nil {
 				w.due = time.Now()
 			}
+		case o.watched:
+			n.abandonWatched(o.hash, code, detail)
 		default:
 			n.requeueTx(o.hash, o.tx)
 		}
@@ -261,7 +263,7 @@ func (n *Node) failSubmitsVia(l link.Link) {
 			continue
 		}
 		delete(n.lp.out, id)
-		if o.ack != nil && o.retries < maxRetries {
+		if (o.ack != nil || o.watched) && o.retries < maxRetries {
 			o.retries++
 			n.send(o, l)
 			continue
@@ -274,7 +276,7 @@ func (n *Node) failSubmitsVia(l link.Link) {
 // while the whole attempt stays within Limits.SubmitAckTimeout.
 func (n *Node) retryLater(o *outSubmit) bool {
 	now := time.Now()
-	if o.ack == nil || now.Add(retryDelay).Sub(o.start) >= n.o.limits.SubmitAckTimeout {
+	if o.ack == nil && !o.watched || now.Add(retryDelay).Sub(o.start) >= n.o.limits.SubmitAckTimeout {
 		return false
 	}
 	o.retryAt = now.Add(retryDelay)
@@ -303,7 +305,9 @@ func (n *Node) resend(now time.Time) {
 // failAll answers every local submit still waiting when the loop exits.
 func (n *Node) failAll() {
 	for _, o := range n.lp.retry {
-		o.ack <- ErrStopped
+		if o.ack != nil {
+			o.ack <- ErrStopped
+		}
 	}
 	n.lp.retry = nil
 	for id, o := range n.lp.out {

@@ -205,3 +205,61 @@ func TestOrphanedBlockTransactionsReappear(t *testing.T) {
 		tn.converged(10 * time.Second)
 	})
 }
+
+// A leader that crashes holding a transaction only in its mempool, together
+// with another producer (no majority left): the submitter gets a quick
+// error, ErrNoProducer or ErrProducerTimeout, not ErrTxTimeout after
+// SubmitTimeout. (With a majority up, the submitter's node sends it to the
+// next leader: TestSubmitsSurviveLeaderChangesUnderLoad.)
+func TestSubmitFailsFastWhenTheLeaderDiesWithItsTransaction(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(3, 10*time.Second)
+		var l int
+		waitFor(t, 5*time.Second, "a leader", func() bool { l = tn.leader(); return l >= 0 })
+		ln, full := tn.specs[l].n, tn.specs[3].n
+		type result struct {
+			err error
+			at  time.Time
+		}
+		// Catch a transaction in the leader's mempool, its acceptance
+		// answered, before the next block takes it (try again if a block
+		// came first).
+		var done chan result
+		for attempt := 0; ; attempt++ {
+			require.Less(t, attempt, 10, "never caught a transaction in the mempool")
+			tx := kvTx(fmt.Sprintf("doomed/%d", attempt), "v")
+			done = make(chan result, 1)
+			go func() {
+				_, err := full.Submit(context.Background(), tx)
+				done <- result{err, time.Now()}
+			}()
+			inPool := false
+			for range 50 {
+				acked := false
+				require.NoError(t, ln.call(context.Background(), func() { inPool = ln.lp.pool.has(txHash(tx)) }))
+				require.NoError(t, full.call(context.Background(), func() { acked = len(full.lp.out) == 0 }))
+				if inPool = inPool && acked; inPool {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			if inPool {
+				break
+			}
+			require.NoError(t, (<-done).err)
+		}
+		crash := time.Now()
+		tn.stop(l, true)
+		tn.stop((l+1)%3, true)
+		r := <-done
+		require.Error(t, r.err)
+		require.NotErrorIs(t, r.err, ErrTxTimeout)
+		require.True(t, errors.Is(r.err, ErrNoProducer) || errors.Is(r.err, ErrProducerTimeout), "%v", r.err)
+		require.ErrorContains(t, r.err, "accepted, then its producer was lost")
+		require.LessOrEqual(t, r.at.Sub(crash), DefaultLimits().SubmitAckTimeout+time.Second)
+		t.Logf("answered %v after the crash: %v", r.at.Sub(crash), r.err)
+	})
+}

@@ -143,6 +143,32 @@ func (n *Node) resendWatched(now time.Time, all bool) {
 	}
 }
 
+// abandonWatched answers the waiters of a watched transaction that no
+// producer took again within Limits.SubmitAckTimeout (its re-send was
+// retried meanwhile): the producer that had accepted it is gone, and none
+// other is reachable (a majority of producers down), or the one reached
+// does not answer. The outcome is unknown to the submitter, as after
+// ErrProducerTimeout: a producer that comes back may still include it.
+func (n *Node) abandonWatched(h block.Hash, code uint8, detail string) {
+	lp := n.lp
+	delete(lp.watched, h)
+	reason := reasonNoProducer
+	if code == codeTimeout {
+		reason = reasonProducerTimeout
+	}
+	n.stats.reject("resend-" + reason)
+	n.log.Warn().Stringer("tx", h).Str("reason", reason).Str("detail", detail).
+		Msg("no producer took a pending transaction again; its submitter gets an error")
+	lp.txs.abandon(h, reason, "accepted, then its producer was lost and no producer took it again: "+detail)
+}
+
+// Reasons in a pending receipt that answers a waiter with an error
+// (txIndex.abandon, receiptResult).
+const (
+	reasonNoProducer      = "no-producer"
+	reasonProducerTimeout = "producer-timeout"
+)
+
 // resubmitAfter is how long a watched transaction may stay pending before
 // it is sent again without a term change.
 func (n *Node) resubmitAfter() time.Duration { return 2 * n.o.limits.SubmitAckTimeout }

@@ -100,8 +100,13 @@ func (n *Node) await(ctx context.Context, h block.Hash, w *txWaiter) (TxReceipt,
 }
 
 func receiptResult(r TxReceipt) (TxReceipt, error) {
-	if r.State == TxRejected {
+	switch {
+	case r.State == TxRejected:
 		return r, &TxRejectedError{Reason: r.Reason, Detail: r.Detail}
+	case r.State == TxPending && r.Reason == reasonNoProducer:
+		return r, fmt.Errorf("%w: %s", ErrNoProducer, r.Detail)
+	case r.State == TxPending && r.Reason == reasonProducerTimeout:
+		return r, fmt.Errorf("%w: %s", ErrProducerTimeout, r.Detail)
 	}
 	return r, nil
 }
