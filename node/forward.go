@@ -213,6 +213,9 @@ func (n *Node) finishOut(o *outSubmit, code uint8, detail string) {
 	if o.ack == nil {
 		switch {
 		case code == codeAccepted:
+			if o.requeue {
+				n.lp.handoffDelay = handoffRetry
+			}
 		case !o.requeue && !o.watched:
 		case code == codeRejected && !strings.HasPrefix(detail, "mempool-full"):
 			reason, d, _ := strings.Cut(detail, ": ")
@@ -224,7 +227,9 @@ func (n *Node) finishOut(o *outSubmit, code uint8, detail string) {
 				w.due = time.Now()
 			}
 		case o.watched:
-			n.abandonWatched(o.hash, code, detail)
+			if !n.retryLater(o) {
+				n.abandonWatched(o.hash, code, detail)
+			}
 		default:
 			n.requeueTx(o.hash, o.tx)
 		}
@@ -321,7 +326,11 @@ func (n *Node) failAll() {
 // handOffMempool forwards the mempool of a producer that lost leadership to
 // the new leader, so that accepted transactions survive a leader change
 // (their submitters are waiting for inclusion). It retries every
-// handoffRetry while no leader is reachable.
+// handoffRetry while no producer is reachable; a transaction no leader
+// took (no leader yet, the leader stepped down or died meanwhile, no
+// answer, a full mempool) comes back into the pool (requeueTx) and goes
+// again after a delay that doubles up to maxHandoffDelay. The pool also
+// holds the transactions of orphaned blocks (requeueOrphans).
 func (n *Node) handOffMempool() {
 	lp := n.lp
 	if lp.pool.len() == 0 || n.solo {
@@ -337,7 +346,9 @@ func (n *Node) handOffMempool() {
 		return
 	}
 	moved := 0
-	for {
+	lp.handoffAt = time.Time{} // what fails sets it again (requeueTx)
+	// What fails at once goes back to the end of the pool: one pass only.
+	for range lp.pool.len() {
 		tx, h, ok := lp.pool.peek(int(^uint(0) >> 1))
 		if !ok {
 			break
@@ -346,8 +357,13 @@ func (n *Node) handOffMempool() {
 		n.send(&outSubmit{hash: h, tx: tx, hops: uint8(n.o.limits.MaxHops), start: now, requeue: true}, nil)
 		moved++
 	}
-	lp.handoffAt = time.Time{}
 	n.log.Info().Int("txs", moved).Msg("handed the mempool to the new leader")
 }
 
-const handoffRetry = 100 * time.Millisecond
+// handoffRetry is the first delay before a hand-off that found no leader
+// is tried again; it doubles up to maxHandoffDelay while hand-offs keep
+// failing (a long election: do not bounce the pool between followers).
+const (
+	handoffRetry    = 100 * time.Millisecond
+	maxHandoffDelay = 2 * time.Second
+)

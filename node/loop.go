@@ -53,6 +53,8 @@ type loopState struct {
 	raft raftLook
 	// handoffAt is when to retry handing the mempool to a new leader.
 	handoffAt time.Time
+	// handoffDelay is the current delay between failed hand-offs.
+	handoffDelay time.Duration
 	// watched are the transactions local submitters wait for (watchedTx),
 	// swept at watchAt; watchTerm is the head's term they were last sent
 	// in.

@@ -63,7 +63,8 @@ func (n *Node) requeueTx(h block.Hash, tx []byte) {
 		return
 	}
 	if lp.handoffAt.IsZero() {
-		lp.handoffAt = time.Now().Add(handoffRetry)
+		lp.handoffDelay = min(max(lp.handoffDelay, handoffRetry/2)*2, maxHandoffDelay)
+		lp.handoffAt = time.Now().Add(lp.handoffDelay)
 	}
 }
 
