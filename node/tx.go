@@ -15,7 +15,11 @@ import (
 // the producer reached does not answer within Limits.SubmitAckTimeout
 // (consensus.submit_ack_timeout), and with ErrTxTimeout when the transaction was
 // accepted but not included before ctx's deadline or Limits.SubmitTimeout,
-// whichever is first. It never waits longer than that. Use WaitTx for
+// whichever is first. It never waits longer than that. A transaction
+// accepted by a leader that then stepped down or died is sent to the next
+// leader; if no producer takes it within Limits.SubmitAckTimeout, Submit
+// fails with ErrNoProducer or ErrProducerTimeout (outcome unknown: see the
+// package documentation, "Leader changes"). Use WaitTx for
 // irreversibility.
 func (n *Node) Submit(ctx context.Context, tx []byte) (TxReceipt, error) {
 	ctx, cancel := context.WithTimeout(ctx, n.o.limits.SubmitTimeout)
