@@ -75,6 +75,14 @@ func (n *Node) refuse(p *peerState, id block.ID, reason string, err error, fault
 func (n *Node) onResult(r chain.Result) {
 	lp := n.lp
 	lp.changed = true
+	// The bodies of blocks a fork switch removes, read before update drops
+	// the pruned ones: their transactions go back to a mempool.
+	var orphans []*block.Block
+	for _, id := range r.Removed {
+		if b, ok := lp.view.Block(id); ok {
+			orphans = append(orphans, b)
+		}
+	}
 	lp.view.update(r)
 	if !r.HeadChanged() {
 		return
@@ -87,6 +95,8 @@ func (n *Node) onResult(r chain.Result) {
 			lp.txs.included(b, n.notifyTx)
 		}
 	}
+	n.requeueOrphans(orphans)
+	n.watchTerm()
 	n.publishChain()
 	n.events.publish(Event{Kind: EventHead, Time: time.Now(), Block: r.Head, Height: r.Head.Height(), Removed: len(r.Removed)})
 }

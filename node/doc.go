@@ -36,18 +36,19 @@
 // Conn, the solo producer and outstanding transaction forwards. Sketch:
 //
 //	for {
-//		timer.Reset(min(conn deadlines, next solo block, submit deadlines, retries))
+//		timer.Reset(min(conn deadlines, next solo block, submit deadlines,
+//		                retries, hand-off, watch sweep))
 //		select {
 //		case <-stop:      return
 //		case x := <-in:   connected / receive / disconnected / call; a Conn
 //		                  that got an input performs its Ready at once
 //		case <-commits:   gate.Committed(id) → chain.SetIrreversible
 //		case <-timer.C:   conn.Tick + perform, produce (solo), expire and
-//		                  retry submits
+//		                  retry submits, re-send watched transactions
 //		}
 //		settle()          // while the chain changed: ChainChanged on every
 //		                  // Conn, then perform each
-//		handOffMempool()  // a producer that lost leadership
+//		handOffMempool()  // a producer that is not the leader
 //	}
 //
 //	perform(conn): rd := conn.Ready(); chain.Add each of rd.Blocks (a
@@ -68,7 +69,8 @@
 // block); the loop first applies queued commits, builds the block on that
 // parent with transactions from the mempool (an uncommitted block of an
 // earlier term above the parent, a crashed leader's last one, loses fork
-// choice to the new term's block and is pruned by irreversibility), syncs
+// choice to the new term's block and is pruned by irreversibility; its
+// transactions go back to a mempool, see "Leader changes"), syncs
 // it to disk, hands it to every Conn, and only then returns its id for the
 // raft log. A block is
 // irreversible when its id is applied from the raft log and its body is
@@ -92,8 +94,41 @@
 // never hangs (psibase #785). A submit whose link closes before the answer
 // is re-routed, and one a relay answers "no producer" (an election in
 // progress) is retried every 100 ms, both within Limits.SubmitAckTimeout.
-// Inclusion and irreversibility are observed locally as blocks arrive, on
-// every node alike. Wire format: see wire.go.
+// A node that takes office meanwhile accepts its own retries. Inclusion and
+// irreversibility are observed locally as blocks arrive, on every node
+// alike. Wire format: see wire.go.
+//
+// Leader changes. An accepted transaction is in the leader's mempool, or
+// in a block the leader made. Three mechanisms keep it (requeue.go):
+//
+//   - Hand-off: a producer that is not the leader forwards its mempool to
+//     the leader; what no leader takes (none elected yet, the leader
+//     stepped down or died, no answer, its mempool full) comes back into
+//     the pool and goes again, after 100 ms doubling up to 2 s.
+//   - Orphans: a block a deposed leader made whose id raft never committed
+//     loses to the next term's block at its height; when a fork switch
+//     removes it from a producer's best chain, its transactions that the
+//     new best chain lacks go back into that producer's mempool (the
+//     leader builds them; the others hand them off). build skips a
+//     transaction already in the chain it builds on, so the copies that
+//     several producers re-queue are included once.
+//   - Watch: the node where Submit was called keeps the transaction while
+//     Submit (or a WaitTx after it) waits, and sends it again when a block
+//     of a new term arrives, when its link to the leader closes, and after
+//     2 × SubmitAckTimeout pending. Producers deduplicate by hash. If no
+//     producer takes the re-sent transaction within SubmitAckTimeout (a
+//     majority of producers down), the waiters get ErrNoProducer or
+//     ErrProducerTimeout instead of waiting out SubmitTimeout; the outcome
+//     is then unknown (a producer that comes back may still include it:
+//     look it up with TxStatus before submitting again).
+//
+// What is not covered: SubmitAsync does not watch, so a transaction only a
+// crashed leader held is lost silently to such a caller (TxStatus stays
+// pending or unknown); a Submit answered "included" by a block that is
+// later orphaned relies on the producers' re-queue alone, which fails only
+// if every producer that received that block is down; a mempool that is
+// full when orphans are re-queued drops them (counted as
+// requeue-mempool-full).
 //
 // # Events
 //

@@ -34,6 +34,13 @@ type outSubmit struct {
 	// start is when the local submit was first sent; retryAt when it is
 	// sent again after a relay found no leader (an election in progress).
 	start, retryAt time.Time
+	// requeue marks a transaction this node handed off from its mempool
+	// (handOffMempool): unless a producer accepts or rejects it, it goes
+	// back into the mempool to be handed off again.
+	requeue bool
+	// watched marks a re-send of a watched transaction (watchedTx): if no
+	// producer takes it, it is sent again soon.
+	watched bool
 }
 
 // retryDelay spaces the attempts of a submit that a relay answered with
@@ -53,6 +60,17 @@ func (n *Node) forward(h block.Hash, tx []byte, origin link.Link, originID uint6
 // reachable.
 func (n *Node) send(o *outSubmit, exclude link.Link) {
 	lp := n.lp
+	if n.leading() {
+		// This node took office since the submit started (a retry, a
+		// re-route, a re-send after a leader change): take it here, as
+		// other producers would only send it back.
+		if err := n.accept(o.hash, o.tx); err != nil {
+			n.finishOut(o, codeRejected, rejectDetail(err))
+		} else {
+			n.finishOut(o, codeAccepted, "")
+		}
+		return
+	}
 	p := n.route(exclude)
 	if p == nil {
 		n.finishOut(o, codeNoProducer, "no link to a producer")
@@ -193,6 +211,28 @@ func (n *Node) finishOut(o *outSubmit, code uint8, detail string) {
 		return
 	}
 	if o.ack == nil {
+		switch {
+		case code == codeAccepted:
+			if o.requeue {
+				n.lp.handoffDelay = handoffRetry
+			}
+		case !o.requeue && !o.watched:
+		case code == codeRejected && !strings.HasPrefix(detail, "mempool-full"):
+			reason, d, _ := strings.Cut(detail, ": ")
+			n.lp.txs.rejected(o.hash, reason, d, n.notifyTx)
+			n.log.Warn().Stringer("tx", o.hash).Str("reason", reason).Str("detail", d).Msg("handed-off transaction rejected by the leader")
+		case o.watched && code == codeRejected:
+			// A full mempool: send it again at the next sweep.
+			if w := n.lp.watched[o.hash]; w != nil {
+				w.due = time.Now()
+			}
+		case o.watched:
+			if !n.retryLater(o) {
+				n.abandonWatched(o.hash, code, detail)
+			}
+		default:
+			n.requeueTx(o.hash, o.tx)
+		}
 		return
 	}
 	switch code {
@@ -228,7 +268,7 @@ func (n *Node) failSubmitsVia(l link.Link) {
 			continue
 		}
 		delete(n.lp.out, id)
-		if o.ack != nil && o.retries < maxRetries {
+		if (o.ack != nil || o.watched) && o.retries < maxRetries {
 			o.retries++
 			n.send(o, l)
 			continue
@@ -241,7 +281,7 @@ func (n *Node) failSubmitsVia(l link.Link) {
 // while the whole attempt stays within Limits.SubmitAckTimeout.
 func (n *Node) retryLater(o *outSubmit) bool {
 	now := time.Now()
-	if o.ack == nil || now.Add(retryDelay).Sub(o.start) >= n.o.limits.SubmitAckTimeout {
+	if o.ack == nil && !o.watched || now.Add(retryDelay).Sub(o.start) >= n.o.limits.SubmitAckTimeout {
 		return false
 	}
 	o.retryAt = now.Add(retryDelay)
@@ -270,7 +310,9 @@ func (n *Node) resend(now time.Time) {
 // failAll answers every local submit still waiting when the loop exits.
 func (n *Node) failAll() {
 	for _, o := range n.lp.retry {
-		o.ack <- ErrStopped
+		if o.ack != nil {
+			o.ack <- ErrStopped
+		}
 	}
 	n.lp.retry = nil
 	for id, o := range n.lp.out {
@@ -284,7 +326,11 @@ func (n *Node) failAll() {
 // handOffMempool forwards the mempool of a producer that lost leadership to
 // the new leader, so that accepted transactions survive a leader change
 // (their submitters are waiting for inclusion). It retries every
-// handoffRetry while no leader is reachable.
+// handoffRetry while no producer is reachable; a transaction no leader
+// took (no leader yet, the leader stepped down or died meanwhile, no
+// answer, a full mempool) comes back into the pool (requeueTx) and goes
+// again after a delay that doubles up to maxHandoffDelay. The pool also
+// holds the transactions of orphaned blocks (requeueOrphans).
 func (n *Node) handOffMempool() {
 	lp := n.lp
 	if lp.pool.len() == 0 || n.solo {
@@ -300,17 +346,24 @@ func (n *Node) handOffMempool() {
 		return
 	}
 	moved := 0
-	for {
+	lp.handoffAt = time.Time{} // what fails sets it again (requeueTx)
+	// What fails at once goes back to the end of the pool: one pass only.
+	for range lp.pool.len() {
 		tx, h, ok := lp.pool.peek(int(^uint(0) >> 1))
 		if !ok {
 			break
 		}
 		lp.pool.pop()
-		n.forward(h, tx, nil, 0, nil, uint8(n.o.limits.MaxHops), nil)
+		n.send(&outSubmit{hash: h, tx: tx, hops: uint8(n.o.limits.MaxHops), start: now, requeue: true}, nil)
 		moved++
 	}
-	lp.handoffAt = time.Time{}
 	n.log.Info().Int("txs", moved).Msg("handed the mempool to the new leader")
 }
 
-const handoffRetry = 100 * time.Millisecond
+// handoffRetry is the first delay before a hand-off that found no leader
+// is tried again; it doubles up to maxHandoffDelay while hand-offs keep
+// failing (a long election: do not bounce the pool between followers).
+const (
+	handoffRetry    = 100 * time.Millisecond
+	maxHandoffDelay = 2 * time.Second
+)

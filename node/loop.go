@@ -53,6 +53,14 @@ type loopState struct {
 	raft raftLook
 	// handoffAt is when to retry handing the mempool to a new leader.
 	handoffAt time.Time
+	// handoffDelay is the current delay between failed hand-offs.
+	handoffDelay time.Duration
+	// watched are the transactions local submitters wait for (watchedTx),
+	// swept at watchAt; watchTerm is the head's term they were last sent
+	// in.
+	watched   map[block.Hash]*watchedTx
+	watchAt   time.Time
+	watchTerm uint64
 	// changed is set by every chain mutation: settle then tells every Conn.
 	changed bool
 	cfg     blocksync.Config
@@ -66,14 +74,15 @@ type loopState struct {
 
 func newLoopState(n *Node) *loopState {
 	lp := &loopState{
-		peers: map[link.Link]*peerState{},
-		byID:  map[link.PeerID]*peerState{},
-		view:  newChainView(n.chain),
-		gate:  cft.NewGate(n.chain.IrreversibleID()),
-		pool:  newMempool(n.o.limits.MempoolTxs, n.o.limits.MempoolBytes),
-		txs:   newTxIndex(n.o.limits.TxIndex),
-		out:   map[uint64]*outSubmit{},
-		cfg:   blocksync.DefaultConfig(),
+		peers:   map[link.Link]*peerState{},
+		byID:    map[link.PeerID]*peerState{},
+		view:    newChainView(n.chain),
+		gate:    cft.NewGate(n.chain.IrreversibleID()),
+		pool:    newMempool(n.o.limits.MempoolTxs, n.o.limits.MempoolBytes),
+		txs:     newTxIndex(n.o.limits.TxIndex),
+		out:     map[uint64]*outSubmit{},
+		watched: map[block.Hash]*watchedTx{},
+		cfg:     blocksync.DefaultConfig(),
 	}
 	lp.cfg.Limits.Block = n.blockLimits()
 	// Every stored block above the irreversible one has its body: tell the
@@ -169,6 +178,7 @@ func (n *Node) armTimer() {
 	}
 	earlier(lp.nextProduce)
 	earlier(lp.handoffAt)
+	earlier(lp.watchAt)
 	for _, o := range lp.out {
 		earlier(o.deadline)
 	}
@@ -195,6 +205,7 @@ func (n *Node) onTimer(now time.Time) {
 	}
 	n.expireSubmits(now)
 	n.resend(now)
+	n.sweepWatched(now)
 }
 
 // post hands an input to the loop, waiting while its buffer is full (which

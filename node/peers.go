@@ -71,6 +71,10 @@ func (n *Node) onDisconnected(l link.Link, err error) {
 		Dur("uptime", time.Since(p.since)).Msg("peer disconnected")
 	n.events.publish(Event{Kind: EventPeerDisconnected, Time: time.Now(), Peer: p.id, Reason: detail})
 	n.failSubmitsVia(l)
+	if n.leaderID() == p.id {
+		// The leader may have died with transactions only it held.
+		n.resendWatched(time.Now(), true)
+	}
 }
 
 func (n *Node) onReceive(l link.Link, lane link.Lane, msg []byte) {

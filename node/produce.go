@@ -29,6 +29,9 @@ func (n *Node) produceCFT(ctx context.Context, req cft.ProduceRequest) (cft.Prod
 // its id, can never commit after this leader's Barrier; the new block's
 // higher term wins fork choice over it, and irreversibility prunes it.
 func (n *Node) buildOn(req cft.ProduceRequest) (cft.Produced, error) {
+	// The engine asks only while it leads: no need to wait for raftView's
+	// next look to accept transactions here rather than hand them off.
+	n.lp.raft = raftLook{at: time.Now(), leader: n.id}
 	// Commits queued before the leader's Barrier go into the chain first.
 	n.applyCommits()
 	if !n.chain.Tree().Has(req.Parent) {
@@ -70,12 +73,22 @@ func (n *Node) build(term uint64, parent block.ID, now time.Time) (*block.Block,
 	// each transaction costs its length plus a varint of at most 8.
 	lim := n.blockLimits()
 	budget := lim.MaxBlockBytes - 512
+	below := n.chain.HeadID().Height()
+	if !parent.IsZero() {
+		below = parent.Height()
+	}
 	for b.Len() < min(n.cfg.Consensus.MaxBlockTxs, lim.MaxTxs) {
 		tx, hash, ok := lp.pool.peek(budget)
 		if !ok {
 			break
 		}
 		lp.pool.pop()
+		if r, ok := lp.txs.get(hash); ok && (r.State == TxIrreversible || r.State == TxIncluded && r.Height <= below) {
+			// Already in this block's chain: a transaction handed off,
+			// re-queued or sent again after a leader change whose first
+			// copy made it after all.
+			continue
+		}
 		err := b.ApplyTx(tx)
 		switch {
 		case err == nil:

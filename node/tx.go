@@ -15,7 +15,11 @@ import (
 // the producer reached does not answer within Limits.SubmitAckTimeout
 // (consensus.submit_ack_timeout), and with ErrTxTimeout when the transaction was
 // accepted but not included before ctx's deadline or Limits.SubmitTimeout,
-// whichever is first. It never waits longer than that. Use WaitTx for
+// whichever is first. It never waits longer than that. A transaction
+// accepted by a leader that then stepped down or died is sent to the next
+// leader; if no producer takes it within Limits.SubmitAckTimeout, Submit
+// fails with ErrNoProducer or ErrProducerTimeout (outcome unknown: see the
+// package documentation, "Leader changes"). Use WaitTx for
 // irreversibility.
 func (n *Node) Submit(ctx context.Context, tx []byte) (TxReceipt, error) {
 	ctx, cancel := context.WithTimeout(ctx, n.o.limits.SubmitTimeout)
@@ -55,6 +59,7 @@ func (n *Node) submit(ctx context.Context, tx []byte, w *txWaiter) (block.Hash, 
 	if err := n.call(ctx, func() {
 		if w != nil {
 			n.lp.txs.wait(h, w)
+			n.watch(h, tx)
 		}
 		n.submitLocal(h, tx, ack)
 	}); err != nil {
@@ -99,8 +104,13 @@ func (n *Node) await(ctx context.Context, h block.Hash, w *txWaiter) (TxReceipt,
 }
 
 func receiptResult(r TxReceipt) (TxReceipt, error) {
-	if r.State == TxRejected {
+	switch {
+	case r.State == TxRejected:
 		return r, &TxRejectedError{Reason: r.Reason, Detail: r.Detail}
+	case r.State == TxPending && r.Reason == reasonNoProducer:
+		return r, fmt.Errorf("%w: %s", ErrNoProducer, r.Detail)
+	case r.State == TxPending && r.Reason == reasonProducerTimeout:
+		return r, fmt.Errorf("%w: %s", ErrProducerTimeout, r.Detail)
 	}
 	return r, nil
 }

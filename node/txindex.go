@@ -161,6 +161,15 @@ func (x *txIndex) unwait(h block.Hash, w *txWaiter) {
 	}
 }
 
+// abandon answers every waiter of h with a pending receipt carrying reason:
+// an error (receiptResult), not a state of the transaction.
+func (x *txIndex) abandon(h block.Hash, reason, detail string) {
+	for _, w := range x.waiters[h] {
+		w.ch <- TxReceipt{Hash: h, State: TxPending, Reason: reason, Detail: detail}
+	}
+	delete(x.waiters, h)
+}
+
 // deliver answers the waiters r satisfies.
 func (x *txIndex) deliver(r *TxReceipt) {
 	ws := x.waiters[r.Hash]
