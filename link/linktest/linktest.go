@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"testing"
@@ -50,6 +51,14 @@ func Run(t *testing.T, h Harness) {
 		{"CloseReason", testCloseReason},
 		{"BanUnban", testBan},
 		{"DuplicateCollapse", testDuplicate},
+	}
+	for _, s := range windowShapes() {
+		tests = append(tests, struct {
+			name string
+			f    func(t *testing.T, h Harness)
+		}{fmt.Sprintf("WindowNeverStalls_chunk%d_window%d", s[0], s[1]), func(t *testing.T, h Harness) {
+			testWindowNeverStalls(t, h, s[0], s[1])
+		}})
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
