@@ -379,8 +379,10 @@ func testDuplicate(t *testing.T, h Harness) {
 		select { // wait for the next link event on either side
 		case <-ra.Ups:
 		case <-rb.Ups:
-		case <-ra.Downs:
-		case <-rb.Downs:
+		case err := <-ra.Downs: // the pruned duplicate; its reason helps a failure
+			t.Logf("a: link down: %v", err)
+		case err := <-rb.Downs:
+			t.Logf("b: link down: %v", err)
 		case <-timeout:
 			t.Fatal("links did not settle to one shared connection")
 		}
