@@ -41,13 +41,18 @@ type ConnConfig struct {
 
 	// BulkWindow is the flow-control window of the blocks and sync lanes in
 	// bytes: how much a sender may have in flight before the receiver grants
-	// more. It bounds how many block bytes sit in the pipe ahead of a vote,
-	// and limits bulk throughput to BulkWindow/RTT: the default suits a LAN
-	// (a vote waits at most ~2 ms behind blocks at 1 Gbit/s); a WAN link of
-	// 50 ms needs megabytes for full speed (see BENCHMARKS.md). 2*ChunkSize .. 8 MiB:
-	// it must stay below the muxers' own per-stream windows (yamux 16 MiB,
-	// QUIC 10 MB) so that a write on a bulk lane never blocks the writer,
-	// which would stall the consensus lane behind it.
+	// more. It bounds how many block bytes sit in the pipe ahead of a vote
+	// (the loaded consensus p99 tracks it; see BENCHMARKS.md), and limits
+	// bulk throughput to BulkWindow/RTT. The default, the smallest window
+	// that keeps loopback throughput at the raw stream's, suits a LAN (a
+	// vote waits at most ~1 ms behind blocks at 1 Gbit/s); a WAN link of
+	// 50 ms needs megabytes for full speed (128 KiB there is 2.5 MiB/s).
+	// 2*ChunkSize .. 8 MiB: it must stay below the muxers' per-stream
+	// windows (yamux 16 MiB, QUIC 10 MB) so that a write on a bulk lane
+	// does not block the writer, which would stall the consensus lane
+	// behind it. yamux starts a stream at 256 KiB and grows it only while
+	// the reader keeps up, so above 256 KiB a peer whose Receive stalls
+	// can still block our writer until it reads again.
 	BulkWindow int
 
 	// InboundMsgRate and InboundMsgBurst limit messages per second received
@@ -101,7 +106,7 @@ func DefaultConnConfig() ConnConfig {
 		SendQueueBytes:      32 << 20,
 		ConsensusQueueBytes: 64 << 20,
 		ChunkSize:           64 << 10,
-		BulkWindow:          256 << 10,
+		BulkWindow:          128 << 10,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
 		PingInterval:        5 * time.Second,
