@@ -67,6 +67,38 @@ func (s Stats) MarshalJSON() ([]byte, error) {
 	}{fields(s), lanes})
 }
 
+// UnmarshalJSON is MarshalJSON's inverse (the blockwire CLI decodes the
+// admin API's peers); an unknown lane name is an error.
+func (s *Stats) UnmarshalJSON(b []byte) error {
+	type fields Stats
+	var v struct {
+		fields
+		Lanes map[string]LaneStats `json:"lanes"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*s = Stats(v.fields)
+	s.Lanes = [NumLanes]LaneStats{}
+	for name, ls := range v.Lanes {
+		l, ok := laneByName(name)
+		if !ok {
+			return fmt.Errorf("link: stats: unknown lane %q", name)
+		}
+		s.Lanes[l] = ls
+	}
+	return nil
+}
+
+func laneByName(name string) (Lane, bool) {
+	for l, n := range laneNames {
+		if n == name {
+			return Lane(l), true
+		}
+	}
+	return 0, false
+}
+
 // marshalLanes writes {"consensus":…,…} in lane order (a map would sort
 // the names alphabetically).
 func marshalLanes(lanes *[NumLanes]LaneStats) (json.RawMessage, error) {

@@ -11,9 +11,9 @@ import (
 )
 
 // TestStatsJSONLanesByName: operators read lanes by name, in lane order;
-// the other fields keep their tags.
+// the other fields keep their tags, and the JSON decodes back.
 func TestStatsJSONLanesByName(t *testing.T) {
-	st := link.Stats{Peer: newPeerID(t), Transport: "tcp", RTT: time.Millisecond,
+	st := link.Stats{Peer: newPeerID(t), Direction: link.Inbound, Mode: link.ModeBackup, Transport: "tcp", RTT: time.Millisecond,
 		Established: time.Date(2026, 11, 20, 23, 0, 0, 0, time.UTC)}
 	st.Lanes[link.LaneConsensus].MsgsIn = 1
 	st.Lanes[link.LaneRouting].MsgsIn = 2
@@ -38,8 +38,22 @@ func TestStatsJSONLanesByName(t *testing.T) {
 	}`, string(raw.Lanes))
 	require.Regexp(t, `^\{"consensus":.*,"routing":.*,"blocks":.*,"sync":.*\}$`, string(raw.Lanes), "lane order")
 
+	// The admin CLI decodes what the API encodes.
+	var back link.Stats
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Equal(t, st.Lanes, back.Lanes)
+	require.Equal(t, st.Peer, back.Peer)
+	require.Equal(t, st.RTT, back.RTT)
+	require.Equal(t, link.Inbound, back.Direction)
+	require.Equal(t, link.ModeBackup, back.Mode)
+	require.True(t, st.Established.Equal(back.Established))
+	require.Error(t, json.Unmarshal([]byte(`{"lanes":{"votes":{}}}`), &back))
+
 	// Through PeerInfo (a pointer field) and a pointer, the same encoding.
 	pb, err := json.Marshal(link.PeerInfo{Peer: st.Peer, Connected: true, Stats: &st})
 	require.NoError(t, err)
 	require.Contains(t, string(pb), `"lanes":{"consensus":`)
+	var pi link.PeerInfo
+	require.NoError(t, json.Unmarshal(pb, &pi))
+	require.Equal(t, st.Lanes, pi.Stats.Lanes)
 }
