@@ -2,6 +2,7 @@ package linktest
 
 import (
 	"bytes"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -26,7 +27,7 @@ func windowShapes() [][2]int { // {ChunkSize, BulkWindow}
 		{16 << 10, 64 << 10}, // the linkbench hang of 2026-11-20
 		{16 << 10, 64<<10 + 3},
 		{64 << 10, 128 << 10},
-		{64 << 10, 200000},
+		{40000, link.MaxBulkWindow - 1},
 	}
 }
 
@@ -71,5 +72,51 @@ func testWindowNeverStalls(t *testing.T, h Harness, chunk, window int) {
 	}
 	for _, lane := range bulk {
 		require.LessOrEqual(t, l.Stats().Lanes[lane].Credit, int64(window), "lane %s", lane)
+	}
+}
+
+// testStalledConsumerLargestWindow: at the largest window Validate
+// accepts, a peer whose Receive on the blocks lane stalls stops that
+// lane's credit only; our writer never blocks on the muxer, so consensus
+// messages keep flowing both ways once the whole window is in flight.
+// (At 256 KiB, yamux's initial stream window, the writer froze on TCP and
+// the link died of a ping timeout.)
+func testStalledConsumerLargestWindow(t *testing.T, h Harness) {
+	cfg := Config()
+	cfg.BulkWindow = link.MaxBulkWindow
+	require.NoError(t, cfg.Validate())
+	ra, rb := NewRecorder(64), NewRecorder(64)
+	rb.Gate, rb.GateLane = make(chan struct{}), link.LaneBlocks
+	nodes := h.New(t, cfg, []link.Handler{ra, rb})
+	defer closeAll(t, nodes)
+	openGate := sync.OnceFunc(func() { close(rb.Gate) })
+	defer openGate() // before closeAll: a reader blocked in Receive holds up Close
+	l, err := nodes[0].Net.Connect(ctxT(t), nodes[1].Addr)
+	require.NoError(t, err)
+	<-rb.Ups
+	back := nodes[1].Net.Link(nodes[0].Net.ID())
+	require.NotNil(t, back)
+	// More than a window plus yamux's 128 KiB reporting lag, in messages
+	// that are not a multiple of the chunk.
+	const n, size = 8, 100<<10 + 3
+	for i := range n {
+		require.NoError(t, l.Send(link.LaneBlocks, pattern(link.LaneBlocks, i, size)))
+	}
+	// Exchange votes until the sender has used up its credit (the window
+	// is in flight behind the stalled consumer), then a few more.
+	for extra := 0; extra < 5; {
+		ping := []byte{byte(extra)}
+		require.NoError(t, l.Send(link.LaneConsensus, ping))
+		m := recv(t, rb.Msgs)
+		require.Equal(t, link.LaneConsensus, m.Lane, "a block was delivered past the gate")
+		require.NoError(t, back.Send(link.LaneConsensus, ping))
+		require.Equal(t, ping, recv(t, ra.Msgs).Data)
+		if st := l.Stats().Lanes[link.LaneBlocks]; st.Credit == 0 && st.QueuedBytes > 0 {
+			extra++
+		}
+	}
+	openGate()
+	for range n {
+		require.Equal(t, link.LaneBlocks, recv(t, rb.Msgs).Lane)
 	}
 }
