@@ -36,18 +36,20 @@ type ConnConfig struct {
 
 	// ChunkSize is the largest piece of a message written to the muxer at
 	// once. A consensus message waits behind at most one chunk of a block,
-	// so smaller chunks lower consensus latency and cost more writes. 4 KiB .. 1 MiB.
+	// so smaller chunks lower consensus latency and cost more writes.
+	// 4 KiB .. MaxBulkWindow/2.
 	ChunkSize int
 
 	// BulkWindow is the flow-control window of the blocks and sync lanes in
 	// bytes: how much a sender may have in flight before the receiver grants
-	// more. It bounds how many block bytes sit in the pipe ahead of a vote,
-	// and limits bulk throughput to BulkWindow/RTT: the default suits a LAN
-	// (a vote waits at most ~2 ms behind blocks at 1 Gbit/s); a WAN link of
-	// 50 ms needs megabytes for full speed (see BENCHMARKS.md). 2*ChunkSize .. 8 MiB:
-	// it must stay below the muxers' own per-stream windows (yamux 16 MiB,
-	// QUIC 10 MB) so that a write on a bulk lane never blocks the writer,
-	// which would stall the consensus lane behind it.
+	// more. It bounds how many block bytes sit in the pipe ahead of a vote
+	// (the loaded consensus p99 tracks it; see BENCHMARKS.md), and limits
+	// bulk throughput to BulkWindow/RTT per lane: the default suits a LAN
+	// (a vote waits at most ~1 ms behind blocks at 1 Gbit/s) and keeps
+	// loopback throughput at the raw stream's; a WAN link of 50 ms gets
+	// only 2.5 MiB/s per bulk lane. 2*ChunkSize .. MaxBulkWindow, which is
+	// also the default: above it a stalled consumer on the peer could
+	// block our writer on the muxer (see MaxBulkWindow).
 	BulkWindow int
 
 	// InboundMsgRate and InboundMsgBurst limit messages per second received
@@ -91,8 +93,18 @@ type ScoreConfig struct {
 	HalfLife           time.Duration
 }
 
-// maxBulkWindow keeps BulkWindow under the muxers' stream windows.
-const maxBulkWindow = 8 << 20
+// MaxBulkWindow is the largest BulkWindow Validate accepts: the window
+// below which a bulk write can never block on the muxer, whatever the
+// peer's consumer does. A yamux stream starts with a 256 KiB window that
+// grows only while its reader keeps up, and the receiver reports consumed
+// bytes only once half a window (128 KiB) has accumulated; our credit
+// counts bytes consumed, so yamux's unacknowledged bytes stay below
+// BulkWindow + 128 KiB, and at 128 KiB below 256 KiB. Above it, a peer
+// whose Receive stalls on a bulk lane freezes our writer, and with it our
+// consensus lane, until it reads again or the link times out (the old
+// 256 KiB default did so on TCP). QUIC (512 KiB initial stream window)
+// is safe at this size too.
+const MaxBulkWindow = 128 << 10
 
 // DefaultConnConfig returns the defaults used by DefaultConfig.
 func DefaultConnConfig() ConnConfig {
@@ -101,7 +113,7 @@ func DefaultConnConfig() ConnConfig {
 		SendQueueBytes:      32 << 20,
 		ConsensusQueueBytes: 64 << 20,
 		ChunkSize:           64 << 10,
-		BulkWindow:          256 << 10,
+		BulkWindow:          MaxBulkWindow,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
 		PingInterval:        5 * time.Second,
@@ -140,10 +152,10 @@ func (c *ConnConfig) Validate() error {
 		return fmt.Errorf("link: ConnConfig.SendQueueBytes = %d, want ≥ 1 KiB", c.SendQueueBytes)
 	case c.ConsensusQueueBytes < c.MaxMessage[LaneConsensus]:
 		return fmt.Errorf("link: ConnConfig.ConsensusQueueBytes = %d, want ≥ MaxMessage[consensus] = %d", c.ConsensusQueueBytes, c.MaxMessage[LaneConsensus])
-	case c.ChunkSize < 4<<10 || c.ChunkSize > 1<<20:
-		return fmt.Errorf("link: ConnConfig.ChunkSize = %d, want 4 KiB .. 1 MiB", c.ChunkSize)
-	case c.BulkWindow < 2*c.ChunkSize || c.BulkWindow > maxBulkWindow:
-		return fmt.Errorf("link: ConnConfig.BulkWindow = %d, want 2*ChunkSize = %d .. %d", c.BulkWindow, 2*c.ChunkSize, maxBulkWindow)
+	case c.ChunkSize < 4<<10 || c.ChunkSize > MaxBulkWindow/2:
+		return fmt.Errorf("link: ConnConfig.ChunkSize = %d, want 4 KiB .. MaxBulkWindow/2 = %d", c.ChunkSize, MaxBulkWindow/2)
+	case c.BulkWindow < 2*c.ChunkSize || c.BulkWindow > MaxBulkWindow:
+		return fmt.Errorf("link: ConnConfig.BulkWindow = %d, want 2*ChunkSize = %d .. MaxBulkWindow = %d", c.BulkWindow, 2*c.ChunkSize, MaxBulkWindow)
 	case c.PingInterval <= 0:
 		return fmt.Errorf("link: ConnConfig.PingInterval = %v, want > 0", c.PingInterval)
 	case c.PingTimeout <= c.PingInterval:

@@ -2,6 +2,7 @@ package link
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -80,7 +81,11 @@ func (hst *Host) handleStream(st network.Stream) {
 		err = fault(ReasonProtocol, "lane stream opened by the listening side")
 	}
 	if err != nil {
-		hst.streamFault(st, err.(*peerFault))
+		f, ok := errors.AsType[*peerFault](err)
+		if !ok { // parsePreamble returns only faults; keep a reason if that changes
+			f = &peerFault{reason: ReasonProtocol, detail: err.Error()}
+		}
+		hst.streamFault(st, f)
 		return
 	}
 	hst.pendingMu.Lock()

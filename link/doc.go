@@ -65,6 +65,9 @@
 // buffers) to about one window. Credits are returned as bytes are read,
 // not per message, so blocks are pipelined with no per-message
 // acknowledgement, and a slow consumer stops the credits of its lane only.
+// That needs the muxer never to block a bulk write on its own stream
+// window, which is why BulkWindow is capped at MaxBulkWindow (yamux's
+// initial window less its acknowledgement lag; see config.go).
 // Consensus and routing are not credit-controlled: they are small and
 // bounded by the inbound rate limits and the muxer's own window.
 //

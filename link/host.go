@@ -91,7 +91,7 @@ func New(cfg Config, h Handler) (*Host, error) {
 	}
 	log := cfg.Logger.With().Str("component", "link").Str("self", id.String()).Logger()
 	hst.hub = newHub(id, cfg.Conn, h, log)
-	hst.hub.onBan = hst.closePeer
+	hst.onBan = hst.closePeer
 	libp2pSinks.add(hst, cfg.Logger)
 	if err := hst.start(key); err != nil {
 		libp2pSinks.remove(hst)
@@ -280,7 +280,7 @@ func (hst *Host) Close() error {
 			_ = hst.mdns.Close()
 		}
 		hst.loops.Wait()
-		hst.hub.close()
+		hst.hub.close() //nolint:staticcheck // QF1008: the hub's close, not the Host's; the selector says which
 		err := hst.h.Close()
 		_ = hst.cm.Close()
 		libp2pSinks.remove(hst)

@@ -78,6 +78,18 @@ func (m Mode) String() string {
 // MarshalText renders the mode name, for JSON stats.
 func (m Mode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
 
+// UnmarshalText parses a mode name, so that clients of the admin API can
+// decode the stats they are shown.
+func (m *Mode) UnmarshalText(b []byte) error {
+	for _, v := range []Mode{ModeActive, ModeBackup, ModeOff} {
+		if v.String() == string(b) {
+			*m = v
+			return nil
+		}
+	}
+	return fmt.Errorf("link: unknown mode %q", b)
+}
+
 // Direction says which side opened the underlying connection.
 type Direction uint8
 
@@ -97,3 +109,16 @@ func (d Direction) String() string {
 
 // MarshalText renders the direction, for JSON stats.
 func (d Direction) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText parses a direction name (see Mode.UnmarshalText).
+func (d *Direction) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "outbound":
+		*d = Outbound
+	case "inbound":
+		*d = Inbound
+	default:
+		return fmt.Errorf("link: unknown direction %q", b)
+	}
+	return nil
+}

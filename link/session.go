@@ -134,10 +134,10 @@ func (s *session) Peer() PeerID                { return s.remote }
 func (s *session) Direction() Direction        { return s.dir }
 func (s *session) Done() <-chan struct{}       { return s.done }
 func (s *session) Close(cause error)           { s.fail(closeError(cause)) }
-func (s *session) Send(l Lane, m []byte) error { return s.send(nil, l, m) }
+func (s *session) Send(l Lane, m []byte) error { return s.send(context.Background(), l, m, false) }
 
 func (s *session) SendWait(ctx context.Context, l Lane, m []byte) error {
-	return s.send(ctx, l, m)
+	return s.send(ctx, l, m, true)
 }
 
 func closeError(cause error) *Error {
@@ -206,8 +206,9 @@ func (s *session) wakeWriter() {
 	}
 }
 
-// send queues msg; ctx nil means fail with ErrQueueFull instead of waiting.
-func (s *session) send(ctx context.Context, l Lane, msg []byte) error {
+// send queues msg; when the lane's queue is full it waits for space under
+// ctx if wait is set, and fails with ErrQueueFull otherwise.
+func (s *session) send(ctx context.Context, l Lane, msg []byte, wait bool) error {
 	if !l.Valid() {
 		return fmt.Errorf("%w: %d", ErrUnknownLane, l)
 	}
@@ -242,7 +243,7 @@ func (s *session) send(ctx context.Context, l Lane, msg []byte) error {
 			s.wakeWriter()
 			return nil
 		}
-		if ctx == nil {
+		if !wait {
 			s.dropLocked(l, DropQueueFull, 1)
 			s.mu.Unlock()
 			return ErrQueueFull

@@ -1,6 +1,11 @@
 package link
 
-import "time"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
 
 // DropReason says why a message was dropped. Every drop is counted in
 // LaneStats.Drops under its reason; none is silent.
@@ -32,7 +37,9 @@ type LaneStats struct {
 	Credit int64 `json:"credit,omitempty"`
 }
 
-// Stats is a snapshot of one link, as the admin API shows it.
+// Stats is a snapshot of one link, as the admin API shows it. In Go, Lanes
+// is indexed by Lane; in JSON it is an object keyed by lane name, in lane
+// order: {"consensus":{…},"routing":{…},"blocks":{…},"sync":{…}}.
 type Stats struct {
 	Peer        PeerID              `json:"peer"`
 	Direction   Direction           `json:"direction"`
@@ -42,6 +49,74 @@ type Stats struct {
 	Uptime      time.Duration       `json:"uptime_ns"`
 	RTT         time.Duration       `json:"rtt_ns"` // smoothed, from PING/PONG; 0 until measured
 	Lanes       [NumLanes]LaneStats `json:"lanes"`
+}
+
+// MarshalJSON encodes Lanes by lane name (see Stats) and every other field
+// as tagged. Operators read this JSON; an array would make them remember
+// the lane numbering. Embed Stats nowhere: an embedding struct would be
+// encoded by this method alone (PeerInfo holds it as a named field).
+func (s Stats) MarshalJSON() ([]byte, error) {
+	type fields Stats // the same fields without the methods
+	lanes, err := marshalLanes(&s.Lanes)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(struct {
+		fields
+		Lanes json.RawMessage `json:"lanes"` // shadows fields.Lanes
+	}{fields(s), lanes})
+}
+
+// UnmarshalJSON is MarshalJSON's inverse (the blockwire CLI decodes the
+// admin API's peers); an unknown lane name is an error.
+func (s *Stats) UnmarshalJSON(b []byte) error {
+	type fields Stats
+	var v struct {
+		fields
+		Lanes map[string]LaneStats `json:"lanes"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*s = Stats(v.fields)
+	s.Lanes = [NumLanes]LaneStats{}
+	for name, ls := range v.Lanes {
+		l, ok := laneByName(name)
+		if !ok {
+			return fmt.Errorf("link: stats: unknown lane %q", name)
+		}
+		s.Lanes[l] = ls
+	}
+	return nil
+}
+
+func laneByName(name string) (Lane, bool) {
+	for l, n := range laneNames {
+		if n == name {
+			return Lane(l), true
+		}
+	}
+	return 0, false
+}
+
+// marshalLanes writes {"consensus":…,…} in lane order (a map would sort
+// the names alphabetically).
+func marshalLanes(lanes *[NumLanes]LaneStats) (json.RawMessage, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for l := range Lane(NumLanes) {
+		if l > 0 {
+			b.WriteByte(',')
+		}
+		ls, err := json.Marshal(&lanes[l])
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&b, "%q:", l.String())
+		b.Write(ls)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 // PeerInfo is what a host knows about one peer, connected or not.

@@ -154,7 +154,7 @@ func (p *pair) close() {
 // buffer of that length (a block must end up in memory, as the lane
 // delivers it), acknowledged with one byte.
 func (p *pair) rawSink(s network.Stream) {
-	defer s.Close()
+	defer func() { _ = s.Close() }() // the stream is done with; its close error says nothing here
 	var hdr [8]byte
 	if _, err := io.ReadFull(s, hdr[:]); err != nil {
 		p.rawDone <- -1
@@ -243,7 +243,7 @@ func (p *pair) rawOnce(ctx context.Context, block []byte) (time.Duration, error)
 	if err != nil {
 		return 0, fmt.Errorf("linkbench: raw stream: %w", err)
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }() // the stream is done with; its close error says nothing here
 	if _, err := s.Write(binary.BigEndian.AppendUint64(nil, uint64(len(block)))); err != nil {
 		return 0, fmt.Errorf("linkbench: raw write: %w", err)
 	}

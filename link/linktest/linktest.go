@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"testing"
@@ -45,11 +46,20 @@ func Run(t *testing.T, h Harness) {
 		{"RoundTripInOrder", testRoundTrip},
 		{"ConsensusNotBehindBlock", testConsensusFirst},
 		{"SlowConsumerBackPressure", testBackPressure},
+		{"StalledConsumerLargestWindow", testStalledConsumerLargestWindow},
 		{"Limits", testLimits},
 		{"ModeOff", testModeOff},
 		{"CloseReason", testCloseReason},
 		{"BanUnban", testBan},
 		{"DuplicateCollapse", testDuplicate},
+	}
+	for _, s := range windowShapes() {
+		tests = append(tests, struct {
+			name string
+			f    func(t *testing.T, h Harness)
+		}{fmt.Sprintf("WindowNeverStalls_chunk%d_window%d", s[0], s[1]), func(t *testing.T, h Harness) {
+			testWindowNeverStalls(t, h, s[0], s[1])
+		}})
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -370,8 +380,10 @@ func testDuplicate(t *testing.T, h Harness) {
 		select { // wait for the next link event on either side
 		case <-ra.Ups:
 		case <-rb.Ups:
-		case <-ra.Downs:
-		case <-rb.Downs:
+		case err := <-ra.Downs: // the pruned duplicate; its reason helps a failure
+			t.Logf("a: link down: %v", err)
+		case err := <-rb.Downs:
+			t.Logf("b: link down: %v", err)
 		case <-timeout:
 			t.Fatal("links did not settle to one shared connection")
 		}
