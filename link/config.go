@@ -43,7 +43,7 @@ type ConnConfig struct {
 	// BulkWindow is the flow-control window of the blocks and sync lanes in
 	// bytes: how much a sender may have in flight before the receiver grants
 	// more. It bounds how many block bytes sit in the pipe ahead of a vote
-	// (the loaded consensus p99 tracks it; see BENCHMARKS.md), and limits
+	// (the loaded consensus p99 tracks it; see docs/benchmarks.md), and limits
 	// bulk throughput to BulkWindow/RTT per lane: the default suits a LAN
 	// (a vote waits at most ~1 ms behind blocks at 1 Gbit/s) and keeps
 	// loopback throughput at the raw stream's; a WAN link of 50 ms gets

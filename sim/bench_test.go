@@ -7,7 +7,7 @@ import (
 
 // The acceptance figures of issue 3, as benchmarks (run them with
 // `go test ./sim -run '^$' -bench . -benchtime 1x`; figures in
-// BENCHMARKS.md). Each reports the run's own measurements, not ns/op.
+// docs/benchmarks.md). Each reports the run's own measurements, not ns/op.
 
 // acceptance is the gossipsub anchor's setup: 50 nodes on a random graph of
 // degree 8, 1 MiB blocks every 500 ms, 10 ms links at 100 Mbit/s.
