@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"unicode/utf8"
 )
 
 // WireVersion is the link wire-protocol version carried in every stream
@@ -77,9 +78,7 @@ func appendPing(b []byte, typ byte, nonce uint64) []byte {
 
 // appendGoAway appends a GOAWAY frame: a reason code and a truncated detail.
 func appendGoAway(b []byte, r Reason, detail string) []byte {
-	if len(detail) > maxGoAwayDetail {
-		detail = detail[:maxGoAwayDetail]
-	}
+	detail = truncateUTF8(detail, maxGoAwayDetail)
 	b = appendHeader(b, frameGoAway, 1+len(detail))
 	b = append(b, reasonCode(r))
 	return append(b, detail...)
@@ -101,7 +100,7 @@ func (fr *frameReader) header() (typ byte, n int, hdrLen int, err error) {
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	v, err := binary.ReadUvarint(fr.r)
+	v, k, err := readUvarint(fr.r)
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
@@ -110,6 +109,12 @@ func (fr *frameReader) header() (typ byte, n int, hdrLen int, err error) {
 			err = fault(ReasonDecode, "frame length: %v", err)
 		}
 		return 0, 0, 0, err
+	}
+	// Both sides count header bytes against credit as 1 + the minimal
+	// varint length, so a longer encoding of the same length would make
+	// the two sides' accounting drift: refuse it.
+	if k != uvarintLen(v) {
+		return 0, 0, 0, fault(ReasonDecode, "frame length %d is not minimally encoded", v)
 	}
 	hdrLen = 1 + uvarintLen(v)
 	if err := checkFrame(fr.lane, typ, v, fr.maxMsg); err != nil {
@@ -158,7 +163,7 @@ func parseCredit(p []byte) (Lane, int64, error) {
 		return 0, 0, fault(ReasonProtocol, "credit for lane %s", l)
 	}
 	v, k := binary.Uvarint(p[1:])
-	if k != len(p)-1 || v == 0 || v > 1<<40 {
+	if k != len(p)-1 || k != uvarintLen(v) || v == 0 || v > 1<<40 {
 		return 0, 0, fault(ReasonDecode, "bad credit %x", p)
 	}
 	return l, int64(v), nil
@@ -167,6 +172,40 @@ func parseCredit(p []byte) (Lane, int64, error) {
 // parseGoAway decodes a GOAWAY payload.
 func parseGoAway(p []byte) (Reason, string) {
 	return reasonFromCode(p[0]), string(p[1:])
+}
+
+// readUvarint is binary.ReadUvarint that also says how many bytes it read.
+func readUvarint(r io.ByteReader) (uint64, int, error) {
+	var v uint64
+	for i := 0; i < binary.MaxVarintLen64; i++ {
+		b, err := r.ReadByte()
+		if err != nil {
+			if i > 0 && errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, i, err
+		}
+		if i == binary.MaxVarintLen64-1 && b > 1 {
+			return 0, i + 1, errors.New("varint overflows 64 bits")
+		}
+		v |= uint64(b&0x7f) << (7 * i)
+		if b < 0x80 {
+			return v, i + 1, nil
+		}
+	}
+	return 0, binary.MaxVarintLen64, errors.New("varint overflows 64 bits")
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character, so
+// the peer's logs get valid text.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func uvarintLen(v uint64) int {

@@ -3,9 +3,12 @@ package link
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 )
@@ -103,4 +106,29 @@ func FuzzFrames(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFrameLengthsMustBeMinimallyEncoded(t *testing.T) {
+	// A MSG frame of length 1 written as the two-byte varint 0x81 0x00:
+	// the same value, but a longer header than the sender's credit
+	// accounting assumes.
+	br := bufio.NewReader(bytes.NewReader([]byte{frameMsg, 0x81, 0x00, 'x'}))
+	_, _, _, err := (&frameReader{r: br, full: br, lane: LaneBlocks, maxMsg: 1024}).header()
+	var f *peerFault
+	require.ErrorAs(t, err, &f)
+	require.Equal(t, ReasonDecode, f.reason)
+
+	_, _, err = parseCredit([]byte{byte(LaneBlocks), 0x81, 0x00})
+	require.ErrorAs(t, err, &f)
+	require.Equal(t, ReasonDecode, f.reason)
+}
+
+func TestGoAwayDetailIsCutOnACharacterBoundary(t *testing.T) {
+	detail := strings.Repeat("é", maxGoAwayDetail) // 2 bytes each
+	frame := appendGoAway(nil, ReasonProtocol, detail)
+	n, k := binary.Uvarint(frame[1:])
+	require.Equal(t, len(frame)-1-k, int(n))
+	_, got := parseGoAway(frame[1+k:])
+	require.True(t, utf8.ValidString(got), "valid UTF-8")
+	require.LessOrEqual(t, len(got), maxGoAwayDetail)
 }
