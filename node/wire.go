@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Routing-lane messages (wire version 1). The node's transaction forwarding
@@ -62,7 +63,12 @@ func (m *submitMsg) encode() []byte {
 func (m *replyMsg) encode() []byte {
 	d := m.detail
 	if len(d) > maxDetail {
-		d = d[:maxDetail]
+		// Cut on a character boundary so the requester gets valid text.
+		n := maxDetail
+		for n > 0 && !utf8.RuneStart(d[n]) {
+			n--
+		}
+		d = d[:n]
 	}
 	b := make([]byte, 0, replyHeader+len(d))
 	b = append(b, wireVersion, typeReply)
