@@ -38,9 +38,11 @@ func (d *decoder) byte() byte {
 	return v
 }
 
+// uvarint and varint accept only minimal encodings, so that every value
+// (and every change transaction built from them) has exactly one encoding.
 func (d *decoder) uvarint() uint64 {
 	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
+	if n <= 0 || n != len(binary.AppendUvarint(nil, v)) {
 		d.fail()
 		return 0
 	}
@@ -50,7 +52,7 @@ func (d *decoder) uvarint() uint64 {
 
 func (d *decoder) varint() int64 {
 	v, n := binary.Varint(d.b)
-	if n <= 0 {
+	if n <= 0 || n != len(binary.AppendVarint(nil, v)) {
 		d.fail()
 		return 0
 	}
