@@ -64,7 +64,7 @@ func (n *Node) produceSolo(now time.Time) {
 // transactions from the mempool, then lets settle hand it to every Conn.
 func (n *Node) build(term uint64, parent block.ID, now time.Time) (*block.Block, error) {
 	lp := n.lp
-	b, err := n.chain.StartBlock(chain.ProduceParams{Term: term, Timestamp: now.UnixNano(), ProducerSet: n.setHash, Parent: parent})
+	b, err := n.chain.StartBlock(chain.ProduceParams{Term: term, Timestamp: now.UnixNano(), ProducerSet: n.setForBuild(parent).hash, Parent: parent})
 	if err != nil {
 		return nil, err
 	}
