@@ -98,6 +98,11 @@
 // is built (two conflicting changes pending together) is recorded in the
 // leader's transaction index only, so a remote Submit of it waits until its
 // timeout; Consensus().Producers still lists the genesis producers.
+// Not covered by tests yet: removing the current leader. A first attempt
+// (TestProducerSetChange extended by removing the added producer while it
+// led) saw the leader's App reject that change as "not a producer" when
+// building, although every node's recorded set held it; not yet explained.
+// A producer the set no longer holds refuses to build (buildOn).
 //
 // # Transactions
 //
