@@ -17,8 +17,8 @@ import (
 func (n *Node) addFromPeer(p *peerState, b *block.Block) {
 	now := time.Now()
 	id := b.ID()
-	if _, ok := n.producers[b.Producer]; !ok {
-		n.refuse(p, id, "unknown-producer", fmt.Errorf("producer %s is not in the producer set", b.Producer), true)
+	if reason, err := n.checkProducer(b); err != nil {
+		n.refuse(p, id, reason, err, true)
 		return
 	}
 	res, err := n.chain.Add(b)
@@ -108,7 +108,7 @@ func (n *Node) bodyArrived(b *block.Block) {
 	if irr, moved := lp.gate.Arrived(b.ID()); moved {
 		n.setIrreversible(irr)
 	}
-	if n.producer {
+	if n.producer.Load() {
 		// A CFT producer learns irreversibility from raft; the solo one makes it.
 		return
 	}
@@ -155,6 +155,7 @@ func (n *Node) setIrreversible(id block.ID) {
 		}
 	}
 	lp.view.irreversible(prev, id)
+	n.refreshProducers()
 	n.onResult(res)
 	n.publishChain()
 	n.events.publish(Event{Kind: EventIrreversible, Time: time.Now(), Block: id, Height: id.Height()})

@@ -79,8 +79,30 @@
 // feed the same gate. Solo: one producer, each block irreversible when
 // made; for development.
 //
-// Blocks from a producer not in the genesis producer set are refused
-// ("unknown-producer") and the sending link is closed.
+// Producer-set changes (prodset.go). The chain's App is wrapped: a change
+// transaction (node.ChangeProducersTx, the cft encoding) is validated
+// against the producer set recorded in the state under ProducerSetKey
+// (absent: the genesis set) and writes the new set there, so the state
+// root covers it; the leader also checks it on acceptance, so Submit
+// answers a bad change at once. The set in force for a block is the one
+// recorded after the block its header names irreversible (a change counts
+// once its block is irreversible); blocks from a producer outside it are
+// refused ("unknown-producer", with "removed from the producer set" for a
+// genesis key a change removed) and the sending link is closed, and a
+// header naming another set is refused ("bad-producer-set") when the node
+// holds that block's state. When a change becomes irreversible on a node,
+// the node adopts the set: link protection follows it, a node taken in
+// starts its raft engine (the cft leader runs AddVoter/RemoveServer when
+// the block commits), and a producer removed aborts its engine and follows
+// headers like a full node. Limits: a change rejected only when the block
+// is built (two conflicting changes pending together) is recorded in the
+// leader's transaction index only, so a remote Submit of it waits until its
+// timeout; Consensus().Producers still lists the genesis producers.
+// Not covered by tests yet: removing the current leader. A first attempt
+// (TestProducerSetChange extended by removing the added producer while it
+// led) saw the leader's App reject that change as "not a producer" when
+// building, although every node's recorded set held it; not yet explained.
+// A producer the set no longer holds refuses to build (buildOn).
 //
 // # Transactions
 //

@@ -103,7 +103,7 @@ func (n *Node) route(exclude link.Link) *peerState {
 		}
 	}
 	for id, p := range lp.byID {
-		if n.prodPeers[id] && usable(p) {
+		if hasPeer(n.set.Load(), id) && usable(p) {
 			return p
 		}
 	}
@@ -117,7 +117,7 @@ func (n *Node) leaderID() link.PeerID {
 		return n.raftView().leader
 	}
 	if h := n.head.Load(); h != nil {
-		return n.producers[h.Producer]
+		return n.set.Load().keys[h.Producer]
 	}
 	return ""
 }

@@ -36,16 +36,23 @@ type Node struct {
 	syncLog zerolog.Logger
 	consLog zerolog.Logger
 
-	genesis   *Genesis
-	key       crypto.PrivKey
-	signer    ed25519.PrivateKey
-	pub       block.PublicKey
-	id        link.PeerID
-	producers map[block.PublicKey]link.PeerID
-	prodPeers map[link.PeerID]bool
-	setHash   block.Hash
-	solo      bool // solo engine and this node is its producer
-	producer  bool // role producer with a key in the producer set
+	genesis *Genesis
+	key     crypto.PrivKey
+	signer  ed25519.PrivateKey
+	pub     block.PublicKey
+	id      link.PeerID
+	// genesisSet is the genesis producer set; set is the one in force at
+	// the irreversible block (prodset.go), replaced by the loop.
+	genesisSet *prodSet
+	set        atomic.Pointer[prodSet]
+	solo       bool // solo engine and this node is its producer
+	// producer: role producer with a key in the producer set, or a node
+	// the producer set took in later; cleared when a change removes it.
+	producer atomic.Bool
+	// engMu orders starting an engine late (a node added to the set)
+	// against Stop; stopping is set under it.
+	engMu    sync.Mutex
+	stopping bool
 
 	db    *pebble.DB
 	chain *chain.Chain // owned by the loop goroutine once started
@@ -90,6 +97,8 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	// Producer-set change transactions pass Submit's check (prodset.go).
+	o.validate = changeAwareValidator(o.validate)
 	if !o.limitsSet {
 		o.limits.SubmitAckTimeout = cfg.Consensus.SubmitAckTimeout.Duration
 	}
@@ -122,11 +131,23 @@ func (n *Node) open() error {
 	chCfg := chain.DefaultConfig()
 	chCfg.Logger = n.component("chain")
 	chCfg.Limits = n.blockLimits()
-	c, err := chain.Open(db, n.o.app, n.genesis.GenesisBlock(), chCfg)
+	app := &producerApp{inner: n.o.app, genesis: n.genesisSet, kv: n.o.kvLimits}
+	c, err := chain.Open(db, app, n.genesis.GenesisBlock(), chCfg)
 	if err != nil {
 		return fmt.Errorf("node: opening chain in %s: %w", n.cfg.Path(n.cfg.Node.DataDir), err)
 	}
 	n.chain = c
+	// The set in force at the irreversible block (changes made earlier).
+	set, err := readProdSet(c.IrreversibleState(), n.genesisSet)
+	if err != nil {
+		return err
+	}
+	n.set.Store(set)
+	if _, in := set.peers[n.id]; in && !n.solo && n.cfg.Consensus.Engine != EngineSolo {
+		if _, gen := n.genesisSet.peers[n.id]; !gen {
+			n.producer.Store(true) // taken in by a change before a restart
+		}
+	}
 	n.publishChain()
 	return nil
 }
@@ -207,22 +228,18 @@ func (n *Node) loadIdentity() error {
 		return fmt.Errorf("node: peer id: %w", err)
 	}
 	keys, peers := g.ProducerSet()
-	n.producers, n.prodPeers = map[block.PublicKey]link.PeerID{}, map[link.PeerID]bool{}
-	for i, k := range keys {
-		n.producers[k] = peers[i]
-		n.prodPeers[peers[i]] = true
-	}
-	n.setHash = block.ProducerSetHash(keys)
-	inSet := n.prodPeers[n.id]
+	n.genesisSet = newProdSet(keys, peers)
+	n.set.Store(n.genesisSet)
+	_, inSet := n.genesisSet.peers[n.id]
 	if n.cfg.Node.Role == RoleProducer && !inSet {
 		return fmt.Errorf("%w: %s (config role = producer)", ErrNotProducer, n.id)
 	}
-	n.producer = n.cfg.Node.Role == RoleProducer
+	n.producer.Store(n.cfg.Node.Role == RoleProducer)
 	if n.cfg.Consensus.Engine == EngineSolo {
 		if len(keys) != 1 {
 			return fmt.Errorf("node: consensus.engine = solo needs exactly one genesis producer, the genesis has %d", len(keys))
 		}
-		n.solo = n.producer
+		n.solo = n.producer.Load()
 	}
 	return nil
 }
@@ -265,7 +282,7 @@ func (n *Node) Start(ctx context.Context) error {
 		_ = n.Stop()
 		return err
 	}
-	if n.producer && !n.solo {
+	if n.producer.Load() && !n.solo {
 		if err := n.startEngine(); err != nil {
 			_ = n.Stop()
 			return err
@@ -293,7 +310,7 @@ func (n *Node) buildNetwork() (link.Network, error) {
 		lc.Conn = *n.o.connCfg
 	}
 	lc.Logger = n.bare("link")
-	for p := range n.prodPeers {
+	for p := range n.set.Load().peers {
 		if p != n.id {
 			lc.ProtectedPeers = append(lc.ProtectedPeers, p)
 		}
@@ -321,9 +338,13 @@ func (n *Node) startEngine() error {
 	cc.LocalID = raft.ServerID(n.id.String())
 	cc.Genesis = n.genesis.ID()
 	cc.Logger = n.bare("consensus")
-	_, peers := n.genesis.ProducerSet()
-	for _, p := range peers {
-		cc.Bootstrap = append(cc.Bootstrap, raft.Server{ID: raft.ServerID(p.String()), Address: cft.ServerAddress(p), Suffrage: raft.Voter})
+	// A producer added by a change passes no bootstrap: the leader's
+	// AddVoter brings it the configuration.
+	if _, gen := n.genesisSet.peers[n.id]; gen {
+		_, peers := n.genesis.ProducerSet()
+		for _, p := range peers {
+			cc.Bootstrap = append(cc.Bootstrap, raft.Server{ID: raft.ServerID(p.String()), Address: cft.ServerAddress(p), Suffrage: raft.Voter})
+		}
 	}
 	eng, err := cft.New(cc, cft.Deps{DB: n.db, Stream: stream, Producer: producerFunc(n.produceCFT), Applier: &n.commits})
 	if err != nil {
@@ -349,6 +370,9 @@ func (n *Node) Kill() error { return n.stop(false) }
 func (n *Node) stop(handoff bool) error {
 	n.stopOnce.Do(func() {
 		var errs []error
+		n.engMu.Lock()
+		n.stopping = true
+		n.engMu.Unlock()
 		if e := n.engine(); e != nil {
 			var err error
 			if handoff && n.otherVoters(e) {

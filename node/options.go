@@ -28,6 +28,7 @@ type TxValidator func(tx []byte) error
 
 type options struct {
 	app        chain.App
+	kvLimits   *chain.KVLimits // the embedded KV App's; nil after WithApp
 	validate   TxValidator
 	netFactory NetworkFactory
 	stream     func(id link.PeerID) raft.StreamLayer
@@ -75,7 +76,8 @@ func DefaultLimits() Limits {
 func defaultOptions() options {
 	kv := chain.DefaultKVLimits()
 	return options{
-		app: chain.NewKV(kv),
+		app:      chain.NewKV(kv),
+		kvLimits: &kv,
 		validate: func(tx []byte) error {
 			_, err := chain.DecodeKVTx(tx, kv)
 			return err
@@ -89,6 +91,7 @@ func defaultOptions() options {
 func WithApp(app chain.App, validate TxValidator) Option {
 	return func(o *options) {
 		o.app = app
+		o.kvLimits = nil
 		o.validate = validate
 	}
 }

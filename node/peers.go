@@ -196,7 +196,7 @@ func (n *Node) syncMode(p *peerState) {
 		return
 	}
 	want := link.ModeBackup
-	for k := range n.producers {
+	for k := range n.set.Load().keys {
 		if p.conn.Mode(k) == blocksync.ModeActive {
 			want = link.ModeActive
 			break

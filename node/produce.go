@@ -34,6 +34,12 @@ func (n *Node) buildOn(req cft.ProduceRequest) (cft.Produced, error) {
 	n.lp.raft = raftLook{at: time.Now(), leader: n.id}
 	// Commits queued before the leader's Barrier go into the chain first.
 	n.applyCommits()
+	// A change that removes this producer may have just become
+	// irreversible: its blocks would be refused everywhere (and their ids
+	// would stall the raft log), so it produces no more.
+	if _, in := n.setForBuild(req.Parent).keys[n.pub]; !in || !n.producer.Load() {
+		return cft.Produced{}, fmt.Errorf("node: %s is not in the producer set in force", n.id)
+	}
 	if !n.chain.Tree().Has(req.Parent) {
 		return cft.Produced{}, fmt.Errorf("node: parent %s not in the fork database yet (body missing)", req.Parent)
 	}
@@ -64,7 +70,7 @@ func (n *Node) produceSolo(now time.Time) {
 // transactions from the mempool, then lets settle hand it to every Conn.
 func (n *Node) build(term uint64, parent block.ID, now time.Time) (*block.Block, error) {
 	lp := n.lp
-	b, err := n.chain.StartBlock(chain.ProduceParams{Term: term, Timestamp: now.UnixNano(), ProducerSet: n.setHash, Parent: parent})
+	b, err := n.chain.StartBlock(chain.ProduceParams{Term: term, Timestamp: now.UnixNano(), ProducerSet: n.setForBuild(parent).hash, Parent: parent})
 	if err != nil {
 		return nil, err
 	}

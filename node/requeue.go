@@ -19,7 +19,7 @@ import (
 // and replaced by the next term's block at its height. Full nodes leave it
 // to the producers and to the submitters' own nodes (watchedTx).
 func (n *Node) requeueOrphans(bs []*block.Block) {
-	if len(bs) == 0 || !n.producer || n.solo {
+	if len(bs) == 0 || !n.producer.Load() || n.solo {
 		return
 	}
 	lp := n.lp

@@ -159,7 +159,7 @@ func (n *Node) Status() Status {
 		Chain: n.genesis.Chain, Genesis: n.genesis.ID(),
 		Head: refOf(n.head.Load()), Irreversible: refOf(n.irr.Load()),
 	}
-	s.Term, s.Leader = s.Head.Term, n.producers[s.Head.Producer]
+	s.Term, s.Leader = s.Head.Term, n.set.Load().keys[s.Head.Producer]
 	if e := n.engine(); e != nil {
 		st := e.Status()
 		s.Term, s.Producing = st.Term, st.Producing
@@ -246,7 +246,7 @@ func (n *Node) Peers() []PeerStatus {
 	})
 	out := make([]PeerStatus, 0, len(infos))
 	for _, in := range infos {
-		ps := PeerStatus{PeerInfo: in, Producer: n.prodPeers[in.Peer], Address: n.remoteAddr(in.Peer)}
+		ps := PeerStatus{PeerInfo: in, Producer: hasPeer(n.set.Load(), in.Peer), Address: n.remoteAddr(in.Peer)}
 		if si, ok := sync[in.Peer]; ok {
 			ps.SyncState, ps.PeerHead, ps.PeerIrr, ps.InFlight = si.state, si.head, si.irr, si.inFlight
 			ps.BlocksSent, ps.BlocksRecv, ps.Duplicates = si.sent, si.recv, si.dups
@@ -282,7 +282,7 @@ type ConsensusStatus struct {
 
 // Consensus returns the consensus state.
 func (n *Node) Consensus() ConsensusStatus {
-	cs := ConsensusStatus{Engine: n.cfg.Consensus.Engine, Member: n.producer, Irreversible: refOf(n.irr.Load()),
+	cs := ConsensusStatus{Engine: n.cfg.Consensus.Engine, Member: n.producer.Load(), Irreversible: refOf(n.irr.Load()),
 		Producers: append([]GenesisProducer(nil), n.genesis.Producers...)}
 	if e := n.engine(); e != nil {
 		st := e.Status()

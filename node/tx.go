@@ -171,6 +171,9 @@ func (n *Node) accept(h block.Hash, tx []byte) error {
 			return &TxRejectedError{Reason: txReason(err), Detail: err.Error()}
 		}
 	}
+	if err := n.checkChange(tx); err != nil {
+		return err
+	}
 	if len(tx) > n.maxTx() {
 		return &TxRejectedError{Reason: "too-large", Detail: fmt.Sprintf("%d bytes", len(tx))}
 	}

@@ -367,6 +367,18 @@ func (e *Engine) TransferLeadership() error {
 	return nil
 }
 
+// TransferLeadershipTo hands leadership to the voter id at addr (with the
+// libp2p stream layer both are the peer id string).
+func (e *Engine) TransferLeadershipTo(id raft.ServerID, addr raft.ServerAddress) error {
+	if err := e.raft.LeadershipTransferToServer(id, addr).Error(); err != nil {
+		if errors.Is(err, raft.ErrNotLeader) {
+			return ErrNotLeader
+		}
+		return fmt.Errorf("cft: leadership transfer to %s: %w", id, err)
+	}
+	return nil
+}
+
 // Configuration returns the latest raft configuration (the producer set).
 func (e *Engine) Configuration() (raft.Configuration, error) {
 	f := e.raft.GetConfiguration()

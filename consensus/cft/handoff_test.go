@@ -5,6 +5,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
 )
 
@@ -42,4 +43,25 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	cfg.LocalID = "a"
 	_, err = New(cfg, Deps{})
 	require.ErrorIs(t, err, ErrConfig, "missing dependencies")
+}
+
+// TestTransferLeadershipTo: the leader hands office to the voter named, and
+// a follower cannot transfer.
+func TestTransferLeadershipTo(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t)
+		w.addNodes(3, 0)
+		defer w.stopAll()
+		w.progress(3, w.live()...)
+		old := w.leader()
+		rest := without(w.live(), old)
+		for _, target := range []*tnode{rest[1], rest[0]} {
+			cur := w.leader()
+			require.ErrorIs(t, without(without(w.live(), cur), target)[0].eng.TransferLeadershipTo(raft.ServerID(target.addr), target.addr), ErrNotLeader)
+			require.NoError(t, cur.eng.TransferLeadershipTo(raft.ServerID(target.addr), target.addr))
+			w.waitFor("the target leads", func() bool { return w.leader() == target })
+			w.progress(2, w.live()...)
+		}
+		w.check()
+	})
 }
