@@ -24,6 +24,11 @@ type hub struct {
 
 	addMu    sync.Mutex     // serialises add: dedup decisions and Connected order
 	sessions sync.WaitGroup // every session until its teardown ends
+	// live holds every session from newSession to the end of its teardown,
+	// registered as a link or not (a duplicate losing its race, one still
+	// in setup), so that close can fail them all: a session's teardown
+	// waits for its failure. Guarded by mu.
+	live map[*session]struct{}
 
 	mu      sync.Mutex
 	links   map[PeerID]*session
@@ -46,6 +51,7 @@ func newHub(local PeerID, cfg ConnConfig, h Handler, log zerolog.Logger) *hub {
 	return &hub{
 		local: local, cfg: cfg, handler: h, log: log,
 		links:   map[PeerID]*session{},
+		live:    map[*session]struct{}{},
 		records: map[PeerID]*peerRecord{},
 		scores:  newScores(cfg.Score),
 		changed: make(chan struct{}),
@@ -296,8 +302,8 @@ func (h *hub) waitLink(ctx context.Context, p PeerID, alive func() bool) (Link, 
 func (h *hub) close() {
 	h.mu.Lock()
 	h.closed = true
-	links := make([]*session, 0, len(h.links))
-	for _, s := range h.links {
+	links := make([]*session, 0, len(h.live))
+	for s := range h.live {
 		links = append(links, s)
 	}
 	h.notifyLocked()
@@ -316,5 +322,7 @@ func (h *hub) newSession(p sessionParams) (*session, error) {
 		return nil, ErrHostClosed
 	}
 	h.sessions.Add(1)
-	return newSession(h, p), nil
+	s := newSession(h, p)
+	h.live[s] = struct{}{}
+	return s, nil
 }

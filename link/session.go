@@ -324,6 +324,9 @@ func (s *session) teardown() {
 	s.closeConn()
 	s.readers.Wait()
 	s.hub.removed(s)
+	s.hub.mu.Lock()
+	delete(s.hub.live, s)
+	s.hub.mu.Unlock()
 	close(s.done)
 	s.hub.sessions.Done()
 }
