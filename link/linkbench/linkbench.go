@@ -167,6 +167,12 @@ func (p *pair) rawSink(s network.Stream) {
 	}
 	buf := make([]byte, n)
 	k, _ := io.ReadFull(s, buf)
+	// Wait for the sender's end of stream before acknowledging: closing
+	// a QUIC stream whose FIN is still unread cancels it (STOP_SENDING),
+	// and the sender's CloseWrite would then fail at random.
+	if _, err := s.Read(hdr[:1]); err != io.EOF {
+		k = -1
+	}
 	_, _ = s.Write([]byte{1})
 	p.rawDone <- int64(k)
 }
