@@ -132,7 +132,12 @@ func (hst *Host) start(key crypto.PrivKey) error {
 		libp2p.UserAgent("blockwire"),
 	}
 	if hst.cfg.TCP {
-		opts = append(opts, libp2p.Transport(tcp.NewTCPTransport))
+		// No SO_REUSEPORT: with it, two peers dialing each other at the
+		// same moment connect listen port to listen port, TCP merges the
+		// two SYNs into one connection (a simultaneous open), both ends
+		// act as the TLS/Noise initiator and both dials fail. We use no
+		// hole punching, the one thing reuse buys.
+		opts = append(opts, libp2p.Transport(tcp.NewTCPTransport, tcp.DisableReuseport()))
 	}
 	if hst.cfg.QUIC {
 		opts = append(opts, libp2p.Transport(quic.NewTransport))

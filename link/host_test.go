@@ -36,7 +36,6 @@ func newHost(t *testing.T, cfg link.Config, h link.Handler) *link.Host {
 
 func libp2pHarness(transport string) linktest.Harness {
 	return linktest.Harness{
-		SimultaneousDialRace: true,
 		New: func(t *testing.T, cc link.ConnConfig, hs []link.Handler) []linktest.Node {
 			out := make([]linktest.Node, len(hs))
 			for i, h := range hs {
