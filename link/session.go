@@ -496,6 +496,11 @@ func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 	if err := s.consumed(l, hdrLen); err != nil {
 		return err
 	}
+	release, err := s.reserve(l, n) // reserve.go: large messages only
+	if err != nil {
+		return err
+	}
+	defer release()
 	// Allocate in step with the bytes that really arrive (×4 growth): a
 	// peer that announces a huge message and sends little costs us at most
 	// four times what it sent, and the copies stay under n/3.
