@@ -421,7 +421,7 @@ func writeError(err error) *Error {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return &Error{Reason: ReasonTimeout, Detail: "write", Err: err}
 	}
-	return &Error{Reason: ReasonTransport, Detail: "write", Err: err}
+	return transportError("write", err) // trim.go
 }
 
 // wrote accounts a completed write and frees queue space.
@@ -678,7 +678,7 @@ func (s *session) readFailed(l Lane, err error) {
 		s.fail(&Error{Reason: ReasonRemoteClose, Remote: true})
 		return
 	}
-	s.fail(&Error{Reason: ReasonTransport, Detail: "read " + l.String(), Err: err})
+	s.fail(transportError("read "+l.String(), err)) // trim.go
 }
 
 // peerFault charges the peer and closes the link with the fault's reason
