@@ -2,6 +2,7 @@ package link_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -37,11 +38,11 @@ func TestTrimmedConnectionIsReportedAsTrimmed(t *testing.T) {
 			<-la.Done()
 			<-lb.Done()
 			require.Less(t, time.Since(start), time.Second, "a dead connection is not given a GOAWAY grace")
-			ea, ok := la.Err().(*link.Error)
+			ea, ok := errors.AsType[*link.Error](la.Err())
 			require.True(t, ok)
 			require.Equal(t, link.ReasonTrimmed, ea.Reason, "%v", ea)
 			require.False(t, ea.Remote, "we trimmed")
-			eb, ok := lb.Err().(*link.Error)
+			eb, ok := errors.AsType[*link.Error](lb.Err())
 			require.True(t, ok)
 			if eb.Reason == link.ReasonTrimmed {
 				require.True(t, eb.Remote, "the peer trimmed")
