@@ -266,6 +266,10 @@ type Config struct {
 	// Logger receives link logs and, routed through slog, libp2p's logs. The
 	// zero value is silent.
 	Logger zerolog.Logger
+
+	// BanStore, if not nil, keeps bans across restarts: New loads it before
+	// the host accepts connections (see BanStore for the contract).
+	BanStore BanStore
 }
 
 // DefaultConfig listens on TCP and QUIC port 9000 on all IPv4 interfaces.

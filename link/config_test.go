@@ -89,3 +89,22 @@ func TestLimitsConsistent(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitsAdmitLargestMessages: every resource-manager scope a received
+// message is reserved from admits the lanes' largest messages, for a
+// small and a large block limit.
+func TestLimitsAdmitLargestMessages(t *testing.T) {
+	for _, blocks := range []int{1 << 20, 512 << 20} {
+		c := DefaultConfig()
+		c.Conn.MaxMessage[LaneBlocks] = blocks
+		var perConn int64
+		for _, m := range c.Conn.MaxMessage {
+			perConn += int64(m)
+		}
+		p := newConnLimits(&c, 0).rcmgr.ToPartialLimitConfig()
+		require.GreaterOrEqual(t, int64(p.Stream.Memory), int64(max(blocks, c.Conn.MaxMessage[LaneSync])), "stream, blocks=%d", blocks)
+		require.GreaterOrEqual(t, int64(p.ProtocolPeer[ProtocolID].Memory), 2*perConn, "protocol-peer")
+		require.GreaterOrEqual(t, int64(p.PeerDefault.Memory), 2*perConn, "peer")
+		require.Equal(t, p.System.Memory, p.Protocol[ProtocolID].Memory, "protocol bounded by the system only")
+	}
+}

@@ -36,6 +36,9 @@ func (hst *Host) connected(c network.Conn) {
 				_ = s.(network.Stream).Reset()
 			}
 			hst.log.Debug().Err(err).Str("peer", c.RemotePeer().String()).Msg("opening lanes failed")
+			if hst.ctx.Err() == nil {
+				hst.setupEnded(c.RemotePeer(), hst.setupError(c.RemotePeer(), ReasonTransport, err.Error()))
+			}
 			return
 		}
 		streams[l] = st
@@ -136,7 +139,7 @@ func (hst *Host) handshakeTimeout(c network.Conn) {
 			_ = s.(network.Stream).Reset()
 		}
 	}
-	hst.log.Info().Str("peer", c.RemotePeer().String()).Msg("lane handshake timed out")
+	hst.setupEnded(c.RemotePeer(), &Error{Reason: ReasonTimeout, Detail: "lane handshake"})
 	_ = c.Close()
 }
 
@@ -152,8 +155,22 @@ func (hst *Host) disconnected(c network.Conn) {
 				_ = s.(network.Stream).Reset()
 			}
 		}
+		hst.setupEnded(c.RemotePeer(), hst.setupError(c.RemotePeer(), ReasonTransport, "connection closed during lane setup"))
+		return // setupEnded notified
 	}
 	hst.notify()
+}
+
+// setupError is why a connection to p ended during lane setup: its ban,
+// if it is banned, or else the reason r given.
+func (hst *Host) setupError(p PeerID, r Reason, detail string) *Error {
+	hst.mu.Lock()
+	b, banned := hst.scores.banned(p, time.Now())
+	hst.mu.Unlock()
+	if banned {
+		return &Error{Reason: ReasonBanned, Detail: b.Reason}
+	}
+	return &Error{Reason: r, Detail: detail}
 }
 
 // startSession runs a link over c's lane streams and registers it.

@@ -76,7 +76,9 @@
 // Each link queues at most SendQueueBytes per non-consensus lane and
 // ConsensusQueueBytes for consensus. Every dropped message is counted in
 // LaneStats.Drops under a DropReason: queue_full, mode_off, closed (queued
-// when the link ended), rate_limited (inbound, over InboundMsgRate), and
+// when the link ended), rate_limited (inbound, over InboundMsgRate),
+// resource (inbound: the resource manager refused memory for a message of
+// 1 MiB or more, which ends the link with ReasonResource; reserve.go) and
 // sim_loss (in-memory loss model). Stats and Network.Peers expose queue
 // depths in bytes, bytes and messages per lane and direction, smoothed RTT
 // (from PING/PONG on the consensus lane), uptime, direction, score, ban and
@@ -102,7 +104,13 @@
 // decode errors, oversized frames, unknown lanes, protocol violations and
 // (per dropped message) floods; at -BanThreshold the peer is banned for
 // BanDuration, disconnected with ReasonBanned and refused by the gater.
-// Operators use Ban and Unban. Optional mDNS finds peers on a local network.
+// Faults above the link (an invalid block) are charged by the application
+// with Network.Penalize (ReasonInvalid). Operators use Ban and Unban. A
+// BanStore (Config.BanStore, or UseBanStore) keeps bans across restarts;
+// the link package itself holds no database. A ban that hits a connection
+// still opening its lanes is recorded as the peer's last disconnect. A
+// connection the connection manager trims ends with ReasonTrimmed (trim.go).
+// Optional mDNS finds peers on a local network.
 //
 // # Wire format (version WireVersion = 1)
 //

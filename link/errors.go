@@ -42,12 +42,15 @@ const (
 	ReasonTimeout          Reason = "timeout"           // ping or write deadline exceeded
 	ReasonTransport        Reason = "transport"         // the connection or a stream failed
 	ReasonConsensusBacklog Reason = "consensus_backlog" // our consensus queue exceeded its bound
+	ReasonResource         Reason = "resource"          // the resource manager refused memory for a large message
+	ReasonTrimmed          Reason = "trimmed"           // the connection manager closed the connection (ours, or the peer's if Remote)
 
 	ReasonDecode      Reason = "decode_error"       // malformed frame or preamble
 	ReasonOversize    Reason = "oversized_frame"    // a frame above the lane's maximum
 	ReasonUnknownLane Reason = "unknown_lane"       // a stream for a lane id we do not know
 	ReasonProtocol    Reason = "protocol_violation" // credit overrun, duplicate lane, bad version...
 	ReasonFlood       Reason = "flood"              // inbound rate limit exceeded
+	ReasonInvalid     Reason = "invalid_message"    // the application found a message invalid (Network.Penalize)
 )
 
 // reasonCodes maps reasons to their GOAWAY wire code. Codes are append-only.
@@ -56,7 +59,8 @@ var reasonCodes = []Reason{
 	4: ReasonDuplicate, 5: ReasonBanned, 6: ReasonHostClosed, 7: ReasonTimeout,
 	8: ReasonTransport, 9: ReasonConsensusBacklog, 10: "conn_limit", // reserved
 	11: ReasonDecode, 12: ReasonOversize, 13: ReasonUnknownLane,
-	14: ReasonProtocol, 15: ReasonFlood,
+	14: ReasonProtocol, 15: ReasonFlood, 16: ReasonResource, 17: ReasonTrimmed,
+	18: ReasonInvalid,
 }
 
 func reasonCode(r Reason) byte {

@@ -92,7 +92,13 @@ func New(cfg Config, h Handler) (*Host, error) {
 	}
 	log := cfg.Logger.With().Str("component", "link").Str("self", id.String()).Logger()
 	hst.hub = newHub(id, cfg.Conn, h, log)
+	// Bans are in force before the host accepts anything; onBan is not set
+	// yet, as there are no connections to drop.
+	if err := hst.UseBanStore(cfg.BanStore); err != nil {
+		return nil, err
+	}
 	hst.onBan = hst.closePeer
+	hst.hasConn = func(p PeerID) bool { return hst.h.Network().Connectedness(p) == network.Connected }
 	libp2pSinks.add(hst, cfg.Logger)
 	if err := hst.start(key); err != nil {
 		libp2pSinks.remove(hst)

@@ -21,6 +21,14 @@ type hub struct {
 	log     zerolog.Logger
 	// onBan closes the banned peer's transport connections (libp2p); may be nil.
 	onBan func(PeerID)
+	// hasConn reports a transport connection to the peer (libp2p); may be nil.
+	hasConn func(PeerID) bool
+
+	// storeMu serialises ban changes with their BanStore writes, so that
+	// the store sees them in the order they took effect. Lock order:
+	// storeMu, then mu.
+	storeMu sync.Mutex
+	store   BanStore // nil: bans live in memory only
 
 	addMu    sync.Mutex     // serialises add: dedup decisions and Connected order
 	sessions sync.WaitGroup // every session until its teardown ends
@@ -140,28 +148,63 @@ func (h *hub) removed(s *session) {
 	s.mu.Lock()
 	registered := s.registered
 	s.mu.Unlock()
-	if registered {
-		rec := &peerRecord{reason: ReasonOf(err), at: time.Now()}
-		if err != nil {
-			rec.err = err.Error()
-		}
-		h.records[s.remote] = rec
+	// A session that never came up (banned or failed during setup) is
+	// recorded too, unless it lost a duplicate race or another link to
+	// the peer is up: then the peer did not lose its link.
+	reason := ReasonOf(err)
+	if registered || (reason != ReasonDuplicate && reason != ReasonHostClosed && h.links[s.remote] == nil) {
+		h.recordLocked(s.remote, reason, err)
 	}
 	h.notifyLocked()
 	h.mu.Unlock()
 	if registered {
 		h.handler.Disconnected(s, err)
+	} else if reason != ReasonDuplicate && reason != ReasonHostClosed {
+		h.log.Info().Str("peer", s.remote.String()).Str("reason", string(reason)).Err(err).Msg("link ended during setup")
 	}
 }
 
-// penalize charges p for a fault and reports whether p is now banned.
-func (h *hub) penalize(p PeerID, r Reason) bool {
+// recordLocked remembers why the last link (or attempt) with p ended.
+func (h *hub) recordLocked(p PeerID, r Reason, err error) {
+	rec := &peerRecord{reason: r, at: time.Now()}
+	if err != nil {
+		rec.err = err.Error()
+	}
+	h.records[p] = rec
+}
+
+// setupEnded records and logs a connection to p that ended before it had
+// a session (its lane streams were still opening).
+func (h *hub) setupEnded(p PeerID, err *Error) {
 	h.mu.Lock()
-	b, banned := h.scores.penalize(p, r, time.Now())
+	if h.links[p] == nil {
+		h.recordLocked(p, err.Reason, err)
+	}
+	h.notifyLocked()
+	h.mu.Unlock()
+	h.log.Info().Str("peer", p.String()).Str("reason", string(err.Reason)).Str("detail", err.Detail).Msg("connection ended during lane setup")
+}
+
+// penalize charges p for a fault the link found and reports whether p is
+// now banned.
+func (h *hub) penalize(p PeerID, r Reason) bool { return h.Penalize(p, r, "") }
+
+// Penalize charges p's score for a fault the application found, such as an
+// invalid block (ReasonInvalid), and reports whether p is now banned: past
+// ScoreConfig.BanThreshold the ban's reason names r and detail, every link
+// and connection to p ends with ReasonBanned, and the gater refuses p.
+func (h *hub) Penalize(p PeerID, r Reason, detail string) bool {
+	h.storeMu.Lock()
+	h.mu.Lock()
+	b, banned := h.scores.penalize(p, r, detail, time.Now())
 	h.mu.Unlock()
 	if banned {
+		h.saveBan(b)
+	}
+	h.storeMu.Unlock()
+	if banned {
 		h.log.Warn().Str("peer", p.String()).Str("reason", b.Reason).Time("until", b.Until).Msg("peer banned")
-		h.dropBanned(p)
+		h.enforceBan(b)
 	}
 	return banned
 }
@@ -175,15 +218,42 @@ func (h *hub) isBanned(p PeerID) bool {
 
 // Ban disconnects p and refuses it for d.
 func (h *hub) Ban(p PeerID, d time.Duration, reason string) {
+	h.storeMu.Lock()
 	h.mu.Lock()
 	b := h.scores.ban(p, d, reason, time.Now())
-	l := h.links[p]
 	h.mu.Unlock()
+	h.saveBan(b)
+	h.storeMu.Unlock()
 	h.log.Warn().Str("peer", p.String()).Str("reason", reason).Time("until", b.Until).Msg("peer banned by operator")
-	if l != nil {
-		l.fail(&Error{Reason: ReasonBanned, Detail: reason})
+	h.enforceBan(b)
+}
+
+// enforceBan ends every session with p, registered or still in setup,
+// then drops its connections. A peer caught in setup (sessions or a
+// connection but no link yet) gets its record now: no link will report it.
+func (h *hub) enforceBan(b Ban) {
+	inSetup := h.hasConn != nil && h.hasConn(b.Peer)
+	h.mu.Lock()
+	var ss []*session
+	for s := range h.live {
+		if s.remote == b.Peer {
+			ss = append(ss, s)
+			inSetup = true
+		}
 	}
-	h.dropBanned(p)
+	err := &Error{Reason: ReasonBanned, Detail: b.Reason}
+	inSetup = inSetup && h.links[b.Peer] == nil
+	if inSetup {
+		h.recordLocked(b.Peer, ReasonBanned, err)
+	}
+	h.mu.Unlock()
+	if inSetup {
+		h.log.Info().Str("peer", b.Peer.String()).Str("reason", string(ReasonBanned)).Str("detail", b.Reason).Msg("connection in setup dropped")
+	}
+	for _, s := range ss {
+		s.fail(err)
+	}
+	h.dropBanned(b.Peer)
 }
 
 // dropBanned closes p's remaining transport connections once its link has
@@ -207,9 +277,17 @@ func (h *hub) dropBanned(p PeerID) {
 
 // Unban lifts p's ban and forgives its score.
 func (h *hub) Unban(p PeerID) {
+	h.storeMu.Lock()
+	defer h.storeMu.Unlock()
 	h.mu.Lock()
+	_, was := h.scores.bans[p]
 	h.scores.unban(p)
 	h.mu.Unlock()
+	if was && h.store != nil {
+		if err := h.store.DeleteBan(p); err != nil {
+			h.log.Error().Err(err).Str("peer", p.String()).Msg("deleting a stored ban failed; it is lifted until the next restart")
+		}
+	}
 }
 
 // Link returns the live link to p, or nil.

@@ -18,6 +18,21 @@ import (
 // connections during simultaneous dials and restarts. Our protocol gets an
 // explicit per-peer stream budget: one stream per lane per connection, for
 // two connections (a duplicate while it is pruned), plus slack.
+//
+// Memory: a received message of 1 MiB or more is reserved from its
+// stream's scope (reserve.go), which the resource manager checks against
+// the stream, protocol, protocol-peer, peer and system limits. With
+// perConn = the sum of MaxMessage over the lanes (every lane receiving its
+// largest message at once):
+//
+//	stream        ≥ largest MaxMessage + 1 MiB
+//	protocol-peer = 2 × perConn (a duplicate connection while it is pruned)
+//	peer          ≥ 2 × perConn + 2 × the muxer's per-connection memory
+//	protocol      = system (autoscaled: 1/8 of the machine's memory + 128 MiB)
+//
+// so one peer can always receive what the lanes allow, and it is the
+// system limit that refuses (ReasonResource) when many peers send large
+// messages at once.
 type connLimits struct {
 	low, high int
 	rcmgr     rcmgr.ConcreteLimitConfig
@@ -30,6 +45,12 @@ func newConnLimits(cfg *Config, always int) connLimits {
 	scaling := rcmgr.DefaultLimits
 	libp2p.SetDefaultServiceLimits(&scaling)
 	lanes := rcmgr.LimitVal(2*NumLanes + 2)
+	auto := scaling.AutoScale()
+	defaults := auto.ToPartialLimitConfig()
+	var largest, perConn int64
+	for _, m := range cfg.Conn.MaxMessage {
+		largest, perConn = max(largest, int64(m)), perConn+int64(m)
+	}
 	partial := rcmgr.PartialLimitConfig{
 		System: rcmgr.ResourceLimits{
 			Conns:         rcmgr.LimitVal(high + headroom),
@@ -42,8 +63,17 @@ func newConnLimits(cfg *Config, always int) connLimits {
 			ConnsOutbound: rcmgr.LimitVal(headroom),
 		},
 		ProtocolPeer: map[protocol.ID]rcmgr.ResourceLimits{
-			ProtocolID: {StreamsInbound: lanes, StreamsOutbound: lanes, Streams: 2 * lanes},
+			ProtocolID: {StreamsInbound: lanes, StreamsOutbound: lanes, Streams: 2 * lanes, Memory: rcmgr.LimitVal64(2 * perConn)},
+		},
+		Protocol: map[protocol.ID]rcmgr.ResourceLimits{
+			ProtocolID: {Memory: defaults.System.Memory},
+		},
+		PeerDefault: rcmgr.ResourceLimits{
+			Memory: rcmgr.LimitVal64(max(int64(defaults.PeerDefault.Memory), 2*perConn+2*int64(defaults.Conn.Memory))),
+		},
+		Stream: rcmgr.ResourceLimits{
+			Memory: rcmgr.LimitVal64(max(int64(defaults.Stream.Memory), largest+reserveThreshold)),
 		},
 	}
-	return connLimits{low: low, high: high, rcmgr: partial.Build(scaling.AutoScale())}
+	return connLimits{low: low, high: high, rcmgr: partial.Build(auto)}
 }

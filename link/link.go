@@ -128,6 +128,12 @@ type Network interface {
 	Ban(p PeerID, d time.Duration, reason string)
 	// Unban lifts a ban and resets the peer's score.
 	Unban(p PeerID)
+	// Penalize charges p's score for a fault the caller found in what p
+	// sent (ReasonInvalid for an invalid block or sync message; the
+	// reason sets the cost, see ScoreConfig) and reports whether that
+	// banned p. A ban's reason names r and detail; p's links end with
+	// ReasonBanned. It does not close a link by itself otherwise.
+	Penalize(p PeerID, r Reason, detail string) bool
 	// Close ends all links (ReasonHostClosed) and stops the host.
 	Close() error
 }

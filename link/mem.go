@@ -30,6 +30,12 @@ type MemConfig struct {
 	PipeBuffer int
 	// Seed seeds the loss model.
 	Seed uint64
+	// ReceiveMemory is how many bytes of large messages (1 MiB and up)
+	// each host may be receiving at once over all its links, the in-memory
+	// stand-in for libp2p's resource manager: a message that would exceed
+	// it ends its link with ReasonResource. 0 means unlimited. It is read
+	// from the network's config when a host is added.
+	ReceiveMemory int
 }
 
 // MemNetwork is an in-memory implementation of the link layer for tests and
@@ -74,6 +80,8 @@ func (c *MemConfig) validate() error {
 		return fmt.Errorf("link: MemConfig.Loss = %v, want 0 ≤ loss < 1", c.Loss)
 	case c.PipeBuffer < 0:
 		return fmt.Errorf("link: MemConfig.PipeBuffer = %d, want ≥ 0", c.PipeBuffer)
+	case c.ReceiveMemory < 0:
+		return fmt.Errorf("link: MemConfig.ReceiveMemory = %d, want ≥ 0", c.ReceiveMemory)
 	}
 	return nil
 }
@@ -121,6 +129,9 @@ func (n *MemNetwork) NewHost(id PeerID, cfg ConnConfig, h Handler, log zerolog.L
 		return nil, fmt.Errorf("link: MemNetwork.NewHost: peer %s already exists", id)
 	}
 	mh := &MemHost{net: n, hub: newHub(id, cfg, h, log.With().Str("component", "link").Str("self", id.String()).Logger())}
+	if n.cfg.ReceiveMemory > 0 {
+		mh.budget = &memBudget{limit: n.cfg.ReceiveMemory}
+	}
 	n.hosts[id] = mh
 	return mh, nil
 }
@@ -138,7 +149,8 @@ func (c *memConn) breakAll() {
 
 // MemHost is one node on a MemNetwork; it implements Network.
 type MemHost struct {
-	net *MemNetwork
+	net    *MemNetwork
+	budget *memBudget // nil: unlimited (MemConfig.ReceiveMemory)
 	*hub
 }
 
@@ -176,6 +188,10 @@ func (h *MemHost) Connect(ctx context.Context, info peer.AddrInfo) (Link, error)
 	n.nextConn++
 	key := fmt.Sprintf("mem-%020d", n.nextConn)
 	conn, mine, theirs := newMemConn(shape)
+	for l := range Lane(NumLanes) {
+		mine[l].(*memStream).budget = h.budget
+		theirs[l].(*memStream).budget = remote.budget
+	}
 	pk := pairKey(h.local, info.ID)
 	n.conns[pk] = append(n.conns[pk], conn)
 	n.mu.Unlock()

@@ -169,6 +169,7 @@ func (p *memPipe) setDeadline(t time.Time) {
 // memStream is one end of an in-memory lane stream.
 type memStream struct {
 	in, out *memPipe
+	budget  *memBudget // the receiving host's; nil means unlimited
 }
 
 var _ laneStream = (*memStream)(nil)

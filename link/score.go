@@ -31,7 +31,9 @@ func (s *scores) penalty(r Reason) float64 {
 		return s.cfg.OversizePenalty
 	case ReasonUnknownLane:
 		return s.cfg.UnknownLanePenalty
-	case ReasonProtocol:
+	case ReasonProtocol, ReasonInvalid:
+		// An invalid message found by the application is a protocol
+		// violation one layer up; it costs the same.
 		return s.cfg.ProtocolPenalty
 	case ReasonFlood:
 		return s.cfg.FloodPenalty
@@ -57,8 +59,8 @@ func (s *scores) decay(ps *peerScore, now time.Time) {
 }
 
 // penalize charges p for a fault and reports a new ban, if the fault
-// crossed the threshold.
-func (s *scores) penalize(p PeerID, r Reason, now time.Time) (Ban, bool) {
+// crossed the threshold. The ban's reason names the fault and its detail.
+func (s *scores) penalize(p PeerID, r Reason, detail string, now time.Time) (Ban, bool) {
 	ps := s.score[p]
 	if ps == nil {
 		ps = &peerScore{updated: now}
@@ -72,7 +74,11 @@ func (s *scores) penalize(p PeerID, r Reason, now time.Time) (Ban, bool) {
 	if _, ok := s.banned(p, now); ok {
 		return Ban{}, false
 	}
-	b := Ban{Peer: p, Reason: "score: " + string(r), Until: now.Add(s.cfg.BanDuration)}
+	reason := "score: " + string(r)
+	if detail != "" {
+		reason += ": " + detail
+	}
+	b := Ban{Peer: p, Reason: reason, Until: now.Add(s.cfg.BanDuration)}
 	s.bans[p] = b
 	return b, true
 }
@@ -88,6 +94,16 @@ func (s *scores) ban(p PeerID, d time.Duration, reason string, now time.Time) Ba
 func (s *scores) unban(p PeerID) {
 	delete(s.bans, p)
 	delete(s.score, p)
+}
+
+// restore puts back a ban loaded from a BanStore; it reports false for
+// one that has expired by now.
+func (s *scores) restore(b Ban, now time.Time) bool {
+	if !now.Before(b.Until) {
+		return false
+	}
+	s.bans[b.Peer] = b
+	return true
 }
 
 // banned reports p's ban if it is still in force.

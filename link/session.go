@@ -423,7 +423,7 @@ func writeError(err error) *Error {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return &Error{Reason: ReasonTimeout, Detail: "write", Err: err}
 	}
-	return &Error{Reason: ReasonTransport, Detail: "write", Err: err}
+	return transportError("write", err) // trim.go
 }
 
 // wrote accounts a completed write and frees queue space.
@@ -498,6 +498,11 @@ func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 	if err := s.consumed(l, hdrLen); err != nil {
 		return err
 	}
+	release, err := s.reserve(l, n) // reserve.go: large messages only
+	if err != nil {
+		return err
+	}
+	defer release()
 	// Allocate in step with the bytes that really arrive (×4 growth): a
 	// peer that announces a huge message and sends little costs us at most
 	// four times what it sent, and the copies stay under n/3.
@@ -675,7 +680,7 @@ func (s *session) readFailed(l Lane, err error) {
 		s.fail(&Error{Reason: ReasonRemoteClose, Remote: true})
 		return
 	}
-	s.fail(&Error{Reason: ReasonTransport, Detail: "read " + l.String(), Err: err})
+	s.fail(transportError("read "+l.String(), err)) // trim.go
 }
 
 // peerFault charges the peer and closes the link with the fault's reason

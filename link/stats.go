@@ -22,6 +22,9 @@ const (
 	DropRateLimited DropReason = "rate_limited"
 	// DropSimLoss: removed by the in-memory network's loss model (outbound).
 	DropSimLoss DropReason = "sim_loss"
+	// DropResource: the resource manager refused memory for a large
+	// message (inbound); the link then ends with ReasonResource.
+	DropResource DropReason = "resource"
 )
 
 // LaneStats counts one lane of one link.

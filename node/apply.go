@@ -57,7 +57,8 @@ func (n *Node) onAddError(p *peerState, id block.ID, err error) {
 	}
 }
 
-// refuse counts and logs a refused block; fault closes the link.
+// refuse counts and logs a refused block; fault charges the peer's score
+// (repeated invalid blocks get it banned) and closes the link.
 func (n *Node) refuse(p *peerState, id block.ID, reason string, err error, fault bool) {
 	n.stats.reject(reason)
 	ev := n.syncLog.Warn()
@@ -66,7 +67,9 @@ func (n *Node) refuse(p *peerState, id block.ID, reason string, err error, fault
 	}
 	ev.Str("peer", p.id.String()).Stringer("block", id).Str("reason", reason).Err(err).Msg("block refused")
 	if fault {
-		n.closePeer(p, fmt.Errorf("invalid block %s: %s", id, reason))
+		cause := fmt.Errorf("invalid block %s: %s", id, reason)
+		n.penalize(p, cause.Error())
+		n.closePeer(p, cause)
 	}
 }
 

@@ -299,8 +299,21 @@ func (n *Node) Start(ctx context.Context) error {
 }
 
 func (n *Node) buildNetwork() (link.Network, error) {
+	bans := banStore{db: n.db, log: n.log}
 	if n.o.netFactory != nil {
-		return n.o.netFactory(n.id, n.key, n, n.bare("link"))
+		nw, err := n.o.netFactory(n.id, n.key, n, n.bare("link"))
+		if err != nil {
+			return nil, err
+		}
+		// A libp2p host built by the factory is not given the store before
+		// it listens; the in-memory one does not listen.
+		if u, ok := nw.(banStoreUser); ok {
+			if err := u.UseBanStore(bans); err != nil {
+				_ = nw.Close()
+				return nil, err
+			}
+		}
+		return nw, nil
 	}
 	lc, err := n.cfg.LinkConfig()
 	if err != nil {
@@ -310,12 +323,19 @@ func (n *Node) buildNetwork() (link.Network, error) {
 		lc.Conn = *n.o.connCfg
 	}
 	lc.Logger = n.bare("link")
+	lc.BanStore = bans
 	for p := range n.set.Load().peers {
 		if p != n.id {
 			lc.ProtectedPeers = append(lc.ProtectedPeers, p)
 		}
 	}
 	return newHostWithKey(lc, n.key, n)
+}
+
+// banStoreUser is a network that keeps its bans in a link.BanStore
+// (*link.Host and *link.MemHost).
+type banStoreUser interface {
+	UseBanStore(s link.BanStore) error
 }
 
 func (n *Node) startEngine() error {

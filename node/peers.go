@@ -124,6 +124,7 @@ func (n *Node) perform(p *peerState) {
 	for _, e := range rd.Penalties {
 		n.stats.reject("blocksync-" + string(e.Reason))
 		n.syncLog.Warn().Str("peer", p.id.String()).Str("reason", string(e.Reason)).Str("detail", e.Detail).Msg("peer fault")
+		n.penalize(p, "blocksync "+e.Error())
 	}
 	if rd.Disconnect != nil {
 		n.closePeer(p, rd.Disconnect)
@@ -175,6 +176,15 @@ func (n *Node) sendSync(p *peerState, m blocksync.Message) {
 	// breaks its knowledge of the peer, so restart the connection (both
 	// sides begin new Conns) rather than continue wrong.
 	n.closePeer(p, fmt.Errorf("blocksync %s on %s: %w", m.Msg.Type(), lane, err))
+}
+
+// penalize charges the peer's link score for a fault the node found in
+// what it sent; past the link's threshold the peer is banned with detail as
+// the reason (its link then ends with link.ReasonBanned).
+func (n *Node) penalize(p *peerState, detail string) {
+	if n.net.Penalize(p.id, link.ReasonInvalid, detail) {
+		n.log.Warn().Str("peer", p.id.String()).Str("detail", detail).Msg("peer banned for invalid messages")
+	}
 }
 
 // closePeer closes a link with a reason the peer and the operator see.
