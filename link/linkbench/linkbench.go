@@ -170,7 +170,7 @@ func (p *pair) rawSink(s network.Stream) {
 	// Wait for the sender's end of stream before acknowledging: closing
 	// a QUIC stream whose FIN is still unread cancels it (STOP_SENDING),
 	// and the sender's CloseWrite would then fail at random.
-	if _, err := s.Read(hdr[:1]); err != io.EOF {
+	if _, err := s.Read(hdr[:1]); !errors.Is(err, io.EOF) {
 		k = -1
 	}
 	_, _ = s.Write([]byte{1})
