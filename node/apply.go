@@ -104,16 +104,22 @@ func (n *Node) onResult(r chain.Result) {
 	n.events.publish(Event{Kind: EventHead, Time: time.Now(), Block: r.Head, Height: r.Head.Height(), Removed: len(r.Removed)})
 }
 
-// bodyArrived feeds the gate: the body is stored, and (off the producers'
-// raft) the header's view of the irreversible block is committed.
+// bodyArrived feeds the gate: the body is stored, and the header's view of
+// the irreversible block is committed. Full nodes learn irreversibility
+// from headers only. A CFT producer learns it from raft, and from headers
+// too: a producer that a change removes can be dropped from raft's
+// configuration (replication to it stops) before it applied the block that
+// removed it, and would then never see that block irreversible, never
+// adopt the new set, and never stop acting as a producer. A header's
+// Irreversible field names a block its producer applied from the raft
+// log, so it is the raft chain either way (cft package doc, Safety).
 func (n *Node) bodyArrived(b *block.Block) {
 	lp := n.lp
 	if irr, moved := lp.gate.Arrived(b.ID()); moved {
 		n.setIrreversible(irr)
 	}
-	if n.producer.Load() {
-		// A CFT producer learns irreversibility from raft; the solo one makes it.
-		return
+	if n.solo {
+		return // the solo producer makes every block irreversible itself
 	}
 	if claimed, ok := cft.FromHeader(lp.gate.Irreversible(), &b.Header); ok {
 		if irr, moved := lp.gate.Committed(claimed); moved {

@@ -93,16 +93,26 @@
 // holds that block's state. When a change becomes irreversible on a node,
 // the node adopts the set: link protection follows it, a node taken in
 // starts its raft engine (the cft leader runs AddVoter/RemoveServer when
-// the block commits), and a producer removed aborts its engine and follows
-// headers like a full node. Limits: a change rejected only when the block
-// is built (two conflicting changes pending together) is recorded in the
-// leader's transaction index only, so a remote Submit of it waits until its
-// timeout; Consensus().Producers still lists the genesis producers.
-// Not covered by tests yet: removing the current leader. A first attempt
-// (TestProducerSetChange extended by removing the added producer while it
-// led) saw the leader's App reject that change as "not a producer" when
-// building, although every node's recorded set held it; not yet explained.
-// A producer the set no longer holds refuses to build (buildOn).
+// the block commits; after a restart the set in force makes it a producer
+// again whatever its config's role), and a producer removed builds no more
+// blocks (buildOn), keeps its engine until raft's configuration drops it
+// (a removed leader runs its own RemoveServer and raft makes it step
+// down), then stops it and follows headers like a full node.
+// Consensus().Producers lists the set in force.
+//
+// One change at a time: the leader refuses a change while another is
+// pending (in its mempool, in a best-chain block above the irreversible
+// block, or committed but not yet in raft's configuration) with a
+// *TxRejectedError matching ErrChangePending, so the submitter hears of a
+// conflict at once. Each request carries a random nonce
+// (ChangeProducersTx), so removing a producer and adding it back are
+// distinct transactions. A rejection is not final anywhere: the same
+// bytes submitted again are checked again (the removed-leader hang was a
+// valid change taken for the duplicate of an identical one refused
+// earlier). Limit: a change refused only when the block is built (two in
+// flight after a leader change handed a mempool over) is recorded on the
+// leader only; the submitter's node learns it when it sends the
+// transaction again (after 2 × SubmitAckTimeout pending).
 //
 // # Transactions
 //

@@ -28,13 +28,22 @@ var (
 	// ErrNotProducer: the node key is not in the genesis producer set but
 	// the config says role = "producer".
 	ErrNotProducer = errors.New("node: the node key is not a genesis producer")
+	// ErrChangePending: a producer-set change transaction was refused
+	// because another change is still pending (one change at a time; see
+	// ChangeProducersTx). The error is a *TxRejectedError with Reason
+	// ReasonChangePending; submit the change again once the pending one is
+	// irreversible.
+	ErrChangePending = errors.New("node: another producer-set change is pending")
 )
+
+// ReasonChangePending is the TxRejectedError reason of ErrChangePending.
+const ReasonChangePending = "change-pending"
 
 // TxRejectedError is a transaction refused by validation, by the producer's
 // App or by a full mempool. errors.Is(err, ErrTxRejected) matches it.
 type TxRejectedError struct {
 	// Reason is a stable label: "malformed", "too-large", "mempool-full",
-	// "duplicate", or the App's *chain.TxError reason.
+	// "duplicate", ReasonChangePending, or the App's *chain.TxError reason.
 	Reason string
 	Detail string
 }
@@ -49,5 +58,8 @@ func (e *TxRejectedError) Error() string {
 	return fmt.Sprintf("node: transaction rejected: %s: %s", e.Reason, e.Detail)
 }
 
-// Is makes every *TxRejectedError match ErrTxRejected.
-func (e *TxRejectedError) Is(target error) bool { return target == ErrTxRejected }
+// Is makes every *TxRejectedError match ErrTxRejected, and one with reason
+// ReasonChangePending match ErrChangePending.
+func (e *TxRejectedError) Is(target error) bool {
+	return target == ErrTxRejected || target == ErrChangePending && e.Reason == ReasonChangePending
+}

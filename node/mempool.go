@@ -53,6 +53,16 @@ func (m *mempool) peek(budget int) ([]byte, block.Hash, bool) {
 	return m.q[m.head], m.hashes[m.head], true
 }
 
+// find returns the hash of the oldest transaction that match accepts.
+func (m *mempool) find(match func(tx []byte) bool) (block.Hash, bool) {
+	for i := m.head; i < len(m.q); i++ {
+		if match(m.q[i]) {
+			return m.hashes[i], true
+		}
+	}
+	return block.Hash{}, false
+}
+
 func (m *mempool) pop() {
 	tx, h := m.q[m.head], m.hashes[m.head]
 	m.q[m.head] = nil

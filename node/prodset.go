@@ -2,10 +2,13 @@ package node
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/hashicorp/raft"
 	"github.com/libp2p/go-libp2p/core/crypto"
@@ -28,7 +31,10 @@ var ProducerSetKey = []byte("\x00blockwire/producer-set")
 // ChangeProducersTx returns the transaction that adds (cft.OpAdd) or
 // removes (cft.OpRemove) the producer with peer id id: the cft change-tx
 // encoding (docs/protocol.md). An ed25519 peer id embeds its public key,
-// which is the producer's block-signing key; pub must equal it.
+// which is the producer's block-signing key; pub must equal it. Each call
+// draws a random nonce, so two requests for the same change (a producer
+// removed and later added back) are two transactions with their own
+// hashes; submit the same bytes again only to retry the same request.
 func ChangeProducersTx(op cft.Op, id link.PeerID, pub block.PublicKey) ([]byte, error) {
 	k, err := peerKey(id)
 	if err != nil {
@@ -41,7 +47,11 @@ func ChangeProducersTx(op cft.Op, id link.PeerID, pub block.PublicKey) ([]byte, 
 	if op == cft.OpAdd {
 		c.Addr = cft.ServerAddress(id)
 	}
-	return cft.EncodeChangeTx(c)
+	var nonce [8]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return nil, fmt.Errorf("node: change nonce: %w", err)
+	}
+	return cft.EncodeChangeTx(c, binary.LittleEndian.Uint64(nonce[:]))
 }
 
 // peerKey extracts the ed25519 block-signing key a peer id embeds.
@@ -382,9 +392,17 @@ func (n *Node) lateEngine() {
 	n.consLog.Info().Msg("joined the producers: raft engine started")
 }
 
-// dropEngine stops the raft engine of a producer the set removed (raft
-// has removed it from its configuration; it keeps running as a full node).
+// dropEngine stops the raft engine of a producer the set removed; the
+// node keeps running as a full node. The engine keeps running until raft's
+// configuration no longer holds this node, at most removalWait: raft needs
+// the removed server's vote to commit its removal when the set was two,
+// and a removed leader carries out its own RemoveServer (driveChanges),
+// after which raft makes it step down. Close then hands leadership over if
+// this node still leads (the removal did not get through in time).
 func (n *Node) dropEngine() {
+	if e := n.engine(); e != nil {
+		n.awaitRemoval(e)
+	}
 	n.engMu.Lock()
 	defer n.engMu.Unlock()
 	e := n.engine()
@@ -392,17 +410,53 @@ func (n *Node) dropEngine() {
 		return
 	}
 	n.eng.Store(nil)
-	if err := e.Abort(); err != nil && !errors.Is(err, raft.ErrRaftShutdown) {
+	if err := e.Close(); err != nil && !errors.Is(err, raft.ErrRaftShutdown) && !errors.Is(err, cft.ErrClosed) {
 		n.consLog.Warn().Err(err).Msg("stopping consensus after removal")
 	}
 	n.consLog.Info().Msg("left the producers: raft engine stopped")
 }
 
-// checkChange answers a producer-set change transaction at once against
-// the producer set after the head (the App checks it again when a block
-// includes it: two conflicting changes pending together are both accepted
-// here, and the second is rejected when built, which only the producer's
-// transaction index records).
+// removalWait bounds how long a removed producer's engine waits for raft
+// to drop it from the configuration before it stops anyway.
+const removalWait = 5 * time.Second
+
+// awaitRemoval waits until raft's latest configuration no longer holds
+// this node (or removalWait passes, the node stops, or it is added back).
+func (n *Node) awaitRemoval(e *cft.Engine) {
+	ctx, cancel := context.WithTimeout(n.stopCtx, removalWait)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	self := raft.ServerID(n.id.String())
+	for !n.producer.Load() {
+		conf, err := e.Configuration()
+		if err != nil || !slices.ContainsFunc(conf.Servers, func(s raft.Server) bool { return s.ID == self }) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			n.consLog.Warn().Msg("raft still lists this removed producer; stopping its engine anyway")
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// checkChange answers a producer-set change transaction at once, on the
+// leader that accepts it, so that Submit gets a clear error instead of a
+// rejection only the leader's block builder would see:
+//
+//   - against the producer set after the head (the App checks it again when
+//     a block includes it), and
+//   - one change at a time: none may be pending, that is in this leader's
+//     mempool, in a block of the best chain above the irreversible block,
+//     or committed but not yet carried out in raft's configuration
+//     (ErrChangePending). Each change is then checked against the set the
+//     one before it left, and raft changes one voter at a time.
+//
+// A leader change can still leave two changes in flight (the old leader's
+// mempool handed over): the App then applies them in order, each against
+// the set the other left, and rejects one that no longer fits.
 func (n *Node) checkChange(tx []byte) error {
 	c, ok, err := cft.DecodeChangeTx(tx)
 	if !ok {
@@ -410,6 +464,9 @@ func (n *Node) checkChange(tx []byte) error {
 	}
 	if err != nil {
 		return &TxRejectedError{Reason: "malformed", Detail: err.Error()}
+	}
+	if why := n.pendingChange(); why != "" {
+		return &TxRejectedError{Reason: ReasonChangePending, Detail: why}
 	}
 	cur, err := readProdSet(n.chain.HeadState(), n.genesisSet)
 	if err != nil {
@@ -419,4 +476,36 @@ func (n *Node) checkChange(tx []byte) error {
 		return &TxRejectedError{Reason: "bad-producer-change", Detail: err.Error()}
 	}
 	return nil
+}
+
+// pendingChange says which producer-set change is still pending, "" if
+// none is.
+func (n *Node) pendingChange() string {
+	lp := n.lp
+	isChange := func(tx []byte) bool { return bytes.HasPrefix(tx, []byte(cft.ChangeTxPrefix)) }
+	if h, ok := lp.pool.find(isChange); ok {
+		return fmt.Sprintf("change %s is waiting in the leader's mempool", h)
+	}
+	irr := n.chain.IrreversibleID().Height()
+	for h := n.chain.HeadID().Height(); h > irr; h-- {
+		id, ok := lp.view.BestAt(h)
+		if !ok {
+			break
+		}
+		b, ok := lp.view.Block(id)
+		if !ok {
+			continue
+		}
+		for _, tx := range b.Txs {
+			if isChange(tx) {
+				return fmt.Sprintf("change %s in block %s is not irreversible yet", txHash(tx), id)
+			}
+		}
+	}
+	if e := n.engine(); e != nil {
+		if k := e.Status().PendingChanges; k > 0 {
+			return fmt.Sprintf("%d committed change(s) not yet in raft's configuration", k)
+		}
+	}
+	return ""
 }

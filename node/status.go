@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"sort"
@@ -197,7 +198,7 @@ func (n *Node) Status() Status {
 // (lanes, bytes, RTT, uptime, score, bans) and blocksync's view.
 type PeerStatus struct {
 	link.PeerInfo
-	// Producer is set for genesis producers.
+	// Producer is set for the producers in force (ConsensusStatus.Producers).
 	Producer bool `json:"producer"`
 	// Address is the remote multiaddr of the live connection (libp2p
 	// host only).
@@ -276,19 +277,40 @@ type ConsensusStatus struct {
 	Raft *cft.Status `json:"raft,omitempty"`
 	// Irreversible is the chain's irreversible block.
 	Irreversible BlockRef `json:"irreversible"`
-	// Producers are the genesis producers.
+	// Producers is the producer set in force at this node's irreversible
+	// block (the genesis set until a change transaction's block is
+	// irreversible), in ascending key order. Name is the genesis name, empty
+	// for a producer a change added.
 	Producers []GenesisProducer `json:"producers"`
+	// ProducerSet is the hash of that set (block.ProducerSetHash), the
+	// value block headers carry.
+	ProducerSet block.Hash `json:"producer_set"`
 }
 
 // Consensus returns the consensus state.
 func (n *Node) Consensus() ConsensusStatus {
+	set := n.set.Load()
 	cs := ConsensusStatus{Engine: n.cfg.Consensus.Engine, Member: n.producer.Load(), Irreversible: refOf(n.irr.Load()),
-		Producers: append([]GenesisProducer(nil), n.genesis.Producers...)}
+		Producers: n.producersOf(set), ProducerSet: set.hash}
 	if e := n.engine(); e != nil {
 		st := e.Status()
 		cs.Raft = &st
 	}
 	return cs
+}
+
+// producersOf lists s with the genesis names of its genesis producers.
+func (n *Node) producersOf(s *prodSet) []GenesisProducer {
+	names := map[string]string{}
+	for _, p := range n.genesis.Producers {
+		names[p.PeerID] = p.Name
+	}
+	out := make([]GenesisProducer, 0, len(s.keys))
+	for _, k := range s.sortedKeys() {
+		id := s.keys[k].String()
+		out = append(out, GenesisProducer{Name: names[id], PeerID: id, PublicKey: hex.EncodeToString(k[:])})
+	}
+	return out
 }
 
 // Block returns a block by id: any block of the fork database or the

@@ -57,6 +57,11 @@ func (n *Node) submit(ctx context.Context, tx []byte, w *txWaiter) (block.Hash, 
 	tx = append([]byte(nil), tx...)
 	ack := make(chan error, 1)
 	if err := n.call(ctx, func() {
+		// A new submit asks again: an earlier rejection of the same bytes
+		// is not its answer (see accept).
+		if r, ok := n.lp.txs.get(h); ok && r.State == TxRejected {
+			n.lp.txs.retry(h)
+		}
 		if w != nil {
 			n.lp.txs.wait(h, w)
 			n.watch(h, tx)
@@ -171,20 +176,24 @@ func (n *Node) accept(h block.Hash, tx []byte) error {
 			return &TxRejectedError{Reason: txReason(err), Detail: err.Error()}
 		}
 	}
-	if err := n.checkChange(tx); err != nil {
-		return err
-	}
 	if len(tx) > n.maxTx() {
 		return &TxRejectedError{Reason: "too-large", Detail: fmt.Sprintf("%d bytes", len(tx))}
 	}
-	if r, ok := lp.txs.get(h); ok && r.State != TxPending {
+	// Already here: in the mempool, or in a block (the submitter sees it
+	// there). A rejection is not final: the same bytes may be valid now
+	// (a change refused earlier; an App whose answer depends on the
+	// state), so a rejected transaction is checked and queued again.
+	if r, ok := lp.txs.get(h); ok && r.State != TxPending && r.State != TxRejected || lp.pool.has(h) {
 		return nil
+	}
+	if err := n.checkChange(tx); err != nil {
+		return err
 	}
 	if !lp.pool.add(h, tx) {
 		n.stats.reject("mempool-full")
 		return &TxRejectedError{Reason: "mempool-full", Detail: fmt.Sprintf("%d transactions pending", lp.pool.len())}
 	}
-	lp.txs.record(h)
+	lp.txs.retry(h)
 	n.stats.txAccepted.Add(1)
 	return nil
 }

@@ -137,6 +137,16 @@ func (x *txIndex) rejected(h block.Hash, reason, detail string, notify func(*TxR
 	notify(r)
 }
 
+// retry returns h's record, creating a pending one; a rejected record
+// becomes pending again (the transaction is submitted once more).
+func (x *txIndex) retry(h block.Hash) *TxReceipt {
+	r := x.record(h)
+	if r.State == TxRejected {
+		r.State, r.Reason, r.Detail = TxPending, "", ""
+	}
+	return r
+}
+
 // wait registers w, or answers it at once if the record is there already.
 func (x *txIndex) wait(h block.Hash, w *txWaiter) {
 	if r, ok := x.recs[h]; ok && r.State.rank() >= w.want.rank() {

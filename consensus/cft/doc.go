@@ -115,7 +115,16 @@
 // changes one server at a time (any two majorities of consecutive
 // configurations overlap), not by joint consensus; DESIGN.md §7's joint
 // consensus applies to the BFT engine. A removed producer keeps running as
-// a non-member (ShutdownOnRemove is off) and may be added back.
+// a non-member (ShutdownOnRemove is off) and may be added back. A leader
+// that removes itself commits the new configuration, then raft makes it
+// step down and the others elect a leader (Status.PendingChanges shows
+// what is still to be carried out). The transaction carries a nonce
+// (EncodeChangeTx): two requests for the same change are two
+// transactions. Order and conflicts between changes are the caller's
+// rule: the node (node/prodset.go) accepts one pending change at a time
+// and checks each against the set the one before left; it is tested end to
+// end there, including removing the leader, removing and adding back, and
+// restarting an added producer.
 //
 // # Timing
 //

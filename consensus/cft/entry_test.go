@@ -32,12 +32,18 @@ func TestBlockEntryRoundTrip(t *testing.T) {
 
 func TestChangeTx(t *testing.T) {
 	c := Change{Op: OpAdd, ID: "peer", Addr: "peer"}
-	tx, err := EncodeChangeTx(c)
+	tx, err := EncodeChangeTx(c, 7)
 	require.NoError(t, err)
 	got, ok, err := DecodeChangeTx(tx)
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.Equal(t, c, got)
+	other, err := EncodeChangeTx(c, 8)
+	require.NoError(t, err)
+	require.NotEqual(t, tx, other, "another nonce, another transaction")
+	got, _, err = DecodeChangeTx(other)
+	require.NoError(t, err)
+	require.Equal(t, c, got, "the same change")
 
 	_, ok, err = DecodeChangeTx([]byte("transfer 5"))
 	require.NoError(t, err)
@@ -45,7 +51,10 @@ func TestChangeTx(t *testing.T) {
 	_, ok, err = DecodeChangeTx(tx[:len(tx)-1])
 	require.True(t, ok)
 	require.ErrorIs(t, err, ErrCorrupt)
-	_, err = EncodeChangeTx(Change{Op: OpAdd, ID: "no-addr"})
+	_, ok, err = DecodeChangeTx(append(tx, 0))
+	require.True(t, ok)
+	require.ErrorIs(t, err, ErrCorrupt, "trailing bytes")
+	_, err = EncodeChangeTx(Change{Op: OpAdd, ID: "no-addr"}, 1)
 	require.Error(t, err)
 	require.Equal(t, []Change{c}, ChangesIn([][]byte{[]byte("a"), tx, tx[:len(tx)-1]}))
 }
@@ -104,14 +113,14 @@ func FuzzDecodeBlockEntry(f *testing.F) {
 }
 
 func FuzzDecodeChangeTx(f *testing.F) {
-	tx, _ := EncodeChangeTx(Change{Op: OpRemove, ID: "a"})
+	tx, _ := EncodeChangeTx(Change{Op: OpRemove, ID: "a"}, 300)
 	f.Add(tx)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		c, ok, err := DecodeChangeTx(b)
+		c, nonce, ok, err := decodeChangeTx(b)
 		if !ok || err != nil {
 			return
 		}
-		again, err := EncodeChangeTx(c)
+		again, err := EncodeChangeTx(c, nonce)
 		require.NoError(t, err)
 		require.Equal(t, b, again, "one encoding per change")
 	})

@@ -25,7 +25,7 @@ func TestProducerSetChange(t *testing.T) {
 		w.progress(5, members...)
 
 		add := Change{Op: OpAdd, ID: "p3", Addr: "p3"}
-		tx, err := EncodeChangeTx(add)
+		tx, err := EncodeChangeTx(add, 1)
 		require.NoError(t, err)
 		carrier := w.carry(ChangesIn([][]byte{tx, []byte("ordinary tx")}))
 		confIdx := w.waitConfig(func(c raft.Configuration) bool { return hasVoter(c, "p3") })
