@@ -30,7 +30,11 @@ type hub struct {
 	storeMu sync.Mutex
 	store   BanStore // nil: bans live in memory only
 
-	addMu    sync.Mutex     // serialises add: dedup decisions and Connected order
+	// adding serialises add (dedup decisions and Connected order); a
+	// channel, not a mutex, because add waits for a pruned duplicate's
+	// teardown while holding it, and under testing/synctest a goroutine
+	// blocked on a mutex is not durably blocked: virtual time stopped.
+	adding   chan struct{}
 	sessions sync.WaitGroup // every session until its teardown ends
 	// live holds every session from newSession to the end of its teardown,
 	// registered as a link or not (a duplicate losing its race, one still
@@ -58,6 +62,7 @@ func newHub(local PeerID, cfg ConnConfig, h Handler, log zerolog.Logger) *hub {
 	}
 	return &hub{
 		local: local, cfg: cfg, handler: h, log: log,
+		adding:  make(chan struct{}, 1),
 		links:   map[PeerID]*session{},
 		live:    map[*session]struct{}{},
 		records: map[PeerID]*peerRecord{},
@@ -95,8 +100,8 @@ func preferred(a, b *session, local PeerID) bool {
 // Every session from newSession must pass through add exactly once (its
 // teardown waits for that), even one that already failed.
 func (h *hub) add(s *session) {
-	h.addMu.Lock()
-	defer h.addMu.Unlock()
+	h.adding <- struct{}{}
+	defer func() { <-h.adding }()
 	defer close(s.addDone)
 	h.mu.Lock()
 	if h.closed {
