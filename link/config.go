@@ -37,19 +37,19 @@ type ConnConfig struct {
 	// ChunkSize is the largest piece of a message written to the muxer at
 	// once. A consensus message waits behind at most one chunk of a block,
 	// so smaller chunks lower consensus latency and cost more writes.
-	// 4 KiB .. MaxChunkSize.
+	// 4 KiB .. MaxBulkWindow/2.
 	ChunkSize int
 
 	// BulkWindow is the flow-control window of the blocks and sync lanes in
 	// bytes: how much a sender may have in flight before the receiver grants
 	// more. It bounds how many block bytes sit in the pipe ahead of a vote
 	// (the loaded consensus p99 tracks it; see docs/benchmarks.md), and limits
-	// bulk throughput to BulkWindow/RTT per lane. The default (128 KiB) suits
-	// a LAN: a vote waits at most ~1 ms behind blocks at 1 Gbit/s. Over a WAN
-	// set it near bandwidth × RTT (100 Mbit/s at 50 ms: 640 KiB), or catch-up
-	// runs at only BulkWindow/RTT (2.5 MiB/s per lane at the default).
-	// 2*ChunkSize .. MaxBulkWindow; a QUIC connection grants at most
-	// MaxQUICBulkWindow.
+	// bulk throughput to BulkWindow/RTT per lane: the default suits a LAN
+	// (a vote waits at most ~1 ms behind blocks at 1 Gbit/s) and keeps
+	// loopback throughput at the raw stream's; a WAN link of 50 ms gets
+	// only 2.5 MiB/s per bulk lane. 2*ChunkSize .. MaxBulkWindow, which is
+	// also the default: above it a stalled consumer on the peer could
+	// block our writer on the muxer (see MaxBulkWindow).
 	BulkWindow int
 
 	// InboundMsgRate and InboundMsgBurst limit messages per second received
@@ -93,33 +93,22 @@ type ScoreConfig struct {
 	HalfLife           time.Duration
 }
 
-// MaxBulkWindow is the largest BulkWindow Validate accepts. Bulk writes
-// within our credit must never block on the muxer, or a peer whose
-// consumer stalls on a bulk lane would freeze our writer and with it our
-// consensus lane. On TCP the host sizes yamux's stream window from
-// BulkWindow (see muxer), so any window up to this one is safe there; on
-// QUIC, whose stream and connection windows libp2p fixes, a connection
-// grants at most MaxQUICBulkWindow (see bulkWindowFor).
-const MaxBulkWindow = 16 << 20
-
-// MaxQUICBulkWindow caps the window granted on a QUIC connection. quic-go
-// starts a stream with a 512 KiB receive window and the connection with
-// 768 KiB, and reports consumption once a quarter of a window is used: two
-// stalled bulk lanes of 256 KiB plus that lag leave the consensus stream
-// connection window to spare.
-const MaxQUICBulkWindow = 256 << 10
-
-// MaxChunkSize is the largest ChunkSize Validate accepts: a vote may wait
-// behind one chunk at the scheduler.
-const MaxChunkSize = 256 << 10
-
-// bulkWindowFor is the window a connection over transport grants.
-func bulkWindowFor(transport string, w int) int {
-	if transport == "quic" {
-		return min(w, MaxQUICBulkWindow)
-	}
-	return w
-}
+// MaxBulkWindow is the largest BulkWindow Validate accepts: the window
+// below which a bulk write can never block on the muxer, whatever the
+// peer's consumer does. A yamux stream starts with a 256 KiB window that
+// grows only while its reader keeps up, and the receiver reports consumed
+// bytes only once half a window (128 KiB) has accumulated; our credit
+// counts bytes consumed, so yamux's unacknowledged bytes stay below
+// BulkWindow + 128 KiB, and at 128 KiB below 256 KiB. Above it, a peer
+// whose Receive stalls on a bulk lane freezes our writer, and with it our
+// consensus lane, until it reads again or the link times out (the old
+// 256 KiB default did so on TCP). QUIC (512 KiB initial stream window)
+// is safe at this size too. Raising yamux's InitialStreamWindowSize to
+// twice the window lets larger windows pass that stall test, but a bare
+// 64 MiB stream on such a connection then froze in 1 of ~5 linkbench runs
+// (2026-11-21), so the cap stays until that is understood; see
+// docs/benchmarks.md.
+const MaxBulkWindow = 128 << 10
 
 // DefaultConnConfig returns the defaults used by DefaultConfig.
 func DefaultConnConfig() ConnConfig {
@@ -128,7 +117,7 @@ func DefaultConnConfig() ConnConfig {
 		SendQueueBytes:      32 << 20,
 		ConsensusQueueBytes: 64 << 20,
 		ChunkSize:           64 << 10,
-		BulkWindow:          128 << 10,
+		BulkWindow:          MaxBulkWindow,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
 		PingInterval:        5 * time.Second,
@@ -167,8 +156,8 @@ func (c *ConnConfig) Validate() error {
 		return fmt.Errorf("link: ConnConfig.SendQueueBytes = %d, want ≥ 1 KiB", c.SendQueueBytes)
 	case c.ConsensusQueueBytes < c.MaxMessage[LaneConsensus]:
 		return fmt.Errorf("link: ConnConfig.ConsensusQueueBytes = %d, want ≥ MaxMessage[consensus] = %d", c.ConsensusQueueBytes, c.MaxMessage[LaneConsensus])
-	case c.ChunkSize < 4<<10 || c.ChunkSize > MaxChunkSize:
-		return fmt.Errorf("link: ConnConfig.ChunkSize = %d, want 4 KiB .. MaxChunkSize = %d", c.ChunkSize, MaxChunkSize)
+	case c.ChunkSize < 4<<10 || c.ChunkSize > MaxBulkWindow/2:
+		return fmt.Errorf("link: ConnConfig.ChunkSize = %d, want 4 KiB .. MaxBulkWindow/2 = %d", c.ChunkSize, MaxBulkWindow/2)
 	case c.BulkWindow < 2*c.ChunkSize || c.BulkWindow > MaxBulkWindow:
 		return fmt.Errorf("link: ConnConfig.BulkWindow = %d, want 2*ChunkSize = %d .. MaxBulkWindow = %d", c.BulkWindow, 2*c.ChunkSize, MaxBulkWindow)
 	case c.PingInterval <= 0:

@@ -26,7 +26,6 @@ import (
 	tls "github.com/libp2p/go-libp2p/p2p/security/tls"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
-	yamuxlib "github.com/libp2p/go-yamux/v5"
 	"github.com/multiformats/go-multiaddr"
 )
 
@@ -130,7 +129,7 @@ func (hst *Host) start(key crypto.PrivKey) error {
 	opts := []libp2p.Option{
 		libp2p.Identity(key),
 		libp2p.ListenAddrStrings(hst.cfg.ListenAddrs...),
-		libp2p.Muxer(yamux.ID, muxer(hst.cfg.Conn.BulkWindow)),
+		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
 		libp2p.ResourceManager(rm),
 		libp2p.ConnectionManager(cm),
 		libp2p.ConnectionGater(&gater{h: hst}),
@@ -309,17 +308,4 @@ func (hst *Host) jitteredDelay(attempt int) time.Duration {
 	hst.randMu.Lock()
 	defer hst.randMu.Unlock()
 	return b.delay(attempt, hst.rnd)
-}
-
-// muxer is libp2p's yamux with each stream's window sized to our bulk
-// window: yamux reports consumed bytes only in steps of half its window, so
-// a window of at least twice ours (plus a margin for frame headers) means a
-// bulk write within our credit can never block on yamux, even when the
-// peer's consumer stalls — the stall that once froze the whole writer.
-func muxer(bulkWindow int) *yamux.Transport {
-	t := *yamux.DefaultTransport
-	c := (*yamuxlib.Config)(&t)
-	c.InitialStreamWindowSize = uint32(max(256<<10, 2*bulkWindow+64<<10))
-	c.MaxStreamWindowSize = max(c.MaxStreamWindowSize, c.InitialStreamWindowSize)
-	return &t
 }

@@ -70,7 +70,6 @@ type session struct {
 	started     bool      // readers run; Invariant: never set after fail
 
 	// Receiver-side flow control, touched only by the lane's reader.
-	window  int64           // the bulk window granted on this connection (bulkWindowFor)
 	granted [NumLanes]int64 // total credit we granted the peer
 	recvd   [NumLanes]int64 // total message bytes received
 	pending [NumLanes]int64 // consumed but not yet granted back
@@ -102,12 +101,11 @@ func newSession(h *hub, p sessionParams) *session {
 		addDone:       make(chan struct{}),
 		done:          make(chan struct{}),
 	}
-	s.window = int64(bulkWindowFor(p.transport, h.cfg.BulkWindow))
 	for l := range Lane(NumLanes) {
 		s.buckets[l] = newBucket(h.cfg.InboundMsgRate[l], h.cfg.InboundMsgBurst[l], now)
 		if l.bulk() {
-			s.granted[l] = s.window
-			s.sched.ctrl = appendCredit(s.sched.ctrl, l, s.window)
+			s.granted[l] = int64(h.cfg.BulkWindow)
+			s.sched.ctrl = appendCredit(s.sched.ctrl, l, int64(h.cfg.BulkWindow))
 		}
 	}
 	s.pingLocked(now)
@@ -562,7 +560,7 @@ func (s *session) consumed(l Lane, k int) error {
 		return fault(ReasonProtocol, "lane %s: %d bytes received, %d granted", l, s.recvd[l], s.granted[l])
 	}
 	s.pending[l] += int64(k)
-	if s.pending[l] < s.window/4 {
+	if s.pending[l] < int64(s.cfg.BulkWindow/4) {
 		return nil
 	}
 	g := s.pending[l]

@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
-
-	"github.com/blockwire/blockwire/link"
 )
 
 // Role says what a node does in the network.
@@ -84,10 +82,6 @@ type P2PConfig struct {
 	MDNS bool `toml:"mdns"`
 	// MaxBlockBytes is the largest block the node accepts or sends.
 	MaxBlockBytes int `toml:"max_block_bytes"`
-	// BulkWindow is the block bytes a peer may have in flight to us per
-	// bulk lane (link.ConnConfig.BulkWindow). Raise it toward bandwidth ×
-	// RTT on WAN links; larger windows let votes wait longer behind blocks.
-	BulkWindow int `toml:"bulk_window"`
 }
 
 // ConsensusConfig selects and tunes consensus.
@@ -163,7 +157,6 @@ func DefaultConfig() Config {
 			MaxOutbound: 16,
 			// Matches link's default blocks-lane maximum.
 			MaxBlockBytes: 64 << 20,
-			BulkWindow:    link.DefaultConnConfig().BulkWindow,
 		},
 		Consensus: ConsensusConfig{
 			Engine:             EngineCFT,

@@ -36,10 +36,6 @@ max_outbound = {{.P2P.MaxOutbound}}
 mdns = {{.P2P.MDNS}}
 # Largest block accepted or sent, in bytes.
 max_block_bytes = {{.P2P.MaxBlockBytes}}
-# Block bytes a peer may have in flight to us per bulk lane. The default
-# suits a LAN; over a WAN use about bandwidth x RTT (100 Mbit/s, 50 ms:
-# 655360), or catch-up runs at only bulk_window / RTT per lane.
-bulk_window = {{.P2P.BulkWindow}}
 
 [consensus]
 # "cft" (raft among producers) or "solo" (one producer, for development).

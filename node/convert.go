@@ -21,9 +21,6 @@ func (c *Config) LinkConfig() (link.Config, error) {
 	lc.StaticPeers = append([]string(nil), c.P2P.StaticPeers...)
 	lc.MaxInbound, lc.MaxOutbound = c.P2P.MaxInbound, c.P2P.MaxOutbound
 	lc.MDNS = c.P2P.MDNS
-	if c.P2P.BulkWindow != 0 {
-		lc.Conn.BulkWindow = c.P2P.BulkWindow
-	}
 	// A block travels in one message on the blocks lane.
 	lc.Conn.MaxMessage[link.LaneBlocks] = max(lc.Conn.MaxMessage[link.LaneBlocks], c.P2P.MaxBlockBytes+1<<10)
 	if err := lc.Validate(); err != nil {

@@ -238,6 +238,8 @@ func (p *pair) laneOnce(ctx context.Context, block []byte) (time.Duration, error
 	select {
 	case <-p.blocks:
 		return time.Since(start), nil
+	case <-p.l.Done():
+		return 0, fmt.Errorf("linkbench: link ended during a transfer: %w", p.l.Err())
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}

@@ -11,8 +11,8 @@ import (
 )
 
 // windowShapes are flow-control configurations at and around the edges
-// Validate allows: the smallest window (2 chunks), the largest chunk,
-// windows that are not a multiple of the chunk size, and windows just below, at and above the
+// Validate allows: the smallest window (2 chunks), windows that are not a
+// multiple of the chunk size, and windows just below, at and above the
 // receiver's 64 KiB read piece, whose frame header (counted against credit)
 // once made the receiver wait for bytes the sender had no credit for.
 func windowShapes() [][2]int { // {ChunkSize, BulkWindow}
@@ -27,8 +27,7 @@ func windowShapes() [][2]int { // {ChunkSize, BulkWindow}
 		{16 << 10, 64 << 10}, // the linkbench hang of 2026-11-20
 		{16 << 10, 64<<10 + 3},
 		{64 << 10, 128 << 10},
-		{40000, 1<<20 - 1}, // above QUIC's cap: a QUIC connection grants MaxQUICBulkWindow
-		{link.MaxChunkSize, 2 * link.MaxChunkSize},
+		{40000, link.MaxBulkWindow - 1},
 	}
 }
 
@@ -84,8 +83,7 @@ func testWindowNeverStalls(t *testing.T, h Harness, chunk, window int) {
 // the link died of a ping timeout.)
 func testStalledConsumerLargestWindow(t *testing.T, h Harness) {
 	cfg := Config()
-	cfg.BulkWindow = 1 << 20
-	cfg.SendQueueBytes = 4 << 20
+	cfg.BulkWindow = link.MaxBulkWindow
 	require.NoError(t, cfg.Validate())
 	ra, rb := NewRecorder(64), NewRecorder(64)
 	rb.Gate, rb.GateLane = make(chan struct{}), link.LaneBlocks
@@ -98,9 +96,9 @@ func testStalledConsumerLargestWindow(t *testing.T, h Harness) {
 	<-rb.Ups
 	back := nodes[1].Net.Link(nodes[0].Net.ID())
 	require.NotNil(t, back)
-	// More than a window plus yamux's reporting lag, in messages that are
-	// not a multiple of the chunk.
-	const n, size = 16, 100<<10 + 3
+	// More than a window plus yamux's 128 KiB reporting lag, in messages
+	// that are not a multiple of the chunk.
+	const n, size = 8, 100<<10 + 3
 	for i := range n {
 		require.NoError(t, l.Send(link.LaneBlocks, pattern(link.LaneBlocks, i, size)))
 	}
