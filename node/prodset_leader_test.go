@@ -95,6 +95,20 @@ func (tn *testNet) leadTo(n *Node) {
 	})
 }
 
+// irreversibleFrom waits until every running node's irreversible block
+// was produced by p and lies above height above.
+func (tn *testNet) irreversibleFrom(p *Node, above uint64) {
+	tn.t.Helper()
+	waitFor(tn.t, 10*time.Second, "a block of "+p.cfg.Node.Name+" irreversible everywhere", func() bool {
+		for _, n := range tn.running() {
+			if _, irr := n.Head(); irr.Producer != p.PublicKey() || irr.Height <= above {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 // raftServers is the leader's latest raft configuration as peer ids.
 func (tn *testNet) raftServers() map[link.PeerID]bool {
 	l := tn.leaderOf()
@@ -362,14 +376,7 @@ func TestAddedProducerRestartsAsProducer(t *testing.T) {
 			return tn.raftServers()[f.ID()] && f.engine().Status().AppliedIndex > 0
 		})
 		tn.leadTo(f)
-		waitFor(t, 10*time.Second, "a block of the restarted producer irreversible everywhere", func() bool {
-			for _, n := range tn.running() {
-				if _, irr := n.Head(); irr.Producer != f.PublicKey() {
-					return false
-				}
-			}
-			return true
-		})
+		tn.irreversibleFrom(f, 0)
 		hist.observe(t, tn)
 	})
 }
@@ -410,14 +417,7 @@ func TestRemovedProducerIsAddedBack(t *testing.T) {
 		}
 		tn.requireProducers(all...)
 		tn.leadTo(p)
-		waitFor(t, 10*time.Second, "a block of the re-added producer irreversible everywhere", func() bool {
-			for _, n := range tn.running() {
-				if _, irr := n.Head(); irr.Producer != p.PublicKey() || irr.Height <= r.Height {
-					return false
-				}
-			}
-			return true
-		})
+		tn.irreversibleFrom(p, r.Height)
 		hist.observe(t, tn)
 	})
 }

@@ -100,14 +100,7 @@ func TestProducerSetChange(t *testing.T) {
 			}
 			return false
 		})
-		waitFor(t, 10*time.Second, "a block of the new producer irreversible everywhere", func() bool {
-			for _, n := range tn.running() {
-				if _, irr := n.Head(); irr.Producer != f.PublicKey() {
-					return false
-				}
-			}
-			return true
-		})
+		tn.irreversibleFrom(f, 0)
 		after := uint64(0)
 		for _, n := range tn.running() {
 			_, irr := n.Head()
