@@ -37,20 +37,29 @@ type ConnConfig struct {
 	// ChunkSize is the largest piece of a message written to the muxer at
 	// once. A consensus message waits behind at most one chunk of a block,
 	// so smaller chunks lower consensus latency and cost more writes.
-	// 4 KiB .. MaxBulkWindow/2.
+	// 4 KiB .. 1 MiB, and at most half of either bulk window.
 	ChunkSize int
 
-	// BulkWindow is the flow-control window of the blocks and sync lanes in
-	// bytes: how much a sender may have in flight before the receiver grants
-	// more. It bounds how many block bytes sit in the pipe ahead of a vote
-	// (the loaded consensus p99 tracks it; see docs/benchmarks.md), and limits
-	// bulk throughput to BulkWindow/RTT per lane: the default suits a LAN
-	// (a vote waits at most ~1 ms behind blocks at 1 Gbit/s) and keeps
-	// loopback throughput at the raw stream's; a WAN link of 50 ms gets
-	// only 2.5 MiB/s per bulk lane. 2*ChunkSize .. MaxBulkWindow, which is
-	// also the default: above it a stalled consumer on the peer could
-	// block our writer on the muxer (see MaxBulkWindow).
+	// BulkWindow is the flow-control window of the blocks and sync lanes on
+	// TCP (yamux) and in-memory links, in bytes: how much a sender may have
+	// in flight before the receiver grants more. It bounds how many block
+	// bytes sit in the pipe ahead of a vote (the loaded consensus p99
+	// tracks it; see docs/benchmarks.md), and limits bulk throughput to
+	// BulkWindow/RTT per lane: the default suits a LAN (a vote waits at
+	// most ~1 ms behind blocks at 1 Gbit/s) and keeps loopback throughput
+	// near the raw stream's; a WAN link wants bandwidth × RTT (50 ms at
+	// 1 Gbit/s: ~6 MiB). Above 256 KiB (yamux's initial stream window) a
+	// bulk write may wait for yamux's window update for up to a round trip
+	// until yamux has grown the window, and consensus frames wait with it.
+	// The receiver's memory per bulk lane and peer is one window plus the
+	// message being delivered. 2*ChunkSize .. MaxBulkWindow.
 	BulkWindow int
+
+	// QUICBulkWindow is BulkWindow for QUIC links. QUIC needs a larger
+	// window for the same loopback throughput (its credit round trip is
+	// longer: packets, acknowledgements and pacing); 512 KiB is its initial
+	// stream window. 2*ChunkSize .. MaxBulkWindow.
+	QUICBulkWindow int
 
 	// InboundMsgRate and InboundMsgBurst limit messages per second received
 	// per lane from one peer (token bucket). Excess messages are dropped
@@ -93,22 +102,19 @@ type ScoreConfig struct {
 	HalfLife           time.Duration
 }
 
-// MaxBulkWindow is the largest BulkWindow Validate accepts: the window
-// below which a bulk write can never block on the muxer, whatever the
-// peer's consumer does. A yamux stream starts with a 256 KiB window that
-// grows only while its reader keeps up, and the receiver reports consumed
-// bytes only once half a window (128 KiB) has accumulated; our credit
-// counts bytes consumed, so yamux's unacknowledged bytes stay below
-// BulkWindow + 128 KiB, and at 128 KiB below 256 KiB. Above it, a peer
-// whose Receive stalls on a bulk lane freezes our writer, and with it our
-// consensus lane, until it reads again or the link times out (the old
-// 256 KiB default did so on TCP). QUIC (512 KiB initial stream window)
-// is safe at this size too. Raising yamux's InitialStreamWindowSize to
-// twice the window lets larger windows pass that stall test, but a bare
-// 64 MiB stream on such a connection then froze in 1 of ~5 linkbench runs
-// (2026-11-21), so the cap stays until that is understood; see
-// docs/benchmarks.md.
-const MaxBulkWindow = 128 << 10
+// MaxBulkWindow is the largest bulk window Validate accepts. The receiver
+// drains the muxer whatever its application does (inbox.go), so no window
+// can block the peer's writer on a stalled consumer; the cap bounds the
+// memory a peer can make us hold per bulk lane.
+const MaxBulkWindow = 32 << 20
+
+// bulkWindow is the bulk window for a link over transport.
+func (c *ConnConfig) bulkWindow(transport string) int {
+	if transport == "quic" {
+		return c.QUICBulkWindow
+	}
+	return c.BulkWindow
+}
 
 // DefaultConnConfig returns the defaults used by DefaultConfig.
 func DefaultConnConfig() ConnConfig {
@@ -117,7 +123,8 @@ func DefaultConnConfig() ConnConfig {
 		SendQueueBytes:      32 << 20,
 		ConsensusQueueBytes: 64 << 20,
 		ChunkSize:           64 << 10,
-		BulkWindow:          MaxBulkWindow,
+		BulkWindow:          128 << 10,
+		QUICBulkWindow:      512 << 10,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
 		PingInterval:        5 * time.Second,
@@ -156,10 +163,12 @@ func (c *ConnConfig) Validate() error {
 		return fmt.Errorf("link: ConnConfig.SendQueueBytes = %d, want ≥ 1 KiB", c.SendQueueBytes)
 	case c.ConsensusQueueBytes < c.MaxMessage[LaneConsensus]:
 		return fmt.Errorf("link: ConnConfig.ConsensusQueueBytes = %d, want ≥ MaxMessage[consensus] = %d", c.ConsensusQueueBytes, c.MaxMessage[LaneConsensus])
-	case c.ChunkSize < 4<<10 || c.ChunkSize > MaxBulkWindow/2:
-		return fmt.Errorf("link: ConnConfig.ChunkSize = %d, want 4 KiB .. MaxBulkWindow/2 = %d", c.ChunkSize, MaxBulkWindow/2)
+	case c.ChunkSize < 4<<10 || c.ChunkSize > 1<<20:
+		return fmt.Errorf("link: ConnConfig.ChunkSize = %d, want 4 KiB .. 1 MiB", c.ChunkSize)
 	case c.BulkWindow < 2*c.ChunkSize || c.BulkWindow > MaxBulkWindow:
 		return fmt.Errorf("link: ConnConfig.BulkWindow = %d, want 2*ChunkSize = %d .. MaxBulkWindow = %d", c.BulkWindow, 2*c.ChunkSize, MaxBulkWindow)
+	case c.QUICBulkWindow < 2*c.ChunkSize || c.QUICBulkWindow > MaxBulkWindow:
+		return fmt.Errorf("link: ConnConfig.QUICBulkWindow = %d, want 2*ChunkSize = %d .. MaxBulkWindow = %d", c.QUICBulkWindow, 2*c.ChunkSize, MaxBulkWindow)
 	case c.PingInterval <= 0:
 		return fmt.Errorf("link: ConnConfig.PingInterval = %v, want > 0", c.PingInterval)
 	case c.PingTimeout <= c.PingInterval:

@@ -29,6 +29,7 @@ func TestConfigValidate(t *testing.T) {
 		},
 		"ConnConfig.ChunkSize":        func(c *Config) { c.Conn.ChunkSize = 100 },
 		"ConnConfig.BulkWindow":       func(c *Config) { c.Conn.BulkWindow = 64 << 20 },
+		"ConnConfig.QUICBulkWindow":   func(c *Config) { c.Conn.QUICBulkWindow = 4 << 10 },
 		"ConnConfig.PingTimeout":      func(c *Config) { c.Conn.PingTimeout = c.Conn.PingInterval },
 		"ConnConfig.InboundMsgBurst":  func(c *Config) { c.Conn.InboundMsgBurst[LaneSync] = 0 },
 		"ScoreConfig.BanThreshold":    func(c *Config) { c.Conn.Score.BanThreshold = 0 },

@@ -31,9 +31,11 @@
 // # Caller duties
 //
 //  1. Implement Handler. Connected, Receive and Disconnected for one link
-//     come in that order; Receive runs on the lane's reader goroutine, so a
-//     slow Receive back-pressures only that lane of that peer. Hand work to
-//     your own goroutine if it may block, above all on LaneConsensus.
+//     come in that order; Receive runs on one goroutine per lane (the
+//     lane's reader for consensus and routing, its delivery goroutine for
+//     blocks and sync), in the order sent, so a slow Receive back-pressures
+//     only that lane of that peer. Hand work to your own goroutine if it
+//     may block, above all on LaneConsensus.
 //  2. Do not modify a slice after passing it to Send; the link writes it
 //     out without copying. Messages given to Receive are yours.
 //  3. On LaneRouting, LaneBlocks and LaneSync, handle ErrQueueFull (the
@@ -59,17 +61,24 @@
 //
 // Bytes already handed to the muxer cannot be overtaken, so the blocks and
 // sync lanes are flow-controlled with credits: the sender may have at most
-// ConnConfig.BulkWindow bytes in flight (written but not yet consumed by
-// the receiver's reader). That bounds the block bytes queued ahead of a
-// vote anywhere below the scheduler (muxer queue, socket buffers, receive
-// buffers) to about one window. Credits are returned as bytes are read,
+// one bulk window in flight (written but not yet released to the
+// receiver's application): ConnConfig.BulkWindow on TCP and in memory,
+// QUICBulkWindow on QUIC, whose credit round trip is longer. That bounds
+// the block bytes queued ahead of a vote anywhere below the scheduler
+// (muxer queue, socket buffers, receive buffers) to about one window.
+// Credits are returned as bytes are read while nothing waits for delivery,
 // not per message, so blocks are pipelined with no per-message
-// acknowledgement, and a slow consumer stops the credits of its lane only.
-// That needs the muxer never to block a bulk write on its own stream
-// window, which is why BulkWindow is capped at MaxBulkWindow (yamux's
-// initial window less its acknowledgement lag; see config.go).
-// Consensus and routing are not credit-controlled: they are small and
-// bounded by the inbound rate limits and the muxer's own window.
+// acknowledgement (a 64 MiB block streams through a 128 KiB window).
+//
+// The receiver's reader never stops draining a bulk lane: completed
+// messages wait in the lane's inbox for its delivery goroutine, and bytes
+// read while one waits are withheld from credit until the inbox is empty
+// (inbox.go). A slow consumer therefore stops the credits of its lane
+// only, with the muxer drained, so the sender's writer never blocks in the
+// muxer on it, whatever the window: windows of many MiB for WAN links are
+// safe. The receiver holds at most one window plus the message in Receive
+// per bulk lane. Consensus and routing are not credit-controlled: they are
+// small and bounded by the inbound rate limits and the muxer's own window.
 //
 // # Queues and drops
 //
@@ -135,9 +144,10 @@
 // and large messages are allocated as their bytes arrive. Control frames
 // travel on the consensus stream (never inside a message) so that credits
 // cannot be stuck behind a block going the other way. Each side grants
-// BulkWindow bytes of credit per bulk lane at start, then more as it reads;
+// its bulk window of credit per bulk lane at start, then more as it
+// releases bytes to its application (at least a quarter window at a time);
 // the bytes of MSG frames (header included) on a bulk lane count against
-// credit. GOAWAY carries the Reason for closing; the sender then
+// credit. The window is the receiver's choice; a sender only obeys it. GOAWAY carries the Reason for closing; the sender then
 // half-closes its streams and waits briefly for the peer to close.
 //
 // Compatibility: a peer with another version byte is refused with
@@ -150,9 +160,10 @@
 //
 // session.go is the engine shared by both implementations: one writer
 // goroutine (owns the streams' write side and the ping timer; a bulk
-// lane's reader may also write a CREDIT frame on the consensus stream when
-// it is free, under a separate lock, to shorten the credit round trip), one
-// reader per lane, and one teardown goroutine; state is under one mutex, and the
+// lane's reader or delivery goroutine may also write a CREDIT frame on the
+// consensus stream when it is free, under a separate lock, to shorten the
+// credit round trip), one reader per lane, one delivery goroutine per bulk
+// lane (inbox.go), and one teardown goroutine; state is under one mutex, and the
 // scheduler (sched.go) and scoring (score.go) are pure structures it
 // drives. hub.go holds what a host needs beyond one link: the link table,
 // duplicate pruning, scores and bans. host.go/conns.go/gater.go/manager.go

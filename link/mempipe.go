@@ -39,6 +39,7 @@ func newMemPipe(latency time.Duration, bandwidth float64, capacity int) *memPipe
 		readable: make(chan struct{}, 1), writable: make(chan struct{}, 1)}
 }
 
+// signal sets a cap-1 channel's pending wake-up.
 func signal(c chan struct{}) {
 	select {
 	case c <- struct{}{}:

@@ -44,8 +44,8 @@ const readPiece = 64 << 10
 
 // session is the link engine over one connection; it implements Link for
 // both the libp2p host and the in-memory network. Goroutines: one writer
-// (owns all writes and the ping timer), one reader per lane, and one
-// teardown goroutine that waits for the end.
+// (owns all writes and the ping timer), one reader per lane, one delivery
+// goroutine per bulk lane, and one teardown goroutine that waits for the end.
 type session struct {
 	sessionParams
 	hub *hub
@@ -69,11 +69,9 @@ type session struct {
 	registered  bool      // Connected was called; Disconnected is owed
 	started     bool      // readers run; Invariant: never set after fail
 
-	// Receiver-side flow control, touched only by the lane's reader.
-	granted [NumLanes]int64 // total credit we granted the peer
-	recvd   [NumLanes]int64 // total message bytes received
-	pending [NumLanes]int64 // consumed but not yet granted back
-	buckets [NumLanes]bucket
+	window  int              // BulkWindow for this link's transport
+	inboxes [NumLanes]*inbox // bulk lanes only: credit and delivery queue (inbox.go)
+	buckets [NumLanes]bucket // inbound rate limits, touched only by the lane's reader
 
 	wake       chan struct{} // cap 1: a wake-up is pending or not, never more
 	closing    chan struct{} // closed by fail
@@ -100,12 +98,13 @@ func newSession(h *hub, p sessionParams) *session {
 		writerDone:    make(chan struct{}),
 		addDone:       make(chan struct{}),
 		done:          make(chan struct{}),
+		window:        h.cfg.bulkWindow(p.transport),
 	}
 	for l := range Lane(NumLanes) {
 		s.buckets[l] = newBucket(h.cfg.InboundMsgRate[l], h.cfg.InboundMsgBurst[l], now)
 		if l.bulk() {
-			s.granted[l] = int64(h.cfg.BulkWindow)
-			s.sched.ctrl = appendCredit(s.sched.ctrl, l, int64(h.cfg.BulkWindow))
+			s.inboxes[l] = newInbox(s.window)
+			s.sched.ctrl = appendCredit(s.sched.ctrl, l, int64(s.window))
 		}
 	}
 	s.pingLocked(now)
@@ -124,9 +123,11 @@ func (s *session) startReaders() {
 		return
 	}
 	s.started = true
-	s.readers.Add(NumLanes)
 	for l := range Lane(NumLanes) {
-		go s.readLoop(l)
+		s.readers.Go(func() { s.readLoop(l) })
+		if l.bulk() {
+			s.readers.Go(func() { s.deliverLoop(l) })
+		}
 	}
 }
 
@@ -177,6 +178,9 @@ func (s *session) Stats() Stats {
 		ls.QueuedBytes = s.sched.queued[l]
 		ls.QueuedMsgs = s.sched.q[l].len()
 		ls.Credit = s.sched.credit[l]
+		if b := s.inboxes[l]; b != nil {
+			ls.Undelivered = b.queued()
+		}
 		if len(ls.Drops) > 0 {
 			ls.Drops = make(map[DropReason]uint64, len(s.stats[l].Drops))
 			for k, v := range s.stats[l].Drops {
@@ -463,7 +467,9 @@ func (s *session) pingLocked(now time.Time) {
 
 // readLoop decodes one lane until the stream ends.
 func (s *session) readLoop(l Lane) {
-	defer s.readers.Done()
+	if l.bulk() {
+		defer s.inboxes[l].close()
+	}
 	br := bufio.NewReaderSize(s.streams[l], 64<<10)
 	fr := &frameReader{r: br, full: br, lane: l, maxMsg: s.cfg.MaxMessage[l]}
 	for {
@@ -489,8 +495,9 @@ func (s *session) readFrame(fr *frameReader) error {
 	return s.control(typ, p[:n])
 }
 
-// readMsg reads a message whose size was already checked, crediting bulk
-// bytes as they are consumed, and delivers it.
+// readMsg reads a message whose size was already checked, accounting bulk
+// bytes as they are read, and delivers it: on the reader itself for
+// consensus and routing, through the lane's inbox for blocks and sync.
 func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 	l := fr.lane
 	if err := s.consumed(l, hdrLen); err != nil {
@@ -500,17 +507,24 @@ func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 	if err != nil {
 		return err
 	}
-	defer release()
+	delivered := false
+	defer func() {
+		if !delivered {
+			release()
+		}
+	}()
 	// Allocate in step with the bytes that really arrive (×4 growth): a
 	// peer that announces a huge message and sends little costs us at most
 	// four times what it sent, and the copies stay under n/3.
 	msg := make([]byte, 0, min(n, 1<<20))
 	for len(msg) < n {
 		// Never wait for more than the peer may send without new credit,
-		// or a window smaller than readPiece would deadlock.
+		// or a window smaller than readPiece would deadlock. With no
+		// credit left (all of it withheld behind a slow Receive), wait for
+		// one byte: it comes once the inbox releases credit.
 		k := min(n-len(msg), readPiece)
 		if l.bulk() {
-			k = int(min(int64(k), s.granted[l]-s.recvd[l]))
+			k = int(max(1, min(int64(k), s.inboxes[l].avail())))
 		}
 		msg = growLen(msg, k, n)
 		if _, err := io.ReadFull(fr.full, msg[len(msg)-k:]); err != nil {
@@ -536,8 +550,31 @@ func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 		}
 		return nil
 	}
+	delivered = true
+	if l.bulk() {
+		s.inboxes[l].push(delivery{msg: msg, release: release}, s.closing)
+		return nil
+	}
+	defer release()
 	s.hub.handler.Receive(s, l, msg)
 	return nil
+}
+
+// deliverLoop hands a bulk lane's messages to the application in order,
+// returning their credit as each is delivered (inbox.go says why).
+func (s *session) deliverLoop(l Lane) {
+	b := s.inboxes[l]
+	for {
+		d, ok := b.next()
+		if !ok {
+			return
+		}
+		s.hub.handler.Receive(s, l, d.msg)
+		d.release()
+		if g := b.delivered(); g > 0 {
+			s.grant(l, g)
+		}
+	}
 }
 
 func growLen(b []byte, k, limit int) []byte {
@@ -550,34 +587,39 @@ func growLen(b []byte, k, limit int) []byte {
 }
 
 // consumed checks the peer stayed within the credit we granted on a bulk
-// lane and grants more once a quarter window was consumed.
+// lane and grants more once a quarter window was released.
 func (s *session) consumed(l Lane, k int) error {
 	if !l.bulk() {
 		return nil
 	}
-	s.recvd[l] += int64(k)
-	if s.recvd[l] > s.granted[l] {
-		return fault(ReasonProtocol, "lane %s: %d bytes received, %d granted", l, s.recvd[l], s.granted[l])
+	b := s.inboxes[l]
+	g, overrun := b.consumed(k)
+	if overrun {
+		b.mu.Lock()
+		recvd, granted := b.recvd, b.granted
+		b.mu.Unlock()
+		return fault(ReasonProtocol, "lane %s: %d bytes received, %d granted", l, recvd, granted)
 	}
-	s.pending[l] += int64(k)
-	if s.pending[l] < int64(s.cfg.BulkWindow/4) {
-		return nil
+	if g > 0 {
+		s.grant(l, g)
 	}
-	g := s.pending[l]
-	s.pending[l] = 0
-	s.granted[l] += g
+	return nil
+}
+
+// grant sends a CREDIT frame: directly if the consensus stream is free,
+// else through the writer.
+func (s *session) grant(l Lane, g int64) {
 	if s.grantDirect(l, g) {
-		return nil
+		return
 	}
 	s.mu.Lock()
 	s.sched.ctrl = appendCredit(s.sched.ctrl, l, g)
 	s.mu.Unlock()
 	s.wakeWriter()
-	return nil
 }
 
-// grantDirect writes a CREDIT frame from the reader itself when the
-// consensus stream is free and between messages. The credit round trip
+// grantDirect writes a CREDIT frame from the reader (or delivery)
+// goroutine itself when the consensus stream is free and between messages. The credit round trip
 // bounds bulk throughput at a given window (window / round trip), and this
 // saves it a hand-off to the writer goroutine. It never waits for the
 // writer: if the writer holds the stream, the grant is queued instead.

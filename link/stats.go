@@ -38,6 +38,9 @@ type LaneStats struct {
 	Drops       map[DropReason]uint64 `json:"drops,omitempty"`
 	// Credit is the flow-control window we may still send on a bulk lane.
 	Credit int64 `json:"credit,omitempty"`
+	// Undelivered counts received bulk messages waiting for, or in, the
+	// application's Receive; a growing figure is a slow consumer here.
+	Undelivered int `json:"undelivered,omitempty"`
 }
 
 // Stats is a snapshot of one link, as the admin API shows it. In Go, Lanes

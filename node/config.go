@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/blockwire/blockwire/link"
 )
 
 // Role says what a node does in the network.
@@ -82,6 +84,13 @@ type P2PConfig struct {
 	MDNS bool `toml:"mdns"`
 	// MaxBlockBytes is the largest block the node accepts or sends.
 	MaxBlockBytes int `toml:"max_block_bytes"`
+	// BulkWindow and QUICBulkWindow are the blocks and sync lanes' flow-
+	// control windows in bytes on TCP and on QUIC links; 0 keeps the link
+	// defaults (128 KiB and 512 KiB, sized for a LAN). A lane moves at most
+	// one window per round trip: on a WAN set bandwidth × RTT (see
+	// docs/operations.md).
+	BulkWindow     int `toml:"bulk_window"`
+	QUICBulkWindow int `toml:"quic_bulk_window"`
 }
 
 // ConsensusConfig selects and tunes consensus.
@@ -292,6 +301,10 @@ func (c *Config) Validate() error {
 		return bad("p2p.max_outbound", "%d, want ≥ 0", c.P2P.MaxOutbound)
 	case c.P2P.MaxBlockBytes < 1<<10 || c.P2P.MaxBlockBytes > 1<<30:
 		return bad("p2p.max_block_bytes", "%d, want 1 KiB .. 1 GiB", c.P2P.MaxBlockBytes)
+	case c.P2P.BulkWindow != 0 && (c.P2P.BulkWindow < 128<<10 || c.P2P.BulkWindow > link.MaxBulkWindow):
+		return bad("p2p.bulk_window", "%d, want 0 (default) or 128 KiB .. %d", c.P2P.BulkWindow, link.MaxBulkWindow)
+	case c.P2P.QUICBulkWindow != 0 && (c.P2P.QUICBulkWindow < 128<<10 || c.P2P.QUICBulkWindow > link.MaxBulkWindow):
+		return bad("p2p.quic_bulk_window", "%d, want 0 (default) or 128 KiB .. %d", c.P2P.QUICBulkWindow, link.MaxBulkWindow)
 	case c.Consensus.Engine != EngineCFT && c.Consensus.Engine != EngineSolo:
 		return bad("consensus.engine", "%q, want \"cft\" or \"solo\"", c.Consensus.Engine)
 	case c.Consensus.BlockInterval.Duration < 10*time.Millisecond:

@@ -36,6 +36,11 @@ max_outbound = {{.P2P.MaxOutbound}}
 mdns = {{.P2P.MDNS}}
 # Largest block accepted or sent, in bytes.
 max_block_bytes = {{.P2P.MaxBlockBytes}}
+# Flow-control window of the blocks and sync lanes, bytes, on TCP and on
+# QUIC links; 0 = default (128 KiB / 512 KiB, for a LAN). On a WAN set
+# bandwidth x round trip, e.g. 6291456 for 1 Gbit/s at 50 ms.
+bulk_window = {{.P2P.BulkWindow}}
+quic_bulk_window = {{.P2P.QUICBulkWindow}}
 
 [consensus]
 # "cft" (raft among producers) or "solo" (one producer, for development).

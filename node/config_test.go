@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/link"
 )
 
 func writeFile(t *testing.T, name, content string) string {
@@ -23,6 +25,7 @@ func TestRenderedConfigLoadsBackToTheSameSettings(t *testing.T) {
 	cfg.P2P.StaticPeers = []string{"/ip4/127.0.0.1/tcp/9001/p2p/12D3KooWExample"}
 	cfg.Consensus.BlockInterval = Duration{20 * time.Millisecond}
 	cfg.Log.Components = map[string]string{"link": "debug"}
+	cfg.P2P.BulkWindow, cfg.P2P.QUICBulkWindow = 4<<20, 8<<20
 	data, err := RenderConfig(cfg)
 	require.NoError(t, err)
 	path := writeFile(t, "node.toml", string(data))
@@ -46,6 +49,8 @@ func TestAMalformedConfigNamesTheKeyAndTheProblem(t *testing.T) {
 		{"raft floor", "[consensus]\nelection_timeout = \"20ms\"\n", "consensus.election_timeout", "want ≥ 50ms", 0},
 		{"admin address", "[admin]\nlisten = \"localhost\"\n", "admin.listen", "want ip:port", 0},
 		{"log component", "[log.components]\nwarp = \"debug\"\n", "log.components.warp", "unknown component", 0},
+		{"bulk window too small", "[p2p]\nbulk_window = 4096\n", "p2p.bulk_window", "want 0 (default) or 128 KiB", 0},
+		{"quic bulk window too large", "[p2p]\nquic_bulk_window = 1073741824\n", "p2p.quic_bulk_window", "want 0 (default) or 128 KiB", 0},
 		{"syntax", "[node\n", "", "", 2},
 	}
 	for _, c := range cases {
@@ -69,4 +74,17 @@ func TestAMalformedConfigNamesTheKeyAndTheProblem(t *testing.T) {
 func TestAMissingConfigFileSaysSo(t *testing.T) {
 	_, err := LoadConfig(filepath.Join(t.TempDir(), "absent.toml"))
 	require.ErrorIs(t, err, os.ErrNotExist)
+}
+
+func TestBulkWindowsReachTheLinkConfig(t *testing.T) {
+	cfg := DefaultConfig()
+	lc, err := cfg.LinkConfig()
+	require.NoError(t, err)
+	require.Equal(t, link.DefaultConnConfig().BulkWindow, lc.Conn.BulkWindow, "0 keeps the link default")
+	require.Equal(t, link.DefaultConnConfig().QUICBulkWindow, lc.Conn.QUICBulkWindow)
+	cfg.P2P.BulkWindow, cfg.P2P.QUICBulkWindow = 6<<20, 7<<20
+	lc, err = cfg.LinkConfig()
+	require.NoError(t, err)
+	require.Equal(t, 6<<20, lc.Conn.BulkWindow)
+	require.Equal(t, 7<<20, lc.Conn.QUICBulkWindow)
 }

@@ -23,6 +23,12 @@ func (c *Config) LinkConfig() (link.Config, error) {
 	lc.MDNS = c.P2P.MDNS
 	// A block travels in one message on the blocks lane.
 	lc.Conn.MaxMessage[link.LaneBlocks] = max(lc.Conn.MaxMessage[link.LaneBlocks], c.P2P.MaxBlockBytes+1<<10)
+	if c.P2P.BulkWindow > 0 {
+		lc.Conn.BulkWindow = c.P2P.BulkWindow
+	}
+	if c.P2P.QUICBulkWindow > 0 {
+		lc.Conn.QUICBulkWindow = c.P2P.QUICBulkWindow
+	}
 	if err := lc.Validate(); err != nil {
 		return lc, &ConfigError{Key: "p2p", Problem: err.Error(), Err: err}
 	}

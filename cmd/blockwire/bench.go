@@ -49,7 +49,7 @@ With --json it prints one JSON object per transport, one per line.`,
 				conn := link.DefaultConnConfig()
 				conn.MaxMessage[link.LaneBlocks] = max(conn.MaxMessage[link.LaneBlocks], o.BlockSize)
 				if window > 0 {
-					conn.BulkWindow = window
+					conn.BulkWindow, conn.QUICBulkWindow = window, window
 				}
 				if chunk > 0 {
 					conn.ChunkSize = chunk
@@ -85,7 +85,7 @@ With --json it prints one JSON object per transport, one per line.`,
 	f.IntVar(&o.BlockSize, "block-size", 64<<20, "bytes per streamed block")
 	f.IntVar(&o.Pings, "pings", 2000, "round trips per phase")
 	f.IntVar(&o.Rounds, "rounds", 5, "throughput rounds per side (the median is kept)")
-	f.IntVar(&window, "bulk-window", 0, "override the link's BulkWindow in bytes (block bytes in flight below the scheduler)")
+	f.IntVar(&window, "bulk-window", 0, "override the link's bulk window in bytes, BulkWindow and QUICBulkWindow (block bytes in flight below the scheduler)")
 	f.IntVar(&chunk, "chunk-size", 0, "override the link's ChunkSize in bytes")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd

@@ -46,7 +46,7 @@ func Run(t *testing.T, h Harness) {
 		{"RoundTripInOrder", testRoundTrip},
 		{"ConsensusNotBehindBlock", testConsensusFirst},
 		{"SlowConsumerBackPressure", testBackPressure},
-		{"StalledConsumerLargestWindow", testStalledConsumerLargestWindow},
+		{"StalledConsumerLargeWindow", testStalledConsumerLargeWindow},
 		{"Limits", testLimits},
 		{"ModeOff", testModeOff},
 		{"CloseReason", testCloseReason},

@@ -27,7 +27,9 @@ func windowShapes() [][2]int { // {ChunkSize, BulkWindow}
 		{16 << 10, 64 << 10}, // the linkbench hang of 2026-11-20
 		{16 << 10, 64<<10 + 3},
 		{64 << 10, 128 << 10},
-		{40000, link.MaxBulkWindow - 1},
+		{40000, 128<<10 - 1},
+		{64 << 10, 512 << 10}, // QUIC's default
+		{64 << 10, 1<<20 + 7}, // beyond every muxer's initial stream window
 	}
 }
 
@@ -46,7 +48,7 @@ func windowSizes(chunk, window int) []int {
 // into one chunk behind or ahead of large ones.
 func testWindowNeverStalls(t *testing.T, h Harness, chunk, window int) {
 	cfg := Config()
-	cfg.ChunkSize, cfg.BulkWindow = chunk, window
+	cfg.ChunkSize, cfg.BulkWindow, cfg.QUICBulkWindow = chunk, window, window
 	require.NoError(t, cfg.Validate())
 	sizes := windowSizes(chunk, window)
 	rb := NewRecorder(2 * len(sizes))
@@ -75,32 +77,35 @@ func testWindowNeverStalls(t *testing.T, h Harness, chunk, window int) {
 	}
 }
 
-// testStalledConsumerLargestWindow: at the largest window Validate
-// accepts, a peer whose Receive on the blocks lane stalls stops that
-// lane's credit only; our writer never blocks on the muxer, so consensus
-// messages keep flowing both ways once the whole window is in flight.
-// (At 256 KiB, yamux's initial stream window, the writer froze on TCP and
-// the link died of a ping timeout.)
-func testStalledConsumerLargestWindow(t *testing.T, h Harness) {
+// testStalledConsumerLargeWindow: with a bulk window far above the
+// muxers' own stream windows (yamux 256 KiB, QUIC 512 KiB per stream and
+// 768 KiB per connection), a peer whose Receive on the blocks lane stalls
+// stops that lane's credit only; the peer's reader keeps draining the
+// muxer, so our writer never blocks in it, and consensus messages keep
+// flowing both ways once the whole window is in flight. (Before the
+// inbox, at 256 KiB the writer froze on TCP and the link died of a ping
+// timeout.)
+func testStalledConsumerLargeWindow(t *testing.T, h Harness) {
+	const window = 4 << 20
 	cfg := Config()
-	cfg.BulkWindow = link.MaxBulkWindow
+	cfg.BulkWindow, cfg.QUICBulkWindow = window, window
 	require.NoError(t, cfg.Validate())
 	ra, rb := NewRecorder(64), NewRecorder(64)
 	rb.Gate, rb.GateLane = make(chan struct{}), link.LaneBlocks
 	nodes := h.New(t, cfg, []link.Handler{ra, rb})
 	defer closeAll(t, nodes)
 	openGate := sync.OnceFunc(func() { close(rb.Gate) })
-	defer openGate() // before closeAll: a reader blocked in Receive holds up Close
+	defer openGate() // before closeAll: a Receive blocked at the gate holds up Close
 	l, err := nodes[0].Net.Connect(ctxT(t), nodes[1].Addr)
 	require.NoError(t, err)
 	<-rb.Ups
 	back := nodes[1].Net.Link(nodes[0].Net.ID())
 	require.NotNil(t, back)
-	// More than a window plus yamux's 128 KiB reporting lag, in messages
-	// that are not a multiple of the chunk.
-	const n, size = 8, 100<<10 + 3
+	// More than a window (and less than a window plus the send queue), in
+	// messages that are not a multiple of the chunk.
+	const n, size = 44, 100<<10 + 3
 	for i := range n {
-		require.NoError(t, l.Send(link.LaneBlocks, pattern(link.LaneBlocks, i, size)))
+		require.NoError(t, l.SendWait(ctxT(t), link.LaneBlocks, pattern(link.LaneBlocks, i, size)))
 	}
 	// Exchange votes until the sender has used up its credit (the window
 	// is in flight behind the stalled consumer), then a few more.
@@ -116,7 +121,9 @@ func testStalledConsumerLargestWindow(t *testing.T, h Harness) {
 		}
 	}
 	openGate()
-	for range n {
-		require.Equal(t, link.LaneBlocks, recv(t, rb.Msgs).Lane)
+	for i := range n {
+		m := recv(t, rb.Msgs)
+		require.Equal(t, link.LaneBlocks, m.Lane)
+		require.Equal(t, pattern(link.LaneBlocks, i, size), m.Data, "block %d", i)
 	}
 }
