@@ -42,6 +42,15 @@ func newBenchLinkCmd() *cobra.Command {
   hol_ratio                     loaded_p99 / idle_p99 (head-of-line blocking)
   lane_mibps, raw_stream_mibps  blocks lane vs a bare libp2p stream, same connection
   throughput_ratio              lane_mibps / raw_stream_mibps
+then, unless --no-reference, plain libp2p streams (a bare echo stream; the
+flood is a bare stream writing blocks in 1 MiB writes) for reference:
+  bare_idle_p50_us, bare_idle_p99_us      echo on the pair's connection, quiet
+  bare_shared_p50_us, bare_shared_p99_us  the same while a flood shares it
+  bare_shared_hol_ratio                   bare_shared_p99 / bare_idle_p99
+  floor_idle_p99_us                       echo between a second pair, quiet
+  floor_p50_us, floor_p99_us              the same while the first pair floods
+  floor_hol_ratio                         floor_p99 / floor_idle_p99 (CPU contention alone)
+  floor_flood_mibps                       the flood's rate meanwhile
 With --json it prints one JSON object per transport, one per line.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -70,10 +79,16 @@ With --json it prints one JSON object per transport, one per line.`,
 				if err != nil {
 					return fmt.Errorf("bench link %s: %w", tr, err)
 				}
-				if err := printBench(cmd, asJSON, res, fmt.Sprintf(
+				human := fmt.Sprintf(
 					"%s: consensus RTT p50/p99 idle %.1f/%.1f µs, loaded %.1f/%.1f µs (hol_ratio %.1f); blocks lane %.0f MiB/s vs raw %.0f MiB/s (ratio %.2f)",
 					res.Transport, res.IdleP50us, res.IdleP99us, res.LoadedP50us, res.LoadedP99us, res.HOLRatio,
-					res.LaneMiBps, res.RawStreamMiBps, res.ThroughputRatio)); err != nil {
+					res.LaneMiBps, res.RawStreamMiBps, res.ThroughputRatio)
+				if !opts.NoReference {
+					human += fmt.Sprintf(
+						"; bare stream p99 idle %.1f µs, sharing a flooded connection %.1f µs (ratio %.1f); floor p99 %.1f µs vs %.1f µs idle (ratio %.1f)",
+						res.BareIdleP99us, res.BareSharedP99us, res.BareSharedHOLRatio, res.FloorP99us, res.FloorIdleP99us, res.FloorHOLRatio)
+				}
+				if err := printBench(cmd, asJSON, res, human); err != nil {
 					return err
 				}
 			}
@@ -87,6 +102,7 @@ With --json it prints one JSON object per transport, one per line.`,
 	f.IntVar(&o.Rounds, "rounds", 5, "throughput rounds per side (the median is kept)")
 	f.IntVar(&window, "bulk-window", 0, "override the link's bulk window in bytes, BulkWindow and QUICBulkWindow (block bytes in flight below the scheduler)")
 	f.IntVar(&chunk, "chunk-size", 0, "override the link's ChunkSize in bytes")
+	f.BoolVar(&o.NoReference, "no-reference", false, "skip the bare-stream reference phases (bare_*, floor_*)")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

@@ -1,6 +1,7 @@
 // Package linkbench measures the link layer against the bare transport it
-// runs on, in one run on one connection, so that the figures are ratios
-// taken under the same machine noise:
+// runs on, in one run on one connection (a second one only for the floor
+// below), so that the figures are ratios taken under the same machine
+// noise:
 //
 //   - consensus-lane round trip (p50, p99) on an idle link, then again while
 //     blocks of BlockSize stream back to back on the blocks lane of the same
@@ -8,6 +9,23 @@
 //   - blocks-lane throughput (one BlockSize message, sent to delivered)
 //     against a bare libp2p stream on the same connection carrying the same
 //     bytes; throughput_ratio = lane / raw (target ≥ 0.8).
+//
+// Then, unless Options.NoReference, reference figures for plain libp2p
+// streams (per phase, Pings round trips of PingSize bytes on a fresh bare
+// echo stream after 100 warm-up ones; the flood is a bare stream writing
+// a block in 1 MiB writes back to back, its receiver discarding):
+//
+//   - bare_idle: the echo stream on the pair's connection, quiet;
+//   - bare_shared: the same while the flood runs on that same connection;
+//     bare_shared_hol_ratio = bare_shared p99 / bare_idle p99. This is
+//     what plain libp2p streams sharing a connection give, the head-of-line
+//     blocking the lanes exist to remove;
+//   - floor: the echo stream between a second pair of hosts, built like
+//     the first with their own connection, while the first pair floods;
+//     floor_hol_ratio = floor p99 / floor_idle p99 (the second pair, quiet,
+//     just before). No connection is shared, so this is CPU contention
+//     alone: the machine's floor under hol_ratio. floor_flood_mibps is the
+//     flood's received rate meanwhile.
 //
 // Run is what `blockwire bench link --json` calls; BenchmarkLink in the
 // tests is its `go test -bench` twin. Nothing here asserts a time.
@@ -21,6 +39,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -36,6 +55,8 @@ type Options struct {
 	Pings     int    // round trips per phase [2000]
 	PingSize  int    // consensus message bytes [100]
 	Rounds    int    // throughput rounds per side; the median is kept [5]
+	// NoReference skips the bare-stream reference phases (bare_*, floor_*).
+	NoReference bool
 	// Conn overrides the link configuration; nil means DefaultConnConfig
 	// with MaxMessage[LaneBlocks] raised to BlockSize if needed.
 	Conn *link.ConnConfig
@@ -55,6 +76,18 @@ type Result struct {
 	LaneMiBps       float64 `json:"lane_mibps"`
 	RawStreamMiBps  float64 `json:"raw_stream_mibps"`
 	ThroughputRatio float64 `json:"throughput_ratio"`
+
+	// Reference phases (see the package doc); zero with NoReference.
+	BareIdleP50us      float64 `json:"bare_idle_p50_us"`
+	BareIdleP99us      float64 `json:"bare_idle_p99_us"`
+	BareSharedP50us    float64 `json:"bare_shared_p50_us"`
+	BareSharedP99us    float64 `json:"bare_shared_p99_us"`
+	BareSharedHOLRatio float64 `json:"bare_shared_hol_ratio"`
+	FloorIdleP99us     float64 `json:"floor_idle_p99_us"`
+	FloorP50us         float64 `json:"floor_p50_us"`
+	FloorP99us         float64 `json:"floor_p99_us"`
+	FloorHOLRatio      float64 `json:"floor_hol_ratio"`
+	FloorFloodMiBps    float64 `json:"floor_flood_mibps"`
 }
 
 const rawProtocol = protocol.ID("/blockwire/bench/raw/1")
@@ -95,6 +128,8 @@ type pair struct {
 	pongs   chan []byte
 	blocks  chan int
 	rawDone chan int64
+	sunk    atomic.Int64  // bytes the flood receiver has read (reference.go)
+	flowing chan struct{} // the flood receiver has read its first bytes
 }
 
 func newPair(ctx context.Context, o Options) (*pair, error) {
@@ -207,6 +242,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	r.LoadedP50us, r.LoadedP99us = pct(loaded, 50), pct(loaded, 99)
 	r.HOLRatio = r.LoadedP99us / r.IdleP99us
 	r.BlocksDuringRTT = blocks
+	if !o.NoReference {
+		if err := p.reference(ctx, o, block, &r); err != nil {
+			return r, err
+		}
+	}
 	return r, nil
 }
 

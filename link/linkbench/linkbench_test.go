@@ -26,13 +26,46 @@ func TestRunSmall(t *testing.T) {
 			require.Positive(t, r.LaneMiBps)
 			require.Positive(t, r.RawStreamMiBps)
 			require.Positive(t, r.BlocksDuringRTT)
+			for name, v := range map[string]float64{
+				"BareIdleP50us": r.BareIdleP50us, "BareIdleP99us": r.BareIdleP99us,
+				"BareSharedP50us": r.BareSharedP50us, "BareSharedP99us": r.BareSharedP99us,
+				"BareSharedHOLRatio": r.BareSharedHOLRatio, "FloorIdleP99us": r.FloorIdleP99us,
+				"FloorP50us": r.FloorP50us, "FloorP99us": r.FloorP99us,
+				"FloorHOLRatio": r.FloorHOLRatio,
+			} {
+				require.Positive(t, v, name)
+			}
+			// Over a run this short the pings can starve the flood of CPU
+			// for their whole duration (2 cores), so its rate may be 0.
+			require.GreaterOrEqual(t, r.FloorFloodMiBps, 0.0)
+			require.InDelta(t, r.BareSharedP99us/r.BareIdleP99us, r.BareSharedHOLRatio, 1e-9)
+			require.InDelta(t, r.FloorP99us/r.FloorIdleP99us, r.FloorHOLRatio, 1e-9)
 			b, err := json.Marshal(r)
 			require.NoError(t, err)
-			for _, k := range []string{"transport", "idle_p50_us", "idle_p99_us", "loaded_p50_us", "loaded_p99_us", "hol_ratio", "lane_mibps", "raw_stream_mibps", "throughput_ratio"} {
+			for _, k := range []string{"transport", "idle_p50_us", "idle_p99_us", "loaded_p50_us", "loaded_p99_us", "hol_ratio", "lane_mibps", "raw_stream_mibps", "throughput_ratio",
+				"bare_idle_p50_us", "bare_idle_p99_us", "bare_shared_p50_us", "bare_shared_p99_us", "bare_shared_hol_ratio",
+				"floor_idle_p99_us", "floor_p50_us", "floor_p99_us", "floor_hol_ratio", "floor_flood_mibps"} {
 				require.Contains(t, string(b), `"`+k+`"`)
 			}
 		})
 	}
+	t.Run("no-reference", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		r, err := linkbench.Run(ctx, linkbench.Options{BlockSize: 1 << 20, Pings: 20, Rounds: 1, NoReference: true})
+		require.NoError(t, err)
+		require.Positive(t, r.LoadedP99us)
+		require.Zero(t, r.BareIdleP99us)
+		require.Zero(t, r.BareSharedHOLRatio)
+		require.Zero(t, r.FloorP99us)
+		require.Zero(t, r.FloorHOLRatio)
+	})
+	t.Run("canceled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := linkbench.Run(ctx, linkbench.Options{BlockSize: 1 << 20, Pings: 20, Rounds: 1})
+		require.Error(t, err)
+	})
 	_, err := linkbench.Run(context.Background(), linkbench.Options{Transport: "udp"})
 	require.Error(t, err)
 }
@@ -53,6 +86,8 @@ func BenchmarkLink(b *testing.B) {
 				b.ReportMetric(r.LaneMiBps, "lane_MiB/s")
 				b.ReportMetric(r.RawStreamMiBps, "raw_MiB/s")
 				b.ReportMetric(r.ThroughputRatio, "throughput_ratio")
+				b.ReportMetric(r.BareSharedHOLRatio, "bare_shared_hol_ratio")
+				b.ReportMetric(r.FloorHOLRatio, "floor_hol_ratio")
 				out, _ := json.Marshal(r)
 				b.Log(string(out))
 			}
