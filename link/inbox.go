@@ -1,6 +1,9 @@
 package link
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+)
 
 // maxInboxMsgs bounds the messages queued for delivery on one bulk lane.
 // Credit already bounds their bytes to one window; this bounds the per-
@@ -66,20 +69,20 @@ func (b *inbox) avail() int64 {
 }
 
 // consumed accounts k bytes read from the stream. It returns the credit to
-// grant now (0 for none) and whether the peer overran its credit.
-func (b *inbox) consumed(k int) (grant int64, overrun bool) {
+// grant now (0 for none), or an error if the peer overran its credit.
+func (b *inbox) consumed(k int) (grant int64, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.recvd += int64(k)
 	if b.recvd > b.granted {
-		return 0, true
+		return 0, fmt.Errorf("%d bytes received, %d granted", b.recvd, b.granted)
 	}
 	if b.busyLocked() {
 		b.withheld += int64(k)
-		return 0, false
+		return 0, nil
 	}
 	b.pending += int64(k)
-	return b.grantLocked(), false
+	return b.grantLocked(), nil
 }
 
 func (b *inbox) busyLocked() bool { return b.inflight || len(b.q) > 0 }

@@ -60,10 +60,12 @@ type Link interface {
 // Receive calls for one (link, lane) are sequential; different links and
 // lanes are called concurrently.
 //
-// Why a callback and not a channel: the reader goroutine of a lane calls
-// Receive directly, so a slow consumer of one lane back-pressures exactly
-// that lane of that peer (through flow-control credits on bulk lanes), and
-// no buffer or goroutine hop sits between the socket and the driver.
+// Why a callback and not a channel: a slow consumer of one lane back-
+// pressures exactly that lane of that peer. On consensus and routing the
+// lane's reader calls Receive directly, with no buffer or goroutine hop
+// between the socket and the driver; on blocks and sync a delivery
+// goroutine calls it while the reader keeps draining the connection, and
+// flow-control credits hold the peer to one window (inbox.go).
 // Drivers that want a select loop forward into their own channel from
 // Receive. A handler must not block long on LaneConsensus: it stalls only
 // that peer's consensus lane, but the peer's votes then wait.

@@ -69,7 +69,6 @@ type session struct {
 	registered  bool      // Connected was called; Disconnected is owed
 	started     bool      // readers run; Invariant: never set after fail
 
-	window  int              // BulkWindow for this link's transport
 	inboxes [NumLanes]*inbox // bulk lanes only: credit and delivery queue (inbox.go)
 	buckets [NumLanes]bucket // inbound rate limits, touched only by the lane's reader
 
@@ -98,13 +97,13 @@ func newSession(h *hub, p sessionParams) *session {
 		writerDone:    make(chan struct{}),
 		addDone:       make(chan struct{}),
 		done:          make(chan struct{}),
-		window:        h.cfg.bulkWindow(p.transport),
 	}
+	window := h.cfg.bulkWindow(p.transport)
 	for l := range Lane(NumLanes) {
 		s.buckets[l] = newBucket(h.cfg.InboundMsgRate[l], h.cfg.InboundMsgBurst[l], now)
 		if l.bulk() {
-			s.inboxes[l] = newInbox(s.window)
-			s.sched.ctrl = appendCredit(s.sched.ctrl, l, int64(s.window))
+			s.inboxes[l] = newInbox(window)
+			s.sched.ctrl = appendCredit(s.sched.ctrl, l, int64(window))
 		}
 	}
 	s.pingLocked(now)
@@ -592,13 +591,9 @@ func (s *session) consumed(l Lane, k int) error {
 	if !l.bulk() {
 		return nil
 	}
-	b := s.inboxes[l]
-	g, overrun := b.consumed(k)
-	if overrun {
-		b.mu.Lock()
-		recvd, granted := b.recvd, b.granted
-		b.mu.Unlock()
-		return fault(ReasonProtocol, "lane %s: %d bytes received, %d granted", l, recvd, granted)
+	g, err := s.inboxes[l].consumed(k)
+	if err != nil {
+		return fault(ReasonProtocol, "lane %s: %v", l, err)
 	}
 	if g > 0 {
 		s.grant(l, g)
@@ -618,10 +613,10 @@ func (s *session) grant(l Lane, g int64) {
 	s.wakeWriter()
 }
 
-// grantDirect writes a CREDIT frame from the reader (or delivery)
-// goroutine itself when the consensus stream is free and between messages. The credit round trip
-// bounds bulk throughput at a given window (window / round trip), and this
-// saves it a hand-off to the writer goroutine. It never waits for the
+// grantDirect writes a CREDIT frame from the reader or delivery goroutine
+// itself when the consensus stream is free and between messages. The
+// credit round trip bounds bulk throughput at a given window (window /
+// round trip), and this saves it a hand-off to the writer goroutine. It never waits for the
 // writer: if the writer holds the stream, the grant is queued instead.
 func (s *session) grantDirect(l Lane, g int64) bool {
 	if !s.consMu.TryLock() {
