@@ -158,7 +158,11 @@
 // crashed leader held is lost silently to such a caller (TxStatus stays
 // pending or unknown); a Submit answered "included" by a block that is
 // later orphaned relies on the producers' re-queue alone, which fails only
-// if every producer that received that block is down; a mempool that is
+// if every producer that received that block is down (a leader's own
+// Submits answered by the block it made the instant before it crashed,
+// before the block left it: only its disk holds them, and they come back
+// when it restarts, as the next term's chain orphans that block); a
+// mempool that is
 // full when orphans are re-queued drops them (counted as
 // requeue-mempool-full).
 //

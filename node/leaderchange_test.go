@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/link"
 )
 
 // submitResult is one submit of a load: which node, how it ended, how long
@@ -36,7 +37,10 @@ var submitAnswerBound = DefaultLimits().SubmitAckTimeout + time.Second
 // truthful error (no producer, producer timeout, rejected, stopped), never
 // ErrTxTimeout; and every transaction reported included becomes
 // irreversible, so none was lost in a deposed leader's mempool or in one of
-// its orphaned blocks.
+// its orphaned blocks. The crashed node restarts before that check: its
+// own Submits answered "included" by the block it made the instant before
+// the crash may exist on its disk only (the block had not left it), and
+// come back when it does (TestCrashedLeadersUnsentBlockComesBackOnRestart).
 func TestSubmitsSurviveLeaderChangesUnderLoad(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tn := newTestNet(t, EngineCFT, 3, 1)
@@ -105,8 +109,18 @@ func TestSubmitsSurviveLeaderChangesUnderLoad(t *testing.T) {
 		close(stopLoad)
 		<-loadDone
 		wg.Wait()
-
 		full := tn.specs[3].n
+		unsent := 0
+		for _, r := range results {
+			if r.node == l && r.err == nil {
+				if _, err := full.TxStatus(context.Background(), txHash(r.tx)); errors.Is(err, ErrNotFound) {
+					unsent++
+				}
+			}
+		}
+		t.Logf("%d transactions reported included at the crashed %s were unknown to %s before it restarted", unsent, tn.specs[l].name, tn.specs[3].name)
+		tn.start(l)
+
 		var included, failed int
 		reasons := map[string]int{}
 		var slowest time.Duration
@@ -261,5 +275,81 @@ func TestSubmitFailsFastWhenTheLeaderDiesWithItsTransaction(t *testing.T) {
 		require.ErrorContains(t, r.err, "accepted, then its producer was lost")
 		require.LessOrEqual(t, r.at.Sub(crash), DefaultLimits().SubmitAckTimeout+time.Second)
 		t.Logf("answered %v after the crash: %v", r.at.Sub(crash), r.err)
+	})
+}
+
+// A leader that crashes the instant after making a block, before the block
+// left it, takes the block's transactions along: its own Submits reported
+// them included (in a block on its best chain), yet no other node has
+// them. The block is on its disk (build syncs before sending); when the
+// node restarts, the next term's chain wins fork choice over it, and its
+// transactions go back to a mempool and become irreversible. (The load
+// test above crashed a leader in this instant about once in a few hundred
+// runs and expected irreversibility without the restart.)
+func TestCrashedLeadersUnsentBlockComesBackOnRestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(3, 10*time.Second)
+		var l int
+		waitFor(t, 5*time.Second, "a leader", func() bool { l = tn.leader(); return l >= 0 })
+		ln, full := tn.specs[l].n, tn.specs[3].n
+
+		// Nothing the leader sends from now on arrives: its raft links are
+		// cut, its links broken, and a reconnection would take an hour.
+		tn.raft.Isolate(raftAddr(ln), true)
+		for i, sp := range tn.specs {
+			if i != l {
+				require.NoError(t, tn.mem.SetLink(tn.specs[l].id, sp.id, link.MemConfig{Latency: time.Hour}))
+				tn.mem.Disconnect(tn.specs[l].id, sp.id)
+			}
+		}
+		var txs [][]byte
+		var unsent *block.Block
+		require.NoError(t, ln.call(context.Background(), func() {
+			for i := range 20 {
+				tx := kvTx(fmt.Sprintf("unsent/%d", i), "v")
+				txs = append(txs, tx)
+				require.NoError(t, ln.accept(txHash(tx), tx))
+			}
+			var err error
+			head := ln.chain.Head()
+			unsent, err = ln.build(head.Term, head.ID(), time.Now())
+			require.NoError(t, err)
+		}))
+		require.Len(t, unsent.Txs, len(txs))
+		for _, tx := range txs {
+			r, err := ln.TxStatus(context.Background(), txHash(tx))
+			require.NoError(t, err)
+			require.Equal(t, TxIncluded, r.State, "what the leader's Submit reports")
+		}
+		tn.stop(l, true)
+		tn.raft.Isolate(raftAddr(ln), false)
+		for i, sp := range tn.specs {
+			if i != l {
+				require.NoError(t, tn.mem.SetLink(tn.specs[l].id, sp.id, link.MemConfig{Latency: 2 * time.Millisecond}))
+			}
+		}
+
+		// The others carry on without the transactions: nobody else ever
+		// saw them (the load test's failure).
+		_, irr := full.Head()
+		others := []int{(l + 1) % 3, (l + 2) % 3, 3}
+		tn.irreversibleAtLeastOn(others, irr.Height+5, 10*time.Second)
+		for _, i := range others {
+			_, err := tn.specs[i].n.TxStatus(context.Background(), txHash(txs[0]))
+			require.ErrorIs(t, err, ErrNotFound, "at %s", tn.specs[i].name)
+		}
+
+		tn.start(l)
+		for _, tx := range txs {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			r, err := full.WaitTx(ctx, txHash(tx), TxIrreversible)
+			cancel()
+			require.NoError(t, err)
+			require.NotEqual(t, unsent.ID(), r.Block)
+		}
+		tn.converged(10 * time.Second)
 	})
 }
