@@ -330,7 +330,7 @@ func decodeData(data []byte, lim Limits) (Msg, error) {
 		return nil, err
 	}
 	off += bm + 4
-	m.Payload = append([]byte(nil), data[off:off+plen]...)
+	m.Payload = append([]byte{}, data[off:off+plen]...)
 	copy(m.Sig[:], data[off+plen:])
 	return m, nil
 }
