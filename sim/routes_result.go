@@ -124,7 +124,6 @@ func (r *routesRunner) failures(res *RoutesResult) []string {
 	return f
 }
 
-
 // Summary renders the result for people.
 func (r *RoutesResult) Summary() string {
 	var b strings.Builder

@@ -152,17 +152,20 @@ func (r *routesRunner) schedule() {
 	r.e.at(0, evCheck, 0, 0, 0, r.check)
 }
 
+// churnGap is the time between two drawn faults; each is repaired half a
+// gap later, so every fault window gives the routers 2 s to converge.
+const churnGap = 4 * time.Second
+
+// churnSpan is the run time cfg.Churn drawn faults need: a 5 s warm-up,
+// the gaps, and an 8 s quiet end for the final probes and multicasts.
+func churnSpan(churn int) time.Duration { return 13*time.Second + time.Duration(churn)*churnGap }
+
 // churn draws cfg.Churn faults: silent failures of links at destinations
 // (so they carry routes), each restored half a gap later, and one crash
-// and restart of a destination, spread over the run after a 5 s warm-up
-// and before an 8 s quiet end.
+// and restart of a destination, one every churnGap after a 5 s warm-up.
 func (r *routesRunner) churn() []RouteFault {
 	var out []RouteFault
-	start, stop := 5*time.Second, r.cfg.Duration-8*time.Second
-	if stop <= start {
-		return nil
-	}
-	gap := (stop - start) / time.Duration(r.cfg.Churn)
+	start, gap := 5*time.Second, churnGap
 	keys := r.sortedLinks()
 	for k := 0; k < r.cfg.Churn; k++ {
 		at := start + time.Duration(k)*gap

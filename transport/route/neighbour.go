@@ -20,6 +20,11 @@ type neighbour struct {
 	srtt    time.Duration
 	sampled bool
 	up      bool
+	// lastCost is the cost routes through the link were last reselected
+	// with: drifts below SwitchMin do not reselect (hellos arrive four
+	// times a second per link, and the hysteresis would keep the routes
+	// anyway).
+	lastCost Metric
 }
 
 // expiry is when the link goes down without another hello; zero if down.
@@ -163,9 +168,14 @@ func (r *Router) sample(n *neighbour, rtt time.Duration) {
 func (r *Router) setUp(now time.Time, n *neighbour, up bool) {
 	changed := n.up != up
 	n.up = up
+	c := r.cost(n)
+	drift := int(c) - int(n.lastCost)
+	if !changed && (drift < 0 && -drift < int(r.cfg.SwitchMin) || drift >= 0 && drift < int(r.cfg.SwitchMin)) {
+		return
+	}
+	n.lastCost = c
 	for _, id := range r.destOrder {
-		d := r.dests[id]
-		if d.routes[n.id] != nil && (changed || d.sel == d.routes[n.id] || up) {
+		if d := r.dests[id]; d.routes[n.id] != nil {
 			r.reselect(now, d)
 		}
 	}
