@@ -40,10 +40,10 @@ type RoutesConfig struct {
 	// Faults are scheduled link and node faults (ParseRouteFaults).
 	Faults []RouteFault `json:"faults,omitempty"`
 	// Churn, when Faults is empty, draws that many faults from the seed,
-	// one every 4 s after a 5 s warm-up: silent failures of links at
-	// destinations (restored 2 s later) and, in the middle, a crash of a
-	// destination (restarted 2 s later). Duration must cover them plus an
-	// 8 s quiet end.
+	// one every 3 s after a 3 s warm-up: silent failures of links at
+	// destinations (restored 1.5 s later) and, in the middle, a crash of a
+	// destination (restarted 1.5 s later). Duration must cover them plus a
+	// 6 s quiet end.
 	Churn int `json:"churn"`
 	// Rewire, when not zero, replaces the topology by a new random ring
 	// every Rewire (psibase's test_routing ring changed every second).
@@ -97,7 +97,7 @@ func (c RoutesConfig) Validate() error {
 		{c.Duration < time.Second, "duration", c.Duration, "want at least 1s"},
 		{c.Churn < 0 || c.Unicast < 0 || c.Multicasts < 0, "churn", c.Churn, "counts must not be negative"},
 		{c.Rewire < 0, "rewire", c.Rewire, "must not be negative"},
-		{len(c.Faults) == 0 && c.Rewire == 0 && c.Duration < churnSpan(c.Churn), "duration", c.Duration, fmt.Sprintf("%d drawn faults need at least %s (5 s warm-up, 4 s per fault, 8 s quiet end)", c.Churn, churnSpan(c.Churn))},
+		{len(c.Faults) == 0 && c.Rewire == 0 && c.Duration < churnSpan(c.Churn), "duration", c.Duration, fmt.Sprintf("%d drawn faults need at least %s (%s warm-up, %s per fault, %s quiet end)", c.Churn, churnSpan(c.Churn), churnWarmup, churnGap, churnQuiet)},
 	}
 	for _, ch := range checks {
 		if ch.bad {

@@ -153,19 +153,29 @@ func (r *routesRunner) schedule() {
 }
 
 // churnGap is the time between two drawn faults; each is repaired half a
-// gap later, so every fault window gives the routers 2 s to converge.
-const churnGap = 4 * time.Second
+// gap later, so every fault window gives the routers 1.5 s to converge
+// (the target is 1 s at 250 ms hellos).
+const churnGap = 3 * time.Second
 
-// churnSpan is the run time cfg.Churn drawn faults need: a 5 s warm-up,
-// the gaps, and an 8 s quiet end for the final probes and multicasts.
-func churnSpan(churn int) time.Duration { return 13*time.Second + time.Duration(churn)*churnGap }
+// churnWarmup and churnQuiet frame the drawn faults: the cold start before,
+// and after them the final probes (counted only 3 s before the end) and
+// multicasts (2 s before the end).
+const (
+	churnWarmup = 3 * time.Second
+	churnQuiet  = 6 * time.Second
+)
+
+// churnSpan is the run time cfg.Churn drawn faults need.
+func churnSpan(churn int) time.Duration {
+	return churnWarmup + time.Duration(churn)*churnGap + churnQuiet
+}
 
 // churn draws cfg.Churn faults: silent failures of links at destinations
 // (so they carry routes), each restored half a gap later, and one crash
-// and restart of a destination, one every churnGap after a 5 s warm-up.
+// and restart of a destination, one every churnGap after the warm-up.
 func (r *routesRunner) churn() []RouteFault {
 	var out []RouteFault
-	start, gap := 5*time.Second, churnGap
+	start, gap := churnWarmup, churnGap
 	keys := r.sortedLinks()
 	for k := 0; k < r.cfg.Churn; k++ {
 		at := start + time.Duration(k)*gap
