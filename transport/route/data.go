@@ -87,43 +87,101 @@ func (r *Router) validate(now time.Time, from NodeID, m *Data) {
 // hop carrying the destinations it serves; destinations without a route
 // are queued.
 func (r *Router) dispatch(now time.Time, from NodeID, m *Data) {
-	type group struct {
-		to   NodeID
-		bits []byte
-	}
-	var groups []group
+	var dsts []int
 	for i, dst := range m.Dests {
 		if !m.has(i) {
 			continue
 		}
-		if dst == r.self {
+		switch {
+		case dst == r.self:
 			r.deliver(now, from, m)
-			continue
-		}
-		if m.Origin != r.self && m.HopLimit <= 1 {
+		case m.Origin != r.self && m.HopLimit <= 1:
 			r.drop(Drop{From: from, Origin: m.Origin, Dest: dst, Seq: m.Seq, Class: m.Class, Reason: ReasonHopLimit})
-			continue
-		}
-		nh, ok := r.NextHop(dst)
-		if !ok {
-			r.enqueue(now, from, m, i)
-			continue
-		}
-		gi := -1
-		for j := range groups {
-			if groups[j].to == nh {
-				gi = j
+		default:
+			if _, ok := r.NextHop(dst); ok {
+				dsts = append(dsts, i)
+			} else {
+				r.enqueue(now, from, m, i)
 			}
 		}
-		if gi < 0 {
-			groups = append(groups, group{to: nh, bits: make([]byte, len(m.Remaining))})
-			gi = len(groups) - 1
-		}
-		groups[gi].bits[i/8] |= 1 << (i % 8)
 	}
-	for _, g := range groups {
+	for _, g := range r.groups(m, dsts) {
 		r.forward(from, m, g.to, g.bits)
 	}
+}
+
+// group is one copy of a data message: its next hop and the destinations
+// it serves.
+type group struct {
+	to   NodeID
+	bits []byte
+}
+
+// groups splits destinations (indices into m.Dests, each with a route) by
+// next hop. Each destination may go through any neighbour with a feasible
+// route as good as the selected one within the hysteresis; the fewest
+// copies are found greedily (the neighbour serving most destinations
+// first). Without this, two destinations whose selected routes differ only
+// by hysteresis noise split here and may merge again downstream, putting
+// two copies on one link. Forwarding along any feasible route is as
+// loop-free as along the selected one: each hop's feasibility distance is
+// strictly below the previous hop's.
+func (r *Router) groups(m *Data, dsts []int) []group {
+	if len(dsts) == 1 {
+		nh, _ := r.NextHop(m.Dests[dsts[0]])
+		g := group{to: nh, bits: make([]byte, len(m.Remaining))}
+		g.bits[dsts[0]/8] |= 1 << (dsts[0] % 8)
+		return []group{g}
+	}
+	ok := make(map[NodeID][]int) // neighbour -> destinations it may serve
+	for _, i := range dsts {
+		for _, nh := range r.acceptable(m.Dests[i]) {
+			ok[nh] = append(ok[nh], i)
+		}
+	}
+	done := make(map[int]bool, len(dsts))
+	var out []group
+	for len(done) < len(dsts) {
+		var best NodeID
+		n := 0
+		for _, nh := range r.neighOrder {
+			c := 0
+			for _, i := range ok[nh] {
+				if !done[i] {
+					c++
+				}
+			}
+			if c > n {
+				best, n = nh, c
+			}
+		}
+		g := group{to: best, bits: make([]byte, len(m.Remaining))}
+		for _, i := range ok[best] {
+			if !done[i] {
+				done[i] = true
+				g.bits[i/8] |= 1 << (i % 8)
+			}
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// acceptable lists the neighbours that may carry a message to dst: the
+// selected next hop and every neighbour with a usable (feasible, up)
+// route within the hysteresis of the selected metric.
+func (r *Router) acceptable(dst NodeID) []NodeID {
+	d := r.dests[dst]
+	out := []NodeID{d.sel.peer}
+	limit := uint32(d.selM) + uint32(r.hysteresis(d.selM))
+	for _, id := range r.neighOrder {
+		if rt := d.routes[id]; rt != nil && rt != d.sel {
+			if m, ok := r.usable(d, rt); ok && uint32(m) <= limit {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
 }
 
 // forward sends a copy of m serving the destinations in bits to next hop

@@ -94,29 +94,33 @@
 //
 //  1. Create the Router with New(cfg, now), a fresh random cfg.RouterID per
 //     start, and perform its first Ready.
+//
 //  2. On every new connection call AddLink; when it closes, RemoveLink.
+//
 //  3. Feed every routing frame from a neighbour to Receive (or decoded to
 //     Step) with the time.
+//
 //  4. Call Tick at or after the last Ready's Deadline.
+//
 //  5. After each input, if HasReady, take Ready and perform it in the
 //     order its doc gives, then call Advance.
 //
-//	for {
-//		select {
-//		case c := <-conns:  r.AddLink(now, c.peer)  // or RemoveLink
-//		case f := <-frames: r.Receive(now, f.peer, f.data)
-//		case s := <-sends:  r.Send(now, s.dest, s.class, s.payload)
-//		case <-timer.C:     r.Tick(now)
-//		}
-//		if r.HasReady() {
-//			rd := r.Ready()
-//			for _, d := range rd.Delivered { consumers[d.Class] <- d }
-//			for _, m := range rd.Messages { links[m.To].Send(lane(m.Lane), m.Msg.AppendTo(nil)) }
-//			for _, p := range rd.Penalties { links.Score(p.Peer, p.Err) }
-//			timer.Reset(rd.Deadline.Sub(now))
-//			r.Advance()
-//		}
-//	}
+//     for {
+//     select {
+//     case c := <-conns:  r.AddLink(now, c.peer)  // or RemoveLink
+//     case f := <-frames: r.Receive(now, f.peer, f.data)
+//     case s := <-sends:  r.Send(now, s.dest, s.class, s.payload)
+//     case <-timer.C:     r.Tick(now)
+//     }
+//     if r.HasReady() {
+//     rd := r.Ready()
+//     for _, d := range rd.Delivered { consumers[d.Class] <- d }
+//     for _, m := range rd.Messages { links[m.To].Send(lane(m.Lane), m.Msg.AppendTo(nil)) }
+//     for _, p := range rd.Penalties { links.Score(p.Peer, p.Err) }
+//     timer.Reset(rd.Deadline.Sub(now))
+//     r.Advance()
+//     }
+//     }
 //
 // # Wire format (Version 1)
 //
