@@ -58,6 +58,13 @@ type Config struct {
 	SwitchThreshold int
 	// SwitchMin is the absolute part of the hysteresis, in metric units.
 	SwitchMin Metric
+	// MulticastSlack, in percent of the selected metric, is how much worse
+	// a feasible route may be and still carry a multicast copy to a
+	// destination: copies to several destinations then share a next hop
+	// where their selected routes differ only by hysteresis and RTT noise,
+	// instead of splitting and merging again downstream (two copies on one
+	// link). It bounds the extra latency of multicast over unicast.
+	MulticastSlack int
 	// TriggerThreshold: a change of our selected route's metric by less than
 	// max(TriggerThreshold% of the last advertised metric, SwitchMin) is not
 	// advertised until the next refresh (route switches, new seqnos and
@@ -133,6 +140,7 @@ func DefaultConfig() Config {
 		SwitchThreshold:  3,
 		SwitchMin:        5,
 		TriggerThreshold: 10,
+		MulticastSlack:   10,
 		RequestTimeout:   200 * time.Millisecond,
 		RequestResends:   3,
 		RequestHops:      64,
@@ -166,7 +174,7 @@ func (c *Config) Validate() error {
 		{c.UpdateInterval < c.HelloInterval, "UpdateInterval", c.UpdateInterval.String(), "want at least HelloInterval"},
 		{c.HopCost < 1, "HopCost", fmt.Sprint(c.HopCost), "want at least 1 (strict monotonicity)"},
 		{c.RTTAlpha < 1 || c.RTTAlpha > 256, "RTTAlpha", fmt.Sprint(c.RTTAlpha), "want 1..256"},
-		{c.SwitchThreshold < 0 || c.TriggerThreshold < 0, "SwitchThreshold", fmt.Sprint(c.SwitchThreshold), "thresholds must not be negative"},
+		{c.SwitchThreshold < 0 || c.TriggerThreshold < 0 || c.MulticastSlack < 0, "SwitchThreshold", fmt.Sprint(c.SwitchThreshold), "thresholds and slack must not be negative"},
 		{c.RequestTimeout <= 0, "RequestTimeout", c.RequestTimeout.String(), "must be positive"},
 		{c.RequestResends < 0, "RequestResends", fmt.Sprint(c.RequestResends), "must not be negative"},
 		{c.RequestHops < 1, "RequestHops", fmt.Sprint(c.RequestHops), "need at least 1"},

@@ -119,7 +119,7 @@ type group struct {
 
 // groups splits destinations (indices into m.Dests, each with a route) by
 // next hop. Each destination may go through any neighbour with a feasible
-// route as good as the selected one within the hysteresis; the fewest
+// route within Config.MulticastSlack of the selected one; the fewest
 // copies are found greedily (the neighbour serving most destinations
 // first). Without this, two destinations whose selected routes differ only
 // by hysteresis noise split here and may merge again downstream, putting
@@ -167,13 +167,13 @@ func (r *Router) groups(m *Data, dsts []int) []group {
 	return out
 }
 
-// acceptable lists the neighbours that may carry a message to dst: the
-// selected next hop and every neighbour with a usable (feasible, up)
-// route within the hysteresis of the selected metric.
+// acceptable lists the neighbours that may carry a multicast copy to dst:
+// the selected next hop and every neighbour with a usable (feasible, up)
+// route within Config.MulticastSlack of the selected metric.
 func (r *Router) acceptable(dst NodeID) []NodeID {
 	d := r.dests[dst]
 	out := []NodeID{d.sel.peer}
-	limit := uint32(d.selM) + uint32(r.hysteresis(d.selM))
+	limit := uint32(d.selM) + max(uint32(d.selM)*uint32(r.cfg.MulticastSlack)/100, uint32(r.cfg.SwitchMin))
 	for _, id := range r.neighOrder {
 		if rt := d.routes[id]; rt != nil && rt != d.sel {
 			if m, ok := r.usable(d, rt); ok && uint32(m) <= limit {
