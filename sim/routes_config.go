@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/blockwire/blockwire/transport/route"
 )
 
 // RoutesConfig is one run of the routing simulator (`blockwire sim
@@ -54,6 +56,8 @@ type RoutesConfig struct {
 	// Multicasts is how many multicasts to every destination are sent once
 	// the network has converged at the end.
 	Multicasts int `json:"multicasts"`
+	// MulticastSlack is route.Config.MulticastSlack (percent).
+	MulticastSlack int `json:"multicast_slack"`
 	// NoFeasibility disables Babel's feasibility condition in every
 	// router: only to prove that the loop check finds loops.
 	NoFeasibility bool `json:"no_feasibility,omitempty"`
@@ -63,19 +67,20 @@ type RoutesConfig struct {
 // links, 250 ms hellos, 40 s with 6 faults.
 func DefaultRoutesConfig() RoutesConfig {
 	return RoutesConfig{
-		Seed:         1,
-		Nodes:        50,
-		Topology:     TopologyRandom,
-		Degree:       8,
-		Destinations: 20,
-		LatencyMin:   5 * time.Millisecond,
-		LatencyMax:   50 * time.Millisecond,
-		Jitter:       time.Millisecond,
-		Hello:        250 * time.Millisecond,
-		Duration:     40 * time.Second,
-		Churn:        6,
-		Unicast:      20,
-		Multicasts:   20,
+		Seed:           1,
+		Nodes:          50,
+		Topology:       TopologyRandom,
+		Degree:         8,
+		Destinations:   20,
+		LatencyMin:     5 * time.Millisecond,
+		LatencyMax:     50 * time.Millisecond,
+		Jitter:         time.Millisecond,
+		Hello:          250 * time.Millisecond,
+		Duration:       40 * time.Second,
+		Churn:          6,
+		Unicast:        20,
+		Multicasts:     20,
+		MulticastSlack: route.DefaultConfig().MulticastSlack,
 	}
 }
 
@@ -95,7 +100,7 @@ func (c RoutesConfig) Validate() error {
 		{c.Jitter < 0, "jitter", c.Jitter, "must not be negative"},
 		{c.Hello < time.Millisecond, "hello", c.Hello, "want at least 1ms"},
 		{c.Duration < time.Second, "duration", c.Duration, "want at least 1s"},
-		{c.Churn < 0 || c.Unicast < 0 || c.Multicasts < 0, "churn", c.Churn, "counts must not be negative"},
+		{c.Churn < 0 || c.Unicast < 0 || c.Multicasts < 0 || c.MulticastSlack < 0, "churn", c.Churn, "counts and slack must not be negative"},
 		{c.Rewire < 0, "rewire", c.Rewire, "must not be negative"},
 		{len(c.Faults) == 0 && c.Rewire == 0 && c.Duration < churnSpan(c.Churn), "duration", c.Duration, fmt.Sprintf("%d drawn faults need at least %s (%s warm-up, %s per fault, %s quiet end)", c.Churn, churnSpan(c.Churn), churnWarmup, churnGap, churnQuiet)},
 	}
@@ -128,6 +133,7 @@ func (c RoutesConfig) Command() string {
 		fmt.Sprintf("--churn %d", c.Churn),
 		fmt.Sprintf("--unicast %d", c.Unicast),
 		fmt.Sprintf("--multicasts %d", c.Multicasts),
+		fmt.Sprintf("--multicast-slack %d", c.MulticastSlack),
 	}
 	if len(c.Faults) > 0 {
 		args = append(args, fmt.Sprintf("--faults '%s'", FormatRouteFaults(c.Faults)))
@@ -158,6 +164,7 @@ func (c *RoutesConfig) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Rewire, "rewire", c.Rewire, "replace the topology by a new random ring this often (0 = never)")
 	fs.IntVar(&c.Unicast, "unicast", c.Unicast, "probe messages per second")
 	fs.IntVar(&c.Multicasts, "multicasts", c.Multicasts, "multicasts to every destination at the end")
+	fs.IntVar(&c.MulticastSlack, "multicast-slack", c.MulticastSlack, "percent above the selected metric a multicast copy's route may be")
 	fs.Var((*routeFaultsFlag)(&c.Faults), "faults", "faults, e.g. 'down@10s:3-4,up@14s:3-4,close@12s:1-2,crash@20s:7,restart@25s:7'")
 	fs.BoolVar(&c.NoFeasibility, "no-feasibility", c.NoFeasibility, "disable the feasibility condition (shows the loop check working)")
 }

@@ -50,6 +50,12 @@ type RoutesResult struct {
 	Multicasts                int     `json:"multicasts"`
 	MulticastDeliveredRatio   float64 `json:"multicast_delivered_ratio"`
 	MulticastMaxCopiesPerLink int     `json:"multicast_max_copies_per_link"`
+	// MulticastTransmissions counts multicast copies sent over links, and
+	// MulticastExtraCopies those that repeated a message on a link
+	// direction that had already carried it (0 when every link carries one
+	// copy).
+	MulticastTransmissions int `json:"multicast_transmissions"`
+	MulticastExtraCopies   int `json:"multicast_extra_copies"`
 	// Penalties counts penalties between correct nodes (must be 0).
 	Penalties int `json:"penalties"`
 	// Switches counts selected-route changes over all nodes.
@@ -96,6 +102,8 @@ func (r *routesRunner) result() RoutesResult {
 	}
 	for _, c := range m.copies {
 		res.MulticastMaxCopiesPerLink = max(res.MulticastMaxCopiesPerLink, c)
+		res.MulticastTransmissions += c
+		res.MulticastExtraCopies += c - 1
 	}
 	res.Failures = r.failures(&res)
 	return res
@@ -136,8 +144,9 @@ func (r *RoutesResult) Summary() string {
 	fmt.Fprintf(&b, "  cold start %.1f ms; after %d faults convergence max %.1f ms (%.2f hellos), unconverged %d\n",
 		r.ColdStartMs, r.Faults, r.ConvergenceMs, r.ConvergenceHellos, r.Unconverged)
 	fmt.Fprintf(&b, "  stretch p50 %.3f max %.3f; control %.0f B/s per node; switches %d\n", r.StretchP50, r.StretchMax, r.ControlBytesPerNodeS, r.Switches)
-	fmt.Fprintf(&b, "  unicast %d sent, %d counted, delivered %.3f, no-route %d; multicast %d, delivered %.3f, max copies/link %d\n",
-		r.UnicastSent, r.UnicastCounted, r.UnicastDeliveredRatio, r.UnicastDroppedNoRoute, r.Multicasts, r.MulticastDeliveredRatio, r.MulticastMaxCopiesPerLink)
+	fmt.Fprintf(&b, "  unicast %d sent, %d counted, delivered %.3f, no-route %d; multicast %d, delivered %.3f, max copies/link %d (%d extra of %d)\n",
+		r.UnicastSent, r.UnicastCounted, r.UnicastDeliveredRatio, r.UnicastDroppedNoRoute, r.Multicasts, r.MulticastDeliveredRatio,
+		r.MulticastMaxCopiesPerLink, r.MulticastExtraCopies, r.MulticastTransmissions)
 	fmt.Fprintf(&b, "  %d events, %.0f ms virtual, trace %s\n  replay: %s\n", r.Events, r.VirtualMs, r.TraceHash, r.Command)
 	return b.String()
 }

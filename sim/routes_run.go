@@ -221,6 +221,7 @@ func (r *routesRunner) boot(i int) {
 	c.Routable = r.isDest[i]
 	c.HelloInterval = r.cfg.Hello
 	c.DisableFeasibility = r.cfg.NoFeasibility
+	c.MulticastSlack = r.cfg.MulticastSlack
 	c.Admit = func(id route.NodeID) bool { j, ok := r.index[id]; return ok && r.isDest[j] }
 	rt, err := route.New(c, r.now())
 	if err != nil {
