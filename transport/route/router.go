@@ -2,6 +2,7 @@ package route
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"slices"
 	"time"
 )
@@ -88,7 +89,10 @@ func (r *Router) SetValidator(c Class, v Validator) { r.validators[c] = v }
 func (r *Router) Receive(now time.Time, from NodeID, frame []byte) error {
 	m, err := Decode(frame, r.cfg.Limits)
 	if err != nil {
-		e := err.(*Error)
+		var e *Error
+		if !errors.As(err, &e) {
+			e = &Error{Reason: ReasonMalformed, Detail: err.Error()}
+		}
 		r.penalize(from, e)
 		return e
 	}
