@@ -10,7 +10,8 @@ type Message struct {
 }
 
 // Delivery is a data message addressed to us, authenticated (its origin's
-// signature verified), validated, and not a replay.
+// signature verified), validated, and not a replay. Payload is shared with
+// the copies being forwarded in the same Ready: read it, never modify it.
 type Delivery struct {
 	Origin  NodeID
 	Class   Class
