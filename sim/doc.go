@@ -115,4 +115,32 @@
 // TermBlocks, --catchup-node/--catchup-at CatchUpNode/CatchUpAt, --chunk,
 // --window, --settle). To see every message of a sweep seed, run
 // `SEED=7 go test ./sim -run TestDebugSeed -v`.
+//
+// # Routing (`blockwire sim routes`)
+//
+// RunRoutes runs one transport/route.Router per node on the same engine
+// (same seeded source, same trace hash) instead of blocksync: links get a
+// one-way latency drawn per link from [LatencyMin, LatencyMax] plus normal
+// jitter per message (FIFO per direction), and carry the routers' encoded
+// frames. Faults (ParseRouteFaults, or --churn drawing them from the seed)
+// are silent link failures (down: both ends keep sending into a black hole
+// until their hellos time out), clean closes, links (re)connecting, silent
+// node crashes and restarts with a fresh router id; --rewire replaces the
+// topology by a new random ring every interval. Destinations (the
+// producers) are spread evenly over the node numbers.
+//
+// Checks, across nodes: after every event that changed a route, the walk
+// along next hops from the changed node (any new cycle passes through it)
+// counts forwarding loops, which must be 0 (with --no-feasibility they
+// appear: a test shows it). Every 10 ms while routes change, and around
+// every fault, routing is correct when every running node with a live
+// path to a running destination reaches it along next hops over live
+// links and no node routes to a destination it cannot reach; the time
+// from a fault until routing is correct for good is its convergence. Probe
+// unicasts go out at --unicast per second; those sent while converged and
+// 3 s before any fault must all arrive. Multicasts to every destination at
+// the end must arrive once each, with at most one copy per link direction.
+// Stretch compares the true latency of each selected path with the
+// shortest path's at the end; control bytes include the link's framing.
+// RoutesResult's field docs define every figure.
 package sim
