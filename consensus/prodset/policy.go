@@ -84,23 +84,25 @@ var _ Policy = Quorum{}
 // it. It is a pure function of its inputs; every node runs it when
 // executing a block, and nodes run it at Submit to answer early.
 //
-// The checks, in order: the change fits the set (ReasonBadChange); its
-// nonce is last+1 (ReasonReplayed at or below last, ReasonNonceGap above
-// last+1); it is signed (ReasonUnsigned), by distinct keys
+// The checks, in order: its nonce is last+1 (ReasonReplayed at or below
+// last — a change applied before is always refused as a replay, whatever
+// the set is now — ReasonNonceGap above last+1); the change fits the set
+// (ReasonBadChange); it is signed (ReasonUnsigned), by distinct keys
 // (ReasonDuplicateSigner), each signature valid for this chain, change and
 // nonce (ReasonBadSignature); and the policy authorises the signers.
 func Verify(p Policy, chain block.ID, set *Set, last uint64, tx Tx, st State) (*Set, error) {
 	c := tx.Change
-	next, err := set.Apply(c)
-	if err != nil {
-		return nil, err
-	}
 	switch {
 	case c.Nonce <= last:
 		return nil, refuse(ReasonReplayed, "nonce %d: changes up to %d are applied already", c.Nonce, last)
 	case c.Nonce > last+1:
 		return nil, refuse(ReasonNonceGap, "nonce %d: the next change has nonce %d", c.Nonce, last+1)
-	case len(tx.Sigs) == 0:
+	}
+	next, err := set.Apply(c)
+	if err != nil {
+		return nil, err
+	}
+	if len(tx.Sigs) == 0 {
 		return nil, refuse(ReasonUnsigned, "no signatures: a quorum of the producers in force must sign")
 	}
 	signers := make([]block.PublicKey, 0, len(tx.Sigs))
