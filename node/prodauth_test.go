@@ -211,3 +211,57 @@ func TestUnauthorisedChangesAreRefusedAtEveryEntryPoint(t *testing.T) {
 		waitFor(t, 10*time.Second, "the added node is a raft voter", func() bool { return tn.raftServers()[f.ID()] })
 	})
 }
+
+// Issue 12 item 4: the effective role is the producer set's, not the
+// config's. A full node a change added says "producer" (status and
+// Role) and, restarted with role = "producer" in its config, starts as a
+// producer; a genesis producer a change removed says "full" and, restarted
+// with its unchanged role = "producer" config, starts cleanly as a full
+// node: no raft engine, not a member, following irreversibility.
+func TestEffectiveRoleFollowsTheProducerSet(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(3, 10*time.Second)
+		var l int
+		waitFor(t, 5*time.Second, "a leader", func() bool { l = tn.leader(); return l >= 0 })
+		ri := (l + 1) % 3
+		full, rm := tn.specs[3].n, tn.specs[ri].n
+		require.Equal(t, RoleFull, full.Status().Role)
+
+		tn.changeProducers(full, prodset.OpAdd, full)
+		require.Equal(t, RoleProducer, full.Status().Role, "added: effective role")
+		require.Equal(t, RoleFull, full.Status().ConfigRole)
+		waitFor(t, 10*time.Second, "the added node is a raft voter", func() bool { return tn.raftServers()[full.ID()] })
+		tn.changeProducers(full, prodset.OpRemove, rm)
+		require.Equal(t, RoleFull, rm.Status().Role, "removed: effective role")
+		require.Equal(t, RoleProducer, rm.Status().ConfigRole)
+		waitFor(t, 10*time.Second, "raft dropped the removed producer", func() bool {
+			_, listed := tn.raftServers()[rm.ID()]
+			return !listed && rm.engine() == nil
+		})
+
+		tn.stop(3, false)
+		tn.specs[3].producer = true // its config now says role = "producer"
+		full = tn.start(3)
+		require.Equal(t, RoleProducer, full.Status().Role)
+		require.Equal(t, RoleProducer, full.Status().ConfigRole)
+		require.NotNil(t, full.engine())
+		waitFor(t, 10*time.Second, "the added producer is a voter again", func() bool {
+			return tn.raftServers()[full.ID()] && full.engine().Status().AppliedIndex > 0
+		})
+
+		tn.stop(ri, false)
+		rm = tn.start(ri)
+		require.Equal(t, RoleFull, rm.Status().Role)
+		require.Equal(t, RoleProducer, rm.Status().ConfigRole)
+		require.Nil(t, rm.engine(), "no raft engine on a removed producer")
+		require.False(t, rm.Consensus().Member)
+		_, irr := tn.specs[l].n.Head()
+		tn.irreversibleAtLeast(irr.Height+3, 10*time.Second)
+		require.Nil(t, rm.engine())
+		_, listed := tn.raftServers()[rm.ID()]
+		require.False(t, listed)
+	})
+}
