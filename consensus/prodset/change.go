@@ -72,9 +72,10 @@ const (
 //	uvarint  signature count (0..MaxSigs)
 //	per signature: 32-byte ed25519 public key, 64-byte signature
 //
-// Nothing may follow. EncodeTx writes signatures in ascending key order;
-// the decoder accepts any order and leaves duplicates to Verify, which
-// refuses them with a reason.
+// Nothing may follow. Every uvarint is minimal and the signatures are in
+// strictly ascending key order (so no key signs twice): each change and
+// set of signatures has exactly one encoding, which EncodeTx writes and
+// DecodeTx insists on.
 const TxPrefix = "blockwire/prodset/change/v3"
 
 // LegacyTxPrefix starts the unsigned change transaction of version 2
@@ -143,6 +144,11 @@ func EncodeTx(c Change, sigs []Signature) ([]byte, error) {
 	}
 	sorted := slices.Clone(sigs)
 	slices.SortFunc(sorted, func(a, b Signature) int { return bytes.Compare(a.Key[:], b.Key[:]) })
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i].Key == sorted[i-1].Key {
+			return nil, fmt.Errorf("prodset: %s signed twice", sorted[i].Key)
+		}
+	}
 	b := make([]byte, 0, len(TxPrefix)+1+1+len(c.Peer)+10+2+len(sigs)*96)
 	b = append(b, TxPrefix...)
 	b = append(b, byte(c.Op))
@@ -183,19 +189,19 @@ func decodeBody(b []byte) (Tx, error) {
 		return t, fmt.Errorf("truncated")
 	}
 	t.Change.Op, b = Op(b[0]), b[1:]
-	n, w := binary.Uvarint(b)
+	n, w := uvarint(b)
 	if w <= 0 || n > MaxPeerLen || n > uint64(len(b)-w) {
 		return t, fmt.Errorf("bad peer id length")
 	}
 	t.Change.Peer, b = string(b[w:w+int(n)]), b[w+int(n):]
-	if t.Change.Nonce, w = binary.Uvarint(b); w <= 0 {
+	if t.Change.Nonce, w = uvarint(b); w <= 0 {
 		return t, fmt.Errorf("bad nonce")
 	}
 	b = b[w:]
 	if err := t.Change.check(); err != nil {
 		return t, err
 	}
-	count, w := binary.Uvarint(b)
+	count, w := uvarint(b)
 	if w <= 0 || count > MaxSigs {
 		return t, fmt.Errorf("bad signature count")
 	}
@@ -208,6 +214,19 @@ func decodeBody(b []byte) (Tx, error) {
 		copy(t.Sigs[i].Key[:], b[:32])
 		copy(t.Sigs[i].Sig[:], b[32:96])
 		b = b[96:]
+		if i > 0 && bytes.Compare(t.Sigs[i-1].Key[:], t.Sigs[i].Key[:]) >= 0 {
+			return t, fmt.Errorf("signatures not in strictly ascending key order")
+		}
 	}
 	return t, nil
+}
+
+// uvarint reads a minimal uvarint; n <= 0 means it is missing, overlong
+// or non-minimal.
+func uvarint(b []byte) (uint64, int) {
+	v, n := binary.Uvarint(b)
+	if n <= 0 || n != len(binary.AppendUvarint(nil, v)) {
+		return 0, -1
+	}
+	return v, n
 }
