@@ -45,6 +45,15 @@ type Policy interface {
 	Authorize(r Request) error
 }
 
+// Screener is an optional Policy extension: Screen sees the request with
+// the signers' claimed keys before any signature is verified, so a policy
+// can refuse cheaply what no valid signature would make acceptable (the
+// quorum policy refuses a signer outside the set). Verify calls it when
+// the policy has it; it must be as deterministic as Authorize.
+type Screener interface {
+	Screen(r Request) error
+}
+
 // Quorum authorises a change signed by at least Size(n) distinct producers
 // of the set in force (n producers), and by no one else.
 type Quorum struct {
@@ -58,16 +67,25 @@ func Majority(n int) int { return n/2 + 1 }
 // TwoThirds is the BFT quorum: ⌊2n/3⌋+1.
 func TwoThirds(n int) int { return 2*n/3 + 1 }
 
+// Screen implements Screener: every claimed signer must be a producer in
+// force, so an outsider's signatures cost no verification.
+func (q Quorum) Screen(r Request) error {
+	for _, k := range r.Signers {
+		if !r.Set.HasKey(k) {
+			return refuse(ReasonSignerNotProducer, "signer %s is not in the producer set in force", k)
+		}
+	}
+	return nil
+}
+
 // Authorize implements Policy.
 func (q Quorum) Authorize(r Request) error {
 	size := q.Size
 	if size == nil {
 		size = Majority
 	}
-	for _, k := range r.Signers {
-		if !r.Set.HasKey(k) {
-			return refuse(ReasonSignerNotProducer, "signer %s is not in the producer set in force", k)
-		}
+	if err := q.Screen(r); err != nil {
+		return err
 	}
 	n := r.Set.Len()
 	if need := size(n); len(r.Signers) < need {
@@ -76,7 +94,10 @@ func (q Quorum) Authorize(r Request) error {
 	return nil
 }
 
-var _ Policy = Quorum{}
+var (
+	_ Policy   = Quorum{}
+	_ Screener = Quorum{}
+)
 
 // Verify decides whether tx may take effect on the chain whose genesis
 // block is chain, in a state whose producer set is set and whose last
@@ -88,8 +109,10 @@ var _ Policy = Quorum{}
 // last — a change applied before is always refused as a replay, whatever
 // the set is now — ReasonNonceGap above last+1); the change fits the set
 // (ReasonBadChange); it is signed (ReasonUnsigned), by distinct keys
-// (ReasonDuplicateSigner), each signature valid for this chain, change and
-// nonce (ReasonBadSignature); and the policy authorises the signers.
+// (ReasonDuplicateSigner); the policy's Screen, if it has one, accepts the
+// claimed signers; each signature is valid for this chain, change and
+// nonce (ReasonBadSignature); and the policy authorises the signers. The
+// quorum policy's Screen bounds the signatures verified to the producers'.
 func Verify(p Policy, chain block.ID, set *Set, last uint64, tx Tx, st State) (*Set, error) {
 	c := tx.Change
 	switch {
@@ -112,12 +135,20 @@ func Verify(p Policy, chain block.ID, set *Set, last uint64, tx Tx, st State) (*
 			return nil, refuse(ReasonDuplicateSigner, "%s signed twice", s.Key)
 		}
 		seen[s.Key] = true
+		signers = append(signers, s.Key)
+	}
+	r := Request{Set: set, Change: c, Signers: signers, State: st}
+	if sc, ok := p.(Screener); ok {
+		if err := sc.Screen(r); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range tx.Sigs {
 		if !VerifySig(chain, c, s) {
 			return nil, refuse(ReasonBadSignature, "the signature of %s does not verify for this chain, change and nonce", s.Key)
 		}
-		signers = append(signers, s.Key)
 	}
-	if err := p.Authorize(Request{Set: set, Change: c, Signers: signers, State: st}); err != nil {
+	if err := p.Authorize(r); err != nil {
 		return nil, err
 	}
 	return next, nil
