@@ -61,15 +61,6 @@ func SignChange(chain block.ID, c prodset.Change, key crypto.PrivKey) (prodset.S
 	return prodset.Sign(chain, c, ed25519.PrivateKey(raw)), nil
 }
 
-// peerKey extracts the ed25519 block-signing key a peer id embeds.
-func peerKey(id link.PeerID) (block.PublicKey, error) {
-	k, err := prodset.PeerKey(string(id))
-	if err != nil {
-		return k, fmt.Errorf("node: %w", err)
-	}
-	return k, nil
-}
-
 // prodSet is the node's view of an immutable prodset.Set, with maps keyed
 // by the link's types for the loop's lookups.
 type prodSet struct {

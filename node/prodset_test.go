@@ -175,7 +175,7 @@ func TestProducerAppRefusesReservedWritesAndUnsignedChanges(t *testing.T) {
 	k := newKey(t)
 	id, err := peer.IDFromPrivateKey(k)
 	require.NoError(t, err)
-	pk, err := peerKey(id)
+	pk, err := prodset.PeerKey(string(id))
 	require.NoError(t, err)
 	gen, err := genesisProdSet([]block.PublicKey{pk}, []link.PeerID{id})
 	require.NoError(t, err)
