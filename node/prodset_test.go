@@ -199,3 +199,23 @@ func TestProducerAppRefusesReservedWritesAndUnsignedChanges(t *testing.T) {
 	require.ErrorAs(t, ex.ApplyTx(legacy), &te)
 	require.Equal(t, string(prodset.ReasonUnsigned), te.Reason)
 }
+
+// policyApp is an App that decides change authority itself.
+type policyApp struct{ chain.App }
+
+func (policyApp) Authorize(prodset.Request) error { return nil }
+
+// The change policy is the App's when it implements prodset.Policy, else
+// WithChangePolicy's, else a majority of the producers in force.
+func TestChangePolicySelection(t *testing.T) {
+	o := defaultOptions()
+	q, ok := changePolicy(&o).(prodset.Quorum)
+	require.True(t, ok)
+	require.Equal(t, 4, q.Size(6), "a majority of six")
+	two := prodset.Quorum{Size: prodset.TwoThirds}
+	WithChangePolicy(two)(&o)
+	require.Equal(t, 5, changePolicy(&o).(prodset.Quorum).Size(6), "two thirds of six")
+	app := policyApp{chain.NewKV(chain.DefaultKVLimits())}
+	WithApp(app, nil)(&o)
+	require.Equal(t, app, changePolicy(&o), "the App's own policy wins")
+}
