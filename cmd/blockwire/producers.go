@@ -89,7 +89,7 @@ func (c *changeFlags) register(cmd *cobra.Command) {
 	c.node.register(cmd)
 	cmd.Flags().StringVar(&c.peer, "peer", "", "peer id of the producer to add or remove (its `blockwire status` peer_id)")
 	cmd.Flags().Uint64Var(&c.nonce, "nonce", 0, "the change's nonce (default: next_change_nonce from --node)")
-	cmd.Flags().StringVar(&c.chain, "chain", "", "the chain's genesis id in hex (default: from --node)")
+	cmd.Flags().StringVar(&c.chain, "chain", "", "the chain's genesis id, 64 hex digits (`genesis` in `blockwire status --json`; default: from --node)")
 	_ = cmd.MarkFlagRequired("peer")
 }
 
@@ -159,6 +159,7 @@ give them (to sign on a machine that cannot reach a node).`,
 			if err != nil {
 				return err
 			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "signed %s %s as change %d on chain %s\n", ch.Op, prodset.PeerString(ch.Peer), ch.Nonce, chain.Hex())
 			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s:%s\n", hex.EncodeToString(s.Key[:]), hex.EncodeToString(s.Sig[:]))
 			return err
 		},
