@@ -58,7 +58,9 @@ type Config struct {
 type NodeConfig struct {
 	// Name is a label for logs and the admin API; it need not be unique.
 	Name string `toml:"name"`
-	// Role is "producer" or "full".
+	// Role is "producer" or "full": what the operator expects. The
+	// effective role is the producer set's (Node.Role): a producer exactly
+	// when the node key is in the set in force; a mismatch is logged.
 	Role Role `toml:"role"`
 	// DataDir holds the node's pebble database (blocks, state, raft log).
 	DataDir string `toml:"data_dir"`

@@ -18,6 +18,7 @@ var configTemplate = template.Must(template.New("config").Funcs(template.FuncMap
 # A label for logs and the admin API.
 name = {{printf "%q" .Node.Name}}
 # "producer" takes part in consensus and produces when it leads; "full" follows.
+# The producer set in force decides: a key in it produces, one outside follows.
 role = {{printf "%q" .Node.Role}}
 # The node's pebble database: blocks, state and the raft log.
 data_dir = {{printf "%q" .Node.DataDir}}

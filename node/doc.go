@@ -80,11 +80,17 @@
 // made; for development.
 //
 // Producer-set changes (prodset.go). The chain's App is wrapped: a change
-// transaction (node.ChangeProducersTx, the cft encoding) is validated
-// against the producer set recorded in the state under ProducerSetKey
-// (absent: the genesis set) and writes the new set there, so the state
-// root covers it; the leader also checks it on acceptance, so Submit
-// answers a bad change at once. The set in force for a block is the one
+// transaction (ChangeProducersTx, consensus/prodset's signed encoding) is
+// run through prodset.Verify against the producer set and the last change
+// nonce recorded in the state (ProducerSetKey and prodset.NonceKey;
+// absent: the genesis set, nonce 0): the next nonce, a fit, and the
+// signatures of a quorum of the set in force (or the App's prodset.Policy,
+// or WithChangePolicy's). It writes the new set and nonce there, so the
+// state root covers them, and refuses anything else with the prodset
+// reason, so a block carrying an unauthorised change is refused ("bad-tx")
+// by every node. Every node also runs the check on Submit and before
+// relaying a submit (against its head state), and the leader on
+// acceptance, so an unauthorised change stops where it enters. The set in force for a block is the one
 // recorded after the block its header names irreversible (a change counts
 // once its block is irreversible); blocks from a producer outside it are
 // refused ("unknown-producer", with "removed from the producer set" for a
@@ -94,7 +100,8 @@
 // the node adopts the set: link protection follows it, a node taken in
 // starts its raft engine (the cft leader runs AddVoter/RemoveServer when
 // the block commits; after a restart the set in force makes it a producer
-// again whatever its config's role), and a producer removed builds no more
+// again whatever its config's role — and a removed producer a full node:
+// the effective role, Role and Status().Role, is the set's), and a producer removed builds no more
 // blocks (buildOn), keeps its engine until raft's configuration drops it
 // (a removed leader runs its own RemoveServer and raft makes it step
 // down), then stops it and follows headers like a full node.
@@ -104,9 +111,10 @@
 // pending (in its mempool, in a best-chain block above the irreversible
 // block, or committed but not yet in raft's configuration) with a
 // *TxRejectedError matching ErrChangePending, so the submitter hears of a
-// conflict at once. Each request carries a random nonce
-// (ChangeProducersTx), so removing a producer and adding it back are
-// distinct transactions. A rejection is not final anywhere: the same
+// conflict at once. Each request carries the next change nonce, so removing
+// a producer and adding it back are distinct transactions, and a change
+// refused as pending must be signed again with the nonce after the one
+// that won. A rejection is not final anywhere: the same
 // bytes submitted again are checked again (the removed-leader hang was a
 // valid change taken for the duplicate of an identical one refused
 // earlier). Limit: a change refused only when the block is built (two in

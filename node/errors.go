@@ -25,9 +25,6 @@ var (
 	ErrTxTimeout = errors.New("node: transaction not included in time")
 	// ErrNotFound: no such block or transaction.
 	ErrNotFound = errors.New("node: not found")
-	// ErrNotProducer: the node key is not in the genesis producer set but
-	// the config says role = "producer".
-	ErrNotProducer = errors.New("node: the node key is not a genesis producer")
 	// ErrChangePending: a producer-set change transaction was refused
 	// because another change is still pending (one change at a time; see
 	// ChangeProducersTx). The error is a *TxRejectedError with Reason

@@ -192,6 +192,12 @@ func (n *Node) onSubmit(p *peerState, m *submitMsg) {
 	case m.hops == 0:
 		reply(codeNoProducer, "hop limit reached at "+n.id.String())
 	default:
+		// A relay checks a change's authority too: an unauthorised change
+		// goes no further than the first honest node.
+		if err := n.verifyChange(m.tx); err != nil {
+			reply(codeRejected, rejectDetail(err))
+			return
+		}
 		n.forward(h, m.tx, p.link, m.id, nil, m.hops-1, p.link)
 	}
 }

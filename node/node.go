@@ -45,7 +45,12 @@ type Node struct {
 	// the irreversible block (prodset.go), replaced by the loop.
 	genesisSet *prodSet
 	set        atomic.Pointer[prodSet]
-	solo       bool // solo engine and this node is its producer
+	// changeNonce is the nonce of the last producer-set change applied at
+	// the irreversible block (prodset.NonceKey), set with set.
+	changeNonce atomic.Uint64
+	// app wraps the chain's App with the producer-set rules (prodset.go).
+	app  *producerApp
+	solo bool // solo engine and this node is its producer
 	// producer: role producer with a key in the producer set, or a node
 	// the producer set took in later; cleared when a change removes it.
 	producer atomic.Bool
@@ -131,25 +136,52 @@ func (n *Node) open() error {
 	chCfg := chain.DefaultConfig()
 	chCfg.Logger = n.component("chain")
 	chCfg.Limits = n.blockLimits()
-	app := &producerApp{inner: n.o.app, genesis: n.genesisSet, kv: n.o.kvLimits}
-	c, err := chain.Open(db, app, n.genesis.GenesisBlock(), chCfg)
+	n.app = &producerApp{inner: n.o.app, genesis: n.genesisSet, chain: n.genesis.ID(), policy: changePolicy(&n.o), kv: n.o.kvLimits}
+	c, err := chain.Open(db, n.app, n.genesis.GenesisBlock(), chCfg)
 	if err != nil {
 		return fmt.Errorf("node: opening chain in %s: %w", n.cfg.Path(n.cfg.Node.DataDir), err)
 	}
 	n.chain = c
 	// The set in force at the irreversible block (changes made earlier).
-	set, err := readProdSet(c.IrreversibleState(), n.genesisSet)
+	set, nonce, err := n.inForce(c.IrreversibleState())
 	if err != nil {
 		return err
 	}
 	n.set.Store(set)
-	if _, in := set.peers[n.id]; in && !n.solo && n.cfg.Consensus.Engine != EngineSolo {
-		if _, gen := n.genesisSet.peers[n.id]; !gen {
-			n.producer.Store(true) // taken in by a change before a restart
-		}
-	}
+	n.changeNonce.Store(nonce)
+	n.settleRole(set)
 	n.publishChain()
 	return nil
+}
+
+// settleRole fixes the node's effective role from the producer set in
+// force at its irreversible block: it is a producer exactly when its key
+// is in that set, whatever node.role says — a node a change added stays a
+// producer across restarts, one a change removed restarts as a full node
+// (no raft engine, no stale membership). node.role states the operator's
+// expectation; a mismatch is logged, and refreshProducers follows later
+// changes.
+func (n *Node) settleRole(set *prodSet) {
+	_, in := set.peers[n.id]
+	n.producer.Store(in)
+	if n.cfg.Consensus.Engine == EngineSolo {
+		n.solo = in
+	}
+	switch {
+	case in && n.cfg.Node.Role == RoleFull:
+		n.log.Info().Str("peer_id", n.id.String()).Msg("node.role is \"full\" but this key is in the producer set in force: running as a producer")
+	case !in && n.cfg.Node.Role == RoleProducer:
+		n.log.Warn().Str("peer_id", n.id.String()).Msg("node.role is \"producer\" but this key is not in the producer set in force: running as a full node until a change adds it")
+	}
+}
+
+// Role is the node's effective role: RoleProducer while its key is in the
+// producer set in force, else RoleFull (see settleRole).
+func (n *Node) Role() Role {
+	if n.producer.Load() || n.solo {
+		return RoleProducer
+	}
+	return RoleFull
 }
 
 func (n *Node) openLogs() error {
@@ -228,18 +260,12 @@ func (n *Node) loadIdentity() error {
 		return fmt.Errorf("node: peer id: %w", err)
 	}
 	keys, peers := g.ProducerSet()
-	n.genesisSet = newProdSet(keys, peers)
-	n.set.Store(n.genesisSet)
-	_, inSet := n.genesisSet.peers[n.id]
-	if n.cfg.Node.Role == RoleProducer && !inSet {
-		return fmt.Errorf("%w: %s (config role = producer)", ErrNotProducer, n.id)
+	if n.genesisSet, err = genesisProdSet(keys, peers); err != nil {
+		return err
 	}
-	n.producer.Store(n.cfg.Node.Role == RoleProducer)
-	if n.cfg.Consensus.Engine == EngineSolo {
-		if len(keys) != 1 {
-			return fmt.Errorf("node: consensus.engine = solo needs exactly one genesis producer, the genesis has %d", len(keys))
-		}
-		n.solo = n.producer.Load()
+	n.set.Store(n.genesisSet)
+	if n.cfg.Consensus.Engine == EngineSolo && len(keys) != 1 {
+		return fmt.Errorf("node: consensus.engine = solo needs exactly one genesis producer, the genesis has %d", len(keys))
 	}
 	return nil
 }
@@ -292,7 +318,7 @@ func (n *Node) Start(ctx context.Context) error {
 		n.bg.Go(n.dialStatic)
 	}
 	head, irr := n.Head()
-	n.log.Info().Str("peer_id", n.id.String()).Str("role", string(n.cfg.Node.Role)).
+	n.log.Info().Str("peer_id", n.id.String()).Str("role", string(n.Role())).
 		Str("engine", string(n.cfg.Consensus.Engine)).Stringer("head", head.ID).
 		Stringer("irreversible", irr.ID).Msg("node started")
 	return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/consensus/cft"
+	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
 )
 
@@ -41,6 +42,7 @@ type options struct {
 	limits     Limits
 	limitsSet  bool // WithLimits given: the config's values do not apply
 	connCfg    *link.ConnConfig
+	policy     prodset.Policy // nil: the App's, or the majority quorum
 }
 
 // Limits bound the node's own queues and waits.
@@ -146,6 +148,12 @@ func WithFS(fs vfs.FS) Option { return func(o *options) { o.fs = fs } }
 
 // WithObserver receives per-block observations for metrics.
 func WithObserver(obs Observer) Option { return func(o *options) { o.observer = obs } }
+
+// WithChangePolicy decides the authority of producer-set changes with p
+// instead of a majority of the producers in force. An App that implements
+// prodset.Policy itself takes precedence. p must answer the same on every
+// node of the chain (prodset.Policy's contract): give every node the same.
+func WithChangePolicy(p prodset.Policy) Option { return func(o *options) { o.policy = p } }
 
 // WithLimits replaces DefaultLimits.
 func WithLimits(l Limits) Option {

@@ -3,8 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/binary"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,190 +11,146 @@ import (
 
 	"github.com/hashicorp/raft"
 	"github.com/libp2p/go-libp2p/core/crypto"
-	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/consensus/cft"
+	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
 )
 
 // ProducerSetKey is the reserved state key under which the chain records
 // the producer set after every block that changed it (absent: the genesis
-// set). Transactions of the embedded KV App may not write it.
-//
-// Value: for each producer in ascending key order, its 32-byte ed25519
-// public key, a uvarint length and its peer id's bytes.
-var ProducerSetKey = []byte("\x00blockwire/producer-set")
+// set): prodset.SetKey. The nonce of the last applied change is under
+// prodset.NonceKey. Transactions of the embedded KV App may write no key
+// under prodset.ReservedPrefix.
+var ProducerSetKey = prodset.SetKey
 
-// ChangeProducersTx returns the transaction that adds (cft.OpAdd) or
-// removes (cft.OpRemove) the producer with peer id id: the cft change-tx
-// encoding (docs/protocol.md). An ed25519 peer id embeds its public key,
-// which is the producer's block-signing key; pub must equal it. Each call
-// draws a random nonce, so two requests for the same change (a producer
-// removed and later added back) are two transactions with their own
-// hashes; submit the same bytes again only to retry the same request.
-func ChangeProducersTx(op cft.Op, id link.PeerID, pub block.PublicKey) ([]byte, error) {
-	k, err := peerKey(id)
-	if err != nil {
-		return nil, err
+// ChangeProducersTx returns the producer-set change transaction (version 3,
+// docs/protocol.md) that adds (prodset.OpAdd) or removes (prodset.OpRemove)
+// the producer with peer id id as change number nonce of the chain whose
+// genesis block is chain, signed by each of signers (node keys). It takes
+// effect only if the signers are a quorum of the producer set in force
+// (ConsensusStatus.Producers) — or whatever the chain's policy wants — and
+// nonce is ConsensusStatus.NextChangeNonce. To collect signatures on
+// several machines, have each signer call SignChange and combine the
+// shares with prodset.EncodeTx (`blockwire producers sign|add|remove`).
+func ChangeProducersTx(chain block.ID, op prodset.Op, id link.PeerID, nonce uint64, signers ...crypto.PrivKey) ([]byte, error) {
+	c := prodset.Change{Op: op, Peer: string(id), Nonce: nonce}
+	sigs := make([]prodset.Signature, 0, len(signers))
+	for _, k := range signers {
+		s, err := SignChange(chain, c, k)
+		if err != nil {
+			return nil, err
+		}
+		sigs = append(sigs, s)
 	}
-	if k != pub {
-		return nil, fmt.Errorf("node: public key %s is not the key of peer %s", pub, id)
-	}
-	c := cft.Change{Op: op, ID: raft.ServerID(id.String())}
-	if op == cft.OpAdd {
-		c.Addr = cft.ServerAddress(id)
-	}
-	var nonce [8]byte
-	if _, err := rand.Read(nonce[:]); err != nil {
-		return nil, fmt.Errorf("node: change nonce: %w", err)
-	}
-	return cft.EncodeChangeTx(c, binary.LittleEndian.Uint64(nonce[:]))
+	return prodset.EncodeTx(c, sigs)
 }
 
-// peerKey extracts the ed25519 block-signing key a peer id embeds.
-func peerKey(id link.PeerID) (block.PublicKey, error) {
-	var k block.PublicKey
-	pk, err := id.ExtractPublicKey()
+// SignChange returns the signature share of node key key for change c on
+// the chain whose genesis block is chain.
+func SignChange(chain block.ID, c prodset.Change, key crypto.PrivKey) (prodset.Signature, error) {
+	if key.Type() != crypto.Ed25519 {
+		return prodset.Signature{}, fmt.Errorf("node: signing key is %v, want ed25519", key.Type())
+	}
+	raw, err := key.Raw()
 	if err != nil {
-		return k, fmt.Errorf("node: peer id %s: %w", id, err)
+		return prodset.Signature{}, fmt.Errorf("node: signing key: %w", err)
 	}
-	if pk.Type() != crypto.Ed25519 {
-		return k, fmt.Errorf("node: peer id %s has a %v key, want ed25519", id, pk.Type())
-	}
-	raw, err := pk.Raw()
-	if err != nil || len(raw) != len(k) {
-		return k, fmt.Errorf("node: peer id %s: bad ed25519 key", id)
-	}
-	copy(k[:], raw)
-	return k, nil
+	return prodset.Sign(chain, c, ed25519.PrivateKey(raw)), nil
 }
 
-// prodSet is an immutable producer set: block-signing keys and peer ids.
+// prodSet is the node's view of an immutable prodset.Set, with maps keyed
+// by the link's types for the loop's lookups.
 type prodSet struct {
+	set   *prodset.Set
 	keys  map[block.PublicKey]link.PeerID
 	peers map[link.PeerID]block.PublicKey
 	hash  block.Hash // block.ProducerSetHash of the keys
 }
 
-func newProdSet(keys []block.PublicKey, peers []link.PeerID) *prodSet {
-	s := &prodSet{keys: map[block.PublicKey]link.PeerID{}, peers: map[link.PeerID]block.PublicKey{}}
-	for i, k := range keys {
-		s.keys[k] = peers[i]
-		s.peers[peers[i]] = k
+func wrapSet(set *prodset.Set) *prodSet {
+	s := &prodSet{set: set, keys: map[block.PublicKey]link.PeerID{}, peers: map[link.PeerID]block.PublicKey{}, hash: set.Hash()}
+	for _, m := range set.Members() {
+		s.keys[m.Key] = link.PeerID(m.Peer)
+		s.peers[link.PeerID(m.Peer)] = m.Key
 	}
-	s.hash = block.ProducerSetHash(keys)
 	return s
 }
 
-func (s *prodSet) sortedKeys() []block.PublicKey {
-	ks := make([]block.PublicKey, 0, len(s.keys))
-	for k := range s.keys {
-		ks = append(ks, k)
+// genesisProdSet is the set of a validated genesis (distinct keys, peer
+// ids derived from them).
+func genesisProdSet(keys []block.PublicKey, peers []link.PeerID) (*prodSet, error) {
+	ms := make([]prodset.Member, len(keys))
+	for i, k := range keys {
+		ms[i] = prodset.Member{Key: k, Peer: string(peers[i])}
 	}
-	slices.SortFunc(ks, func(a, b block.PublicKey) int { return bytes.Compare(a[:], b[:]) })
-	return ks
-}
-
-func (s *prodSet) encode() []byte {
-	var b []byte
-	for _, k := range s.sortedKeys() {
-		p := []byte(s.keys[k])
-		b = append(b, k[:]...)
-		b = binary.AppendUvarint(b, uint64(len(p)))
-		b = append(b, p...)
-	}
-	return b
-}
-
-func decodeProdSet(b []byte) (*prodSet, error) {
-	var keys []block.PublicKey
-	var peers []link.PeerID
-	for len(b) > 0 {
-		var k block.PublicKey
-		if len(b) < len(k) {
-			return nil, errors.New("node: producer set record truncated")
-		}
-		copy(k[:], b)
-		b = b[len(k):]
-		n, w := binary.Uvarint(b)
-		if w <= 0 || n > uint64(len(b)-w) {
-			return nil, errors.New("node: producer set record truncated")
-		}
-		keys = append(keys, k)
-		peers = append(peers, link.PeerID(b[w:w+int(n)]))
-		b = b[w+int(n):]
-	}
-	if len(keys) == 0 {
-		return nil, errors.New("node: empty producer set record")
-	}
-	return newProdSet(keys, peers), nil
-}
-
-// apply returns the set after c, or why c is invalid on s.
-func (s *prodSet) apply(c cft.Change) (*prodSet, error) {
-	id, err := peer.Decode(string(c.ID))
+	set, err := prodset.NewSet(ms)
 	if err != nil {
-		return nil, fmt.Errorf("server id %q is not a peer id", c.ID)
+		return nil, fmt.Errorf("node: genesis producer set: %w", err)
 	}
-	keys, peers := make([]block.PublicKey, 0, len(s.keys)+1), make([]link.PeerID, 0, len(s.keys)+1)
-	for k, p := range s.keys {
-		keys, peers = append(keys, k), append(peers, p)
-	}
-	switch c.Op {
-	case cft.OpAdd:
-		if c.Addr != cft.ServerAddress(id) {
-			return nil, fmt.Errorf("address %q is not the server id", c.Addr)
-		}
-		k, err := peerKey(id)
-		if err != nil {
-			return nil, err
-		}
-		if _, ok := s.peers[id]; ok {
-			return nil, fmt.Errorf("%s is already a producer", id)
-		}
-		if _, ok := s.keys[k]; ok {
-			return nil, fmt.Errorf("key %s is already a producer's", k)
-		}
-		return newProdSet(append(keys, k), append(peers, id)), nil
-	case cft.OpRemove:
-		k, ok := s.peers[id]
-		if !ok {
-			return nil, fmt.Errorf("%s is not a producer", id)
-		}
-		if len(s.keys) == 1 {
-			return nil, fmt.Errorf("%s is the last producer", id)
-		}
-		i := slices.Index(keys, k)
-		return newProdSet(slices.Delete(keys, i, i+1), slices.Delete(peers, i, i+1)), nil
-	}
-	return nil, fmt.Errorf("unknown operation %d", c.Op)
+	return wrapSet(set), nil
 }
+
+func (s *prodSet) sortedKeys() []block.PublicKey { return s.set.Keys() }
 
 // readProdSet reads the producer set recorded in a state (genesis when the
 // key is absent).
 func readProdSet(r chain.StateReader, genesis *prodSet) (*prodSet, error) {
-	v, ok, err := r.Get(ProducerSetKey)
+	set, err := prodset.ReadSet(r, genesis.set)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	if set == genesis.set {
 		return genesis, nil
 	}
-	return decodeProdSet(v)
+	return wrapSet(set), nil
+}
+
+// changePolicy is the policy that decides a change's authority: the App's
+// if it implements prodset.Policy, else WithChangePolicy's, else a
+// majority of the producers in force (the CFT quorum).
+func changePolicy(o *options) prodset.Policy {
+	if p, ok := o.app.(prodset.Policy); ok {
+		return p
+	}
+	if o.policy != nil {
+		return o.policy
+	}
+	return prodset.Quorum{Size: prodset.Majority}
+}
+
+// changeQuorum is how many producers of s must sign a change under the
+// quorum policy; 0 under another policy.
+func (n *Node) changeQuorum(s *prodSet) int {
+	q, ok := n.app.policy.(prodset.Quorum)
+	switch {
+	case !ok:
+		return 0
+	case q.Size == nil:
+		return prodset.Majority(s.set.Len())
+	}
+	return q.Size(s.set.Len())
 }
 
 // producerApp wraps the chain's App: it executes producer-set change
-// transactions (cft.DecodeChangeTx) itself and passes every other one on.
-// A change must be well formed, add a peer id that embeds an ed25519 key
-// and is not a producer yet, or remove a current producer other than the
-// last one; the set after it is written under ProducerSetKey, so the App's
-// state root covers it (the embedded KV App hashes every write of a block;
-// a custom App must do the same for the root to cover it).
+// transactions (prodset.DecodeTx) itself and passes every other one on.
+// A change takes effect only if prodset.Verify accepts it on the state
+// before it: it fits the set (adds a peer id that embeds an ed25519 key
+// and is not a producer yet, or removes a producer other than the last),
+// carries the next change nonce, and the policy authorises its signers.
+// The set after it and its nonce are written under prodset.SetKey and
+// prodset.NonceKey, so the App's state root covers them (the embedded KV
+// App hashes every write of a block; a custom App must do the same for
+// the root to cover it). A refusal is a *chain.TxError with the
+// prodset.Reason, so a block that carries an unauthorised change is
+// refused by every node ("bad-tx").
 type producerApp struct {
 	inner   chain.App
 	genesis *prodSet
+	chain   block.ID // the genesis id: signatures are bound to it
+	policy  prodset.Policy
 	kv      *chain.KVLimits // the embedded KV App's limits; nil for a custom App
 }
 
@@ -214,52 +169,96 @@ type producerExec struct {
 }
 
 func (e *producerExec) ApplyTx(tx []byte) error {
-	c, ok, err := cft.DecodeChangeTx(tx)
-	if !ok {
+	if !prodset.IsChangeTx(tx) {
 		if e.app.kv != nil {
 			if ops, err := chain.DecodeKVTx(tx, *e.app.kv); err == nil {
 				for _, op := range ops {
-					if bytes.Equal(op.Key, ProducerSetKey) {
-						return &chain.TxError{Reason: "reserved-key", Detail: "the producer set key is written by change transactions only"}
+					if bytes.HasPrefix(op.Key, prodset.ReservedPrefix) {
+						return &chain.TxError{Reason: "reserved-key", Detail: fmt.Sprintf("keys under %q are written by the node only", prodset.ReservedPrefix)}
 					}
 				}
 			}
 		}
 		return e.inner.ApplyTx(tx)
 	}
+	next, nonce, err := e.app.verify(e.st, tx)
 	if err != nil {
-		return &chain.TxError{Reason: "malformed", Detail: err.Error()}
+		return err
 	}
-	cur, err := readProdSet(e.st, e.app.genesis)
-	if err != nil {
-		return err // a corrupt record is fatal, not the transaction's fault
-	}
-	next, err := cur.apply(c)
-	if err != nil {
-		return &chain.TxError{Reason: "bad-producer-change", Detail: err.Error()}
-	}
-	e.st.Set(ProducerSetKey, next.encode())
+	e.st.Set(prodset.SetKey, next.Encode())
+	e.st.Set(prodset.NonceKey, prodset.EncodeNonce(nonce))
 	return nil
 }
 
 func (e *producerExec) Finish() (block.Hash, error) { return e.inner.Finish() }
 
-// changeAwareValidator lets well-formed change transactions through
-// Submit's stateless check (the producer's App checks them against the
-// set) and passes every other one to v.
+// verify decides a change transaction on state st: the set after it and
+// its nonce, a *chain.TxError with the refusal's reason, or another error
+// (a corrupt record or a failed read: fatal, not the transaction's fault).
+func (a *producerApp) verify(st chain.StateReader, tx []byte) (*prodset.Set, uint64, error) {
+	t, _, err := prodset.DecodeTx(tx)
+	if err != nil {
+		return nil, 0, changeTxError(err)
+	}
+	cur, err := readProdSet(st, a.genesis)
+	if err != nil {
+		return nil, 0, err
+	}
+	last, err := prodset.ReadNonce(st)
+	if err != nil {
+		return nil, 0, err
+	}
+	next, err := prodset.Verify(a.policy, a.chain, cur.set, last, t, st)
+	if err != nil {
+		return nil, 0, changeTxError(err)
+	}
+	return next, t.Change.Nonce, nil
+}
+
+// changeTxError turns a refused change into the App's rejection, leaving
+// any other error (fatal) as it is.
+func changeTxError(err error) error {
+	var pe *prodset.Error
+	if errors.As(err, &pe) {
+		return &chain.TxError{Reason: string(pe.Reason), Detail: pe.Detail}
+	}
+	return err
+}
+
+// changeAwareValidator refuses change transactions that cannot take effect
+// in any state (malformed, or the unsigned version 2) in Submit's stateless
+// check, lets other change transactions through (checkChange and the App
+// check them against the state) and passes every other transaction to v.
 func changeAwareValidator(v TxValidator) TxValidator {
 	return func(tx []byte) error {
-		if _, ok, err := cft.DecodeChangeTx(tx); ok {
-			if err != nil {
-				return &chain.TxError{Reason: "malformed", Detail: err.Error()}
-			}
-			return nil
+		if _, ok, err := prodset.DecodeTx(tx); ok {
+			return changeTxError(err)
 		}
 		if v == nil {
 			return nil
 		}
 		return v(tx)
 	}
+}
+
+// raftChanges lists the changes of a block's transactions as raft server
+// changes, in order, for the cft engine (cft.Produced.Changes). The App
+// refused every change that is not authorised, so each one here is.
+func raftChanges(txs [][]byte) []cft.Change {
+	var out []cft.Change
+	for _, tx := range txs {
+		t, ok, err := prodset.DecodeTx(tx)
+		if !ok || err != nil {
+			continue
+		}
+		id := link.PeerID(t.Change.Peer)
+		c := cft.Change{Op: cft.OpRemove, ID: raft.ServerID(id.String())}
+		if t.Change.Op == prodset.OpAdd {
+			c.Op, c.Addr = cft.OpAdd, cft.ServerAddress(id)
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func hasPeer(s *prodSet, id link.PeerID) bool {
@@ -341,11 +340,12 @@ func (n *Node) checkProducer(b *block.Block) (reason string, err error) {
 // configuration); a producer the set dropped aborts its engine and learns
 // irreversibility from headers like a full node.
 func (n *Node) refreshProducers() {
-	s, err := readProdSet(n.chain.IrreversibleState(), n.genesisSet)
+	s, nonce, err := n.inForce(n.chain.IrreversibleState())
 	if err != nil {
 		n.consLog.Error().Err(err).Msg("reading the producer set failed")
 		return
 	}
+	n.changeNonce.Store(nonce)
 	old := n.set.Load()
 	if s.hash == old.hash {
 		return
@@ -376,6 +376,17 @@ func (n *Node) refreshProducers() {
 		n.producer.Store(false)
 		n.bg.Go(n.dropEngine)
 	}
+}
+
+// inForce reads the producer set and the last change nonce recorded in a
+// state.
+func (n *Node) inForce(st chain.StateReader) (*prodSet, uint64, error) {
+	s, err := readProdSet(st, n.genesisSet)
+	if err != nil {
+		return nil, 0, err
+	}
+	nonce, err := prodset.ReadNonce(st)
+	return s, nonce, err
 }
 
 // lateEngine starts the raft engine of a node the producer set took in.
@@ -446,43 +457,59 @@ func (n *Node) awaitRemoval(e *cft.Engine) {
 // leader that accepts it, so that Submit gets a clear error instead of a
 // rejection only the leader's block builder would see:
 //
-//   - against the producer set after the head (the App checks it again when
-//     a block includes it), and
 //   - one change at a time: none may be pending, that is in this leader's
 //     mempool, in a block of the best chain above the irreversible block,
 //     or committed but not yet carried out in raft's configuration
 //     (ErrChangePending). Each change is then checked against the set the
-//     one before it left, and raft changes one voter at a time.
+//     one before it left, and raft changes one voter at a time;
+//   - its authority and fit against the state after the head (verifyChange;
+//     the App checks it again when a block includes it).
 //
 // A leader change can still leave two changes in flight (the old leader's
-// mempool handed over): the App then applies them in order, each against
-// the set the other left, and rejects one that no longer fits.
+// mempool handed over): the App then applies them in order, and the second
+// carries a nonce the first used up (replayed-change), so it is refused.
 func (n *Node) checkChange(tx []byte) error {
-	c, ok, err := cft.DecodeChangeTx(tx)
-	if !ok {
+	if !prodset.IsChangeTx(tx) {
 		return nil
 	}
-	if err != nil {
-		return &TxRejectedError{Reason: "malformed", Detail: err.Error()}
+	if _, _, err := prodset.DecodeTx(tx); err != nil {
+		return rejected(changeTxError(err))
 	}
 	if why := n.pendingChange(); why != "" {
 		return &TxRejectedError{Reason: ReasonChangePending, Detail: why}
 	}
-	cur, err := readProdSet(n.chain.HeadState(), n.genesisSet)
-	if err != nil {
-		return err
+	return n.verifyChange(tx)
+}
+
+// verifyChange checks a change transaction's fit, nonce and authority
+// against the state after this node's head, as the App will: every node
+// runs it on Submit and before relaying a submit, so an unauthorised
+// change is refused where it enters the network. A node whose head lags
+// may refuse a change that a later state allows (a nonce it has not seen
+// used yet fits; one it has not seen is a gap): the submitter retries
+// once the node caught up.
+func (n *Node) verifyChange(tx []byte) error {
+	if !prodset.IsChangeTx(tx) {
+		return nil
 	}
-	if _, err := cur.apply(c); err != nil {
-		return &TxRejectedError{Reason: "bad-producer-change", Detail: err.Error()}
+	_, _, err := n.app.verify(n.chain.HeadState(), tx)
+	return rejected(err)
+}
+
+// rejected turns an App's *chain.TxError into a *TxRejectedError.
+func rejected(err error) error {
+	var te *chain.TxError
+	if errors.As(err, &te) {
+		return &TxRejectedError{Reason: te.Reason, Detail: te.Detail}
 	}
-	return nil
+	return err
 }
 
 // pendingChange says which producer-set change is still pending, "" if
 // none is.
 func (n *Node) pendingChange() string {
 	lp := n.lp
-	isChange := func(tx []byte) bool { return bytes.HasPrefix(tx, []byte(cft.ChangeTxPrefix)) }
+	isChange := prodset.IsChangeTx
 	if h, ok := lp.pool.find(isChange); ok {
 		return fmt.Sprintf("change %s is waiting in the leader's mempool", h)
 	}

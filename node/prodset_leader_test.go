@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/blockwire/blockwire/chain/block"
-	"github.com/blockwire/blockwire/consensus/cft"
+	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
 )
 
@@ -58,11 +58,10 @@ func (hist irrHistory) observe(t *testing.T, tn *testNet) {
 
 // changeProducers submits a producer-set change at node via and waits until
 // every running node holds the resulting set in force.
-func (tn *testNet) changeProducers(via *Node, op cft.Op, who *Node) TxReceipt {
+func (tn *testNet) changeProducers(via *Node, op prodset.Op, who *Node) TxReceipt {
 	t := tn.t
 	t.Helper()
-	tx, err := ChangeProducersTx(op, who.ID(), who.PublicKey())
-	require.NoError(t, err)
+	tx := tn.quorumChange(via, op, who)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	r, err := via.Submit(ctx, tx)
@@ -71,7 +70,7 @@ func (tn *testNet) changeProducers(via *Node, op cft.Op, who *Node) TxReceipt {
 	require.NoError(t, err)
 	waitFor(t, 10*time.Second, "every node holds the new set", func() bool {
 		for _, n := range tn.running() {
-			if hasPeer(n.set.Load(), who.ID()) != (op == cft.OpAdd) {
+			if hasPeer(n.set.Load(), who.ID()) != (op == prodset.OpAdd) {
 				return false
 			}
 		}
@@ -223,13 +222,13 @@ func TestRemovingTheLeadingProducer(t *testing.T) {
 		tn.irreversibleAtLeast(3, 10*time.Second)
 		p0, p1, p2, f := tn.specs[0].n, tn.specs[1].n, tn.specs[2].n, tn.specs[3].n
 
-		removeF, err := cft.EncodeChangeTx(cft.Change{Op: cft.OpRemove, ID: raft.ServerID(f.ID().String())}, 1)
-		require.NoError(t, err)
-		_, err = f.Submit(ctx, removeF)
-		require.ErrorIs(t, err, ErrTxRejected)
-		require.ErrorContains(t, err, "not a producer")
+		// Change 2, signed by all three genesis producers (a quorum of
+		// three and, once f is in, of four).
+		removeF := tn.signedChange(prodset.OpRemove, f, 2, p0, p1, p2)
+		_, err := f.Submit(ctx, removeF)
+		requireRejected(t, err, prodset.ReasonNonceGap)
 
-		tn.changeProducers(f, cft.OpAdd, f)
+		tn.changeProducers(f, prodset.OpAdd, f)
 		tn.requireProducers(p0, p1, p2, f)
 		tn.leadTo(f)
 		_, irr := p0.Head()
@@ -274,7 +273,8 @@ func TestRemovingTheLeadingProducer(t *testing.T) {
 // once with ErrChangePending, on the node where it was submitted. Here two
 // changes that together would remove two of three producers are submitted
 // at the same instant: exactly one is accepted. Once it is irreversible the
-// other, submitted again as the same bytes, is checked anew and accepted.
+// other, submitted again as the same bytes, is refused as a replay (both
+// carried change nonce 1); signed again with nonce 2 it is accepted.
 func TestConcurrentChangesOneIsRefusedAtSubmit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
@@ -294,9 +294,7 @@ func TestConcurrentChangesOneIsRefusedAtSubmit(t *testing.T) {
 		full := tn.specs[3].n
 		txs := make([][]byte, 2)
 		for i, o := range others {
-			var err error
-			txs[i], err = ChangeProducersTx(cft.OpRemove, o.ID(), o.PublicKey())
-			require.NoError(t, err)
+			txs[i] = tn.quorumChange(full, prodset.OpRemove, o)
 		}
 		errs := make([]error, 2)
 		receipts := make([]TxReceipt, 2)
@@ -325,8 +323,14 @@ func TestConcurrentChangesOneIsRefusedAtSubmit(t *testing.T) {
 			_, listed := tn.raftServers()[others[won].ID()]
 			return !listed && len(tn.raftServers()) == 2
 		})
-		r, err := full.Submit(ctx, txs[lost])
-		require.NoError(t, err, "the refused change, submitted again after the first")
+		// The refused change carries the nonce the first one used up.
+		_, err = full.Submit(ctx, txs[lost])
+		requireRejected(t, err, prodset.ReasonReplayed, "the refused change's nonce is used up")
+		waitFor(t, 10*time.Second, "the full node saw the first change irreversible", func() bool {
+			return full.Consensus().NextChangeNonce == 2 && len(full.Consensus().Producers) == 2
+		})
+		r, err := full.Submit(ctx, tn.quorumChange(full, prodset.OpRemove, others[lost]))
+		require.NoError(t, err, "the other change, signed again with the next nonce")
 		_, err = full.WaitTx(ctx, r.Hash, TxIrreversible)
 		require.NoError(t, err)
 		leader := tn.specs[l].n
@@ -361,7 +365,7 @@ func TestAddedProducerRestartsAsProducer(t *testing.T) {
 		hist := irrHistory{}
 		tn.irreversibleAtLeast(3, 10*time.Second)
 		f := tn.specs[3].n
-		tn.changeProducers(tn.specs[0].n, cft.OpAdd, f)
+		tn.changeProducers(tn.specs[0].n, prodset.OpAdd, f)
 		waitFor(t, 10*time.Second, "the added node is a raft voter", func() bool { return tn.raftServers()[f.ID()] })
 		hist.observe(t, tn)
 
@@ -397,7 +401,7 @@ func TestRemovedProducerIsAddedBack(t *testing.T) {
 		p := tn.specs[l].n
 		full := tn.specs[3].n
 
-		r := tn.changeProducers(full, cft.OpRemove, p)
+		r := tn.changeProducers(full, prodset.OpRemove, p)
 		waitFor(t, 10*time.Second, "the removed leader left raft", func() bool {
 			_, listed := tn.raftServers()[p.ID()]
 			return !listed && p.engine() == nil && tn.leaderOf() != nil
@@ -406,7 +410,7 @@ func TestRemovedProducerIsAddedBack(t *testing.T) {
 		tn.irreversibleAtLeast(r.Height+3, 10*time.Second)
 		hist.observe(t, tn)
 
-		r = tn.changeProducers(full, cft.OpAdd, p)
+		r = tn.changeProducers(full, prodset.OpAdd, p)
 		require.True(t, p.Consensus().Member)
 		waitFor(t, 10*time.Second, "the producer is a raft voter again", func() bool {
 			return tn.raftServers()[p.ID()] && p.engine() != nil

@@ -12,7 +12,7 @@ import (
 
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
-	"github.com/blockwire/blockwire/consensus/cft"
+	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
 )
 
@@ -51,17 +51,12 @@ func TestProducerSetChange(t *testing.T) {
 		tn.irreversibleAtLeast(3, 10*time.Second)
 		f := tn.specs[3].n
 
-		// Invalid changes are rejected by the App: removing a non-producer.
-		bad, err := ChangeProducersTx(cft.OpRemove, f.ID(), f.PublicKey())
-		require.NoError(t, err)
-		_, err = f.Submit(ctx, bad)
-		require.ErrorIs(t, err, ErrTxRejected)
+		// Invalid changes are rejected: removing a non-producer.
+		_, err := f.Submit(ctx, tn.quorumChange(f, prodset.OpRemove, f))
+		requireRejected(t, err, prodset.ReasonBadChange)
 		require.ErrorContains(t, err, "not a producer")
-		_, err = ChangeProducersTx(cft.OpAdd, f.ID(), tn.specs[0].n.PublicKey())
-		require.Error(t, err, "key of another peer")
 
-		add, err := ChangeProducersTx(cft.OpAdd, f.ID(), f.PublicKey())
-		require.NoError(t, err)
+		add := tn.quorumChange(f, prodset.OpAdd, f)
 		r, err := f.Submit(ctx, add)
 		require.NoError(t, err)
 		_, err = f.WaitTx(ctx, r.Hash, TxIrreversible)
@@ -111,8 +106,7 @@ func TestProducerSetChange(t *testing.T) {
 
 		// Remove p1.
 		p1 := tn.specs[1].n
-		rm, err := ChangeProducersTx(cft.OpRemove, p1.ID(), p1.PublicKey())
-		require.NoError(t, err)
+		rm := tn.quorumChange(tn.specs[0].n, prodset.OpRemove, p1)
 		r, err = tn.specs[0].n.Submit(ctx, rm)
 		require.NoError(t, err)
 		_, err = tn.specs[0].n.WaitTx(ctx, r.Hash, TxIrreversible)
@@ -174,54 +168,54 @@ func TestProducerSetChange(t *testing.T) {
 	})
 }
 
-func TestProdSetApply(t *testing.T) {
-	var keys []block.PublicKey
-	var peers []link.PeerID
-	for range 2 {
-		k := newKey(t)
-		id, err := peer.IDFromPrivateKey(k)
-		require.NoError(t, err)
-		pk, err := peerKey(id)
-		require.NoError(t, err)
-		keys, peers = append(keys, pk), append(peers, id)
-	}
-	s := newProdSet(keys[:1], peers[:1])
-	dec, err := decodeProdSet(s.encode())
+// The App wrapper refuses KV writes under the node's reserved prefix, the
+// unsigned version 2 change and malformed changes, at Submit's stateless
+// check and when executing.
+func TestProducerAppRefusesReservedWritesAndUnsignedChanges(t *testing.T) {
+	k := newKey(t)
+	id, err := peer.IDFromPrivateKey(k)
 	require.NoError(t, err)
-	require.Equal(t, s.hash, dec.hash)
+	pk, err := prodset.PeerKey(string(id))
+	require.NoError(t, err)
+	gen, err := genesisProdSet([]block.PublicKey{pk}, []link.PeerID{id})
+	require.NoError(t, err)
 
-	change := func(op cft.Op, i int) cft.Change {
-		c := cft.Change{Op: op, ID: raft.ServerID(peers[i].String())}
-		if op == cft.OpAdd {
-			c.Addr = cft.ServerAddress(peers[i])
-		}
-		return c
-	}
-	_, err = s.apply(change(cft.OpRemove, 0))
-	require.ErrorContains(t, err, "last producer")
-	_, err = s.apply(change(cft.OpRemove, 1))
-	require.ErrorContains(t, err, "not a producer")
-	_, err = s.apply(change(cft.OpAdd, 0))
-	require.ErrorContains(t, err, "already a producer")
-	_, err = s.apply(cft.Change{Op: cft.OpAdd, ID: "not-a-peer-id", Addr: "not-a-peer-id"})
-	require.ErrorContains(t, err, "not a peer id")
-	two, err := s.apply(change(cft.OpAdd, 1))
-	require.NoError(t, err)
-	require.Equal(t, block.ProducerSetHash(keys), two.hash)
-	dec, err = decodeProdSet(two.encode())
-	require.NoError(t, err)
-	require.Equal(t, two.hash, dec.hash)
-	one, err := two.apply(change(cft.OpRemove, 0))
-	require.NoError(t, err)
-	require.Equal(t, block.ProducerSetHash(keys[1:]), one.hash)
-
-	// The App refuses KV writes to the reserved key and malformed changes.
 	v := changeAwareValidator(nil)
-	require.Error(t, v([]byte(cft.ChangeTxPrefix+"\x09")))
 	require.NoError(t, v(kvTx("a", "b")))
+	legacy := []byte(prodset.LegacyTxPrefix + "\x02\x05abcde\x01")
+	var te *chain.TxError
+	require.ErrorAs(t, v(legacy), &te)
+	require.Equal(t, string(prodset.ReasonUnsigned), te.Reason)
+	require.ErrorAs(t, v([]byte(prodset.TxPrefix+"\x09")), &te)
+	require.Equal(t, "malformed", te.Reason)
+
 	kv := chain.DefaultKVLimits()
-	app := &producerApp{inner: chain.NewKV(kv), genesis: s, kv: &kv}
+	app := &producerApp{inner: chain.NewKV(kv), genesis: gen, policy: prodset.Quorum{}, kv: &kv}
 	ex := &producerExec{app: app}
-	err = ex.ApplyTx(chain.AppendKVTx(nil, chain.KVOp{Kind: chain.KVSet, Key: ProducerSetKey, Value: []byte("x")}))
-	require.ErrorContains(t, err, "reserved-key")
+	for _, key := range [][]byte{ProducerSetKey, prodset.NonceKey, []byte("\x00blockwire/other")} {
+		err = ex.ApplyTx(chain.AppendKVTx(nil, chain.KVOp{Kind: chain.KVSet, Key: key, Value: []byte("x")}))
+		require.ErrorContains(t, err, "reserved-key")
+	}
+	require.ErrorAs(t, ex.ApplyTx(legacy), &te)
+	require.Equal(t, string(prodset.ReasonUnsigned), te.Reason)
+}
+
+// policyApp is an App that decides change authority itself.
+type policyApp struct{ chain.App }
+
+func (policyApp) Authorize(prodset.Request) error { return nil }
+
+// The change policy is the App's when it implements prodset.Policy, else
+// WithChangePolicy's, else a majority of the producers in force.
+func TestChangePolicySelection(t *testing.T) {
+	o := defaultOptions()
+	q, ok := changePolicy(&o).(prodset.Quorum)
+	require.True(t, ok)
+	require.Equal(t, 4, q.Size(6), "a majority of six")
+	two := prodset.Quorum{Size: prodset.TwoThirds}
+	WithChangePolicy(two)(&o)
+	require.Equal(t, 5, changePolicy(&o).(prodset.Quorum).Size(6), "two thirds of six")
+	app := policyApp{chain.NewKV(chain.DefaultKVLimits())}
+	WithApp(app, nil)(&o)
+	require.Equal(t, app, changePolicy(&o), "the App's own policy wins")
 }

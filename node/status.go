@@ -145,6 +145,10 @@ type Status struct {
 	MempoolTxs  int    `json:"mempool_txs"`
 	Running     bool   `json:"running"`
 	StatusError string `json:"status_error,omitempty"`
+	// ConfigRole is node.role from the config. Role above is the
+	// effective role: "producer" while the node's key is in the producer
+	// set in force at its irreversible block, else "full".
+	ConfigRole Role `json:"config_role"`
 }
 
 // CatchUpSlack is how many blocks a peer may be ahead before a node counts
@@ -156,7 +160,7 @@ const CatchUpSlack = 2
 // block with StatusError set.
 func (n *Node) Status() Status {
 	s := Status{
-		Name: n.cfg.Node.Name, PeerID: n.id, Role: n.cfg.Node.Role, Engine: n.cfg.Consensus.Engine,
+		Name: n.cfg.Node.Name, PeerID: n.id, Role: n.Role(), ConfigRole: n.cfg.Node.Role, Engine: n.cfg.Consensus.Engine,
 		Chain: n.genesis.Chain, Genesis: n.genesis.ID(),
 		Head: refOf(n.head.Load()), Irreversible: refOf(n.irr.Load()),
 	}
@@ -285,13 +289,19 @@ type ConsensusStatus struct {
 	// ProducerSet is the hash of that set (block.ProducerSetHash), the
 	// value block headers carry.
 	ProducerSet block.Hash `json:"producer_set"`
+	// NextChangeNonce is the nonce the next producer-set change must carry
+	// (the last applied at the irreversible block, plus one).
+	NextChangeNonce uint64 `json:"next_change_nonce"`
+	// Quorum is how many producers in force must sign a change under the
+	// default policy (0 when an App or option supplies another policy).
+	Quorum int `json:"change_quorum"`
 }
 
 // Consensus returns the consensus state.
 func (n *Node) Consensus() ConsensusStatus {
 	set := n.set.Load()
 	cs := ConsensusStatus{Engine: n.cfg.Consensus.Engine, Member: n.producer.Load(), Irreversible: refOf(n.irr.Load()),
-		Producers: n.producersOf(set), ProducerSet: set.hash}
+		Producers: n.producersOf(set), ProducerSet: set.hash, NextChangeNonce: n.changeNonce.Load() + 1, Quorum: n.changeQuorum(set)}
 	if e := n.engine(); e != nil {
 		st := e.Status()
 		cs.Raft = &st

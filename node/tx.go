@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -163,6 +164,15 @@ func (n *Node) submitLocal(h block.Hash, tx []byte, ack chan error) {
 	}
 	if n.leading() {
 		ack <- n.accept(h, tx)
+		return
+	}
+	// A change without authority stops here, on whatever node it entered.
+	if err := n.verifyChange(tx); err != nil {
+		var te *TxRejectedError
+		if errors.As(err, &te) {
+			n.lp.txs.rejected(h, te.Reason, te.Detail, n.notifyTx)
+		}
+		ack <- err
 		return
 	}
 	n.forward(h, tx, nil, 0, ack, uint8(n.o.limits.MaxHops), nil)

@@ -58,7 +58,7 @@ func newStatusCmd() *cobra.Command {
 
 func printStatus(w io.Writer, s node.Status) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "node\t%s (%s, %s)\n", s.Name, s.Role, s.Engine)
+	fmt.Fprintf(tw, "node\t%s (%s, %s)%s\n", s.Name, s.Role, s.Engine, roleNote(s))
 	fmt.Fprintf(tw, "peer id\t%s\n", s.PeerID)
 	fmt.Fprintf(tw, "chain\t%s, genesis %s\n", s.Chain, s.Genesis)
 	fmt.Fprintf(tw, "head\t%d  %s  term %d  %s\n", s.Head.Height, s.Head.ID, s.Head.Term, s.Head.Timestamp.Format(time.RFC3339Nano))
@@ -70,6 +70,15 @@ func printStatus(w io.Writer, s node.Status) error {
 		fmt.Fprintf(tw, "warning\t%s\n", s.StatusError)
 	}
 	return tw.Flush()
+}
+
+// roleNote says when the effective role (the producer set's) is not the
+// one the config names.
+func roleNote(s node.Status) string {
+	if s.ConfigRole == "" || s.ConfigRole == s.Role {
+		return ""
+	}
+	return fmt.Sprintf(" — config says %s; the producer set in force decides", s.ConfigRole)
 }
 
 func newPeersCmd() *cobra.Command {

@@ -124,7 +124,7 @@ func (n *chainNode) viaLocked(parent block.ID) ([]Link, error) {
 		if err != nil {
 			return nil, err
 		}
-		via = append([]Link{{ID: id, HeaderHash: headerHash(b), Changes: ChangesIn(b.Txs)}}, via...)
+		via = append([]Link{{ID: id, HeaderHash: headerHash(b)}}, via...)
 		id = b.Parent
 	}
 	return via, nil

@@ -21,8 +21,9 @@
 //   - Gate and FromHeader are pure helpers for the chain layer: when a
 //     committed block becomes irreversible (body present), and what a
 //     non-producer learns from a header's Irreversible field.
-//   - Change, EncodeChangeTx and ChangesIn are the producer-set change
-//     transaction; cftbench measures the engine over real libp2p.
+//   - Change is a producer-set change as raft carries it out (the signed
+//     chain transaction that requests it is consensus/prodset's); cftbench
+//     measures the engine over real libp2p.
 //
 // # Usage: the caller's duties
 //
@@ -37,7 +38,7 @@
 //  4. Implement Producer: build a block on req.Parent with req.Term as the
 //     header's Term and req.Irreversible as its Irreversible field, store it
 //     (synced, chain.Sync), hand the body to blocksync, and return its id,
-//     header hash and ChangesIn(its transactions). Right after a leader
+//     header hash and the producer-set changes its transactions make. Right after a leader
 //     change the chain's best head can be a deposed leader's block whose id
 //     never reached the raft log. If the head descends from req.Parent, the
 //     producer may build on the head and list the blocks in between in
@@ -105,7 +106,8 @@
 //
 // # Producer-set changes
 //
-// A change is a chain transaction (EncodeChangeTx). The producer lists the
+// A change is a chain transaction (consensus/prodset: signed by a quorum of
+// the producers in force, checked by the chain's App). The producer lists the
 // changes of each block it builds; when that block's entry is applied (the
 // block is committed, hence irreversible once its body is present) the FSM
 // queues them. The leader carries out the head of the queue with raft's
@@ -119,7 +121,7 @@
 // that removes itself commits the new configuration, then raft makes it
 // step down and the others elect a leader (Status.PendingChanges shows
 // what is still to be carried out). The transaction carries a nonce
-// (EncodeChangeTx): two requests for the same change are two
+// (the change's sequence number): two requests for the same change are two
 // transactions. Order and conflicts between changes are the caller's
 // rule: the node (node/prodset.go) accepts one pending change at a time
 // and checks each against the set the one before left; it is tested end to

@@ -37,8 +37,9 @@ type Produced struct {
 	// HeaderHash is a hash of the signed header, recorded in the raft log so
 	// a node can check that the body it fetches is the one committed.
 	HeaderHash block.Hash
-	// Changes are the producer-set change transactions in the block
-	// (ChangesIn), at most 64; they take effect when the block commits.
+	// Changes are the producer-set changes the block's transactions make
+	// (consensus/prodset), at most 64; they take effect when the block
+	// commits.
 	Changes []Change
 	// Via lists, oldest first, stored blocks between ProduceRequest.Parent
 	// and the new block, when the producer built on a descendant of Parent

@@ -1,7 +1,6 @@
 package cft
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 
@@ -24,8 +23,11 @@ const (
 // maxIDLen bounds server ids and addresses (libp2p peer ids are ~52 bytes).
 const maxIDLen = 256
 
-// Change is one producer-set change. ID and Addr are the raft server id and
-// address, both the libp2p peer id string under the libp2p stream layer.
+// Change is one producer-set change as raft carries it out. ID and Addr are
+// the raft server id and address, both the libp2p peer id string under the
+// libp2p stream layer. The chain transaction that requests a change, and
+// the authority it needs, are consensus/prodset's: the producer lists the
+// changes of the block it built in Produced.Changes.
 type Change struct {
 	Op   Op
 	ID   raft.ServerID
@@ -51,71 +53,6 @@ func (d *decoder) change() Change {
 		d.fail()
 	}
 	return c
-}
-
-// ChangeTxPrefix starts every producer-set change transaction. The chain's
-// application recognises such a transaction by this prefix; the producer
-// lists the changes of the block it builds in Produced.Changes, and they take
-// effect when that block's entry is applied from the raft log.
-//
-// Change transaction, version 2:
-//
-//	"blockwire/cft/change/v2"  (ChangeTxPrefix)
-//	1 byte   op (1 add, 2 remove)
-//	uvarint  length, server id
-//	uvarint  length, server address (empty for remove)
-//	uvarint  nonce
-//
-// The nonce tells apart two requests for the same change: nodes identify a
-// transaction by its hash, and the same change can be valid more than once
-// (remove a producer, add it back, remove it again) or be refused once and
-// valid later. Version 1 had no nonce, so a second request was the same
-// transaction as the first and was taken for a duplicate.
-const ChangeTxPrefix = "blockwire/cft/change/v2"
-
-// EncodeChangeTx returns the transaction bytes for c with nonce. Callers
-// pick a nonce that differs between requests (node.ChangeProducersTx draws
-// a random one).
-func EncodeChangeTx(c Change, nonce uint64) ([]byte, error) {
-	if !c.valid() {
-		return nil, fmt.Errorf("cft: invalid change %+v", c)
-	}
-	return binary.AppendUvarint(appendChange([]byte(ChangeTxPrefix), c), nonce), nil
-}
-
-// DecodeChangeTx decodes a change transaction. ok is false when tx is not a
-// change transaction at all (no prefix); err is set when it has the prefix
-// but is malformed, which the application should reject. The nonce is
-// checked but not returned: it does not change what the transaction does.
-func DecodeChangeTx(tx []byte) (c Change, ok bool, err error) {
-	c, _, ok, err = decodeChangeTx(tx)
-	return c, ok, err
-}
-
-func decodeChangeTx(tx []byte) (c Change, nonce uint64, ok bool, err error) {
-	rest, found := bytes.CutPrefix(tx, []byte(ChangeTxPrefix))
-	if !found {
-		return Change{}, 0, false, nil
-	}
-	d := decoder{b: rest}
-	c = d.change()
-	nonce = d.uvarint()
-	if d.err != nil || len(d.b) != 0 {
-		return Change{}, 0, true, fmt.Errorf("%w: change transaction", ErrCorrupt)
-	}
-	return c, nonce, true, nil
-}
-
-// ChangesIn returns the valid change transactions among txs, in order. A
-// producer calls it on the block it built to fill Produced.Changes.
-func ChangesIn(txs [][]byte) []Change {
-	var out []Change
-	for _, tx := range txs {
-		if c, ok, err := DecodeChangeTx(tx); ok && err == nil {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 // Raft log command, version 1 (the Data of every LogCommand entry):

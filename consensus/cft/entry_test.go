@@ -30,35 +30,6 @@ func TestBlockEntryRoundTrip(t *testing.T) {
 	require.ErrorIs(t, err, ErrCorrupt, "trailing bytes")
 }
 
-func TestChangeTx(t *testing.T) {
-	c := Change{Op: OpAdd, ID: "peer", Addr: "peer"}
-	tx, err := EncodeChangeTx(c, 7)
-	require.NoError(t, err)
-	got, ok, err := DecodeChangeTx(tx)
-	require.NoError(t, err)
-	require.True(t, ok)
-	require.Equal(t, c, got)
-	other, err := EncodeChangeTx(c, 8)
-	require.NoError(t, err)
-	require.NotEqual(t, tx, other, "another nonce, another transaction")
-	got, _, err = DecodeChangeTx(other)
-	require.NoError(t, err)
-	require.Equal(t, c, got, "the same change")
-
-	_, ok, err = DecodeChangeTx([]byte("transfer 5"))
-	require.NoError(t, err)
-	require.False(t, ok)
-	_, ok, err = DecodeChangeTx(tx[:len(tx)-1])
-	require.True(t, ok)
-	require.ErrorIs(t, err, ErrCorrupt)
-	_, ok, err = DecodeChangeTx(append(tx, 0))
-	require.True(t, ok)
-	require.ErrorIs(t, err, ErrCorrupt, "trailing bytes")
-	_, err = EncodeChangeTx(Change{Op: OpAdd, ID: "no-addr"}, 1)
-	require.Error(t, err)
-	require.Equal(t, []Change{c}, ChangesIn([][]byte{[]byte("a"), tx, tx[:len(tx)-1]}))
-}
-
 func TestFSMStateRoundTrip(t *testing.T) {
 	s := fsmState{
 		Last:      Commit{ID: idAt(3, 2), Parent: idAt(2, 2), HeaderHash: block.Hash{1}, Term: 4, Index: 99},
@@ -109,20 +80,6 @@ func FuzzDecodeBlockEntry(f *testing.F) {
 		again, err := decodeBlockEntry(e.encode())
 		require.NoError(t, err)
 		require.Equal(t, e, again)
-	})
-}
-
-func FuzzDecodeChangeTx(f *testing.F) {
-	tx, _ := EncodeChangeTx(Change{Op: OpRemove, ID: "a"}, 300)
-	f.Add(tx)
-	f.Fuzz(func(t *testing.T, b []byte) {
-		c, nonce, ok, err := decodeChangeTx(b)
-		if !ok || err != nil {
-			return
-		}
-		again, err := EncodeChangeTx(c, nonce)
-		require.NoError(t, err)
-		require.Equal(t, b, again, "one encoding per change")
 	})
 }
 

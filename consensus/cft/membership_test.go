@@ -24,10 +24,7 @@ func TestProducerSetChange(t *testing.T) {
 		spare.start(nil) // empty raft state: waits to be added
 		w.progress(5, members...)
 
-		add := Change{Op: OpAdd, ID: "p3", Addr: "p3"}
-		tx, err := EncodeChangeTx(add, 1)
-		require.NoError(t, err)
-		carrier := w.carry(ChangesIn([][]byte{tx, []byte("ordinary tx")}))
+		carrier := w.carry([]Change{{Op: OpAdd, ID: "p3", Addr: "p3"}})
 		confIdx := w.waitConfig(func(c raft.Configuration) bool { return hasVoter(c, "p3") })
 		w.requireCommittedBefore(carrier, confIdx)
 		w.progress(5, w.live()...)
