@@ -165,7 +165,7 @@ func (hst *Host) disconnected(c network.Conn) {
 // if it is banned, or else the reason r given.
 func (hst *Host) setupError(p PeerID, r Reason, detail string) *Error {
 	hst.mu.Lock()
-	b, banned := hst.scores.banned(p, time.Now())
+	b, banned := hst.refusedLocked(p, time.Now())
 	hst.mu.Unlock()
 	if banned {
 		return &Error{Reason: ReasonBanned, Detail: b.Reason}
