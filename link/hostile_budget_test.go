@@ -139,3 +139,127 @@ func TestBulkLaneWithoutCreditIsDroppedAndBudgeted(t *testing.T) {
 	// Its queued bytes went back to the budget.
 	require.NoError(t, l1.Send(link.LaneBlocks, make([]byte, 100<<10)))
 }
+
+// Attack 3, link side: a protected peer (a producer of the set in force)
+// that bursts past the inbound rate limit is shed and counted but never
+// charged or banned, while an unprotected peer doing the same is banned; a
+// score ban restored for a protected peer is not enforced, an operator's
+// ban is. On the old code the producer was banned for the burst.
+func TestProtectedPeerBurstIsShedNotBanned(t *testing.T) {
+	cfg := testConfig(t, "tcp")
+	cfg.Conn.InboundMsgRate[link.LaneRouting] = 100
+	cfg.Conn.InboundMsgBurst[link.LaneRouting] = 100
+	cfg.Conn.Score.FloodPenalty = 1
+	producer := newHost(t, testConfig(t, "tcp"), nil)
+	defer producer.Close()
+	other := newHost(t, testConfig(t, "tcp"), nil)
+	defer other.Close()
+	cfg.ProtectedPeers = []link.PeerID{producer.ID()}
+	rv := linktest.NewRecorder(4096)
+	victim := newHost(t, cfg, rv)
+	defer victim.Close()
+
+	burst := func(h *link.Host) link.Link {
+		l, err := h.Connect(context.Background(), victim.AddrInfo())
+		require.NoError(t, err)
+		for range 1000 {
+			if l.SendWait(context.Background(), link.LaneRouting, []byte("tx")) != nil {
+				break
+			}
+		}
+		return l
+	}
+	pl := burst(producer)
+	burst(other)
+	waitFor(t, nil, func() bool { return peerInfo(victim, other.ID()).Ban != nil })
+	require.Contains(t, peerInfo(victim, other.ID()).Ban.Reason, string(link.ReasonFlood))
+
+	waitFor(t, nil, func() bool {
+		st := peerInfo(victim, producer.ID()).Stats
+		return st != nil && st.Lanes[link.LaneRouting].Drops[link.DropRateLimited]+st.Lanes[link.LaneRouting].MsgsIn == 1000
+	})
+	pi := peerInfo(victim, producer.ID())
+	require.Nil(t, pi.Ban)
+	require.Zero(t, pi.Score, "a protected peer's burst is not charged")
+	require.Positive(t, pi.Stats.Lanes[link.LaneRouting].Drops[link.DropRateLimited], "the burst was shed and counted")
+	require.NoError(t, pl.Err())
+
+	// Other faults are charged but never ban a protected peer.
+	for range 5 {
+		require.False(t, victim.Penalize(producer.ID(), link.ReasonInvalid, "bad block"))
+	}
+	require.Nil(t, peerInfo(victim, producer.ID()).Ban)
+	require.NoError(t, pl.Err())
+
+	// An operator's ban is enforced against everyone.
+	victim.Ban(producer.ID(), time.Minute, "operator says so")
+	<-pl.Done()
+	require.Equal(t, link.ReasonBanned, link.ReasonOf(pl.Err()))
+}
+
+// A score ban taken before a peer became a producer (or restored from the
+// BanStore after a restart) does not keep the producer out: protection is
+// checked before the ban. On the old code the gater refused it.
+func TestScoreBanDoesNotRefuseAProtectedPeer(t *testing.T) {
+	cfg := testConfig(t, "tcp")
+	producer := newHost(t, testConfig(t, "tcp"), nil)
+	defer producer.Close()
+	store := newMapStore()
+	require.NoError(t, store.SaveBan(link.Ban{Peer: producer.ID(), Reason: "score: flood", Until: time.Now().Add(time.Hour)}))
+	cfg.BanStore = store
+	cfg.ProtectedPeers = []link.PeerID{producer.ID()}
+	rv := linktest.NewRecorder(4)
+	victim := newHost(t, cfg, rv)
+	defer victim.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := producer.Connect(ctx, victim.AddrInfo())
+	require.NoError(t, err)
+	require.NoError(t, l.Send(link.LaneConsensus, []byte("vote")))
+	select {
+	case m := <-rv.Msgs:
+		require.Equal(t, "vote", string(m.Data))
+	case <-ctx.Done():
+		t.Fatal("the protected peer's message never arrived")
+	}
+}
+
+// Review item: a peer that floods PINGs and never reads is shed (counted
+// as rate_limited on the consensus lane) and charged; a CREDIT frame
+// pushing the outstanding credit past 2^40 ends the link as a protocol
+// violation. On the old code every PING queued a PONG, uncharged, and
+// credits silently summed into an int64.
+func TestPingFloodAndCreditOverflow(t *testing.T) {
+	cfg := testConfig(t, "tcp")
+	rv := linktest.NewRecorder(4)
+	victim := newHost(t, cfg, rv)
+	defer victim.Close()
+
+	x := newHostile(t)
+	require.NoError(t, x.h.Connect(context.Background(), victim.AddrInfo()))
+	lanes := x.lanes(t, victim.ID())
+	l := <-rv.Ups
+	var pings []byte
+	for i := range uint64(1500) {
+		pings = binary.BigEndian.AppendUint64(append(pings, 3, 8), i)
+	}
+	_, err := lanes[link.LaneConsensus].Write(pings)
+	require.NoError(t, err)
+	waitFor(t, nil, func() bool {
+		return l.Stats().Lanes[link.LaneConsensus].Drops[link.DropRateLimited] >= 1400
+	})
+	require.Less(t, peerInfo(victim, x.h.ID()).Score, 0.0, "the ping flood is charged")
+	require.NoError(t, l.Err())
+
+	credit := func(n uint64) []byte {
+		p := binary.AppendUvarint([]byte{byte(link.LaneBlocks)}, n)
+		return append([]byte{2, byte(len(p))}, p...)
+	}
+	_, err = lanes[link.LaneConsensus].Write(append(credit(1<<40), credit(1<<40)...))
+	require.NoError(t, err)
+	<-l.Done()
+	// The charge for the violation on top of the flood crossed the ban
+	// threshold: the link ends banned, the ban names the violation.
+	require.Contains(t, l.Err().Error(), string(link.ReasonProtocol))
+	require.Contains(t, l.Err().Error(), "credit on lane blocks")
+}

@@ -693,7 +693,7 @@ func (s *session) readFailed(l Lane, err error) {
 // (or ReasonBanned if this fault crossed the ban threshold).
 func (s *session) peerFault(f *peerFault) {
 	// readMsg has already charged a flood and returns it only on a ban.
-	if f.reason == ReasonFlood || s.hub.penalize(s.remote, f.reason) {
+	if f.reason == ReasonFlood || s.hub.Penalize(s.remote, f.reason, f.detail) {
 		s.fail(&Error{Reason: ReasonBanned, Detail: string(f.reason) + ": " + f.detail, Err: f})
 		return
 	}

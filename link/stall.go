@@ -65,9 +65,10 @@ func (s *session) tickStalls(now time.Time) {
 	}
 }
 
-// shedLog reports rate-limit drops from a protected peer, at most once per
-// ping tick: they are shed without charge (score.go), and an operator
-// must see that a producer sends more than the limits allow.
+// shedLog reports inbound rate-limit drops at most once per ping tick, at
+// warning level for a protected peer: its drops are shed without charge
+// (protect.go), and an operator must see that a producer sends more than
+// the limits allow. An unprotected peer's drops are charged as floods.
 func (s *session) shedLog() {
 	s.mu.Lock()
 	var total uint64
@@ -77,8 +78,14 @@ func (s *session) shedLog() {
 	n := total - s.shedLogged
 	s.shedLogged = total
 	s.mu.Unlock()
-	if n > 0 {
+	if n == 0 {
+		return
+	}
+	if s.hub.isProtected(s.remote) {
 		s.log.Warn().Uint64("dropped", n).Str("reason", string(DropRateLimited)).
 			Msg("protected peer over the inbound rate limit: messages shed, not charged")
+		return
 	}
+	s.log.Info().Uint64("dropped", n).Str("reason", string(DropRateLimited)).
+		Msg("peer over the inbound rate limit: messages dropped and charged")
 }
