@@ -56,8 +56,8 @@ type Host struct {
 	// Close waits for them; setupsClosed (under pendingMu) stops new ones.
 	setups       sync.WaitGroup
 	setupsClosed bool
-	closeOnce sync.Once
-	closeErr  error
+	closeOnce    sync.Once
+	closeErr     error
 }
 
 var _ Network = (*Host)(nil)

@@ -53,9 +53,9 @@ type hub struct {
 	protected map[PeerID]bool
 	// queued counts bytes queued on non-consensus lanes over all links,
 	// against ConnConfig.QueueBudget (budget.go).
-	queued atomic.Int64
-	changed   chan struct{} // closed and replaced on every change
-	closed    bool
+	queued  atomic.Int64
+	changed chan struct{} // closed and replaced on every change
+	closed  bool
 }
 
 type peerRecord struct {
