@@ -241,7 +241,14 @@ func (hst *Host) Connect(ctx context.Context, info peer.AddrInfo) (Link, error) 
 		return nil, fmt.Errorf("%w %s: %w", ErrNoLink, info.ID, err)
 	}
 	alive := func() bool { return hst.h.Network().Connectedness(info.ID) == network.Connected }
-	return hst.waitLink(ctx, info.ID, alive)
+	l, err := hst.waitLink(ctx, info.ID, alive)
+	if err != nil && hst.lastReason(info.ID) == ReasonWrongChain {
+		hst.mu.Lock()
+		why := hst.records[info.ID].err
+		hst.mu.Unlock()
+		return nil, fmt.Errorf("%w %s: %s", ErrNoLink, info.ID, why)
+	}
+	return l, err
 }
 
 // count returns the connections in direction d to peers that are neither

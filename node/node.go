@@ -324,6 +324,7 @@ func (n *Node) buildNetwork() (link.Network, error) {
 	}
 	lc.Logger = n.bare("link")
 	lc.BanStore = bans
+	lc.ChainID = n.genesis.ID() // peers on another chain are refused at lane setup
 	for p := range n.set.Load().peers {
 		if p != n.id {
 			lc.ProtectedPeers = append(lc.ProtectedPeers, p)
