@@ -313,6 +313,15 @@ func (n *Node) buildNetwork() (link.Network, error) {
 				return nil, err
 			}
 		}
+		// Producers of the set in force are protected (never banned by
+		// scoring, floods shed not charged); refreshProducers follows changes.
+		if pr, ok := nw.(interface{ SetProtected(link.PeerID, bool) }); ok {
+			for p := range n.set.Load().peers {
+				if p != n.id {
+					pr.SetProtected(p, true)
+				}
+			}
+		}
 		return nw, nil
 	}
 	lc, err := n.cfg.LinkConfig()
