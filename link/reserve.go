@@ -139,6 +139,9 @@ func (r *recvBuf) reserve(c int) error {
 func (r *recvBuf) take() (msg []byte, release func()) {
 	msg, sc, n := r.b, r.sc, r.reserved
 	r.b, r.reserved = nil, 0
+	if msg == nil {
+		msg = []byte{} // an empty message is delivered as empty, not nil
+	}
 	if sc == nil || n == 0 {
 		return msg, noRelease
 	}
