@@ -61,6 +61,11 @@ func TestAnnouncedMessagesDoNotPinMemory(t *testing.T) {
 	for range attackers {
 		<-rv.Ups
 	}
+	// What the announcements hold: one first buffer each, not 12 MiB.
+	waitFor(t, nil, func() bool { return protocolMemory(t, victim) >= 3*64<<10 })
+	held := protocolMemory(t, victim)
+	t.Logf("3 announcements of 12 MiB hold %d KiB of the receive budget", held>>10)
+	require.LessOrEqual(t, held, int64(3*256<<10))
 
 	honest := newHost(t, testConfig(t, "tcp"), nil)
 	defer honest.Close()
