@@ -15,8 +15,8 @@ import "time"
 //   - credit adds up to at most maxCredit outstanding; more is a protocol
 //     fault, never a silent int64 overflow (sched.addCredit).
 const (
-	pingRate  = 10
-	pingBurst = 20
+	pingRate  = 20
+	pingBurst = 40
 )
 
 // ctlState is the session's control-frame limiter; guarded by s.mu.

@@ -181,7 +181,7 @@
 // the Reason for closing; the sender then half-closes its streams and
 // waits briefly for the peer to close. At most one PONG is owed at a
 // time (a newer PING replaces an unsent PONG's nonce), and PINGs beyond
-// 10/s are shed and charged as floods (control.go).
+// 20/s are shed and charged as floods (control.go).
 //
 // Compatibility: a peer with another version byte is refused with
 // ReasonProtocol. Unknown frame types and lane ids are errors, not
