@@ -49,7 +49,10 @@ func (c *Conn) sendLocator() {
 func (c *Conn) handleHello(m *Hello) {
 	c.stats.HellosReceived++
 	if m.Window > 0 {
-		c.win.peerWindow = uint64(m.Window)
+		// The peer's window is a request, not a right: clamped to ours, so
+		// a peer advertising 4 GiB cannot make us read and queue gigabytes
+		// of blocks it never acknowledges (issue 11, attack 4).
+		c.win.peerWindow = min(uint64(m.Window), uint64(c.cfg.Window))
 	}
 	if m.Committed && !c.learnIrreversible(m.ID) {
 		return

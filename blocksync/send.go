@@ -10,7 +10,8 @@ type window struct {
 	// sentBytes and ackedBytes count our bodies to the peer.
 	// Invariant: ackedBytes <= sentBytes.
 	sentBytes, ackedBytes uint64
-	// peerWindow is the receive window the peer advertised.
+	// peerWindow is the receive window the peer advertised, clamped to
+	// our own Config.Window. Invariant: peerWindow <= Config.Window.
 	peerWindow uint64
 	// recvBytes and recvAcked count the peer's bodies to us.
 	// Invariant: recvAcked <= recvBytes.

@@ -177,3 +177,30 @@ func TestWindowKeepsLaneFull(t *testing.T) {
 	t.Logf("%d blocks of %d KiB in %v; at full bandwidth %v: %.1f%% of the link", nBlocks, bodySize>>10, now, ideal, 100*eff)
 	require.Greater(t, eff, 0.95)
 }
+
+// Issue 11, attack 4: a peer that advertises a huge window (here 4 GiB)
+// and never acknowledges gets at most our own window plus one body: the
+// window a peer advertises is clamped to ours. On the old code the first
+// burst was the whole chain (every body queued at once).
+func TestAdvertisedWindowIsClampedToOurs(t *testing.T) {
+	m := &maker{bodySize: 100_000}
+	g := m.genesis()
+	a, b := newTestChain(g), newTestChain(g)
+	m.extend(t, g, 100, 1, 0, a)
+	cfg := DefaultConfig()
+	cfg.Window = 1 << 20
+	ca, err := New(cfg, a, time0)
+	require.NoError(t, err)
+	ca.Advance()
+	hostile := locatorOf(t, cfg, b)
+	for _, msg := range hostile {
+		if h, ok := msg.(*Hello); ok {
+			h.Window = 1<<32 - 1
+		}
+	}
+	stepAll(t, ca, LaneSync, hostile)
+	n, blocks := bodyBytes(ca.Ready())
+	t.Logf("burst to a peer advertising 4 GiB: %d blocks, %d bytes, our window %d", blocks, n, cfg.Window)
+	require.Less(t, n, cfg.Window+100_200, "more than our window plus one body in flight")
+	require.Equal(t, uint64(n), ca.InFlight())
+}

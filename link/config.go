@@ -69,9 +69,39 @@ type ConnConfig struct {
 
 	// PingInterval is how often a link measures RTT with a PING on the
 	// consensus lane; PingTimeout closes a link whose PONG does not come back
-	// (ReasonTimeout). PingTimeout > PingInterval.
+	// (ReasonTimeout). PingTimeout > PingInterval. The timeout is checked
+	// on the ping tick, so a dead peer (powered off, partitioned: nothing
+	// resets the connection) is detected within PingTimeout +
+	// 2×PingInterval of its last PONG (9 s with the defaults 2 s and 5 s).
+	// A PONG is a control frame, sent ahead of every queued message, so a
+	// loaded link does not delay it by more than one chunk.
 	PingInterval time.Duration
 	PingTimeout  time.Duration
+
+	// StallTimeout ends a link (ReasonStalled, StallPenalty) whose peer
+	// began a message and then sent no byte of it for this long while
+	// allowed to send (issue 11, attack 1: an announced message holds our
+	// memory). It also bounds how long a reader waits for memory the
+	// resource manager refuses before the link ends with ReasonResource.
+	// Checked on the ping tick: > PingInterval.
+	StallTimeout time.Duration
+
+	// BulkStallTimeout ends a link (ReasonStalled, StallPenalty) that has
+	// bytes queued on a bulk lane and got no credit from the peer for this
+	// long: a peer that never reads must not hold our queued blocks
+	// (issue 11, attack 4). An honest peer withholds credit only while
+	// its application is busy delivering, so this is long. > PingInterval.
+	BulkStallTimeout time.Duration
+
+	// QueueBudget bounds the bytes queued for sending on the routing,
+	// blocks and sync lanes of all links of a host together (node-wide;
+	// SendQueueBytes is per link and lane). A Send to a peer that is
+	// neither protected nor static fails with ErrQueueFull (DropBudget)
+	// while the total is at or above it; protected and static peers are
+	// counted but never refused by it, and consensus is never refused.
+	// With the defaults, 64 peers that grant no credit hold at most this
+	// much, not 64 × 3 × SendQueueBytes. 0 means no node-wide bound.
+	QueueBudget int64
 
 	// WriteTimeout closes a link when one write to the muxer blocks longer
 	// (the peer stopped reading). It is also the GOAWAY flush budget.
@@ -96,7 +126,8 @@ type ScoreConfig struct {
 	OversizePenalty    float64 // frame above the lane maximum
 	UnknownLanePenalty float64 // stream for an unknown lane id
 	ProtocolPenalty    float64 // credit overrun, wrong frame on a lane, bad version
-	FloodPenalty       float64 // per message dropped by the inbound rate limit
+	FloodPenalty       float64 // per message dropped by the inbound rate limit (never charged to protected peers)
+	StallPenalty       float64 // a stalled partial message or bulk lane (stall.go)
 	BanThreshold       float64 // > 0
 	BanDuration        time.Duration
 	HalfLife           time.Duration
@@ -127,8 +158,11 @@ func DefaultConnConfig() ConnConfig {
 		QUICBulkWindow:      512 << 10,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
-		PingInterval:        5 * time.Second,
-		PingTimeout:         20 * time.Second,
+		PingInterval:        2 * time.Second,
+		PingTimeout:         5 * time.Second,
+		StallTimeout:        15 * time.Second,
+		BulkStallTimeout:    60 * time.Second,
+		QueueBudget:         256 << 20,
 		WriteTimeout:        20 * time.Second,
 		HandshakeTimeout:    10 * time.Second,
 		DefaultMode:         ModeActive,
@@ -138,6 +172,7 @@ func DefaultConnConfig() ConnConfig {
 			UnknownLanePenalty: 50,
 			ProtocolPenalty:    40,
 			FloodPenalty:       0.05,
+			StallPenalty:       25,
 			BanThreshold:       100,
 			BanDuration:        10 * time.Minute,
 			HalfLife:           10 * time.Minute,
@@ -173,6 +208,12 @@ func (c *ConnConfig) Validate() error {
 		return fmt.Errorf("link: ConnConfig.PingInterval = %v, want > 0", c.PingInterval)
 	case c.PingTimeout <= c.PingInterval:
 		return fmt.Errorf("link: ConnConfig.PingTimeout = %v, want > PingInterval = %v", c.PingTimeout, c.PingInterval)
+	case c.StallTimeout <= c.PingInterval:
+		return fmt.Errorf("link: ConnConfig.StallTimeout = %v, want > PingInterval = %v", c.StallTimeout, c.PingInterval)
+	case c.BulkStallTimeout <= c.PingInterval:
+		return fmt.Errorf("link: ConnConfig.BulkStallTimeout = %v, want > PingInterval = %v", c.BulkStallTimeout, c.PingInterval)
+	case c.QueueBudget < 0:
+		return fmt.Errorf("link: ConnConfig.QueueBudget = %d, want ≥ 0", c.QueueBudget)
 	case c.WriteTimeout <= 0:
 		return fmt.Errorf("link: ConnConfig.WriteTimeout = %v, want > 0", c.WriteTimeout)
 	case c.HandshakeTimeout <= 0:
@@ -187,7 +228,7 @@ func (s *ScoreConfig) validate() error {
 	for name, v := range map[string]float64{
 		"DecodePenalty": s.DecodePenalty, "OversizePenalty": s.OversizePenalty,
 		"UnknownLanePenalty": s.UnknownLanePenalty, "ProtocolPenalty": s.ProtocolPenalty,
-		"FloodPenalty": s.FloodPenalty,
+		"FloodPenalty": s.FloodPenalty, "StallPenalty": s.StallPenalty,
 	} {
 		if v < 0 {
 			return fmt.Errorf("link: ScoreConfig.%s = %v, want ≥ 0", name, v)
@@ -265,6 +306,22 @@ type Config struct {
 	// zero value is silent.
 	Logger zerolog.Logger
 
+	// ReceiveMemory bounds the bytes of large messages (1 MiB and up)
+	// this node receives at once over all links: the libp2p resource
+	// manager's memory limit for our protocol. Messages reserve it as
+	// their bytes arrive (reserve.go); peers that are neither protected
+	// nor static may fill four fifths of it, so producers always find the
+	// last fifth. 0 means the resource manager's autoscaled system limit
+	// (1/8 of the machine's memory + 128 MiB).
+	ReceiveMemory int64
+
+	// ChainID names the chain (node/ uses the genesis block id). It is
+	// exchanged when a connection opens its lanes; a peer on another
+	// chain is refused once with ReasonWrongChain, and a static peer on
+	// another chain is redialed only every WrongChainRedial. The zero
+	// value is a chain id like any other.
+	ChainID [32]byte
+
 	// BanStore, if not nil, keeps bans across restarts: New loads it before
 	// the host accepts connections (see BanStore for the contract).
 	BanStore BanStore
@@ -317,6 +374,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("link: Config.ReconnectMax = %v, want ≥ ReconnectMin = %v", c.ReconnectMax, c.ReconnectMin)
 	case c.ReconnectJitter < 0 || c.ReconnectJitter >= 1:
 		return fmt.Errorf("link: Config.ReconnectJitter = %v, want 0 ≤ j < 1", c.ReconnectJitter)
+	case c.ReceiveMemory < 0:
+		return fmt.Errorf("link: Config.ReceiveMemory = %d, want ≥ 0", c.ReceiveMemory)
 	case c.MDNS && c.MDNSService == "":
 		return errors.New("link: Config.MDNSService is empty with MDNS on")
 	}

@@ -17,6 +17,7 @@ type pendingConn struct {
 	streams [NumLanes]laneStream
 	n       int
 	timer   *time.Timer
+	refused bool // on another chain (chainid.go): no session, no record of its own
 }
 
 // connected runs for every new libp2p connection. The side that dialed
@@ -42,6 +43,19 @@ func (hst *Host) connected(c network.Conn) {
 			return
 		}
 		streams[l] = st
+		if l != LaneConsensus {
+			continue
+		}
+		// The chain check comes first (one round trip): a peer on another
+		// chain resets the other lanes, which would hide why.
+		if err := hst.checkChain(ctx, c, st); err != nil {
+			_ = st.Reset()
+			if ReasonOf(err) != ReasonWrongChain && hst.ctx.Err() == nil {
+				hst.setupEnded(c.RemotePeer(), hst.setupError(c.RemotePeer(), ReasonTransport, err.Error()))
+			}
+			_ = c.Close()
+			return
+		}
 	}
 	hst.startSession(c, streams)
 }
@@ -61,7 +75,11 @@ func (hst *Host) openLane(ctx context.Context, c network.Conn, l Lane) (network.
 		_ = st.Reset()
 		return nil, fmt.Errorf("link: negotiate %s stream: %w", l, err)
 	}
-	if _, err := st.Write(appendPreamble(nil, l)); err != nil {
+	pre := appendPreamble(nil, l)
+	if l == LaneConsensus {
+		pre = append(pre, hst.cfg.ChainID[:]...) // chainid.go
+	}
+	if _, err := st.Write(pre); err != nil {
 		_ = st.Reset()
 		return nil, fmt.Errorf("link: %s preamble: %w", l, err)
 	}
@@ -91,12 +109,21 @@ func (hst *Host) handleStream(st network.Stream) {
 		hst.streamFault(st, f)
 		return
 	}
+	refused := l == LaneConsensus && !hst.acceptChain(st) // chainid.go
 	hst.pendingMu.Lock()
 	pc := hst.pending[c]
 	if pc == nil {
 		pc = &pendingConn{}
 		pc.timer = time.AfterFunc(hst.cfg.Conn.HandshakeTimeout, func() { hst.handshakeTimeout(c) })
 		hst.pending[c] = pc
+	}
+	if refused || pc.refused {
+		pc.refused = true
+		hst.pendingMu.Unlock()
+		if !refused { // the consensus stream carries our answer: closed with the connection
+			_ = st.Reset()
+		}
+		return
 	}
 	if pc.streams[l] != nil {
 		hst.pendingMu.Unlock()
@@ -139,7 +166,9 @@ func (hst *Host) handshakeTimeout(c network.Conn) {
 			_ = s.(network.Stream).Reset()
 		}
 	}
-	hst.setupEnded(c.RemotePeer(), &Error{Reason: ReasonTimeout, Detail: "lane handshake"})
+	if !pc.refused {
+		hst.setupEnded(c.RemotePeer(), &Error{Reason: ReasonTimeout, Detail: "lane handshake"})
+	}
 	_ = c.Close()
 }
 
@@ -155,8 +184,10 @@ func (hst *Host) disconnected(c network.Conn) {
 				_ = s.(network.Stream).Reset()
 			}
 		}
-		hst.setupEnded(c.RemotePeer(), hst.setupError(c.RemotePeer(), ReasonTransport, "connection closed during lane setup"))
-		return // setupEnded notified
+		if !pc.refused {
+			hst.setupEnded(c.RemotePeer(), hst.setupError(c.RemotePeer(), ReasonTransport, "connection closed during lane setup"))
+			return // setupEnded notified
+		}
 	}
 	hst.notify()
 }
@@ -165,7 +196,7 @@ func (hst *Host) disconnected(c network.Conn) {
 // if it is banned, or else the reason r given.
 func (hst *Host) setupError(p PeerID, r Reason, detail string) *Error {
 	hst.mu.Lock()
-	b, banned := hst.scores.banned(p, time.Now())
+	b, banned := hst.refusedLocked(p, time.Now())
 	hst.mu.Unlock()
 	if banned {
 		return &Error{Reason: ReasonBanned, Detail: b.Reason}

@@ -87,8 +87,22 @@
 // LaneStats.Drops under a DropReason: queue_full, mode_off, closed (queued
 // when the link ended), rate_limited (inbound, over InboundMsgRate),
 // resource (inbound: the resource manager refused memory for a message of
-// 1 MiB or more, which ends the link with ReasonResource; reserve.go) and
-// sim_loss (in-memory loss model). Stats and Network.Peers expose queue
+// 1 MiB or more for StallTimeout, which ends the link with ReasonResource;
+// reserve.go), budget (outbound: the node-wide ConnConfig.QueueBudget is
+// spent; budget.go) and sim_loss (in-memory loss model).
+//
+// # Hostile peers (issue 11)
+//
+// A received message's memory is allocated and reserved as its bytes
+// arrive, never for the size its header announces (reserve.go); a peer
+// that starts a message and stops sending, or stops granting credit while
+// we have blocks queued, is ended with ReasonStalled and charged
+// (stall.go); bytes queued over all links are bounded by QueueBudget
+// (budget.go); protected peers (producers, static peers) are never banned
+// by scoring and never charged for floods (protect.go); what a host
+// remembers about unlinked peers is bounded (prune.go). docs/operations.md
+// ("Resource budgets and attacks") lists the budgets and how an operator
+// sees each defence. Stats and Network.Peers expose queue
 // depths in bytes, bytes and messages per lane and direction, smoothed RTT
 // (from PING/PONG on the consensus lane), uptime, direction, score, ban and
 // the last disconnect reason.
@@ -121,15 +135,30 @@
 // connection the connection manager trims ends with ReasonTrimmed (trim.go).
 // Optional mDNS finds peers on a local network.
 //
-// # Wire format (version WireVersion = 1)
+// # Wire format (version WireVersion = 2)
 //
-// Every lane stream uses libp2p protocol ProtocolID "/blockwire/link/1"
+// Every lane stream uses libp2p protocol ProtocolID "/blockwire/link/2"
 // and is opened by the side that dialed the connection. It starts with a
 // 4-byte preamble:
 //
 //	'B' 'W' version(1 byte) lane(1 byte)
 //
-// then frames, in both directions:
+// On the consensus lane (opened first) the dialer's preamble is followed
+// by its 32-byte chain id (Config.ChainID, the genesis block id), and the
+// listener answers on that stream, before any frame, with its own
+// preamble and chain id:
+//
+//	dialer → listener   'B' 'W' 2 0 | chain id (32 bytes)
+//	listener → dialer   'B' 'W' 2 0 | chain id (32 bytes)
+//
+// The dialer opens the other lanes only after the answer. Both sides
+// compare the ids; on a mismatch neither starts a link: the peer is
+// recorded and logged once with ReasonWrongChain ("wrong-chain: theirs
+// <hex>, ours <hex>"), the listener closes the connection after a grace
+// period, and the peer manager redials such a static peer only every 10
+// minutes (chainid.go). Version 1 had no chain id.
+//
+// Then frames, in both directions:
 //
 //	type (1 byte) | length (uvarint) | payload (length bytes)
 //
@@ -147,8 +176,12 @@
 // its bulk window of credit per bulk lane at start, then more as it
 // releases bytes to its application (at least a quarter window at a time);
 // the bytes of MSG frames (header included) on a bulk lane count against
-// credit. The window is the receiver's choice; a sender only obeys it. GOAWAY carries the Reason for closing; the sender then
-// half-closes its streams and waits briefly for the peer to close.
+// credit. The window is the receiver's choice; a sender only obeys it.
+// Outstanding credit above 2^40 is a protocol violation. GOAWAY carries
+// the Reason for closing; the sender then half-closes its streams and
+// waits briefly for the peer to close. At most one PONG is owed at a
+// time (a newer PING replaces an unsent PONG's nonce), and PINGs beyond
+// 20/s are shed and charged as floods (control.go).
 //
 // Compatibility: a peer with another version byte is refused with
 // ReasonProtocol. Unknown frame types and lane ids are errors, not

@@ -51,6 +51,8 @@ const (
 	ReasonProtocol    Reason = "protocol_violation" // credit overrun, duplicate lane, bad version...
 	ReasonFlood       Reason = "flood"              // inbound rate limit exceeded
 	ReasonInvalid     Reason = "invalid_message"    // the application found a message invalid (Network.Penalize)
+	ReasonStalled     Reason = "stalled"            // a partial message or a bulk lane's credit made no progress (stall.go)
+	ReasonWrongChain  Reason = "wrong_chain"        // the peer's chain id differs from ours (chainid.go); refused at setup
 )
 
 // reasonCodes maps reasons to their GOAWAY wire code. Codes are append-only.
@@ -60,7 +62,7 @@ var reasonCodes = []Reason{
 	8: ReasonTransport, 9: ReasonConsensusBacklog, 10: "conn_limit", // reserved
 	11: ReasonDecode, 12: ReasonOversize, 13: ReasonUnknownLane,
 	14: ReasonProtocol, 15: ReasonFlood, 16: ReasonResource, 17: ReasonTrimmed,
-	18: ReasonInvalid,
+	18: ReasonInvalid, 19: ReasonStalled, 20: ReasonWrongChain,
 }
 
 func reasonCode(r Reason) byte {
@@ -126,6 +128,8 @@ type peerFault struct {
 
 func (f *peerFault) Error() string { return "link: peer fault: " + string(f.reason) + ": " + f.detail }
 
-func fault(r Reason, format string, args ...any) error {
+func fault(r Reason, format string, args ...any) error { return faultf(r, format, args...) }
+
+func faultf(r Reason, format string, args ...any) *peerFault {
 	return &peerFault{reason: r, detail: fmt.Sprintf(format, args...)}
 }

@@ -9,12 +9,12 @@ import (
 
 // WireVersion is the link wire-protocol version carried in every stream
 // preamble. See doc.go for the layout and the compatibility rules.
-const WireVersion = 1
+const WireVersion = 2
 
 // ProtocolID is the libp2p protocol id of every lane stream. The lane is
 // named by the preamble, not by the protocol id, so that one id covers all
 // lanes and a new lane is a new preamble value, not a new negotiation.
-const ProtocolID = "/blockwire/link/1"
+const ProtocolID = "/blockwire/link/2"
 
 const (
 	preambleLen = 4

@@ -19,7 +19,14 @@ func (g *gater) InterceptAccept(network.ConnMultiaddrs) bool { return true }
 
 // InterceptSecured is the first point where an inbound peer's identity is
 // authenticated.
-func (g *gater) InterceptSecured(d network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {
+func (g *gater) InterceptSecured(d network.Direction, p peer.ID, addrs network.ConnMultiaddrs) bool {
+	if p == g.h.local {
+		// Two nodes run with the same key: every peer sees one identity
+		// at two places, and links flap between them (issue 12 item 7).
+		g.h.log.Error().Str("peer", p.String()).Str("remote_addr", addrs.RemoteMultiaddr().String()).
+			Msg("a peer presents our own identity: another node runs with this node's key; refused")
+		return false
+	}
 	if g.h.isBanned(p) {
 		g.h.log.Debug().Str("peer", p.String()).Msg("refused banned peer")
 		return false

@@ -52,8 +52,12 @@ type Host struct {
 	mdns      mdns.Service
 	pendingMu sync.Mutex
 	pending   map[network.Conn]*pendingConn
-	closeOnce sync.Once
-	closeErr  error
+	// setups tracks the lane setup goroutine of every new connection, so
+	// Close waits for them; setupsClosed (under pendingMu) stops new ones.
+	setups       sync.WaitGroup
+	setupsClosed bool
+	closeOnce    sync.Once
+	closeErr     error
 }
 
 var _ Network = (*Host)(nil)
@@ -91,6 +95,9 @@ func New(cfg Config, h Handler) (*Host, error) {
 	}
 	log := cfg.Logger.With().Str("component", "link").Str("self", id.String()).Logger()
 	hst.hub = newHub(id, cfg.Conn, h, log)
+	for p := range hst.always {
+		hst.setProtected(p, true)
+	}
 	// Bans are in force before the host accepts anything; onBan is not set
 	// yet, as there are no connections to drop.
 	if err := hst.UseBanStore(cfg.BanStore); err != nil {
@@ -169,7 +176,7 @@ func (hst *Host) start(key crypto.PrivKey) error {
 	}
 	h.SetStreamHandler(ProtocolID, hst.handleStream)
 	h.Network().Notify(&network.NotifyBundle{
-		ConnectedF:    func(_ network.Network, c network.Conn) { go hst.connected(c) },
+		ConnectedF:    func(_ network.Network, c network.Conn) { hst.goSetup(c) },
 		DisconnectedF: func(_ network.Network, c network.Conn) { hst.disconnected(c) },
 	})
 	for _, s := range hst.static {
@@ -234,7 +241,14 @@ func (hst *Host) Connect(ctx context.Context, info peer.AddrInfo) (Link, error) 
 		return nil, fmt.Errorf("%w %s: %w", ErrNoLink, info.ID, err)
 	}
 	alive := func() bool { return hst.h.Network().Connectedness(info.ID) == network.Connected }
-	return hst.waitLink(ctx, info.ID, alive)
+	l, err := hst.waitLink(ctx, info.ID, alive)
+	if err != nil && hst.lastReason(info.ID) == ReasonWrongChain {
+		hst.mu.Lock()
+		why := hst.records[info.ID].err
+		hst.mu.Unlock()
+		return nil, fmt.Errorf("%w %s: %s", ErrNoLink, info.ID, why)
+	}
+	return l, err
 }
 
 // count returns the connections in direction d to peers that are neither
@@ -256,8 +270,9 @@ func (hst *Host) exempt(p PeerID) bool {
 	return hst.always[p]
 }
 
-// SetProtected protects p (a producer) from the connection manager and
-// the MaxInbound/MaxOutbound limits, or lifts that protection. Use it when
+// SetProtected protects p (a producer) from the connection manager,
+// the MaxInbound/MaxOutbound limits and bans by scoring (protect.go), or
+// lifts that protection. Use it when
 // the producer set changes; Config.ProtectedPeers is the initial set.
 // Static peers stay protected.
 func (hst *Host) SetProtected(p PeerID, on bool) {
@@ -266,13 +281,26 @@ func (hst *Host) SetProtected(p PeerID, on bool) {
 	if on {
 		hst.always[p] = true
 		hst.cm.Protect(p, "blockwire")
+		hst.setProtected(p, true)
 		return
 	}
 	if slices.ContainsFunc(hst.static, func(s peer.AddrInfo) bool { return s.ID == p }) {
 		return
 	}
 	delete(hst.always, p)
+	hst.setProtected(p, false)
 	hst.cm.Unprotect(p, "blockwire")
+}
+
+// goSetup runs connected for a new connection on a tracked goroutine
+// (libp2p's notifiee must not block), unless the host is closing.
+func (hst *Host) goSetup(c network.Conn) {
+	hst.pendingMu.Lock()
+	defer hst.pendingMu.Unlock()
+	if hst.setupsClosed {
+		return
+	}
+	hst.setups.Go(func() { hst.connected(c) })
 }
 
 // closePeer drops every connection to a banned peer.
@@ -287,6 +315,10 @@ func (hst *Host) closePeer(p PeerID) {
 func (hst *Host) Close() error {
 	hst.closeOnce.Do(func() {
 		hst.cancel()
+		hst.pendingMu.Lock()
+		hst.setupsClosed = true
+		hst.pendingMu.Unlock()
+		hst.setups.Wait()
 		if hst.mdns != nil {
 			_ = hst.mdns.Close()
 		}

@@ -51,7 +51,11 @@ func (x *hostile) lanes(t *testing.T, to peer.ID) []network.Stream {
 	t.Helper()
 	var out []network.Stream
 	for l := range byte(link.NumLanes) {
-		out = append(out, x.stream(t, to, []byte{'B', 'W', link.WireVersion, l}))
+		pre := []byte{'B', 'W', link.WireVersion, l}
+		if l == byte(link.LaneConsensus) {
+			pre = append(pre, make([]byte, 32)...) // the chain id: tests run on the zero chain
+		}
+		out = append(out, x.stream(t, to, pre))
 	}
 	return out
 }
@@ -224,6 +228,8 @@ func waitCredit(t *testing.T, s network.Stream, lane link.Lane, n int64) {
 	t.Helper()
 	_ = s.SetReadDeadline(time.Now().Add(20 * time.Second))
 	br := bufio.NewReader(s)
+	_, err := io.ReadFull(br, make([]byte, 4+32)) // the victim's chain id answer
+	require.NoError(t, err)
 	var granted int64
 	initial := true
 	for granted < n {

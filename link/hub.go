@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -46,6 +47,13 @@ type hub struct {
 	links   map[PeerID]*session
 	records map[PeerID]*peerRecord
 	scores  *scores
+	// protected peers are never banned by scoring (protect.go). protMu
+	// is a leaf lock, taken under mu or a session's mu.
+	protMu    sync.RWMutex
+	protected map[PeerID]bool
+	// queued counts bytes queued on non-consensus lanes over all links,
+	// against ConnConfig.QueueBudget (budget.go).
+	queued  atomic.Int64
 	changed chan struct{} // closed and replaced on every change
 	closed  bool
 }
@@ -62,12 +70,13 @@ func newHub(local PeerID, cfg ConnConfig, h Handler, log zerolog.Logger) *hub {
 	}
 	return &hub{
 		local: local, cfg: cfg, handler: h, log: log,
-		adding:  make(chan struct{}, 1),
-		links:   map[PeerID]*session{},
-		live:    map[*session]struct{}{},
-		records: map[PeerID]*peerRecord{},
-		scores:  newScores(cfg.Score),
-		changed: make(chan struct{}),
+		adding:    make(chan struct{}, 1),
+		links:     map[PeerID]*session{},
+		live:      map[*session]struct{}{},
+		records:   map[PeerID]*peerRecord{},
+		protected: map[PeerID]bool{},
+		scores:    newScores(cfg.Score),
+		changed:   make(chan struct{}),
 	}
 }
 
@@ -109,7 +118,7 @@ func (h *hub) add(s *session) {
 		s.fail(&Error{Reason: ReasonHostClosed})
 		return
 	}
-	if b, ok := h.scores.banned(s.remote, time.Now()); ok {
+	if b, ok := h.refusedLocked(s.remote, time.Now()); ok {
 		h.mu.Unlock()
 		s.fail(&Error{Reason: ReasonBanned, Detail: b.Reason})
 		return
@@ -176,6 +185,7 @@ func (h *hub) recordLocked(p PeerID, r Reason, err error) {
 		rec.err = err.Error()
 	}
 	h.records[p] = rec
+	h.pruneLocked()
 }
 
 // setupEnded records and logs a connection to p that ended before it had
@@ -198,11 +208,25 @@ func (h *hub) penalize(p PeerID, r Reason) bool { return h.Penalize(p, r, "") }
 // invalid block (ReasonInvalid), and reports whether p is now banned: past
 // ScoreConfig.BanThreshold the ban's reason names r and detail, every link
 // and connection to p ends with ReasonBanned, and the gater refuses p.
+//
+// A protected peer (protect.go) is never banned this way, and a flood is
+// not charged to it at all.
 func (h *hub) Penalize(p PeerID, r Reason, detail string) bool {
+	prot := h.isProtected(p)
+	if prot && r == ReasonFlood {
+		return false
+	}
 	h.storeMu.Lock()
 	h.mu.Lock()
-	b, banned := h.scores.penalize(p, r, detail, time.Now())
+	now := time.Now()
+	b, banned := h.scores.penalize(p, r, detail, now, !prot)
+	h.pruneLocked()
+	over := prot && h.scores.get(p, now) <= -h.cfg.Score.BanThreshold
 	h.mu.Unlock()
+	if over {
+		h.log.Warn().Str("peer", p.String()).Str("reason", string(r)).Str("detail", detail).
+			Msg("protected peer past the ban threshold: charged, not banned")
+	}
 	if banned {
 		h.saveBan(b)
 	}
@@ -214,10 +238,12 @@ func (h *hub) Penalize(p PeerID, r Reason, detail string) bool {
 	return banned
 }
 
+// isBanned reports whether p is refused: banned, and not protected from
+// that ban (protect.go).
 func (h *hub) isBanned(p PeerID) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	_, ok := h.scores.banned(p, time.Now())
+	_, ok := h.refusedLocked(p, time.Now())
 	return ok
 }
 

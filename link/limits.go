@@ -19,20 +19,23 @@ import (
 // explicit per-peer stream budget: one stream per lane per connection, for
 // two connections (a duplicate while it is pruned), plus slack.
 //
-// Memory: a received message of 1 MiB or more is reserved from its
-// stream's scope (reserve.go), which the resource manager checks against
-// the stream, protocol, protocol-peer, peer and system limits. With
-// perConn = the sum of MaxMessage over the lanes (every lane receiving its
-// largest message at once):
+// Memory: a received message of 1 MiB or more reserves memory from its
+// stream's scope as its bytes arrive (reserve.go), which the resource
+// manager checks against the stream, protocol, protocol-peer, peer and
+// system limits. Unprotected peers reserve at reservePrioPeer, which
+// succeeds only below 204/256 of each limit, so the per-peer scopes are
+// scaled by 256/204 (the "↑" below). With perConn = the sum of MaxMessage
+// over the lanes (every lane receiving its largest message at once):
 //
-//	stream        ≥ largest MaxMessage + 1 MiB
-//	protocol-peer = 2 × perConn (a duplicate connection while it is pruned)
-//	peer          ≥ 2 × perConn + 2 × the muxer's per-connection memory
-//	protocol      = system (autoscaled: 1/8 of the machine's memory + 128 MiB)
+//	stream        ≥ ↑(largest MaxMessage + 1 MiB)
+//	protocol-peer = ↑(2 × perConn) (a duplicate connection while it is pruned)
+//	peer          ≥ ↑(2 × perConn) + 2 × the muxer's per-connection memory
+//	protocol      = Config.ReceiveMemory, or the system limit (autoscaled:
+//	                1/8 of the machine's memory + 128 MiB)
 //
-// so one peer can always receive what the lanes allow, and it is the
-// system limit that refuses (ReasonResource) when many peers send large
-// messages at once.
+// so one peer can always receive what the lanes allow, unprotected peers
+// together fill at most 4/5 of the protocol limit, and producers and
+// static peers always find the rest.
 type connLimits struct {
 	low, high int
 	rcmgr     rcmgr.ConcreteLimitConfig
@@ -51,6 +54,11 @@ func newConnLimits(cfg *Config, always int) connLimits {
 	for _, m := range cfg.Conn.MaxMessage {
 		largest, perConn = max(largest, int64(m)), perConn+int64(m)
 	}
+	up := func(v int64) int64 { return v / int64(1+reservePrioPeer) * 256 }
+	protoMem := rcmgr.LimitVal64(defaults.System.Memory)
+	if cfg.ReceiveMemory > 0 {
+		protoMem = rcmgr.LimitVal64(cfg.ReceiveMemory)
+	}
 	partial := rcmgr.PartialLimitConfig{
 		System: rcmgr.ResourceLimits{
 			Conns:         rcmgr.LimitVal(high + headroom),
@@ -63,16 +71,16 @@ func newConnLimits(cfg *Config, always int) connLimits {
 			ConnsOutbound: rcmgr.LimitVal(headroom),
 		},
 		ProtocolPeer: map[protocol.ID]rcmgr.ResourceLimits{
-			ProtocolID: {StreamsInbound: lanes, StreamsOutbound: lanes, Streams: 2 * lanes, Memory: rcmgr.LimitVal64(2 * perConn)},
+			ProtocolID: {StreamsInbound: lanes, StreamsOutbound: lanes, Streams: 2 * lanes, Memory: rcmgr.LimitVal64(up(2 * perConn))},
 		},
 		Protocol: map[protocol.ID]rcmgr.ResourceLimits{
-			ProtocolID: {Memory: defaults.System.Memory},
+			ProtocolID: {Memory: protoMem},
 		},
 		PeerDefault: rcmgr.ResourceLimits{
-			Memory: rcmgr.LimitVal64(max(int64(defaults.PeerDefault.Memory), 2*perConn+2*int64(defaults.Conn.Memory))),
+			Memory: rcmgr.LimitVal64(max(int64(defaults.PeerDefault.Memory), up(2*perConn)+2*int64(defaults.Conn.Memory))),
 		},
 		Stream: rcmgr.ResourceLimits{
-			Memory: rcmgr.LimitVal64(max(int64(defaults.Stream.Memory), largest+reserveThreshold)),
+			Memory: rcmgr.LimitVal64(max(int64(defaults.Stream.Memory), up(largest+reserveThreshold))),
 		},
 	}
 	return connLimits{low: low, high: high, rcmgr: partial.Build(auto)}

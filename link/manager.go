@@ -44,6 +44,14 @@ func (hst *Host) keepConnected(info peer.AddrInfo) {
 				continue
 			}
 			hst.log.Debug().Err(err).Str("peer", info.ID.String()).Int("attempt", attempt).Msg("static peer dial failed")
+			if hst.lastReason(info.ID) == ReasonWrongChain {
+				// Refused once and logged (chainid.go): only a config or
+				// genesis fix helps, so do not redial every few seconds.
+				if !hst.sleep(wrongChainRedial) {
+					return
+				}
+				continue
+			}
 		}
 		if !hst.sleep(hst.jitteredDelay(attempt)) {
 			return

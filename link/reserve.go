@@ -3,15 +3,36 @@ package link
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
 )
 
 // reserveThreshold is the size from which a received message reserves its
-// memory before it is read. Smaller messages are bounded well enough by
-// the lanes' limits, windows and rate limits; a large one (a block) is
-// where many peers at once could exhaust memory.
+// memory from the resource manager. Smaller messages are bounded well
+// enough by the lanes' limits, windows and rate limits; a large one (a
+// block) is where many peers at once could exhaust memory.
 const reserveThreshold = 1 << 20
+
+// firstAlloc is the buffer a received message starts with; it grows ×4 as
+// bytes arrive (so the copies stay under n/3 of the message).
+const firstAlloc = readPiece
+
+// Reservation priorities (libp2p's: a reservation succeeds while every
+// scope it touches stays below (1+prio)/256 of its limit). Peers that are
+// neither protected nor static may fill only reservePrioPeer of our
+// protocol's memory; producers and static peers reserve with
+// ReservationPriorityAlways, so the remaining fifth is always theirs
+// (issue 11, attack 1). limits.go sizes the stream and peer scopes so that
+// one largest message still fits at reservePrioPeer.
+const (
+	reservePrioPeer      = network.ReservationPriorityHigh
+	reservePrioProtected = network.ReservationPriorityAlways
+)
+
+// reserveRetry is how often a refused reservation is retried while the
+// reader waits for memory.
+const reserveRetry = 50 * time.Millisecond
 
 // memoryScope is the part of a libp2p resource scope that accounts
 // memory: network.Stream.Scope() on libp2p, memBudget in memory.
@@ -35,35 +56,111 @@ func scopeOf(st laneStream) memoryScope {
 	return nil
 }
 
-func noRelease() {}
-
-// reserve accounts n bytes of a message arriving on lane l against the
-// stream's resource scope (on libp2p: stream, protocol, peer and system
-// limits of the resource manager, sized in limits.go) before any of it is
-// read, and returns the function that gives them back once the message
-// was delivered. A refusal counts a DropResource on the lane and returns
-// the *Error (ReasonResource) that ends the link: a lane delivers every
-// message in order or ends, so the message cannot be skipped. It is not
-// the peer's fault and costs no score.
-func (s *session) reserve(l Lane, n int) (release func(), err error) {
-	if n < reserveThreshold {
-		return noRelease, nil
-	}
-	sc := scopeOf(s.streams[l])
-	if sc == nil {
-		return noRelease, nil
-	}
-	if err := sc.ReserveMemory(n, network.ReservationPriorityAlways); err != nil {
-		s.mu.Lock()
-		s.dropLocked(l, DropResource, 1)
-		s.mu.Unlock()
-		return nil, &Error{Reason: ReasonResource, Detail: fmt.Sprintf("%d-byte message on lane %s", n, l), Err: err}
-	}
-	return func() { sc.ReleaseMemory(n) }, nil
+// recvBuf is a message being received. Its memory is allocated, and for
+// a large message reserved from the resource manager, as the bytes arrive
+// — never for the size the peer announced (issue 11, attack 1: a frame
+// header announcing gigabytes used to reserve them all, pinning the
+// node's budget for a few bytes). A peer therefore holds at most about
+// four times what it really sent, and the stall watchdog (stall.go)
+// charges and drops a peer whose message stops making progress.
+type recvBuf struct {
+	s        *session
+	lane     Lane
+	n        int // announced size
+	b        []byte
+	sc       memoryScope // nil: nothing to reserve
+	reserved int
 }
 
+func (s *session) newRecvBuf(l Lane, n int) *recvBuf {
+	r := &recvBuf{s: s, lane: l, n: n}
+	if n >= reserveThreshold {
+		r.sc = scopeOf(s.streams[l])
+	}
+	return r
+}
+
+// next returns room for the next k bytes of the message, growing (and
+// reserving) the buffer first if needed. A reservation the resource
+// manager refuses is retried until StallTimeout: the memory is held by
+// other peers, whose stalled messages the watchdog reaps. Past that the
+// link ends with ReasonResource, which is not the peer's fault.
+func (r *recvBuf) next(k int) ([]byte, error) {
+	b := r.b
+	if cap(b)-len(b) < k {
+		c := min(r.n, max(firstAlloc, 4*cap(b), len(b)+k))
+		if err := r.reserve(c); err != nil {
+			return nil, err
+		}
+		nb := make([]byte, len(b), c)
+		copy(nb, b)
+		b = nb
+	}
+	r.b = b[:len(b)+k]
+	return r.b[len(b):], nil
+}
+
+// reserve raises the reservation to c bytes.
+func (r *recvBuf) reserve(c int) error {
+	if r.sc == nil || c <= r.reserved {
+		return nil
+	}
+	s, need := r.s, c-r.reserved
+	prio := reservePrioPeer
+	if s.hub.isProtected(s.remote) {
+		prio = reservePrioProtected
+	}
+	deadline := time.Now().Add(s.cfg.StallTimeout)
+	for {
+		err := r.sc.ReserveMemory(need, prio)
+		if err == nil {
+			r.reserved = c
+			return nil
+		}
+		if !time.Now().Before(deadline) {
+			s.mu.Lock()
+			s.dropLocked(r.lane, DropResource, 1)
+			s.mu.Unlock()
+			return &Error{Reason: ReasonResource, Detail: fmt.Sprintf("%d-byte message on lane %s: no memory for %s", r.n, r.lane, s.cfg.StallTimeout), Err: err}
+		}
+		// Waiting for memory is our doing, not the peer's stall.
+		s.progressed(r.lane)
+		t := time.NewTimer(reserveRetry)
+		select {
+		case <-t.C:
+		case <-s.closing:
+			t.Stop()
+			return &Error{Reason: ReasonResource, Detail: "closed while waiting for memory", Err: err}
+		}
+	}
+}
+
+// take hands the complete message and its reservation over.
+func (r *recvBuf) take() (msg []byte, release func()) {
+	msg, sc, n := r.b, r.sc, r.reserved
+	r.b, r.reserved = nil, 0
+	if msg == nil {
+		msg = []byte{} // an empty message is delivered as empty, not nil
+	}
+	if sc == nil || n == 0 {
+		return msg, noRelease
+	}
+	return msg, func() { sc.ReleaseMemory(n) }
+}
+
+// free gives back the reservation of a message that was not taken.
+func (r *recvBuf) free() {
+	if r.sc != nil && r.reserved > 0 {
+		r.sc.ReleaseMemory(r.reserved)
+		r.reserved = 0
+	}
+}
+
+func noRelease() {}
+
 // memBudget is the in-memory network's stand-in for the resource manager:
-// one byte budget per host for the large messages it is receiving.
+// one byte budget per host for the large messages it is receiving. It
+// applies reservation priorities as libp2p does.
 type memBudget struct {
 	mu          sync.Mutex
 	limit, used int
@@ -72,10 +169,10 @@ type memBudget struct {
 // errMemBudget is the in-memory network's refusal.
 var errMemBudget = fmt.Errorf("link: MemConfig.ReceiveMemory exceeded: %w", network.ErrResourceLimitExceeded)
 
-func (b *memBudget) ReserveMemory(size int, _ uint8) error {
+func (b *memBudget) ReserveMemory(size int, prio uint8) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.used+size > b.limit {
+	if int64(b.used+size) > (1+int64(prio))*int64(b.limit)/256 {
 		return errMemBudget
 	}
 	b.used += size

@@ -82,8 +82,12 @@ type sched struct {
 	q      [NumLanes]fifo
 	queued [NumLanes]int64 // unsent framed bytes per lane; Invariant: = Σ remaining()
 	ctrl   []byte          // control frames; always on the consensus lane
-	credit [NumLanes]int64 // bulk lanes only; Invariant: ≥ 0
-	rr     Lane            // bulk lane to try first
+	credit [NumLanes]int64 // bulk lanes only; Invariant: 0 ≤ credit ≤ maxCredit
+	// pong is the nonce of the one PONG owed to the peer (control.go):
+	// a newer PING replaces it, so a peer that never reads cannot grow ctrl.
+	pong    uint64
+	pongDue bool
+	rr      Lane // bulk lane to try first
 }
 
 // write is one unit handed to the writer.
@@ -115,8 +119,12 @@ func (s *sched) ready(lane Lane) bool {
 // next fills buf with the next write, or reports false when nothing may be
 // written (empty queues or bulk lanes waiting for credit).
 func (s *sched) next(buf []byte, chunk int) (write, bool) {
-	if len(s.ctrl) > 0 && !s.mid(LaneConsensus) {
+	if (len(s.ctrl) > 0 || s.pongDue) && !s.mid(LaneConsensus) {
 		w := write{lane: LaneConsensus, buf: append(buf, s.ctrl...), ctrl: true}
+		if s.pongDue {
+			w.buf = appendPing(w.buf, framePong, s.pong)
+			s.pongDue = false
+		}
 		s.ctrl = s.ctrl[:0]
 		return w, true
 	}
@@ -166,6 +174,21 @@ func (s *sched) fill(l Lane, buf []byte, chunk int) write {
 	}
 	w.buf = buf
 	return w
+}
+
+// maxCredit bounds the credit a peer may have granted us and we have not
+// used: far above any window (MaxBulkWindow is 32 MiB), far below int64
+// overflow.
+const maxCredit = 1 << 40
+
+// addCredit adds a peer's grant; more than maxCredit outstanding is a
+// protocol fault rather than an overflow that would stall the lane.
+func (s *sched) addCredit(l Lane, n int64) error {
+	if n > maxCredit-s.credit[l] {
+		return fault(ReasonProtocol, "credit on lane %s: %d granted with %d unused, max %d", l, n, s.credit[l], int64(maxCredit))
+	}
+	s.credit[l] += n
+	return nil
 }
 
 // clear empties the message queues and returns the dropped count per lane.

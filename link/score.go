@@ -37,6 +37,8 @@ func (s *scores) penalty(r Reason) float64 {
 		return s.cfg.ProtocolPenalty
 	case ReasonFlood:
 		return s.cfg.FloodPenalty
+	case ReasonStalled:
+		return s.cfg.StallPenalty
 	}
 	return 0
 }
@@ -59,8 +61,9 @@ func (s *scores) decay(ps *peerScore, now time.Time) {
 }
 
 // penalize charges p for a fault and reports a new ban, if the fault
-// crossed the threshold. The ban's reason names the fault and its detail.
-func (s *scores) penalize(p PeerID, r Reason, detail string, now time.Time) (Ban, bool) {
+// crossed the threshold and mayBan is set (it is not for protected peers).
+// The ban's reason names the fault and its detail.
+func (s *scores) penalize(p PeerID, r Reason, detail string, now time.Time, mayBan bool) (Ban, bool) {
 	ps := s.score[p]
 	if ps == nil {
 		ps = &peerScore{updated: now}
@@ -68,7 +71,7 @@ func (s *scores) penalize(p PeerID, r Reason, detail string, now time.Time) (Ban
 	}
 	s.decay(ps, now)
 	ps.value -= s.penalty(r)
-	if ps.value > -s.cfg.BanThreshold {
+	if ps.value > -s.cfg.BanThreshold || !mayBan {
 		return Ban{}, false
 	}
 	if _, ok := s.banned(p, now); ok {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -72,6 +73,11 @@ type session struct {
 	inboxes [NumLanes]*inbox // bulk lanes only: credit and delivery queue (inbox.go)
 	buckets [NumLanes]bucket // inbound rate limits, touched only by the lane's reader
 
+	progress   [NumLanes]atomic.Int64 // unix ns of a partial message's last byte; 0 between messages (stall.go)
+	starved    [NumLanes]time.Time    // bulk lanes: since when bytes wait with no credit; guarded by mu
+	shedLogged uint64                 // rate-limit drops already logged; guarded by mu
+	ctl        ctlState               // control-frame limits (control.go); guarded by mu
+
 	wake       chan struct{} // cap 1: a wake-up is pending or not, never more
 	closing    chan struct{} // closed by fail
 	writerDone chan struct{}
@@ -106,6 +112,7 @@ func newSession(h *hub, p sessionParams) *session {
 			s.sched.ctrl = appendCredit(s.sched.ctrl, l, int64(window))
 		}
 	}
+	s.ctl = newCtlState(now)
 	s.pingLocked(now)
 	go s.writeLoop()
 	go s.teardown()
@@ -240,23 +247,35 @@ func (s *session) send(ctx context.Context, l Lane, msg []byte, wait bool) error
 			return s.sendConsensusLocked(m)
 		}
 		total := s.sched.queued[l]
-		if total == 0 || total+int64(m.size()) <= int64(s.cfg.SendQueueBytes) {
+		fits := total == 0 || total+int64(m.size()) <= int64(s.cfg.SendQueueBytes)
+		budget := fits && !s.hub.budgetAdmits(s.remote, m.size()) // budget.go
+		if fits && !budget {
 			s.sched.push(l, m)
+			s.hub.queued.Add(int64(m.size()))
 			s.mu.Unlock()
 			s.wakeWriter()
 			return nil
 		}
 		if !wait {
-			s.dropLocked(l, DropQueueFull, 1)
+			r := DropQueueFull
+			if budget {
+				r = DropBudget
+			}
+			s.dropLocked(l, r, 1)
 			s.mu.Unlock()
 			return ErrQueueFull
 		}
 		space := s.space
 		s.mu.Unlock()
+		var retry <-chan time.Time // other links free the budget; poll it
+		if budget {
+			retry = time.After(reserveRetry)
+		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("link: send on lane %s: %w", l, ctx.Err())
 		case <-space:
+		case <-retry:
 		case <-s.closing:
 		}
 		s.mu.Lock()
@@ -290,11 +309,13 @@ func (s *session) fail(err *Error) {
 	s.graceful = !err.Remote && err.Reason != ReasonTransport && err.Reason != ReasonTimeout &&
 		err.Reason != ReasonRemoteClose
 	mid := s.sched.mid(LaneConsensus)
+	s.hub.unqueued(s.sched.queued[LaneRouting] + s.sched.queued[LaneBlocks] + s.sched.queued[LaneSync])
 	dropped := s.sched.clear()
 	for l, n := range dropped {
 		s.dropLocked(Lane(l), DropClosed, n)
 	}
 	s.sched.ctrl = s.sched.ctrl[:0]
+	s.sched.pongDue = false
 	if s.graceful && !mid {
 		s.sched.ctrl = appendGoAway(s.sched.ctrl, err.Reason, err.Detail)
 	}
@@ -380,6 +401,9 @@ func (s *session) writeLoop() {
 			return
 		}
 		w, ok := s.sched.next(buf[:0], s.cfg.ChunkSize)
+		if ok && w.lane != LaneConsensus {
+			s.hub.unqueued(int64(w.msgBytes))
+		}
 		s.mu.Unlock()
 		// Hold consMu from picking a consensus write until it is written,
 		// so a direct credit grant never lands inside a message.
@@ -391,6 +415,8 @@ func (s *session) writeLoop() {
 			case <-s.wake:
 			case now := <-ping.C:
 				s.tickPing(now)
+				s.tickStalls(now)
+				s.shedLog()
 			case <-s.closing:
 			}
 			continue
@@ -443,27 +469,6 @@ func (s *session) wrote(w write) {
 	s.mu.Unlock()
 }
 
-// tickPing sends a PING or fails the link when the last one went unanswered.
-func (s *session) tickPing(now time.Time) {
-	s.mu.Lock()
-	if !s.pingSent.IsZero() {
-		late := now.Sub(s.pingSent) > s.cfg.PingTimeout
-		s.mu.Unlock()
-		if late {
-			s.fail(&Error{Reason: ReasonTimeout, Detail: "no pong"})
-		}
-		return
-	}
-	s.pingLocked(now)
-	s.mu.Unlock()
-}
-
-func (s *session) pingLocked(now time.Time) {
-	s.pingNonce++
-	s.pingSent = now
-	s.sched.ctrl = appendPing(s.sched.ctrl, framePing, s.pingNonce)
-}
-
 // readLoop decodes one lane until the stream ends.
 func (s *session) readLoop(l Lane) {
 	if l.bulk() {
@@ -502,37 +507,35 @@ func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 	if err := s.consumed(l, hdrLen); err != nil {
 		return err
 	}
-	release, err := s.reserve(l, n) // reserve.go: large messages only
-	if err != nil {
-		return err
-	}
-	delivered := false
-	defer func() {
-		if !delivered {
-			release()
-		}
-	}()
-	// Allocate in step with the bytes that really arrive (×4 growth): a
-	// peer that announces a huge message and sends little costs us at most
-	// four times what it sent, and the copies stay under n/3.
-	msg := make([]byte, 0, min(n, 1<<20))
-	for len(msg) < n {
+	// Allocate and reserve in step with the bytes that really arrive
+	// (reserve.go); the stall watchdog times the gaps (stall.go).
+	buf := s.newRecvBuf(l, n)
+	defer buf.free()
+	s.progressed(l)
+	for got := 0; got < n; {
 		// Never wait for more than the peer may send without new credit,
 		// or a window smaller than readPiece would deadlock. With no
 		// credit left (all of it withheld behind a slow Receive), wait for
 		// one byte: it comes once the inbox releases credit.
-		k := min(n-len(msg), readPiece)
+		k := min(n-got, readPiece)
 		if l.bulk() {
 			k = int(max(1, min(int64(k), s.inboxes[l].avail())))
 		}
-		msg = growLen(msg, k, n)
-		if _, err := io.ReadFull(fr.full, msg[len(msg)-k:]); err != nil {
+		room, err := buf.next(k)
+		if err != nil {
 			return err
 		}
+		if _, err := io.ReadFull(fr.full, room); err != nil {
+			return err
+		}
+		got += k
+		s.progressed(l)
 		if err := s.consumed(l, k); err != nil {
 			return err
 		}
 	}
+	s.msgDone(l)
+	msg, release := buf.take()
 	now := time.Now()
 	ok := s.buckets[l].take(now)
 	s.mu.Lock()
@@ -544,12 +547,12 @@ func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 	}
 	s.mu.Unlock()
 	if !ok {
-		if s.hub.penalize(s.remote, ReasonFlood) {
+		release()
+		if s.hub.penalize(s.remote, ReasonFlood) { // never for a protected peer (score.go)
 			return &peerFault{reason: ReasonFlood, detail: "banned: inbound rate on lane " + l.String()}
 		}
 		return nil
 	}
-	delivered = true
 	if l.bulk() {
 		s.inboxes[l].push(delivery{msg: msg, release: release}, s.closing)
 		return nil
@@ -574,15 +577,6 @@ func (s *session) deliverLoop(l Lane) {
 			s.grant(l, g)
 		}
 	}
-}
-
-func growLen(b []byte, k, limit int) []byte {
-	if cap(b)-len(b) < k {
-		nb := make([]byte, len(b), min(limit, max(4*cap(b), len(b)+k)))
-		copy(nb, b)
-		b = nb
-	}
-	return b[:len(b)+k]
 }
 
 // consumed checks the peer stayed within the credit we granted on a bulk
@@ -631,7 +625,7 @@ func (s *session) grantDirect(l Lane, g int64) bool {
 	}
 	var frame [2 + 1 + 10]byte
 	if err := s.write(LaneConsensus, appendCredit(frame[:0], l, g), s.cfg.WriteTimeout); err != nil {
-		go s.fail(writeError(err)) // fail takes mu; not under consMu's caller assumptions
+		s.fail(writeError(err)) // takes mu only: lock order consMu, then mu
 	}
 	return true
 }
@@ -645,14 +639,14 @@ func (s *session) control(typ byte, p []byte) error {
 			return err
 		}
 		s.mu.Lock()
-		s.sched.credit[l] += n
+		err = s.sched.addCredit(l, n)
 		s.mu.Unlock()
+		if err != nil {
+			return err
+		}
 		s.wakeWriter()
 	case framePing:
-		s.mu.Lock()
-		s.sched.ctrl = appendPing(s.sched.ctrl, framePong, beUint64(p))
-		s.mu.Unlock()
-		s.wakeWriter()
+		return s.ping(beUint64(p)) // control.go
 	case framePong:
 		s.pong(beUint64(p))
 	case frameGoAway:
@@ -660,29 +654,6 @@ func (s *session) control(typ byte, p []byte) error {
 		return &Error{Reason: r, Remote: true, Detail: detail}
 	}
 	return nil
-}
-
-func (s *session) pong(nonce uint64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if nonce != s.pingNonce || s.pingSent.IsZero() {
-		return
-	}
-	rtt := time.Since(s.pingSent)
-	s.pingSent = time.Time{}
-	if s.srtt == 0 {
-		s.srtt = rtt
-	} else {
-		s.srtt = (7*s.srtt + rtt) / 8
-	}
-}
-
-func beUint64(p []byte) uint64 {
-	var v uint64
-	for _, b := range p[:8] {
-		v = v<<8 | uint64(b)
-	}
-	return v
 }
 
 // readFailed classifies a reader's terminal error.
@@ -722,7 +693,7 @@ func (s *session) readFailed(l Lane, err error) {
 // (or ReasonBanned if this fault crossed the ban threshold).
 func (s *session) peerFault(f *peerFault) {
 	// readMsg has already charged a flood and returns it only on a ban.
-	if f.reason == ReasonFlood || s.hub.penalize(s.remote, f.reason) {
+	if f.reason == ReasonFlood || s.hub.Penalize(s.remote, f.reason, f.detail) {
 		s.fail(&Error{Reason: ReasonBanned, Detail: string(f.reason) + ": " + f.detail, Err: f})
 		return
 	}

@@ -25,6 +25,9 @@ const (
 	// DropResource: the resource manager refused memory for a large
 	// message (inbound); the link then ends with ReasonResource.
 	DropResource DropReason = "resource"
+	// DropBudget: Send to an unprotected peer found the node-wide queue
+	// budget (ConnConfig.QueueBudget) spent (outbound).
+	DropBudget DropReason = "budget"
 )
 
 // LaneStats counts one lane of one link.

@@ -339,6 +339,15 @@ func (n *Node) buildNetwork() (link.Network, error) {
 				return nil, err
 			}
 		}
+		// Producers of the set in force are protected (never banned by
+		// scoring, floods shed not charged); refreshProducers follows changes.
+		if pr, ok := nw.(interface{ SetProtected(link.PeerID, bool) }); ok {
+			for p := range n.set.Load().peers {
+				if p != n.id {
+					pr.SetProtected(p, true)
+				}
+			}
+		}
 		return nw, nil
 	}
 	lc, err := n.cfg.LinkConfig()
@@ -350,6 +359,7 @@ func (n *Node) buildNetwork() (link.Network, error) {
 	}
 	lc.Logger = n.bare("link")
 	lc.BanStore = bans
+	lc.ChainID = n.genesis.ID() // peers on another chain are refused at lane setup
 	for p := range n.set.Load().peers {
 		if p != n.id {
 			lc.ProtectedPeers = append(lc.ProtectedPeers, p)
