@@ -43,7 +43,9 @@ func (hst *Host) keepConnected(info peer.AddrInfo) {
 			if err == nil {
 				continue
 			}
-			hst.log.Debug().Err(err).Str("peer", info.ID.String()).Int("attempt", attempt).Msg("static peer dial failed")
+			// Info: an operator must see why a configured peer stays down
+			// (the backoff caps the rate at one line per ReconnectMax).
+			hst.log.Info().Err(err).Str("peer", info.ID.String()).Int("attempt", attempt).Msg("static peer dial failed")
 		}
 		if !hst.sleep(hst.jitteredDelay(attempt)) {
 			return
