@@ -46,3 +46,19 @@ func undialable(info peer.AddrInfo) string {
 	}
 	return "only unspecified addresses (0.0.0.0 or ::) that name no machine: write the peer's own address"
 }
+
+// UndialableStatic lists, for `blockwire config check`, the static peers
+// no address of which can be dialled, with the reason.
+func UndialableStatic(addrs []string) []string {
+	infos, err := parseStatic(addrs)
+	if err != nil {
+		return nil // Config.Validate reports it
+	}
+	var out []string
+	for _, info := range infos {
+		if why := undialable(info); why != "" {
+			out = append(out, "static peer "+info.ID.String()+" cannot be dialled: "+why)
+		}
+	}
+	return out
+}
