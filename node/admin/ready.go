@@ -60,12 +60,14 @@ func (s *Server) readiness() (Readiness, []string) {
 	if !st.Running {
 		fail("stopped", "the node is not running: %s", st.StatusError)
 	}
-	// A solo chain's only producer has nobody to talk to by design.
-	alone := st.Engine == node.EngineSolo && st.Producing
+	// The only producer of a one-producer chain (solo, or cft with one
+	// voter) has nobody to talk to by design.
+	cs := s.b.Consensus()
+	alone := st.Engine == node.EngineSolo && st.Producing || cs.Member && len(cs.Producers) == 1
 	if st.Running && st.Peers == 0 && !alone {
 		fail("isolated", "no connected peers (see blockwire peers for the last disconnect reasons)")
 	}
-	if cs := s.b.Consensus(); cs.Member && cs.Raft != nil && cs.Raft.Leader == "" {
+	if cs.Member && cs.Raft != nil && cs.Raft.Leader == "" {
 		fail("no-leader", "this producer sees no raft leader in term %d: fewer than a majority of producers are connected, or an election is in progress", cs.Raft.Term)
 	}
 	if limit := s.cfg.ReadyMaxHeadAge; limit > 0 && age > limit {

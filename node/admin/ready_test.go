@@ -54,8 +54,12 @@ func TestReadyzFailsWithAReason(t *testing.T) {
 	isolated.Peers = 0
 	stale := healthyStatus()
 	stale.Head.Timestamp = readyNow.Add(-time.Minute)
+	onlyProducer := producer
+	onlyProducer.Producers = []node.GenesisProducer{{Name: "p0"}}
 	soloAlone := healthyStatus()
 	soloAlone.Peers, soloAlone.Engine, soloAlone.Producing = 0, node.EngineSolo, true
+	cftAlone := soloAlone
+	cftAlone.Engine = node.EngineCFT
 	for _, c := range []struct {
 		name   string
 		st     node.Status
@@ -66,6 +70,8 @@ func TestReadyzFailsWithAReason(t *testing.T) {
 		{"ready producer", healthyStatus(), producer, "", ""},
 		{"ready full node", healthyStatus(), node.ConsensusStatus{Engine: node.EngineCFT}, "", ""},
 		{"solo producer alone", soloAlone, node.ConsensusStatus{Engine: node.EngineSolo, Member: true}, "", ""},
+		{"one-producer cft chain", cftAlone, onlyProducer, "", ""},
+		{"a full node of a one-producer chain", isolated, node.ConsensusStatus{Engine: node.EngineCFT, Producers: onlyProducer.Producers}, "isolated", "no connected peers"},
 		{"isolated", isolated, producer, "isolated", "no connected peers"},
 		{"no leader", healthyStatus(), leaderless, "no-leader", "sees no raft leader in term 5"},
 		{"stale head", stale, producer, "stale-head", "head 9 is 1m0s old, more than admin.ready_max_head_age 10s"},
