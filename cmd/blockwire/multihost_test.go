@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -30,7 +31,9 @@ func TestInitHostsStartsANetworkWithoutEditing(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	start := time.Now()
-	defer func() { t.Logf("network part took %v (measured, not asserted)", time.Since(start).Round(time.Millisecond)) }()
+	defer func() {
+		t.Logf("network part took %v (measured, not asserted)", time.Since(start).Round(time.Millisecond))
+	}()
 	ports := freePorts(t, 2)
 	dir := filepath.Join(t.TempDir(), "net")
 	hosts := []string{"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}
@@ -128,10 +131,4 @@ func (p *proc) peerAddrs(t *testing.T, ctx context.Context) []string {
 	return out
 }
 
-func asAPIError(err error, target **apiError) bool {
-	e, ok := err.(*apiError)
-	if ok {
-		*target = e
-	}
-	return ok
-}
+func asAPIError(err error, target **apiError) bool { return errors.As(err, target) }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -121,7 +122,7 @@ func adminConfig(cfg node.Config) (admin.Config, error) {
 
 // stopCause names the signal that ended ctx, for the log.
 func stopCause(ctx context.Context) string {
-	if c := context.Cause(ctx); c != nil && c != context.Canceled {
+	if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) {
 		return c.Error()
 	}
 	return "signal"
