@@ -4,7 +4,8 @@
 #   make lint    golangci-lint v2, installed into ./bin at a pinned version
 #   make bench   go test benchmarks (figures go to docs/benchmarks.md)
 #   make fuzz    every fuzz target for FUZZTIME each
-#   make demo    a 4-node local testnet (3 producers) of real processes, ~20 s
+#   make demo    a 4-node local testnet (3 producers) of real processes, ~20 s,
+#                in bin/demo (ignored by git, removed by make clean)
 
 GO            ?= go
 BIN           := $(CURDIR)/bin
@@ -44,7 +45,7 @@ fuzz:
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz-all.sh
 
 demo: build
-	$(BIN)/blockwire testnet --nodes 4 --producers 3 --duration 20s --tx-rate 500 --reset --dir testnet
+	$(BIN)/blockwire testnet --nodes 4 --producers 3 --duration 20s --tx-rate 500 --reset --dir $(BIN)/demo
 
 clean:
 	rm -rf $(BIN)

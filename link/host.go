@@ -180,6 +180,9 @@ func (hst *Host) start(key crypto.PrivKey) error {
 		DisconnectedF: func(_ network.Network, c network.Conn) { hst.disconnected(c) },
 	})
 	for _, s := range hst.static {
+		if why := undialable(s); why != "" {
+			hst.log.Warn().Str("peer", s.ID.String()).Str("reason", why).Msg("static peer cannot be dialled")
+		}
 		h.Peerstore().AddAddrs(s.ID, s.Addrs, peerstore.PermanentAddrTTL)
 		hst.loops.Add(1)
 		go hst.keepConnected(s)

@@ -147,7 +147,7 @@ func (h *hub) add(s *session) {
 	h.links[s.remote] = s
 	h.notifyLocked()
 	h.mu.Unlock()
-	h.log.Debug().Str("peer", s.remote.String()).Str("dir", s.dir.String()).Str("transport", s.transport).Msg("link up")
+	h.log.Info().Str("peer", s.remote.String()).Str("dir", s.dir.String()).Str("transport", s.transport).Msg("link up")
 	h.handler.Connected(s)
 	s.startReaders()
 }

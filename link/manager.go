@@ -43,7 +43,9 @@ func (hst *Host) keepConnected(info peer.AddrInfo) {
 			if err == nil {
 				continue
 			}
-			hst.log.Debug().Err(err).Str("peer", info.ID.String()).Int("attempt", attempt).Msg("static peer dial failed")
+			// Info: an operator must see why a configured peer stays down
+			// (the backoff caps the rate at one line per ReconnectMax).
+			hst.log.Info().Err(err).Str("peer", info.ID.String()).Int("attempt", attempt).Msg("static peer dial failed")
 			if hst.lastReason(info.ID) == ReasonWrongChain {
 				// Refused once and logged (chainid.go): only a config or
 				// genesis fix helps, so do not redial every few seconds.

@@ -117,10 +117,20 @@ type ConsensusConfig struct {
 // AdminConfig is the HTTP admin API (status, peers, blocks, tx submit,
 // Prometheus /metrics, pprof).
 type AdminConfig struct {
-	// Listen is host:port; loopback by default. Empty disables the API.
+	// Listen is ip:port; loopback by default. Empty disables the API.
 	Listen string `toml:"listen"`
 	// Pprof exposes /debug/pprof.
 	Pprof bool `toml:"pprof"`
+	// TokenFile holds a bearer token (mode 0600; blockwire init writes
+	// admin.token). When Listen is not a loopback address, every mutating
+	// route (POST /tx, bans) and pprof require "Authorization: Bearer
+	// <token>", and the file must exist; reads stay open. On loopback the
+	// token is not checked.
+	TokenFile string `toml:"token_file"`
+	// ReadyMaxHeadAge is the oldest head (by its block timestamp) /readyz
+	// accepts; 0 turns the check off. Set it to several block intervals:
+	// a head that stops moving means no producer is producing.
+	ReadyMaxHeadAge Duration `toml:"ready_max_head_age"`
 }
 
 // LogConfig sets up zerolog.
@@ -178,7 +188,7 @@ func DefaultConfig() Config {
 			MaxBlockTxs:        10000,
 			SubmitAckTimeout:   Duration{5 * time.Second},
 		},
-		Admin: AdminConfig{Listen: "127.0.0.1:9100", Pprof: true},
+		Admin: AdminConfig{Listen: "127.0.0.1:9100", Pprof: true, ReadyMaxHeadAge: Duration{10 * time.Second}},
 		Log:   LogConfig{Level: "info", Format: "auto", File: "node.log"},
 	}
 }
@@ -329,12 +339,30 @@ func (c *Config) Validate() error {
 		return bad("consensus.leader_lease_timeout", "%v, want ≤ heartbeat_timeout %v (raft requires it)",
 			c.Consensus.LeaderLeaseTimeout, c.Consensus.HeartbeatTimeout)
 	}
-	if c.Admin.Listen != "" {
-		if _, err := netip.ParseAddrPort(c.Admin.Listen); err != nil {
-			return bad("admin.listen", "%q, want ip:port such as 127.0.0.1:9100", c.Admin.Listen)
-		}
+	if err := c.Admin.validate(c.Consensus.BlockInterval.Duration); err != nil {
+		return err
 	}
 	return c.Log.validate()
+}
+
+func (a *AdminConfig) validate(blockInterval time.Duration) error {
+	bad := func(key, format string, args ...any) error {
+		return &ConfigError{Key: key, Problem: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case a.ReadyMaxHeadAge.Duration < 0 || a.ReadyMaxHeadAge.Duration > 0 && a.ReadyMaxHeadAge.Duration < 2*blockInterval:
+		return bad("admin.ready_max_head_age", "%v, want 0 (off) or ≥ 2 × consensus.block_interval (%v)", a.ReadyMaxHeadAge, 2*blockInterval)
+	case a.Listen == "":
+		return nil
+	}
+	if _, err := netip.ParseAddrPort(a.Listen); err != nil {
+		return bad("admin.listen", "%q, want ip:port such as 127.0.0.1:9100", a.Listen)
+	}
+	if !LoopbackListen(a.Listen) && a.TokenFile == "" {
+		return bad("admin.token_file", "empty while admin.listen %q is not a loopback address: "+
+			"mutating routes and pprof need a bearer token there (blockwire init writes admin.token)", a.Listen)
+	}
+	return nil
 }
 
 var logLevels = map[string]bool{"trace": true, "debug": true, "info": true, "warn": true, "error": true, "disabled": true}

@@ -59,10 +59,16 @@ max_block_txs = {{.Consensus.MaxBlockTxs}}
 submit_ack_timeout = {{printf "%q" .Consensus.SubmitAckTimeout.String}}
 
 [admin]
-# HTTP admin API, Prometheus /metrics and pprof. Keep it on loopback unless
-# it sits behind something that authenticates; empty disables it.
+# HTTP admin API, Prometheus /metrics and pprof; empty disables it. On a
+# loopback address (127.0.0.0/8, ::1) nothing is checked. On any other
+# address every mutating route (POST /tx, bans) and pprof require
+# "Authorization: Bearer <token>" with the token in token_file (mode 0600);
+# reads (/status, /metrics, /readyz, ...) stay open.
 listen = {{printf "%q" .Admin.Listen}}
 pprof = {{.Admin.Pprof}}
+token_file = {{printf "%q" .Admin.TokenFile}}
+# /readyz fails when the head block is older than this ("0s" = no check).
+ready_max_head_age = {{printf "%q" .Admin.ReadyMaxHeadAge.String}}
 
 [log]
 # trace, debug, info, warn, error or disabled.
@@ -85,7 +91,11 @@ func tomlList(items []string) string {
 	for i, s := range items {
 		quoted[i] = fmt.Sprintf("%q", s)
 	}
-	return "[" + strings.Join(quoted, ", ") + "]"
+	if len(quoted) <= 2 {
+		return "[" + strings.Join(quoted, ", ") + "]"
+	}
+	// One entry a line: static peer lists are long.
+	return "[\n  " + strings.Join(quoted, ",\n  ") + ",\n]"
 }
 
 // RenderConfig renders cfg as a commented TOML file that LoadConfig reads

@@ -162,6 +162,13 @@
 //     is then unknown (a producer that comes back may still include it:
 //     look it up with TxStatus before submitting again).
 //
+// SubmitOutcome classifies a failed submit for the caller: rejected (in
+// no block), not-accepted (no producer acknowledged it; on a producer
+// without a raft leader the detail says "no leader", not "no link"), or
+// unknown (ErrOutcomeUnknown, ErrProducerTimeout, ErrTxTimeout: it may
+// still be included). Submitting the same bytes again is safe in every
+// case: producers deduplicate by hash.
+//
 // What is not covered: SubmitAsync does not watch, so a transaction only a
 // crashed leader held is lost silently to such a caller (TxStatus stays
 // pending or unknown); a Submit answered "included" by a block that is

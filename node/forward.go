@@ -73,7 +73,7 @@ func (n *Node) send(o *outSubmit, exclude link.Link) {
 	}
 	p := n.route(exclude)
 	if p == nil {
-		n.finishOut(o, codeNoProducer, "no link to a producer")
+		n.finishOut(o, codeNoProducer, n.noRouteDetail())
 		return
 	}
 	timeout := n.o.limits.SubmitAckTimeout

@@ -3,8 +3,10 @@ package node
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -25,12 +27,30 @@ type NetworkSpec struct {
 	Nodes, Producers int
 	// Engine is cft (default) or solo (needs Producers = 1).
 	Engine Engine
-	// Host is the IP nodes listen on and dial (default 127.0.0.1).
-	Host string
+	// Host is the IP every node listens on and is dialled at (default
+	// 127.0.0.1): one machine. Hosts, when set, names one address per node
+	// (an IP or a DNS name; entries may repeat for several nodes on one
+	// machine) and replaces Host: node i listens on Hosts[i] (or on
+	// ListenHost) and every other node dials it there.
+	Host  string
+	Hosts []string
+	// ListenHost, when set, is the IP every node listens on instead of its
+	// own host (e.g. 0.0.0.0 behind NAT, where the public address is not
+	// local). Peers still dial the node's host.
+	ListenHost string
+	// QUIC adds a QUIC listen address (same port number, UDP) and a QUIC
+	// address per static peer beside the TCP one.
+	QUIC bool
 	// P2PPorts and AdminPorts give each node's TCP port and admin port; when
-	// nil, BasePort+i and BasePort+1000+i are used (default BasePort 26600).
-	P2PPorts, AdminPorts []int
-	BasePort             int
+	// nil, node i uses BasePort+k and AdminBasePort+k, where k counts the
+	// earlier nodes on the same host (so one machine per host uses the
+	// base ports themselves). BasePort defaults to 26600, AdminBasePort to
+	// BasePort+1000.
+	P2PPorts, AdminPorts    []int
+	BasePort, AdminBasePort int
+	// AdminToken writes an admin bearer token per node (admin.token, mode
+	// 0600) and names it in admin.token_file; see AdminConfig.
+	AdminToken bool
 	// Base is the config every node starts from (default DefaultConfig);
 	// InitNetwork sets name, role, paths, ports, peers and engine.
 	Base *Config
@@ -45,8 +65,13 @@ type NetworkNode struct {
 	ConfigFile string
 	PeerID     link.PeerID
 	Producer   bool
-	P2PAddr    string // multiaddr with /p2p/<id>
-	AdminAddr  string
+	// Host is the address peers dial the node at.
+	Host string
+	// P2PAddr is the node's TCP multiaddr with /p2p/<id>; PeerAddrs are all
+	// the addresses other nodes list for it (TCP, and QUIC when enabled).
+	P2PAddr   string
+	PeerAddrs []string
+	AdminAddr string
 }
 
 // InitNetwork writes keys, a shared genesis and a commented config per node
@@ -80,8 +105,10 @@ func InitNetwork(spec NetworkSpec) (*Genesis, []NetworkNode, error) {
 		if nd.PeerID, err = peer.IDFromPrivateKey(key); err != nil {
 			return nil, nil, err
 		}
-		nd.P2PAddr = fmt.Sprintf("/ip4/%s/tcp/%d/p2p/%s", spec.Host, spec.P2PPorts[i], nd.PeerID)
-		nd.AdminAddr = fmt.Sprintf("%s:%d", spec.Host, spec.AdminPorts[i])
+		nd.Host = spec.Hosts[i]
+		nd.PeerAddrs = peerAddrs(nd.Host, spec.P2PPorts[i], spec.QUIC, nd.PeerID)
+		nd.P2PAddr = nd.PeerAddrs[0]
+		nd.AdminAddr = net.JoinHostPort(adminHost(nd.Host), strconv.Itoa(spec.AdminPorts[i]))
 		if nd.Producer {
 			producers = append(producers, ProducerKey{Name: nd.Name, Key: key.GetPublic()})
 		}
@@ -117,21 +144,8 @@ func (s *NetworkSpec) defaults() error {
 	if s.Engine == EngineSolo && s.Producers != 1 {
 		return fmt.Errorf("node: the solo engine needs exactly 1 producer, got %d", s.Producers)
 	}
-	if s.Host == "" {
-		s.Host = "127.0.0.1"
-	}
-	if s.BasePort == 0 {
-		s.BasePort = 26600
-	}
-	if s.P2PPorts == nil {
-		for i := range s.Nodes {
-			s.P2PPorts = append(s.P2PPorts, s.BasePort+i)
-		}
-	}
-	if s.AdminPorts == nil {
-		for i := range s.Nodes {
-			s.AdminPorts = append(s.AdminPorts, s.BasePort+1000+i)
-		}
+	if err := s.hostDefaults(); err != nil {
+		return err
 	}
 	if len(s.P2PPorts) != s.Nodes || len(s.AdminPorts) != s.Nodes {
 		return fmt.Errorf("node: NetworkSpec has %d P2P and %d admin ports for %d nodes", len(s.P2PPorts), len(s.AdminPorts), s.Nodes)
@@ -155,14 +169,20 @@ func writeNodeConfig(spec NetworkSpec, nodes []NetworkNode, i int) error {
 	}
 	cfg.Node.DataDir, cfg.Node.KeyFile, cfg.Node.GenesisFile = "data", "node.key", "../genesis.json"
 	cfg.Consensus.Engine = spec.Engine
-	cfg.P2P.Listen = []string{fmt.Sprintf("/ip4/%s/tcp/%d", spec.Host, spec.P2PPorts[i])}
+	cfg.P2P.Listen = listenAddrs(spec.listenHost(i), spec.P2PPorts[i], spec.QUIC)
 	cfg.P2P.StaticPeers = nil
 	for j, o := range nodes {
 		if j != i {
-			cfg.P2P.StaticPeers = append(cfg.P2P.StaticPeers, o.P2PAddr)
+			cfg.P2P.StaticPeers = append(cfg.P2P.StaticPeers, o.PeerAddrs...)
 		}
 	}
 	cfg.Admin.Listen = nd.AdminAddr
+	if spec.AdminToken {
+		cfg.Admin.TokenFile = AdminTokenFile
+		if err := WriteAdminToken(filepath.Join(nd.Dir, AdminTokenFile)); err != nil {
+			return err
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}

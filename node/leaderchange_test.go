@@ -273,6 +273,7 @@ func TestSubmitFailsFastWhenTheLeaderDiesWithItsTransaction(t *testing.T) {
 		require.NotErrorIs(t, r.err, ErrTxTimeout)
 		require.True(t, errors.Is(r.err, ErrNoProducer) || errors.Is(r.err, ErrProducerTimeout), "%v", r.err)
 		require.ErrorContains(t, r.err, "accepted, then its producer was lost")
+		require.Equal(t, OutcomeUnknown, SubmitOutcome(r.err), "a producer had accepted it: it may come back")
 		require.LessOrEqual(t, r.at.Sub(crash), DefaultLimits().SubmitAckTimeout+time.Second)
 		t.Logf("answered %v after the crash: %v", r.at.Sub(crash), r.err)
 	})

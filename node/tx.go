@@ -114,7 +114,8 @@ func receiptResult(r TxReceipt) (TxReceipt, error) {
 	case r.State == TxRejected:
 		return r, &TxRejectedError{Reason: r.Reason, Detail: r.Detail}
 	case r.State == TxPending && r.Reason == reasonNoProducer:
-		return r, fmt.Errorf("%w: %s", ErrNoProducer, r.Detail)
+		// A producer had accepted it (txIndex.abandon): it may come back.
+		return r, unknownOutcome{fmt.Errorf("%w: %s", ErrNoProducer, r.Detail)}
 	case r.State == TxPending && r.Reason == reasonProducerTimeout:
 		return r, fmt.Errorf("%w: %s", ErrProducerTimeout, r.Detail)
 	}

@@ -16,6 +16,9 @@ import (
 type adminClient struct {
 	base string
 	http *http.Client
+	// token, when set, is sent as "Authorization: Bearer <token>" (a node
+	// whose admin API is not on loopback asks for it on mutating routes).
+	token string
 }
 
 func newAdminClient(addr string, timeout time.Duration) *adminClient {
@@ -30,10 +33,18 @@ type apiError struct {
 	Status int
 	Reason string `json:"reason"`
 	Msg    string `json:"error"`
+	// Hash, Outcome and Advice come with a failed submit (admin.SubmitError).
+	Hash    string `json:"hash"`
+	Outcome string `json:"outcome"`
+	Advice  string `json:"advice"`
 }
 
 func (e *apiError) Error() string {
-	return fmt.Sprintf("node answered %d %s: %s", e.Status, e.Reason, e.Msg)
+	msg := fmt.Sprintf("node answered %d %s: %s", e.Status, e.Reason, e.Msg)
+	if e.Hash != "" {
+		msg += fmt.Sprintf("\n  tx %s, outcome %s: %s", e.Hash, e.Outcome, e.Advice)
+	}
+	return msg
 }
 
 // do sends a request and decodes a JSON answer into out (unless nil). raw,
@@ -53,6 +64,9 @@ func (c *adminClient) do(ctx context.Context, method, path string, body any, out
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

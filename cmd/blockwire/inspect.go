@@ -15,18 +15,63 @@ import (
 
 // nodeFlags are the flags every admin-API command shares.
 type nodeFlags struct {
-	addr    string
-	asJSON  bool
-	timeout time.Duration
+	addr      string
+	config    string
+	tokenFile string
+	asJSON    bool
+	timeout   time.Duration
+	// token is read from the token file by resolve.
+	token string
 }
+
+// defaultAdmin is admin.listen in DefaultConfig and init's --admin-port on
+// 127.0.0.1: a node made by `blockwire init` answers here without --node.
+const defaultAdmin = "127.0.0.1:9100"
 
 func (f *nodeFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.addr, "node", "127.0.0.1:9100", "the node's admin address (admin.listen in its config)")
+	cmd.Flags().StringVar(&f.addr, "node", defaultAdmin, "the node's admin address (admin.listen in its config)")
+	cmd.Flags().StringVar(&f.config, "config", "", "the node's config.toml: use its admin.listen and admin.token_file")
+	cmd.Flags().StringVar(&f.tokenFile, "token-file", "", "admin bearer token file (admin.token_file): needed for changes when the node's admin API is not on loopback")
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the API's JSON instead of a table")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 10*time.Second, "give up after this long")
+	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error { return f.resolve(cmd.Flags().Changed("node")) }
 }
 
-func (f *nodeFlags) client() *adminClient { return newAdminClient(f.addr, f.timeout) }
+// resolve reads --config and the token file before the command runs:
+// --node and --token-file win over what the config names.
+func (f *nodeFlags) resolve(nodeSet bool) error {
+	tokenFile := f.tokenFile
+	if f.config != "" {
+		cfg, err := node.LoadConfig(f.config)
+		if err != nil {
+			return err
+		}
+		if cfg.Admin.Listen == "" {
+			return fmt.Errorf("%s: admin.listen is empty: the node serves no admin API", f.config)
+		}
+		if !nodeSet {
+			f.addr = cfg.Admin.Listen
+		}
+		if tokenFile == "" && cfg.Admin.TokenFile != "" {
+			tokenFile = cfg.Path(cfg.Admin.TokenFile)
+		}
+	}
+	if tokenFile == "" {
+		return nil
+	}
+	tok, err := node.ReadAdminToken(tokenFile)
+	if err != nil {
+		return err
+	}
+	f.token = tok
+	return nil
+}
+
+func (f *nodeFlags) client() *adminClient {
+	c := newAdminClient(f.addr, f.timeout)
+	c.token = f.token
+	return c
+}
 
 // show fetches path and prints it as JSON or through human.
 func show[T any](cmd *cobra.Command, f *nodeFlags, path string, human func(io.Writer, T) error) error {
@@ -56,12 +101,12 @@ func newStatusCmd() *cobra.Command {
 	return cmd
 }
 
-func printStatus(w io.Writer, s node.Status) error {
+func printStatus(w io.Writer, s admin.StatusView) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "node\t%s (%s, %s)%s\n", s.Name, s.Role, s.Engine, roleNote(s))
+	fmt.Fprintf(tw, "node\t%s (%s, %s), blockwire %s%s\n", s.Name, s.Role, s.Engine, orDash(s.Version), roleNote(s.Status))
 	fmt.Fprintf(tw, "peer id\t%s\n", s.PeerID)
 	fmt.Fprintf(tw, "chain\t%s, genesis %s\n", s.Chain, s.Genesis)
-	fmt.Fprintf(tw, "head\t%d  %s  term %d  %s\n", s.Head.Height, s.Head.ID, s.Head.Term, s.Head.Timestamp.Format(time.RFC3339Nano))
+	fmt.Fprintf(tw, "head\t%d  %s  term %d  %s (%s ago)\n", s.Head.Height, s.Head.ID, s.Head.Term, s.Head.Timestamp.Format(time.RFC3339Nano), s.HeadAge)
 	fmt.Fprintf(tw, "irreversible\t%d  %s  (%d behind the head)\n", s.Irreversible.Height, s.Irreversible.ID, s.Head.Height-min(s.Head.Height, s.Irreversible.Height))
 	fmt.Fprintf(tw, "state root\t%s\n", s.StateRoot)
 	fmt.Fprintf(tw, "consensus\tterm %d, leader %s, producing %v\n", s.Term, orDash(s.Leader.String()), s.Producing)

@@ -21,6 +21,14 @@ func versionString() string {
 	return "devel"
 }
 
+// goVersion is the Go toolchain that built this binary.
+func goVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		return bi.GoVersion
+	}
+	return "unknown"
+}
+
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "blockwire",
@@ -36,7 +44,7 @@ DIR/node0/config.toml"; or "blockwire testnet" for a whole local network.`,
 	}
 	root.AddCommand(newVersionCmd(), newSimCmd(), newInitCmd(), newRunCmd(),
 		newStatusCmd(), newPeersCmd(), newBlocksCmd(), newTxCmd(), newTestnetCmd(), newBenchCmd(),
-		newProducersCmd())
+		newProducersCmd(), newConfigCmd(), newKeysCmd())
 	return root
 }
 
@@ -46,11 +54,7 @@ func newVersionCmd() *cobra.Command {
 		Short: "Print the version and the Go toolchain that built this binary",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			goVersion := "unknown"
-			if bi, ok := debug.ReadBuildInfo(); ok {
-				goVersion = bi.GoVersion
-			}
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "blockwire %s (%s)\n", versionString(), goVersion)
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "blockwire %s (%s)\n", versionString(), goVersion())
 			return err
 		},
 	}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"log"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/rs/zerolog"
@@ -12,18 +14,79 @@ import (
 
 // hcLog routes hashicorp/raft's hclog calls into zerolog. Raft's default
 // logger writes DEBUG to stderr; this adapter makes the caller's zerolog
-// logger (zero value: silent) the only sink. Key/value args become fields.
+// logger (zero value: silent) the only sink. Key/value args become fields
+// (a key zerolog already writes, such as raft's "time", gets a "raft_"
+// prefix so no line carries a key twice). Repeated lines are rate-limited
+// (repeatLimiter): without quorum raft logs the same few lines ~30 times a
+// second.
 type hcLog struct {
 	z    zerolog.Logger
 	name string
 	args []any
+	lim  *repeatLimiter
 }
 
 var _ hclog.Logger = (*hcLog)(nil)
 
 func newHCLog(z zerolog.Logger, name string) hclog.Logger {
-	return &hcLog{z: z.With().Str("component", name).Logger(), name: name}
+	return &hcLog{z: z.With().Str("component", name).Logger(), name: name, lim: newRepeatLimiter(time.Now)}
 }
+
+// repeatLimiter lets through at most repeatBurst lines with the same level,
+// component and message per repeatWindow; the first line after a window
+// with suppressed ones carries "suppressed": how many were dropped. It is
+// shared by a logger and those derived from it (With, Named).
+type repeatLimiter struct {
+	now func() time.Time
+	mu  sync.Mutex
+	// seen is bounded by maxRepeatKeys: raft's messages are constants.
+	seen map[string]*repeat
+}
+
+type repeat struct {
+	start      time.Time
+	n          int // lines in the window, let through or not
+	suppressed int
+}
+
+const (
+	repeatBurst   = 3
+	repeatWindow  = 10 * time.Second
+	maxRepeatKeys = 512
+)
+
+func newRepeatLimiter(now func() time.Time) *repeatLimiter {
+	return &repeatLimiter{now: now, seen: map[string]*repeat{}}
+}
+
+// allow reports whether a line may be written, and how many like it were
+// suppressed before it (to report on the line).
+func (r *repeatLimiter) allow(key string) (bool, int) {
+	now := r.now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e := r.seen[key]
+	if e == nil || now.Sub(e.start) >= repeatWindow {
+		suppressed := 0
+		if e != nil {
+			suppressed = e.suppressed
+		}
+		if e == nil && len(r.seen) >= maxRepeatKeys {
+			clear(r.seen)
+		}
+		r.seen[key] = &repeat{start: now, n: 1}
+		return true, suppressed
+	}
+	e.n++
+	if e.n <= repeatBurst {
+		return true, 0
+	}
+	e.suppressed++
+	return false, 0
+}
+
+// reservedKeys are fields zerolog writes itself.
+var reservedKeys = map[string]bool{"time": true, "level": true, "message": true, "component": true}
 
 // zlevel maps an hclog level to zerolog's; unknown levels log at info.
 func zlevel(l hclog.Level) zerolog.Level {
@@ -46,14 +109,28 @@ func (l *hcLog) Log(level hclog.Level, msg string, args ...any) {
 	if ev == nil {
 		return
 	}
+	ok, suppressed := true, 0
+	if l.lim != nil {
+		ok, suppressed = l.lim.allow(level.String() + "\x00" + l.name + "\x00" + msg)
+	}
+	if !ok {
+		ev.Discard()
+		return
+	}
 	addFields(ev, l.args)
 	addFields(ev, args)
+	if suppressed > 0 {
+		ev.Int("suppressed", suppressed)
+	}
 	ev.Msg(msg)
 }
 
 func addFields(ev *zerolog.Event, args []any) {
 	for i := 0; i < len(args); i += 2 {
 		key := fmt.Sprint(args[i])
+		if reservedKeys[key] {
+			key = "raft_" + key
+		}
 		if i+1 == len(args) {
 			ev.Str("EXTRA_VALUE_AT_END", key)
 			return
@@ -94,7 +171,7 @@ func (l *hcLog) ImpliedArgs() []any            { return l.args }
 func (l *hcLog) Name() string                  { return l.name }
 
 func (l *hcLog) With(args ...any) hclog.Logger {
-	return &hcLog{z: l.z, name: l.name, args: append(append([]any(nil), l.args...), args...)}
+	return &hcLog{z: l.z, name: l.name, args: append(append([]any(nil), l.args...), args...), lim: l.lim}
 }
 
 func (l *hcLog) Named(name string) hclog.Logger {
@@ -105,7 +182,7 @@ func (l *hcLog) Named(name string) hclog.Logger {
 }
 
 func (l *hcLog) ResetNamed(name string) hclog.Logger {
-	return &hcLog{z: l.z.With().Str("component", name).Logger(), name: name, args: l.args}
+	return &hcLog{z: l.z.With().Str("component", name).Logger(), name: name, args: l.args, lim: l.lim}
 }
 
 // SetLevel is a no-op: the level belongs to the caller's zerolog logger.

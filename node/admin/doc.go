@@ -4,7 +4,8 @@
 //
 // # Endpoints
 //
-//	GET  /status                 node.Status: head, irreversible, term, leader, role, peers, sync state
+//	GET  /status                 StatusView: node.Status (head, irreversible, term, leader, role, peers,
+//	                             sync state) plus head_age and the binary's version
 //	GET  /peers                  []node.PeerStatus: per peer id, direction, mode, lane queue bytes,
 //	                             bytes in/out, RTT, uptime, score, ban, last disconnect reason
 //	POST /peers/{id}/ban         {"duration":"10m","reason":"..."}: disconnect and refuse a peer
@@ -17,7 +18,10 @@
 //	GET  /tx/{hash}              what the node knows about a transaction
 //	GET  /metrics                Prometheus metrics (see Metrics)
 //	GET  /debug/pprof/...        Go's profiler, when enabled
-//	GET  /healthz                200 while the node runs
+//	GET  /healthz                200 while the node runs (liveness)
+//	GET  /readyz                 200 when ready; 503 with every reason when isolated (0 peers), a
+//	                             producer sees no raft leader, or the head is older than
+//	                             ReadyMaxHeadAge (readiness: take the node out of rotation)
 //
 // Every error is JSON {"error": "...", "reason": "..."} with a status that
 // says whose fault it is: 400 for a malformed request (bad JSON, bad hex,
@@ -26,6 +30,18 @@
 // reachable or the node is stopping, 504 when a producer or a wait runs out
 // of time.
 //
-// The server binds to loopback by default (node config admin.listen): it has
-// no authentication, so expose it only behind something that has.
+// A failed POST /tx answers SubmitError: also the transaction's hash and
+// its outcome (rejected, not-accepted, or unknown when a producer may still
+// include it); submitting the same bytes again is always safe.
+//
+// # Authentication
+//
+// On a loopback address (the default, and all init writes) nothing is
+// checked. On any other address (Start decides with node.LoopbackListen)
+// every request that is not a GET or HEAD, and every pprof request, needs
+// "Authorization: Bearer <Config.Token>" (the node's admin.token_file) and
+// gets 401 {"reason":"unauthorized"} without it; Start refuses such an
+// address without a token. Reads stay open so monitoring needs no secret.
+// The token travels in clear HTTP: on an untrusted network put TLS in
+// front (a reverse proxy) or keep the API on loopback and use SSH.
 package admin

@@ -26,7 +26,7 @@ func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.b.Status())
+	writeJSON(w, http.StatusOK, s.statusView())
 }
 
 func (s *Server) peers(w http.ResponseWriter, _ *http.Request) {
@@ -232,7 +232,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		rec, err = s.b.WaitTx(ctx, rec.Hash, node.TxIrreversible)
 	}
 	if err != nil {
-		writeNodeError(w, err)
+		writeSubmitError(w, node.TxHash(tx), err)
 		return
 	}
 	writeJSON(w, http.StatusOK, rec)

@@ -76,6 +76,18 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 	return m
 }
 
+// RegisterBuildInfo adds blockwire_build_info{version, go_version}, always
+// 1: join on it to see which version each node runs during an upgrade.
+func (m *Metrics) RegisterBuildInfo(version, goVersion string) {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "blockwire_build_info",
+		Help:        "Always 1; labels name the running binary's version and Go toolchain.",
+		ConstLabels: prometheus.Labels{"version": version, "go_version": goVersion},
+	})
+	g.Set(1)
+	m.reg.MustRegister(g)
+}
+
 // ObserveBlock implements node.Observer.
 func (m *Metrics) ObserveBlock(o node.BlockObservation) {
 	m.propagation.Observe(max(o.Delay, 0).Seconds())
@@ -98,6 +110,7 @@ var (
 	descHead         = desc("blockwire_head_height", "Height of the best head.")
 	descIrreversible = desc("blockwire_irreversible_height", "Height of the last irreversible block.")
 	descCatchingUp   = desc("blockwire_catching_up", "1 while a peer reports a head well above ours.")
+	descHeadAge      = desc("blockwire_head_age_seconds", "Now minus the head block's timestamp (includes producer clock skew).")
 	descPeers        = desc("blockwire_peers", "Peers by state.", "state")
 	descPeerModes    = desc("blockwire_peer_modes", "Connected peers by block-sending mode.", "mode")
 	descLaneBytes    = desc("blockwire_lane_bytes_total", "Message bytes per lane and direction.", "lane", "direction")
@@ -115,7 +128,7 @@ var (
 
 // Describe implements prometheus.Collector.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descHead, descIrreversible, descCatchingUp, descPeers, descPeerModes,
+	for _, d := range []*prometheus.Desc{descHead, descIrreversible, descCatchingUp, descHeadAge, descPeers, descPeerModes,
 		descLaneBytes, descLaneQueued, descDrops, descBlocks, descRejected, descTxs,
 		descRaftTerm, descRaftCommit, descRaftApplied, descRaftLeader, descFailovers} {
 		ch <- d
@@ -139,6 +152,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	gauge(descHead, float64(st.Head.Height))
 	gauge(descIrreversible, float64(st.Irreversible.Height))
 	gauge(descCatchingUp, boolFloat(st.Sync == "catching_up"))
+	gauge(descHeadAge, headAge(st, time.Now()).Seconds())
 
 	m.collectPeers(gauge, counter)
 
@@ -147,6 +161,11 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	counter(descBlocks, c.Duplicates, "duplicate")
 	counter(descBlocks, c.Stale, "stale")
 	counter(descBlocks, c.Produced, "produced")
+	for _, reason := range seededRejects {
+		if _, ok := c.Rejected[reason]; !ok {
+			counter(descRejected, 0, reason)
+		}
+	}
 	for reason, n := range c.Rejected {
 		counter(descRejected, n, reason)
 	}
@@ -210,11 +229,25 @@ func (m *Metrics) collectPeers(gauge func(*prometheus.Desc, float64, ...string),
 		counter(descLaneBytes, total.in[l], lane, "in")
 		counter(descLaneBytes, total.out[l], lane, "out")
 		gauge(descLaneQueued, float64(queued[l]), lane)
+		for _, reason := range seededDrops {
+			if _, ok := total.drops[l][reason]; !ok {
+				counter(descDrops, 0, lane, string(reason))
+			}
+		}
 		for reason, n := range total.drops[l] {
 			counter(descDrops, n, lane, string(reason))
 		}
 	}
 }
+
+// seededDrops and seededRejects are exported at 0 before the first one
+// happens, so that blockwire_lane_drops_total and blockwire_rejected_total
+// exist on a healthy node (an alert on rate() needs the series; issue 12
+// found both documented and absent).
+var (
+	seededDrops   = []link.DropReason{link.DropQueueFull, link.DropModeOff, link.DropClosed, link.DropRateLimited, link.DropResource}
+	seededRejects = []string{"invalid", "unknown-producer", "bad-state-root", "mempool-full"}
+)
 
 func boolFloat(b bool) float64 {
 	if b {

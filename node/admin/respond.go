@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/node"
 )
 
@@ -29,23 +30,56 @@ func writeError(w http.ResponseWriter, status int, reason, msg string) {
 // writeNodeError maps the node's errors to statuses: the caller's fault is
 // 4xx, the network's 503/504.
 func writeNodeError(w http.ResponseWriter, err error) {
+	status, reason := nodeErrorStatus(err)
+	writeError(w, status, reason, err.Error())
+}
+
+// SubmitError is the body of a failed POST /tx: the error, the
+// transaction's hash (always: look it up with GET /tx/{hash}) and its
+// outcome (node.SubmitOutcome: rejected, not-accepted, unknown).
+type SubmitError struct {
+	Error   string       `json:"error"`
+	Reason  string       `json:"reason"`
+	Hash    string       `json:"hash"`
+	Outcome node.Outcome `json:"outcome"`
+	// Advice says what to do next, for the operator reading the answer.
+	Advice string `json:"advice"`
+}
+
+// submitAdvice is what each outcome means for the submitter.
+var submitAdvice = map[node.Outcome]string{
+	node.OutcomeRejected:    "the transaction is in no block; fix it (or wait for room in the mempool) before submitting again",
+	node.OutcomeNotAccepted: "no producer acknowledged the transaction; submitting the same bytes again later is safe",
+	node.OutcomeUnknown:     "outcome unknown: the transaction may still be included; check GET /tx/{hash}, or submit the same bytes again (safe: producers deduplicate by hash)",
+}
+
+func writeSubmitError(w http.ResponseWriter, hash block.Hash, err error) {
+	status, reason := nodeErrorStatus(err)
+	out := node.SubmitOutcome(err)
+	msg := err.Error()
+	if out == node.OutcomeUnknown {
+		msg = "outcome unknown: " + msg
+	}
+	writeJSON(w, status, SubmitError{Error: msg, Reason: reason, Hash: hash.String(), Outcome: out, Advice: submitAdvice[out]})
+}
+
+func nodeErrorStatus(err error) (int, string) {
 	var rej *node.TxRejectedError
 	switch {
 	case errors.As(err, &rej):
-		writeError(w, http.StatusUnprocessableEntity, rej.Reason, err.Error())
+		return http.StatusUnprocessableEntity, rej.Reason
 	case errors.Is(err, node.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not-found", err.Error())
+		return http.StatusNotFound, "not-found"
 	case errors.Is(err, node.ErrNoProducer):
-		writeError(w, http.StatusServiceUnavailable, "no-producer", err.Error())
+		return http.StatusServiceUnavailable, "no-producer"
 	case errors.Is(err, node.ErrProducerTimeout):
-		writeError(w, http.StatusGatewayTimeout, "producer-timeout", err.Error())
+		return http.StatusGatewayTimeout, "producer-timeout"
 	case errors.Is(err, node.ErrStopped):
-		writeError(w, http.StatusServiceUnavailable, "stopped", err.Error())
+		return http.StatusServiceUnavailable, "stopped"
 	case errors.Is(err, node.ErrTxTimeout):
-		writeError(w, http.StatusGatewayTimeout, "timeout", err.Error())
-	default:
-		writeError(w, http.StatusInternalServerError, "internal", err.Error())
+		return http.StatusGatewayTimeout, "timeout"
 	}
+	return http.StatusInternalServerError, "internal"
 }
 
 // decodeBody reads a JSON request body strictly: unknown fields and

@@ -50,6 +50,20 @@ type Config struct {
 	// WaitTimeout bounds how long POST /tx waits for inclusion or
 	// irreversibility.
 	WaitTimeout time.Duration
+	// Token is the bearer token mutating routes and pprof require when
+	// RequireToken is set (node config admin.token_file).
+	Token string
+	// RequireToken turns the token check on. Start sets it whenever Listen
+	// is not a loopback address (node.LoopbackListen) and then refuses to
+	// start without a Token; Handler leaves it as given (tests force it).
+	RequireToken bool
+	// ReadyMaxHeadAge is the oldest head /readyz accepts; 0 skips the check.
+	ReadyMaxHeadAge time.Duration
+	// Version is the binary's version, shown in /status and as
+	// blockwire_build_info.
+	Version string
+	// Now is the clock for head ages (default time.Now).
+	Now func() time.Time
 }
 
 // Server is a running admin API.
@@ -77,6 +91,9 @@ func withDefaults(cfg Config) Config {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	return cfg
 }
 
@@ -85,6 +102,12 @@ func withDefaults(cfg Config) Config {
 func Start(b Backend, cfg Config) (*Server, error) {
 	s := &Server{b: b, cfg: withDefaults(cfg), done: make(chan error, 1)}
 	s.registry = s.cfg.Registry
+	if !node.LoopbackListen(s.cfg.Listen) {
+		s.cfg.RequireToken = true
+	}
+	if s.cfg.RequireToken && len(s.cfg.Token) < 16 {
+		return nil, &ListenError{Addr: s.cfg.Listen, Err: errNoToken}
+	}
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
 		return nil, &ListenError{Addr: s.cfg.Listen, Err: err}
@@ -100,6 +123,8 @@ func Start(b Backend, cfg Config) (*Server, error) {
 	go func() { s.done <- s.srv.Serve(ln) }()
 	return s, nil
 }
+
+var errNoToken = errors.New("not a loopback address, and no admin token of at least 16 characters is configured (admin.token_file)")
 
 // ListenError is a failure to bind the admin address (a port in use).
 type ListenError struct {
@@ -130,6 +155,7 @@ func (s *Server) Close() error {
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.health)
+	mux.HandleFunc("GET /readyz", s.ready)
 	mux.HandleFunc("GET /status", s.status)
 	mux.HandleFunc("GET /peers", s.peers)
 	mux.HandleFunc("POST /peers/{id}/ban", s.ban)
@@ -150,5 +176,5 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not-found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
-	return mux
+	return s.authorize(mux)
 }
