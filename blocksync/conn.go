@@ -55,9 +55,10 @@ type Conn struct {
 	// do not prune.
 	startHeight uint64
 
-	win  window
-	tree tree
-	held heldQueue
+	win    window
+	tree   tree
+	held   heldQueue
+	budget announceBudget
 
 	out Ready
 	// pending are the ids of out.Blocks.
@@ -74,6 +75,7 @@ func New(cfg Config, chain Chain, now time.Time) (*Conn, error) {
 	c := &Conn{cfg: cfg, chain: chain, now: now, startHeight: chain.Head().Height()}
 	c.win.peerWindow = uint64(cfg.Window)
 	c.tree.init(cfg.Mode)
+	c.budget.init(&c.cfg, now)
 	c.sendLocator()
 	return c, nil
 }
@@ -220,8 +222,16 @@ func (c *Conn) disconnect(e *Error) {
 func (c *Conn) handle(lane Lane, m Msg) {
 	switch m := m.(type) {
 	case *Hello:
+		if !c.budget.take(&c.cfg, c.now) {
+			c.overBudget("hello")
+			return
+		}
 		c.handleHello(m)
 	case *Have:
+		if !c.budget.take(&c.cfg, c.now) {
+			c.overBudget("have")
+			return
+		}
 		c.handleHave(m)
 	case *Block:
 		c.handleBlock(m)

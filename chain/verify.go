@@ -106,6 +106,9 @@ func (l *Log) verifyEntry(key, val []byte, want uint64, prev block.ID) error {
 	if b.Height != want || b.Parent != prev {
 		return fmt.Errorf("%w: block %s at height %d has parent %s, want %s", ErrCorrupt, id, want, b.Parent, prev)
 	}
+	if h, err := l.Header(id); err != nil || h != b.SignedHeader {
+		return fmt.Errorf("%w: header record of block %s: %v", ErrCorrupt, id, err)
+	}
 	return nil
 }
 

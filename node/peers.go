@@ -124,6 +124,10 @@ func (n *Node) perform(p *peerState) {
 	for _, e := range rd.Penalties {
 		n.stats.reject("blocksync-" + string(e.Reason))
 		n.syncLog.Warn().Str("peer", p.id.String()).Str("reason", string(e.Reason)).Str("detail", e.Detail).Msg("peer fault")
+		if e.Reason == blocksync.ReasonFlood {
+			n.charge(p, link.ReasonFlood, "blocksync "+e.Error())
+			continue
+		}
 		n.penalize(p, "blocksync "+e.Error())
 	}
 	if rd.Disconnect != nil {
@@ -184,6 +188,14 @@ func (n *Node) sendSync(p *peerState, m blocksync.Message) {
 func (n *Node) penalize(p *peerState, detail string) {
 	if n.net.Penalize(p.id, link.ReasonInvalid, detail) {
 		n.log.Warn().Str("peer", p.id.String()).Str("detail", detail).Msg("peer banned for invalid messages")
+	}
+}
+
+// charge charges the peer's link score for work beyond its budget (excess
+// announcements, relays): the excess was dropped; repeated overflow bans.
+func (n *Node) charge(p *peerState, r link.Reason, detail string) {
+	if n.net.Penalize(p.id, r, detail) {
+		n.log.Warn().Str("peer", p.id.String()).Str("reason", string(r)).Str("detail", detail).Msg("peer banned for exceeding its budget")
 	}
 }
 
