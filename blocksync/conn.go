@@ -31,6 +31,9 @@ type Conn struct {
 	tips []tip
 	// peerHead is the peer's latest reported head.
 	peerHead block.ID
+	// peerHeader is the header of the peer's latest Have, unverified: the
+	// driver may check its signature to learn a head it can trust.
+	peerHeader block.SignedHeader
 	// recognized is the highest block of the peer's locator that we have;
 	// gotCommitted and gotCommon record the handshake's two halves: the
 	// peer's locator ended, and the peer answered ours.
@@ -88,6 +91,11 @@ func (c *Conn) Stats() Stats { return c.stats }
 
 // PeerHead returns the peer's head as last reported (ZeroID if none yet).
 func (c *Conn) PeerHead() block.ID { return c.peerHead }
+
+// PeerHeader returns the header the peer's latest Have carried (the zero
+// header if none). blocksync does not verify signatures: a driver that
+// reports the peer's head to an operator checks it first.
+func (c *Conn) PeerHeader() block.SignedHeader { return c.peerHeader }
 
 // LastSent returns the highest block of our best chain the peer is known to
 // have.

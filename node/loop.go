@@ -10,6 +10,7 @@ import (
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/node/relay"
+	"github.com/blockwire/blockwire/node/syncstate"
 )
 
 // input is one event for the loop.
@@ -60,6 +61,8 @@ type loopState struct {
 	handoffDelay time.Duration
 	// handoff paces and reports a hand-off (handoff.go).
 	handoff handoffState
+	// sync is the operator's sync signal (syncsignal.go).
+	sync *syncstate.Tracker
 	// watched are the transactions local submitters wait for (watchedTx),
 	// swept at watchAt; watchTerm is the head's term they were last sent
 	// in.
@@ -92,6 +95,7 @@ func newLoopState(n *Node) *loopState {
 	rc := relay.Config{MaxPerOrigin: n.o.limits.RelaysPerPeer, MaxHops: uint8(n.o.limits.MaxHops)}
 	lp.relays, _ = relay.New[link.Link, *outSubmit](rc) // Limits.validate checked rc
 	lp.handoff.pacer, _ = relay.NewPacer(n.o.limits.Handoff, time.Now())
+	lp.sync = n.newSyncTracker()
 	// Every stored block above the irreversible one has its body: tell the
 	// gate, so commits replayed by raft after a restart find them.
 	queue := []block.ID{n.chain.IrreversibleID()}

@@ -25,6 +25,8 @@ type peerState struct {
 	// off is set while the Conn is in ModeOff; offSeen when the link
 	// refused a body because someone turned it off on the link layer.
 	off, offSeen bool
+	// vouched is the check of the peer's latest Have header (syncsignal.go).
+	vouched vouched
 }
 
 func (n *Node) onConnected(l link.Link) {
