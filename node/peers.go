@@ -195,7 +195,15 @@ func (n *Node) penalize(p *peerState, detail string) {
 
 // charge charges the peer's link score for work beyond its budget (excess
 // announcements, relays): the excess was dropped; repeated overflow bans.
+// A producer of the set in force is never charged for rate alone (issue
+// 11: producers must not ban each other for traffic the protocol makes);
+// its excess is shed and logged.
 func (n *Node) charge(p *peerState, r link.Reason, detail string) {
+	if hasPeer(n.set.Load(), p.id) {
+		n.log.Warn().Str("peer", p.id.String()).Str("reason", string(r)).Str("detail", detail).
+			Msg("producer over its budget: excess shed, not charged")
+		return
+	}
 	if n.net.Penalize(p.id, r, detail) {
 		n.log.Warn().Str("peer", p.id.String()).Str("reason", string(r)).Str("detail", detail).Msg("peer banned for exceeding its budget")
 	}
