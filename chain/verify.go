@@ -106,8 +106,12 @@ func (l *Log) verifyEntry(key, val []byte, want uint64, prev block.ID) error {
 	if b.Height != want || b.Parent != prev {
 		return fmt.Errorf("%w: block %s at height %d has parent %s, want %s", ErrCorrupt, id, want, b.Parent, prev)
 	}
-	if h, err := l.Header(id); err != nil || h != b.SignedHeader {
-		return fmt.Errorf("%w: header record of block %s: %v", ErrCorrupt, id, err)
+	h, err := l.Header(id)
+	if err != nil {
+		return fmt.Errorf("%w: header record of block %s: %w", ErrCorrupt, id, err)
+	}
+	if h != b.SignedHeader {
+		return fmt.Errorf("%w: header record of block %s differs from its body's", ErrCorrupt, id)
 	}
 	return nil
 }
