@@ -40,6 +40,16 @@ type Config struct {
 	MaxHeld int
 	// Limits bound what Receive decodes.
 	Limits Limits
+	// AnnounceRate bounds the hellos and Haves per second the peer may
+	// send, with bursts up to AnnounceBurst; the excess is dropped and the
+	// peer charged (ReasonFlood, once per overflow). A correct peer sends a
+	// locator of at most 2+log2(n) hellos per connection and about one Have
+	// per block: size the rate well above the block rate (each
+	// announcement costs a few chain lookups on the driver's goroutine).
+	AnnounceRate float64
+	// AnnounceBurst is the bucket's depth; it must hold a full locator
+	// (66 hellos for a 2^64-block chain) plus a burst of Haves.
+	AnnounceBurst int
 }
 
 // Limits bound the messages a Conn decodes; each is checked before
@@ -66,6 +76,10 @@ func DefaultConfig() Config {
 		GraftDelay: 500 * time.Millisecond,
 		MaxHeld:    4096,
 		Limits:     DefaultLimits(),
+		// 1000 announcements/s: 100× a 10 blocks/s chain's Haves, and
+		// a few milliseconds of lookups per second per peer.
+		AnnounceRate:  1000,
+		AnnounceBurst: 2000,
 	}
 }
 
@@ -82,6 +96,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("blocksync: Config.MaxHeld %d is negative", c.MaxHeld)
 	case c.Limits.MaxPayload < 0:
 		return fmt.Errorf("blocksync: Config.Limits.MaxPayload %d is negative", c.Limits.MaxPayload)
+	case c.AnnounceRate <= 0:
+		return fmt.Errorf("blocksync: Config.AnnounceRate %g must be positive", c.AnnounceRate)
+	case c.AnnounceBurst < 66:
+		return fmt.Errorf("blocksync: Config.AnnounceBurst %d is below a full locator (66)", c.AnnounceBurst)
 	case c.Limits.Block.MaxBlockBytes <= 0:
 		return fmt.Errorf("blocksync: Config.Limits.Block.MaxBlockBytes %d must be positive", c.Limits.Block.MaxBlockBytes)
 	}

@@ -31,6 +31,9 @@ type Conn struct {
 	tips []tip
 	// peerHead is the peer's latest reported head.
 	peerHead block.ID
+	// peerHeader is the header of the peer's latest Have, unverified: the
+	// driver may check its signature to learn a head it can trust.
+	peerHeader block.SignedHeader
 	// recognized is the highest block of the peer's locator that we have;
 	// gotCommitted and gotCommon record the handshake's two halves: the
 	// peer's locator ended, and the peer answered ours.
@@ -55,9 +58,10 @@ type Conn struct {
 	// do not prune.
 	startHeight uint64
 
-	win  window
-	tree tree
-	held heldQueue
+	win    window
+	tree   tree
+	held   heldQueue
+	budget announceBudget
 
 	out Ready
 	// pending are the ids of out.Blocks.
@@ -74,6 +78,7 @@ func New(cfg Config, chain Chain, now time.Time) (*Conn, error) {
 	c := &Conn{cfg: cfg, chain: chain, now: now, startHeight: chain.Head().Height()}
 	c.win.peerWindow = uint64(cfg.Window)
 	c.tree.init(cfg.Mode)
+	c.budget.init(&c.cfg, now)
 	c.sendLocator()
 	return c, nil
 }
@@ -86,6 +91,11 @@ func (c *Conn) Stats() Stats { return c.stats }
 
 // PeerHead returns the peer's head as last reported (ZeroID if none yet).
 func (c *Conn) PeerHead() block.ID { return c.peerHead }
+
+// PeerHeader returns the header the peer's latest Have carried (the zero
+// header if none). blocksync does not verify signatures: a driver that
+// reports the peer's head to an operator checks it first.
+func (c *Conn) PeerHeader() block.SignedHeader { return c.peerHeader }
 
 // LastSent returns the highest block of our best chain the peer is known to
 // have.
@@ -220,8 +230,16 @@ func (c *Conn) disconnect(e *Error) {
 func (c *Conn) handle(lane Lane, m Msg) {
 	switch m := m.(type) {
 	case *Hello:
+		if !c.budget.take(&c.cfg, c.now) {
+			c.overBudget("hello")
+			return
+		}
 		c.handleHello(m)
 	case *Have:
+		if !c.budget.take(&c.cfg, c.now) {
+			c.overBudget("have")
+			return
+		}
 		c.handleHave(m)
 	case *Block:
 		c.handleBlock(m)

@@ -72,6 +72,12 @@
 // Conn of a node decides alone, a dead tree path makes each backup link graft
 // once; the duplicates that follow prune all but the fastest.
 //
+// Announcement budget. Hellos and Haves cost chain lookups on the driver's
+// goroutine: a Conn takes at most Config.AnnounceRate per second (bursts of
+// Config.AnnounceBurst) and drops the excess with one ReasonFlood penalty
+// per overflow. Lookups of a block a peer names check heights first; the
+// Chain's Header must not read a block body (a node keeps a header index).
+//
 // Tied messages. SendAfter holds a message (a consensus vote) until the peer
 // is known to have its block: sent on the blocks lane right behind the body
 // when we send it, or on the sync lane once the peer announced the block.

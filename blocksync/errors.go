@@ -28,6 +28,10 @@ const (
 	ReasonAckOverrun Reason = "ack-overrun"
 	// ReasonProtocol: any other violation of the protocol flow.
 	ReasonProtocol Reason = "protocol"
+	// ReasonFlood: the peer sent announcements (hellos, Haves) beyond
+	// Config.AnnounceRate; the excess was dropped (a penalty, never a
+	// disconnect).
+	ReasonFlood Reason = "flood"
 	// ReasonLocal: the driver closed the connection.
 	ReasonLocal Reason = "local"
 )

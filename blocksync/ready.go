@@ -113,4 +113,5 @@ type Stats struct {
 	AcksSent                   uint64
 	TiedSent, TiedReceived     uint64
 	HeldDropped                uint64 // tied messages whose block left our chain
+	AnnouncementsDropped       uint64 // hellos and Haves over Config.AnnounceRate, dropped
 }

@@ -18,7 +18,7 @@ func (c *Conn) handleHave(m *Have) {
 	}
 	id := m.Header.ID()
 	c.addTip(id, m.Header.Parent)
-	c.peerHead = id
+	c.peerHead, c.peerHeader = id, m.Header
 	c.tree.announced(c, m.Header.Producer, id)
 }
 

@@ -126,12 +126,18 @@ func (t *tree) firstCopy(c *Conn, p block.PublicKey) {
 // need not be pruned for the block's producer: an active link can be stuck
 // behind an earlier block by a producer we pruned, and the Graft's pull
 // (everything up to the wanted height) unblocks it.
+//
+// The height checks come before the lookup: a hello naming an old block is
+// answered without touching the block log (issue 11, attack 2).
 func (t *tree) announced(c *Conn, producer block.PublicKey, id block.ID) {
-	if _, known := c.chain.Header(id); known || id.Height() <= c.chain.Irreversible().Height() {
+	if id.Height() <= c.chain.Irreversible().Height() {
 		return
 	}
 	if !t.due.IsZero() && id.Height() < t.want.Height() {
 		return // keep the higher want: its pull covers this one
+	}
+	if _, known := c.chain.Header(id); known {
+		return
 	}
 	t.want, t.producer = id, producer
 	if t.due.IsZero() {

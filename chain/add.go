@@ -204,7 +204,7 @@ func (c *Chain) insert(h block.SignedHeader, id block.ID, ex *executed) (Result,
 	prev := c.tree.HeadID()
 	if err := c.tree.Insert(h); err != nil {
 		// admit checked everything Insert checks; keep the log clean anyway.
-		_ = c.log.db.Delete(blockKey(id), pebble.NoSync)
+		_ = c.log.drop(id)
 		return Result{}, reject(Reason(forkdb.ReasonOf(err)), id, "", err)
 	}
 	c.execs[id] = ex

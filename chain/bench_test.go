@@ -156,3 +156,34 @@ func BenchmarkChainAddSynced(b *testing.B) {
 		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "blocks/s")
 	})
 }
+
+// BenchmarkHeaderLookup measures what a peer's hello naming a stored
+// block costs the node's loop: "header" is Log.Header (the 'H' record, issue
+// 11), "body" is the read and decode of the whole block that Header cost
+// before it. Blocks of one transaction of size bytes, on the real disk,
+// warm in pebble's cache.
+func BenchmarkHeaderLookup(b *testing.B) {
+	for _, size := range []int{1 << 10, 1 << 20, 4 << 20} {
+		db, err := OpenDB(b.TempDir(), DefaultDBConfig())
+		require.NoError(b, err)
+		l := NewLog(db, block.DefaultLimits())
+		blocks := benchBlocks(b, 4, size)
+		require.NoError(b, l.Append(blocks, pebble.Sync))
+		id := blocks[0].ID()
+		b.Run(fmt.Sprintf("header/size=%dKiB", size>>10), func(b *testing.B) {
+			for range b.N {
+				if _, err := l.Header(id); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("body/size=%dKiB", size>>10), func(b *testing.B) {
+			for range b.N {
+				if _, err := l.Block(id); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		require.NoError(b, db.Close())
+	}
+}

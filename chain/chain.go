@@ -121,6 +121,10 @@ func (c *Chain) Log() *Log { return c.log }
 // Block returns a block of the fork database or of the irreversible chain.
 func (c *Chain) Block(id block.ID) (*block.Block, error) { return c.log.Block(id) }
 
+// Header returns the signed header of a stored block without reading its
+// body (Log.Header).
+func (c *Chain) Header(id block.ID) (block.SignedHeader, error) { return c.log.Header(id) }
+
 // BlockAt returns the block at height on the irreversible chain.
 func (c *Chain) BlockAt(height uint64) (*block.Block, error) { return c.log.BlockAt(height) }
 

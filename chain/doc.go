@@ -54,16 +54,24 @@
 //
 // # Key layout
 //
-// One pebble database per node; the chain owns four first bytes:
+// One pebble database per node; the chain owns five first bytes:
 //
 //	'b' | id (32)                 -> block (chain/block encoding)
+//	'H' | id (32)                 -> signed header of that block (block.SignedHeaderSize)
 //	'h' | height (8, big-endian)  -> id (32): the irreversible chain
 //	'm' 'i'                       -> irreversible pointer: 0x01 | id (32) | state root (32)
+//	'm' 'H'                       -> 0x01 once every 'b' block has its 'H' record
 //	's' | application key         -> value: state after the irreversible block
 //
 // Ids begin with the big-endian height, so 'b' iterates in height order and
 // parents come before children when the live forks are reloaded at open.
 // Other packages sharing the database use other first bytes.
+//
+// 'H' exists so that a header is read without its body: peers name blocks
+// in every hello, and a lookup must not cost a read of up to
+// Limits.MaxBlockBytes. Every batch that writes or deletes a 'b' record
+// does the same to its 'H' record. Open builds the 'H' table once for a
+// database written before it existed (no 'm' 'H' marker).
 //
 // # Crash safety
 //

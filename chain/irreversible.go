@@ -68,7 +68,7 @@ func (c *Chain) commit(path, pruned []block.ID, p Pointer) error {
 		return err
 	}
 	for _, id := range pruned {
-		if err := batch.Delete(blockKey(id), nil); err != nil {
+		if err := deleteBlock(batch, id); err != nil {
 			return err
 		}
 	}
@@ -128,7 +128,7 @@ func (c *Chain) MarkInvalid(id block.ID) (Result, error) {
 	defer func() { _ = batch.Close() }()
 	for _, r := range removed {
 		delete(c.execs, r)
-		if err := batch.Delete(blockKey(r), nil); err != nil {
+		if err := deleteBlock(batch, r); err != nil {
 			return Result{}, err
 		}
 	}

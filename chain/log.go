@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -22,6 +23,9 @@ import (
 type Log struct {
 	db     *pebble.DB
 	limits block.Limits
+	// bodyReads counts the block bodies read and decoded (Block, BlockAt):
+	// the costly reads that peer input must never cause in bulk.
+	bodyReads atomic.Uint64
 }
 
 // NewLog returns a log over db, decoding stored blocks within lim.
@@ -33,6 +37,7 @@ func (l *Log) DB() *pebble.DB { return l.db }
 // Block returns the stored block with id, or ErrNotFound. The block is a
 // private copy.
 func (l *Log) Block(id block.ID) (*block.Block, error) {
+	l.bodyReads.Add(1)
 	val, err := l.get(blockKey(id))
 	if err != nil {
 		return nil, fmt.Errorf("block %s: %w", id, err)
@@ -40,9 +45,31 @@ func (l *Log) Block(id block.ID) (*block.Block, error) {
 	return l.decodeStored(id, val)
 }
 
-// Has reports whether a block with id is stored.
+// Header returns the signed header of the stored block with id, or
+// ErrNotFound, without reading the body: one small record (prefixHeader).
+func (l *Log) Header(id block.ID) (block.SignedHeader, error) {
+	val, err := l.get(headerKey(id))
+	if err != nil {
+		return block.SignedHeader{}, fmt.Errorf("header %s: %w", id, err)
+	}
+	h, err := block.DecodeSignedHeader(val)
+	if err != nil {
+		return h, fmt.Errorf("%w: stored header %s: %w", ErrCorrupt, id, err)
+	}
+	if got := h.ID(); got != id {
+		return h, fmt.Errorf("%w: header key %s holds header %s", ErrCorrupt, id, got)
+	}
+	return h, nil
+}
+
+// BodyReads returns how many block bodies the log has read (Block and
+// BlockAt calls): operators and tests see whether peer input causes them.
+func (l *Log) BodyReads() uint64 { return l.bodyReads.Load() }
+
+// Has reports whether a block with id is stored. It reads the header
+// record only.
 func (l *Log) Has(id block.ID) (bool, error) {
-	_, err := l.get(blockKey(id))
+	_, err := l.get(headerKey(id))
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
@@ -104,10 +131,13 @@ func (l *Log) Append(blocks []*block.Block, opts *pebble.WriteOptions) error {
 	return nil
 }
 
-// putBlock encodes blk straight into the batch: no intermediate copy of
-// what may be megabytes.
+// putBlock encodes blk straight into the batch (no intermediate copy of
+// what may be megabytes) with its header record.
 func putBlock(b *pebble.Batch, blk *block.Block) error {
 	id := blk.ID()
+	if err := b.Set(headerKey(id), blk.SignedHeader.AppendEncoding(make([]byte, 0, block.SignedHeaderSize)), nil); err != nil {
+		return err
+	}
 	op := b.SetDeferred(1+len(id), blk.EncodedSize())
 	op.Key[0] = prefixBlock
 	copy(op.Key[1:], id[:])
@@ -116,6 +146,25 @@ func putBlock(b *pebble.Batch, blk *block.Block) error {
 		panic(fmt.Sprintf("chain: block %s encoded to %d bytes, EncodedSize %d", id, len(enc), len(op.Value)))
 	}
 	return op.Finish()
+}
+
+// deleteBlock adds to batch the deletion of a stored block and its header
+// record.
+func deleteBlock(batch *pebble.Batch, id block.ID) error {
+	if err := batch.Delete(blockKey(id), nil); err != nil {
+		return err
+	}
+	return batch.Delete(headerKey(id), nil)
+}
+
+// drop deletes a stored block and its header record, unsynced.
+func (l *Log) drop(id block.ID) error {
+	b := l.db.NewBatch()
+	defer func() { _ = b.Close() }()
+	if err := deleteBlock(b, id); err != nil {
+		return err
+	}
+	return b.Commit(pebble.NoSync)
 }
 
 // Sync makes every earlier write to the database durable (one WAL fsync).

@@ -49,6 +49,9 @@ func Open(db *pebble.DB, app App, genesis *block.Block, cfg Config) (*Chain, err
 	if err != nil {
 		return nil, err
 	}
+	if err := c.log.buildHeaderIndex(c.logger); err != nil {
+		return nil, err
+	}
 	if cfg.VerifyOnOpen {
 		if err := c.log.Verify(c.genesis); err != nil {
 			return nil, err
@@ -83,7 +86,7 @@ func checkGenesis(g *block.Block) error {
 // initialize writes genesis, its state and the first pointer into a
 // database that holds no chain, in one synced batch.
 func (c *Chain) initialize(g *block.Block) error {
-	for _, p := range []byte{prefixBlock, prefixHeight, prefixState} {
+	for _, p := range []byte{prefixBlock, prefixHeader, prefixHeight, prefixState} {
 		k, err := c.log.firstKey([]byte{p}, prefixEnd(p))
 		if err != nil {
 			return err
@@ -107,6 +110,9 @@ func (c *Chain) initialize(g *block.Block) error {
 	if err := putIrreversible(batch, []block.ID{c.genesis}, Pointer{ID: c.genesis, StateRoot: ex.root}); err != nil {
 		return err
 	}
+	if err := batch.Set(metaHeaderIndex(), []byte{headerIndexVersion}, nil); err != nil {
+		return err
+	}
 	if err := batch.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("chain: writing genesis: %w", err)
 	}
@@ -123,7 +129,7 @@ func (c *Chain) reload(irreversible uint64) error {
 	if err != nil {
 		return fmt.Errorf("chain: reloading: %w", err)
 	}
-	var stale [][]byte
+	var stale []block.ID
 	for iter.First(); iter.Valid(); iter.Next() {
 		var id block.ID
 		copy(id[:], iter.Key()[1:])
@@ -134,14 +140,14 @@ func (c *Chain) reload(irreversible uint64) error {
 				return err
 			}
 			c.logger.Warn().Err(err).Stringer("block", id).Msg("dropping a stored block that no longer fits the chain")
-			stale = append(stale, append([]byte(nil), iter.Key()...))
+			stale = append(stale, id)
 		}
 	}
 	if err := iter.Close(); err != nil {
 		return fmt.Errorf("chain: reloading: %w", err)
 	}
-	for _, k := range stale {
-		if err := c.db.Delete(k, pebble.NoSync); err != nil {
+	for _, id := range stale {
+		if err := c.log.drop(id); err != nil {
 			return fmt.Errorf("chain: dropping stale block: %w", err)
 		}
 	}

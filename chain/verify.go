@@ -106,6 +106,13 @@ func (l *Log) verifyEntry(key, val []byte, want uint64, prev block.ID) error {
 	if b.Height != want || b.Parent != prev {
 		return fmt.Errorf("%w: block %s at height %d has parent %s, want %s", ErrCorrupt, id, want, b.Parent, prev)
 	}
+	h, err := l.Header(id)
+	if err != nil {
+		return fmt.Errorf("%w: header record of block %s: %w", ErrCorrupt, id, err)
+	}
+	if h != b.SignedHeader {
+		return fmt.Errorf("%w: header record of block %s differs from its body's", ErrCorrupt, id)
+	}
 	return nil
 }
 

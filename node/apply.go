@@ -30,7 +30,7 @@ func (n *Node) addFromPeer(p *peerState, b *block.Block) {
 	if n.o.observer != nil {
 		n.o.observer.ObserveBlock(BlockObservation{ID: id, Producer: b.Producer, From: p.id,
 			Delay: now.Sub(time.Unix(0, b.Timestamp)), Size: b.EncodedSize(), Txs: len(b.Txs),
-			CatchingUp: p.conn.PeerHead().Height() > b.Height+CatchUpSlack})
+			CatchingUp: n.verifiedHeight(p) > b.Height+CatchUpSlack})
 	}
 	n.lp.view.keep(b)
 	n.onResult(res)
@@ -182,4 +182,7 @@ func (n *Node) publishChain() {
 	h, i := n.chain.Head(), n.chain.Irreversible()
 	n.head.Store(&h)
 	n.irr.Store(&i)
+	if n.lp != nil {
+		n.lp.sync.Head(time.Now(), h.Height)
+	}
 }

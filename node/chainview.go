@@ -89,11 +89,10 @@ func (v *chainView) Header(id block.ID) (block.SignedHeader, bool) {
 	if h, ok := v.c.Tree().Get(id); ok {
 		return h, true
 	}
-	b, err := v.c.Block(id)
-	if err != nil {
-		return block.SignedHeader{}, false
-	}
-	return b.SignedHeader, true
+	// The header record, never the body: peers name old blocks in every
+	// hello (issue 11, attack 2).
+	h, err := v.c.Header(id)
+	return h, err == nil
 }
 
 func (v *chainView) Block(id block.ID) (*block.Block, bool) {

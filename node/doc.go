@@ -138,11 +138,25 @@
 // irreversibility are observed locally as blocks arrive, on every node
 // alike. Wire format: see wire.go.
 //
+// Relays are bounded (issue 11): a relay validates a peer's submit before
+// forwarding it, clamps its hop count to Limits.MaxHops, and relays at most
+// Limits.RelaysPerPeer for one peer at a time (the excess is answered "no
+// producer: relay limit" and the peer charged once per overflow; a
+// producer of the set in force is never charged for rate). The
+// bookkeeping is the pure node/relay.Table, a deadline heap: the loop's
+// cost per iteration is O(log n) in the outstanding submits.
+//
+// The sync signal (/status sync, best_peer_height) counts only verified
+// peer heads: blocks this node holds, or Have headers a producer of the
+// set in force signed (syncsignal.go, node/syncstate); "stalled" reports a
+// head that stood still below them.
+//
 // Leader changes. An accepted transaction is in the leader's mempool, or
 // in a block the leader made. Three mechanisms keep it (requeue.go):
 //
 //   - Hand-off: a producer that is not the leader forwards its mempool to
-//     the leader; what no leader takes (none elected yet, the leader
+//     the leader, paced by Limits.Handoff (relay.Pacer, handoff.go) well
+//     below the leader's inbound rate limit; what no leader takes (none elected yet, the leader
 //     stepped down or died, no answer, its mempool full) comes back into
 //     the pool and goes again, after 100 ms doubling up to 2 s.
 //   - Orphans: a block a deposed leader made whose id raft never committed

@@ -31,9 +31,8 @@ type outSubmit struct {
 	tx      []byte
 	hops    uint8
 	retries int
-	// start is when the local submit was first sent; retryAt when it is
-	// sent again after a relay found no leader (an election in progress).
-	start, retryAt time.Time
+	// start is when the local submit was first sent.
+	start time.Time
 	// requeue marks a transaction this node handed off from its mempool
 	// (handOffMempool): unless a producer accepts or rejects it, it goes
 	// back into the mempool to be handed off again.
@@ -88,7 +87,7 @@ func (n *Node) send(o *outSubmit, exclude link.Link) {
 		n.finishOut(o, codeNoProducer, "sending to "+p.id.String()+": "+err.Error())
 		return
 	}
-	lp.out[id] = o
+	lp.relays.Add(id, p.link, o.origin, o.origin != nil, o.deadline, o)
 	n.stats.txForwarded.Add(1)
 }
 
@@ -165,11 +164,10 @@ func (n *Node) onRouting(p *peerState, msg []byte) {
 	case *submitMsg:
 		n.onSubmit(p, m)
 	case *replyMsg:
-		o := n.lp.out[m.id]
-		if o == nil || o.via != p.link {
+		if _, via, ok := n.lp.relays.Get(m.id); !ok || via != p.link {
 			return // answered late, after we gave up
 		}
-		delete(n.lp.out, m.id)
+		o, _, _ := n.lp.relays.Take(m.id)
 		if m.code == codeNoProducer && n.retryLater(o) {
 			return
 		}
@@ -182,24 +180,43 @@ func (n *Node) onSubmit(p *peerState, m *submitMsg) {
 	reply := func(code uint8, detail string) {
 		_ = p.link.Send(link.LaneRouting, (&replyMsg{id: m.id, code: code, detail: detail}).encode())
 	}
-	switch {
-	case n.leading():
+	if n.leading() {
 		if err := n.accept(h, m.tx); err != nil {
 			reply(codeRejected, rejectDetail(err))
 			return
 		}
 		reply(codeAccepted, "")
-	case m.hops == 0:
-		reply(codeNoProducer, "hop limit reached at "+n.id.String())
-	default:
-		// A relay checks a change's authority too: an unauthorised change
-		// goes no further than the first honest node.
-		if err := n.verifyChange(m.tx); err != nil {
-			reply(codeRejected, rejectDetail(err))
-			return
-		}
-		n.forward(h, m.tx, p.link, m.id, nil, m.hops-1, p.link)
+		return
 	}
+	hops, ok := n.lp.relays.Config().ClampHops(m.hops)
+	if !ok {
+		reply(codeNoProducer, "hop limit reached at "+n.id.String())
+		return
+	}
+	// Validate before relaying: what the leader would refuse costs the
+	// next hops nothing.
+	if err := n.precheck(m.tx); err != nil {
+		n.stats.reject("relay-invalid")
+		reply(codeRejected, rejectDetail(err))
+		return
+	}
+	// A relay checks a change's authority too: an unauthorised change
+	// goes no further than the first honest node.
+	if err := n.verifyChange(m.tx); err != nil {
+		n.stats.reject("relay-invalid")
+		reply(codeRejected, rejectDetail(err))
+		return
+	}
+	if ok, charge := n.lp.relays.Admit(p.link); !ok {
+		limit := n.lp.relays.Config().MaxPerOrigin
+		n.stats.reject("relay-limit")
+		reply(codeNoProducer, fmt.Sprintf("relay limit: %d submits of yours awaiting answers at %s", limit, n.id))
+		if charge {
+			n.charge(p, link.ReasonFlood, fmt.Sprintf("more than %d relayed submits outstanding", limit))
+		}
+		return
+	}
+	n.forward(h, m.tx, p.link, m.id, nil, hops, p.link)
 }
 
 func rejectDetail(err error) string {
@@ -215,6 +232,9 @@ func (n *Node) finishOut(o *outSubmit, code uint8, detail string) {
 	if o.origin != nil {
 		_ = o.origin.Send(link.LaneRouting, (&replyMsg{id: o.originID, code: code, detail: detail}).encode())
 		return
+	}
+	if o.requeue {
+		n.lp.handoff.answered()
 	}
 	if o.ack == nil {
 		switch {
@@ -257,11 +277,7 @@ func (n *Node) finishOut(o *outSubmit, code uint8, detail string) {
 
 // expireSubmits gives up on submits whose producer did not answer in time.
 func (n *Node) expireSubmits(now time.Time) {
-	for id, o := range n.lp.out {
-		if now.Before(o.deadline) {
-			continue
-		}
-		delete(n.lp.out, id)
+	for _, o := range n.lp.relays.Expired(now) {
 		n.finishOut(o, codeTimeout, fmt.Sprintf("no answer from %s within %v", o.viaID, n.o.limits.SubmitAckTimeout))
 	}
 }
@@ -269,11 +285,8 @@ func (n *Node) expireSubmits(now time.Time) {
 // failSubmitsVia re-routes local submits sent over a link that closed
 // (at most maxRetries times) and answers relayed ones at once.
 func (n *Node) failSubmitsVia(l link.Link) {
-	for id, o := range n.lp.out {
-		if o.via != l {
-			continue
-		}
-		delete(n.lp.out, id)
+	n.lp.relays.Forget(l)
+	for _, o := range n.lp.relays.TakeVia(l) {
 		if (o.ack != nil || o.watched) && o.retries < maxRetries {
 			o.retries++
 			n.send(o, l)
@@ -290,86 +303,23 @@ func (n *Node) retryLater(o *outSubmit) bool {
 	if o.ack == nil && !o.watched || now.Add(retryDelay).Sub(o.start) >= n.o.limits.SubmitAckTimeout {
 		return false
 	}
-	o.retryAt = now.Add(retryDelay)
-	n.lp.retry = append(n.lp.retry, o)
+	n.lp.relays.Later(now.Add(retryDelay), o)
 	return true
 }
 
 // resend sends the submits whose retry time came.
 func (n *Node) resend(now time.Time) {
-	lp := n.lp
-	keep := lp.retry[:0]
-	var due []*outSubmit
-	for _, o := range lp.retry {
-		if now.Before(o.retryAt) {
-			keep = append(keep, o)
-		} else {
-			due = append(due, o)
-		}
-	}
-	lp.retry = keep
-	for _, o := range due {
+	for _, o := range n.lp.relays.Due(now) {
 		n.send(o, nil)
 	}
 }
 
 // failAll answers every local submit still waiting when the loop exits.
 func (n *Node) failAll() {
-	for _, o := range n.lp.retry {
-		if o.ack != nil {
-			o.ack <- ErrStopped
-		}
-	}
-	n.lp.retry = nil
-	for id, o := range n.lp.out {
-		delete(n.lp.out, id)
+	out, later := n.lp.relays.All()
+	for _, o := range append(out, later...) {
 		if o.ack != nil {
 			o.ack <- ErrStopped
 		}
 	}
 }
-
-// handOffMempool forwards the mempool of a producer that lost leadership to
-// the new leader, so that accepted transactions survive a leader change
-// (their submitters are waiting for inclusion). It retries every
-// handoffRetry while no producer is reachable; a transaction no leader
-// took (no leader yet, the leader stepped down or died meanwhile, no
-// answer, a full mempool) comes back into the pool (requeueTx) and goes
-// again after a delay that doubles up to maxHandoffDelay. The pool also
-// holds the transactions of orphaned blocks (requeueOrphans).
-func (n *Node) handOffMempool() {
-	lp := n.lp
-	if lp.pool.len() == 0 || n.solo {
-		lp.handoffAt = time.Time{}
-		return
-	}
-	now := time.Now()
-	if now.Before(lp.handoffAt) || n.leading() {
-		return
-	}
-	if n.route(nil) == nil {
-		lp.handoffAt = now.Add(handoffRetry)
-		return
-	}
-	moved := 0
-	lp.handoffAt = time.Time{} // what fails sets it again (requeueTx)
-	// What fails at once goes back to the end of the pool: one pass only.
-	for range lp.pool.len() {
-		tx, h, ok := lp.pool.peek(int(^uint(0) >> 1))
-		if !ok {
-			break
-		}
-		lp.pool.pop()
-		n.send(&outSubmit{hash: h, tx: tx, hops: uint8(n.o.limits.MaxHops), start: now, requeue: true}, nil)
-		moved++
-	}
-	n.log.Info().Int("txs", moved).Msg("handed the mempool to the new leader")
-}
-
-// handoffRetry is the first delay before a hand-off that found no leader
-// is tried again; it doubles up to maxHandoffDelay while hand-offs keep
-// failing (a long election: do not bounce the pool between followers).
-const (
-	handoffRetry    = 100 * time.Millisecond
-	maxHandoffDelay = 2 * time.Second
-)

@@ -154,3 +154,45 @@ func TestLinkModeOffOnTheLinkLayerIsFollowed(t *testing.T) {
 		tn.converged(5 * time.Second)
 	})
 }
+
+// hostilePeer connects a fresh identity to n over the in-memory network.
+func hostilePeer(t *testing.T, tn *testNet, n *Node) (link.Link, link.PeerID) {
+	t.Helper()
+	k := newKey(t)
+	id, err := peer.IDFromPrivateKey(k)
+	require.NoError(t, err)
+	h, err := tn.mem.NewHost(id, link.DefaultConnConfig(), link.HandlerFuncs{}, zerolog.Nop())
+	require.NoError(t, err)
+	t.Cleanup(func() { h.Close() })
+	l, err := h.Connect(context.Background(), peer.AddrInfo{ID: n.ID()})
+	require.NoError(t, err)
+	return l, id
+}
+
+// Issue 11, attack 2: hellos naming an old irreversible block cost no body
+// read (a header record and the cheap height checks answer them), and the
+// excess over the announcement budget is dropped and charged. Before the
+// fix each hello read and decoded the whole block on the loop.
+func TestHellosNamingAnOldBlockReadNoBody(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineSolo, 1, 0)
+		n := tn.start(0)
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(5, 10*time.Second)
+		old, err := n.chain.Log().IDAt(2)
+		require.NoError(t, err)
+
+		l, bad := hostilePeer(t, tn, n)
+		before := n.chain.Log().BodyReads()
+		const hellos = 3000
+		for range hellos {
+			require.NoError(t, l.Send(link.LaneSync, blocksync.Encode(&blocksync.Hello{ID: old, Head: true})))
+		}
+		waitFor(t, 10*time.Second, "the hellos handled", func() bool {
+			return n.Counters().Rejected["blocksync-flood"] > 0
+		})
+		time.Sleep(time.Second)
+		require.Less(t, n.chain.Log().BodyReads()-before, uint64(10), "hellos must not read block bodies")
+		require.Less(t, linkPeer(n, bad).Score, 0.0, "the flood is charged")
+	})
+}

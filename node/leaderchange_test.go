@@ -254,7 +254,7 @@ func TestSubmitFailsFastWhenTheLeaderDiesWithItsTransaction(t *testing.T) {
 			for range 50 {
 				acked := false
 				require.NoError(t, ln.call(context.Background(), func() { inPool = ln.lp.pool.has(txHash(tx)) }))
-				require.NoError(t, full.call(context.Background(), func() { acked = len(full.lp.out) == 0 }))
+				require.NoError(t, full.call(context.Background(), func() { acked = full.lp.relays.Len() == 0 }))
 				if inPool = inPool && acked; inPool {
 					break
 				}

@@ -9,6 +9,8 @@ import (
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/link"
+	"github.com/blockwire/blockwire/node/relay"
+	"github.com/blockwire/blockwire/node/syncstate"
 )
 
 // input is one event for the loop.
@@ -40,21 +42,27 @@ type loopState struct {
 	gate  *cft.Gate
 	pool  *mempool
 	txs   *txIndex
-	// out are transactions we sent toward a producer, by the id we chose,
-	// awaiting a reply.
-	out map[uint64]*outSubmit
-	// retry are local submits waiting to be sent again (retryLater).
-	retry  []*outSubmit
+	// relays are the transactions we sent toward a producer, by the id we
+	// chose, awaiting a reply, and the local submits waiting to be sent
+	// again (retryLater): a deadline heap, O(log n) per operation.
+	relays *relay.Table[link.Link, *outSubmit]
 	nextID uint64
 	timer  *time.Timer
 	// nextProduce is when the solo producer makes its next block.
 	nextProduce time.Time
 	// raft caches the raft leader (raftView).
 	raft raftLook
-	// handoffAt is when to retry handing the mempool to a new leader.
-	handoffAt time.Time
+	// handoffAt is when to hand the next part of the mempool to a new
+	// leader: the pacer's next slot (handoffPaced) or, after a failure,
+	// the retry time.
+	handoffAt    time.Time
+	handoffPaced bool
 	// handoffDelay is the current delay between failed hand-offs.
 	handoffDelay time.Duration
+	// handoff paces and reports a hand-off (handoff.go).
+	handoff handoffState
+	// sync is the operator's sync signal (syncsignal.go).
+	sync *syncstate.Tracker
 	// watched are the transactions local submitters wait for (watchedTx),
 	// swept at watchAt; watchTerm is the head's term they were last sent
 	// in.
@@ -80,11 +88,14 @@ func newLoopState(n *Node) *loopState {
 		gate:    cft.NewGate(n.chain.IrreversibleID()),
 		pool:    newMempool(n.o.limits.MempoolTxs, n.o.limits.MempoolBytes),
 		txs:     newTxIndex(n.o.limits.TxIndex),
-		out:     map[uint64]*outSubmit{},
 		watched: map[block.Hash]*watchedTx{},
 		cfg:     blocksync.DefaultConfig(),
 	}
 	lp.cfg.Limits.Block = n.blockLimits()
+	rc := relay.Config{MaxPerOrigin: n.o.limits.RelaysPerPeer, MaxHops: uint8(n.o.limits.MaxHops)}
+	lp.relays, _ = relay.New[link.Link, *outSubmit](rc) // Limits.validate checked rc
+	lp.handoff.pacer, _ = relay.NewPacer(n.o.limits.Handoff, time.Now())
+	lp.sync = n.newSyncTracker()
 	// Every stored block above the irreversible one has its body: tell the
 	// gate, so commits replayed by raft after a restart find them.
 	queue := []block.ID{n.chain.IrreversibleID()}
@@ -179,12 +190,7 @@ func (n *Node) armTimer() {
 	earlier(lp.nextProduce)
 	earlier(lp.handoffAt)
 	earlier(lp.watchAt)
-	for _, o := range lp.out {
-		earlier(o.deadline)
-	}
-	for _, o := range lp.retry {
-		earlier(o.retryAt)
-	}
+	earlier(lp.relays.Deadline())
 	if next.IsZero() {
 		next = time.Now().Add(time.Hour)
 	}

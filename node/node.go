@@ -107,6 +107,9 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	if !o.limitsSet {
 		o.limits.SubmitAckTimeout = cfg.Consensus.SubmitAckTimeout.Duration
 	}
+	if err := o.limits.validate(); err != nil {
+		return nil, err
+	}
 	n := &Node{cfg: cfg, o: o, events: newEventHub(), quit: make(chan struct{}), done: make(chan struct{}),
 		in: make(chan input, 1024)}
 	n.stats.rejected = map[string]uint64{}

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -12,6 +13,7 @@ import (
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
+	"github.com/blockwire/blockwire/node/relay"
 )
 
 // Option changes how New assembles a node.
@@ -60,8 +62,31 @@ type Limits struct {
 	SubmitTimeout time.Duration
 	// TxIndex is how many recent transactions TxStatus remembers.
 	TxIndex int
-	// MaxHops bounds how often a transaction is relayed toward the leader.
+	// MaxHops bounds how often a transaction is relayed toward the leader;
+	// a peer's hop count is clamped to it. 0 to 255.
 	MaxHops int
+	// RelaysPerPeer bounds the submits this node relays for one peer and
+	// awaits answers for; beyond it the peer's submits are refused ("no
+	// producer": relay limit) and the peer is charged once per overflow.
+	RelaysPerPeer int
+	// Handoff paces the mempool hand-off of a producer that lost
+	// leadership (submits per second, burst, in flight): keep its rate well
+	// below the link's inbound limit for the routing lane.
+	Handoff relay.PacerConfig
+}
+
+// validate reports the first invalid limit.
+func (l Limits) validate() error {
+	if l.MaxHops < 0 || l.MaxHops > 255 {
+		return fmt.Errorf("node: Limits.MaxHops %d, want 0 to 255", l.MaxHops)
+	}
+	if l.RelaysPerPeer < 1 {
+		return fmt.Errorf("node: Limits.RelaysPerPeer %d, want ≥ 1", l.RelaysPerPeer)
+	}
+	if err := l.Handoff.Validate(); err != nil {
+		return fmt.Errorf("node: Limits.Handoff: %w", err)
+	}
+	return nil
 }
 
 // DefaultLimits suit a testnet: 100k pending transactions or 64 MiB, a 5 s
@@ -72,6 +97,8 @@ func DefaultLimits() Limits {
 		MempoolTxs: 100_000, MempoolBytes: 64 << 20,
 		SubmitAckTimeout: 5 * time.Second, SubmitTimeout: 30 * time.Second,
 		TxIndex: 200_000, MaxHops: 3,
+		RelaysPerPeer: relay.DefaultConfig().MaxPerOrigin,
+		Handoff:       relay.DefaultPacerConfig(),
 	}
 }
 

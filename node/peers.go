@@ -25,6 +25,8 @@ type peerState struct {
 	// off is set while the Conn is in ModeOff; offSeen when the link
 	// refused a body because someone turned it off on the link layer.
 	off, offSeen bool
+	// vouched is the check of the peer's latest Have header (syncsignal.go).
+	vouched vouched
 }
 
 func (n *Node) onConnected(l link.Link) {
@@ -124,6 +126,10 @@ func (n *Node) perform(p *peerState) {
 	for _, e := range rd.Penalties {
 		n.stats.reject("blocksync-" + string(e.Reason))
 		n.syncLog.Warn().Str("peer", p.id.String()).Str("reason", string(e.Reason)).Str("detail", e.Detail).Msg("peer fault")
+		if e.Reason == blocksync.ReasonFlood {
+			n.charge(p, link.ReasonFlood, "blocksync "+e.Error())
+			continue
+		}
 		n.penalize(p, "blocksync "+e.Error())
 	}
 	if rd.Disconnect != nil {
@@ -184,6 +190,22 @@ func (n *Node) sendSync(p *peerState, m blocksync.Message) {
 func (n *Node) penalize(p *peerState, detail string) {
 	if n.net.Penalize(p.id, link.ReasonInvalid, detail) {
 		n.log.Warn().Str("peer", p.id.String()).Str("detail", detail).Msg("peer banned for invalid messages")
+	}
+}
+
+// charge charges the peer's link score for work beyond its budget (excess
+// announcements, relays): the excess was dropped; repeated overflow bans.
+// A producer of the set in force is never charged for rate alone (issue
+// 11: producers must not ban each other for traffic the protocol makes);
+// its excess is shed and logged.
+func (n *Node) charge(p *peerState, r link.Reason, detail string) {
+	if hasPeer(n.set.Load(), p.id) {
+		n.log.Warn().Str("peer", p.id.String()).Str("reason", string(r)).Str("detail", detail).
+			Msg("producer over its budget: excess shed, not charged")
+		return
+	}
+	if n.net.Penalize(p.id, r, detail) {
+		n.log.Warn().Str("peer", p.id.String()).Str("reason", string(r)).Str("detail", detail).Msg("peer banned for exceeding its budget")
 	}
 }
 

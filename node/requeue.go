@@ -62,9 +62,10 @@ func (n *Node) requeueTx(h block.Hash, tx []byte) {
 		n.log.Warn().Stringer("tx", h).Msg("handed-off transaction dropped: the mempool is full")
 		return
 	}
-	if lp.handoffAt.IsZero() {
+	if lp.handoffAt.IsZero() || lp.handoffPaced {
+		// A failure replaces the pacer's next slot with the retry delay.
 		lp.handoffDelay = min(max(lp.handoffDelay, handoffRetry/2)*2, maxHandoffDelay)
-		lp.handoffAt = time.Now().Add(lp.handoffDelay)
+		lp.handoffAt, lp.handoffPaced = time.Now().Add(lp.handoffDelay), false
 	}
 }
 

@@ -138,8 +138,13 @@ type Status struct {
 	// Producing is set while this node makes blocks (leader or solo).
 	Producing bool `json:"producing"`
 	Peers     int  `json:"peers"`
-	// Sync is "synced", or "catching_up" while a peer reports a head more
-	// than CatchUpSlack blocks above ours.
+	// Sync is "synced"; "catching_up" while a verified peer head is more
+	// than CatchUpSlack blocks above ours; "stalled" when our head has not
+	// advanced for 20 block intervals (at least 5 s) with a verified peer
+	// head above it; "unknown" when the loop does not answer. BestPeer is
+	// the highest verified peer head: a block we hold, or a header signed
+	// by a producer of the set in force; a peer's unsigned hello never
+	// counts (issue 11).
 	Sync        string `json:"sync"`
 	BestPeer    uint64 `json:"best_peer_height"`
 	MempoolTxs  int    `json:"mempool_txs"`
@@ -182,18 +187,12 @@ func (n *Node) Status() Status {
 		s.Peers = len(lp.peers)
 		s.MempoolTxs = lp.pool.len()
 		s.StateRoot, _ = n.chain.StateRoot(n.chain.HeadID())
-		for _, p := range lp.peers {
-			s.BestPeer = max(s.BestPeer, p.conn.PeerHead().Height())
-		}
+		s.BestPeer = n.bestVerified()
+		s.Sync = string(lp.sync.State(time.Now(), s.BestPeer))
 	})
 	if err != nil {
 		s.StatusError = err.Error()
 		s.Sync = "unknown"
-		return s
-	}
-	s.Sync = "synced"
-	if s.BestPeer > s.Head.Height+CatchUpSlack {
-		s.Sync = "catching_up"
 	}
 	return s
 }
@@ -208,20 +207,24 @@ type PeerStatus struct {
 	// host only).
 	Address string `json:"address,omitempty"`
 	// SyncState is blocksync's phase (start, ready); empty if not connected.
-	SyncState   string   `json:"sync_state,omitempty"`
-	PeerHead    block.ID `json:"peer_head,omitzero"`
-	PeerIrr     block.ID `json:"peer_irreversible,omitzero"`
-	InFlight    uint64   `json:"in_flight_bytes,omitempty"`
-	BlocksSent  uint64   `json:"blocks_sent"`
-	BlocksRecv  uint64   `json:"blocks_received"`
-	Duplicates  uint64   `json:"duplicates"`
-	QueuedBytes int64    `json:"queued_bytes"`
-	BytesIn     uint64   `json:"bytes_in"`
-	BytesOut    uint64   `json:"bytes_out"`
-	Direction   string   `json:"direction,omitempty"`
-	Mode        string   `json:"mode,omitempty"`
-	RTT         string   `json:"rtt,omitempty"`
-	Uptime      string   `json:"uptime,omitempty"`
+	SyncState string `json:"sync_state,omitempty"`
+	// PeerHead is the head the peer reports (unverified); VerifiedHead
+	// the height of its highest head this node can vouch for (a block it
+	// holds, or a header a producer of the set in force signed).
+	PeerHead     block.ID `json:"peer_head,omitzero"`
+	VerifiedHead uint64   `json:"verified_head_height"`
+	PeerIrr      block.ID `json:"peer_irreversible,omitzero"`
+	InFlight     uint64   `json:"in_flight_bytes,omitempty"`
+	BlocksSent   uint64   `json:"blocks_sent"`
+	BlocksRecv   uint64   `json:"blocks_received"`
+	Duplicates   uint64   `json:"duplicates"`
+	QueuedBytes  int64    `json:"queued_bytes"`
+	BytesIn      uint64   `json:"bytes_in"`
+	BytesOut     uint64   `json:"bytes_out"`
+	Direction    string   `json:"direction,omitempty"`
+	Mode         string   `json:"mode,omitempty"`
+	RTT          string   `json:"rtt,omitempty"`
+	Uptime       string   `json:"uptime,omitempty"`
 }
 
 // Peers lists every peer the link layer knows (connected or not), sorted by
@@ -235,6 +238,7 @@ func (n *Node) Peers() []PeerStatus {
 	type syncInfo struct {
 		state      string
 		head, irr  block.ID
+		verified   uint64
 		inFlight   uint64
 		sent, recv uint64
 		dups       uint64
@@ -246,6 +250,7 @@ func (n *Node) Peers() []PeerStatus {
 		for _, p := range n.lp.peers {
 			st := p.conn.Stats()
 			sync[p.id] = syncInfo{state: p.conn.State().String(), head: p.conn.PeerHead(), irr: p.conn.PeerIrreversible(),
+				verified: n.verifiedHeight(p),
 				inFlight: p.conn.InFlight(), sent: st.BlocksSent, recv: st.BlocksReceived, dups: st.Duplicates}
 		}
 	})
@@ -255,6 +260,7 @@ func (n *Node) Peers() []PeerStatus {
 		if si, ok := sync[in.Peer]; ok {
 			ps.SyncState, ps.PeerHead, ps.PeerIrr, ps.InFlight = si.state, si.head, si.irr, si.inFlight
 			ps.BlocksSent, ps.BlocksRecv, ps.Duplicates = si.sent, si.recv, si.dups
+			ps.VerifiedHead = si.verified
 		}
 		if st := in.Stats; st != nil {
 			for _, l := range st.Lanes {

@@ -179,9 +179,10 @@ func (n *Node) submitLocal(h block.Hash, tx []byte, ack chan error) {
 	n.forward(h, tx, nil, 0, ack, uint8(n.o.limits.MaxHops), nil)
 }
 
-// accept puts a transaction in this producer's mempool.
-func (n *Node) accept(h block.Hash, tx []byte) error {
-	lp := n.lp
+// precheck is the stateless check of a transaction (the App's validator
+// and the size limit) that a leader makes before accepting it and a relay
+// before forwarding it.
+func (n *Node) precheck(tx []byte) error {
 	if n.o.validate != nil {
 		if err := n.o.validate(tx); err != nil {
 			return &TxRejectedError{Reason: txReason(err), Detail: err.Error()}
@@ -189,6 +190,15 @@ func (n *Node) accept(h block.Hash, tx []byte) error {
 	}
 	if len(tx) > n.maxTx() {
 		return &TxRejectedError{Reason: "too-large", Detail: fmt.Sprintf("%d bytes", len(tx))}
+	}
+	return nil
+}
+
+// accept puts a transaction in this producer's mempool.
+func (n *Node) accept(h block.Hash, tx []byte) error {
+	lp := n.lp
+	if err := n.precheck(tx); err != nil {
+		return err
 	}
 	// Already here: in the mempool, or in a block (the submitter sees it
 	// there). A rejection is not final: the same bytes may be valid now

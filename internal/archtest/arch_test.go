@@ -41,7 +41,7 @@ var stdlibOnly = []string{"chain/block", "forkdb", "blocksync", "consensus/bft",
 
 // pure packages are protocol cores (DESIGN.md §2): no wall clock, sleeping,
 // goroutines, global randomness, or direct I/O.
-var pure = []string{"chain/block", "forkdb", "blocksync", "consensus/bft", "consensus/quorum", "consensus/prodset", "transport/route", "transport/broadcast"}
+var pure = []string{"chain/block", "forkdb", "blocksync", "consensus/bft", "consensus/quorum", "consensus/prodset", "transport/route", "transport/broadcast", "node/relay"}
 
 var forbiddenInPure = map[string]map[string]bool{
 	"time": {"Now": true, "Sleep": true, "After": true, "AfterFunc": true, "NewTimer": true,

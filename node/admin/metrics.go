@@ -109,7 +109,9 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 var (
 	descHead         = desc("blockwire_head_height", "Height of the best head.")
 	descIrreversible = desc("blockwire_irreversible_height", "Height of the last irreversible block.")
-	descCatchingUp   = desc("blockwire_catching_up", "1 while a peer reports a head well above ours.")
+	descCatchingUp   = desc("blockwire_catching_up", "1 while a verified peer head is well above ours.")
+	descStalled      = desc("blockwire_stalled", "1 while our head stands still below a verified peer head.")
+	descBestPeer     = desc("blockwire_best_peer_height", "Highest verified peer head.")
 	descHeadAge      = desc("blockwire_head_age_seconds", "Now minus the head block's timestamp (includes producer clock skew).")
 	descPeers        = desc("blockwire_peers", "Peers by state.", "state")
 	descPeerModes    = desc("blockwire_peer_modes", "Connected peers by block-sending mode.", "mode")
@@ -128,7 +130,7 @@ var (
 
 // Describe implements prometheus.Collector.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descHead, descIrreversible, descCatchingUp, descHeadAge, descPeers, descPeerModes,
+	for _, d := range []*prometheus.Desc{descHead, descIrreversible, descCatchingUp, descStalled, descBestPeer, descHeadAge, descPeers, descPeerModes,
 		descLaneBytes, descLaneQueued, descDrops, descBlocks, descRejected, descTxs,
 		descRaftTerm, descRaftCommit, descRaftApplied, descRaftLeader, descFailovers} {
 		ch <- d
@@ -152,6 +154,8 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	gauge(descHead, float64(st.Head.Height))
 	gauge(descIrreversible, float64(st.Irreversible.Height))
 	gauge(descCatchingUp, boolFloat(st.Sync == "catching_up"))
+	gauge(descStalled, boolFloat(st.Sync == "stalled"))
+	gauge(descBestPeer, float64(st.BestPeer))
 	gauge(descHeadAge, headAge(st, time.Now()).Seconds())
 
 	m.collectPeers(gauge, counter)
