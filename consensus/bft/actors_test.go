@@ -10,14 +10,14 @@ import (
 type actorKind int
 
 const (
-	actorCorrect     actorKind = iota
-	actorTwin                  // a correct engine sharing its key with another
-	actorSilent                // never sends anything (a crashed or withholding leader)
-	actorNullifyOnly           // nullifies every view it hears of, at once
-	actorEquivocate            // as leader, proposes two blocks to two halves
-	actorDoubleVote            // votes for a second block and nullifies besides
-	actorUnknownBlock          // votes for blocks that do not exist, views ahead
-	actorForger                // bad signatures, impersonation, replays, tampered certificates
+	actorCorrect      actorKind = iota
+	actorTwin                   // a correct engine sharing its key with another
+	actorSilent                 // never sends anything (a crashed or withholding leader)
+	actorNullifyOnly            // nullifies every view it hears of, at once
+	actorEquivocate             // as leader, proposes two blocks to two halves
+	actorDoubleVote             // votes for a second block and nullifies besides
+	actorUnknownBlock           // votes for blocks that do not exist, views ahead
+	actorForger                 // bad signatures, impersonation, replays, tampered certificates
 )
 
 var byzKinds = []actorKind{actorSilent, actorNullifyOnly, actorEquivocate, actorDoubleVote, actorUnknownBlock, actorForger}
@@ -54,10 +54,9 @@ func (nt *net) act(in *instance, m Message) {
 		}
 	case actorUnknownBlock:
 		if v := m.Vote; v != nil {
-			for d := uint64(0); d < 3; d++ {
-				nt.send(in, nt.vote(in, Notarize, v.View+d, nt.randomID(v.View+d)))
-				nt.send(in, nt.vote(in, Finalize, v.View+d, nt.randomID(v.View+d)))
-			}
+			d := uint64(nt.rng.IntN(3))
+			nt.send(in, nt.vote(in, Notarize, v.View+d, nt.randomID(v.View+d)))
+			nt.send(in, nt.vote(in, Finalize, v.View+d, nt.randomID(v.View+d)))
 		}
 	case actorForger:
 		nt.forge(in, m)
@@ -134,7 +133,7 @@ func (nt *net) actorReceive(in *instance, e *event) {
 }
 
 func (nt *net) vote(in *instance, k Kind, view uint64, id block.ID) Message {
-	v := signVote(nt.keys[in.signer], nt.chain, k, view, id, in.signer)
+	v := signWith(memoSigner{nt.memo, nt.keys[in.signer]}, nt.chain, k, view, id, in.signer)
 	return Message{Vote: &v}
 }
 

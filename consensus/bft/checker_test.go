@@ -26,6 +26,8 @@ type checker struct {
 	// finality latency samples: time from proposal to final, per node
 	latency  []time.Duration
 	atPrefix map[int]uint64
+	// progressed: some correct node finalized a block since last cleared.
+	progressed bool
 }
 
 type signed struct {
@@ -119,6 +121,7 @@ func (c *checker) finalized(in *instance, cert *Certificate) {
 	}
 	if cert.Block.Height() > in.finalTop.Height() {
 		in.finalTop = cert.Block
+		c.progressed = true
 	}
 }
 
@@ -147,6 +150,17 @@ func (c *checker) liveness(want uint64) {
 				in.id, in.finalTop.Height()-c.atPrefix[in.id], c.atPrefix[in.id], in.finalTop.Height(), want)
 		}
 	}
+}
+
+// allFinalized reports whether every correct node finalized want blocks
+// since the prefix ended.
+func (c *checker) allFinalized(want uint64) bool {
+	for _, in := range c.nt.inst {
+		if in.correct && in.finalTop.Height() < c.atPrefix[in.id]+want {
+			return false
+		}
+	}
+	return true
 }
 
 // p50 returns the median finality latency in units of δ.

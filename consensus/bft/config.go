@@ -47,6 +47,9 @@ type Config struct {
 	MaxRetryCerts int
 	// Verifier checks signatures; nil means Ed25519.
 	Verifier Verifier
+	// Signer signs our votes; nil means ed25519 with Key. It must sign as
+	// Key (see Signer).
+	Signer Signer
 }
 
 // DefaultConfig returns a configuration for a WAN (δ up to ~150 ms) with

@@ -16,6 +16,7 @@ type Engine struct {
 	set    *Set
 	self   int
 	verify Verifier
+	signer Signer
 
 	// root is the highest final block we know. Invariant: cur > root.View;
 	// views holds no view at or below root.View.
@@ -73,6 +74,9 @@ func newEngine(cfg Config, root Root, recs []Record, now time.Time, broken broke
 	}
 	if e.verify == nil {
 		e.verify = Ed25519{}
+	}
+	if e.signer = cfg.Signer; e.signer == nil {
+		e.signer = keySigner{cfg.Key}
 	}
 	for _, r := range recs {
 		if r.Kind == RecRoot && r.View > e.root.View {

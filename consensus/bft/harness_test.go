@@ -29,7 +29,7 @@ type scenario struct {
 	jitter time.Duration // extra uniform delay in [0, jitter)
 	loss   float64       // message loss before the prefix ends
 	byz    map[int]actorKind
-	twins  []int // signer indexes run as two correct engines sharing one key
+	twins  []int   // signer indexes run as two correct engines sharing one key
 	crash  float64 // probability a Ready of a correct node crashes it (before the prefix ends)
 	parts  []partition
 	prefix time.Duration // faults (loss, partitions, crashes) stop here
@@ -121,7 +121,7 @@ type net struct {
 	keys  []ed25519.PrivateKey
 	set   *Set
 	chain block.Hash
-	verif *memoVerifier
+	memo  *memo
 	inst  []*instance
 	// all blocks ever proposed, and when
 	blocks   map[block.ID]Block
@@ -130,11 +130,17 @@ type net struct {
 	genesis  Root
 	chk      *checker
 	events   int
+	// stopAfter ends the run early once every correct node finalized this
+	// many blocks after the prefix (0: run to the end).
+	stopAfter uint64
 }
 
-func newNet(t testing.TB, sc scenario) *net {
+func newNet(t testing.TB, sc scenario, memo *memo) *net {
+	if memo == nil {
+		memo = newMemo()
+	}
 	nt := &net{t: t, sc: sc, rng: rand.New(rand.NewPCG(sc.seed, 0x5eed)), now: epoch,
-		blocks: map[block.ID]Block{}, byView: map[uint64][]block.ID{}, proposed: map[block.ID]time.Time{}, verif: newMemoVerifier()}
+		blocks: map[block.ID]Block{}, byView: map[uint64][]block.ID{}, proposed: map[block.ID]time.Time{}, memo: memo}
 	nt.chain = sha256.Sum256([]byte("bft-harness"))
 	var pubs []block.PublicKey
 	for i := 0; i < sc.n+1; i++ { // one spare key: the joint set's outsider
@@ -183,7 +189,8 @@ func (nt *net) config(signer int) Config {
 	cfg := DefaultConfig(nt.chain, nt.set, nt.keys[signer])
 	cfg.LeaderTimeout, cfg.AdvanceTimeout, cfg.RetryInterval = 4*d+nt.sc.jitter*2, 6*d+nt.sc.jitter*3, 4*d
 	cfg.SkipAfterViews = uint64(2 * nt.sc.n)
-	cfg.Verifier = nt.verif
+	cfg.Verifier = nt.memo
+	cfg.Signer = memoSigner{nt.memo, nt.keys[signer]}
 	return cfg
 }
 
@@ -274,7 +281,7 @@ func (nt *net) sendBlock(src, dst *instance, b Block) {
 // makeBlock builds a block for a proposal request, with a real header id.
 func (nt *net) makeBlock(signer int, req ProposeRequest, salt int64) Block {
 	h := block.Header{Height: req.Parent.Height() + 1, Parent: req.Parent, Term: req.View,
-		Producer: nt.set.Key(signer), Timestamp: nt.now.UnixNano() + salt}
+		Producer: nt.set.Key(signer), Timestamp: int64(req.View)<<8 + salt}
 	b := Block{ID: h.ID(), Parent: req.Parent, View: req.View, Producer: h.Producer}
 	nt.blocks[b.ID] = b
 	nt.byView[b.View] = append(nt.byView[b.View], b.ID)
@@ -331,8 +338,25 @@ func (nt *net) perform(in *instance, rd Ready) bool {
 	}
 	for _, c := range rd.Finalized {
 		nt.chk.finalized(in, c)
+		nt.fetch(in, c)
+	}
+	for _, c := range rd.Notarized {
+		nt.fetch(in, c)
 	}
 	return true
+}
+
+// fetch models the driver pulling a certified block it lacks through
+// blocksync (one round trip): an equivocating leader may have shown this
+// node only the other block.
+func (nt *net) fetch(in *instance, c *Certificate) {
+	if _, have := in.blocks[c.Block]; have {
+		return
+	}
+	if b, ok := nt.blocks[c.Block]; ok {
+		in.blocks[b.ID] = b
+		nt.push(&event{at: nt.now.Add(2 * nt.delay()), kind: evBlock, to: in.id, blk: b})
+	}
 }
 
 func (nt *net) crash(in *instance) {
@@ -375,6 +399,10 @@ func (nt *net) run() *checker {
 		}
 		nt.events++
 		nt.handle(e)
+		if prefixDone && nt.stopAfter > 0 && nt.chk.progressed && nt.chk.allFinalized(nt.stopAfter) {
+			break // every correct node finalized stopAfter blocks since the prefix
+		}
+		nt.chk.progressed = false
 	}
 	if !prefixDone {
 		nt.chk.prefixEnded()
@@ -436,21 +464,41 @@ func (s *memStore) PruneBelow(view uint64) error {
 	return nil
 }
 
-// memoVerifier is ed25519 with a cache shared by the simulated nodes: each
-// distinct (key, message, signature) is verified once per run instead of
-// once per node. It returns exactly what ed25519.Verify returns.
-type memoVerifier struct{ seen map[string]bool }
+// memo caches ed25519, which is a pure function both ways, across the
+// simulated nodes and the seeds of a sweep: each distinct (key, message,
+// signature) is verified once and each (key, message) signed once. It
+// returns exactly what ed25519.Verify and ed25519.Sign return, and is used
+// from one goroutine.
+type memo struct {
+	verified map[string]bool
+	signed   map[string]block.Signature
+}
 
-func newMemoVerifier() *memoVerifier { return &memoVerifier{seen: map[string]bool{}} }
+func newMemo() *memo { return &memo{verified: map[string]bool{}, signed: map[string]block.Signature{}} }
 
-func (m *memoVerifier) Verify(key block.PublicKey, msg []byte, sig block.Signature) bool {
+func (m *memo) Verify(key block.PublicKey, msg []byte, sig block.Signature) bool {
 	k := string(key[:]) + string(sig[:]) + string(msg)
-	ok, hit := m.seen[k]
+	ok, hit := m.verified[k]
 	if !hit {
 		ok = Ed25519{}.Verify(key, msg, sig)
-		m.seen[k] = ok
+		m.verified[k] = ok
 	}
 	return ok
+}
+
+type memoSigner struct {
+	m   *memo
+	key ed25519.PrivateKey
+}
+
+func (s memoSigner) Sign(msg []byte) block.Signature {
+	k := string(s.key[32:]) + string(msg)
+	sig, hit := s.m.signed[k]
+	if !hit {
+		sig = keySigner{s.key}.Sign(msg)
+		s.m.signed[k] = sig
+	}
+	return sig
 }
 
 // key is the scenario's replay form (see TestReplay).

@@ -54,6 +54,11 @@ func (e *Engine) timeout(v *view) {
 	if !v.nullified && (!v.finalized || e.broken.noSafety) {
 		e.sign(v, Nullify, block.ZeroID)
 	}
+	// The nullify goes out with the certificates that justify our view:
+	// a producer that missed one (loss) could otherwise never accept a
+	// proposal built on it, and views could keep ending by nullification
+	// before any retry timer fires.
+	e.sendJustification()
 }
 
 // deadline is the next time Tick has work.
@@ -85,28 +90,40 @@ func (e *Engine) retry(v *view) {
 			e.rd.Messages = append(e.rd.Messages, Message{Vote: vt})
 		}
 	}
-	var certs []*Certificate
+	e.sendJustification()
+}
+
+// sendJustification broadcasts the finalization of our root and, walking
+// down from the view below ours, the certificates up to the highest
+// notarization. For a view below ours whose certificate we do not hold (a
+// restart loses certificates; records keep only our votes) it re-sends our
+// own votes in it instead, so a producer still in that view can complete
+// the certificate.
+func (e *Engine) sendJustification() {
+	var out []Message
 	if e.rootCert != nil {
-		certs = append(certs, e.rootCert)
+		out = append(out, Message{Cert: e.rootCert})
 	}
-	for u := e.cur - 1; u > e.root.View && len(certs) < e.cfg.MaxRetryCerts; u-- {
+	for u := e.cur - 1; u > e.root.View && len(out) < e.cfg.MaxRetryCerts; u-- {
 		w := e.views[u]
 		if w == nil {
 			break
 		}
 		if c := w.notarization; c != nil {
-			certs = append(certs, c)
+			out = append(out, Message{Cert: c})
 			break
 		}
 		if c := w.nullification; c != nil {
-			certs = append(certs, c)
+			out = append(out, Message{Cert: c})
 			continue
 		}
-		break
+		for _, k := range []Kind{Notarize, Nullify, Finalize} {
+			if vt, ok := e.myVote(w, k); ok {
+				out = append(out, Message{Vote: vt})
+			}
+		}
 	}
-	for _, c := range certs {
-		e.rd.Messages = append(e.rd.Messages, Message{Cert: c})
-	}
+	e.rd.Messages = append(e.rd.Messages, out...)
 }
 
 // myVote re-creates our vote of kind k in v, if we signed one (ed25519
@@ -122,7 +139,7 @@ func (e *Engine) myVote(v *view, k Kind) (*Vote, bool) {
 	default:
 		return nil, false
 	}
-	vt := signVote(e.cfg.Key, e.cfg.ChainID, k, v.n, id, e.self)
+	vt := signWith(e.signer, e.cfg.ChainID, k, v.n, id, e.self)
 	if err := e.checkFresh(v, &vt); err == nil && v.certOf(k) == nil {
 		e.count(v, &vt)
 	}
@@ -153,7 +170,7 @@ func (e *Engine) sign(v *view, k Kind, id block.ID) {
 	if !e.broken.skipPersist {
 		e.rd.Persist = append(e.rd.Persist, Record{Kind: rk, View: v.n, Block: id})
 	}
-	vt := signVote(e.cfg.Key, e.cfg.ChainID, k, v.n, id, e.self)
+	vt := signWith(e.signer, e.cfg.ChainID, k, v.n, id, e.self)
 	e.rd.Messages = append(e.rd.Messages, Message{Vote: &vt})
 	if err := e.checkFresh(v, &vt); err == nil && v.certOf(k) == nil {
 		e.count(v, &vt)

@@ -103,7 +103,25 @@ func (Ed25519) Verify(key block.PublicKey, msg []byte, sig block.Signature) bool
 }
 
 func signVote(key ed25519.PrivateKey, chain block.Hash, k Kind, view uint64, id block.ID, signer int) Vote {
-	v := Vote{Kind: k, View: view, Block: id, Signer: uint16(signer)}
-	copy(v.Sig[:], ed25519.Sign(key, VoteBytes(chain, k, view, id)))
-	return v
+	return signWith(keySigner{key}, chain, k, view, id, signer)
+}
+
+func signWith(s Signer, chain block.Hash, k Kind, view uint64, id block.ID, signer int) Vote {
+	return Vote{Kind: k, View: view, Block: id, Signer: uint16(signer), Sig: s.Sign(VoteBytes(chain, k, view, id))}
+}
+
+// Signer makes this producer's signatures. The product signs with
+// Config.Key; a driver may plug in a remote signer or HSM, and tests a
+// cache. Implementations must return exactly ed25519.Sign(Key, msg) (ed25519
+// is deterministic, which also makes a retransmitted vote byte-identical).
+type Signer interface {
+	Sign(msg []byte) block.Signature
+}
+
+type keySigner struct{ key ed25519.PrivateKey }
+
+func (k keySigner) Sign(msg []byte) block.Signature {
+	var sig block.Signature
+	copy(sig[:], ed25519.Sign(k.key, msg))
+	return sig
 }
