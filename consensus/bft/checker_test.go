@@ -23,6 +23,8 @@ type checker struct {
 	votes      map[[2]uint64]*signed
 	violations []string
 	crashes    int
+	// lateProposals counts proposals the engine refused as no longer wanted.
+	lateProposals int
 	// finality latency samples: time from proposal to final, per node
 	latency  []time.Duration
 	atPrefix map[int]uint64

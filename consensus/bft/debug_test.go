@@ -17,6 +17,9 @@ func TestDebugSeed(t *testing.T) {
 	}
 	sc := sweepScenario(seed)
 	nt := newNet(t, sc, nil)
+	if tr, err := strconv.Atoi(os.Getenv("BFT_TRACE")); err == nil {
+		nt.trace = tr
+	}
 	chk := nt.run()
 	t.Log(sc, chk.violations)
 	for _, in := range nt.inst {

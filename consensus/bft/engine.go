@@ -106,14 +106,14 @@ func (e *Engine) replay(r Record) error {
 	v := e.view(r.View)
 	switch r.Kind {
 	case RecNotarized:
-		if v.notarized && v.myBlock != r.Block {
-			return fmt.Errorf("bft: records hold two notarize votes in view %d (%s, %s)", r.View, v.myBlock, r.Block)
+		if v.notarized && v.myNotarize != r.Block {
+			return fmt.Errorf("bft: records hold two notarize votes in view %d (%s, %s)", r.View, v.myNotarize, r.Block)
 		}
-		v.notarized, v.myBlock = true, r.Block
+		v.notarized, v.myNotarize = true, r.Block
 	case RecNullified:
 		v.nullified = true
 	case RecFinalized:
-		v.finalized, v.myBlock = true, r.Block
+		v.finalized, v.myFinalize = true, r.Block
 	default:
 		return fmt.Errorf("bft: record kind %d", r.Kind)
 	}

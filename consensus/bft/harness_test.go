@@ -133,6 +133,7 @@ type net struct {
 	// stopAfter ends the run early once every correct node finalized this
 	// many blocks after the prefix (0: run to the end).
 	stopAfter uint64
+	trace     int // instance whose events are logged (-1: none)
 }
 
 func newNet(t testing.TB, sc scenario, memo *memo) *net {
@@ -140,7 +141,7 @@ func newNet(t testing.TB, sc scenario, memo *memo) *net {
 		memo = newMemo()
 	}
 	nt := &net{t: t, sc: sc, rng: rand.New(rand.NewPCG(sc.seed, 0x5eed)), now: epoch,
-		blocks: map[block.ID]Block{}, byView: map[uint64][]block.ID{}, proposed: map[block.ID]time.Time{}, memo: memo}
+		trace: -1, blocks: map[block.ID]Block{}, byView: map[uint64][]block.ID{}, proposed: map[block.ID]time.Time{}, memo: memo}
 	nt.chain = sha256.Sum256([]byte("bft-harness"))
 	var pubs []block.PublicKey
 	for i := 0; i < sc.n+1; i++ { // one spare key: the joint set's outsider
@@ -249,6 +250,9 @@ func (nt *net) delay() time.Duration {
 
 // send broadcasts m from instance src to every other instance.
 func (nt *net) send(src *instance, m Message) {
+	if nt.trace >= 0 && src.id == nt.trace && m.Vote != nil {
+		nt.t.Logf("%v inst %d sends %s", nt.now.Sub(epoch), src.id, m.Vote)
+	}
 	nt.chk.sent(src, m)
 	for _, dst := range nt.inst {
 		if dst == src {
@@ -360,6 +364,9 @@ func (nt *net) fetch(in *instance, c *Certificate) {
 }
 
 func (nt *net) crash(in *instance) {
+	if nt.trace >= 0 && in.id == nt.trace {
+		nt.t.Logf("%v inst %d CRASH (store %v)", nt.now.Sub(epoch), in.id, in.store.recs)
+	}
 	in.down, in.eng = true, nil
 	nt.chk.crashes++
 	down := time.Duration(2+nt.rng.IntN(8)) * nt.sc.delta
@@ -373,7 +380,13 @@ func (nt *net) onPropose(in *instance, req ProposeRequest) {
 	b := nt.makeBlock(in.signer, req, 0)
 	in.blocks[b.ID] = b
 	if err := in.eng.Propose(nt.now, b); err != nil {
-		nt.t.Fatalf("%s: propose: %v", nt.sc, err)
+		// A request performed in the same batch as an input that moved the
+		// engine on is answered late; anything else is a bug.
+		if ReasonOf(err) != ReasonBadProposal {
+			nt.t.Fatalf("%s: instance %d propose %+v: %v", nt.sc, in.id, req, err)
+		}
+		nt.chk.lateProposals++
+		return
 	}
 	// The block leaves with its notarize vote (act), after the vote's
 	// record is durable.
@@ -414,6 +427,9 @@ func (nt *net) handle(e *event) {
 	in := nt.inst[e.to]
 	switch e.kind {
 	case evRestart:
+		if nt.trace == in.id {
+			nt.t.Logf("%v inst %d RESTART", nt.now.Sub(epoch), in.id)
+		}
 		nt.start(in)
 		return
 	case evBlock:

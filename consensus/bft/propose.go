@@ -12,7 +12,7 @@ func (e *Engine) maybeNotarize(v *view) {
 	if !e.broken.noSafety && (v.notarized || v.nullified) {
 		return
 	}
-	if e.broken.noSafety && v.notarized && v.myBlock == v.proposal.ID {
+	if e.broken.noSafety && v.notarized && v.myNotarize == v.proposal.ID {
 		return
 	}
 	if !e.parentOK(*v.proposal) {

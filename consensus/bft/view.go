@@ -39,7 +39,9 @@ type view struct {
 	// Our own signatures in the view, rebuilt from records after a restart.
 	// Invariant: not (nullified && finalized); notarized names one block.
 	notarized, nullified, finalized bool
-	myBlock                         block.ID // the block of our notarize (or finalize) vote
+	// The blocks of our notarize and finalize votes: they may differ (we
+	// finalize whichever block the quorum notarized).
+	myNotarize, myFinalize block.ID
 
 	// proposal is the first block of the view's leader we received (the
 	// one we may notarize); blocks counts all blocks of the view we keep.

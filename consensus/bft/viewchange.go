@@ -133,8 +133,10 @@ func (e *Engine) sendJustification() {
 func (e *Engine) myVote(v *view, k Kind) (*Vote, bool) {
 	var id block.ID
 	switch {
-	case k == Notarize && v.notarized, k == Finalize && v.finalized:
-		id = v.myBlock
+	case k == Notarize && v.notarized:
+		id = v.myNotarize
+	case k == Finalize && v.finalized:
+		id = v.myFinalize
 	case k == Nullify && v.nullified:
 	default:
 		return nil, false
@@ -158,14 +160,17 @@ func (e *Engine) sign(v *view, k Kind, id block.ID) {
 			panic(fmt.Sprintf("bft: refusing to sign %s in view %d against our own record", k, v.n))
 		}
 	}
+	if p := e.rd.Propose; p != nil && p.View == v.n && k != Finalize {
+		e.rd.Propose = nil // we voted in the view before the driver saw the request
+	}
 	var rk RecordKind
 	switch k {
 	case Notarize:
-		rk, v.notarized, v.myBlock = RecNotarized, true, id
+		rk, v.notarized, v.myNotarize = RecNotarized, true, id
 	case Nullify:
 		rk, v.nullified = RecNullified, true
 	case Finalize:
-		rk, v.finalized, v.myBlock = RecFinalized, true, id
+		rk, v.finalized, v.myFinalize = RecFinalized, true, id
 	}
 	if !e.broken.skipPersist {
 		e.rd.Persist = append(e.rd.Persist, Record{Kind: rk, View: v.n, Block: id})
