@@ -104,7 +104,7 @@ func (e *Engine) onFinalization(v *view, c *Certificate, formed bool) {
 	e.root = Root{ID: c.Block, View: c.View}
 	e.rootCert = c
 	if !e.broken.skipPersist {
-		e.rd.Persist = append(e.rd.Persist, Record{Kind: RecRoot, View: c.View, Block: c.Block})
+		e.rd.Persist = append(e.rd.Persist, Record{Kind: RecRoot, View: c.View, Block: c.Block, Cert: c})
 		e.rd.PruneBelow = c.View
 	}
 	for n := range e.views {

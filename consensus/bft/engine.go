@@ -79,8 +79,14 @@ func newEngine(cfg Config, root Root, recs []Record, now time.Time, broken broke
 		e.signer = keySigner{cfg.Key}
 	}
 	for _, r := range recs {
+		if r.Kind == RecRoot && r.Cert != nil {
+			// Our own store, but nothing unverified is ever passed on.
+			if err := r.Cert.Verify(cfg.ChainID, cfg.Set, e.verify); err != nil || !r.Cert.ForBlock(Finalize, r.View, r.Block) {
+				return nil, fmt.Errorf("bft: root record %s: certificate does not verify: %v", r, err)
+			}
+		}
 		if r.Kind == RecRoot && r.View > e.root.View {
-			e.root = Root{ID: r.Block, View: r.View}
+			e.root, e.rootCert = Root{ID: r.Block, View: r.View}, r.Cert
 		}
 	}
 	e.blocks = map[block.ID]Block{e.root.ID: {ID: e.root.ID, View: e.root.View}}

@@ -21,9 +21,10 @@ const (
 	// RecFinalized: I signed a finalize vote for Block in View. I never
 	// nullify View.
 	RecFinalized RecordKind = 3
-	// RecRoot: Block, of View, is final (I hold its finalization
-	// certificate). I never sign anything for a view at or below View, so
-	// the records of lower views may be pruned once this one is durable.
+	// RecRoot: Block, of View, is final; Cert is its finalization
+	// certificate (a restarted producer hands it to peers that missed it).
+	// I never sign anything for a view at or below View, so the records of
+	// lower views may be pruned once this one is durable.
 	RecRoot RecordKind = 4
 )
 
@@ -35,21 +36,28 @@ type Record struct {
 	Kind  RecordKind
 	View  uint64
 	Block block.ID // zero for RecNullified
+	// Cert is the finalization certificate of a RecRoot (nil otherwise).
+	Cert *Certificate
 }
 
 func (r Record) String() string { return fmt.Sprintf("rec(%d v%d %s)", r.Kind, r.View, r.Block) }
 
-// RecordSize is the length of an encoded record.
-const RecordSize = 1 + 1 + 8 + 32 + 4
+// recordFixed is the length of a record without its certificate.
+const recordFixed = 1 + 1 + 8 + 32 + 4
 
 // AppendBinary appends the record's encoding: version, kind, view
-// (big-endian), block, and a CRC-32C over the preceding bytes so a torn
-// write is detected (and, since its outputs were never released, dropped).
+// (big-endian), block, the certificate's encoding (RecRoot only; see
+// Certificate.AppendBinary), and a CRC-32C over the preceding bytes so a
+// torn write is detected (and, since its outputs were never released,
+// dropped). The record's length is the store's framing.
 func (r Record) AppendBinary(b []byte) []byte {
 	start := len(b)
 	b = append(b, Version, byte(r.Kind))
 	b = binary.BigEndian.AppendUint64(b, r.View)
 	b = append(b, r.Block[:]...)
+	if r.Kind == RecRoot && r.Cert != nil {
+		b = r.Cert.AppendBinary(b)
+	}
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
 }
 
@@ -57,10 +65,10 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // DecodeRecord decodes one record exactly.
 func DecodeRecord(b []byte) (Record, error) {
-	if len(b) != RecordSize {
-		return Record{}, refuse(ReasonMalformed, "record of %d bytes, want %d", len(b), RecordSize)
+	if len(b) < recordFixed {
+		return Record{}, refuse(ReasonMalformed, "record of %d bytes, want at least %d", len(b), recordFixed)
 	}
-	if crc32.Checksum(b[:RecordSize-4], castagnoli) != binary.BigEndian.Uint32(b[RecordSize-4:]) {
+	if crc32.Checksum(b[:len(b)-4], castagnoli) != binary.BigEndian.Uint32(b[len(b)-4:]) {
 		return Record{}, refuse(ReasonMalformed, "record checksum")
 	}
 	if b[0] != Version {
@@ -68,6 +76,19 @@ func DecodeRecord(b []byte) (Record, error) {
 	}
 	r := Record{Kind: RecordKind(b[1]), View: binary.BigEndian.Uint64(b[2:10])}
 	copy(r.Block[:], b[10:42])
+	if rest := b[42 : len(b)-4]; len(rest) > 0 {
+		if r.Kind != RecRoot {
+			return Record{}, refuse(ReasonMalformed, "%s with %d trailing bytes", r, len(rest))
+		}
+		c, err := DecodeCertificate(rest)
+		if err != nil {
+			return Record{}, err
+		}
+		if !c.ForBlock(Finalize, r.View, r.Block) {
+			return Record{}, refuse(ReasonMalformed, "%s holds %s", r, c)
+		}
+		r.Cert = c
+	}
 	if r.Kind < RecNotarized || r.Kind > RecRoot || r.View == 0 && r.Kind != RecRoot ||
 		(r.Kind == RecNullified) != r.Block.IsZero() {
 		return Record{}, refuse(ReasonMalformed, "%s", r)
