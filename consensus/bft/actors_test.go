@@ -28,6 +28,9 @@ func (k actorKind) String() string {
 
 // act sends one of in's engine's messages, mutated by its actor kind.
 func (nt *net) act(in *instance, m Message) {
+	if in.correct && m.Vote != nil && !in.store.covers(*m.Vote) {
+		nt.chk.fail("persist before send: node %d sends %s with no durable record", in.id, m.Vote)
+	}
 	if p := in.proposal; p != nil && m.Vote != nil && m.Vote.Kind == Notarize && m.Vote.Block == p.ID {
 		in.proposal = nil
 		for _, dst := range nt.inst {

@@ -474,6 +474,17 @@ func (s *memStore) Append(recs []Record) error {
 	}
 	return nil
 }
+// covers reports whether a durable record covers our vote v.
+func (s *memStore) covers(v Vote) bool {
+	want := map[Kind]RecordKind{Notarize: RecNotarized, Nullify: RecNullified, Finalize: RecFinalized}[v.Kind]
+	for _, r := range s.recs {
+		if r.Kind == want && r.View == v.View && r.Block == v.Block {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *memStore) Load() ([]Record, error) { return slices.Clone(s.recs), nil }
 func (s *memStore) PruneBelow(view uint64) error {
 	s.recs = slices.DeleteFunc(s.recs, func(r Record) bool { return r.View < view })
