@@ -474,6 +474,7 @@ func (s *memStore) Append(recs []Record) error {
 	}
 	return nil
 }
+
 // covers reports whether a durable record covers our vote v.
 func (s *memStore) covers(v Vote) bool {
 	want := map[Kind]RecordKind{Notarize: RecNotarized, Nullify: RecNullified, Finalize: RecFinalized}[v.Kind]
