@@ -32,18 +32,18 @@ func TestCertificateVerifyRejects(t *testing.T) {
 		c    *Certificate
 		want Reason
 	}{
-		"duplicate signer": {mut(func(c *Certificate) { c.Signers[2], c.Sigs[2] = 1, c.Sigs[1] }), ReasonDuplicate},
-		"signer outside":   {mut(func(c *Certificate) { c.Signers[2] = 4 }), ReasonNonMember},
-		"negative signer":  {mut(func(c *Certificate) { c.Signers[0] = -1 }), ReasonNonMember},
-		"unsorted":         {mut(func(c *Certificate) { c.Signers[0], c.Signers[1] = 1, 0 }), ReasonMalformed},
-		"too few":          {mut(func(c *Certificate) { c.Signers, c.Sigs = c.Signers[:2], c.Sigs[:2] }), ReasonNoQuorum},
-		"bad signature":    {mut(func(c *Certificate) { c.Sigs[1][5] ^= 1 }), ReasonBadSignature},
-		"other view":       {mut(func(c *Certificate) { c.View = 4 }), ReasonBadSignature},
-		"other block":      {mut(func(c *Certificate) { c.Block = other }), ReasonBadSignature},
-		"other kind":       {mut(func(c *Certificate) { c.Kind = Notarize }), ReasonBadSignature},
-		"nullify w/ block": {mut(func(c *Certificate) { c.Kind = Nullify }), ReasonMalformed},
-		"wrong set size":   {mut(func(c *Certificate) { c.SetSize = 5 }), ReasonWrongSet},
-		"sig count":        {mut(func(c *Certificate) { c.Sigs = c.Sigs[:2] }), ReasonMalformed},
+		"duplicate signer":                    {mut(func(c *Certificate) { c.Signers[2], c.Sigs[2] = 1, c.Sigs[1] }), ReasonDuplicate},
+		"signer outside":                      {mut(func(c *Certificate) { c.Signers[2] = 4 }), ReasonNonMember},
+		"negative signer":                     {mut(func(c *Certificate) { c.Signers[0] = -1 }), ReasonNonMember},
+		"unsorted":                            {mut(func(c *Certificate) { c.Signers[0], c.Signers[1] = 1, 0 }), ReasonMalformed},
+		"too few":                             {mut(func(c *Certificate) { c.Signers, c.Sigs = c.Signers[:2], c.Sigs[:2] }), ReasonNoQuorum},
+		"bad signature":                       {mut(func(c *Certificate) { c.Sigs[1][5] ^= 1 }), ReasonBadSignature},
+		"other view":                          {mut(func(c *Certificate) { c.View = 4 }), ReasonBadSignature},
+		"other block":                         {mut(func(c *Certificate) { c.Block = other }), ReasonBadSignature},
+		"other kind":                          {mut(func(c *Certificate) { c.Kind = Notarize }), ReasonBadSignature},
+		"nullify w/ block":                    {mut(func(c *Certificate) { c.Kind = Nullify }), ReasonMalformed},
+		"wrong set size":                      {mut(func(c *Certificate) { c.SetSize = 5 }), ReasonWrongSet},
+		"sig count":                           {mut(func(c *Certificate) { c.Sigs = c.Sigs[:2] }), ReasonMalformed},
 		"a vote for another block among them": {wrongBlock, ReasonBadSignature},
 	} {
 		err := tc.c.Verify(f.chain, f.set, Ed25519{})
