@@ -36,6 +36,7 @@ type scenario struct {
 	post   time.Duration // run this long after the prefix
 	joint  bool          // run under a joint set (old = new minus one member, plus one outsider)
 	broken brokenMode    // applied to every correct node
+	noSkip bool          // SkipAfterViews = 0: silent leaders cost a timeout
 }
 
 type partition struct {
@@ -190,6 +191,9 @@ func (nt *net) config(signer int) Config {
 	cfg := DefaultConfig(nt.chain, nt.set, nt.keys[signer])
 	cfg.LeaderTimeout, cfg.AdvanceTimeout, cfg.RetryInterval = 4*d+nt.sc.jitter*2, 6*d+nt.sc.jitter*3, 4*d
 	cfg.SkipAfterViews = uint64(2 * nt.sc.n)
+	if nt.sc.noSkip {
+		cfg.SkipAfterViews = 0
+	}
 	cfg.Verifier = nt.memo
 	cfg.Signer = memoSigner{nt.memo, nt.keys[signer]}
 	return cfg

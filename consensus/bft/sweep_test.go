@@ -6,13 +6,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 )
-
-func goodCase(n int, delta time.Duration) scenario {
-	return scenario{seed: 1, n: n, delta: delta, prefix: 0, post: 100 * delta}
-}
 
 // runScenario runs sc and fails with the replay command on any violation.
 func runScenario(t testing.TB, sc scenario, minFinal uint64, m *memo) *checker {
@@ -39,17 +33,6 @@ func join(ss []string) string {
 		out += s
 	}
 	return out
-}
-
-func TestGoodCaseFinalizesInThreeDelta(t *testing.T) {
-	for _, n := range []int{4, 7, 10} {
-		for _, d := range []time.Duration{10 * time.Millisecond, 50 * time.Millisecond, 150 * time.Millisecond} {
-			chk := runScenario(t, goodCase(n, d), 0, nil)
-			p50 := chk.p50Delta()
-			t.Logf("n=%d δ=%v finality_p50_delta=%.2f finalized=%d", n, d, p50, len(chk.final))
-			require.LessOrEqual(t, p50, 3.2)
-		}
-	}
 }
 
 // sweepScenario derives a whole adversarial scenario from one seed: n ∈
