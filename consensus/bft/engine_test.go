@@ -144,7 +144,7 @@ func TestVoteRefusals(t *testing.T) {
 func TestStateIsBounded(t *testing.T) {
 	f := newFixture(t, 4)
 	e := f.engine(0, nil)
-	for v := uint64(1); v < 10_000; v++ {
+	for v := uint64(1); v < 1_000; v++ {
 		var id block.ID
 		id[7], id[8], id[9] = 1, byte(v), byte(v>>8)
 		_ = e.Step(epoch, 1, Message{Vote: f.vote(1, Notarize, v, id)})

@@ -71,14 +71,14 @@ func measure(t *testing.T, name string, sc scenario) figures {
 func TestReportFinality(t *testing.T) {
 	for _, n := range []int{4, 7, 10} {
 		for _, d := range []time.Duration{10 * time.Millisecond, 50 * time.Millisecond, 150 * time.Millisecond} {
-			fg := measure(t, "good", scenario{seed: 1, n: n, delta: d, post: 200 * d})
+			fg := measure(t, "good", scenario{seed: 1, n: n, delta: d, post: 100 * d})
 			require.LessOrEqual(t, fg.FinalityP50Delta, 3.2)
 			report(t, fg)
 		}
 	}
 	d := 10 * time.Millisecond
 	for _, skip := range []bool{true, false} {
-		sc := scenario{seed: 1, n: 4, delta: d, post: 400 * d, byz: map[int]actorKind{1: actorSilent}}
+		sc := scenario{seed: 1, n: 4, delta: d, post: 200 * d, byz: map[int]actorKind{1: actorSilent}}
 		name := "one-silent-producer-skip"
 		if !skip {
 			name = "one-silent-producer-timeout"
@@ -86,7 +86,7 @@ func TestReportFinality(t *testing.T) {
 		}
 		report(t, measure(t, name, sc))
 	}
-	sc := scenario{seed: 1, n: 4, delta: d, jitter: d / 2, post: 400 * d}
+	sc := scenario{seed: 1, n: 4, delta: d, jitter: d / 2, post: 200 * d}
 	report(t, measure(t, "jitter-50pct", sc))
 }
 
