@@ -34,7 +34,7 @@ func (nt *net) act(in *instance, m Message) {
 	if p := in.proposal; p != nil && m.Vote != nil && m.Vote.Kind == Notarize && m.Vote.Block == p.ID {
 		in.proposal = nil
 		for _, dst := range nt.inst {
-			if dst != in && !(in.actor == actorEquivocate && dst.id%2 == 1) {
+			if dst != in && (in.actor != actorEquivocate || dst.id%2 == 0) {
 				nt.sendBlock(in, dst, *p)
 			}
 		}

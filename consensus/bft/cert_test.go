@@ -3,8 +3,9 @@ package bft
 import (
 	"testing"
 
-	"github.com/blockwire/blockwire/chain/block"
 	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/chain/block"
 )
 
 // Certificate verification (bft.md §7: tendermint-rs #282 and #335,

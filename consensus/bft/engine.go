@@ -81,8 +81,11 @@ func newEngine(cfg Config, root Root, recs []Record, now time.Time, broken broke
 	for _, r := range recs {
 		if r.Kind == RecRoot && r.Cert != nil {
 			// Our own store, but nothing unverified is ever passed on.
-			if err := r.Cert.Verify(cfg.ChainID, cfg.Set, e.verify); err != nil || !r.Cert.ForBlock(Finalize, r.View, r.Block) {
-				return nil, fmt.Errorf("bft: root record %s: certificate does not verify: %v", r, err)
+			if err := r.Cert.Verify(cfg.ChainID, cfg.Set, e.verify); err != nil {
+				return nil, fmt.Errorf("bft: root record %s: %w", r, err)
+			}
+			if !r.Cert.ForBlock(Finalize, r.View, r.Block) {
+				return nil, fmt.Errorf("bft: root record %s holds %s", r, r.Cert)
 			}
 		}
 		if r.Kind == RecRoot && r.View > e.root.View {

@@ -4,8 +4,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blockwire/blockwire/chain/block"
 	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/chain/block"
 )
 
 // Simplex (Chan & Pass 2023) §3: "a player votes for at most one block per

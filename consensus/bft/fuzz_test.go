@@ -4,8 +4,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blockwire/blockwire/chain/block"
 	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/chain/block"
 )
 
 func FuzzDecodeMessage(f *testing.F) {

@@ -100,9 +100,8 @@ type instance struct {
 	down    bool
 	timerAt time.Time
 	// finality bookkeeping (correct instances)
-	final      map[uint64]block.ID // height → final block
-	finalTop   block.ID
-	finalAtEnd uint64 // final height when the prefix ended
+	final    map[uint64]block.ID // height → final block
+	finalTop block.ID
 	// proposal is our block waiting for its notarize vote to be sent
 	// (blocks go out with the vote, after its record is durable).
 	proposal *Block
@@ -532,6 +531,3 @@ func (s memoSigner) Sign(msg []byte) block.Signature {
 	}
 	return sig
 }
-
-// key is the scenario's replay form (see TestReplay).
-func (s scenario) key() string { return s.String() }

@@ -7,8 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blockwire/blockwire/chain/block"
 	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/chain/block"
 )
 
 // fixture is n producers' keys and set, for unit tests that step one

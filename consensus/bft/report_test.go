@@ -6,8 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blockwire/blockwire/chain/block"
 	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/chain/block"
 )
 
 // figures are the harness's latency measurements, in units of δ (virtual

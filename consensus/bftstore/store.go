@@ -4,8 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/blockwire/blockwire/consensus/bft"
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/blockwire/blockwire/consensus/bft"
 )
 
 // Prefix is the first bytes of every key this package writes.
@@ -39,7 +40,7 @@ func (s *Store) Append(recs []bft.Record) error {
 		return nil
 	}
 	b := s.db.NewBatch()
-	defer b.Close()
+	defer func() { _ = b.Close() }() // a batch's Close only releases memory
 	for _, r := range recs {
 		if err := b.Set(key(r), r.AppendBinary(nil), nil); err != nil {
 			return fmt.Errorf("bftstore: append %s: %w", r, err)
@@ -58,19 +59,24 @@ func (s *Store) Load() ([]bft.Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bftstore: load: %w", err)
 	}
-	defer it.Close()
 	var out []bft.Record
 	for ok := it.First(); ok; ok = it.Next() {
+		k := append([]byte(nil), it.Key()...)
 		r, err := bft.DecodeRecord(it.Value())
 		if err != nil {
-			return nil, fmt.Errorf("bftstore: record at key %x: %w", it.Key(), err)
+			_ = it.Close()
+			return nil, fmt.Errorf("bftstore: record at key %x: %w", k, err)
 		}
-		if string(key(r)) != string(it.Key()) {
-			return nil, fmt.Errorf("bftstore: record %s stored under key %x", r, it.Key())
+		if string(key(r)) != string(k) {
+			_ = it.Close()
+			return nil, fmt.Errorf("bftstore: record %s stored under key %x", r, k)
 		}
 		out = append(out, r)
 	}
-	return out, it.Error()
+	if err := it.Close(); err != nil {
+		return nil, fmt.Errorf("bftstore: load: %w", err)
+	}
+	return out, nil
 }
 
 // PruneBelow deletes the records of views below view, synced.

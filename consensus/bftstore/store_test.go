@@ -3,12 +3,13 @@ package bftstore
 import (
 	"testing"
 
-	"github.com/blockwire/blockwire/chain"
-	"github.com/blockwire/blockwire/chain/block"
-	"github.com/blockwire/blockwire/consensus/bft"
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/chain"
+	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/consensus/bft"
 )
 
 func open(t *testing.T, fs vfs.FS) *pebble.DB {
