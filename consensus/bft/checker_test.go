@@ -92,6 +92,15 @@ func (c *checker) finalized(in *instance, cert *Certificate) {
 	if !in.correct {
 		return
 	}
+	// What a light client does with the certificate a later block carries:
+	// decode it and verify it against the producer set alone.
+	lc, err := DecodeCertificate(cert.AppendBinary(nil))
+	if err == nil {
+		err = lc.Verify(c.nt.chain, c.nt.set, c.nt.memo)
+	}
+	if err != nil || !lc.ForBlock(Finalize, cert.View, cert.Block) {
+		c.fail("node %d: finalization %s does not verify from its encoding: %v", in.id, cert, err)
+	}
 	var chain []block.ID
 	for id := cert.Block; id.Height() > in.finalTop.Height(); {
 		chain = append(chain, id)
