@@ -267,11 +267,19 @@ func (e *Engine) propose(b Block) error {
 // progress re-evaluates what the inputs may have unblocked: the current
 // view's proposal, our own proposal, and the checked invariants.
 func (e *Engine) progress() {
-	v := e.view(e.cur)
-	if v.proposal != nil {
-		e.maybeNotarize(v)
+	for {
+		// Voting can complete a certificate and move us on; then the new
+		// view's proposal (it may have arrived early) is due at once.
+		cur := e.cur
+		v := e.view(cur)
+		if v.proposal != nil {
+			e.maybeNotarize(v)
+		}
+		e.maybeAskPropose(e.view(e.cur))
+		if e.cur == cur {
+			break
+		}
 	}
-	e.maybeAskPropose(v)
 	if invariants.Enabled {
 		e.checkInvariants()
 	}
