@@ -185,3 +185,33 @@ func TestSilentLeaderIsSkipped(t *testing.T) {
 	require.Equal(t, uint64(9), e.View(), "leader of view 9 is signer 1")
 	require.Contains(t, votesOf(rd), *f.vote(0, Nullify, 9, block.ZeroID), "skipped without waiting")
 }
+
+// Regression (sweep seed 373): we notarized b1, the quorum notarized the
+// equivocating leader's b2, we finalized b2 (allowed: finalize follows the
+// notarization); after a restart, the retry must re-send notarize(b1), not
+// a notarize for b2 — one field held both blocks and made it a double sign.
+func TestRetryAfterRestartResendsTheSameVotes(t *testing.T) {
+	f := newFixture(t, 4)
+	me := 3
+	var recs []Record
+	e := f.engine(me, nil)
+	b1, b2 := f.block(1, block.ZeroID, 1), f.block(1, block.ZeroID, 2)
+	require.NoError(t, e.AddBlock(epoch, b1))
+	take(t, e, &recs)
+	require.NoError(t, e.Step(epoch, 0, Message{Cert: f.cert(Notarize, 1, b2.ID, 0, 1, 2)}))
+	rd := take(t, e, &recs)
+	require.Contains(t, votesOf(rd), *f.vote(me, Finalize, 1, b2.ID))
+
+	// Restart inside view 1 (the records' highest view): the engine
+	// rebroadcasts what it signed there.
+	e = f.engine(me, recs)
+	e.Tick(epoch)
+	rd = take(t, e, &recs)
+	got := votesOf(rd)
+	require.Contains(t, got, *f.vote(me, Notarize, 1, b1.ID))
+	require.Contains(t, got, *f.vote(me, Finalize, 1, b2.ID))
+	require.NotContains(t, got, *f.vote(me, Notarize, 1, b2.ID), "a second notarize in view 1")
+	for _, v := range got {
+		require.NotEqual(t, Nullify, v.Kind, "nullify after finalize")
+	}
+}
