@@ -23,6 +23,9 @@ type checker struct {
 	votes      map[[2]uint64]*signed
 	violations []string
 	crashes    int
+	// byzDoubleSigns counts conflicting votes by byzantine signers and
+	// twins (not violations: evidence the adversary acted).
+	byzDoubleSigns int
 	// lateProposals counts proposals the engine refused as no longer wanted.
 	lateProposals int
 	// finality latency samples: time from proposal to final, per node
@@ -60,10 +63,14 @@ func (c *checker) correctSigner(s int) bool {
 // sent records every vote a correct signer sends and checks double signs.
 func (c *checker) sent(in *instance, m Message) {
 	v := m.Vote
-	if v == nil || !in.correct || int(v.Signer) != in.signer {
+	if v == nil || int(v.Signer) != in.signer {
 		return
 	}
 	key := [2]uint64{uint64(v.Signer), v.View}
+	if !in.correct {
+		// Tracked for scenarios to prove their adversary did something.
+		key[0] |= 1 << 32
+	}
 	s := c.votes[key]
 	if s == nil {
 		s = &signed{}
@@ -82,6 +89,10 @@ func (c *checker) sent(in *instance, m Message) {
 		s.nullify = true
 	}
 	if len(s.notarize) > 1 || len(s.finalize) > 1 || (s.nullify && len(s.finalize) > 0) {
+		if !in.correct {
+			c.byzDoubleSigns++
+			return
+		}
 		c.fail("double sign by correct signer %d in view %d: notarize %v finalize %v nullify %v",
 			v.Signer, v.View, s.notarize, s.finalize, s.nullify)
 	}

@@ -41,7 +41,7 @@ type scenario struct {
 
 type partition struct {
 	from, to time.Duration
-	side     uint64 // bit i: node i is on side B
+	side     uint64 // bit i: instance i is on side B
 }
 
 func (s scenario) String() string {
@@ -232,7 +232,8 @@ func (nt *net) push(e *event) {
 
 func (nt *net) faulty() bool { return nt.now.Sub(epoch) < nt.sc.prefix }
 
-// cut reports whether a partition separates signers a and b now.
+// cut reports whether a partition separates instances a and b now (twins
+// can sit on different sides).
 func (nt *net) cut(a, b int) (bool, time.Time) {
 	at := nt.now.Sub(epoch)
 	for _, p := range nt.sc.parts {
@@ -266,7 +267,7 @@ func (nt *net) send(src *instance, m Message) {
 }
 
 func (nt *net) sendTo(src, dst *instance, m Message) {
-	if cut, _ := nt.cut(src.signer, dst.signer); cut {
+	if cut, _ := nt.cut(src.id, dst.id); cut {
 		return
 	}
 	if nt.faulty() && nt.sc.loss > 0 && nt.rng.Float64() < nt.sc.loss {
@@ -279,7 +280,7 @@ func (nt *net) sendTo(src, dst *instance, m Message) {
 // partition heals if one separates them.
 func (nt *net) sendBlock(src, dst *instance, b Block) {
 	at := nt.now.Add(nt.delay())
-	if cut, heal := nt.cut(src.signer, dst.signer); cut {
+	if cut, heal := nt.cut(src.id, dst.id); cut {
 		at = heal.Add(nt.delay())
 	}
 	nt.push(&event{at: at, kind: evBlock, to: dst.id, blk: b})
