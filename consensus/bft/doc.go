@@ -197,7 +197,10 @@
 // different blocks in a view or nullify and finalize in one, every vote
 // sent was covered by a durable record, and no correct peer is penalized.
 // TestSweep runs 500 seeds (BFT_SEEDS for more, BFT_SEED to replay one);
-// broken_test.go proves the checkers fire on deliberately broken engines.
+// TestTwinsCampaign enumerates 96 Twins scenarios for n = 4 (each signer
+// twinned, the twins on opposite sides of a partition, every placement of
+// the others); broken_test.go proves the checkers fire on deliberately
+// broken engines.
 //
 // # Left for node integration
 //
