@@ -18,6 +18,9 @@ var (
 	ErrStaleParent = errors.New("cft: block entry does not extend the committed chain")
 	// ErrNotLeader is returned by leader-only calls on a follower.
 	ErrNotLeader = errors.New("cft: not the leader")
+	// ErrRefused matches every *RefusedError: raft traffic from a peer
+	// that is not a producer, or that names another sender, was refused.
+	ErrRefused = errors.New("cft: raft traffic refused")
 	// ErrUnreachable is returned by the in-memory stream layer when the
 	// target is unknown, closed or partitioned away.
 	ErrUnreachable = errors.New("cft: peer unreachable")

@@ -24,6 +24,7 @@ func TestProducerSetChange(t *testing.T) {
 		spare.start(nil) // empty raft state: waits to be added
 		w.progress(5, members...)
 
+		w.setProducers("p0", "p1", "p2", "p3")
 		add := Change{Op: OpAdd, ID: "p3", Addr: "p3"}
 		tx, err := EncodeChangeTx(add, 1)
 		require.NoError(t, err)
@@ -34,6 +35,7 @@ func TestProducerSetChange(t *testing.T) {
 		require.Equal(t, carrier, spare.chainAt(carrier.Height()), "the new producer follows the committed chain")
 
 		// Remove p0. If p0 leads, it hands over after the change commits.
+		w.setProducers("p1", "p2", "p3")
 		carrier = w.carry([]Change{{Op: OpRemove, ID: "p0"}})
 		confIdx = w.waitConfig(func(c raft.Configuration) bool { return !hasVoter(c, "p0") })
 		w.requireCommittedBefore(carrier, confIdx)

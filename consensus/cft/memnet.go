@@ -193,7 +193,14 @@ type memConn struct {
 	done     chan struct{}
 }
 
-var _ net.Conn = (*memConn)(nil)
+var _ PeerConn = (*memConn)(nil)
+
+// Peer is the address of the layer at the other end: a MemLayer dials only
+// as its own address, which is how this network authenticates.
+func (c *memConn) Peer() raft.ServerID { return raft.ServerID(c.remote) }
+
+// Reset closes this end; the peer reads EOF.
+func (c *memConn) Reset() error { return c.Close() }
 
 func newMemConnPair(n *MemNetwork, a, b raft.ServerAddress) (*memConn, *memConn) {
 	ab := &memPipe{wake: make(chan struct{}, 1)}
