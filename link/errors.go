@@ -51,6 +51,10 @@ const (
 	ReasonProtocol    Reason = "protocol_violation" // credit overrun, duplicate lane, bad version...
 	ReasonFlood       Reason = "flood"              // inbound rate limit exceeded
 	ReasonInvalid     Reason = "invalid_message"    // the application found a message invalid (Network.Penalize)
+	// ReasonUnauthorized: the peer spoke a protocol its role does not allow
+	// (raft from a peer outside the producer set, or naming another
+	// sender); charged by the application through Network.Penalize.
+	ReasonUnauthorized Reason = "unauthorized"
 )
 
 // reasonCodes maps reasons to their GOAWAY wire code. Codes are append-only.
@@ -60,7 +64,7 @@ var reasonCodes = []Reason{
 	8: ReasonTransport, 9: ReasonConsensusBacklog, 10: "conn_limit", // reserved
 	11: ReasonDecode, 12: ReasonOversize, 13: ReasonUnknownLane,
 	14: ReasonProtocol, 15: ReasonFlood, 16: ReasonResource, 17: ReasonTrimmed,
-	18: ReasonInvalid,
+	18: ReasonInvalid, 19: ReasonUnauthorized,
 }
 
 func reasonCode(r Reason) byte {

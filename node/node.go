@@ -366,7 +366,8 @@ func (n *Node) startEngine() error {
 			cc.Bootstrap = append(cc.Bootstrap, raft.Server{ID: raft.ServerID(p.String()), Address: cft.ServerAddress(p), Suffrage: raft.Voter})
 		}
 	}
-	eng, err := cft.New(cc, cft.Deps{DB: n.db, Stream: stream, Producer: producerFunc(n.produceCFT), Applier: &n.commits})
+	eng, err := cft.New(cc, cft.Deps{DB: n.db, Stream: stream, Producer: producerFunc(n.produceCFT), Applier: &n.commits,
+		Refused: n.raftRefused, Peers: n.raftPeers})
 	if err != nil {
 		_ = stream.Close()
 		return fmt.Errorf("node: starting consensus: %w", err)

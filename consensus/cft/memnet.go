@@ -160,6 +160,15 @@ func (l *MemLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.
 	return nil, fmt.Errorf("%w: %s did not accept", ErrUnreachable, address)
 }
 
+// DialAs connects to the layer at to as the peer from, without a layer at
+// from: tests use it to play a peer that runs no raft of its own (a full
+// node, an outsider, a removed producer) and must still be authenticated
+// as itself.
+func (n *MemNetwork) DialAs(from, to raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
+	l := &MemLayer{net: n, addr: from, accept: make(chan net.Conn), done: make(chan struct{})}
+	return l.Dial(to, timeout)
+}
+
 type memAddr string
 
 func (a memAddr) Network() string { return "mem" }

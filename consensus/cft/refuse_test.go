@@ -5,6 +5,7 @@ import (
 	"net"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
@@ -14,10 +15,9 @@ import (
 )
 
 // dialAs returns a dialer whose connections reach the network's raft
-// endpoints authenticated as as, without registering a layer at as.
+// endpoints authenticated as as.
 func (n *MemNetwork) dialAs(as raft.ServerAddress) cfttest.Dial {
-	l := &MemLayer{net: n, addr: as, accept: make(chan net.Conn), done: make(chan struct{})}
-	return l.Dial
+	return func(to raft.ServerAddress, timeout time.Duration) (net.Conn, error) { return n.DialAs(as, to, timeout) }
 }
 
 // TestRaftRefusesNonProducers is issue 10's acceptance test on the
