@@ -358,6 +358,7 @@ func (n *Node) startEngine() error {
 	cc.LocalID = raft.ServerID(n.id.String())
 	cc.Genesis = n.genesis.ID()
 	cc.Logger = n.bare("consensus")
+	cc.ServerOf = raftServerOf
 	// A producer added by a change passes no bootstrap: the leader's
 	// AddVoter brings it the configuration.
 	if _, gen := n.genesisSet.peers[n.id]; gen {

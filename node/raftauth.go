@@ -2,8 +2,10 @@ package node
 
 import (
 	"github.com/hashicorp/raft"
+	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/link"
 )
@@ -42,4 +44,19 @@ func (n *Node) raftRefused(re *cft.RefusedError) {
 	if n.net.Penalize(p, r, detail) {
 		n.consLog.Warn().Str("peer", p.String()).Str("reason", re.Reason).Msg("peer banned for unauthorized raft traffic")
 	}
+}
+
+// raftServerOf is cft.Config.ServerOf: a producer's block-signing key is
+// the ed25519 key its peer id embeds, and the peer id string is its raft
+// server id. A pure function of the key, so every member maps alike.
+func raftServerOf(k block.PublicKey) (raft.ServerID, bool) {
+	pk, err := crypto.UnmarshalEd25519PublicKey(k[:])
+	if err != nil {
+		return "", false
+	}
+	id, err := peer.IDFromPublicKey(pk)
+	if err != nil {
+		return "", false
+	}
+	return raft.ServerID(id.String()), true
 }

@@ -196,3 +196,16 @@ func TestRaftRefusesOverLibp2p(t *testing.T) {
 	})
 	raftAttack(t, false, producers, dial, full.ID(), outsider.ID())
 }
+
+// TestRaftServerOfIsThePeerID: the FSM's signer check maps a producer's
+// block-signing key to the raft server id its peer id gives.
+func TestRaftServerOfIsThePeerID(t *testing.T) {
+	k := newKey(t)
+	id, err := peer.IDFromPrivateKey(k)
+	require.NoError(t, err)
+	pub, err := peerKey(id)
+	require.NoError(t, err)
+	got, ok := raftServerOf(pub)
+	require.True(t, ok)
+	require.Equal(t, raft.ServerID(id.String()), got)
+}

@@ -105,10 +105,17 @@
 //     Membership for who counts as a producer while the set changes). A
 //     producer is trusted to run raft correctly (CFT: crash faults only).
 //  2. The FSM applies what raft commits only if it is well formed and
-//     extends the last committed block (the parent rule below), so a
-//     broken or malicious entry cannot fork the committed chain; entries
-//     it refuses are refused by every member alike, because the rule reads
-//     nothing but the log.
+//     extends the last committed block (the parent rule below), and, with
+//     Config.ServerOf set (the node sets it), only if the entry carries
+//     the block's signed header, the signature is valid, the header's
+//     term is not above the entry's raft term, and the signer is a voter
+//     of the configuration in force (fsm_authz.go). Entries it refuses
+//     are refused by every member alike, because the rules read nothing
+//     but the log. What the log cannot tell is who led the entry's term:
+//     raft does not record who appended an entry, and a new leader
+//     re-proposes its predecessors' blocks (Produced.Via), so a producer
+//     in force could still get a block it signed committed in another
+//     producer's term.
 //
 // Neither layer makes raft Byzantine fault tolerant: a producer's own
 // node, if compromised, can still disrupt or rewrite what raft commits.

@@ -40,6 +40,11 @@ type Produced struct {
 	// Changes are the producer-set change transactions in the block
 	// (ChangesIn), at most 64; they take effect when the block commits.
 	Changes []Change
+	// Header is the block's signed header. Required when
+	// Config.ServerOf is set: the raft entry then carries it, and every
+	// member checks the signature and the signer's membership before
+	// applying the entry (fsmState.authorize).
+	Header *block.SignedHeader
 	// Via lists, oldest first, stored blocks between ProduceRequest.Parent
 	// and the new block, when the producer built on a descendant of Parent
 	// rather than on Parent itself: typically a block a deposed leader
@@ -54,6 +59,7 @@ type Link struct {
 	ID         block.ID
 	HeaderHash block.Hash
 	Changes    []Change
+	Header     *block.SignedHeader // as Produced.Header
 }
 
 // Producer builds blocks when this node leads. Produce builds a block on
@@ -130,7 +136,7 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	}
 	e := &Engine{
 		cfg: cfg, log: cfg.Logger.With().Str("component", "cft").Logger(), producer: deps.Producer,
-		fsm: newFSM(cfg.Genesis, deps.Applier), store: NewStore(deps.DB, cfg.Logger),
+		fsm: newFSM(cfg.Genesis, deps.Applier, cfg.ServerOf), store: NewStore(deps.DB, cfg.Logger),
 		obs: make(chan raft.Observation, 64), done: make(chan struct{}), peers: deps.Peers,
 	}
 	e.guard = newGuard(deps.Stream, e.onRefused(deps.Refused))
@@ -343,11 +349,15 @@ func (e *Engine) produce(o *office) *office {
 		}
 		return o
 	}
-	links := append(slices.Clone(p.Via), Link{ID: p.ID, HeaderHash: p.HeaderHash, Changes: p.Changes})
+	links := append(slices.Clone(p.Via), Link{ID: p.ID, HeaderHash: p.HeaderHash, Changes: p.Changes, Header: p.Header})
 	parent := o.parent
 	for _, l := range links {
 		if l.ID.Height() != parent.Height()+1 || len(l.Changes) > maxChanges {
 			e.log.Error().Stringer("id", l.ID).Stringer("parent", parent).Msg("producer returned a block that does not extend its parent")
+			return o
+		}
+		if e.cfg.ServerOf != nil && (l.Header == nil || l.Header.ID() != l.ID) {
+			e.log.Error().Stringer("id", l.ID).Msg("producer returned no signed header for the block (Config.ServerOf is set)")
 			return o
 		}
 		parent = l.ID
@@ -364,6 +374,9 @@ func (e *Engine) produce(o *office) *office {
 // applied; false means leave office (see produce).
 func (e *Engine) commitLink(o *office, l Link) bool {
 	entry := blockEntry{ID: l.ID, Parent: o.parent, HeaderHash: l.HeaderHash, Changes: l.Changes}
+	if e.cfg.ServerOf != nil {
+		entry.Header = l.Header
+	}
 	f := e.raft.Apply(entry.encode(), e.cfg.ApplyTimeout)
 	if err := f.Error(); err != nil {
 		e.lost.Add(1)

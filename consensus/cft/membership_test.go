@@ -1,7 +1,6 @@
 package cft
 
 import (
-	"slices"
 	"testing"
 	"testing/synctest"
 
@@ -102,9 +101,6 @@ func (w *world) requireCommittedBefore(id block.ID, confIdx uint64) {
 	})
 }
 
-func hasVoter(c raft.Configuration, id raft.ServerID) bool {
-	return slices.ContainsFunc(c.Servers, func(s raft.Server) bool { return s.ID == id && s.Suffrage == raft.Voter })
-}
 
 func (nd *tnode) chainAt(h uint64) block.ID {
 	nd.w.mu.Lock()
