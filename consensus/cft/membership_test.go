@@ -101,7 +101,6 @@ func (w *world) requireCommittedBefore(id block.ID, confIdx uint64) {
 	})
 }
 
-
 func (nd *tnode) chainAt(h uint64) block.ID {
 	nd.w.mu.Lock()
 	defer nd.w.mu.Unlock()
