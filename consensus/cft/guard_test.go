@@ -99,7 +99,7 @@ func TestGuardPassesMembersExactly(t *testing.T) {
 		defer r.close()
 
 		entries := []*raft.Log{{Index: 7, Term: 3, Type: raft.LogCommand, Data: bytes.Repeat([]byte("e"), 3000)}}
-		ae := &raft.AppendEntriesRequest{RPCHeader: hdr("p"), Term: 3, Leader: []byte("p"), PrevLogEntry: 6, PrevLogTerm: 3, Entries: entries, LeaderCommitIndex: 6}
+		ae := &raft.AppendEntriesRequest{RPCHeader: hdr("p"), Term: 3, PrevLogEntry: 6, PrevLogTerm: 3, Entries: entries, LeaderCommitIndex: 6}
 		var aer raft.AppendEntriesResponse
 		require.NoError(t, r.client.AppendEntries("t", "t", ae, &aer))
 		require.True(t, aer.Success)
@@ -186,7 +186,7 @@ func BenchmarkGuard(b *testing.B) {
 				}
 			}()
 			data := bytes.Repeat([]byte("e"), 2+281+1)
-			ae := &raft.AppendEntriesRequest{RPCHeader: hdr("p"), Term: 3, Leader: []byte("p"), PrevLogEntry: 6, PrevLogTerm: 3,
+			ae := &raft.AppendEntriesRequest{RPCHeader: hdr("p"), Term: 3, PrevLogEntry: 6, PrevLogTerm: 3,
 				Entries: []*raft.Log{{Index: 7, Term: 3, Type: raft.LogCommand, Data: data}}, LeaderCommitIndex: 6}
 			var resp raft.AppendEntriesResponse
 			b.ReportAllocs()

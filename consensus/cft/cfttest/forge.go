@@ -79,6 +79,7 @@ func (f *Forgery) send(trans *raft.NetworkTransport, kind string, target raft.Se
 	switch kind {
 	case "AppendEntries":
 		entry := &raft.Log{Index: f.PrevIndex + 1, Term: f.Term, Type: raft.LogCommand, Data: f.entryData()}
+		//nolint:staticcheck // Leader is deprecated, but raft still reads it when Addr is empty, and raft itself still fills it.
 		req := &raft.AppendEntriesRequest{RPCHeader: f.header(), Term: f.Term, Leader: me,
 			PrevLogEntry: f.PrevIndex, PrevLogTerm: f.PrevTerm, Entries: []*raft.Log{entry}, LeaderCommitIndex: entry.Index}
 		var resp raft.AppendEntriesResponse
