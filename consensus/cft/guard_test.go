@@ -2,13 +2,16 @@ package cft
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"net"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-msgpack/v2/codec"
 	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
 )
@@ -197,4 +200,37 @@ func BenchmarkGuard(b *testing.B) {
 			}
 		})
 	}
+}
+
+// bytesConn is a PeerConn reading from fixed bytes, for the fuzz target.
+type bytesConn struct {
+	net.Conn
+	r *bytes.Reader
+}
+
+func (c *bytesConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+func (c *bytesConn) Peer() raft.ServerID        { return "p" }
+func (c *bytesConn) Reset() error               { return nil }
+
+// FuzzGuardRequest: whatever a member sends, the guard does not panic, and
+// what it hands raft is exactly a prefix of what was sent.
+func FuzzGuardRequest(f *testing.F) {
+	var b bytes.Buffer
+	enc := codec.NewEncoder(&b, &codec.MsgpackHandle{})
+	b.WriteByte(rpcTimeoutNow)
+	if err := enc.Encode(&raft.TimeoutNowRequest{RPCHeader: hdr("p")}); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b.Bytes())
+	f.Add([]byte{rpcAppendEntries, 0xc1})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		g := newGuard(nil, func(*RefusedError) {})
+		g.start(func() *Membership { return &Membership{Latest: conf("p")} })
+		c := newGuardConn(&bytesConn{r: bytes.NewReader(in)}, g)
+		out, err := io.ReadAll(io.LimitReader(c, int64(len(in))+1))
+		if err != nil && !errors.Is(err, ErrRefused) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Logf("read error %v", err)
+		}
+		require.True(t, bytes.HasPrefix(in, out), "the guard handed raft bytes that were not sent")
+	})
 }
