@@ -53,6 +53,10 @@ const (
 	ReasonInvalid     Reason = "invalid_message"    // the application found a message invalid (Network.Penalize)
 	ReasonStalled     Reason = "stalled"            // a partial message or a bulk lane's credit made no progress (stall.go)
 	ReasonWrongChain  Reason = "wrong_chain"        // the peer's chain id differs from ours (chainid.go); refused at setup
+	// ReasonUnauthorized: the peer spoke a protocol its role does not allow
+	// (raft from a peer outside the producer set, or naming another
+	// sender); charged by the application through Network.Penalize.
+	ReasonUnauthorized Reason = "unauthorized"
 )
 
 // reasonCodes maps reasons to their GOAWAY wire code. Codes are append-only.
@@ -62,7 +66,7 @@ var reasonCodes = []Reason{
 	8: ReasonTransport, 9: ReasonConsensusBacklog, 10: "conn_limit", // reserved
 	11: ReasonDecode, 12: ReasonOversize, 13: ReasonUnknownLane,
 	14: ReasonProtocol, 15: ReasonFlood, 16: ReasonResource, 17: ReasonTrimmed,
-	18: ReasonInvalid, 19: ReasonStalled, 20: ReasonWrongChain,
+	18: ReasonInvalid, 19: ReasonStalled, 20: ReasonWrongChain, 21: ReasonUnauthorized,
 }
 
 func reasonCode(r Reason) byte {

@@ -31,9 +31,10 @@ func (s *scores) penalty(r Reason) float64 {
 		return s.cfg.OversizePenalty
 	case ReasonUnknownLane:
 		return s.cfg.UnknownLanePenalty
-	case ReasonProtocol, ReasonInvalid:
-		// An invalid message found by the application is a protocol
-		// violation one layer up; it costs the same.
+	case ReasonProtocol, ReasonInvalid, ReasonUnauthorized:
+		// An invalid message found by the application, or a protocol the
+		// peer's role does not allow, is a protocol violation one layer
+		// up; it costs the same.
 		return s.cfg.ProtocolPenalty
 	case ReasonFlood:
 		return s.cfg.FloodPenalty

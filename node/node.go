@@ -397,6 +397,7 @@ func (n *Node) startEngine() error {
 	cc.LocalID = raft.ServerID(n.id.String())
 	cc.Genesis = n.genesis.ID()
 	cc.Logger = n.bare("consensus")
+	cc.ServerOf = raftServerOf
 	// A producer added by a change passes no bootstrap: the leader's
 	// AddVoter brings it the configuration.
 	if _, gen := n.genesisSet.peers[n.id]; gen {
@@ -405,7 +406,8 @@ func (n *Node) startEngine() error {
 			cc.Bootstrap = append(cc.Bootstrap, raft.Server{ID: raft.ServerID(p.String()), Address: cft.ServerAddress(p), Suffrage: raft.Voter})
 		}
 	}
-	eng, err := cft.New(cc, cft.Deps{DB: n.db, Stream: stream, Producer: producerFunc(n.produceCFT), Applier: &n.commits})
+	eng, err := cft.New(cc, cft.Deps{DB: n.db, Stream: stream, Producer: producerFunc(n.produceCFT), Applier: &n.commits,
+		Refused: n.raftRefused, Peers: n.raftPeers})
 	if err != nil {
 		_ = stream.Close()
 		return fmt.Errorf("node: starting consensus: %w", err)

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"net"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/consensus/cft/cfttest"
 	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
 )
@@ -160,6 +162,20 @@ func TestProducerSetChange(t *testing.T) {
 			_, err := sp.n.Block(forged.ID())
 			require.Error(t, err, "%s stored the removed producer's block", sp.name)
 		}
+		// The removed producer's raft is refused like any outsider's
+		// (issue 10): each producer charges it until it is banned.
+		var producers []*Node
+		for i, sp := range tn.specs {
+			if i != 1 {
+				producers = append(producers, sp.n)
+			}
+		}
+		raftAttack(t, true, producers, func(as link.PeerID) cfttest.Dial {
+			return func(to raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
+				return tn.raft.DialAs(raft.ServerAddress(as.String()), to, timeout)
+			}
+		}, p1.ID())
+
 		// p1 would offer its block again on every reconnect; stop it. The
 		// chain goes on under the remaining three producers.
 		tn.stop(1, false)

@@ -52,7 +52,7 @@ func (n *Node) buildOn(req cft.ProduceRequest) (cft.Produced, error) {
 		return cft.Produced{}, err
 	}
 	enc := blk.SignedHeader.AppendEncoding(nil)
-	return cft.Produced{ID: blk.ID(), HeaderHash: sha256.Sum256(enc), Changes: raftChanges(blk.Txs)}, nil
+	return cft.Produced{ID: blk.ID(), HeaderHash: sha256.Sum256(enc), Header: &blk.SignedHeader, Changes: raftChanges(blk.Txs)}, nil
 }
 
 // produceSolo makes a block and makes it irreversible at once.

@@ -64,6 +64,7 @@ func (n *chainNode) open(genesis *block.Block) {
 func (n *chainNode) startEngine(net *MemNetwork, bootstrap []raft.Server) {
 	cfg := testConfig(n.id, n.c.Genesis())
 	cfg.Bootstrap = bootstrap
+	cfg.ServerOf = chainServerOf
 	eng, err := New(cfg, Deps{DB: n.db, Stream: net.Layer(n.id), Producer: n, Applier: n})
 	require.NoError(n.t, err)
 	n.mu.Lock() // receive reads eng from other nodes' goroutines
@@ -109,7 +110,7 @@ func (n *chainNode) Produce(_ context.Context, req ProduceRequest) (Produced, er
 	if hook != nil {
 		hook()
 	}
-	return Produced{ID: blk.ID(), HeaderHash: headerHash(blk), Via: via}, nil
+	return Produced{ID: blk.ID(), HeaderHash: headerHash(blk), Header: &blk.SignedHeader, Via: via}, nil
 }
 
 // viaLocked returns the stored blocks from just above parent up to the
@@ -124,13 +125,29 @@ func (n *chainNode) viaLocked(parent block.ID) ([]Link, error) {
 		if err != nil {
 			return nil, err
 		}
-		via = append([]Link{{ID: id, HeaderHash: headerHash(b)}}, via...)
+		via = append([]Link{{ID: id, HeaderHash: headerHash(b), Header: &b.SignedHeader}}, via...)
 		id = b.Parent
 	}
 	return via, nil
 }
 
-func headerHash(b *block.Block) block.Hash { return sha256.Sum256(b.AppendCanonical(nil)) }
+// headerHash is what node.Node records: the hash of the signed header
+// encoding, which signed (version 2) entries derive themselves.
+func headerHash(b *block.Block) block.Hash { return sha256.Sum256(b.SignedHeader.AppendEncoding(nil)) }
+
+// chainServerOf maps the test producers' keys (seedKey(i+1) for "p<i>") to
+// their server ids: Config.ServerOf, so these tests run the FSM's
+// signature and membership checks.
+func chainServerOf(k block.PublicKey) (raft.ServerID, bool) {
+	for i := range 8 {
+		var pub block.PublicKey
+		copy(pub[:], seedKey(byte(i+1)).Public().(ed25519.PublicKey))
+		if pub == k {
+			return raft.ServerID(fmt.Sprintf("p%d", i)), true
+		}
+	}
+	return "", false
+}
 
 // receive is blocksync delivering a block from a peer; a node that missed
 // blocks (it was down) fetches the missing ancestors from that peer first.

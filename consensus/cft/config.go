@@ -31,6 +31,15 @@ type Config struct {
 	// block, or the irreversible block at which CFT took over. Every member
 	// must use the same value.
 	Genesis block.ID
+	// ServerOf maps a block producer's public key to its raft server id
+	// (under the libp2p stream layer: the peer id that embeds the key).
+	// When set, every block entry carries the block's signed header
+	// (Produced.Header) and every member applies an entry only if the
+	// signature is valid and the signer is a voter of the configuration in
+	// force (fsmState.authorize): defence in depth behind the guard. It
+	// must be a pure function, the same on every member. nil: entries are
+	// checked for form and parent only (engine tests, cftbench).
+	ServerOf func(block.PublicKey) (raft.ServerID, bool)
 	// Bootstrap is the initial producer set (voters). Every initial member
 	// passes the same list; it is ignored when the database already holds
 	// raft state, and a node joining later through a change passes none.

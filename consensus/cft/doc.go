@@ -18,6 +18,12 @@
 //     (go-libp2p's p2p/net/gostream) under ProtocolID; a raft server id and
 //     address are both the peer id string. MemNetwork is an in-memory stream
 //     layer with latency and cuts, for tests on virtual time.
+//   - The guard (guard.go, rule in authz.go) sits between raft's
+//     NetworkTransport and whichever stream layer carries raft: an inbound
+//     connection reaches raft only from an authenticated producer
+//     (Membership), and each request only if its RPC header names that
+//     producer. Refusals are RefusedErrors, counted in Status.Refused and
+//     reported to Deps.Refused, which the node charges to the peer.
 //   - Gate and FromHeader are pure helpers for the chain layer: when a
 //     committed block becomes irreversible (body present), and what a
 //     non-producer learns from a header's Irreversible field.
@@ -81,6 +87,40 @@
 // CFT keeps term and vote in memory only: a producer that restarts can vote
 // a second time in a term and help elect two leaders in it, and two leaders
 // in one term can commit different blocks at one height.
+//
+// # What raft guarantees, and what it does not
+//
+// hashicorp/raft gives every member the same committed log, provided every
+// party that speaks raft is a member that follows the protocol (crash
+// faults only). It does not authenticate anyone: NetworkTransport believes
+// the RPC header, so any peer that can open a raft stream can claim to be
+// a leader of any term, make followers adopt its term (the real leader
+// steps down), append and commit entries, install a snapshot, or order an
+// election with TimeoutNow. Raft itself ignores RequestVote from a server
+// outside its configuration, and nothing else.
+//
+// So authority comes from outside raft, in two layers:
+//
+//  1. The guard admits raft traffic only from producers, each speaking as
+//     itself (authenticated peer id = RPC header ID = Addr; see
+//     Membership for who counts as a producer while the set changes). A
+//     producer is trusted to run raft correctly (CFT: crash faults only).
+//  2. The FSM applies what raft commits only if it is well formed and
+//     extends the last committed block (the parent rule below), and, with
+//     Config.ServerOf set (the node sets it), only if the entry carries
+//     the block's signed header, the signature is valid, the header's
+//     term is not above the entry's raft term, and the signer is a voter
+//     of the configuration in force (fsm_authz.go). Entries it refuses
+//     are refused by every member alike, because the rules read nothing
+//     but the log. What the log cannot tell is who led the entry's term:
+//     raft does not record who appended an entry, and a new leader
+//     re-proposes its predecessors' blocks (Produced.Via), so a producer
+//     in force could still get a block it signed committed in another
+//     producer's term.
+//
+// Neither layer makes raft Byzantine fault tolerant: a producer's own
+// node, if compromised, can still disrupt or rewrite what raft commits.
+// That is the BFT engine's job (DESIGN.md §7).
 //
 // # Leadership, Barrier, and Apply with an unknown outcome
 //

@@ -41,6 +41,11 @@ type Produced struct {
 	// (consensus/prodset), at most 64; they take effect when the block
 	// commits.
 	Changes []Change
+	// Header is the block's signed header. Required when
+	// Config.ServerOf is set: the raft entry then carries it, and every
+	// member checks the signature and the signer's membership before
+	// applying the entry (fsmState.authorize).
+	Header *block.SignedHeader
 	// Via lists, oldest first, stored blocks between ProduceRequest.Parent
 	// and the new block, when the producer built on a descendant of Parent
 	// rather than on Parent itself: typically a block a deposed leader
@@ -55,6 +60,7 @@ type Link struct {
 	ID         block.ID
 	HeaderHash block.Hash
 	Changes    []Change
+	Header     *block.SignedHeader // as Produced.Header
 }
 
 // Producer builds blocks when this node leads. Produce builds a block on
@@ -70,10 +76,28 @@ type Producer interface {
 // caller closes it after Engine.Close returns. The engine owns Stream and
 // closes it.
 type Deps struct {
-	DB       *pebble.DB
+	DB *pebble.DB
+	// Stream carries raft. Its accepted connections must implement
+	// PeerConn (both of this package's layers do): the engine admits raft
+	// traffic only from authenticated producers (see Membership).
 	Stream   raft.StreamLayer
 	Producer Producer
 	Applier  Applier
+	// Refused is told about every refused raft connection or request: a
+	// peer outside the producer set, or a request naming another sender.
+	// The node charges the peer (link.Network.Penalize) so it ends banned
+	// on repeat. Called from raft's transport goroutines, concurrently; it
+	// must not block or call back into the Engine. nil: the engine only
+	// counts (Status.Refused) and logs.
+	Refused func(*RefusedError)
+	// Peers returns the producer set the caller holds in force (the node:
+	// the chain's, from its irreversible state), as raft server ids. Its
+	// members may speak raft to this node besides raft's own
+	// configurations (Membership.Extra): a producer added by a change
+	// needs it to accept the leader before its raft configuration lists
+	// anyone. Called per inbound request; must be cheap and safe for
+	// concurrent use. nil: none.
+	Peers func() []raft.ServerID
 }
 
 // Engine runs raft among the producers and produces blocks while it leads.
@@ -95,8 +119,11 @@ type Engine struct {
 	done   chan struct{}
 	close  sync.Once
 
-	failovers, produced, lost atomic.Uint64
-	leading                   atomic.Bool
+	guard *guard
+	peers func() []raft.ServerID
+
+	failovers, produced, lost, refused atomic.Uint64
+	leading                            atomic.Bool
 }
 
 // New opens raft on deps.DB, bootstraps it when the database holds no raft
@@ -110,11 +137,12 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	}
 	e := &Engine{
 		cfg: cfg, log: cfg.Logger.With().Str("component", "cft").Logger(), producer: deps.Producer,
-		fsm: newFSM(cfg.Genesis, deps.Applier), store: NewStore(deps.DB, cfg.Logger),
-		obs: make(chan raft.Observation, 64), done: make(chan struct{}),
+		fsm: newFSM(cfg.Genesis, deps.Applier, cfg.ServerOf), store: NewStore(deps.DB, cfg.Logger),
+		obs: make(chan raft.Observation, 64), done: make(chan struct{}), peers: deps.Peers,
 	}
+	e.guard = newGuard(deps.Stream, e.onRefused(deps.Refused))
 	e.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
-		Stream: deps.Stream, MaxPool: cfg.MaxPool, Timeout: cfg.RPCTimeout,
+		Stream: e.guard, MaxPool: cfg.MaxPool, Timeout: cfg.RPCTimeout,
 		Logger: newHCLog(cfg.Logger, "raft-net"),
 		// 1 turns AppendEntries pipelining off. With the default (2) both
 		// pipeline channels are unbuffered, and when a follower answers
@@ -133,6 +161,7 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 		return nil, err
 	}
 	e.raft = r
+	e.guard.start(e.membership)
 	e.observer = raft.NewObserver(e.obs, false, func(o *raft.Observation) bool {
 		_, ok := o.Data.(raft.LeaderObservation)
 		return ok
@@ -165,6 +194,29 @@ func (e *Engine) openRaft() (*raft.Raft, error) {
 		return nil, fmt.Errorf("cft: start raft: %w", err)
 	}
 	return r, nil
+}
+
+// membership is what this node knows of the producer set right now (see
+// Membership): raft's latest configuration, the FSM's committed one and
+// pending changes, and the caller's view.
+func (e *Engine) membership() *Membership {
+	st := e.fsm.state()
+	m := &Membership{Latest: e.raft.GetConfiguration().Configuration(), Committed: st.Conf, Pending: st.Pending}
+	if e.peers != nil {
+		m.Extra = e.peers()
+	}
+	return m
+}
+
+// onRefused counts and logs a refusal, then tells the caller.
+func (e *Engine) onRefused(tell func(*RefusedError)) func(*RefusedError) {
+	return func(re *RefusedError) {
+		e.refused.Add(1)
+		e.log.Warn().Str("peer", string(re.Peer)).Str("reason", re.Reason).Str("detail", re.Detail).Msg("raft traffic refused")
+		if tell != nil {
+			tell(re)
+		}
+	}
 }
 
 // Close shuts the engine down: it stops producing, hands leadership to
@@ -298,11 +350,15 @@ func (e *Engine) produce(o *office) *office {
 		}
 		return o
 	}
-	links := append(slices.Clone(p.Via), Link{ID: p.ID, HeaderHash: p.HeaderHash, Changes: p.Changes})
+	links := append(slices.Clone(p.Via), Link{ID: p.ID, HeaderHash: p.HeaderHash, Changes: p.Changes, Header: p.Header})
 	parent := o.parent
 	for _, l := range links {
 		if l.ID.Height() != parent.Height()+1 || len(l.Changes) > maxChanges {
 			e.log.Error().Stringer("id", l.ID).Stringer("parent", parent).Msg("producer returned a block that does not extend its parent")
+			return o
+		}
+		if e.cfg.ServerOf != nil && (l.Header == nil || l.Header.ID() != l.ID) {
+			e.log.Error().Stringer("id", l.ID).Msg("producer returned no signed header for the block (Config.ServerOf is set)")
 			return o
 		}
 		parent = l.ID
@@ -319,6 +375,9 @@ func (e *Engine) produce(o *office) *office {
 // applied; false means leave office (see produce).
 func (e *Engine) commitLink(o *office, l Link) bool {
 	entry := blockEntry{ID: l.ID, Parent: o.parent, HeaderHash: l.HeaderHash, Changes: l.Changes}
+	if e.cfg.ServerOf != nil {
+		entry.Header = l.Header
+	}
 	f := e.raft.Apply(entry.encode(), e.cfg.ApplyTimeout)
 	if err := f.Error(); err != nil {
 		e.lost.Add(1)

@@ -79,9 +79,16 @@ type blockEntry struct {
 	ID, Parent block.ID
 	HeaderHash block.Hash
 	Changes    []Change
+	// Header, when set, is the block's signed header and the entry is
+	// encoded as version 2 (entry_signed.go); ID, Parent and HeaderHash
+	// are then derived from it.
+	Header *block.SignedHeader
 }
 
 func (e *blockEntry) encode() []byte {
+	if e.Header != nil {
+		return e.encodeSigned()
+	}
 	b := make([]byte, 0, 2+3*32+1)
 	b = append(b, entryVersion, entryKindBlock)
 	b = append(b, e.ID[:]...)
@@ -95,6 +102,9 @@ func (e *blockEntry) encode() []byte {
 }
 
 func decodeBlockEntry(b []byte) (blockEntry, error) {
+	if len(b) > 0 && b[0] == entrySignedVersion {
+		return decodeSignedEntry(b)
+	}
 	var e blockEntry
 	d := decoder{b: b}
 	if d.byte() != entryVersion || d.byte() != entryKindBlock {

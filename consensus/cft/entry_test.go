@@ -49,7 +49,7 @@ func TestFSMStateRoundTrip(t *testing.T) {
 func TestFSMIgnoresStaleParent(t *testing.T) {
 	g := idAt(1, 0)
 	var got []block.ID
-	f := newFSM(g, applierFunc(func(c Commit) { got = append(got, c.ID) }))
+	f := newFSM(g, applierFunc(func(c Commit) { got = append(got, c.ID) }), nil)
 	apply := func(e blockEntry) any {
 		return f.Apply(&raft.Log{Index: uint64(len(got) + 1), Data: e.encode()})
 	}
@@ -72,6 +72,8 @@ func (f applierFunc) Commit(c Commit) { f(c) }
 
 func FuzzDecodeBlockEntry(f *testing.F) {
 	f.Add((&blockEntry{ID: idAt(2, 1), Parent: idAt(1, 1), Changes: []Change{{Op: OpAdd, ID: "a", Addr: "a"}}}).encode())
+	signed := block.SignedHeader{Header: block.Header{Height: 2, Parent: idAt(1, 1), Term: 3}}
+	f.Add((&blockEntry{Header: &signed, Changes: []Change{{Op: OpRemove, ID: "a"}}}).encode())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := decodeBlockEntry(b)
 		if err != nil {

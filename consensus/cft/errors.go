@@ -16,8 +16,16 @@ var (
 	// ErrStaleParent is the FSM's answer to a block entry whose parent is not
 	// the last committed block: the entry is ignored on every node alike.
 	ErrStaleParent = errors.New("cft: block entry does not extend the committed chain")
+	// ErrUnauthorizedEntry is the FSM's answer to a block entry whose
+	// signed header is missing, invalid, or signed by a key that is not a
+	// voter of the configuration in force (Config.ServerOf set): the entry
+	// is ignored on every node alike.
+	ErrUnauthorizedEntry = errors.New("cft: block entry not signed by a producer in force")
 	// ErrNotLeader is returned by leader-only calls on a follower.
 	ErrNotLeader = errors.New("cft: not the leader")
+	// ErrRefused matches every *RefusedError: raft traffic from a peer
+	// that is not a producer, or that names another sender, was refused.
+	ErrRefused = errors.New("cft: raft traffic refused")
 	// ErrUnreachable is returned by the in-memory stream layer when the
 	// target is unknown, closed or partitioned away.
 	ErrUnreachable = errors.New("cft: peer unreachable")

@@ -52,14 +52,16 @@ type fsmState struct {
 	// Pending are producer-set changes from committed blocks not yet
 	// reflected in Conf. Invariant: the head is never already satisfied.
 	Pending []Change
-	// Rejected counts block entries ignored for a stale parent.
+	// Rejected counts block entries ignored for a stale parent or refused
+	// by authorize.
 	Rejected uint64
 }
 
 // fsm applies block entries. Every node applies the same log through the
 // same deterministic rules, which is the whole safety argument: see doc.go.
 type fsm struct {
-	applier Applier
+	applier  Applier
+	serverOf func(block.PublicKey) (raft.ServerID, bool) // Config.ServerOf
 
 	mu sync.Mutex
 	st fsmState
@@ -70,8 +72,8 @@ var (
 	_ raft.ConfigurationStore = (*fsm)(nil)
 )
 
-func newFSM(genesis block.ID, a Applier) *fsm {
-	return &fsm{applier: a, st: fsmState{Last: Commit{ID: genesis}}}
+func newFSM(genesis block.ID, a Applier, serverOf func(block.PublicKey) (raft.ServerID, bool)) *fsm {
+	return &fsm{applier: a, serverOf: serverOf, st: fsmState{Last: Commit{ID: genesis}}}
 }
 
 // Apply applies one log entry. It returns nil for a committed block, or an
@@ -87,6 +89,11 @@ func (f *fsm) Apply(l *raft.Log) any {
 		f.st.Rejected++
 		f.mu.Unlock()
 		return fmt.Errorf("%w: entry %d carries %s on %s, last is %s", ErrStaleParent, l.Index, e.ID, e.Parent, f.st.Last.ID)
+	}
+	if err := f.st.authorize(&e, l, f.serverOf); err != nil {
+		f.st.Rejected++
+		f.mu.Unlock()
+		return err
 	}
 	c := Commit{ID: e.ID, Parent: e.Parent, HeaderHash: e.HeaderHash, Term: l.Term, Index: l.Index, Changes: e.Changes}
 	f.st.Last = c

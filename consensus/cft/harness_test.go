@@ -30,6 +30,10 @@ type world struct {
 	nodes   []*tnode
 	genesis block.ID
 	log     zerolog.Logger // engine and raft logs; zero value silent
+	// producers is the producer set "the chain" holds in force (Deps.Peers);
+	// refusals are every RefusedError any node reported (Deps.Refused).
+	producers []raft.ServerID
+	refusals  []*RefusedError
 }
 
 // tnode is a producer (engine != nil while running) or a follower.
@@ -79,6 +83,11 @@ func (w *world) addNodes(n, f int) {
 		addr := raft.ServerAddress(fmt.Sprintf("p%d", i))
 		servers = append(servers, raft.Server{ID: raft.ServerID(addr), Address: addr, Suffrage: raft.Voter})
 	}
+	w.mu.Lock()
+	for _, s := range servers {
+		w.producers = append(w.producers, s.ID)
+	}
+	w.mu.Unlock()
 	for i := range n {
 		nd := w.newNode(servers[i].Address, false)
 		nd.start(servers)
@@ -107,9 +116,45 @@ func (nd *tnode) start(bootstrap []raft.Server) {
 	cfg := testConfig(nd.addr, nd.w.genesis)
 	cfg.Bootstrap = bootstrap
 	cfg.Logger = nd.w.log.With().Str("node", string(nd.addr)).Logger()
-	eng, err := New(cfg, Deps{DB: db, Stream: nd.w.net.Layer(nd.addr), Producer: nd, Applier: nd})
+	eng, err := New(cfg, Deps{DB: db, Stream: nd.w.net.Layer(nd.addr), Producer: nd, Applier: nd,
+		Refused: nd.w.refused, Peers: nd.w.peers})
 	require.NoError(t, err)
 	nd.eng = eng
+}
+
+// peers is Deps.Peers: the producer set in force.
+func (w *world) peers() []raft.ServerID {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.producers)
+}
+
+// setProducers replaces the producer set in force (as a change block
+// becoming irreversible would).
+func (w *world) setProducers(ids ...raft.ServerID) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.producers = ids
+}
+
+// refused is Deps.Refused: it records every refusal.
+func (w *world) refused(re *RefusedError) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.refusals = append(w.refusals, re)
+}
+
+// refusalsFrom returns the refusals recorded against peer.
+func (w *world) refusalsFrom(peer raft.ServerID) []*RefusedError {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []*RefusedError
+	for _, re := range w.refusals {
+		if re.Peer == peer {
+			out = append(out, re)
+		}
+	}
+	return out
 }
 
 // stop shuts the engine down (crash: no hand-off) and closes pebble.

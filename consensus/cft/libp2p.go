@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/raft"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/net/gostream"
@@ -34,7 +35,10 @@ type Libp2pLayer struct {
 	done  bool
 }
 
-var _ raft.StreamLayer = (*Libp2pLayer)(nil)
+var (
+	_ raft.StreamLayer = (*Libp2pLayer)(nil)
+	_ PeerConn         = (*trackedConn)(nil)
+)
 
 // NewLibp2pLayer registers ProtocolID on h and returns the layer.
 func NewLibp2pLayer(h host.Host) (*Libp2pLayer, error) {
@@ -104,6 +108,24 @@ type trackedConn struct {
 	net.Conn
 	l    *Libp2pLayer
 	once sync.Once
+}
+
+// Peer is the remote libp2p peer id, authenticated by the connection's
+// secure channel handshake.
+func (c *trackedConn) Peer() raft.ServerID {
+	if s, ok := c.Conn.(network.Stream); ok {
+		return raft.ServerID(s.Conn().RemotePeer().String())
+	}
+	return ""
+}
+
+// Reset aborts the stream in both directions (the peer sees a reset, not
+// an orderly close).
+func (c *trackedConn) Reset() error {
+	if s, ok := c.Conn.(network.Stream); ok {
+		_ = s.Reset()
+	}
+	return c.Close()
 }
 
 func (c *trackedConn) Close() error {

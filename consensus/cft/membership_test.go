@@ -1,7 +1,6 @@
 package cft
 
 import (
-	"slices"
 	"testing"
 	"testing/synctest"
 
@@ -24,6 +23,7 @@ func TestProducerSetChange(t *testing.T) {
 		spare.start(nil) // empty raft state: waits to be added
 		w.progress(5, members...)
 
+		w.setProducers("p0", "p1", "p2", "p3")
 		carrier := w.carry([]Change{{Op: OpAdd, ID: "p3", Addr: "p3"}})
 		confIdx := w.waitConfig(func(c raft.Configuration) bool { return hasVoter(c, "p3") })
 		w.requireCommittedBefore(carrier, confIdx)
@@ -31,6 +31,7 @@ func TestProducerSetChange(t *testing.T) {
 		require.Equal(t, carrier, spare.chainAt(carrier.Height()), "the new producer follows the committed chain")
 
 		// Remove p0. If p0 leads, it hands over after the change commits.
+		w.setProducers("p1", "p2", "p3")
 		carrier = w.carry([]Change{{Op: OpRemove, ID: "p0"}})
 		confIdx = w.waitConfig(func(c raft.Configuration) bool { return !hasVoter(c, "p0") })
 		w.requireCommittedBefore(carrier, confIdx)
@@ -95,10 +96,6 @@ func (w *world) requireCommittedBefore(id block.ID, confIdx uint64) {
 		}
 		return false
 	})
-}
-
-func hasVoter(c raft.Configuration, id raft.ServerID) bool {
-	return slices.ContainsFunc(c.Servers, func(s raft.Server) bool { return s.ID == id && s.Suffrage == raft.Voter })
 }
 
 func (nd *tnode) chainAt(h uint64) block.ID {

@@ -160,6 +160,15 @@ func (l *MemLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.
 	return nil, fmt.Errorf("%w: %s did not accept", ErrUnreachable, address)
 }
 
+// DialAs connects to the layer at to as the peer from, without a layer at
+// from: tests use it to play a peer that runs no raft of its own (a full
+// node, an outsider, a removed producer) and must still be authenticated
+// as itself.
+func (n *MemNetwork) DialAs(from, to raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
+	l := &MemLayer{net: n, addr: from, accept: make(chan net.Conn), done: make(chan struct{})}
+	return l.Dial(to, timeout)
+}
+
 type memAddr string
 
 func (a memAddr) Network() string { return "mem" }
@@ -193,7 +202,14 @@ type memConn struct {
 	done     chan struct{}
 }
 
-var _ net.Conn = (*memConn)(nil)
+var _ PeerConn = (*memConn)(nil)
+
+// Peer is the address of the layer at the other end: a MemLayer dials only
+// as its own address, which is how this network authenticates.
+func (c *memConn) Peer() raft.ServerID { return raft.ServerID(c.remote) }
+
+// Reset closes this end; the peer reads EOF.
+func (c *memConn) Reset() error { return c.Close() }
 
 func newMemConnPair(n *MemNetwork, a, b raft.ServerAddress) (*memConn, *memConn) {
 	ab := &memPipe{wake: make(chan struct{}, 1)}

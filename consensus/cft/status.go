@@ -35,6 +35,9 @@ type Status struct {
 	Produced uint64 `json:"produced"`
 	Lost     uint64 `json:"lost"`
 	Rejected uint64 `json:"rejected"`
+	// Refused counts raft connections and requests refused because the
+	// sender is not a producer or named another sender (RefusedError).
+	Refused uint64 `json:"refused"`
 	// PendingChanges counts producer-set changes committed but not yet in
 	// the raft configuration.
 	PendingChanges int `json:"pending_changes"`
@@ -52,7 +55,7 @@ func (e *Engine) Status() Status {
 		Producing: e.leading.Load(), CommitIndex: e.raft.CommitIndex(), AppliedIndex: e.raft.AppliedIndex(),
 		LastIndex: e.raft.LastIndex(), LastCommitted: st.Last.ID, LastCommittedHeight: st.Last.ID.Height(),
 		LastCommittedHex: st.Last.ID.Hex(), Failovers: e.failovers.Load(),
-		Produced: e.produced.Load(), Lost: e.lost.Load(), Rejected: st.Rejected, PendingChanges: len(st.Pending),
+		Produced: e.produced.Load(), Lost: e.lost.Load(), Rejected: st.Rejected, Refused: e.refused.Load(), PendingChanges: len(st.Pending),
 	}
 	if s.State != raft.Leader.String() {
 		if lc := e.raft.LastContact(); !lc.IsZero() {
