@@ -146,5 +146,6 @@ func TestProducersCommand(t *testing.T) {
 	})
 	out, _, err = runCLI(t, bin, "status", "--node", nodes[2].AdminAddr)
 	require.NoError(t, err)
-	require.Contains(t, out, "(full, cft) — config says producer")
+	require.Contains(t, out, "(full, cft)")
+	require.Contains(t, out, "— config says producer")
 }
