@@ -98,8 +98,8 @@
 // that starts a message and stops sending, or stops granting credit while
 // we have blocks queued, is ended with ReasonStalled and charged
 // (stall.go); bytes queued over all links are bounded by QueueBudget
-// (budget.go); protected peers (producers, static peers) are never banned
-// by scoring and never charged for floods (protect.go); what a host
+// (budget.go); producers and static peers are never charged for floods,
+// and producers are never banned by scoring (protect.go); what a host
 // remembers about unlinked peers is bounded (prune.go). docs/operations.md
 // ("Resource budgets and attacks") lists the budgets and how an operator
 // sees each defence. Stats and Network.Peers expose queue

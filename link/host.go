@@ -95,8 +95,11 @@ func New(cfg Config, h Handler) (*Host, error) {
 	}
 	log := cfg.Logger.With().Str("component", "link").Str("self", id.String()).Logger()
 	hst.hub = newHub(id, cfg.Conn, h, log)
-	for p := range hst.always {
-		hst.setProtected(p, true)
+	for _, s := range static {
+		hst.setProtected(s.ID, protStatic)
+	}
+	for _, p := range cfg.ProtectedPeers {
+		hst.setProtected(p, protProducer)
 	}
 	// Bans are in force before the host accepts anything; onBan is not set
 	// yet, as there are no connections to drop.
@@ -284,14 +287,15 @@ func (hst *Host) SetProtected(p PeerID, on bool) {
 	if on {
 		hst.always[p] = true
 		hst.cm.Protect(p, "blockwire")
-		hst.setProtected(p, true)
+		hst.setProtected(p, protProducer)
 		return
 	}
 	if slices.ContainsFunc(hst.static, func(s peer.AddrInfo) bool { return s.ID == p }) {
+		hst.setProtected(p, protStatic) // a former producer stays static
 		return
 	}
 	delete(hst.always, p)
-	hst.setProtected(p, false)
+	hst.setProtected(p, 0)
 	hst.cm.Unprotect(p, "blockwire")
 }
 

@@ -268,3 +268,34 @@ func TestPingFloodAndCreditOverflow(t *testing.T) {
 	require.Contains(t, l.Err().Error(), string(link.ReasonProtocol))
 	require.Contains(t, l.Err().Error(), "credit on lane blocks")
 }
+
+// A static peer shares the producers' flood exemption but not their ban
+// immunity: a static full node charged for a fault its role cannot excuse
+// (raft without authority) is banned like anyone else, while a producer
+// charged the same is not. Before this rule a static full node speaking
+// raft was never banned (node.TestRaftRefusesOverLibp2p).
+func TestStaticPeerIsBannedForFaultsButProducerIsNot(t *testing.T) {
+	static := newHost(t, testConfig(t, "tcp"), nil)
+	defer static.Close()
+	producer := newHost(t, testConfig(t, "tcp"), nil)
+	defer producer.Close()
+	cfg := testConfig(t, "tcp")
+	cfg.StaticPeers = []string{static.AddrInfo().Addrs[0].String() + "/p2p/" + static.ID().String()}
+	cfg.ProtectedPeers = []link.PeerID{producer.ID()}
+	victim := newHost(t, cfg, linktest.NewRecorder(4))
+	defer victim.Close()
+
+	banned := false
+	for range 10 {
+		if victim.Penalize(static.ID(), link.ReasonUnauthorized, "raft not-a-member") {
+			banned = true
+			break
+		}
+	}
+	require.True(t, banned, "a static peer is banned for unauthorized traffic")
+	require.Contains(t, peerInfo(victim, static.ID()).Ban.Reason, string(link.ReasonUnauthorized))
+	for range 10 {
+		require.False(t, victim.Penalize(producer.ID(), link.ReasonUnauthorized, "raft header-mismatch"))
+	}
+	require.Nil(t, peerInfo(victim, producer.ID()).Ban, "a producer of the set in force is never banned by scoring")
+}

@@ -50,7 +50,7 @@ type hub struct {
 	// protected peers are never banned by scoring (protect.go). protMu
 	// is a leaf lock, taken under mu or a session's mu.
 	protMu    sync.RWMutex
-	protected map[PeerID]bool
+	protected map[PeerID]protection
 	// queued counts bytes queued on non-consensus lanes over all links,
 	// against ConnConfig.QueueBudget (budget.go).
 	queued  atomic.Int64
@@ -74,7 +74,7 @@ func newHub(local PeerID, cfg ConnConfig, h Handler, log zerolog.Logger) *hub {
 		links:     map[PeerID]*session{},
 		live:      map[*session]struct{}{},
 		records:   map[PeerID]*peerRecord{},
-		protected: map[PeerID]bool{},
+		protected: map[PeerID]protection{},
 		scores:    newScores(cfg.Score),
 		changed:   make(chan struct{}),
 	}
@@ -209,13 +209,13 @@ func (h *hub) penalize(p PeerID, r Reason) bool { return h.Penalize(p, r, "") }
 // ScoreConfig.BanThreshold the ban's reason names r and detail, every link
 // and connection to p ends with ReasonBanned, and the gater refuses p.
 //
-// A protected peer (protect.go) is never banned this way, and a flood is
-// not charged to it at all.
+// A producer (protect.go) is never banned this way, and a flood is not
+// charged to a producer or a static peer at all.
 func (h *hub) Penalize(p PeerID, r Reason, detail string) bool {
-	prot := h.isProtected(p)
-	if prot && r == ReasonFlood {
+	if r == ReasonFlood && h.isProtected(p) {
 		return false
 	}
+	prot := h.banExempt(p)
 	h.storeMu.Lock()
 	h.mu.Lock()
 	now := time.Now()
