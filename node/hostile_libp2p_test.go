@@ -22,32 +22,10 @@ import (
 // docs/benchmarks.md). Before the fix every hello read and decoded the
 // whole block on the leader's loop.
 func TestHelloFloodOverLibp2pReadsNoBody(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		// Under -race a 3.6 MB block on a loaded 2-core machine deposes
-		// leaders in a loop; the in-memory twin,
-		// TestHellosNamingAnOldBlockReadNoBody, runs everywhere.
-		t.Skip("real network, without the race detector")
+	if testing.Short() {
+		t.Skip("real network")
 	}
-	base := DefaultConfig()
-	base.Consensus.BlockInterval = Duration{100 * time.Millisecond}
-	base.Log.Level, base.Log.File, base.Log.Format = "disabled", "", "json"
-	_, nodes, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: 3, Producers: 3,
-		P2PPorts: freePorts(t, 3), AdminPorts: freePorts(t, 3), Base: &base})
-	require.NoError(t, err)
-	var ns []*Node
-	defer func() {
-		for _, n := range ns {
-			require.NoError(t, n.Stop())
-		}
-	}()
-	for _, nd := range nodes {
-		cfg, err := LoadConfig(nd.ConfigFile)
-		require.NoError(t, err)
-		n, err := New(cfg, WithLogger(testLogger(nd.Name)))
-		require.NoError(t, err)
-		require.NoError(t, n.Start(context.Background()))
-		ns = append(ns, n)
-	}
+	ns := startLibp2pNet(t, 3, 3)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var ops []chain.KVOp
@@ -77,6 +55,7 @@ func TestHelloFloodOverLibp2pReadsNoBody(t *testing.T) {
 	// -race on a loaded machine), again if leadership moved meanwhile.
 	tx := chain.AppendKVTx(nil, ops...)
 	var r TxReceipt
+	var err error
 	for attempt := 0; ; attempt++ {
 		require.Eventually(t, findLeader, 30*time.Second, 10*time.Millisecond)
 		if r, err = leader.Submit(ctx, tx); err == nil || attempt == 3 {
@@ -91,6 +70,7 @@ func TestHelloFloodOverLibp2pReadsNoBody(t *testing.T) {
 	cfg := link.DefaultConfig()
 	cfg.QUIC, cfg.ListenAddrs = false, []string{"/ip4/127.0.0.1/tcp/0"}
 	cfg.Logger = zerolog.Nop()
+	cfg.ChainID = leader.genesis.ID() // an attacker that completes the ordinary handshake
 	hst, err := link.New(cfg, link.HandlerFuncs{})
 	require.NoError(t, err)
 	defer hst.Close()

@@ -31,26 +31,25 @@ func freePortsTB(t testing.TB, n int) []int {
 	return ports
 }
 
-// TestLibp2pLoopback runs three CFT producers over real libp2p on loopback
-// (TCP), configured by InitNetwork and LoadConfig as `blockwire testnet`
-// does, on real time with generous bounds and no timing assertions.
-func TestLibp2pLoopback(t *testing.T) {
-	if testing.Short() {
-		t.Skip("real network")
-	}
+// startLibp2pNet starts a network of `nodes` nodes, the first `producers`
+// of them producers, in this process over real libp2p on loopback, configured by InitNetwork and LoadConfig as `blockwire
+// testnet` does, with 100 ms blocks and logs off. The nodes stop when the
+// test ends.
+func startLibp2pNet(t *testing.T, nodes, producers int) []*Node {
+	t.Helper()
 	base := DefaultConfig()
 	base.Consensus.BlockInterval = Duration{100 * time.Millisecond}
 	base.Log.Level, base.Log.File, base.Log.Format = "disabled", "", "json"
-	_, nodes, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: 3, Producers: 3,
-		P2PPorts: freePorts(t, 3), AdminPorts: freePorts(t, 3), Base: &base})
+	_, specs, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: nodes, Producers: producers,
+		P2PPorts: freePorts(t, nodes), AdminPorts: freePorts(t, nodes), Base: &base})
 	require.NoError(t, err)
 	var ns []*Node
-	defer func() {
+	t.Cleanup(func() {
 		for _, n := range ns {
 			require.NoError(t, n.Stop())
 		}
-	}()
-	for _, nd := range nodes {
+	})
+	for _, nd := range specs {
 		cfg, err := LoadConfig(nd.ConfigFile)
 		require.NoError(t, err)
 		n, err := New(cfg, WithLogger(testLogger(nd.Name)))
@@ -58,6 +57,17 @@ func TestLibp2pLoopback(t *testing.T) {
 		require.NoError(t, n.Start(context.Background()))
 		ns = append(ns, n)
 	}
+	return ns
+}
+
+// TestLibp2pLoopback runs three CFT producers over real libp2p on loopback
+// (TCP), configured by InitNetwork and LoadConfig as `blockwire testnet`
+// does, on real time with generous bounds and no timing assertions.
+func TestLibp2pLoopback(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real network")
+	}
+	ns := startLibp2pNet(t, 3, 3)
 	require.Eventually(t, func() bool {
 		for _, n := range ns {
 			if _, irr := n.Head(); irr.Height < 5 {

@@ -133,26 +133,7 @@ func TestRaftRefusesOverLibp2p(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real network")
 	}
-	base := DefaultConfig()
-	base.Consensus.BlockInterval = Duration{100 * time.Millisecond}
-	base.Log.Level, base.Log.File, base.Log.Format = "disabled", "", "json"
-	_, nodes, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: 4, Producers: 3,
-		P2PPorts: freePorts(t, 4), AdminPorts: freePorts(t, 4), Base: &base})
-	require.NoError(t, err)
-	var ns []*Node
-	defer func() {
-		for _, n := range ns {
-			require.NoError(t, n.Stop())
-		}
-	}()
-	for _, nd := range nodes {
-		cfg, err := LoadConfig(nd.ConfigFile)
-		require.NoError(t, err)
-		n, err := New(cfg, WithLogger(testLogger(nd.Name)))
-		require.NoError(t, err)
-		require.NoError(t, n.Start(context.Background()))
-		ns = append(ns, n)
-	}
+	ns := startLibp2pNet(t, 4, 3)
 	var producers []*Node
 	var full *Node
 	for _, n := range ns {
