@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -37,6 +38,9 @@ type chainNode struct {
 	gate *Gate
 	eng  *Engine
 	hook func() // runs after a block is disseminated (fault injection)
+	// failing makes Produce fail (fault injection: a transient producer
+	// error, e.g. the committed parent's body still in flight).
+	failing bool
 }
 
 func chainGenesis(t *testing.T) *block.Block {
@@ -72,17 +76,28 @@ func (n *chainNode) startEngine(net *MemNetwork, bootstrap []raft.Server) {
 	n.mu.Unlock()
 }
 
-// Produce builds on the chain's head, which the chain API requires. When
-// the head is a descendant of req.Parent (a deposed leader's disseminated
-// block whose id never reached the raft log) the blocks in between go back
-// as Produced.Via for the engine to re-propose; a head on another branch is
-// an error (API-REQUESTS.md: chain cannot build on a given parent).
+// Produce builds on the chain's head. When the head is a descendant of
+// req.Parent (a deposed leader's disseminated block whose id never reached
+// the raft log) the blocks in between go back as Produced.Via for the
+// engine to re-propose; a head on another branch is an error. With
+// req.NoVia (the FSM refused a re-proposed block) it builds on req.Parent.
 func (n *chainNode) Produce(_ context.Context, req ProduceRequest) (Produced, error) {
 	n.mu.Lock()
-	via, err := n.viaLocked(req.Parent)
+	if n.failing {
+		n.mu.Unlock()
+		return Produced{}, errors.New("test: producer failing")
+	}
+	var via []Link
+	var err error
+	params := chain.ProduceParams{Term: req.Term, Timestamp: time.Now().UnixNano()}
+	if req.NoVia {
+		params.Parent = req.Parent // duty 4: build on the committed parent itself
+	} else {
+		via, err = n.viaLocked(req.Parent)
+	}
 	var b *chain.Builder
 	if err == nil {
-		b, err = n.c.StartBlock(chain.ProduceParams{Term: req.Term, Timestamp: time.Now().UnixNano()})
+		b, err = n.c.StartBlock(params)
 	}
 	if err == nil {
 		_ = b.ApplyTx(chain.AppendKVTx(nil, chain.KVOp{Kind: chain.KVSet, Key: []byte("k"), Value: []byte(n.id)}))

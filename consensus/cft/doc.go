@@ -48,9 +48,10 @@
 //     change the chain's best head can be a deposed leader's block whose id
 //     never reached the raft log. If the head descends from req.Parent, the
 //     producer may build on the head and list the blocks in between in
-//     Produced.Via: the engine re-proposes them first. Otherwise it must
-//     build on req.Parent itself (the new block's higher term wins fork
-//     choice); see API-REQUESTS.md for what chain needs for that.
+//     Produced.Via: the engine re-proposes them first. Otherwise, and
+//     always when req.NoVia is set, it must build on req.Parent itself
+//     (chain.ProduceParams.Parent; the new block's higher term wins fork
+//     choice). node.Node always builds on req.Parent and never re-proposes.
 //  5. Implement Applier: for each Commit call Gate.Committed, and when the
 //     gate moves call the chain's SetIrreversible; fetch Gate.Missing through
 //     blocksync; call Gate.Arrived for every body the block log stores.
@@ -117,6 +118,25 @@
 //     re-proposes its predecessors' blocks (Produced.Via), so a producer
 //     in force could still get a block it signed committed in another
 //     producer's term.
+//
+// A re-proposed block the FSM refuses is never offered again on the same
+// parent. Without that rule the chain could halt: a leader L disseminates
+// block X and is cut off before X's id reaches the log; before a new
+// leader re-proposes X, L is removed (say the new leader's Produce failed
+// on its first tick, and driveChanges ran the pending removal in the same
+// step); from then on X is refused (its signer is no voter), the new
+// leader leaves office, takes it again on the same committed block, and
+// its producer, whose best head is still X, offers X through Via again,
+// forever (TestWithChainRefusedReproposalDoesNotHalt: 499 refusals in ten
+// virtual seconds, irreversibility stuck, before the rule). So when an
+// entry of the engine comes back ErrUnauthorizedEntry, the engine logs the
+// refusal once with its reason, remembers the committed block it was
+// proposed on, and every office on that block asks the producer for a
+// block on the parent itself (ProduceRequest.NoVia; a Produced with Via is
+// then skipped). The new block's term is above X's, so it wins fork
+// choice and irreversibility prunes X. Safety is untouched: the FSM's
+// decision is still a function of the log alone; the rule only changes
+// what this leader proposes.
 //
 // Neither layer makes raft Byzantine fault tolerant: a producer's own
 // node, if compromised, can still disrupt or rewrite what raft commits.

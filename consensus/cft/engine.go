@@ -27,6 +27,13 @@ type ProduceRequest struct {
 	// log; it goes into the header's Irreversible field so non-producers
 	// learn irreversibility from headers.
 	Irreversible block.ID
+	// NoVia is set after the FSM refused a block this engine re-proposed
+	// on Parent (ErrUnauthorizedEntry: typically signed by a producer
+	// removed since it built the block). The producer must then build on
+	// Parent itself and return no Via: the new block's higher term wins
+	// fork choice over the refused one. The engine skips a tick whose
+	// Produced has Via while NoVia is set.
+	NoVia bool
 }
 
 // Produced is what the Producer built.
@@ -121,6 +128,11 @@ type Engine struct {
 
 	guard *guard
 	peers func() []raft.ServerID
+
+	// refusedOn is the committed block on which the FSM last refused an
+	// entry of this engine as unauthorised; an office on it asks the
+	// producer for no Via (ProduceRequest.NoVia). Only run touches it.
+	refusedOn block.ID
 
 	failovers, produced, lost, refused atomic.Uint64
 	leading                            atomic.Bool
@@ -258,6 +270,7 @@ func (e *Engine) shutdown(transfer bool) error {
 type office struct {
 	term   uint64
 	parent block.ID // the block the next one builds on
+	noVia  bool     // ProduceRequest.NoVia: build on parent itself
 }
 
 // run is the engine's one goroutine: it takes office after winning a term,
@@ -329,8 +342,9 @@ func (e *Engine) takeOffice() *office {
 		return nil
 	}
 	last := e.fsm.last()
-	e.log.Info().Uint64("term", term).Stringer("parent", last.ID).Msg("leading")
-	return &office{term: term, parent: last.ID}
+	noVia := !e.refusedOn.IsZero() && last.ID == e.refusedOn
+	e.log.Info().Uint64("term", term).Stringer("parent", last.ID).Bool("no_via", noVia).Msg("leading")
+	return &office{term: term, parent: last.ID, noVia: noVia}
 }
 
 // produce builds one block and commits its id (after the ids of any Via
@@ -343,11 +357,15 @@ func (e *Engine) takeOffice() *office {
 // late commit extends the chain only if it is next.
 func (e *Engine) produce(o *office) *office {
 	irr := e.fsm.last().ID
-	p, err := e.producer.Produce(e.ctx, ProduceRequest{Term: o.term, Parent: o.parent, Irreversible: irr})
+	p, err := e.producer.Produce(e.ctx, ProduceRequest{Term: o.term, Parent: o.parent, Irreversible: irr, NoVia: o.noVia})
 	if err != nil {
 		if e.ctx.Err() == nil {
 			e.log.Warn().Err(err).Msg("produce failed")
 		}
+		return o
+	}
+	if o.noVia && len(p.Via) > 0 {
+		e.log.Error().Stringer("parent", o.parent).Int("via", len(p.Via)).Msg("producer re-proposed blocks although asked to build on the parent (NoVia)")
 		return o
 	}
 	links := append(slices.Clone(p.Via), Link{ID: p.ID, HeaderHash: p.HeaderHash, Changes: p.Changes, Header: p.Header})
@@ -385,6 +403,14 @@ func (e *Engine) commitLink(o *office, l Link) bool {
 		return false
 	}
 	if rerr, ok := f.Response().(error); ok {
+		if errors.Is(rerr, ErrUnauthorizedEntry) {
+			// Every member refused it alike; offering it again would be
+			// refused again, forever (a halt). Build on the parent instead.
+			e.refusedOn = o.parent
+			e.log.Warn().Err(rerr).Stringer("id", l.ID).Stringer("parent", o.parent).
+				Msg("block entry refused as unauthorised; not re-proposing it, building on the last committed block")
+			return false
+		}
 		e.log.Warn().Err(rerr).Msg("block entry rejected; leaving office")
 		return false
 	}

@@ -25,7 +25,9 @@ import (
 // entry's term: raft's log does not record who appended an entry, and a
 // new leader re-proposes blocks signed by its predecessors. Every input
 // is in the log (Conf is applied in log order through
-// StoreConfiguration), so every member decides the same.
+// StoreConfiguration), so every member decides the same. A leader whose
+// re-proposed block is refused does not offer it again (Engine.commitLink,
+// ProduceRequest.NoVia): it builds on the last committed block instead.
 func (s *fsmState) authorize(e *blockEntry, l *raft.Log, serverOf func(block.PublicKey) (raft.ServerID, bool)) error {
 	if serverOf == nil {
 		return nil

@@ -31,7 +31,8 @@ type Status struct {
 	Failovers uint64 `json:"failovers"`
 	// Produced counts block entries this node committed as leader; Lost
 	// those whose Apply failed (outcome unknown); Rejected the entries the
-	// FSM ignored for a stale parent (on every node alike).
+	// FSM ignored for a stale parent or refused as unauthorised (on every
+	// node alike).
 	Produced uint64 `json:"produced"`
 	Lost     uint64 `json:"lost"`
 	Rejected uint64 `json:"rejected"`
