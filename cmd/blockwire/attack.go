@@ -29,7 +29,7 @@ type attackOptions struct {
 	baseline time.Duration
 	duration time.Duration
 	txRate   float64
-	fillRate float64
+	fill     int
 }
 
 func newBenchAttackCmd() *cobra.Command {
@@ -75,7 +75,7 @@ Prints one JSON object per attack.`,
 	f.DurationVar(&o.baseline, "baseline", 10*time.Second, "measurement before each attack")
 	f.DurationVar(&o.duration, "duration", 20*time.Second, "how long each attack lasts")
 	f.Float64Var(&o.txRate, "tx-rate", 100, "background key-value transactions per second during every attack")
-	f.Float64Var(&o.fillRate, "fill-rate", 3000, "transactions per second at the leader to fill its mempool (attack 3)")
+	f.IntVar(&o.fill, "fill", 60_000, "transactions in the leader's mempool before each leader change (attack 3)")
 	return cmd
 }
 

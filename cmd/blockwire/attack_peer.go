@@ -32,7 +32,7 @@ type rawPeer struct {
 	// sync) and we have not used: sending beyond it would be charged as a
 	// protocol violation, which is not the attack being measured.
 	credit [link.NumLanes]int64
-	done  chan struct{}
+	done   chan struct{}
 }
 
 // Wire constants of link/frame.go, repeated: the attacker writes frames
@@ -40,8 +40,8 @@ type rawPeer struct {
 const (
 	rawFrameMsg    = 1
 	rawFrameCredit = 2
-	rawFramePing = 3
-	rawFramePong = 4
+	rawFramePing   = 3
+	rawFramePong   = 4
 )
 
 // dialRaw opens a fresh identity and the four lanes to target.

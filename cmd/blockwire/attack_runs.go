@@ -15,6 +15,7 @@ import (
 	"github.com/multiformats/go-multiaddr"
 
 	"github.com/blockwire/blockwire/blocksync"
+	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/node"
@@ -320,45 +321,43 @@ func attackSpoof(ctx context.Context, net *attackNet, o attackOptions) (*attackR
 	return res, err
 }
 
-// 3. Honest leader changes with full mempools: a transaction load at
-// --fill-rate over every node, and the leader stopped (SIGSTOP) for
-// 1.5 s, three times. No producer may ban another.
+// 3. Honest leader changes with full mempools: before each change the
+// leader's mempool is filled with --fill ordinary valid transactions
+// (routing-lane submits from fresh identities, bursts under the link's
+// inbound limit), then the leader is stopped (SIGSTOP) for 1.5 s — a GC
+// pause or a blip — so that it resumes as a follower holding a full
+// mempool, which it hands to the new leader. Three times. No producer may
+// ban another.
 func attackLeaderChanges(ctx context.Context, net *attackNet, o attackOptions) (*attackResult, error) {
 	victim := net.leader(ctx)
 	if victim < 0 {
 		return nil, errors.New("no leader")
 	}
 	res := &attackResult{Attack: "3 leader changes with full mempools", Extra: map[string]any{}}
+	ids := &idSet{}
 	var stops []string
-	var mempoolMax int
-	clients := make([]*adminClient, len(net.nodes))
-	for i, n := range net.nodes {
-		clients[i] = n.client
-	}
-	fill := newTxLoad(o.fillRate, clients)
-	fill.maxInFlight = 60_000
-	fillCtx, stopFill := context.WithCancel(ctx)
-	defer stopFill()
-	go fill.run(fillCtx, 3)
-	err := measure(ctx, net, victim, o, res, &idSet{}, func(ctx context.Context) error {
+	var filled int64
+	err := measure(ctx, net, victim, o, res, ids, func(ctx context.Context) error {
 		for i := range 3 {
 			l := net.leader(ctx)
 			if l < 0 {
 				sleepCtx(ctx, time.Second)
 				continue
 			}
-			var st node.Status
-			_ = net.nodes[l].client.do(ctx, "GET", "/status", nil, &st, nil)
-			mempoolMax = max(mempoolMax, st.MempoolTxs)
+			n, mempool, err := net.fillMempool(ctx, net.nodes[l], o.fill, ids, i)
+			if err != nil {
+				return err
+			}
+			filled += n
 			pid := net.nodes[l].pid
 			if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 				return err
 			}
-			time.Sleep(1500 * time.Millisecond) // a GC pause or a blip, on a real process
+			time.Sleep(1500 * time.Millisecond) // not sleepCtx: the process must be continued
 			if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
 				return err
 			}
-			stops = append(stops, fmt.Sprintf("%s (mempool %d)", net.nodes[l].name, st.MempoolTxs))
+			stops = append(stops, fmt.Sprintf("%s stopped with %d transactions in its mempool", net.nodes[l].name, mempool))
 			if i < 2 {
 				sleepCtx(ctx, o.duration/4)
 			}
@@ -366,13 +365,52 @@ func attackLeaderChanges(ctx context.Context, net *attackNet, o attackOptions) (
 		<-ctx.Done()
 		return nil
 	})
-	stopFill()
 	res.Extra["stopped"] = stops
-	res.Extra["fill_submitted"] = fill.submitted.Load()
-	res.Extra["fill_shed"] = fill.shed.Load()
-	res.Sent = fmt.Sprintf("%.0f tx/s over every node, the leader SIGSTOPped 1.5 s %d times, largest leader mempool seen %d",
-		o.fillRate, len(stops), mempoolMax)
+	res.Sent = fmt.Sprintf("%d valid transactions submitted to the leaders, the leader SIGSTOPped 1.5 s %d times", filled, len(stops))
 	return res, err
+}
+
+// fillMempool sends n valid key-value transactions to the leader on the
+// routing lane, in bursts of 15,000 per fresh identity (the link's
+// inbound routing burst is 20,000), and returns how many were sent and
+// the largest mempool the leader reported within a second.
+func (net *attackNet) fillMempool(ctx context.Context, leader *attackNode, n int, ids *idSet, round int) (int64, int, error) {
+	const perPeer = 15_000
+	var sent int64
+	for k := 0; sent < int64(n); k++ {
+		p, err := net.dial(ctx, leader, ids)
+		if err != nil {
+			return sent, 0, err
+		}
+		defer p.close()
+		var burst []byte
+		for j := 0; j < perPeer && sent < int64(n); j++ {
+			key := fmt.Appendf(nil, "attack/fill/%d/%d/%d/%d", time.Now().UnixNano(), round, k, j)
+			tx := chain.AppendKVTx(nil, chain.KVOp{Kind: chain.KVSet, Key: key, Value: []byte("v")})
+			m := []byte{1, 1} // routing wire version 1, submit
+			m = binary.BigEndian.AppendUint64(m, uint64(k)<<32|uint64(j))
+			m = append(m, 1)
+			m = append(m, tx...)
+			burst = binary.AppendUvarint(append(burst, rawFrameMsg), uint64(len(m)))
+			burst = append(burst, m...)
+			sent++
+		}
+		if err := p.write(link.LaneRouting, burst); err != nil {
+			return sent, 0, err
+		}
+	}
+	var mempool int
+	for end := time.Now().Add(time.Second); time.Now().Before(end); {
+		var st node.Status
+		if leader.client.do(ctx, "GET", "/status", nil, &st, nil) == nil {
+			if st.MempoolTxs < mempool {
+				break // the leader is emptying it: stop it now
+			}
+			mempool = st.MempoolTxs
+		}
+		sleepCtx(ctx, 50*time.Millisecond)
+	}
+	return sent, mempool, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {
