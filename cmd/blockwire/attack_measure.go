@@ -38,10 +38,9 @@ type attackResult struct {
 	ProducerBans []string `json:"producer_bans"`
 	// Attackers: how the victim's links to the attackers ended
 	// (last_disconnect reasons, "banned", "connected").
-	Attackers map[string]int    `json:"attackers"`
-	Extra     map[string]any    `json:"extra,omitempty"`
-	Problems  []string          `json:"problems,omitempty"`
-	heads     map[string]uint64 // unexported: the last heads
+	Attackers map[string]int `json:"attackers"`
+	Extra     map[string]any `json:"extra,omitempty"`
+	Problems  []string       `json:"problems,omitempty"`
 }
 
 // sampler watches the testnet while an attack runs.
@@ -228,10 +227,4 @@ func (s *idSet) has(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.ids[id]
-}
-
-func (s *idSet) len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.ids)
 }
