@@ -21,7 +21,7 @@ func newBenchCmd() *cobra.Command {
 figures with the commands that produced them. The simulator's figures come
 from "blockwire sim --json".`,
 	}
-	cmd.AddCommand(newBenchLinkCmd(), newBenchCFTCmd())
+	cmd.AddCommand(newBenchLinkCmd(), newBenchCFTCmd(), newBenchAttackCmd())
 	return cmd
 }
 
