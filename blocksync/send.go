@@ -24,7 +24,8 @@ type window struct {
 // earned: every acknowledged byte raises the allowance by one byte, up to
 // the peer's window, so an acking peer's allowance doubles every round trip
 // (TCP's slow start) and a peer that never acknowledges holds at most this
-// much plus one body of ours (issue 11, attack 4). It is a protocol
+// much of ours, or a quarter of it plus one larger body (issue 11, attack
+// 4; see open). It is a protocol
 // constant, not a Config field, because the receiver's ack schedule
 // (ackThreshold) must know it.
 const SlowStartBytes = 256 << 10
@@ -37,12 +38,19 @@ func (w *window) allowance() uint64 {
 	return min(w.peerWindow, SlowStartBytes+w.ackedBytes)
 }
 
-// open reports whether a new body may start. A body starts while fewer than
-// allowance bytes are in flight, so at most allowance plus one body is
-// ever outstanding and a body larger than the allowance still goes out
-// alone. Because the peer acknowledges every quarter of our allowance (see
-// ackThreshold), a closed window always reopens without a timer.
-func (w *window) open() bool { return w.inFlight() < w.allowance() }
+// open reports whether a body of size bytes may start: if it fits in the
+// allowance, or while less than a quarter of the allowance is in flight.
+// The second case lets a body larger than the allowance go (alone, or
+// after a few small ones) and keeps the receiver's ack coming: it acks
+// once a quarter allowance has arrived (ackThreshold), so a sender stopped
+// with at least that much in flight is always reopened without a timer.
+// A body that does not fit waits for acks instead of riding on the
+// allowance: a peer that never acknowledges holds at most the allowance,
+// or a quarter of it plus one body, never the allowance plus a big block.
+func (w *window) open(size uint64) bool {
+	f, a := w.inFlight(), w.allowance()
+	return f+size <= a || f < a/4
+}
 
 // ackThreshold is how many unacknowledged received bytes make us
 // acknowledge: a quarter of the sender's allowance, which the receiver
@@ -84,7 +92,7 @@ func (c *Conn) pump() {
 		return
 	}
 	head := c.chain.Head().Height()
-	for c.sent.Height() < head && c.win.open() {
+	for c.sent.Height() < head && c.win.inFlight() < c.win.allowance() {
 		id, ok := c.chain.BestAt(c.sent.Height() + 1)
 		if !ok || id.Height() <= c.peerIrr.Height() {
 			// The peer's irreversible block is above sent but not on our
@@ -92,16 +100,23 @@ func (c *Conn) pump() {
 			// chain to switch.
 			return
 		}
+		if id == c.waiting && !c.win.open(c.waitingSize) {
+			return
+		}
 		b, ok := c.chain.Block(id)
 		if !ok || !c.tree.mayPush(b.Producer, id.Height()) {
 			return
 		}
-		c.sendBody(b, id)
+		m := NewBlock(b)
+		if size := uint64(m.Size()); !c.win.open(size) {
+			c.waiting, c.waitingSize = id, size
+			return
+		}
+		c.sendBody(m, id)
 	}
 }
 
-func (c *Conn) sendBody(b *block.Block, id block.ID) {
-	m := NewBlock(b)
+func (c *Conn) sendBody(m *Block, id block.ID) {
 	c.send(LaneBlocks, m)
 	c.sent, c.peerKnows = id, id
 	c.told(id.Height())
