@@ -14,9 +14,11 @@ import (
 // the irreversible one, a log for the best chain at and below it, and a body
 // store. It is the adapter the simulator and node/ write, in miniature.
 type testChain struct {
-	tree   *forkdb.Tree
-	bodies map[block.ID]*block.Block
-	log    map[uint64]block.ID // finalized best chain by height
+	// blockReads counts Block calls (a real chain reads and decodes).
+	blockReads int
+	tree       *forkdb.Tree
+	bodies     map[block.ID]*block.Block
+	log        map[uint64]block.ID // finalized best chain by height
 	// best indexes the best chain above the root by height, for head
 	// bestHead; forkdb's BestAt walks from the head, O(distance), so an
 	// adapter keeps an index (refreshed lazily, O(blocks changed)).
@@ -98,6 +100,7 @@ func (c *testChain) Header(id block.ID) (block.SignedHeader, bool) {
 }
 
 func (c *testChain) Block(id block.ID) (*block.Block, bool) {
+	c.blockReads++
 	if !c.has(id) {
 		return nil, false
 	}

@@ -15,7 +15,10 @@ type Config struct {
 	// link's bandwidth-delay product (plus validation time) so the blocks lane
 	// never idles; larger windows cost receiver buffering and, on a fresh
 	// connection, up to Window bytes of duplicate bodies before a prune takes
-	// effect. We acknowledge every Window/4 bytes. At least 1 KiB.
+	// effect. A peer's sender starts at SlowStartBytes in flight and earns
+	// the rest of the window by acknowledging; we acknowledge every quarter
+	// of that allowance, every Window/4 bytes once it is grown. At least
+	// 1 KiB.
 	Window int
 	// Mode is the initial outgoing mode for every producer's blocks. Active
 	// (the default) starts by flooding and lets prunes build the tree; Backup

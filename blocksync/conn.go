@@ -58,10 +58,16 @@ type Conn struct {
 	// do not prune.
 	startHeight uint64
 
-	win    window
-	tree   tree
-	held   heldQueue
-	budget announceBudget
+	win window
+	// waiting is the next body that did not fit in the window, by id and
+	// size: pump retries it only when it fits, without reading it from
+	// the chain again (a never-acking peer would otherwise cost a block
+	// read and decode per chain change).
+	waiting     block.ID
+	waitingSize uint64
+	tree        tree
+	held        heldQueue
+	budget      announceBudget
 
 	out Ready
 	// pending are the ids of out.Blocks.

@@ -48,8 +48,12 @@
 // order. Everything the peer tells us (hellos, Haves, bodies) raises sent, so
 // a block is never echoed to a peer that sent or announced it. Bodies stream
 // on the blocks lane with no per-block round trip: a body starts while fewer
-// than the peer's advertised window of bytes are unacknowledged, and the
-// receiver acknowledges cumulatively every quarter window.
+// than the allowance of bytes are unacknowledged, and the receiver
+// acknowledges cumulatively every quarter allowance. The allowance starts at
+// SlowStartBytes and grows by every acknowledged byte up to the window
+// (the peer's advertised one clamped to ours): a peer earns its window by
+// acknowledging, and one that never does costs at most SlowStartBytes (or a
+// quarter of it plus one body larger than the rest).
 //
 // Announcements. Whenever our head or irreversible block changes, we send a
 // Have (header plus our irreversible id) unless the peer knows we have the
@@ -145,7 +149,7 @@
 //
 // Liveness: while messages arrive, sent only grows along our best chain
 // (except on fork switches, which rewind it to a block the peer has), the
-// window reopens on every quarter-window ack, and a Have announces every new
+// window reopens on every quarter-allowance ack, and a Have announces every new
 // head, so a peer that lacks our irreversible block receives it unless its
 // irreversible chain conflicts with ours, which disconnects.
 //

@@ -53,6 +53,10 @@ func (c *Conn) handleHello(m *Hello) {
 		// a peer advertising 4 GiB cannot make us read and queue gigabytes
 		// of blocks it never acknowledges (issue 11, attack 4).
 		c.win.peerWindow = min(uint64(m.Window), uint64(c.cfg.Window))
+		// A smaller window lowers our ack threshold: bodies that arrived
+		// before this hello (the lanes are independent) may already be
+		// due an ack the sender is waiting for.
+		c.ackReceived()
 	}
 	if m.Committed && !c.learnIrreversible(m.ID) {
 		return
