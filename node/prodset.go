@@ -350,6 +350,9 @@ func (n *Node) refreshProducers() {
 	if s.hash == old.hash {
 		return
 	}
+	// The effective role changes before the new set is published, so
+	// whoever sees the new set sees the role that goes with it.
+	start, stop := n.switchRole(s)
 	n.set.Store(s)
 	n.consLog.Info().Int("producers", len(s.keys)).Stringer("set", s.hash).Msg("producer set changed")
 	if h, ok := n.net.(interface{ SetProtected(link.PeerID, bool) }); ok {
@@ -364,18 +367,30 @@ func (n *Node) refreshProducers() {
 			}
 		}
 	}
+	switch {
+	case start:
+		n.bg.Go(n.lateEngine)
+	case stop:
+		n.bg.Go(n.dropEngine)
+	}
+}
+
+// switchRole sets the effective role for set s and reports whether this
+// node's engine must start (it joined) or stop (it left).
+func (n *Node) switchRole(s *prodSet) (start, stop bool) {
 	if n.solo || n.cfg.Consensus.Engine == EngineSolo {
-		return
+		return false, false
 	}
 	_, in := s.peers[n.id]
 	switch {
 	case in && !n.producer.Load():
 		n.producer.Store(true)
-		n.bg.Go(n.lateEngine)
+		return true, false
 	case !in && n.producer.Load():
 		n.producer.Store(false)
-		n.bg.Go(n.dropEngine)
+		return false, true
 	}
+	return false, false
 }
 
 // inForce reads the producer set and the last change nonce recorded in a
