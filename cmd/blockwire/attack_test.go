@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/blockwire/blockwire/node"
 )
 
 // TestAttackSpoofedStatusOnRealProcesses runs issue 11's attack 6 through
@@ -22,30 +20,10 @@ func TestAttackSpoofedStatusOnRealProcesses(t *testing.T) {
 		t.Skip("starts four node processes")
 	}
 	bin := buildBinary(t)
-	ports := freePorts(t, 8)
-	base := node.DefaultConfig()
-	base.Consensus.BlockInterval = node.Duration{Duration: 100 * time.Millisecond}
-	base.Log.Format = "json"
 	dir := t.TempDir()
-	_, nodes, err := node.InitNetwork(node.NetworkSpec{
-		Dir: dir, Nodes: 4, Producers: 3, P2PPorts: ports[:4], AdminPorts: ports[4:], Base: &base,
-	})
-	require.NoError(t, err)
-	procs := make([]*proc, len(nodes))
-	for i, n := range nodes {
-		procs[i], err = startProc(bin, n)
-		require.NoError(t, err)
-	}
-	t.Cleanup(func() {
-		for _, p := range procs {
-			_ = p.stop(10 * time.Second)
-		}
-	})
+	_, procs := startProcNet(t, bin, dir, 2*time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	for _, p := range procs {
-		require.NoError(t, p.waitHealthy(ctx))
-	}
 	waitFor(t, 30*time.Second, "irreversibility reaches 5 everywhere", func() bool {
 		for _, p := range procs {
 			if st, err := status(t, p); err != nil || st.Irreversible.Height < 5 {

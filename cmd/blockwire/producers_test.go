@@ -38,29 +38,9 @@ func TestProducersCommand(t *testing.T) {
 		t.Skip("starts four node processes")
 	}
 	bin := buildBinary(t)
-	ports := freePorts(t, 8)
-	base := node.DefaultConfig()
-	base.Consensus.BlockInterval = node.Duration{Duration: 100 * time.Millisecond}
-	base.Log.Format = "json"
-	_, nodes, err := node.InitNetwork(node.NetworkSpec{
-		Dir: t.TempDir(), Nodes: 4, Producers: 3, P2PPorts: ports[:4], AdminPorts: ports[4:], Base: &base,
-	})
-	require.NoError(t, err)
-	procs := make([]*proc, len(nodes))
-	for i, n := range nodes {
-		procs[i], err = startProc(bin, n)
-		require.NoError(t, err)
-	}
-	t.Cleanup(func() {
-		for _, p := range procs {
-			_ = p.stop(10 * time.Second)
-		}
-	})
+	nodes, procs := startProcNet(t, bin, t.TempDir(), 2*time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	for _, p := range procs {
-		require.NoError(t, p.waitHealthy(ctx))
-	}
 	irr := func(p *proc) uint64 {
 		st, err := status(t, p)
 		if err != nil {

@@ -74,30 +74,9 @@ func TestTestnetSurvivesTheLeadersDeathAndARestart(t *testing.T) {
 		t.Skip("starts four node processes")
 	}
 	bin := buildBinary(t)
-	ports := freePorts(t, 8)
-	base := node.DefaultConfig()
-	base.Consensus.BlockInterval = node.Duration{Duration: 100 * time.Millisecond}
-	base.Log.Format = "json"
-	_, nodes, err := node.InitNetwork(node.NetworkSpec{
-		Dir: t.TempDir(), Nodes: 4, Producers: 3, P2PPorts: ports[:4], AdminPorts: ports[4:], Base: &base,
-	})
-	require.NoError(t, err)
-
-	procs := make([]*proc, len(nodes))
-	for i, n := range nodes {
-		procs[i], err = startProc(bin, n)
-		require.NoError(t, err)
-	}
-	t.Cleanup(func() {
-		for _, p := range procs {
-			_ = p.stop(10 * time.Second)
-		}
-	})
+	nodes, procs := startProcNet(t, bin, t.TempDir(), time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	for _, p := range procs {
-		require.NoError(t, p.waitHealthy(ctx))
-	}
 	irr := func(p *proc) uint64 {
 		st, err := status(t, p)
 		if err != nil {
@@ -151,9 +130,10 @@ func TestTestnetSurvivesTheLeadersDeathAndARestart(t *testing.T) {
 	waitFor(t, 10*time.Second, "the full node keeps following", func() bool { return irr(full) > fullBefore+5 })
 
 	// Restart the killed producer from its directory: it catches up.
-	procs[leader], err = startProc(bin, nodes[leader])
+	restarted, err := startProc(bin, nodes[leader])
 	require.NoError(t, err)
-	require.NoError(t, procs[leader].waitHealthy(ctx))
+	procs[leader] = restarted // stopped by startProcNet's cleanup
+	require.NoError(t, restarted.waitHealthy(ctx))
 	target := irr(survivors[0])
 	took := waitFor(t, 30*time.Second, "the restarted node catches up", func() bool { return irr(procs[leader]) >= target })
 	t.Logf("%s caught up to irreversible height %d in %v after restart", nodes[leader].Name, target, took.Round(time.Millisecond))
@@ -167,4 +147,36 @@ func TestTestnetSurvivesTheLeadersDeathAndARestart(t *testing.T) {
 	}
 	compareStateRoots(ctx, &res, clients)
 	require.True(t, res.StateRootsEqual, fmt.Sprint(res.Problems))
+}
+
+// startProcNet writes a 4-node network (3 producers, 100 ms blocks) into
+// dir with InitNetwork, as `blockwire testnet` does, starts one bin
+// process per node, stops them when the test ends, and waits until every
+// admin API answers (within healthy).
+func startProcNet(t *testing.T, bin, dir string, healthy time.Duration) ([]node.NetworkNode, []*proc) {
+	t.Helper()
+	ports := freePorts(t, 8)
+	base := node.DefaultConfig()
+	base.Consensus.BlockInterval = node.Duration{Duration: 100 * time.Millisecond}
+	base.Log.Format = "json"
+	_, nodes, err := node.InitNetwork(node.NetworkSpec{
+		Dir: dir, Nodes: 4, Producers: 3, P2PPorts: ports[:4], AdminPorts: ports[4:], Base: &base,
+	})
+	require.NoError(t, err)
+	procs := make([]*proc, len(nodes))
+	for i, n := range nodes {
+		procs[i], err = startProc(bin, n)
+		require.NoError(t, err)
+	}
+	t.Cleanup(func() {
+		for _, p := range procs {
+			_ = p.stop(10 * time.Second)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), healthy)
+	defer cancel()
+	for _, p := range procs {
+		require.NoError(t, p.waitHealthy(ctx))
+	}
+	return nodes, procs
 }
