@@ -356,3 +356,6 @@ func (e *Engine) check() error {
 	}
 	return nil
 }
+
+// CacheBytes is the bytes the cache holds now (cheaper than Inspect).
+func (e *Engine) CacheBytes() int { return e.cache.bytes }
