@@ -105,15 +105,20 @@ func (m *bcMetrics) init(r *bcRunner) {
 }
 
 // reachable is the set of running nodes origin can reach over links that
-// may be up (partitions, bans and crashes excluded).
-func (r *bcRunner) reachable(origin int) map[int]bool {
+// may be up (partitions, bans and crashes excluded); connected counts only
+// links that are up now (a node that is still dialing after a restart
+// cannot be sent what is published meanwhile, and broadcast has no
+// history to catch it up).
+func (r *bcRunner) reachable(origin int) map[int]bool { return r.reach(origin, false) }
+
+func (r *bcRunner) reach(origin int, connected bool) map[int]bool {
 	seen := map[int]bool{origin: true}
 	queue := []int{origin}
 	for len(queue) > 0 {
 		v := queue[0]
 		queue = queue[1:]
 		for _, w := range r.g[v] {
-			if !seen[w] && r.net.allowed(v, w) {
+			if !seen[w] && r.net.allowed(v, w) && (!connected || r.net.links[key(v, w)].up) {
 				seen[w] = true
 				queue = append(queue, w)
 			}
@@ -124,7 +129,7 @@ func (r *bcRunner) reachable(origin int) map[int]bool {
 
 func (m *bcMetrics) published(r *bcRunner, src int, d broadcast.Digest) {
 	msg := &bcMsg{origin: src, sent: r.e.now, eligible: map[int]bool{}, got: map[int]time.Duration{}}
-	for v := range r.reachable(src) {
+	for v := range r.reach(src, true) {
 		if v != src && r.correct(v) {
 			msg.eligible[v] = true
 		}
