@@ -198,10 +198,12 @@ func (c *cache) check() error {
 			return fmt.Errorf("deque of %s outside the primary set", p)
 		}
 		sum := 0
-		for i, d := range q.digests {
-			if slices.Index(q.digests, d) != i {
+		inDeque := make(map[Digest]bool, len(q.digests))
+		for _, d := range q.digests {
+			if inDeque[d] {
 				return fmt.Errorf("deque of %s holds %s twice", p, d)
 			}
+			inDeque[d] = true
 			e := c.items[d]
 			if e == nil {
 				return fmt.Errorf("deque of %s names %s, which is not cached", p, d)

@@ -95,7 +95,7 @@
 //     change.
 //  2. On every new connection call AddLink; when it closes, RemoveLink.
 //  3. Feed every broadcast frame from a peer to Receive, and every routed
-//     broadcast (route's ClassBroadcast payload) to ReceiveRouted, with the
+//     broadcast (the payload of the route class the driver reserves for broadcast) to ReceiveRouted, with the
 //     time.
 //  4. Application calls map to Broadcast, Subscribe (Cancel when the
 //     caller's context ends), Get and Revalidate (when a validator's
