@@ -93,20 +93,27 @@
 //     latest primary peer set before any other input (seed 001's biased
 //     select: the peer set before the mailbox); call it again on every
 //     change.
+//
 //  2. On every new connection call AddLink; when it closes, RemoveLink.
+//
 //  3. Feed every broadcast frame from a peer to Receive, and every routed
-//     broadcast (the payload of the route class the driver reserves for broadcast) to ReceiveRouted, with the
-//     time.
+//     broadcast (the payload of the route class the driver reserves for
+//     it) to ReceiveRouted, with the time.
+//
 //  4. Application calls map to Broadcast, Subscribe (Cancel when the
 //     caller's context ends), Get and Revalidate (when a validator's
 //     dependency arrives).
+//
 //  5. Call Tick at or after the last Ready's Deadline.
+//
 //  6. After each input, if HasReady, take Ready and perform it in the order
 //     its doc gives, then call Advance.
 //
+// The driver loop, in outline:
+//
 //	for {
 //		select {
-//		case c := <-conns:  e.AddLink(now, c.peer)  // or RemoveLink
+//		case c := <-conns:  e.AddLink(now, c.peer) // or RemoveLink
 //		case f := <-frames: e.Receive(now, f.peer, f.data)
 //		case r := <-routed: e.ReceiveRouted(now, r.origin, r.payload)
 //		case b := <-sends:  b.reply(e.Broadcast(now, b.topic, b.payload, b.rcpt))
@@ -117,7 +124,7 @@
 //			for _, a := range rd.Answers { waiters[a.Waiter] <- a.Msg }
 //			for _, d := range rd.Delivered { handlers[d.Msg.Topic](d) }
 //			for _, m := range rd.Messages { links[m.To].Send(lane(m.Lane), m.Frame.AppendTo(nil)) }
-//			for _, r := range rd.Routed { router.Multicast(now, ids(r.Dests), route.ClassBroadcast, r.Frame.AppendTo(nil)) }
+//			for _, r := range rd.Routed { router.Multicast(now, ids(r.Dests), classBroadcast, r.Frame.AppendTo(nil)) }
 //			for _, p := range rd.Penalties { links.Score(p.Peer, p.Err) }
 //			timer.Reset(rd.Deadline.Sub(now))
 //			e.Advance()

@@ -191,8 +191,8 @@ func TestWireRoundTrip(t *testing.T) {
 	bad := [][]byte{nil, {2, 1}, {1, 0}, {1, 99},
 		append([]byte{1, 1, 0x80}, make([]byte, pushFixedLen-3)...), // unknown flag
 		append([]byte{1, 1, 0x06}, make([]byte, pushFixedLen-3)...), // scope 3
-		{1, 2, 0, 0},                                                // empty ihave
-		append([]byte{1, 4, 2}, make([]byte, pullLen-3)...),         // unknown pull flag
+		{1, 2, 0, 0}, // empty ihave
+		append([]byte{1, 4, 2}, make([]byte, pullLen-3)...), // unknown pull flag
 	}
 	for i, b := range bad {
 		_, err := Decode(b, DefaultLimits())

@@ -42,18 +42,18 @@ type wire struct {
 // tnet is the in-test network: engines by index, FIFO delivery of encoded
 // frames until quiescent, a drop hook, and everything the engines output.
 type tnet struct {
-	t         *testing.T
-	now       time.Time
-	engines   []*Engine
-	ids       []NodeID
-	index     map[NodeID]int
-	queue     []wire
-	drop      func(from, to int, f Frame) bool
-	deadlines []time.Time
-	delivered [][]Delivery
-	answers   [][]Answer
-	expired   [][]WaiterID
-	penalties [][]Penalty
+	t          *testing.T
+	now        time.Time
+	engines    []*Engine
+	ids        []NodeID
+	index      map[NodeID]int
+	queue      []wire
+	drop       func(from, to int, f Frame) bool
+	deadlines  []time.Time
+	delivered  [][]Delivery
+	answers    [][]Answer
+	expired    [][]WaiterID
+	penalties  [][]Penalty
 	sentFrames map[Type]int
 }
 
