@@ -354,3 +354,42 @@ func TestBroadcastErrors(t *testing.T) {
 	_, _, err = e.Broadcast(n.now, testTopic, nil, Peers())
 	require.ErrorIs(t, err, ErrNoRecipients)
 }
+
+func TestPruneForAnUnknownOriginIsIgnored(t *testing.T) {
+	n := newNet(t, 2, func(i int, c *Config) { c.MaxOrigins = 2 }).mesh()
+	d, _ := n.broadcast(0, "known", All())
+	_ = d
+	e := n.engines[1]
+	for k := 0; k < 10; k++ {
+		require.NoError(t, e.Step(n.now, n.ids[0], &Prune{Origin: NodeID{byte(k), 9}}))
+	}
+	require.Len(t, e.trees.m, 1)
+	require.Contains(t, e.trees.m, n.ids[0])
+}
+
+func TestADuplicateWithABadSignatureIsNeverCached(t *testing.T) {
+	n := newNet(t, 3, nil).mesh()
+	for i := range n.engines {
+		n.engines[i].SetPrimary(n.now, []NodeID{n.ids[1], n.ids[2]}) // 0 is ineligible: its copy is not cached
+	}
+	d, _ := n.broadcast(0, "signed", Peers(n.ids[1]))
+	e := n.engines[1]
+	require.True(t, n.got(1, d))
+	require.False(t, n.has(1, d))
+	m := *e.seenMsgForTest(t, n, d)
+	m.Sig[0] ^= 1
+	require.NoError(t, e.Step(n.now, n.ids[2], &Push{Scope: ScopeDirect, Msg: &m}))
+	require.False(t, n.has(1, d), "the forged copy was not kept")
+}
+
+// seenMsgForTest returns the message node 1 had delivered with digest d.
+func (e *Engine) seenMsgForTest(t *testing.T, n *tnet, d Digest) *Message {
+	t.Helper()
+	for _, dl := range n.delivered[n.index[e.ID()]] {
+		if dl.Msg.Digest() == d {
+			return dl.Msg
+		}
+	}
+	t.Fatal("not delivered")
+	return nil
+}

@@ -60,7 +60,7 @@ func (e *Engine) Step(now time.Time, from NodeID, f Frame) error {
 	case *IHave:
 		e.handleIHave(now, from, f)
 	case *Prune:
-		e.trees.setLazy(now, f.Origin, from)
+		e.trees.prune(now, f.Origin, from)
 	case *Pull:
 		e.handlePull(now, from, f)
 	case *Missing:
@@ -228,9 +228,13 @@ func (e *Engine) handleDuplicate(now time.Time, from NodeID, p *Push, s *seenEnt
 		e.penalize(from, fault(ReasonRejected, "message %s was rejected before", d))
 		return
 	case stAccepted:
+		// The cached copy is the one we verified; a copy that is not
+		// cached (evicted, or its first sender was ineligible) is verified
+		// before we keep it and serve it on: the digest names the content,
+		// not the signature, and a bad one must not go out in our name.
 		if m := e.cache.get(d); m != nil {
 			e.store(from, m)
-		} else {
+		} else if p.Msg.Verify() {
 			e.store(from, p.Msg)
 		}
 	}

@@ -41,6 +41,16 @@ func (t *trees) get(now time.Time, origin NodeID) *originTree {
 
 func (t *trees) setLazy(now time.Time, origin, peer NodeID) { t.get(now, origin).lazy[peer] = true }
 
+// prune is a peer's Prune: honoured only for origins we keep a tree for
+// (we forwarded or received their messages), so a peer cannot push the
+// origins we use out of the bounded map by pruning made-up ones.
+func (t *trees) prune(now time.Time, origin, peer NodeID) {
+	if o := t.m[origin]; o != nil {
+		o.lazy[peer] = true
+		o.used = now
+	}
+}
+
 func (t *trees) setEager(now time.Time, origin, peer NodeID) {
 	if o := t.m[origin]; o != nil {
 		delete(o.lazy, peer)
