@@ -351,6 +351,9 @@ func (e *Engine) check() error {
 	if sum != e.deferred.bytes || len(e.deferred.items) > e.cfg.MaxDeferred || sum > e.cfg.DeferBytes {
 		return fmt.Errorf("defer queue: %d items, %d bytes (counted %d)", len(e.deferred.items), sum, e.deferred.bytes)
 	}
+	if len(e.trees.m) > e.cfg.MaxOrigins || len(e.serve.records) > e.serve.maxRecords {
+		return fmt.Errorf("%d origin trees, %d serve records above their bounds", len(e.trees.m), len(e.serve.records))
+	}
 	if len(e.waiters.byID) > e.cfg.MaxWaiters || len(e.seen.entries) > e.cfg.MaxSeen {
 		return fmt.Errorf("%d waiters, %d seen digests above their bounds", len(e.waiters.byID), len(e.seen.entries))
 	}
