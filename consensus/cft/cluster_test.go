@@ -83,7 +83,7 @@ func unknownOutcome(t *testing.T, reached bool) {
 	w := newWorld(t)
 	var logs syncBuffer
 	w.log = zerolog.New(&logs).Level(zerolog.InfoLevel)
-	w.net.SetLatency(10 * time.Millisecond)
+	w.setLatency(10 * time.Millisecond)
 	w.addNodes(3, 1)
 	defer w.stopAll()
 	w.progress(5, w.live()...)
