@@ -36,6 +36,7 @@ type MemNet struct {
 	cut        map[[2]peer.ID]bool
 	routes     map[[2]peer.ID][]peer.ID
 	maxPayload int
+	drop       func(from, to peer.ID, payload []byte) bool
 
 	// Sent, Delivered and Lost count messages (Lost: cut, dropped by Loss,
 	// or the destination gone).
@@ -89,6 +90,10 @@ func (n *MemNet) SetLatency(d time.Duration) { n.with(func() { n.latency = d }) 
 func (n *MemNet) SetPairLatency(a, b peer.ID, d time.Duration) {
 	n.with(func() { n.pairLat[upair(a, b)] = d })
 }
+
+// SetDrop sets a predicate that loses every message it returns true for
+// (nil: none), checked when the message is sent.
+func (n *MemNet) SetDrop(f func(from, to peer.ID, payload []byte) bool) { n.with(func() { n.drop = f }) }
 
 // SetLoss sets the probability that a hop loses a message.
 func (n *MemNet) SetLoss(p float64) { n.with(func() { n.loss = p }) }
@@ -221,7 +226,7 @@ func (m *MemMessenger) Send(to peer.ID, payload []byte) error {
 			return nil
 		}
 	}
-	if !n.upLocked(path) {
+	if !n.upLocked(path) || (n.drop != nil && n.drop(m.id, to, payload)) {
 		n.Lost++
 		return nil
 	}

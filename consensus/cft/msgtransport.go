@@ -378,10 +378,11 @@ func (t *MsgTransport) InstallSnapshot(_ raft.ServerID, target raft.ServerAddres
 	if err := t.send(to, msg); err != nil {
 		return err
 	}
-	if _, err := t.waitAck(c, 0); err != nil {
-		return err
+	_, err = t.waitAck(c, 0)
+	if err == nil {
+		err = t.streamSnapshot(to, id, c, uint64(args.Size), data)
 	}
-	if err := t.streamSnapshot(to, id, c, uint64(args.Size), data); err != nil {
+	if err != nil && !errors.Is(err, errAnswered) {
 		return err
 	}
 	m, err := t.wait(c, "InstallSnapshot", t.tmo.Snapshot)
@@ -414,6 +415,10 @@ func (t *MsgTransport) streamSnapshot(to peer.ID, id uint64, c *call, size uint6
 	return nil
 }
 
+// errAnswered: raft answered the InstallSnapshot while chunks were still
+// being acknowledged.
+var errAnswered = errors.New("cft: snapshot answered")
+
 // waitAck waits for an ack of more than after bytes (or the ready ack when
 // after is 0 and nothing was sent), at most MsgTimeouts.Snapshot.
 func (t *MsgTransport) waitAck(c *call, after uint64) (uint64, error) {
@@ -426,11 +431,14 @@ func (t *MsgTransport) waitAck(c *call, after uint64) (uint64, error) {
 				return a, nil
 			}
 		case m := <-c.resp:
-			// raft answered before taking every chunk: it failed.
-			if m.errText != "" {
-				return 0, fmt.Errorf("%w: InstallSnapshot: %s", ErrRemote, m.errText)
+			// Raft answered: after the last chunk this can overtake the
+			// last ack; before it, raft failed. Either way the answer is
+			// the outcome: leave it for the caller's final wait.
+			select {
+			case c.resp <- m:
+			default: // a duplicate answer refilled it: either will do
 			}
-			return 0, fmt.Errorf("%w: InstallSnapshot answered before the snapshot was sent", ErrRemote)
+			return 0, errAnswered
 		case <-tm.C:
 			return 0, fmt.Errorf("%w: snapshot ack from %s after %d bytes", ErrRPCTimeout, c.to, after)
 		case <-t.done:
