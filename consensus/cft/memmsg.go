@@ -93,7 +93,9 @@ func (n *MemNet) SetPairLatency(a, b peer.ID, d time.Duration) {
 
 // SetDrop sets a predicate that loses every message it returns true for
 // (nil: none), checked when the message is sent.
-func (n *MemNet) SetDrop(f func(from, to peer.ID, payload []byte) bool) { n.with(func() { n.drop = f }) }
+func (n *MemNet) SetDrop(f func(from, to peer.ID, payload []byte) bool) {
+	n.with(func() { n.drop = f })
+}
 
 // SetLoss sets the probability that a hop loses a message.
 func (n *MemNet) SetLoss(p float64) { n.with(func() { n.loss = p }) }
@@ -176,8 +178,8 @@ func (n *MemNet) upLocked(p []peer.ID) bool {
 
 // MemMessenger is one node's Messenger on a MemNet.
 type MemMessenger struct {
-	net     *MemNet
-	id      peer.ID
+	net      *MemNet
+	id       peer.ID
 	handler  func(peer.ID, []byte) // under net.mu
 	closed   bool                  // under net.mu
 	detached bool                  // an Impostor: SetHandler does nothing

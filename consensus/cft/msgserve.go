@@ -90,6 +90,7 @@ func (t *MsgTransport) handle(from peer.ID, payload []byte) {
 	case t.inflight <- struct{}{}:
 	default:
 		t.drops.busy.Add(1)
+		t.log.Debug().Str("peer", string(origin)).Str("rpc", rpcName(m.rpcType)).Msg("raft request dropped: too many in service")
 		return
 	}
 	go func() {

@@ -152,7 +152,9 @@ func (t *MsgTransport) AppendEntriesPipeline(raft.ServerID, raft.ServerAddress) 
 }
 
 // EncodePeer encodes a server address as its bytes.
-func (t *MsgTransport) EncodePeer(_ raft.ServerID, addr raft.ServerAddress) []byte { return []byte(addr) }
+func (t *MsgTransport) EncodePeer(_ raft.ServerID, addr raft.ServerAddress) []byte {
+	return []byte(addr)
+}
 
 // DecodePeer is EncodePeer's inverse.
 func (t *MsgTransport) DecodePeer(b []byte) raft.ServerAddress { return raft.ServerAddress(b) }

@@ -263,7 +263,7 @@ func TestMsgRefusals(t *testing.T) {
 		r := newMsgRig(t, 1024)
 		send := func(as peer.ID, b []byte) { require.NoError(t, r.net.Impostor(as).Send("b", b)) }
 		vote := func(id string) []byte {
-			b, err := appendRequest(nil, 1, &raft.RequestVoteRequest{RPCHeader: hdr(id), Term: 9, Candidate: []byte(id)})
+			b, err := appendRequest(nil, 1, &raft.RequestVoteRequest{RPCHeader: hdr(id), Term: 9})
 			require.NoError(t, err)
 			return b
 		}
