@@ -1,6 +1,8 @@
 package cft
 
 import (
+	crand "crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -126,6 +128,13 @@ func NewMsgTransport(m Messenger, names Names, local raft.ServerAddress, tmo Msg
 		ready: make(chan struct{}), consume: make(chan raft.RPC), inflight: make(chan struct{}, maxInflight),
 		calls: map[uint64]*call{}, sessions: map[peer.ID]*snapSession{}, done: make(chan struct{}),
 	}
+	// Ids start at a random point so that answers addressed to an earlier
+	// incarnation of this server (before a restart) match no call of this
+	// one: an old AppendEntries success taken for a new one would make
+	// raft's leader overestimate a follower's log.
+	var seed [8]byte
+	_, _ = crand.Read(seed[:]) // never fails (crypto/rand docs)
+	t.ids.Store(binary.LittleEndian.Uint64(seed[:]))
 	m.SetHandler(t.handle)
 	return t
 }
@@ -189,6 +198,9 @@ func (t *MsgTransport) newCall(to peer.ID, typ byte) (uint64, *call) {
 		c.acks = make(chan uint64, snapWindow+1)
 	}
 	id := t.ids.Add(1)
+	if id == 0 { // 0 is not an rpc id on the wire
+		id = t.ids.Add(1)
+	}
 	t.mu.Lock()
 	t.calls[id] = c
 	t.mu.Unlock()
