@@ -163,7 +163,9 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 		fsm: newFSM(cfg.Genesis, deps.Applier, cfg.ServerOf), store: NewStore(deps.DB, cfg.Logger),
 		obs: make(chan raft.Observation, 64), done: make(chan struct{}), peers: deps.Peers,
 	}
-	e.openTransport(deps)
+	if err := e.openTransport(deps); err != nil {
+		return nil, err
+	}
 	r, err := e.openRaft()
 	if err != nil {
 		e.closeTransport()
@@ -187,12 +189,15 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 
 // openTransport builds raft's transport: MsgTransport over deps.Messenger,
 // or NetworkTransport over deps.Stream behind the guard.
-func (e *Engine) openTransport(deps Deps) {
+func (e *Engine) openTransport(deps Deps) error {
 	if deps.Messenger != nil {
-		e.msg = NewMsgTransport(deps.Messenger, deps.Names, raft.ServerAddress(e.cfg.LocalID), e.cfg.msgTimeouts(),
+		mt, err := NewMsgTransport(deps.Messenger, deps.Names, raft.ServerAddress(e.cfg.LocalID), e.cfg.msgTimeouts(),
 			e.cfg.Logger.With().Str("component", "cft-msg").Logger(), e.onRefused(deps.Refused))
-		e.trans = e.msg
-		return
+		if err != nil {
+			return err
+		}
+		e.msg, e.trans = mt, mt
+		return nil
 	}
 	e.guard = newGuard(deps.Stream, e.onRefused(deps.Refused))
 	e.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
@@ -209,6 +214,7 @@ func (e *Engine) openTransport(deps Deps) {
 		// pipelining of little use at our rates.
 		MaxRPCsInFlight: 1,
 	})
+	return nil
 }
 
 func (e *Engine) closeTransport() {

@@ -110,12 +110,25 @@ var (
 	_ raft.WithPreVote = (*MsgTransport)(nil)
 )
 
+// MinMaxPayload is the smallest Messenger.MaxPayload the transport
+// accepts. A message must also hold the largest raft log entry with an
+// AppendEntries header (the server ids three times): a signed block entry
+// under peer-id names needs about 600 bytes, so a node's messenger should
+// offer several KiB.
+const MinMaxPayload = 256
+
 // NewMsgTransport returns a transport for the raft server at local. It
 // sets m's handler. refused is told about every refused request (nil:
-// none); start must be called once raft is open, before which inbound
-// traffic is dropped (raft retries).
+// none); Start must be called once raft is open, before which inbound
+// traffic is dropped (raft retries). Errors wrap ErrConfig.
 func NewMsgTransport(m Messenger, names Names, local raft.ServerAddress, tmo MsgTimeouts, log zerolog.Logger,
-	refused func(*RefusedError)) *MsgTransport {
+	refused func(*RefusedError)) (*MsgTransport, error) {
+	if mp := m.MaxPayload(); mp < MinMaxPayload {
+		return nil, fmt.Errorf("%w: messenger MaxPayload %d is below %d", ErrConfig, mp, MinMaxPayload)
+	}
+	if tmo.Heartbeat <= 0 || tmo.Vote <= 0 || tmo.Append <= 0 || tmo.Snapshot <= 0 {
+		return nil, fmt.Errorf("%w: message timeouts %+v must be positive", ErrConfig, tmo)
+	}
 	if names == nil {
 		names = PeerIDNames{}
 	}
@@ -136,7 +149,7 @@ func NewMsgTransport(m Messenger, names Names, local raft.ServerAddress, tmo Msg
 	_, _ = crand.Read(seed[:]) // never fails (crypto/rand docs)
 	t.ids.Store(binary.LittleEndian.Uint64(seed[:]))
 	m.SetHandler(t.handle)
-	return t
+	return t, nil
 }
 
 // Start sets the membership inbound requests are checked against and

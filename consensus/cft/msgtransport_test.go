@@ -35,9 +35,9 @@ type msgRig struct {
 
 func newMsgRig(t *testing.T, maxPayload int) *msgRig {
 	r := &msgRig{net: NewMemNet(1, maxPayload), members: Membership{Latest: conf("a")}, done: make(chan struct{})}
-	r.client = NewMsgTransport(r.net.Messenger("a"), RawNames{}, "a", testTimeouts, zerolog.Nop(), nil)
+	r.client = mustMsgTransport(t, r.net.Messenger("a"), RawNames{}, "a", testTimeouts, zerolog.Nop(), nil)
 	r.client.Start(func() *Membership { return &Membership{Latest: conf("b")} })
-	r.server = NewMsgTransport(r.net.Messenger("b"), RawNames{}, "b", testTimeouts, zerolog.Nop(), func(re *RefusedError) {
+	r.server = mustMsgTransport(t, r.net.Messenger("b"), RawNames{}, "b", testTimeouts, zerolog.Nop(), func(re *RefusedError) {
 		r.mu.Lock()
 		r.refusals = append(r.refusals, re)
 		r.mu.Unlock()
@@ -303,4 +303,22 @@ func FuzzMsgHandle(f *testing.F) {
 			}
 		})
 	})
+}
+
+// mustMsgTransport is NewMsgTransport for tests.
+func mustMsgTransport(tb testing.TB, m Messenger, names Names, local raft.ServerAddress, tmo MsgTimeouts, log zerolog.Logger,
+	refused func(*RefusedError)) *MsgTransport {
+	tb.Helper()
+	mt, err := NewMsgTransport(m, names, local, tmo, log, refused)
+	require.NoError(tb, err)
+	return mt
+}
+
+// TestMsgTransportConfig: a messenger too small to carry raft, or a zero
+// timeout, is a configuration error, not a transport that spins.
+func TestMsgTransportConfig(t *testing.T) {
+	_, err := NewMsgTransport(NewMemNet(1, 100).Messenger("a"), RawNames{}, "a", testTimeouts, zerolog.Nop(), nil)
+	require.ErrorIs(t, err, ErrConfig)
+	_, err = NewMsgTransport(NewMemNet(1, 1024).Messenger("a"), RawNames{}, "a", MsgTimeouts{}, zerolog.Nop(), nil)
+	require.ErrorIs(t, err, ErrConfig)
 }

@@ -48,7 +48,7 @@ func (c *rawCluster) add(id raft.ServerID, bootstrap []raft.Server, tune func(*r
 	members := func() *Membership { return &Membership{Extra: c.ids} }
 	cfg := DefaultConfig()
 	if c.msg != nil {
-		mt := NewMsgTransport(c.msg.Messenger(peer.ID(id)), RawNames{}, raft.ServerAddress(id), cfg.msgTimeouts(), zerolog.Nop(), nil)
+		mt := mustMsgTransport(c.tb, c.msg.Messenger(peer.ID(id)), RawNames{}, raft.ServerAddress(id), cfg.msgTimeouts(), zerolog.Nop(), nil)
 		defer mt.Start(members)
 		n.trans = mt
 	} else {

@@ -30,7 +30,7 @@ func (w *world) attack(as raft.ServerAddress, target raft.ServerAddress, f cftte
 	}
 	tmo := MsgTimeouts{Heartbeat: time.Second, Vote: time.Second, Append: time.Second, Snapshot: time.Second}
 	return cfttest.AttackTransport(func() raft.Transport {
-		return NewMsgTransport(w.msg.Impostor(peer.ID(as)), RawNames{}, as, tmo, zerolog.Nop(), nil)
+		return mustMsgTransport(w.t, w.msg.Impostor(peer.ID(as)), RawNames{}, as, tmo, zerolog.Nop(), nil)
 	}, target, f)
 }
 
