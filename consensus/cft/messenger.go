@@ -25,7 +25,8 @@ type Messenger interface {
 	Send(to peer.ID, payload []byte) error
 	// SetHandler sets the function called for every message that arrives,
 	// with from the authenticated origin (never the last hop). The handler
-	// must not block; it is set once, before traffic flows.
+	// must not block. It is set before traffic flows; a later call replaces
+	// the handler (an engine restarted on the same messenger sets its own).
 	SetHandler(h func(from peer.ID, payload []byte))
 	// MaxPayload is the largest payload Send accepts, in bytes.
 	MaxPayload() int
