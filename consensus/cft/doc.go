@@ -231,9 +231,10 @@
 // # Testing on virtual time
 //
 // hashicorp/raft runs unmodified inside a testing/synctest bubble on
-// MemNetwork: its timers are ordinary time.After/time.NewTimer, its
-// goroutines block on channels, and MemNetwork uses only channels, mutexes
-// and timers, so a bubble advances virtual time whenever raft is idle.
+// MemNet (messages, delivered by time.AfterFunc) and on MemNetwork
+// (streams): its timers are ordinary time.After/time.NewTimer, its
+// goroutines block on channels, and both networks use only channels,
+// mutexes and timers, so a bubble advances virtual time whenever raft is idle.
 // Requirements found on the way: create the network, the pebble databases
 // and the engines inside the bubble (goroutines and channels belong to the
 // bubble that created them); close every engine and database before the
