@@ -14,6 +14,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/hashicorp/raft"
+	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/stretchr/testify/require"
 
 	"github.com/blockwire/blockwire/chain"
@@ -65,11 +66,13 @@ func (n *chainNode) open(genesis *block.Block) {
 	n.db, n.c, n.gate = db, c, NewGate(c.IrreversibleID())
 }
 
-func (n *chainNode) startEngine(net *MemNetwork, bootstrap []raft.Server) {
+func (n *chainNode) startEngine(net carrier, bootstrap []raft.Server) {
 	cfg := testConfig(n.id, n.c.Genesis())
 	cfg.Bootstrap = bootstrap
 	cfg.ServerOf = chainServerOf
-	eng, err := New(cfg, Deps{DB: n.db, Stream: net.Layer(n.id), Producer: n, Applier: n})
+	deps := Deps{DB: n.db, Producer: n, Applier: n}
+	net.carry(n.id, &deps)
+	eng, err := New(cfg, deps)
 	require.NoError(n.t, err)
 	n.mu.Lock() // receive reads eng from other nodes' goroutines
 	n.eng = eng
@@ -247,9 +250,8 @@ func (n *chainNode) stop() {
 // hand-offs and a restart from the database, and compares the irreversible
 // chains block by block.
 func TestWithChain(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	forBothCarriers(t, func(t *testing.T, net carrier) {
 		genesis := chainGenesis(t)
-		net := NewMemNetwork()
 		var nodes []*chainNode
 		var servers []raft.Server
 		for i := range 4 {
@@ -329,9 +331,8 @@ func TestWithChain(t *testing.T) {
 // ends at its parent. The new leader re-proposes it (Produced.Via) and the
 // chain goes on, the block included.
 func TestWithChainLeaderCutAfterDissemination(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	forBothCarriers(t, func(t *testing.T, net carrier) {
 		genesis := chainGenesis(t)
-		net := NewMemNetwork()
 		net.SetLatency(time.Millisecond)
 		var nodes []*chainNode
 		var servers []raft.Server
@@ -364,7 +365,7 @@ func TestWithChainLeaderCutAfterDissemination(t *testing.T) {
 			ld.hook = nil
 			head := ld.c.HeadID()
 			ld.mu.Unlock()
-			net.Isolate(ld.id, true)
+			net.isolate(ld.id, true)
 			cut <- head
 		}
 		ld.mu.Unlock()
@@ -389,6 +390,30 @@ func TestWithChainLeaderCutAfterDissemination(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, orphan, at.ID())
 		}
-		net.Isolate(ld.id, false)
+		net.isolate(ld.id, false)
 	})
+}
+
+// carrier is what carries raft in the chain tests: messages on a MemNet
+// or streams on a MemNetwork.
+type carrier interface {
+	carry(id raft.ServerAddress, d *Deps)
+	SetLatency(time.Duration)
+	isolate(id raft.ServerAddress, cut bool)
+}
+
+func (n *MemNet) carry(id raft.ServerAddress, d *Deps) {
+	d.Messenger, d.Names = n.Messenger(peer.ID(id)), RawNames{}
+}
+func (n *MemNet) isolate(id raft.ServerAddress, cut bool) { n.Isolate(peer.ID(id), cut) }
+
+func (n *MemNetwork) carry(id raft.ServerAddress, d *Deps)    { d.Stream = n.Layer(id) }
+func (n *MemNetwork) isolate(id raft.ServerAddress, cut bool) { n.Isolate(id, cut) }
+
+// forBothCarriers runs f in a synctest bubble once per carrier. Messages
+// are 2 KiB at most: a signed block entry with its AppendEntries header
+// fits, a catch-up batch does not.
+func forBothCarriers(t *testing.T, f func(t *testing.T, net carrier)) {
+	t.Run("messenger", func(t *testing.T) { synctest.Test(t, func(t *testing.T) { f(t, NewMemNet(1, 2048)) }) })
+	t.Run("stream", func(t *testing.T) { synctest.Test(t, func(t *testing.T) { f(t, NewMemNetwork()) }) })
 }

@@ -13,20 +13,20 @@ import (
 	"github.com/blockwire/blockwire/chain/block"
 )
 
-// TestClusterFaults runs producers and two followers on the in-memory
-// network inside a synctest bubble, through a leader crash, a restart from
+// TestClusterFaults runs producers and two followers on each in-memory
+// transport (MemNet messages, MemNetwork streams) inside a synctest bubble, through a leader crash, a restart from
 // the pebble directory, and a partition of the leader, checking after each
 // fault that irreversibility resumes and that all nodes agree.
 func TestClusterFaults(t *testing.T) {
 	for _, n := range []int{3, 5} {
 		t.Run(fmt.Sprintf("producers=%d", n), func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) { clusterFaults(t, n) })
+			forBoth(t, func(t *testing.T, newW func(*testing.T) *world) { clusterFaults(t, newW, n) })
 		})
 	}
 }
 
-func clusterFaults(t *testing.T, n int) {
-	w := newWorld(t)
+func clusterFaults(t *testing.T, newW func(*testing.T) *world, n int) {
+	w := newW(t)
 	w.addNodes(n, 2)
 	defer w.stopAll()
 	w.progress(10, w.live()...)
@@ -83,7 +83,7 @@ func unknownOutcome(t *testing.T, reached bool) {
 	w := newWorld(t)
 	var logs syncBuffer
 	w.log = zerolog.New(&logs).Level(zerolog.InfoLevel)
-	w.net.SetLatency(10 * time.Millisecond)
+	w.setLatency(10 * time.Millisecond)
 	w.addNodes(3, 1)
 	defer w.stopAll()
 	w.progress(5, w.live()...)

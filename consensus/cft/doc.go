@@ -14,16 +14,27 @@
 //   - Store and SnapshotStore keep raft's log, stable values (current term,
 //     vote) and snapshots in the node's pebble database under KeyPrefix,
 //     every write synced; raft wraps the Store in a LogCache.
+//   - MsgTransport is raft's Transport over a Messenger (Deps.Messenger):
+//     routed unicast on the transport's consensus class in a node, so
+//     producers need no direct links to each other and raft rides the
+//     link's priority scheduler. One request and one response message per
+//     RPC (rpc ids), per-RPC timeouts derived from the raft config,
+//     AppendEntries split to fit MaxPayload, InstallSnapshot in acked
+//     chunks; wire format in msgwire.go and docs/protocol.md §6.5. MemNet
+//     is the in-memory messenger twin (latency, loss, cuts, relay paths)
+//     the cluster tests run on.
 //   - Libp2pLayer carries raft's own NetworkTransport over libp2p streams
-//     (go-libp2p's p2p/net/gostream) under ProtocolID; a raft server id and
-//     address are both the peer id string. MemNetwork is an in-memory stream
-//     layer with latency and cuts, for tests on virtual time.
-//   - The guard (guard.go, rule in authz.go) sits between raft's
-//     NetworkTransport and whichever stream layer carries raft: an inbound
-//     connection reaches raft only from an authenticated producer
-//     (Membership), and each request only if its RPC header names that
-//     producer. Refusals are RefusedErrors, counted in Status.Refused and
-//     reported to Deps.Refused, which the node charges to the peer.
+//     (go-libp2p's p2p/net/gostream) under ProtocolID (Deps.Stream; the
+//     node's transport until it moves to the messenger); a raft server id
+//     and address are both the peer id string. MemNetwork is an in-memory
+//     stream layer with latency and cuts, for tests on virtual time.
+//   - The guard (rule in authz.go) admits raft traffic only from an
+//     authenticated producer (Membership), and each request only if its
+//     RPC header names that producer. On messages it runs per message in
+//     MsgTransport.handle (msgserve.go) on the messenger's authenticated
+//     origin; on streams guard.go sits between NetworkTransport and the
+//     stream layer. Refusals are RefusedErrors, counted in Status.Refused
+//     and reported to Deps.Refused, which the node charges to the peer.
 //   - Gate and FromHeader are pure helpers for the chain layer: when a
 //     committed block becomes irreversible (body present), and what a
 //     non-producer learns from a header's Irreversible field.
@@ -36,7 +47,10 @@
 //  1. Open the node's pebble database (shared with the chain layer; this
 //     package writes only under KeyPrefix) and the libp2p host. Put the other
 //     producers' addresses in the host's peerstore.
-//  2. Build the stream layer: NewLibp2pLayer(host). The engine owns it.
+//  2. Give raft a carrier: Deps.Messenger (the routed transport's
+//     consensus-class adapter; the engine does not own it), or, until the
+//     node moves to it, Deps.Stream = NewLibp2pLayer(host) (the engine owns
+//     it).
 //  3. Fill a Config from DefaultConfig: LocalID = ServerAddress(host.ID()),
 //     Genesis = the block CFT starts from, Bootstrap = the initial producer
 //     set, identical on every initial producer (ignored once the database
@@ -198,8 +212,16 @@
 //
 // # Implementation notes
 //
-// Raft's AppendEntries pipelining is off (NetworkTransport MaxRPCsInFlight
-// 1): with the default, a follower's newer-term or failed answer can leave
+// MsgTransport offers no AppendEntries pipeline
+// (raft.ErrPipelineReplicationNotSupported): raft then sends one
+// AppendEntries at a time per follower, batching what accumulated, which
+// BenchmarkRaftCommit measured no slower than raft's pipeline over streams
+// (docs/benchmarks.md), and it avoids the pipeline hang below. A message
+// lost on the way is an RPC error after the RPC's timeout: raft retries,
+// so loss costs latency, never liveness (TestMsgClusterCommitsWithLoss).
+//
+// Raft's AppendEntries pipelining is off on streams too (NetworkTransport
+// MaxRPCsInFlight 1): with the default, a follower's newer-term or failed answer can leave
 // one pipelined send parked forever, which halts replication to that
 // follower while heartbeats go on and makes raft.Shutdown hang (seen here on
 // a leadership hand-off; grafana/pyroscope#5518 reports the same). Close
@@ -209,9 +231,10 @@
 // # Testing on virtual time
 //
 // hashicorp/raft runs unmodified inside a testing/synctest bubble on
-// MemNetwork: its timers are ordinary time.After/time.NewTimer, its
-// goroutines block on channels, and MemNetwork uses only channels, mutexes
-// and timers, so a bubble advances virtual time whenever raft is idle.
+// MemNet (messages, delivered by time.AfterFunc) and on MemNetwork
+// (streams): its timers are ordinary time.After/time.NewTimer, its
+// goroutines block on channels, and both networks use only channels,
+// mutexes and timers, so a bubble advances virtual time whenever raft is idle.
 // Requirements found on the way: create the network, the pebble databases
 // and the engines inside the bubble (goroutines and channels belong to the
 // bubble that created them); close every engine and database before the

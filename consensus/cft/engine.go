@@ -81,12 +81,22 @@ type Producer interface {
 
 // Deps are the engine's collaborators. The engine does not own DB: the
 // caller closes it after Engine.Close returns. The engine owns Stream and
-// closes it.
+// closes it; it does not own Messenger.
 type Deps struct {
 	DB *pebble.DB
-	// Stream carries raft. Its accepted connections must implement
-	// PeerConn (both of this package's layers do): the engine admits raft
-	// traffic only from authenticated producers (see Membership).
+	// Messenger carries raft as messages (MsgTransport): routed unicast in
+	// a node, MemMessenger in tests. It takes precedence over Stream; the
+	// engine admits raft requests only from authenticated producers
+	// speaking as themselves (see Membership), as on streams.
+	Messenger Messenger
+	// Names maps raft addresses to Messenger peers; nil: PeerIDNames.
+	// Used with Messenger only.
+	Names Names
+	// Stream carries raft when Messenger is nil (raft's NetworkTransport
+	// over a stream layer; to be retired). Its accepted connections must
+	// implement PeerConn (both of this package's layers do): the engine
+	// admits raft traffic only from authenticated producers (see
+	// Membership).
 	Stream   raft.StreamLayer
 	Producer Producer
 	Applier  Applier
@@ -114,7 +124,8 @@ type Engine struct {
 	producer Producer
 	fsm      *fsm
 	store    *Store
-	trans    *raft.NetworkTransport
+	trans    raft.Transport
+	msg      *MsgTransport // trans when Deps.Messenger is set, else nil
 	raft     *raft.Raft
 	observer *raft.Observer
 	// obs carries leader observations from raft to run; buffered so raft's
@@ -126,7 +137,7 @@ type Engine struct {
 	done   chan struct{}
 	close  sync.Once
 
-	guard *guard
+	guard *guard // the stream layer's guard, nil with a Messenger
 	peers func() []raft.ServerID
 
 	// refusedOn is the committed block on which the FSM last refused an
@@ -144,18 +155,54 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if deps.DB == nil || deps.Stream == nil || deps.Producer == nil {
-		return nil, fmt.Errorf("%w: DB, Stream and Producer are required", ErrConfig)
+	if deps.DB == nil || (deps.Stream == nil && deps.Messenger == nil) || deps.Producer == nil {
+		return nil, fmt.Errorf("%w: DB, Messenger or Stream, and Producer are required", ErrConfig)
 	}
 	e := &Engine{
 		cfg: cfg, log: cfg.Logger.With().Str("component", "cft").Logger(), producer: deps.Producer,
 		fsm: newFSM(cfg.Genesis, deps.Applier, cfg.ServerOf), store: NewStore(deps.DB, cfg.Logger),
 		obs: make(chan raft.Observation, 64), done: make(chan struct{}), peers: deps.Peers,
 	}
+	if err := e.openTransport(deps); err != nil {
+		return nil, err
+	}
+	r, err := e.openRaft()
+	if err != nil {
+		e.closeTransport()
+		return nil, err
+	}
+	e.raft = r
+	if e.msg != nil {
+		e.msg.Start(e.membership)
+	} else {
+		e.guard.start(e.membership)
+	}
+	e.observer = raft.NewObserver(e.obs, false, func(o *raft.Observation) bool {
+		_, ok := o.Data.(raft.LeaderObservation)
+		return ok
+	})
+	r.RegisterObserver(e.observer)
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	go e.run()
+	return e, nil
+}
+
+// openTransport builds raft's transport: MsgTransport over deps.Messenger,
+// or NetworkTransport over deps.Stream behind the guard.
+func (e *Engine) openTransport(deps Deps) error {
+	if deps.Messenger != nil {
+		mt, err := NewMsgTransport(deps.Messenger, deps.Names, raft.ServerAddress(e.cfg.LocalID), e.cfg.msgTimeouts(),
+			e.cfg.Logger.With().Str("component", "cft-msg").Logger(), e.onRefused(deps.Refused))
+		if err != nil {
+			return err
+		}
+		e.msg, e.trans = mt, mt
+		return nil
+	}
 	e.guard = newGuard(deps.Stream, e.onRefused(deps.Refused))
 	e.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
-		Stream: e.guard, MaxPool: cfg.MaxPool, Timeout: cfg.RPCTimeout,
-		Logger: newHCLog(cfg.Logger, "raft-net"),
+		Stream: e.guard, MaxPool: e.cfg.MaxPool, Timeout: e.cfg.RPCTimeout,
+		Logger: newHCLog(e.cfg.Logger, "raft-net"),
 		// 1 turns AppendEntries pipelining off. With the default (2) both
 		// pipeline channels are unbuffered, and when a follower answers
 		// Success=false or a newer term the pipeline's decoder quits while
@@ -167,21 +214,13 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 		// pipelining of little use at our rates.
 		MaxRPCsInFlight: 1,
 	})
-	r, err := e.openRaft()
-	if err != nil {
-		_ = e.trans.Close()
-		return nil, err
+	return nil
+}
+
+func (e *Engine) closeTransport() {
+	if c, ok := e.trans.(raft.WithClose); ok {
+		_ = c.Close()
 	}
-	e.raft = r
-	e.guard.start(e.membership)
-	e.observer = raft.NewObserver(e.obs, false, func(o *raft.Observation) bool {
-		_, ok := o.Data.(raft.LeaderObservation)
-		return ok
-	})
-	r.RegisterObserver(e.observer)
-	e.ctx, e.cancel = context.WithCancel(context.Background())
-	go e.run()
-	return e, nil
 }
 
 func (e *Engine) openRaft() (*raft.Raft, error) {
@@ -259,7 +298,7 @@ func (e *Engine) shutdown(transfer bool) error {
 		// instead of at their deadline. The store is detached only after
 		// raft's goroutines are gone.
 		f := e.raft.Shutdown()
-		_ = e.trans.Close()
+		e.closeTransport()
 		err = f.Error()
 		_ = e.store.Close()
 	})

@@ -15,7 +15,7 @@ import (
 func TestRepeatedHandoffs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := newWorld(t)
-		w.net.SetLatency(time.Millisecond)
+		w.setLatency(time.Millisecond)
 		w.addNodes(3, 1)
 		defer w.stopAll()
 		w.progress(5, w.live()...)

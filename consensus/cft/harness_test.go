@@ -8,10 +8,12 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/hashicorp/raft"
+	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
@@ -22,7 +24,10 @@ import (
 // block log and blocksync of a real node, collapsed), plus every node's
 // irreversible chain for the cross-node invariants.
 type world struct {
-	t   *testing.T
+	t *testing.T
+	// Exactly one of msg (raft over MsgTransport, the default) and net
+	// (raft's NetworkTransport over the stream layer) carries raft.
+	msg *MemNet
 	net *MemNetwork
 
 	mu      sync.Mutex
@@ -56,11 +61,44 @@ type tnode struct {
 	onBlock   func(id block.ID)
 }
 
+// worldMaxPayload is the messenger's payload limit in the cluster tests:
+// small enough that catch-up AppendEntries are split and snapshots travel
+// in several chunks.
+const worldMaxPayload = 512
+
+// newWorld returns a world whose raft runs over MemNet messengers.
 func newWorld(t *testing.T) *world {
+	w := newStreamWorld(t)
+	w.net, w.msg = nil, NewMemNet(1, worldMaxPayload)
+	return w
+}
+
+// newStreamWorld returns a world whose raft runs over the MemNetwork stream
+// layer (the transport the node used before the messenger).
+func newStreamWorld(t *testing.T) *world {
 	g := block.Header{Height: 1}
 	w := &world{t: t, net: NewMemNetwork(), headers: map[block.ID]block.Header{}, genesis: g.ID()}
 	w.headers[w.genesis] = g
 	return w
+}
+
+// forBoth runs f in a synctest bubble once per transport.
+func forBoth(t *testing.T, f func(t *testing.T, newW func(*testing.T) *world)) {
+	for _, tc := range []struct {
+		name string
+		newW func(*testing.T) *world
+	}{{"messenger", newWorld}, {"stream", newStreamWorld}} {
+		t.Run(tc.name, func(t *testing.T) { synctest.Test(t, func(t *testing.T) { f(t, tc.newW) }) })
+	}
+}
+
+// setLatency sets the one-way delay of every link (every hop).
+func (w *world) setLatency(d time.Duration) {
+	if w.msg != nil {
+		w.msg.SetLatency(d)
+		return
+	}
+	w.net.SetLatency(d)
 }
 
 func testConfig(id raft.ServerAddress, genesis block.ID) Config {
@@ -116,8 +154,13 @@ func (nd *tnode) start(bootstrap []raft.Server) {
 	cfg := testConfig(nd.addr, nd.w.genesis)
 	cfg.Bootstrap = bootstrap
 	cfg.Logger = nd.w.log.With().Str("node", string(nd.addr)).Logger()
-	eng, err := New(cfg, Deps{DB: db, Stream: nd.w.net.Layer(nd.addr), Producer: nd, Applier: nd,
-		Refused: nd.w.refused, Peers: nd.w.peers})
+	deps := Deps{DB: db, Producer: nd, Applier: nd, Refused: nd.w.refused, Peers: nd.w.peers}
+	if nd.w.msg != nil {
+		deps.Messenger, deps.Names = nd.w.msg.Messenger(peer.ID(nd.addr)), RawNames{}
+	} else {
+		deps.Stream = nd.w.net.Layer(nd.addr)
+	}
+	eng, err := New(cfg, deps)
 	require.NoError(t, err)
 	nd.eng = eng
 }
@@ -267,6 +310,10 @@ func (w *world) isolate(nd *tnode, cut bool) {
 	w.mu.Lock()
 	nd.cut = cut
 	w.mu.Unlock()
+	if w.msg != nil {
+		w.msg.Isolate(peer.ID(nd.addr), cut)
+		return
+	}
 	w.net.Isolate(nd.addr, cut)
 }
 

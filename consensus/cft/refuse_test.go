@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"net"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/blockwire/blockwire/chain/block"
@@ -20,6 +21,19 @@ func (n *MemNetwork) dialAs(as raft.ServerAddress) cfttest.Dial {
 	return func(to raft.ServerAddress, timeout time.Duration) (net.Conn, error) { return n.DialAs(as, to, timeout) }
 }
 
+// attack sends cfttest's forged RPCs to target as the peer as: over the
+// stream layer on a connection authenticated as as, over messages from a
+// MsgTransport whose messages leave with origin as.
+func (w *world) attack(as raft.ServerAddress, target raft.ServerAddress, f cfttest.Forgery) map[string]error {
+	if w.msg == nil {
+		return cfttest.Attack(w.net.dialAs(as), target, f)
+	}
+	tmo := MsgTimeouts{Heartbeat: time.Second, Vote: time.Second, Append: time.Second, Snapshot: time.Second}
+	return cfttest.AttackTransport(func() raft.Transport {
+		return mustMsgTransport(w.t, w.msg.Impostor(peer.ID(as)), RawNames{}, as, tmo, zerolog.Nop(), nil)
+	}, target, f)
+}
+
 // TestRaftRefusesNonProducers is issue 10's acceptance test on the
 // in-memory network: an outsider, a full node of the chain and a removed
 // producer each send AppendEntries (higher term, an entry, a commit index
@@ -30,8 +44,8 @@ func (n *MemNetwork) dialAs(as raft.ServerAddress) cfttest.Dial {
 // the engine wired straight to the stream layer (the code before the
 // guard) every one of these RPCs was answered and the test fails.
 func TestRaftRefusesNonProducers(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		w := newWorld(t)
+	forBoth(t, func(t *testing.T, newW func(*testing.T) *world) {
+		w := newW(t)
 		w.addNodes(4, 1)
 		defer w.stopAll()
 		w.progress(3, w.live()...)
@@ -76,7 +90,7 @@ func TestRaftRefusesNonProducers(t *testing.T) {
 				f := cfttest.Forgery{As: raft.ServerID(as), Term: 1_000_000, PrevIndex: st.LastIndex, PrevTerm: st.Term, Parent: st.LastCommitted}
 				forged = append(forged, forgedAt{f.Forged(), target})
 				before := len(w.refusalsFrom(f.As))
-				errs := cfttest.Attack(w.net.dialAs(as), target.addr, f)
+				errs := w.attack(as, target.addr, f)
 				for _, kind := range cfttest.Kinds {
 					require.Error(t, errs[kind], "%s from %s to %s was answered", kind, as, target.addr)
 				}
@@ -120,8 +134,8 @@ type forgedAt struct {
 // is refused request by request (RefuseHeader), and the producer it
 // impersonates is not charged.
 func TestRaftRefusesForgedSender(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		w := newWorld(t)
+	forBoth(t, func(t *testing.T, newW func(*testing.T) *world) {
+		w := newW(t)
 		w.addNodes(3, 0)
 		defer w.stopAll()
 		w.progress(3, w.live()...)
@@ -132,7 +146,7 @@ func TestRaftRefusesForgedSender(t *testing.T) {
 
 		st := target.eng.Status()
 		f := cfttest.Forgery{As: raft.ServerID(ld.addr), Term: 1_000_000, PrevIndex: st.LastIndex, PrevTerm: st.Term, Parent: st.LastCommitted}
-		errs := cfttest.Attack(w.net.dialAs(liar.addr), target.addr, f)
+		errs := w.attack(liar.addr, target.addr, f)
 		for _, kind := range cfttest.Kinds {
 			require.Error(t, errs[kind], "%s naming %s sent by %s was answered", kind, ld.addr, liar.addr)
 		}

@@ -3,7 +3,6 @@ package cft
 import (
 	"fmt"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -30,9 +29,8 @@ import (
 // (ProduceRequest.NoVia), and the chain goes on; X is never irreversible,
 // and every member counts the same refusals.
 func TestWithChainRefusedReproposalDoesNotHalt(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	forBothCarriers(t, func(t *testing.T, net carrier) {
 		genesis := chainGenesis(t)
-		net := NewMemNetwork()
 		net.SetLatency(time.Millisecond)
 		var nodes []*chainNode
 		var servers []raft.Server
@@ -79,7 +77,7 @@ func TestWithChainRefusedReproposalDoesNotHalt(t *testing.T) {
 			head := ld.c.HeadID()
 			ld.mu.Unlock()
 			setFailing(true)
-			net.Isolate(ld.id, true)
+			net.isolate(ld.id, true)
 			cut <- head
 		}
 		ld.mu.Unlock()

@@ -39,6 +39,9 @@ type Status struct {
 	// Refused counts raft connections and requests refused because the
 	// sender is not a producer or named another sender (RefusedError).
 	Refused uint64 `json:"refused"`
+	// MsgDrops counts inbound raft messages the message transport dropped
+	// without charging anyone (Deps.Messenger only; nil on streams).
+	MsgDrops *MsgDrops `json:"msg_drops,omitempty"`
 	// PendingChanges counts producer-set changes committed but not yet in
 	// the raft configuration.
 	PendingChanges int `json:"pending_changes"`
@@ -57,6 +60,10 @@ func (e *Engine) Status() Status {
 		LastIndex: e.raft.LastIndex(), LastCommitted: st.Last.ID, LastCommittedHeight: st.Last.ID.Height(),
 		LastCommittedHex: st.Last.ID.Hex(), Failovers: e.failovers.Load(),
 		Produced: e.produced.Load(), Lost: e.lost.Load(), Rejected: st.Rejected, Refused: e.refused.Load(), PendingChanges: len(st.Pending),
+	}
+	if e.msg != nil {
+		d := e.msg.Drops()
+		s.MsgDrops = &d
 	}
 	if s.State != raft.Leader.String() {
 		if lc := e.raft.LastContact(); !lc.IsZero() {

@@ -1,10 +1,11 @@
 // Package cfttest forges the raft RPCs an attacker would send to a
-// producer, for acceptance tests of whatever carries raft (consensus/cft's
-// stream layers today, a routed transport later). A test supplies a Dial
-// function that returns "a connection to a producer's raft endpoint as
-// peer X" on its transport; Attack speaks hashicorp/raft's own
-// NetworkTransport client over it, so the bytes are exactly what raft
-// sends, with the sender fields an attacker chooses.
+// producer, for acceptance tests of whatever carries raft. Over streams a
+// test supplies a Dial function that returns "a connection to a
+// producer's raft endpoint as peer X"; Attack speaks hashicorp/raft's own
+// NetworkTransport client over it. Over messages (consensus/cft's
+// MsgTransport on a Messenger) a test supplies a raft.Transport whose
+// messages leave as origin X (AttackTransport). Either way the bytes are
+// exactly what raft sends, with the sender fields an attacker chooses.
 //
 // It imports nothing of consensus/cft (whose in-package tests use it), so
 // the raft log entry is hand-encoded from the wire format in
@@ -58,14 +59,26 @@ var Kinds = []string{"AppendEntries", "RequestVote", "RequestPreVote", "TimeoutN
 // returns each RPC's error by kind (nil: the target answered, which a
 // guarded producer must never do for a non-member).
 func Attack(dial Dial, target raft.ServerAddress, f Forgery) map[string]error {
-	out := map[string]error{}
-	for _, kind := range Kinds {
-		trans := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+	return AttackTransport(func() raft.Transport {
+		return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 			Stream: &dialOnly{dial: dial, done: make(chan struct{})}, MaxPool: 1, Timeout: 5 * time.Second,
 			Logger: hclog.NewNullLogger(),
 		})
+	}, target, f)
+}
+
+// AttackTransport is Attack over any raft client transport: newTrans
+// returns a fresh one (closed after its RPC if it implements
+// raft.WithClose) whose traffic the carrier
+// authenticates as the attacking peer.
+func AttackTransport(newTrans func() raft.Transport, target raft.ServerAddress, f Forgery) map[string]error {
+	out := map[string]error{}
+	for _, kind := range Kinds {
+		trans := newTrans()
 		out[kind] = f.send(trans, kind, target)
-		_ = trans.Close()
+		if c, ok := trans.(raft.WithClose); ok {
+			_ = c.Close()
+		}
 	}
 	return out
 }
@@ -74,7 +87,7 @@ func (f *Forgery) header() raft.RPCHeader {
 	return raft.RPCHeader{ProtocolVersion: raft.ProtocolVersionMax, ID: []byte(f.As), Addr: []byte(f.As)}
 }
 
-func (f *Forgery) send(trans *raft.NetworkTransport, kind string, target raft.ServerAddress) error {
+func (f *Forgery) send(trans raft.Transport, kind string, target raft.ServerAddress) error {
 	id, me := raft.ServerID(target), []byte(f.As)
 	switch kind {
 	case "AppendEntries":
@@ -91,7 +104,11 @@ func (f *Forgery) send(trans *raft.NetworkTransport, kind string, target raft.Se
 	case "RequestPreVote":
 		req := &raft.RequestPreVoteRequest{RPCHeader: f.header(), Term: f.Term, LastLogIndex: f.PrevIndex + 1000, LastLogTerm: f.Term}
 		var resp raft.RequestPreVoteResponse
-		return trans.RequestPreVote(id, target, req, &resp)
+		pv, ok := trans.(raft.WithPreVote)
+		if !ok {
+			return fmt.Errorf("cfttest: %T has no RequestPreVote", trans)
+		}
+		return pv.RequestPreVote(id, target, req, &resp)
 	case "TimeoutNow":
 		var resp raft.TimeoutNowResponse
 		return trans.TimeoutNow(id, target, &raft.TimeoutNowRequest{RPCHeader: f.header()}, &resp)
