@@ -28,9 +28,10 @@ func (e *entry) live() int {
 
 // fill asks for as many verifications as the level still lacks beyond the
 // live asks: first verifiers never asked for this block and level, in
-// Ranked order; when none is left, again the verifier that missed longest
-// ago (it may only be slow; its deadline has grown). Invariant after fill:
-// live asks + verifications received = Required, unless the block stalled.
+// Ranked order; when none is left, again every verifier that missed (its
+// deadline has grown). Invariant after fill: live asks + verifications
+// received >= Required, unless the block stalled; it exceeds Required only
+// when the ranking is exhausted.
 func (s *Scheduler) fill(now time.Time, e *entry) {
 	lv := &s.cfg.Levels[e.lvl]
 	ranked := s.dir.Ranked(lv, e.st.Block)
@@ -51,26 +52,18 @@ func (s *Scheduler) fill(now time.Time, e *entry) {
 			s.request(now, e, len(e.st.Asked)-1)
 			continue
 		}
-		i := e.oldestMissed()
-		if i < 0 {
-			break // cannot happen: too few asks would mean too few ranked
+		// No verifier left to replace with: ask again every one that
+		// missed (any of them may only be slow, or its request lost; which
+		// one is unknowable), with the grown deadline.
+		for i, a := range e.st.Asked {
+			if a.Missed && !e.answered(a.Verifier) {
+				s.stats.Reasks++
+				s.request(now, e, i)
+			}
 		}
-		s.stats.Reasks++
-		s.request(now, e, i)
+		break
 	}
 	s.updateDue(e)
-}
-
-// oldestMissed is the index of the missed, unanswered ask with the
-// earliest deadline, or -1.
-func (e *entry) oldestMissed() int {
-	best := -1
-	for i, a := range e.st.Asked {
-		if a.Missed && !e.answered(a.Verifier) && (best < 0 || a.Deadline.Before(e.st.Asked[best].Deadline)) {
-			best = i
-		}
-	}
-	return best
 }
 
 // request (re)arms ask i with a new deadline and sends it.
