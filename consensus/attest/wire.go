@@ -51,7 +51,7 @@ type Ack struct {
 	Block    block.ID
 	Level    uint8
 	Verifier block.PublicKey
-	Verdict   Verdict
+	Verdict  Verdict
 }
 
 // Verdict is an Ack's verdict on the wire.
