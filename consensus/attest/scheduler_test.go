@@ -22,6 +22,12 @@ func (fx *fixture) settle(s *Scheduler, d *drained, now time.Time, until time.Ti
 			}
 			asked[r.Msg.Request.Block][r.To]++
 		}
+		for _, a := range acksIn(out) {
+			if v := fx.vers[a.Verifier]; v != nil {
+				_ = v.Ack(now, requester, a)
+				v.Advance()
+			}
+		}
 		receipts := fx.answer(now, out, silent)
 		for _, rc := range receipts {
 			_ = s.Receipt(now, rc.To, rc.Msg.Receipt)
