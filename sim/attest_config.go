@@ -59,14 +59,17 @@ type AttestConfig struct {
 	// Resend is the verifiers' receipt re-send interval.
 	Resend time.Duration `json:"resend"`
 	// Settle is the virtual time after the last block for the last
-	// attestations to finish.
+	// attestations to finish or stall; 0 means the bound the scheduler
+	// guarantees (AttestConfig.settleBound): every level's replacement
+	// rounds at the base deadline plus its MaxRounds re-ask rounds.
 	Settle time.Duration `json:"settle"`
 }
 
 // DefaultAttestConfig is 12 verifiers of 4 operators for Dragonchain's
 // production levels (L2=3, then 1 each at L3..L5), one each of the
 // wrong-block, late, slow and duplicate kinds, 100 blocks every 100 ms,
-// 2 s deadlines, 5-50 ms links with 1% loss and one requester crash.
+// 2 s deadlines, 5-50 ms links with 1% loss and one requester crash,
+// settling for as long as the scheduler may need.
 func DefaultAttestConfig() AttestConfig {
 	return AttestConfig{
 		Seed: 1, Verifiers: 12, Operators: 4,
@@ -75,7 +78,6 @@ func DefaultAttestConfig() AttestConfig {
 		Levels: "L2=3,L3=1,L4=1,L5=1", Deadline: 2 * time.Second, MaxRounds: 8,
 		LatencyMin: 5 * time.Millisecond, LatencyMax: 50 * time.Millisecond, Loss: 0.01,
 		Crashes: 1, Downtime: time.Second, Resend: 500 * time.Millisecond,
-		Settle: 5 * time.Minute,
 	}
 }
 
@@ -170,4 +172,25 @@ func (c *AttestConfig) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Downtime, "downtime", c.Downtime, "how long a crashed requester stays down")
 	fs.DurationVar(&c.Resend, "resend", c.Resend, "verifiers' receipt re-send interval")
 	fs.DurationVar(&c.Settle, "settle", c.Settle, "time after the last block for attestations to finish")
+}
+
+// settleBound is how long, after the last block, every block needs at most
+// to finalize or stall: per level, one base deadline per replacement round
+// (at most one per verifier of the level, plus the first asks), then
+// MaxRounds+1 re-ask rounds of doubling deadlines capped at maxDeadline;
+// plus the requester's downtimes and the verifiers' last re-sends.
+func (c AttestConfig) settleBound(levels []attest.Level, perLevel []int, maxDeadline time.Duration) time.Duration {
+	if c.Settle > 0 {
+		return c.Settle
+	}
+	var d time.Duration
+	for i, l := range levels {
+		d += time.Duration(perLevel[i]+1) * l.Deadline
+		step := l.Deadline
+		for k := 0; k <= c.MaxRounds; k++ {
+			step = min(2*step, maxDeadline)
+			d += step
+		}
+	}
+	return d + time.Duration(c.Crashes)*c.Downtime + 2*c.Resend + 2*c.LatencyMax
 }

@@ -45,6 +45,7 @@ type attestRunner struct {
 	blocks []simBlock
 	byID   map[block.ID]int
 	m      attestMetrics
+	settle time.Duration
 }
 
 // attestRequester is the node that runs the scheduler, and its disk.
@@ -71,6 +72,7 @@ type simVerifier struct {
 	// release holds a late verifier's receipts for a block until after
 	// the request's deadline.
 	release map[block.ID]time.Duration
+	held    map[block.ID]bool
 	wrong   int
 }
 
@@ -93,7 +95,7 @@ func RunAttest(cfg AttestConfig) (AttestResult, error) {
 	}
 	defer r.close()
 	r.schedule()
-	until := time.Duration(cfg.Blocks)*cfg.Interval + cfg.Settle
+	until := time.Duration(cfg.Blocks)*cfg.Interval + r.settle
 	for r.e.step(until) {
 		if r.m.finalized == cfg.Blocks && r.req.up {
 			break
@@ -150,12 +152,13 @@ func (r *attestRunner) drawKey() simKey {
 // faulty kinds (see AttestConfig).
 func (r *attestRunner) buildVerifiers(levels []attest.Level) error {
 	counts := spreadVerifiers(r.cfg.Verifiers, levels)
+	r.settle = r.cfg.settleBound(levels, counts, r.acfg.MaxDeadline)
 	var members []attest.Member
 	byLevel := make([][]*simVerifier, len(levels))
 	for li, n := range counts {
 		for j := 0; j < n; j++ {
 			k := r.drawKey()
-			v := &simVerifier{i: len(r.vers), key: ed25519.PrivateKey(k), pub: k.pub(), level: levels[li].Number, release: map[block.ID]time.Duration{}}
+			v := &simVerifier{i: len(r.vers), key: ed25519.PrivateKey(k), pub: k.pub(), level: levels[li].Number, release: map[block.ID]time.Duration{}, held: map[block.ID]bool{}}
 			vc := attest.DefaultVerifierConfig(r.acfg.ChainID, v.key, v.level, 0, 0)
 			if li > 0 {
 				vc.LowerLevel, vc.LowerRequired = levels[li-1].Number, levels[li-1].Required
@@ -516,6 +519,15 @@ func (r *attestRunner) flushVerifier(v *simVerifier) {
 				if at, ok := v.release[m.Msg.Receipt.Verification.Block]; ok && at > r.e.now {
 					hold = at - r.e.now
 				}
+			}
+			if hold > 0 {
+				// A late verifier's re-sends before its release would all
+				// arrive together at the release: send one.
+				id := m.Msg.Receipt.Verification.Block
+				if v.held[id] {
+					continue
+				}
+				v.held[id] = true
 			}
 			r.sendAfter(v.i, -1, m.Msg, hold)
 			if v.kind == kindDuplicate {

@@ -17,9 +17,10 @@ type Level struct {
 	// Required is the number of distinct valid verifications that complete
 	// the level (Dragonchain in production: 3 at level 2, 1 at 3..5).
 	Required int
-	// Deadline is how long a verifier has to answer a first request at this
-	// level. After each missed round the deadline doubles (backoff), up to
-	// Config.MaxDeadline, so a verifier that is merely slow gets longer.
+	// Deadline is how long a verifier has to answer a request at this
+	// level. Re-asks (every qualifying verifier was asked, some missed)
+	// double it per round (backoff), up to Config.MaxDeadline, so a
+	// verifier that is merely slow gets longer.
 	Deadline time.Duration
 	// Labels are the criteria: a verifier qualifies when it announced this
 	// level and every label here with the same value (e.g. region=eu).
@@ -34,10 +35,11 @@ type Config struct {
 	ChainID block.Hash
 	// Levels, in ascending Number order; at least one.
 	Levels []Level
-	// MaxRounds bounds the deadline rounds a level may miss (each round
-	// replaces or re-asks the verifiers that missed). When a level misses
-	// more, the block is marked stalled with a reason until Retry.
-	// Dragonchain retried forever every 35 s.
+	// MaxRounds bounds the re-ask rounds of a level: once every qualifying
+	// verifier was asked (replacements are bounded by their number), each
+	// deadline missed asks the missing ones again; after MaxRounds such
+	// rounds the block is marked stalled with a reason until Retry.
+	// Dragonchain replaced and re-broadcast forever every 35 s.
 	MaxRounds int
 	// MaxDeadline caps a backed-off deadline.
 	MaxDeadline time.Duration

@@ -37,11 +37,14 @@
 //     while the level is incomplete.
 //  5. Replace. At a request's deadline without a verification the ask is
 //     marked missed and the next verifier of the ranking not yet asked gets
-//     a request; when the ranking is exhausted, every verifier that missed
-//     is asked again. Each such round doubles the deadline (backoff, capped
-//     at MaxDeadline); after MaxRounds missed rounds the block is marked
-//     stalled with a reason an operator reads (Retry resumes it).
-//     Dragonchain replaced and re-broadcast every 35 s forever.
+//     a request with the base deadline. When the ranking is exhausted, a
+//     re-ask round asks every verifier that missed again, doubling the
+//     deadline per round (backoff, capped at MaxDeadline); after MaxRounds
+//     re-ask rounds the block is marked stalled with a reason an operator
+//     reads (Retry resumes it). Replacement rounds are bounded by the
+//     number of qualifying verifiers, so a level finishes or stalls within
+//     a computable time. Dragonchain replaced and re-broadcast every 35 s
+//     forever.
 //  6. Promote and finalize. With Required verifications the level is done
 //     (its verifications sorted by verifier, its asked verifiers kept);
 //     the next level starts at once. After the last level the block's

@@ -28,10 +28,15 @@ func (e *entry) live() int {
 
 // fill asks for as many verifications as the level still lacks beyond the
 // live asks: first verifiers never asked for this block and level, in
-// Ranked order; when none is left, again every verifier that missed (its
-// deadline has grown). Invariant after fill: live asks + verifications
-// received >= Required, unless the block stalled; it exceeds Required only
-// when the ranking is exhausted.
+// Ranked order, with the level's base deadline (a fresh verifier has no
+// reason to get longer). When none is left, that is a re-ask round: every
+// verifier that missed is asked again (any of them may only be slow, or
+// its request lost; which one is unknowable) with the deadline doubled per
+// re-ask round (backoff, capped at MaxDeadline), and after MaxRounds such
+// rounds the block stalls. Replacement rounds are bounded by the ranking's
+// length, re-ask rounds by MaxRounds. Invariant after fill: live asks +
+// verifications received >= Required unless the block stalled; more than
+// Required only after a re-ask round.
 func (s *Scheduler) fill(now time.Time, e *entry) {
 	lv := &s.cfg.Levels[e.lvl]
 	ranked := s.dir.Ranked(lv, e.st.Block)
@@ -45,32 +50,61 @@ func (s *Scheduler) fill(now time.Time, e *entry) {
 			next++
 		}
 		if next < len(ranked) {
-			if len(e.st.Asked) > 0 && e.st.Misses > 0 {
+			if e.missed() > 0 {
 				s.stats.Replacements++
 			}
 			e.st.Asked = append(e.st.Asked, Ask{Verifier: ranked[next]})
-			s.request(now, e, len(e.st.Asked)-1)
+			s.request(now, e, len(e.st.Asked)-1, s.cfg.Levels[e.lvl].Deadline)
 			continue
 		}
-		// No verifier left to replace with: ask again every one that
-		// missed (any of them may only be slow, or its request lost; which
-		// one is unknowable), with the grown deadline.
-		for i, a := range e.st.Asked {
-			if a.Missed && !e.answered(a.Verifier) {
-				s.stats.Reasks++
-				s.request(now, e, i)
-			}
-		}
-		break
+		s.reask(now, e)
+		return
 	}
 	s.updateDue(e)
 }
 
-// request (re)arms ask i with a new deadline and sends it.
-func (s *Scheduler) request(now time.Time, e *entry, i int) {
+// reask is a re-ask round: every missed verifier again, with a grown
+// deadline, or the stall once MaxRounds rounds were missed.
+func (s *Scheduler) reask(now time.Time, e *entry) {
+	e.st.Misses++
+	if e.st.Misses > s.cfg.MaxRounds {
+		lv := &s.cfg.Levels[e.lvl]
+		var silent []string
+		for _, a := range e.st.Asked {
+			if a.Missed && !e.answered(a.Verifier) && len(silent) < 8 {
+				silent = append(silent, fmt.Sprintf("%x", a.Verifier[:4]))
+			}
+		}
+		s.stall(e, fmt.Sprintf("L%d: %d of %d verifications after all %d qualifying verifiers were asked and %d re-ask rounds missed; silent: %s",
+			lv.Number, len(e.st.Got), lv.Required, len(e.st.Asked), e.st.Misses-1, strings.Join(silent, ",")))
+		return
+	}
+	d := s.cfg.deadline(e.lvl, e.st.Misses)
+	for i, a := range e.st.Asked {
+		if a.Missed && !e.answered(a.Verifier) {
+			s.stats.Reasks++
+			s.request(now, e, i, d)
+		}
+	}
+	s.updateDue(e)
+}
+
+// missed counts e's missed, unanswered asks.
+func (e *entry) missed() int {
+	n := 0
+	for _, a := range e.st.Asked {
+		if a.Missed && !e.answered(a.Verifier) {
+			n++
+		}
+	}
+	return n
+}
+
+// request (re)arms ask i with deadline d from now and sends it.
+func (s *Scheduler) request(now time.Time, e *entry, i int, d time.Duration) {
 	a := &e.st.Asked[i]
 	a.Missed = false
-	a.Deadline = ms(now.Add(s.cfg.deadline(e.lvl, e.st.Misses)))
+	a.Deadline = ms(now.Add(d))
 	s.send(e, *a)
 	s.markDirty(e)
 }
@@ -103,29 +137,22 @@ func (s *Scheduler) updateDue(e *entry) {
 }
 
 // expire handles e at its due time: asks past their deadline become
-// missed; the round counts against MaxRounds; the level is filled again.
+// missed and the level is filled again (replacements, or a re-ask round).
 func (s *Scheduler) expire(now time.Time, e *entry) {
-	var silent []string
+	n := 0
 	for i := range e.st.Asked {
 		a := &e.st.Asked[i]
 		if !a.Missed && !a.Deadline.After(now) && !e.answered(a.Verifier) {
 			a.Missed = true
-			silent = append(silent, fmt.Sprintf("%x", a.Verifier[:4]))
+			n++
 		}
 	}
-	if len(silent) == 0 {
-		s.updateDue(e)
+	if n > 0 {
+		s.markDirty(e)
+		s.fill(now, e)
 		return
 	}
-	s.markDirty(e)
-	e.st.Misses++
-	if e.st.Misses > s.cfg.MaxRounds {
-		lv := &s.cfg.Levels[e.lvl]
-		s.stall(e, fmt.Sprintf("L%d: %d of %d verifications after %d missed rounds; %d verifiers asked, last silent: %s",
-			lv.Number, len(e.st.Got), lv.Required, e.st.Misses, len(e.st.Asked), strings.Join(silent, ",")))
-		return
-	}
-	s.fill(now, e)
+	s.updateDue(e)
 }
 
 // stall stops scheduling e, with a reason an operator reads.

@@ -39,7 +39,8 @@ type State struct {
 	Added time.Time
 	// Level is the Number of the level being collected.
 	Level uint8
-	// Misses counts the deadline rounds missed at Level (backoff and the
+	// Misses counts the re-ask rounds at Level: rounds in which every
+	// qualifying verifier had been asked and some missed (backoff and the
 	// MaxRounds bound).
 	Misses int
 	// Due is the next deadline to check; zero while stalled.
