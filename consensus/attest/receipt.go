@@ -46,8 +46,8 @@ func (s *Scheduler) Receipt(now time.Time, from block.PublicKey, r *Receipt) err
 	case v.Lower != e.lower:
 		return s.refuseReceipt(from, &v, refuse(ReasonWrongLower, "%s: lower digest %x, want %x", &v, v.Lower[:4], e.lower[:4]))
 	}
-	if err := v.Check(s.cfg.ChainID); err != nil {
-		return s.refuseReceipt(from, &v, err.(*Error))
+	if err := v.check(s.cfg.ChainID); err != nil {
+		return s.refuseReceipt(from, &v, err)
 	}
 	s.accept(now, e, from, v)
 	return nil

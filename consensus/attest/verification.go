@@ -60,6 +60,13 @@ func Sign(chain block.Hash, key ed25519.PrivateKey, id block.ID, level uint8, lo
 
 // Check verifies v's signature on chain.
 func (v *Verification) Check(chain block.Hash) error {
+	if err := v.check(chain); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (v *Verification) check(chain block.Hash) *Error {
 	if !ed25519.Verify(v.Verifier[:], SignBytes(chain, v.Block, v.Level, v.Lower), v.Sig[:]) {
 		return refuse(ReasonBadSignature, "%s", v)
 	}
