@@ -94,6 +94,9 @@ func (s *Scheduler) accept(now time.Time, e *entry, from block.PublicKey, v Veri
 	s.markDirty(e)
 	s.ack(from, &v, VerdictAccepted)
 	if len(e.st.Got) >= s.cfg.Levels[e.lvl].Required {
+		// A stalled block whose level a late answer completes is live
+		// again: the next level starts normally.
+		e.st.Stalled = ""
 		s.complete(now, e)
 		return
 	}

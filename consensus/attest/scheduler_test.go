@@ -299,3 +299,32 @@ func TestConfigValidate(t *testing.T) {
 		require.Error(t, c.Validate(), "case %d", i)
 	}
 }
+
+// A stalled block still counts late answers from verifiers it asked; the
+// one that completes the level makes it live again, and it finalizes.
+func TestLateAnswersRevivesAStalledBlock(t *testing.T) {
+	fx := newFixture(t)
+	s := fx.sched(nil, epoch)
+	d := newDrained()
+	id := bid(8, 1)
+	require.NoError(t, s.Add(epoch, id))
+	first := requestsIn(d.take(s))
+	now, _ := fx.settle(s, d, epoch, epoch.Add(time.Hour), func(block.PublicKey) bool { return true })
+	require.Len(t, d.stalls, 1)
+	for i, m := range first {
+		k := m.To
+		v := Sign(fx.chain, fx.keys[k], id, 2, Digest(nil))
+		require.NoError(t, s.Receipt(now, k, &Receipt{Verification: v}))
+		d.take(s)
+		if i < 2 {
+			require.NotEmpty(t, d.states[id].Stalled, "still stalled with %d of 3", i+1)
+		}
+	}
+	require.Empty(t, d.states[id].Stalled)
+	require.Equal(t, uint8(3), d.states[id].Level)
+	st := d.states[id]
+	_, err := DecodeState(st.AppendBinary(nil))
+	require.NoError(t, err, "a consistent record")
+	fx.settle(s, d, now, now.Add(time.Hour), nil)
+	require.Contains(t, d.proofs, id)
+}
