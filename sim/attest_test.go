@@ -33,7 +33,7 @@ func TestAttestAcceptance(t *testing.T) {
 // goroutines, but the scheduler only reads back what it synced).
 func TestAttestDeterministic(t *testing.T) {
 	cfg := DefaultAttestConfig()
-	cfg.Blocks, cfg.Unresponsive, cfg.Loss = 30, 2, 0.05
+	cfg.Blocks, cfg.Unresponsive, cfg.Loss = 15, 2, 0.05
 	a, b := runAttest(t, cfg), runAttest(t, cfg)
 	require.Equal(t, a, b)
 	cfg.Seed = 2
