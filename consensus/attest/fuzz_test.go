@@ -155,3 +155,76 @@ func (fx *fixture) checkStates(t *testing.T, s *Scheduler) {
 		require.Equal(t, st.Stalled == "", !st.Due.IsZero() || len(st.Asked) == 0)
 	}
 }
+
+// FuzzVerifier drives one L3 verifier with a byte-chosen sequence of
+// requests (valid, late, short of lower verifications, forged, for other
+// levels and blocks, from two requesters), acks (matching or not) and
+// ticks, and checks after every step: no panic; at most MaxQueue receipts
+// held; every receipt sent is our valid signature over the digest of the
+// lower verifications of a request we accepted before its deadline.
+func FuzzVerifier(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 4, 4, 4, 5})
+	fx := newFixture(f)
+	ids := []block.ID{bid(1, 1), bid(2, 1), bid(3, 1)}
+	lowers := map[block.ID][]Verification{}
+	for _, id := range ids {
+		lowers[id] = fx.l2verifications(id, 3)
+	}
+	key := fx.level(3)[0]
+	reqs := []block.PublicKey{requester, {0xdd}}
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		cfg := DefaultVerifierConfig(fx.chain, fx.keys[key], 3, 2, 3)
+		cfg.MaxQueue, cfg.MaxResends, cfg.ResendInterval = 2, 3, 100*time.Millisecond
+		v, err := NewVerifier(cfg)
+		require.NoError(t, err)
+		now := epoch
+		accepted := map[[2]any]block.Hash{} // (requester, block) -> lower digest signed
+		for i, op := range ops {
+			arg := 0
+			if i+1 < len(ops) {
+				arg = int(ops[i+1])
+			}
+			id := ids[arg%len(ids)]
+			from := reqs[arg%2]
+			req := &Request{Block: id, Level: 3, Deadline: now.Add(time.Second), Lower: lowers[id]}
+			switch op % 8 {
+			case 0, 1:
+				if v.Request(now, from, req) == nil {
+					accepted[[2]any{from, id}] = Digest(req.Lower)
+				}
+			case 2:
+				req.Deadline = now
+				require.Equal(t, ReasonLate, ReasonOf(v.Request(now, from, req)))
+			case 3:
+				req.Lower = req.Lower[:arg%3]
+				require.Error(t, v.Request(now, from, req))
+			case 4:
+				now = now.Add(time.Duration(arg) * 13 * time.Millisecond)
+				v.Tick(now)
+			case 5:
+				_ = v.Ack(now, from, &Ack{Block: id, Level: 3, Verifier: key, Verdict: Verdict(arg % int(verdictEnd))})
+			case 6:
+				req.Level = uint8(arg % 6)
+				if req.Level != 3 {
+					require.Error(t, v.Request(now, from, req))
+				}
+			case 7:
+				forged := append([]Verification(nil), req.Lower...)
+				forged[arg%3].Sig[arg%64] ^= 1
+				req.Lower = forged
+				require.Contains(t, []Reason{ReasonBadLower, ReasonQueueFull}, ReasonOf(v.Request(now, from, req)))
+			}
+			require.LessOrEqual(t, v.Pending(), cfg.MaxQueue)
+			rd := v.Ready()
+			for _, m := range rd.Messages {
+				got := m.Msg.Receipt.Verification
+				d, ok := accepted[[2]any{m.To, got.Block}]
+				require.True(t, ok, "a receipt for a request we accepted")
+				require.Equal(t, d, got.Lower)
+				require.Equal(t, key, got.Verifier)
+				require.NoError(t, got.Check(fx.chain))
+			}
+			v.Advance()
+		}
+	})
+}
