@@ -89,8 +89,8 @@ func (c *Config) Validate() error {
 		}
 	}
 	switch {
-	case c.MaxRounds < 1:
-		return fmt.Errorf("attest: Config.MaxRounds %d must be at least 1", c.MaxRounds)
+	case c.MaxRounds < 1 || c.MaxRounds > 1000:
+		return fmt.Errorf("attest: Config.MaxRounds %d, want 1..1000", c.MaxRounds)
 	case c.MaxDeadline < c.maxBaseDeadline():
 		return fmt.Errorf("attest: Config.MaxDeadline %v is below a level's Deadline %v", c.MaxDeadline, c.maxBaseDeadline())
 	case c.MaxPending < 1:

@@ -49,7 +49,8 @@ func (s *Scheduler) fill(now time.Time, e *entry) {
 		for next < len(ranked) && e.ask(ranked[next]) >= 0 {
 			next++
 		}
-		if next < len(ranked) {
+		// maxAsks bounds a level's record: beyond it, re-ask instead.
+		if next < len(ranked) && len(e.st.Asked) < maxAsks {
 			if e.missed() > 0 {
 				s.stats.Replacements++
 			}
