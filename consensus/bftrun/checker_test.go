@@ -46,6 +46,11 @@ func (c *checker) onSend(from, _ peer.ID, payload []byte) {
 		return
 	}
 	nd := c.nodes[from]
+	if env.typ == typeProposal {
+		if ch := nd.onPropose.Swap(nil); ch != nil {
+			close(*ch)
+		}
+	}
 	key := nd.pub
 	rk := map[bft.Kind]bft.RecordKind{bft.Notarize: bft.RecNotarized, bft.Nullify: bft.RecNullified, bft.Finalize: bft.RecFinalized}[v.Kind]
 	if !nd.store.isDurable(rk, v.View, v.Block) {
@@ -109,4 +114,23 @@ func (c *checker) voteCount() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.votes
+}
+
+// sentBy counts the votes key's node sent.
+func (c *checker) sentBy(key block.PublicKey) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, s := range c.signs[key] {
+		if !s.notarize.IsZero() {
+			n++
+		}
+		if !s.finalize.IsZero() {
+			n++
+		}
+		if s.nullify {
+			n++
+		}
+	}
+	return n
 }

@@ -53,8 +53,13 @@ type tnode struct {
 	store *recStore
 	r     *Runner
 
+	// onPropose, when set, is closed as the node's next proposal leaves.
+	onPropose atomic.Pointer[chan struct{}]
+
 	mu     sync.Mutex
 	blocks map[block.ID]bool // stored locally (own and proposed blocks)
+	// produced counts blocks built (run goroutine only).
+	produced int64
 	final  block.ID
 }
 
@@ -185,7 +190,11 @@ func (nd *tnode) Produce(_ context.Context, req ProduceRequest) (Produced, error
 	if ch := c.change.Load(); ch != nil && !c.reg.holds(req.Parent, *ch) {
 		txs = append(txs, *ch)
 	}
-	h := block.Header{Height: parent.Height + 1, Parent: req.Parent, Term: req.View, Timestamp: time.Now().UnixNano(), Irreversible: req.Irreversible}
+	// The timestamp also counts this process's blocks: a restarted leader
+	// that proposed again in a view would make a different block (as a
+	// real one would, with other transactions), never the same by luck.
+	nd.produced++
+	h := block.Header{Height: parent.Height + 1, Parent: req.Parent, Term: req.View, Timestamp: time.Now().UnixNano() + nd.produced, Irreversible: req.Irreversible}
 	b, err := block.Seal(h, txs, req.Certificate, nd.key)
 	if err != nil {
 		return Produced{}, err
