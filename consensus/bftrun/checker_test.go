@@ -18,12 +18,12 @@ import (
 //   - every vote leaves only after its safety record is durable;
 //   - no two nodes finalize different blocks at one height.
 type checker struct {
-	t     *testing.T
-	mu    sync.Mutex
-	nodes map[peer.ID]*tnode
-	signs map[block.PublicKey]map[uint64]*signed
+	t      *testing.T
+	mu     sync.Mutex
+	nodes  map[peer.ID]*tnode
+	signs  map[block.PublicKey]map[uint64]*signed
 	finals map[uint64]block.ID
-	votes int
+	votes  int
 }
 
 type signed struct {

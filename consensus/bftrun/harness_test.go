@@ -60,7 +60,7 @@ type tnode struct {
 	blocks map[block.ID]bool // stored locally (own and proposed blocks)
 	// produced counts blocks built (run goroutine only).
 	produced int64
-	final  block.ID
+	final    block.ID
 }
 
 func testKey(i int) ed25519.PrivateKey {
@@ -118,6 +118,12 @@ func (c *cluster) config(nd *tnode) Config {
 // start (re)starts node i's runner on its file system.
 func (c *cluster) start(i int) {
 	c.t.Helper()
+	c.startWith(i, bft.Root{ID: c.genesis.ID()}, c.reg.genesisSet)
+}
+
+// startWith starts node i's runner from root with producers in force.
+func (c *cluster) startWith(i int, root bft.Root, producers []block.PublicKey) {
+	c.t.Helper()
 	nd := c.nodes[i]
 	if nd.db == nil {
 		dcfg := chain.DefaultDBConfig()
@@ -130,7 +136,9 @@ func (c *cluster) start(i int) {
 		}
 		nd.store.Store = bftstore.New(db)
 	}
-	r, err := New(c.config(nd), Deps{Store: nd.store, Messenger: c.net.Messenger(nd.id), Producer: nd, Applier: nd, Blocks: nd, Sets: c.reg})
+	cfg := c.config(nd)
+	cfg.Root, cfg.Producers = root, producers
+	r, err := New(cfg, Deps{Store: nd.store, Messenger: c.net.Messenger(nd.id), Producer: nd, Applier: nd, Blocks: nd, Sets: c.reg})
 	require.NoError(c.t, err)
 	nd.r = r
 }
