@@ -29,14 +29,16 @@ import (
 // block produced goes into one registry, which stands for what a node's
 // blocksync would fetch; the checkers compare nodes.
 type cluster struct {
-	t       *testing.T
-	net     *MemNetwork
-	chainID block.Hash
-	genesis *block.Block
-	keys    []ed25519.PrivateKey
-	nodes   []*tnode
-	reg     *registry
-	chk     *checker
+	t        *testing.T
+	net      *MemNetwork
+	chainID  block.Hash
+	genesis  *block.Block
+	keys     []ed25519.PrivateKey
+	nodes    []*tnode
+	reg      *registry
+	chk      *checker
+	refMu    sync.Mutex
+	refusals map[string]int // penalized refusals by reason, all nodes
 	// change is a producer-set change transaction producers put in their
 	// blocks until one of their ancestors holds it.
 	change atomic.Pointer[[]byte]
@@ -53,6 +55,8 @@ type tnode struct {
 	store *recStore
 	r     *Runner
 
+	// hostile: the test sends as this node (the checkers skip it).
+	hostile atomic.Bool
 	// onPropose, when set, is closed as the node's next proposal leaves.
 	onPropose atomic.Pointer[chan struct{}]
 
@@ -138,7 +142,8 @@ func (c *cluster) startWith(i int, root bft.Root, producers []block.PublicKey) {
 	}
 	cfg := c.config(nd)
 	cfg.Root, cfg.Producers = root, producers
-	r, err := New(cfg, Deps{Store: nd.store, Messenger: c.net.Messenger(nd.id), Producer: nd, Applier: nd, Blocks: nd, Sets: c.reg})
+	r, err := New(cfg, Deps{Store: nd.store, Messenger: c.net.Messenger(nd.id), Producer: nd, Applier: nd, Blocks: nd, Sets: c.reg,
+		Refused: c.onRefused})
 	require.NoError(c.t, err)
 	nd.r = r
 }
@@ -155,6 +160,21 @@ func (c *cluster) crash(i int) {
 	clone := nd.fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: 0})
 	require.NoError(c.t, nd.db.Close())
 	nd.fs, nd.db = clone, nil
+}
+
+func (c *cluster) onRefused(_ peer.ID, reason string, _ error) {
+	c.refMu.Lock()
+	defer c.refMu.Unlock()
+	if c.refusals == nil {
+		c.refusals = map[string]int{}
+	}
+	c.refusals[reason]++
+}
+
+func (c *cluster) refusedBy(reason string) int {
+	c.refMu.Lock()
+	defer c.refMu.Unlock()
+	return c.refusals[reason]
 }
 
 func (c *cluster) stopAll() {
