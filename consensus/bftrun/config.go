@@ -23,6 +23,14 @@ type Config struct {
 	// (EpochStore) with a higher root wins: it is where this producer was.
 	Root      bft.Root
 	Producers []block.PublicKey
+	// Prev, when set, is the producer set in force before the change that
+	// made Producers: a node that starts its runner because a change just
+	// named it a producer passes the set it replaced, so the runner starts
+	// in the joint epoch joint(Producers, Prev) the other producers are in
+	// (their joint quorum may need it). If they have left that epoch
+	// already, they answer with the finalization that ended it and the
+	// runner follows. Ignored when the store holds an epoch.
+	Prev []block.PublicKey
 	// Engine holds the engine's timeouts and bounds (bft.Config); the
 	// runner fills ChainID, Set and Key per epoch.
 	Engine bft.Config

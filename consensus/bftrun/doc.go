@@ -85,12 +85,12 @@
 // the new epoch's set stops signing (Status.Member false). See bftchain's
 // package doc for the safety argument.
 //
-// Limitation: a producer that joins starts in the plain epoch of the set
-// that names it, while the others may still be in the joint epoch; its
-// messages are dropped until they leave it. The joint epoch must therefore
-// reach the new set's quorum without the joiners: true for any single
-// add or remove (n ≥ 4 → n+1 needs ⌊2(n+1)/3⌋+1 ≤ n) and whenever the
-// joiners are at most f of the new set.
+// A producer that joins is started by its node once the set in force
+// after its final block names it, with Config.Prev = the set that change
+// replaced: it starts in the joint epoch the others are in (a joint quorum
+// may need it: 2 → 3 producers needs all three). If they left that epoch
+// already, its first messages reach them as messages of a past epoch,
+// they answer with the finalization that ended it, and it follows.
 //
 // # Testing
 //

@@ -36,6 +36,9 @@ type loopState struct {
 	past      map[bftchain.Tag]*bft.Certificate
 	pastOrder []bftchain.Tag
 	replied   map[peer.ID]time.Time
+	// ended: a valid finalization of this (joint) epoch arrived at or below
+	// our root: the epoch ended before we started it (we joined late).
+	ended bool
 	// switchPending: a finalization happened in this epoch whose block's
 	// producer set Sets could not tell yet.
 	switchPending bool
@@ -66,7 +69,7 @@ func (r *Runner) open() (*loopState, error) {
 		}
 	}
 	if ep == nil {
-		if ep, err = bftchain.NewEpoch(r.cfg.Producers, nil); err != nil {
+		if ep, err = bftchain.NewEpoch(r.cfg.Producers, r.cfg.Prev); err != nil {
 			return nil, err
 		}
 	}
@@ -110,7 +113,7 @@ func (r *Runner) enterEpoch(ep *bftchain.Epoch, root bft.Root, save bool) error 
 			kept = append(kept, rec)
 		}
 	}
-	st.epoch, st.epochRoot, st.eng, st.switchPending = ep, root, nil, false
+	st.epoch, st.epochRoot, st.eng, st.switchPending, st.ended = ep, root, nil, false, false
 	st.peers, st.index = nil, map[peer.ID]int{}
 	for i := range ep.Set.Len() {
 		k := ep.Set.Key(i)
@@ -144,7 +147,7 @@ func (r *Runner) maybeSwitch() {
 		return
 	}
 	root := st.eng.Root()
-	if root.View <= st.epochRoot.View {
+	if root.View <= st.epochRoot.View && !st.ended {
 		return
 	}
 	keys, err := r.deps.Sets.SetAfter(root.ID)
@@ -214,4 +217,20 @@ func (r *Runner) otherEpoch(from peer.ID, tag bftchain.Tag) {
 	if err := r.deps.Messenger.Send(from, encodeMessage(tag, bft.Message{Cert: c})); err != nil {
 		r.ctr.sendErrors.Add(1)
 	}
+}
+
+// lateFinalization handles a finalization of our joint epoch at or below
+// our root, which the engine refuses as stale: we started the epoch after
+// it ended (a producer that joined late, answered by one that left it).
+// Verified entirely, it ends the epoch for us too.
+func (r *Runner) lateFinalization(c *bft.Certificate) {
+	st := r.st
+	if !st.epoch.Joint() || st.ended || c.Kind != bft.Finalize || c.View > st.eng.Root().View {
+		return
+	}
+	if err := c.Verify(r.cfg.ChainID, st.epoch.Set, bft.Ed25519{}); err != nil {
+		return // the engine's Step refuses it with the reason
+	}
+	st.ended, st.lastFinal = true, c
+	r.maybeSwitch()
 }

@@ -122,11 +122,11 @@ func (c *cluster) config(nd *tnode) Config {
 // start (re)starts node i's runner on its file system.
 func (c *cluster) start(i int) {
 	c.t.Helper()
-	c.startWith(i, bft.Root{ID: c.genesis.ID()}, c.reg.genesisSet)
+	c.startWith(i, bft.Root{ID: c.genesis.ID()}, c.reg.genesisSet, nil)
 }
 
 // startWith starts node i's runner from root with producers in force.
-func (c *cluster) startWith(i int, root bft.Root, producers []block.PublicKey) {
+func (c *cluster) startWith(i int, root bft.Root, producers, prev []block.PublicKey) {
 	c.t.Helper()
 	nd := c.nodes[i]
 	if nd.db == nil {
@@ -141,7 +141,7 @@ func (c *cluster) startWith(i int, root bft.Root, producers []block.PublicKey) {
 		nd.store.Store = bftstore.New(db)
 	}
 	cfg := c.config(nd)
-	cfg.Root, cfg.Producers = root, producers
+	cfg.Root, cfg.Producers, cfg.Prev = root, producers, prev
 	r, err := New(cfg, Deps{Store: nd.store, Messenger: c.net.Messenger(nd.id), Producer: nd, Applier: nd, Blocks: nd, Sets: c.reg,
 		Refused: c.onRefused})
 	require.NoError(c.t, err)

@@ -32,6 +32,12 @@ func (r *Runner) onInbound(m inbound) {
 	if st.eng == nil {
 		return
 	}
+	if c := env.msg.Cert; c != nil {
+		r.lateFinalization(c)
+		if st.eng == nil || st.epoch.Tag != env.epoch {
+			return // it ended the epoch
+		}
+	}
 	if env.typ == typeProposal {
 		err = r.onProposal(m.from, from, env)
 	} else {
