@@ -3,6 +3,7 @@ package bftrun
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
@@ -18,7 +19,7 @@ import (
 //   - every vote leaves only after its safety record is durable;
 //   - no two nodes finalize different blocks at one height.
 type checker struct {
-	t      *testing.T
+	t      testing.TB
 	mu     sync.Mutex
 	nodes  map[peer.ID]*tnode
 	signs  map[block.PublicKey]map[uint64]*signed
@@ -31,7 +32,7 @@ type signed struct {
 	nullify            bool
 }
 
-func newChecker(t *testing.T) *checker {
+func newChecker(t testing.TB) *checker {
 	return &checker{t: t, nodes: map[peer.ID]*tnode{}, signs: map[block.PublicKey]map[uint64]*signed{}, finals: map[uint64]block.ID{}}
 }
 
@@ -105,6 +106,13 @@ func (c *checker) final(nd *tnode, prev, id block.ID) {
 	for _, b := range path {
 		if b.Height <= prev.Height() && b.ID() != prev {
 			continue
+		}
+		if nd.i == 0 && b.ID() != prev {
+			nd.c.reg.mu.Lock()
+			if _, seen := nd.c.reg.finalAt[b.ID()]; !seen {
+				nd.c.reg.finalAt[b.ID()] = time.Now()
+			}
+			nd.c.reg.mu.Unlock()
 		}
 		if have, ok := c.finals[b.Height]; ok && have != b.ID() {
 			c.t.Errorf("safety: node %d finalized %s at height %d, another node %s", nd.i, b.ID(), b.Height, have)

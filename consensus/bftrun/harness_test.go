@@ -2,6 +2,7 @@ package bftrun
 
 import (
 	"bytes"
+	"slices"
 	"context"
 	"crypto/ed25519"
 	"encoding/binary"
@@ -29,7 +30,7 @@ import (
 // block produced goes into one registry, which stands for what a node's
 // blocksync would fetch; the checkers compare nodes.
 type cluster struct {
-	t        *testing.T
+	t        testing.TB
 	net      *MemNetwork
 	chainID  block.Hash
 	genesis  *block.Block
@@ -81,7 +82,7 @@ func pubOf(k ed25519.PrivateKey) block.PublicKey {
 
 // newCluster makes keys for total producers, of which the first n form the
 // genesis set, and starts those n.
-func newCluster(t *testing.T, n, total int, seed uint64) *cluster {
+func newCluster(t testing.TB, n, total int, seed uint64) *cluster {
 	t.Helper()
 	c := &cluster{t: t, net: NewMemNetwork(seed, 10*time.Millisecond), reg: newRegistry(), chk: newChecker(t)}
 	c.chainID[0] = 0xbf
@@ -228,6 +229,9 @@ func (nd *tnode) Produce(_ context.Context, req ProduceRequest) (Produced, error
 		return Produced{}, err
 	}
 	c.reg.put(b)
+	c.reg.mu.Lock()
+	c.reg.made[b.ID()] = time.Now()
+	c.reg.mu.Unlock()
 	nd.store1(b.ID())
 	return Produced{Block: b}, nil
 }
@@ -265,10 +269,33 @@ func (nd *tnode) Commit(cm Commit) {
 type registry struct {
 	mu         sync.Mutex
 	blocks     map[block.ID]*block.Block
+	// made and finalAt are when a block was produced and when node 0
+	// first saw it final (for the finality figures).
+	made, finalAt map[block.ID]time.Time
 	genesisSet []block.PublicKey
 }
 
-func newRegistry() *registry { return &registry{blocks: map[block.ID]*block.Block{}} }
+func newRegistry() *registry {
+	return &registry{blocks: map[block.ID]*block.Block{}, made: map[block.ID]time.Time{}, finalAt: map[block.ID]time.Time{}}
+}
+
+// finality returns the median and 99th percentile of produce-to-final
+// latency at node 0.
+func (g *registry) finality() (p50, p99 time.Duration, n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var ds []time.Duration
+	for id, at := range g.finalAt {
+		if m, ok := g.made[id]; ok {
+			ds = append(ds, at.Sub(m))
+		}
+	}
+	if len(ds) == 0 {
+		return 0, 0, 0
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2], ds[len(ds)*99/100], len(ds)
+}
 
 func (g *registry) put(b *block.Block) {
 	g.mu.Lock()

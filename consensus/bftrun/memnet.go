@@ -57,6 +57,13 @@ func (n *MemNetwork) Detach(id peer.ID) {
 	delete(n.nodes, id)
 }
 
+// SetLatency sets the one-way latency of messages sent from now on.
+func (n *MemNetwork) SetLatency(d time.Duration) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.latency = d
+}
+
 // SetLoss drops each message with probability p.
 func (n *MemNetwork) SetLoss(p float64) {
 	n.mu.Lock()
@@ -105,6 +112,7 @@ func (n *MemNetwork) send(from, to peer.ID, payload []byte) error {
 	hook := n.hook
 	lost := n.loss > 0 && n.rng.Float64() < n.loss
 	cut := n.cut[[2]peer.ID{from, to}]
+	latency := n.latency
 	n.mu.Unlock()
 	if src == nil {
 		return ErrUnreachable // a detached (crashed) sender sends nothing
@@ -119,7 +127,7 @@ func (n *MemNetwork) send(from, to peer.ID, payload []byte) error {
 		return nil // queued, then lost on the way
 	}
 	p := slices.Clone(payload)
-	time.AfterFunc(n.latency, func() { dst.deliver(from, p) })
+	time.AfterFunc(latency, func() { dst.deliver(from, p) })
 	return nil
 }
 
