@@ -2,12 +2,12 @@ package bftrun
 
 import (
 	"bytes"
-	"slices"
 	"context"
 	"crypto/ed25519"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -267,12 +267,12 @@ func (nd *tnode) Commit(cm Commit) {
 // --- the registry: every block, and the producer set after each ---
 
 type registry struct {
-	mu         sync.Mutex
-	blocks     map[block.ID]*block.Block
+	mu     sync.Mutex
+	blocks map[block.ID]*block.Block
 	// made and finalAt are when a block was produced and when node 0
 	// first saw it final (for the finality figures).
 	made, finalAt map[block.ID]time.Time
-	genesisSet []block.PublicKey
+	genesisSet    []block.PublicKey
 }
 
 func newRegistry() *registry {
