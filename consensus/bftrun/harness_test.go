@@ -244,7 +244,7 @@ func (nd *tnode) store1(id block.ID) {
 
 func (nd *tnode) Add(_ context.Context, b *block.Block) error {
 	if err := b.Check(); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidBlock, err)
+		return fmt.Errorf("%w: %w", ErrInvalidBlock, err)
 	}
 	nd.c.reg.put(b)
 	nd.store1(b.ID())
