@@ -22,16 +22,16 @@ func all(n int) []int {
 }
 
 // Four and seven producers commit: with δ = 10 ms a view takes about 2δ,
-// so 5 virtual seconds finalize well over 50 blocks on every producer.
+// so 2 virtual seconds finalize well over 50 blocks on every producer.
 func TestClusterCommits(t *testing.T) {
 	for _, n := range []int{4, 7} {
 		t.Run(string(rune('0'+n)), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				c := newCluster(t, n, n, 1)
-				time.Sleep(5 * time.Second)
+				time.Sleep(2 * time.Second)
 				c.requireProgress(50, all(n)...)
 				p50, p99, k := c.reg.finality()
-				t.Logf("n=%d δ=10ms: %d blocks final at node 0 in 5 s; finality after proposal p50 %v (%.2fδ), p99 %v", n, k, p50, float64(p50)/float64(10*time.Millisecond), p99)
+				t.Logf("n=%d δ=10ms: %d blocks final at node 0 in 2 s; finality after proposal p50 %v (%.2fδ), p99 %v", n, k, p50, float64(p50)/float64(10*time.Millisecond), p99)
 				require.Positive(t, c.chk.voteCount())
 			})
 		})
@@ -133,7 +133,7 @@ func TestClusterLoss(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c := newCluster(t, 7, 7, 6)
 		c.net.SetLoss(0.05)
-		time.Sleep(4 * time.Second)
+		time.Sleep(3 * time.Second)
 		c.requireProgress(20, all(7)...)
 	})
 }

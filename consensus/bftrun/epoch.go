@@ -223,13 +223,14 @@ func (r *Runner) otherEpoch(from peer.ID, tag bftchain.Tag) {
 // our root, which the engine refuses as stale: we started the epoch after
 // it ended (a producer that joined late, answered by one that left it).
 // Verified entirely, it ends the epoch for us too.
-func (r *Runner) lateFinalization(c *bft.Certificate) {
+func (r *Runner) lateFinalization(from peer.ID, c *bft.Certificate) {
 	st := r.st
 	if !st.epoch.Joint() || st.ended || c.Kind != bft.Finalize || c.View > st.eng.Root().View {
 		return
 	}
 	if err := c.Verify(r.cfg.ChainID, st.epoch.Set, bft.Ed25519{}); err != nil {
-		return // the engine's Step refuses it with the reason
+		r.refused(from, err) // the engine would only see it as stale
+		return
 	}
 	st.ended, st.lastFinal = true, c
 	r.maybeSwitch()

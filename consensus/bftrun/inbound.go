@@ -33,8 +33,9 @@ func (r *Runner) onInbound(m inbound) {
 		return
 	}
 	if c := env.msg.Cert; c != nil {
-		r.lateFinalization(c)
-		if st.eng == nil || st.epoch.Tag != env.epoch {
+		before := st.epoch.Tag
+		r.lateFinalization(m.from, c)
+		if st.eng == nil || st.epoch.Tag != before {
 			return // it ended the epoch
 		}
 	}
