@@ -150,7 +150,9 @@ func (r *Runner) run() {
 				e.Tick(r.now())
 			}
 		case <-retry.C:
-			r.maybeSwitch()
+			if r.st.switchPending {
+				r.maybeSwitch()
+			}
 		}
 	}
 }
