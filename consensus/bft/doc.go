@@ -202,10 +202,13 @@
 // the others); broken_test.go proves the checkers fire on deliberately
 // broken engines.
 //
-// # Left for node integration
+// # Drivers
 //
-// The pebble-backed Store; the consensus lane and multicast; switching the
-// Set at a producer-set change; carrying the finalization certificate in
-// the next block's body and checking it in chain validation; admin status
-// and metrics (Status has the snapshot); blockwire sim --mode bft.
+// consensus/bftstore is the pebble-backed Store; consensus/bftrun the
+// driver (the consensus lane through a Messenger, persist before send,
+// proposals with their vote, admin Status); consensus/bftchain the chain
+// side (epochs that switch the Set at a producer-set change, finalization
+// certificates in later blocks' bodies, and a follower that verifies
+// finality from blocks alone). Left for the node: consensus.engine =
+// "bft" and blockwire sim --mode bft.
 package bft

@@ -2,6 +2,7 @@ package bftstore
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -85,4 +86,29 @@ func (s *Store) PruneBelow(view uint64) error {
 		return fmt.Errorf("bftstore: prune below view %d: %w", view, err)
 	}
 	return nil
+}
+
+// epochKey holds the BFT driver's current epoch (consensus/bftrun). It is
+// outside Prefix's view-ordered range, so PruneBelow never touches it.
+var epochKey = []byte("\xF2bfe/epoch")
+
+// SaveEpoch stores the driver's epoch record, synced.
+func (s *Store) SaveEpoch(b []byte) error {
+	if err := s.db.Set(epochKey, b, pebble.Sync); err != nil {
+		return fmt.Errorf("bftstore: save epoch: %w", err)
+	}
+	return nil
+}
+
+// LoadEpoch returns the saved epoch record; ok is false when none is.
+func (s *Store) LoadEpoch() ([]byte, bool, error) {
+	v, closer, err := s.db.Get(epochKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("bftstore: load epoch: %w", err)
+	}
+	defer func() { _ = closer.Close() }()
+	return append([]byte(nil), v...), true, nil
 }
