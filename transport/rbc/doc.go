@@ -90,11 +90,15 @@
 //
 //  1. Map authenticated link peers to participant indexes (Participants.
 //     Index); refuse consensus-class traffic from anyone else.
+//
 //  2. Create the Core with New(cfg, store.Load(), now) and perform its
 //     first Ready.
+//
 //  3. Feed every message from participant i to Receive(i, bytes, now);
 //     score the sender when ReasonOf(err).Penalized().
+//
 //  4. Call Tick at or after the last Ready's Deadline.
+//
 //  5. After each input, if HasReady, perform Ready in the order its doc
 //     gives (Persist synced, Forget, Messages, Delivered), then Advance.
 //
