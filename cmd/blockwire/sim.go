@@ -64,6 +64,7 @@ Faults (--faults, comma-separated; times are virtual; sim/doc.go has more):
 	cmd.Flags().AddGoFlagSet(fs)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of a summary")
 	cmd.AddCommand(newSimRoutesCmd())
+	cmd.AddCommand(newSimRBCCmd())
 	return cmd
 }
 

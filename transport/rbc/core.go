@@ -26,6 +26,7 @@ type Core struct {
 
 	rd           Ready
 	lastDeadline time.Time
+	given        time.Time // Deadline of the last Ready
 }
 
 // New returns the core of cfg.Key's participant, restored from recs (every
@@ -51,9 +52,14 @@ func New(cfg Config, recs []Record, now time.Time) (*Core, error) {
 		}
 	}
 	c.nextSeq = max(c.nextSeq, c.floor[self]+1)
-	for _, in := range c.insts {
+	for _, in := range c.sorted() {
 		if in.signed() {
 			in.next = now
+		}
+		if in.delivered != nil {
+			d := *in.delivered
+			d.Replayed = true
+			c.rd.Delivered = append(c.rd.Delivered, d)
 		}
 	}
 	return c, nil

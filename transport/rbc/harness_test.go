@@ -90,6 +90,7 @@ type net struct {
 	signed   map[string]Digest
 	refused  map[Reason]int
 	sent     int
+	replayed int
 }
 
 func newNet(t testing.TB, n int) *net {
@@ -123,6 +124,10 @@ func (nt *net) flush(i int) {
 		}
 	}
 	for _, d := range rd.Delivered {
+		if d.Replayed {
+			nt.replayed++
+			continue
+		}
 		nt.delivers[i] = append(nt.delivers[i], d)
 		nt.rounds = append(nt.rounds, nt.depth[i])
 		require.NoError(nt.t, d.Cert.Verify(nt.fx.domain, nt.fx.set, nil), "a certificate verifies from the set alone")

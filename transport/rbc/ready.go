@@ -22,8 +22,10 @@ type Outbound struct {
 //  3. Messages: send each to its participants. Loss is tolerated
 //     (retransmission); order does not matter.
 //  4. Delivered: hand each payload and certificate to the subscribers, in
-//     order. Each instance is delivered once per store (its RecDelivered
-//     is in this or an earlier Persist).
+//     order. An instance is delivered once per process; after a restart
+//     the first Ready hands out every delivery the records hold again,
+//     with Replayed set (a crash may have come between Persist and this
+//     step).
 //  5. Deadline: call Tick at or after it (zero: no timer needed).
 type Ready struct {
 	Persist   []Record
@@ -47,11 +49,12 @@ func (c *Core) HasReady() bool {
 func (c *Core) Ready() Ready {
 	rd := c.rd
 	rd.Deadline = c.deadline()
+	c.given = rd.Deadline
 	return rd
 }
 
 // Advance acknowledges the last Ready: its outputs were performed.
 func (c *Core) Advance() {
-	c.lastDeadline = c.deadline()
+	c.lastDeadline = c.given // the deadline that Ready handed out
 	c.rd = Ready{}
 }

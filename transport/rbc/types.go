@@ -157,8 +157,14 @@ func (c *Certificate) Verify(domain [32]byte, set *Participants, v Verifier) err
 
 // Delivery is a delivered payload with its certificate. Payload is the
 // caller's (never modified by the core).
+//
+// Delivery is at least once: a restarted core hands out again, with
+// Replayed set, every delivery its records hold (the process may have
+// crashed after persisting a delivery and before handing it out).
+// Subscribers that must act once key on Inst.
 type Delivery struct {
-	Inst    Instance
-	Payload []byte
-	Cert    *Certificate
+	Inst     Instance
+	Payload  []byte
+	Cert     *Certificate
+	Replayed bool
 }
