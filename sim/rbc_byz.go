@@ -37,7 +37,7 @@ func (r *rbcRunner) signed(i int, m rbc.Message, p []byte) rbc.Message {
 		m.Payload = p
 		m.Digest = rbc.DigestOf(p)
 	}
-	m.Sig = rbc.KeySigner{Key: r.keys[i]}.Sign(rbc.SignedBytes(m.Kind == rbc.KindReady, r.domain, r.set, m.Inst, m.Digest))
+	m.Sig = r.nodes[i].signer.Sign(rbc.SignedBytes(m.Kind == rbc.KindReady, r.domain, r.set, m.Inst, m.Digest))
 	return m
 }
 

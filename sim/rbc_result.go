@@ -23,7 +23,7 @@ type rbcMetrics struct {
 	good    map[rbc.Instance]bool
 	// rounds: causal depth at each correct delivery (good case / all).
 	roundsGood, roundsAll []int
-	signed                map[string]rbc.Digest
+	signed                map[signKey]rbc.Digest
 	doubleSigns           int
 	correctPenalties      int
 	refused               map[string]int
@@ -34,7 +34,7 @@ type rbcMetrics struct {
 
 func (m *rbcMetrics) init() {
 	m.instances, m.payload, m.good = map[rbc.Instance]bool{}, map[rbc.Instance][]byte{}, map[rbc.Instance]bool{}
-	m.signed, m.refused = map[string]rbc.Digest{}, map[string]int{}
+	m.signed, m.refused = map[signKey]rbc.Digest{}, map[string]int{}
 }
 
 func (m *rbcMetrics) fail(format string, args ...any) {
@@ -56,16 +56,22 @@ func (m *rbcMetrics) delivery(inst rbc.Instance, depth int) {
 	}
 }
 
+type signKey struct {
+	node int
+	kind rbc.Kind
+	inst rbc.Instance
+}
+
 // signedBy records what correct participant i signs, across its
 // restarts: one digest per instance and kind.
 func (m *rbcMetrics) signedBy(i int, msg rbc.Message) {
 	if msg.Kind == rbc.KindCert {
 		return
 	}
-	k := fmt.Sprintf("%d/%s/%s", i, msg.Kind, msg.Inst)
+	k := signKey{i, msg.Kind, msg.Inst}
 	if prev, ok := m.signed[k]; ok && prev != msg.Digest {
 		m.doubleSigns++
-		m.fail("participant %d signed two digests: %s %s and %s", i, k, prev, msg.Digest)
+		m.fail("participant %d signed two digests: %s in %s: %s and %s", i, msg.Kind, msg.Inst, prev, msg.Digest)
 	}
 	m.signed[k] = msg.Digest
 }

@@ -46,6 +46,7 @@ type rbcNode struct {
 	heard   []rbcHeard
 	byzSeq  uint64
 	lastOut [][]byte // recent own messages (replayed verbatim)
+	signer  *memoSigner
 }
 
 type rbcHeard struct {
@@ -92,7 +93,8 @@ func runRBCSeed(cfg RBCConfig, seed uint64) (*rbcRunner, error) {
 		r.byz[i] = cfg.Behaviours[r.e.rng.IntN(len(cfg.Behaviours))]
 	}
 	for i := range cfg.Nodes {
-		r.nodes = append(r.nodes, &rbcNode{i: i, delivered: map[rbc.Instance][]rbc.Delivery{}, byzSeq: 1})
+		r.nodes = append(r.nodes, &rbcNode{i: i, delivered: map[rbc.Instance][]rbc.Delivery{}, byzSeq: 1,
+			signer: &memoSigner{key: rbc.KeySigner{Key: r.keys[i]}, seen: map[string]rbc.Sig{}}})
 		if err := r.boot(i); err != nil {
 			return nil, err
 		}
@@ -111,6 +113,7 @@ func (r *rbcRunner) coreConfig(i int) rbc.Config {
 	c := rbc.DefaultConfig(r.domain, r.set, r.keys[i])
 	c.ValidatePayload = rbcValidate
 	c.Verifier = r.verify
+	c.Signer = r.nodes[i].signer
 	c.MaxPayload = 4 << 10
 	c.MaxOpenPerPeer = 32
 	// Retransmission: first after ~10 round trips, capped at 1.6 s, 12
@@ -338,6 +341,22 @@ func (v *memoVerifier) Verify(pub ed25519.PublicKey, msg []byte, sig rbc.Sig) bo
 		v.seen[k] = ok
 	}
 	return ok
+}
+
+// memoSigner caches a participant's signatures across its restarts
+// (ed25519 is deterministic, so the cache changes nothing but time).
+type memoSigner struct {
+	key  rbc.KeySigner
+	seen map[string]rbc.Sig
+}
+
+func (s *memoSigner) Sign(msg []byte) rbc.Sig {
+	sig, ok := s.seen[string(msg)]
+	if !ok {
+		sig = s.key.Sign(msg)
+		s.seen[string(msg)] = sig
+	}
+	return sig
 }
 
 func (r *rbcRunner) traceHash() uint64 { return r.e.trace.Sum64() }

@@ -27,6 +27,8 @@ type Core struct {
 	rd           Ready
 	lastDeadline time.Time
 	given        time.Time // Deadline of the last Ready
+	cached       time.Time // deadline(), valid unless stale
+	stale        bool
 }
 
 // New returns the core of cfg.Key's participant, restored from recs (every
@@ -52,6 +54,7 @@ func New(cfg Config, recs []Record, now time.Time) (*Core, error) {
 		}
 	}
 	c.nextSeq = max(c.nextSeq, c.floor[self]+1)
+	c.touch()
 	for _, in := range c.sorted() {
 		if in.signed() {
 			in.next = now
@@ -138,6 +141,7 @@ func (c *Core) Broadcast(payload []byte, now time.Time) (Instance, error) {
 	in := newInstance(inst, c.set.N(), c.self, now)
 	c.insts[inst] = in
 	c.open[c.self]++
+	c.touch()
 	c.echo(in, DigestOf(payload), payload, now)
 	c.progress(in, now)
 	return inst, nil
@@ -242,6 +246,7 @@ func (c *Core) instance(from int, id Instance, now time.Time) (*instance, error)
 	in := newInstance(id, c.set.N(), from, now)
 	c.insts[id] = in
 	c.open[from]++
+	c.touch()
 	return in, nil
 }
 

@@ -11,6 +11,7 @@ import (
 func (c *Core) arm(in *instance, now time.Time) {
 	if in.next.IsZero() && in.attempt < c.cfg.RetransmitLimit {
 		in.next = now.Add(c.cfg.RetransmitBase)
+		c.touch()
 	}
 }
 
@@ -34,6 +35,7 @@ func (c *Core) Tick(now time.Time) {
 // peer may lack readies or the payload). Each round doubles the delay, up
 // to Config.RetransmitMax, for at most Config.RetransmitLimit rounds.
 func (c *Core) retransmit(in *instance, now time.Time) {
+	c.touch()
 	var behind, notReady []int
 	for p, st := range in.status {
 		if p == c.self || st == StatusDelivered {
@@ -90,6 +92,7 @@ func (c *Core) answerLagging(in *instance, peer int, st Status, now time.Time) {
 // never signed in are dropped without moving the floor, so a byzantine
 // participant cannot raise a correct origin's floor with made-up seqs.
 func (c *Core) collect(in *instance) {
+	c.touch()
 	delete(c.insts, in.id)
 	c.open[in.opener]--
 	c.rd.Forget = append(c.rd.Forget, in.id)
@@ -99,8 +102,13 @@ func (c *Core) collect(in *instance) {
 	}
 }
 
-// deadline is the earliest retransmission or collection time.
+// deadline is the earliest retransmission or collection time. It is
+// cached: every change of an instance's timer or of the instance set
+// marks it stale (touch).
 func (c *Core) deadline() time.Time {
+	if !c.stale {
+		return c.cached
+	}
 	var d time.Time
 	for _, in := range c.insts {
 		for _, t := range []time.Time{in.next, in.opened.Add(c.cfg.Horizon)} {
@@ -109,8 +117,12 @@ func (c *Core) deadline() time.Time {
 			}
 		}
 	}
+	c.cached, c.stale = d, false
 	return d
 }
+
+// touch marks the cached deadline stale.
+func (c *Core) touch() { c.stale = true }
 
 // sorted returns the instances in (origin, seq) order, so outputs are
 // deterministic.
