@@ -192,7 +192,6 @@ func (c *Core) step(from int, m Message, now time.Time) error {
 		return err
 	}
 	in.learn(from, m.Status)
-	defer c.answerLagging(in, from, m.Status, now)
 	switch m.Kind {
 	case KindEcho:
 		err = c.handleEcho(in, m, now)
@@ -202,6 +201,7 @@ func (c *Core) step(from int, m Message, now time.Time) error {
 		err = c.handleCert(in, m)
 	}
 	c.progress(in, now)
+	c.answer(in, from, m, err, now)
 	return err
 }
 
@@ -398,7 +398,13 @@ func (c *Core) others() []int {
 }
 
 func (c *Core) send(to []int, m Message) {
-	if len(to) > 0 {
-		c.rd.Messages = append(c.rd.Messages, Outbound{To: to, Msg: m})
+	if len(to) == 0 {
+		return
+	}
+	c.rd.Messages = append(c.rd.Messages, Outbound{To: to, Msg: m})
+	if in := c.insts[m.Inst]; in != nil && m.Status == StatusDelivered {
+		for _, p := range to {
+			in.told[p] = true
+		}
 	}
 }

@@ -292,3 +292,27 @@ func TestDeliveredCertificateSurvivesRestart(t *testing.T) {
 	require.Equal(t, 1, nt.replayed)
 	require.Equal(t, StatusDelivered, nt.cores[2].Instances()[0].Status)
 }
+
+// The status round is exactly n(n−1) messages even when timers are
+// staggered: node 0's round reaches the others before theirs fire, so they
+// skip node 0 and answer its message with their ready instead; node 0
+// then never sends a certificate to a peer that delivered. (Before the
+// answer rule, node 0 kept sending its certificate to every peer for all
+// RetransmitLimit rounds.)
+func TestStaggeredStatusRoundIsQuiet(t *testing.T) {
+	nt := newNet(t, 4)
+	nt.broadcast(0, []byte("s"))
+	nt.run()
+	before := nt.sent
+	nt.now = nt.now.Add(100 * time.Millisecond)
+	nt.cores[0].Tick(nt.now)
+	nt.flush(0)
+	nt.run() // node 0's readies (status delivered) arrive first
+	for range 8 {
+		nt.advance(400 * time.Millisecond)
+	}
+	require.Equal(t, 4*3, nt.sent-before, "one status message per ordered pair")
+	for i := range 4 {
+		require.Equal(t, 1, nt.cores[i].Instances()[0].Retransmits, "node %d: one round, then quiet", i)
+	}
+}

@@ -72,10 +72,13 @@
 // after Config.RetransmitBase, doubling up to RetransmitMax, for at most
 // RetransmitLimit rounds; from the second round on a delivered
 // participant sends its certificate instead. In the loss-free case the
-// first round only tells everyone we delivered (n(n−1) small readies),
-// and then the instance is quiet. A delivered participant that no longer
-// retransmits answers a peer that reports a lower status with its
-// certificate, at most once per RetransmitBase.
+// first round only tells everyone we delivered (n(n−1) small readies in
+// all: a participant that already heard of a peer's delivery skips it, and
+// that peer's message is answered with our ready instead), and then the
+// instance is quiet. Once delivered, a participant answers, at most once
+// per RetransmitBase per peer, a peer that reports a lower status while
+// our rounds have ended (with the certificate), and a delivered peer it
+// never told, or that still sends its certificate (with its ready).
 //
 // State is bounded per peer: a message that would open an instance counts
 // against the peer that sent it (Config.MaxOpenPerPeer), each signer's

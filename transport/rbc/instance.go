@@ -27,8 +27,10 @@ type instance struct {
 
 	// status is what each peer last told us of its progress (max seen).
 	status []Status
-	// replied is when we last answered a lagging peer with our certificate.
+	// replied is when we last answered a peer (Core.answer); told, which
+	// peers we sent a message saying we delivered.
 	replied map[int]time.Time
+	told    []bool
 
 	myEcho, myReady *vote
 	delivered       *Delivery
@@ -40,7 +42,7 @@ type instance struct {
 func newInstance(id Instance, n, opener int, now time.Time) *instance {
 	return &instance{id: id, opened: now, opener: opener, payloads: map[Digest][]byte{},
 		echoes: map[int]vote{}, readies: map[int]vote{}, nEcho: map[Digest]int{}, nReady: map[Digest]int{},
-		status: make([]Status, n), replied: map[int]time.Time{}}
+		status: make([]Status, n), replied: map[int]time.Time{}, told: make([]bool, n)}
 }
 
 // mine is our own status.

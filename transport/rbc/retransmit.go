@@ -70,19 +70,37 @@ func (c *Core) retransmit(in *instance, now time.Time) {
 	in.next = now.Add(min(delay, c.cfg.RetransmitMax))
 }
 
-// answerLagging sends our certificate at once to a peer that told us it
-// has not delivered an instance we delivered and no longer retransmit (a
-// participant restarted or healed after our rounds ended), at most once
-// per RetransmitBase per peer.
-func (c *Core) answerLagging(in *instance, peer int, st Status, now time.Time) {
-	if in.delivered == nil || st == StatusDelivered || !in.next.IsZero() || c.insts[in.id] != in {
+// answer tells a peer what its message shows it does not know, once we
+// delivered, at most once per RetransmitBase per peer:
+//
+//   - a peer behind us (status below delivered) while we no longer
+//     retransmit (it restarted, or healed after our rounds ended) gets our
+//     certificate;
+//   - a delivered peer we never told that we delivered (its status round
+//     reached us before ours would have reached it, so ours skipped it),
+//     or one still sending us its certificate, gets our ready marked
+//     delivered, so it stops retransmitting to us.
+func (c *Core) answer(in *instance, peer int, m Message, err error, now time.Time) {
+	if in.delivered == nil || c.insts[in.id] != in {
+		return
+	}
+	var reply Message
+	switch {
+	case m.Status < StatusDelivered && in.next.IsZero():
+		reply = c.certMsg(in)
+	case m.Status == StatusDelivered && (!in.told[peer] || m.Kind == KindCert && ReasonOf(err) == ReasonDuplicate):
+		reply = c.certMsg(in)
+		if in.myReady != nil {
+			reply = c.readyMsg(in)
+		}
+	default:
 		return
 	}
 	if last, ok := in.replied[peer]; ok && now.Sub(last) < c.cfg.RetransmitBase {
 		return
 	}
 	in.replied[peer] = now
-	c.send([]int{peer}, c.certMsg(in))
+	c.send([]int{peer}, reply)
 }
 
 // collect forgets an instance. If we signed in it, its origin did open it
