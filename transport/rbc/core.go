@@ -48,9 +48,19 @@ func New(cfg Config, recs []Record, now time.Time) (*Core, error) {
 	if c.verifier == nil {
 		c.verifier = Ed25519{}
 	}
-	for _, r := range recs {
-		if err := c.restore(r, now); err != nil {
-			return nil, err
+	// Floors first: an instance record at or below its origin's floor is
+	// left over from a Forget lost in a crash and is skipped.
+	for _, pass := range []bool{true, false} {
+		for _, r := range recs {
+			if (r.Kind == RecFloor) != pass {
+				continue
+			}
+			if !pass && int(r.Inst.Origin) < c.set.N() && r.Inst.Seq <= c.floor[r.Inst.Origin] {
+				continue
+			}
+			if err := c.restore(r, now); err != nil {
+				return nil, err
+			}
 		}
 	}
 	c.nextSeq = max(c.nextSeq, c.floor[self]+1)

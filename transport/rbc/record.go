@@ -133,7 +133,9 @@ func (r Record) check(rest []byte) error {
 //
 // Append must not return before the records are durable (fsynced): the
 // signatures they cover are sent right after. Load returns every record
-// appended and not forgotten, in any order; New folds them. Forget deletes
+// appended and not forgotten, in any order; New folds them (ignoring an
+// instance's records at or below its origin's floor: a Forget lost in a
+// crash). Forget deletes
 // every record of the given instances (RecFloor records are separate and
 // stay). A Store is used from one goroutine.
 type Store interface {
