@@ -63,7 +63,7 @@ Faults (--faults, comma-separated; times are virtual; sim/doc.go has more):
 	cfg.RegisterFlags(fs)
 	cmd.Flags().AddGoFlagSet(fs)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of a summary")
-	cmd.AddCommand(newSimRoutesCmd(), newSimBroadcastCmd(), newSimAttestCmd())
+	cmd.AddCommand(newSimRoutesCmd(), newSimBroadcastCmd(), newSimAttestCmd(), newSimRBCCmd())
 	return cmd
 }
 
