@@ -20,8 +20,9 @@ import (
 // style:
 //
 //  1. Local sends: enqueue; on admitQueued wake the writer.
-//  2. Writer: next gives the next write (or none); after writing it, wrote.
-//     Once failed, goAway gives the final frames to flush.
+//  2. Writers: next gives the next write of the priority or the bulk path
+//     (or none); after writing it, wrote. Once failed, goAway gives the
+//     final frames to flush.
 //  3. Readers: for each MSG frame, msgStart, then msgBytes per piece read
 //     (never more than avail on a bulk lane), then msgEnd; for a control
 //     frame, control. Every grant > 0 returned goes out as a CREDIT frame
@@ -126,13 +127,19 @@ func (c *sessCore) backlog() *Error {
 	return &Error{Reason: ReasonConsensusBacklog, Detail: fmt.Sprintf("%d bytes queued", c.sched.queued[LaneConsensus])}
 }
 
-// next fills buf with the next write, or reports false when nothing may be
-// written (empty queues, bulk lanes waiting for credit, or the link ended).
-func (c *sessCore) next(buf []byte) (write, bool) {
+// next fills buf with the next write of the priority path (control,
+// consensus, routing) if bulk is false, else of the bulk path (blocks,
+// sync); it reports false when that path has nothing it may write (empty
+// queues, bulk lanes waiting for credit, or the link ended). The driver
+// writes the two paths on two goroutines.
+func (c *sessCore) next(buf []byte, bulk bool) (write, bool) {
 	if c.err != nil {
 		return write{}, false
 	}
-	return c.sched.next(buf, c.cfg.ChunkSize)
+	if bulk {
+		return c.sched.nextBulk(buf, c.cfg.ChunkSize)
+	}
+	return c.sched.nextPrio(buf, c.cfg.ChunkSize)
 }
 
 // wrote accounts a completed write. It reports whether queue space was

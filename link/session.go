@@ -65,8 +65,9 @@ type session struct {
 	inboxes [NumLanes]*inbox // bulk lanes only: the delivery queue (inbox.go)
 
 	wake       chan struct{} // cap 1: a wake-up is pending or not, never more
+	wakeBulk   chan struct{} // the same for the bulk writer
 	closing    chan struct{} // closed by fail
-	writerDone chan struct{}
+	writers    sync.WaitGroup // the priority and the bulk writer
 	addDone    chan struct{} // closed when hub.add has finished with the session
 	readers    sync.WaitGroup
 	done       chan struct{} // closed after Disconnected returned
@@ -84,8 +85,8 @@ func newSession(h *hub, p sessionParams) *session {
 		space:         make(chan struct{}),
 		established:   now,
 		wake:          make(chan struct{}, 1),
+		wakeBulk:      make(chan struct{}, 1),
 		closing:       make(chan struct{}),
-		writerDone:    make(chan struct{}),
 		addDone:       make(chan struct{}),
 		done:          make(chan struct{}),
 		core:          newSessCore(&h.cfg, h.cfg.bulkWindow(p.transport), now),
@@ -95,7 +96,8 @@ func newSession(h *hub, p sessionParams) *session {
 			s.inboxes[l] = newInbox()
 		}
 	}
-	go s.writeLoop()
+	s.writers.Go(s.writeLoop)
+	s.writers.Go(s.bulkLoop)
 	go s.teardown()
 	return s
 }
@@ -166,11 +168,10 @@ func (s *session) Stats() Stats {
 	}
 }
 
+// wakeWriter wakes both writers: either may have work now.
 func (s *session) wakeWriter() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	signal(s.wake)
+	signal(s.wakeBulk)
 }
 
 // send queues msg; when the lane's queue is full it waits for space under
@@ -268,7 +269,7 @@ func (s *session) failed(err *Error, unqueued int64) {
 // readers exit, Disconnected, done.
 func (s *session) teardown() {
 	<-s.closing
-	<-s.writerDone
+	s.writers.Wait()
 	<-s.addDone // Connected, if it is called, comes before Disconnected
 	s.mu.Lock()
 	graceful := s.core.graceful
@@ -316,10 +317,13 @@ func (s *session) awaitPeerClose() {
 	}
 }
 
-// writeLoop is the only writer of the lane streams besides direct
-// credit grants; it carries out the core's next writes and runs its timer.
+// writeLoop writes the priority path (control frames, consensus,
+// routing) and runs the core's timer; bulkLoop writes the blocks and sync
+// lanes. Two writers, so that a bulk write blocked in the muxer (its
+// stream window, the socket buffer) never holds a vote back: the lanes
+// are separate streams, each written by one goroutine. Direct credit
+// grants share the consensus stream with writeLoop under consMu.
 func (s *session) writeLoop() {
-	defer close(s.writerDone)
 	buf := make([]byte, 0, s.cfg.ChunkSize+maxHeaderLen)
 	ping := time.NewTicker(s.cfg.PingInterval)
 	defer ping.Stop()
@@ -335,7 +339,7 @@ func (s *session) writeLoop() {
 			s.consMu.Unlock()
 			return
 		}
-		w, ok := s.core.next(buf[:0])
+		w, ok := s.core.next(buf[:0], false)
 		if ok && w.lane != LaneConsensus {
 			s.hub.unqueued(int64(w.msgBytes))
 		}
@@ -360,6 +364,39 @@ func (s *session) writeLoop() {
 		}
 		if w.lane == LaneConsensus {
 			s.consMu.Unlock()
+		}
+		if err != nil {
+			s.fail(writeError(err))
+			continue
+		}
+		s.wrote(w)
+	}
+}
+
+// bulkLoop writes the bulk lanes' chunks as their credit allows.
+func (s *session) bulkLoop() {
+	buf := make([]byte, 0, s.cfg.ChunkSize+maxHeaderLen)
+	for {
+		s.mu.Lock()
+		if s.core.err != nil {
+			s.mu.Unlock()
+			return
+		}
+		w, ok := s.core.next(buf[:0], true)
+		if ok {
+			s.hub.unqueued(int64(w.msgBytes))
+		}
+		s.mu.Unlock()
+		if !ok {
+			select {
+			case <-s.wakeBulk:
+			case <-s.closing:
+			}
+			continue
+		}
+		err := s.write(w.lane, w.buf, s.cfg.WriteTimeout)
+		if err == nil && len(w.tail) > 0 {
+			err = s.write(w.lane, w.tail, s.cfg.WriteTimeout)
 		}
 		if err != nil {
 			s.fail(writeError(err))
