@@ -23,4 +23,3 @@ func TestInboxDeliversInOrderThenEndsWhenClosed(t *testing.T) {
 	}
 	require.Equal(t, []string{"a", "b", "c"}, got)
 }
-

@@ -56,7 +56,7 @@ type session struct {
 	// and the readers' direct credit grants. Lock order: consMu, then mu.
 	consMu      sync.Mutex
 	mu          sync.Mutex
-	core        *sessCore // the protocol (core.go); guarded by mu
+	core        *sessCore     // the protocol (core.go); guarded by mu
 	space       chan struct{} // closed and replaced when queue space frees; guarded by mu
 	established time.Time
 	registered  bool // Connected was called; Disconnected is owed
@@ -64,13 +64,13 @@ type session struct {
 
 	inboxes [NumLanes]*inbox // bulk lanes only: the delivery queue (inbox.go)
 
-	wake       chan struct{} // cap 1: a wake-up is pending or not, never more
-	wakeBulk   chan struct{} // the same for the bulk writer
-	closing    chan struct{} // closed by fail
-	writers    sync.WaitGroup // the priority and the bulk writer
-	addDone    chan struct{} // closed when hub.add has finished with the session
-	readers    sync.WaitGroup
-	done       chan struct{} // closed after Disconnected returned
+	wake     chan struct{}  // cap 1: a wake-up is pending or not, never more
+	wakeBulk chan struct{}  // the same for the bulk writer
+	closing  chan struct{}  // closed by fail
+	writers  sync.WaitGroup // the priority and the bulk writer
+	addDone  chan struct{}  // closed when hub.add has finished with the session
+	readers  sync.WaitGroup
+	done     chan struct{} // closed after Disconnected returned
 }
 
 var _ Link = (*session)(nil)
