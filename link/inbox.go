@@ -57,17 +57,6 @@ func (b *inbox) push(d delivery, stop <-chan struct{}) {
 	}
 }
 
-// queued counts the messages waiting for or in Receive.
-func (b *inbox) queued() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	n := len(b.q)
-	if b.inflight {
-		n++
-	}
-	return n
-}
-
 // close tells the delivery goroutine that no more messages come.
 func (b *inbox) close() {
 	b.mu.Lock()
