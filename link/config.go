@@ -50,7 +50,8 @@ type ConnConfig struct {
 	// near the raw stream's; a WAN link wants bandwidth × RTT (50 ms at
 	// 1 Gbit/s: ~6 MiB). Above 256 KiB (yamux's initial stream window) a
 	// bulk write may wait for yamux's window update for up to a round trip
-	// until yamux has grown the window, and consensus frames wait with it.
+	// until yamux has grown the window; consensus frames do not wait with
+	// it (they have their own writer, session.go).
 	// The receiver's memory per bulk lane and peer is one window plus the
 	// message being delivered. 2*ChunkSize .. MaxBulkWindow.
 	BulkWindow int
@@ -134,7 +135,7 @@ type ScoreConfig struct {
 }
 
 // MaxBulkWindow is the largest bulk window Validate accepts. The receiver
-// drains the muxer whatever its application does (inbox.go), so no window
+// drains the muxer whatever its application does (credit.go), so no window
 // can block the peer's writer on a stalled consumer; the cap bounds the
 // memory a peer can make us hold per bulk lane.
 const MaxBulkWindow = 32 << 20

@@ -14,71 +14,75 @@ import "time"
 //     (never to a protected peer);
 //   - credit adds up to at most maxCredit outstanding; more is a protocol
 //     fault, never a silent int64 overflow (sched.addCredit).
+//
+// This file is part of the pure session core (core.go).
 const (
 	pingRate  = 20
 	pingBurst = 40
 )
 
-// ctlState is the session's control-frame limiter; guarded by s.mu.
-type ctlState struct {
-	pings bucket
-}
-
-func newCtlState(now time.Time) ctlState {
-	return ctlState{pings: newBucket(pingRate, pingBurst, now)}
-}
-
-// ping answers a PING from the peer, or sheds and charges it.
-func (s *session) ping(nonce uint64) error {
-	s.mu.Lock()
-	if !s.ctl.pings.take(time.Now()) {
-		s.dropLocked(LaneConsensus, DropRateLimited, 1)
-		s.mu.Unlock()
-		if s.hub.penalize(s.remote, ReasonFlood) {
-			return faultf(ReasonFlood, "banned: ping rate")
-		}
-		return nil
+// pinged answers a PING from the peer, or sheds it.
+func (c *sessCore) pinged(nonce uint64, now time.Time) ctlOutcome {
+	if !c.pings.take(now) {
+		c.drop(LaneConsensus, DropRateLimited, 1)
+		return ctlFlood
 	}
-	s.sched.pong, s.sched.pongDue = nonce, true
-	s.mu.Unlock()
-	s.wakeWriter()
-	return nil
+	if c.err != nil {
+		return ctlNone
+	}
+	c.sched.pong, c.sched.pongDue = nonce, true
+	return ctlWake
 }
 
-// tickPing sends a PING or fails the link when the last one went unanswered.
-func (s *session) tickPing(now time.Time) {
-	s.mu.Lock()
-	if !s.pingSent.IsZero() {
-		late := now.Sub(s.pingSent) > s.cfg.PingTimeout
-		s.mu.Unlock()
-		if late {
-			s.fail(&Error{Reason: ReasonTimeout, Detail: "no pong"})
-		}
+// ping queues a PING.
+func (c *sessCore) ping(now time.Time) {
+	c.pingNonce++
+	c.pingSent = now
+	c.sched.ctrl = appendPing(c.sched.ctrl, framePing, c.pingNonce)
+}
+
+// ponged takes the RTT sample of our outstanding PING.
+func (c *sessCore) ponged(nonce uint64, now time.Time) {
+	if nonce != c.pingNonce || c.pingSent.IsZero() {
 		return
 	}
-	s.pingLocked(now)
-	s.mu.Unlock()
-}
-
-func (s *session) pingLocked(now time.Time) {
-	s.pingNonce++
-	s.pingSent = now
-	s.sched.ctrl = appendPing(s.sched.ctrl, framePing, s.pingNonce)
-}
-
-func (s *session) pong(nonce uint64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if nonce != s.pingNonce || s.pingSent.IsZero() {
-		return
-	}
-	rtt := time.Since(s.pingSent)
-	s.pingSent = time.Time{}
-	if s.srtt == 0 {
-		s.srtt = rtt
+	rtt := now.Sub(c.pingSent)
+	c.pingSent = time.Time{}
+	if c.srtt == 0 {
+		c.srtt = rtt
 	} else {
-		s.srtt = (7*s.srtt + rtt) / 8
+		c.srtt = (7*c.srtt + rtt) / 8
 	}
+}
+
+// tickResult is what a tick asks of the driver.
+type tickResult struct {
+	end   *Error     // the PONG is late: close with it
+	stall *peerFault // a stalled lane: charge the peer and close (stall.go)
+	shed  uint64     // inbound rate-limit drops since the last tick, to log
+}
+
+// tick runs the timer duties at now (the driver calls it every
+// PingInterval): PING or ping timeout, the stall watchdog, and the count
+// of shed messages to report.
+func (c *sessCore) tick(now time.Time) tickResult {
+	var r tickResult
+	if c.err != nil {
+		return r
+	}
+	switch {
+	case c.pingSent.IsZero():
+		c.ping(now)
+	case now.Sub(c.pingSent) > c.cfg.PingTimeout:
+		r.end = &Error{Reason: ReasonTimeout, Detail: "no pong"}
+	}
+	r.stall = c.checkStalls(now)
+	var total uint64
+	for l := range Lane(NumLanes) {
+		total += c.stats[l].Drops[DropRateLimited]
+	}
+	r.shed, c.shedLogged = total-c.shedLogged, total
+	return r
 }
 
 func beUint64(p []byte) uint64 {

@@ -52,12 +52,14 @@
 //
 // A link is one connection carrying NumLanes long-lived streams, one per
 // lane: consensus, routing, blocks, sync. The muxer (yamux or QUIC) keeps
-// the streams independent on the receiving side; on the sending side one
-// writer goroutine per link runs a priority scheduler above the muxer:
-// control frames first, then consensus, then routing (strict priority),
-// then blocks and sync alternating chunk by chunk. Messages are written in
-// chunks of at most ConnConfig.ChunkSize, so a vote waits for at most one
-// chunk of a block at the scheduler.
+// the streams independent on the receiving side; on the sending side a
+// priority scheduler above the muxer orders control frames first, then
+// consensus, then routing (strict priority), on one writer goroutine, and
+// blocks and sync alternating chunk by chunk on a second one. Messages are
+// written in chunks of at most ConnConfig.ChunkSize. A vote never waits
+// for a block at the scheduler: the two paths are separate streams written
+// by separate goroutines, so a bulk write blocked in the muxer (a full
+// stream window or socket buffer) does not hold consensus back.
 //
 // Bytes already handed to the muxer cannot be overtaken, so the blocks and
 // sync lanes are flow-controlled with credits: the sender may have at most
@@ -191,14 +193,25 @@
 //
 // # Implementation notes
 //
-// session.go is the engine shared by both implementations: one writer
-// goroutine (owns the streams' write side and the ping timer; a bulk
-// lane's reader or delivery goroutine may also write a CREDIT frame on the
-// consensus stream when it is free, under a separate lock, to shorten the
-// credit round trip), one reader per lane, one delivery goroutine per bulk
-// lane (inbox.go), and one teardown goroutine; state is under one mutex, and the
-// scheduler (sched.go) and scoring (score.go) are pure structures it
-// drives. hub.go holds what a host needs beyond one link: the link table,
+// The session protocol is a pure core, sessCore (core.go, core_recv.go,
+// control.go, stall.go, credit.go, with the scheduler sched.go, the frame
+// codec frame.go and the token bucket ratelimit.go): local sends, frame
+// headers and bytes read, control frames, deliveries and timer ticks go
+// in, with the time; writes to make, credit to grant, messages to
+// deliver, faults to charge and the link's end come out. It does no I/O,
+// starts no goroutine and reads no clock (internal/archtest checks these
+// files), and FuzzSession drives two cores back to back through hostile
+// frame sequences. session.go is its driver, shared by both
+// implementations: two writer goroutines — one for the priority path
+// (control frames, consensus, routing; it also owns the ping timer), one
+// for the bulk lanes — so a vote never waits for a bulk write blocked in
+// the muxer; a bulk lane's reader or delivery goroutine may also write a
+// CREDIT frame on the consensus stream when it is free, under a separate
+// lock, to shorten the credit round trip; one reader per lane, one
+// delivery goroutine per bulk lane (inbox.go), and one teardown
+// goroutine. The core is under one mutex; scoring (score.go) is a pure
+// structure the hub drives. hub.go holds what a host needs beyond one
+// link: the link table,
 // duplicate pruning, scores and bans. host.go/conns.go/gater.go/manager.go
 // are the libp2p side; mem.go/mempipe.go the in-memory side, whose pipes
 // use only channels and timers so that they run on virtual time.

@@ -137,7 +137,7 @@ func (h *hub) add(s *session) {
 	// Register only a live session: one that failed before this point
 	// (its connection dropped during setup) is never announced.
 	s.mu.Lock()
-	if s.err != nil {
+	if s.core.err != nil {
 		s.mu.Unlock()
 		h.mu.Unlock()
 		return

@@ -65,7 +65,7 @@ type Link interface {
 // lane's reader calls Receive directly, with no buffer or goroutine hop
 // between the socket and the driver; on blocks and sync a delivery
 // goroutine calls it while the reader keeps draining the connection, and
-// flow-control credits hold the peer to one window (inbox.go).
+// flow-control credits hold the peer to one window (credit.go).
 // Drivers that want a select loop forward into their own channel from
 // Receive. A handler must not block long on LaneConsensus: it stalls only
 // that peer's consensus lane, but the peer's votes then wait.

@@ -119,7 +119,7 @@ func (r *recvBuf) reserve(c int) error {
 		}
 		if !time.Now().Before(deadline) {
 			s.mu.Lock()
-			s.dropLocked(r.lane, DropResource, 1)
+			s.core.drop(r.lane, DropResource, 1)
 			s.mu.Unlock()
 			return &Error{Reason: ReasonResource, Detail: fmt.Sprintf("%d-byte message on lane %s: no memory for %s", r.n, r.lane, s.cfg.StallTimeout), Err: err}
 		}

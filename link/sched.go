@@ -76,8 +76,10 @@ func (f *fifo) pop() {
 //  3. the blocks and sync lanes, round-robin per chunk, each limited by the
 //     credit the receiver granted.
 //
-// A write carries at most one chunk, so a consensus message that arrives
-// while a block is being written waits for at most one chunk.
+// A write carries at most one chunk. The priority path (1 and 2) and the
+// bulk path (3) are written by two goroutines (session.go), so a consensus
+// message never waits for a bulk write at all on our side: only, below
+// us, for the muxer frame already being written.
 type sched struct {
 	q      [NumLanes]fifo
 	queued [NumLanes]int64 // unsent framed bytes per lane; Invariant: = Σ remaining()
@@ -116,9 +118,19 @@ func (s *sched) ready(lane Lane) bool {
 	return s.q[lane].len() > 0 && (!lane.bulk() || s.credit[lane] > 0)
 }
 
-// next fills buf with the next write, or reports false when nothing may be
-// written (empty queues or bulk lanes waiting for credit).
+// next fills buf with the next write of any lane (priority path first),
+// or reports false when nothing may be written.
 func (s *sched) next(buf []byte, chunk int) (write, bool) {
+	if w, ok := s.nextPrio(buf, chunk); ok {
+		return w, true
+	}
+	return s.nextBulk(buf, chunk)
+}
+
+// nextPrio fills buf with the next write of the priority path: control
+// frames, then consensus, then routing. The session writes it on its own
+// goroutine, so it never waits behind a bulk write blocked in the muxer.
+func (s *sched) nextPrio(buf []byte, chunk int) (write, bool) {
 	if (len(s.ctrl) > 0 || s.pongDue) && !s.mid(LaneConsensus) {
 		w := write{lane: LaneConsensus, buf: append(buf, s.ctrl...), ctrl: true}
 		if s.pongDue {
@@ -133,6 +145,12 @@ func (s *sched) next(buf []byte, chunk int) (write, bool) {
 			return s.fill(l, buf, chunk), true
 		}
 	}
+	return write{}, false
+}
+
+// nextBulk fills buf with the next chunk of the blocks or sync lane,
+// alternating between them, each within the credit the peer granted.
+func (s *sched) nextBulk(buf []byte, chunk int) (write, bool) {
 	for range 2 {
 		l := s.rr
 		if l != LaneBlocks && l != LaneSync {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -57,33 +56,21 @@ type session struct {
 	// and the readers' direct credit grants. Lock order: consMu, then mu.
 	consMu      sync.Mutex
 	mu          sync.Mutex
-	sched       sched
-	mode        Mode
-	err         error // first fault; Invariant: set once, before closing is closed
-	graceful    bool  // send GOAWAY and wait for the peer before closing the conn
-	stats       [NumLanes]LaneStats
-	space       chan struct{} // closed and replaced when queue space frees
+	core        *sessCore     // the protocol (core.go); guarded by mu
+	space       chan struct{} // closed and replaced when queue space frees; guarded by mu
 	established time.Time
-	srtt        time.Duration
-	pingNonce   uint64
-	pingSent    time.Time // zero when no PING is outstanding
-	registered  bool      // Connected was called; Disconnected is owed
-	started     bool      // readers run; Invariant: never set after fail
+	registered  bool // Connected was called; Disconnected is owed
+	started     bool // readers run; Invariant: never set after fail
 
-	inboxes [NumLanes]*inbox // bulk lanes only: credit and delivery queue (inbox.go)
-	buckets [NumLanes]bucket // inbound rate limits, touched only by the lane's reader
+	inboxes [NumLanes]*inbox // bulk lanes only: the delivery queue (inbox.go)
 
-	progress   [NumLanes]atomic.Int64 // unix ns of a partial message's last byte; 0 between messages (stall.go)
-	starved    [NumLanes]time.Time    // bulk lanes: since when bytes wait with no credit; guarded by mu
-	shedLogged uint64                 // rate-limit drops already logged; guarded by mu
-	ctl        ctlState               // control-frame limits (control.go); guarded by mu
-
-	wake       chan struct{} // cap 1: a wake-up is pending or not, never more
-	closing    chan struct{} // closed by fail
-	writerDone chan struct{}
-	addDone    chan struct{} // closed when hub.add has finished with the session
-	readers    sync.WaitGroup
-	done       chan struct{} // closed after Disconnected returned
+	wake     chan struct{}  // cap 1: a wake-up is pending or not, never more
+	wakeBulk chan struct{}  // the same for the bulk writer
+	closing  chan struct{}  // closed by fail
+	writers  sync.WaitGroup // the priority and the bulk writer
+	addDone  chan struct{}  // closed when hub.add has finished with the session
+	readers  sync.WaitGroup
+	done     chan struct{} // closed after Disconnected returned
 }
 
 var _ Link = (*session)(nil)
@@ -95,26 +82,22 @@ func newSession(h *hub, p sessionParams) *session {
 		hub:           h,
 		cfg:           &h.cfg,
 		log:           h.log.With().Str("peer", p.remote.String()).Str("transport", p.transport).Logger(),
-		mode:          h.cfg.DefaultMode,
 		space:         make(chan struct{}),
 		established:   now,
 		wake:          make(chan struct{}, 1),
+		wakeBulk:      make(chan struct{}, 1),
 		closing:       make(chan struct{}),
-		writerDone:    make(chan struct{}),
 		addDone:       make(chan struct{}),
 		done:          make(chan struct{}),
+		core:          newSessCore(&h.cfg, h.cfg.bulkWindow(p.transport), now),
 	}
-	window := h.cfg.bulkWindow(p.transport)
 	for l := range Lane(NumLanes) {
-		s.buckets[l] = newBucket(h.cfg.InboundMsgRate[l], h.cfg.InboundMsgBurst[l], now)
 		if l.bulk() {
-			s.inboxes[l] = newInbox(window)
-			s.sched.ctrl = appendCredit(s.sched.ctrl, l, int64(window))
+			s.inboxes[l] = newInbox()
 		}
 	}
-	s.ctl = newCtlState(now)
-	s.pingLocked(now)
-	go s.writeLoop()
+	s.writers.Go(s.writeLoop)
+	s.writers.Go(s.bulkLoop)
 	go s.teardown()
 	return s
 }
@@ -125,7 +108,7 @@ func (s *session) startReaders() {
 	// no Add can race with that Wait.
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.err != nil {
+	if s.core.err != nil {
 		return
 	}
 	s.started = true
@@ -157,67 +140,43 @@ func closeError(cause error) *Error {
 func (s *session) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.err
+	if s.core.err == nil {
+		return nil // not a typed nil
+	}
+	return s.core.err
 }
 
 func (s *session) Mode() Mode {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.mode
+	return s.core.mode
 }
 
 func (s *session) SetMode(m Mode) {
 	s.mu.Lock()
-	s.mode = m
+	s.core.mode = m
 	s.mu.Unlock()
 }
 
 func (s *session) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := Stats{
-		Peer: s.remote, Direction: s.dir, Mode: s.mode, Transport: s.transport,
-		Established: s.established, Uptime: time.Since(s.established), RTT: s.srtt,
+	return Stats{
+		Peer: s.remote, Direction: s.dir, Mode: s.core.mode, Transport: s.transport,
+		Established: s.established, Uptime: time.Since(s.established), RTT: s.core.srtt,
+		Lanes: s.core.laneStats(),
 	}
-	for l := range Lane(NumLanes) {
-		ls := s.stats[l]
-		ls.QueuedBytes = s.sched.queued[l]
-		ls.QueuedMsgs = s.sched.q[l].len()
-		ls.Credit = s.sched.credit[l]
-		if b := s.inboxes[l]; b != nil {
-			ls.Undelivered = b.queued()
-		}
-		if len(ls.Drops) > 0 {
-			ls.Drops = make(map[DropReason]uint64, len(s.stats[l].Drops))
-			for k, v := range s.stats[l].Drops {
-				ls.Drops[k] = v
-			}
-		}
-		st.Lanes[l] = ls
-	}
-	return st
 }
 
-// dropLocked counts n dropped messages on lane.
-func (s *session) dropLocked(l Lane, r DropReason, n int) {
-	if n == 0 {
-		return
-	}
-	if s.stats[l].Drops == nil {
-		s.stats[l].Drops = map[DropReason]uint64{}
-	}
-	s.stats[l].Drops[r] += uint64(n)
-}
-
+// wakeWriter wakes both writers: either may have work now.
 func (s *session) wakeWriter() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	signal(s.wake)
+	signal(s.wakeBulk)
 }
 
 // send queues msg; when the lane's queue is full it waits for space under
-// ctx if wait is set, and fails with ErrQueueFull otherwise.
+// ctx if wait is set, and fails with ErrQueueFull otherwise. The decision
+// is the core's (sessCore.enqueue).
 func (s *session) send(ctx context.Context, l Lane, msg []byte, wait bool) error {
 	if !l.Valid() {
 		return fmt.Errorf("%w: %d", ErrUnknownLane, l)
@@ -227,48 +186,46 @@ func (s *session) send(ctx context.Context, l Lane, msg []byte, wait bool) error
 	}
 	m := newOutMsg(msg)
 	s.mu.Lock()
-	if s.loss != nil && s.err == nil && s.loss(l) {
-		s.dropLocked(l, DropSimLoss, 1)
+	if s.loss != nil && s.core.err == nil && s.loss(l) {
+		s.core.drop(l, DropSimLoss, 1)
 		s.mu.Unlock()
 		return nil
 	}
 	for {
-		if s.err != nil {
-			err := s.err
-			s.mu.Unlock()
-			return err
-		}
-		if l == LaneBlocks && s.mode == ModeOff {
-			s.dropLocked(l, DropModeOff, 1)
-			s.mu.Unlock()
-			return ErrModeOff
-		}
-		if l == LaneConsensus {
-			return s.sendConsensusLocked(m)
-		}
-		total := s.sched.queued[l]
-		fits := total == 0 || total+int64(m.size()) <= int64(s.cfg.SendQueueBytes)
-		budget := fits && !s.hub.budgetAdmits(s.remote, m.size()) // budget.go
-		if fits && !budget {
-			s.sched.push(l, m)
-			s.hub.queued.Add(int64(m.size()))
+		over := l != LaneConsensus && !s.hub.budgetAdmits(s.remote, m.size()) // budget.go
+		switch s.core.enqueue(l, m, over, wait) {
+		case admitQueued:
+			if l != LaneConsensus {
+				s.hub.queued.Add(int64(m.size()))
+			}
 			s.mu.Unlock()
 			s.wakeWriter()
 			return nil
-		}
-		if !wait {
-			r := DropQueueFull
-			if budget {
-				r = DropBudget
-			}
-			s.dropLocked(l, r, 1)
+		case admitClosed:
+			err := s.core.err
 			s.mu.Unlock()
-			return ErrQueueFull
+			return err
+		case admitBacklog:
+			first, unqueued := s.core.fail(s.core.backlog())
+			err := s.core.err
+			s.mu.Unlock()
+			if first {
+				s.failed(err, unqueued)
+			}
+			return err
+		case admitModeOff:
+			s.mu.Unlock()
+			return ErrModeOff
+		case admitFull, admitBudget:
+			if !wait {
+				s.mu.Unlock()
+				return ErrQueueFull
+			}
 		}
 		space := s.space
 		s.mu.Unlock()
 		var retry <-chan time.Time // other links free the budget; poll it
-		if budget {
+		if over {
 			retry = time.After(reserveRetry)
 		}
 		select {
@@ -282,43 +239,21 @@ func (s *session) send(ctx context.Context, l Lane, msg []byte, wait bool) error
 	}
 }
 
-// sendConsensusLocked queues our consensus message; it never drops it and
-// never blocks. Unlocks s.mu.
-func (s *session) sendConsensusLocked(m *outMsg) error {
-	q := s.sched.queued[LaneConsensus]
-	if q > 0 && q+int64(m.size()) > int64(s.cfg.ConsensusQueueBytes) {
-		s.mu.Unlock()
-		err := &Error{Reason: ReasonConsensusBacklog, Detail: fmt.Sprintf("%d bytes queued", q)}
-		s.fail(err)
-		return s.Err()
-	}
-	s.sched.push(LaneConsensus, m)
-	s.mu.Unlock()
-	s.wakeWriter()
-	return nil
-}
-
 // fail ends the session with err; the first call wins.
 func (s *session) fail(err *Error) {
 	s.mu.Lock()
-	if s.err != nil {
-		s.mu.Unlock()
-		return
+	first, unqueued := s.core.fail(err)
+	s.mu.Unlock()
+	if first {
+		s.failed(err, unqueued)
 	}
-	s.err = err
-	s.graceful = !err.Remote && err.Reason != ReasonTransport && err.Reason != ReasonTimeout &&
-		err.Reason != ReasonRemoteClose
-	mid := s.sched.mid(LaneConsensus)
-	s.hub.unqueued(s.sched.queued[LaneRouting] + s.sched.queued[LaneBlocks] + s.sched.queued[LaneSync])
-	dropped := s.sched.clear()
-	for l, n := range dropped {
-		s.dropLocked(Lane(l), DropClosed, n)
-	}
-	s.sched.ctrl = s.sched.ctrl[:0]
-	s.sched.pongDue = false
-	if s.graceful && !mid {
-		s.sched.ctrl = appendGoAway(s.sched.ctrl, err.Reason, err.Detail)
-	}
+}
+
+// failed carries out the core's decision to end the session: budget,
+// waiting senders, log, and the closing signal for the goroutines.
+func (s *session) failed(err *Error, unqueued int64) {
+	s.hub.unqueued(unqueued)
+	s.mu.Lock()
 	close(s.space)
 	s.mu.Unlock()
 	lvl := zerolog.DebugLevel
@@ -334,10 +269,10 @@ func (s *session) fail(err *Error) {
 // readers exit, Disconnected, done.
 func (s *session) teardown() {
 	<-s.closing
-	<-s.writerDone
+	s.writers.Wait()
 	<-s.addDone // Connected, if it is called, comes before Disconnected
 	s.mu.Lock()
-	graceful := s.graceful
+	graceful := s.core.graceful
 	s.mu.Unlock()
 	if graceful {
 		s.awaitPeerClose()
@@ -382,17 +317,21 @@ func (s *session) awaitPeerClose() {
 	}
 }
 
-// writeLoop is the only writer of the lane streams.
+// writeLoop writes the priority path (control frames, consensus,
+// routing) and runs the core's timer; bulkLoop writes the blocks and sync
+// lanes. Two writers, so that a bulk write blocked in the muxer (its
+// stream window, the socket buffer) never holds a vote back: the lanes
+// are separate streams, each written by one goroutine. Direct credit
+// grants share the consensus stream with writeLoop under consMu.
 func (s *session) writeLoop() {
-	defer close(s.writerDone)
 	buf := make([]byte, 0, s.cfg.ChunkSize+maxHeaderLen)
 	ping := time.NewTicker(s.cfg.PingInterval)
 	defer ping.Stop()
 	for {
 		s.consMu.Lock()
 		s.mu.Lock()
-		if s.err != nil {
-			goAway := append([]byte(nil), s.sched.ctrl...)
+		if s.core.err != nil {
+			goAway := append([]byte(nil), s.core.goAway()...)
 			s.mu.Unlock()
 			if len(goAway) > 0 {
 				_ = s.write(LaneConsensus, goAway, min(goAwayGrace, s.cfg.WriteTimeout))
@@ -400,7 +339,7 @@ func (s *session) writeLoop() {
 			s.consMu.Unlock()
 			return
 		}
-		w, ok := s.sched.next(buf[:0], s.cfg.ChunkSize)
+		w, ok := s.core.next(buf[:0], false)
 		if ok && w.lane != LaneConsensus {
 			s.hub.unqueued(int64(w.msgBytes))
 		}
@@ -414,9 +353,7 @@ func (s *session) writeLoop() {
 			select {
 			case <-s.wake:
 			case now := <-ping.C:
-				s.tickPing(now)
-				s.tickStalls(now)
-				s.shedLog()
+				s.tick(now)
 			case <-s.closing:
 			}
 			continue
@@ -434,6 +371,53 @@ func (s *session) writeLoop() {
 		}
 		s.wrote(w)
 	}
+}
+
+// bulkLoop writes the bulk lanes' chunks as their credit allows.
+func (s *session) bulkLoop() {
+	buf := make([]byte, 0, s.cfg.ChunkSize+maxHeaderLen)
+	for {
+		s.mu.Lock()
+		if s.core.err != nil {
+			s.mu.Unlock()
+			return
+		}
+		w, ok := s.core.next(buf[:0], true)
+		if ok {
+			s.hub.unqueued(int64(w.msgBytes))
+		}
+		s.mu.Unlock()
+		if !ok {
+			select {
+			case <-s.wakeBulk:
+			case <-s.closing:
+			}
+			continue
+		}
+		err := s.write(w.lane, w.buf, s.cfg.WriteTimeout)
+		if err == nil && len(w.tail) > 0 {
+			err = s.write(w.lane, w.tail, s.cfg.WriteTimeout)
+		}
+		if err != nil {
+			s.fail(writeError(err))
+			continue
+		}
+		s.wrote(w)
+	}
+}
+
+// tick runs the core's timer duties and carries out what they decide.
+func (s *session) tick(now time.Time) {
+	s.mu.Lock()
+	r := s.core.tick(now)
+	s.mu.Unlock()
+	if r.end != nil {
+		s.fail(r.end)
+	}
+	if r.stall != nil {
+		s.peerFault(r.stall)
+	}
+	s.shedLog(r.shed)
 }
 
 func (s *session) write(l Lane, b []byte, timeout time.Duration) error {
@@ -455,14 +439,8 @@ func writeError(err error) *Error {
 
 // wrote accounts a completed write and frees queue space.
 func (s *session) wrote(w write) {
-	if w.msgBytes == 0 {
-		return
-	}
 	s.mu.Lock()
-	ls := &s.stats[w.lane]
-	ls.BytesOut += uint64(w.msgBytes)
-	ls.MsgsOut += uint64(w.msgsDone)
-	if w.lane != LaneConsensus && s.err == nil {
+	if s.core.wrote(w) {
 		close(s.space)
 		s.space = make(chan struct{})
 	}
@@ -499,28 +477,30 @@ func (s *session) readFrame(fr *frameReader) error {
 	return s.control(typ, p[:n])
 }
 
-// readMsg reads a message whose size was already checked, accounting bulk
-// bytes as they are read, and delivers it: on the reader itself for
-// consensus and routing, through the lane's inbox for blocks and sync.
+// readMsg reads a message whose size was already checked, accounting its
+// bytes with the core as they are read, and delivers it: on the reader
+// itself for consensus and routing, through the lane's inbox for blocks
+// and sync.
 func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 	l := fr.lane
-	if err := s.consumed(l, hdrLen); err != nil {
+	s.mu.Lock()
+	g, err := s.core.msgStart(l, hdrLen, time.Now())
+	s.mu.Unlock()
+	if err := s.granted(l, g, err); err != nil {
 		return err
 	}
 	// Allocate and reserve in step with the bytes that really arrive
-	// (reserve.go); the stall watchdog times the gaps (stall.go).
+	// (reserve.go); the core's stall watchdog times the gaps (stall.go).
 	buf := s.newRecvBuf(l, n)
 	defer buf.free()
-	s.progressed(l)
 	for got := 0; got < n; {
 		// Never wait for more than the peer may send without new credit,
 		// or a window smaller than readPiece would deadlock. With no
 		// credit left (all of it withheld behind a slow Receive), wait for
 		// one byte: it comes once the inbox releases credit.
-		k := min(n-got, readPiece)
-		if l.bulk() {
-			k = int(max(1, min(int64(k), s.inboxes[l].avail())))
-		}
+		s.mu.Lock()
+		k := int(max(1, min(int64(min(n-got, readPiece)), s.core.avail(l))))
+		s.mu.Unlock()
 		room, err := buf.next(k)
 		if err != nil {
 			return err
@@ -529,22 +509,16 @@ func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 			return err
 		}
 		got += k
-		s.progressed(l)
-		if err := s.consumed(l, k); err != nil {
+		s.mu.Lock()
+		g, err := s.core.msgBytes(l, k, time.Now())
+		s.mu.Unlock()
+		if err := s.granted(l, g, err); err != nil {
 			return err
 		}
 	}
-	s.msgDone(l)
 	msg, release := buf.take()
-	now := time.Now()
-	ok := s.buckets[l].take(now)
 	s.mu.Lock()
-	if ok {
-		s.stats[l].BytesIn += uint64(hdrLen + n)
-		s.stats[l].MsgsIn++
-	} else {
-		s.dropLocked(l, DropRateLimited, 1)
-	}
+	ok := s.core.msgEnd(l, n, hdrLen, time.Now())
 	s.mu.Unlock()
 	if !ok {
 		release()
@@ -562,8 +536,26 @@ func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 	return nil
 }
 
+// granted sends the credit the core decided to grant, or passes its error on.
+func (s *session) granted(l Lane, g int64, err error) error {
+	if err != nil {
+		return err
+	}
+	if g > 0 {
+		s.grant(l, g)
+	}
+	return nil
+}
+
+// progressed tells the core that lane l's reader waits on us (reserve.go).
+func (s *session) progressed(l Lane) {
+	s.mu.Lock()
+	s.core.waiting(l, time.Now())
+	s.mu.Unlock()
+}
+
 // deliverLoop hands a bulk lane's messages to the application in order,
-// returning their credit as each is delivered (inbox.go says why).
+// returning their credit as each is delivered (credit.go says why).
 func (s *session) deliverLoop(l Lane) {
 	b := s.inboxes[l]
 	for {
@@ -572,27 +564,16 @@ func (s *session) deliverLoop(l Lane) {
 			return
 		}
 		s.hub.handler.Receive(s, l, d.msg)
+		n := len(d.msg)
 		d.release()
-		if g := b.delivered(); g > 0 {
+		b.delivered()
+		s.mu.Lock()
+		g := s.core.delivered(l, n)
+		s.mu.Unlock()
+		if g > 0 {
 			s.grant(l, g)
 		}
 	}
-}
-
-// consumed checks the peer stayed within the credit we granted on a bulk
-// lane and grants more once a quarter window was released.
-func (s *session) consumed(l Lane, k int) error {
-	if !l.bulk() {
-		return nil
-	}
-	g, err := s.inboxes[l].consumed(k)
-	if err != nil {
-		return fault(ReasonProtocol, "lane %s: %v", l, err)
-	}
-	if g > 0 {
-		s.grant(l, g)
-	}
-	return nil
 }
 
 // grant sends a CREDIT frame: directly if the consensus stream is free,
@@ -602,7 +583,7 @@ func (s *session) grant(l Lane, g int64) {
 		return
 	}
 	s.mu.Lock()
-	s.sched.ctrl = appendCredit(s.sched.ctrl, l, g)
+	s.core.queueCredit(l, g)
 	s.mu.Unlock()
 	s.wakeWriter()
 }
@@ -610,17 +591,18 @@ func (s *session) grant(l Lane, g int64) {
 // grantDirect writes a CREDIT frame from the reader or delivery goroutine
 // itself when the consensus stream is free and between messages. The
 // credit round trip bounds bulk throughput at a given window (window /
-// round trip), and this saves it a hand-off to the writer goroutine. It never waits for the
-// writer: if the writer holds the stream, the grant is queued instead.
+// round trip), and this saves it a hand-off to the writer goroutine. It
+// never waits for the writer: if the writer holds the stream, the grant is
+// queued instead.
 func (s *session) grantDirect(l Lane, g int64) bool {
 	if !s.consMu.TryLock() {
 		return false
 	}
 	defer s.consMu.Unlock()
 	s.mu.Lock()
-	busy := s.err != nil || s.sched.mid(LaneConsensus)
+	ok := s.core.directCreditOK()
 	s.mu.Unlock()
-	if busy {
+	if !ok {
 		return false
 	}
 	var frame [2 + 1 + 10]byte
@@ -630,30 +612,20 @@ func (s *session) grantDirect(l Lane, g int64) bool {
 	return true
 }
 
-// control handles a control frame from the consensus stream.
+// control hands a control frame from the consensus stream to the core.
 func (s *session) control(typ byte, p []byte) error {
-	switch typ {
-	case frameCredit:
-		l, n, err := parseCredit(p)
-		if err != nil {
-			return err
-		}
-		s.mu.Lock()
-		err = s.sched.addCredit(l, n)
-		s.mu.Unlock()
-		if err != nil {
-			return err
-		}
+	s.mu.Lock()
+	out, err := s.core.control(typ, p, time.Now())
+	s.mu.Unlock()
+	switch out {
+	case ctlWake:
 		s.wakeWriter()
-	case framePing:
-		return s.ping(beUint64(p)) // control.go
-	case framePong:
-		s.pong(beUint64(p))
-	case frameGoAway:
-		r, detail := parseGoAway(p)
-		return &Error{Reason: r, Remote: true, Detail: detail}
+	case ctlFlood:
+		if s.hub.penalize(s.remote, ReasonFlood) {
+			return faultf(ReasonFlood, "banned: ping rate")
+		}
 	}
-	return nil
+	return err
 }
 
 // readFailed classifies a reader's terminal error.
@@ -698,4 +670,22 @@ func (s *session) peerFault(f *peerFault) {
 		return
 	}
 	s.fail(&Error{Reason: f.reason, Detail: f.detail, Err: f})
+}
+
+// shedLog reports n inbound rate-limit drops (counted by the core since
+// its last tick), at warning level for a protected peer: its drops are
+// shed without charge (protect.go), and an operator must see that a
+// producer sends more than the limits allow. An unprotected peer's drops
+// are charged as floods.
+func (s *session) shedLog(n uint64) {
+	if n == 0 {
+		return
+	}
+	if s.hub.isProtected(s.remote) {
+		s.log.Warn().Uint64("dropped", n).Str("reason", string(DropRateLimited)).
+			Msg("protected peer over the inbound rate limit: messages shed, not charged")
+		return
+	}
+	s.log.Info().Uint64("dropped", n).Str("reason", string(DropRateLimited)).
+		Msg("peer over the inbound rate limit: messages dropped and charged")
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,7 +23,7 @@ func newBenchCmd() *cobra.Command {
 figures with the commands that produced them. The simulator's figures come
 from "blockwire sim --json".`,
 	}
-	cmd.AddCommand(newBenchLinkCmd(), newBenchCFTCmd(), newBenchAttackCmd())
+	cmd.AddCommand(newBenchLinkCmd(), newBenchLinkPeerCmd(), newBenchCFTCmd(), newBenchAttackCmd())
 	return cmd
 }
 
@@ -32,6 +34,8 @@ func newBenchLinkCmd() *cobra.Command {
 		asJSON    bool
 		window    int
 		chunk     int
+		netns     bool
+		shape     netnsOpts
 	)
 	cmd := &cobra.Command{
 		Use:   "link",
@@ -51,23 +55,21 @@ flood is a bare stream writing blocks in 1 MiB writes) for reference:
   floor_p50_us, floor_p99_us              the same while the first pair floods
   floor_hol_ratio                         floor_p99 / floor_idle_p99 (CPU contention alone)
   floor_flood_mibps                       the flood's rate meanwhile
-With --json it prints one JSON object per transport, one per line.`,
+  lane_floor_ratio                        loaded_p99 / floor_p99
+With --json it prints one JSON object per transport, one per line.
+
+With --netns (root only) the two ends run as two processes, each in its
+own network namespace, joined by a veth pair (10.213.0.1 and .2, only
+inside the namespaces; --tbf-rate shapes it with tc tbf), so that they
+share no process; the namespaces are deleted on every exit. "processes"
+in the result says which mode ran (1 or 2).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if window > 0 || chunk > 0 {
-				conn := link.DefaultConnConfig()
-				conn.MaxMessage[link.LaneBlocks] = max(conn.MaxMessage[link.LaneBlocks], o.BlockSize)
-				if window > 0 {
-					conn.BulkWindow, conn.QUICBulkWindow = window, window
-				}
-				if chunk > 0 {
-					conn.ChunkSize = chunk
-				}
-				if err := conn.Validate(); err != nil {
-					return err
-				}
-				o.Conn = &conn
+			conn, err := benchConnConfig(o.BlockSize, window, chunk)
+			if err != nil {
+				return err
 			}
+			o.Conn = conn
 			transports := []string{"tcp", "quic"}
 			if transport != "both" {
 				transports = []string{transport}
@@ -75,7 +77,14 @@ With --json it prints one JSON object per transport, one per line.`,
 			for _, tr := range transports {
 				opts := o
 				opts.Transport = tr
-				res, err := linkbench.Run(cmd.Context(), opts)
+				var res linkbench.Result
+				if netns {
+					shared := []string{"--block-size", strconv.Itoa(o.BlockSize), "--bulk-window", strconv.Itoa(window), "--chunk-size", strconv.Itoa(chunk)}
+					measure := []string{"--pings", strconv.Itoa(o.Pings), "--rounds", strconv.Itoa(o.Rounds), "--no-reference=" + strconv.FormatBool(o.NoReference)}
+					res, _, err = runNetns(cmd.Context(), shape, tr, shared, measure)
+				} else {
+					res, err = linkbench.Run(cmd.Context(), opts)
+				}
 				if err != nil {
 					return fmt.Errorf("bench link %s: %w", tr, err)
 				}
@@ -85,8 +94,8 @@ With --json it prints one JSON object per transport, one per line.`,
 					res.LaneMiBps, res.RawStreamMiBps, res.ThroughputRatio)
 				if !opts.NoReference {
 					human += fmt.Sprintf(
-						"; bare stream p99 idle %.1f µs, sharing a flooded connection %.1f µs (ratio %.1f); floor p99 %.1f µs vs %.1f µs idle (ratio %.1f)",
-						res.BareIdleP99us, res.BareSharedP99us, res.BareSharedHOLRatio, res.FloorP99us, res.FloorIdleP99us, res.FloorHOLRatio)
+						"; bare stream p99 idle %.1f µs, sharing a flooded connection %.1f µs (ratio %.1f); floor p99 %.1f µs vs %.1f µs idle (ratio %.1f); lane_floor_ratio %.2f",
+						res.BareIdleP99us, res.BareSharedP99us, res.BareSharedHOLRatio, res.FloorP99us, res.FloorIdleP99us, res.FloorHOLRatio, res.LaneFloorRatio)
 				}
 				if err := printBench(cmd, asJSON, res, human); err != nil {
 					return err
@@ -104,8 +113,38 @@ With --json it prints one JSON object per transport, one per line.`,
 	f.IntVar(&chunk, "chunk-size", 0, "override the link's ChunkSize in bytes")
 	f.BoolVar(&o.NoReference, "no-reference", false, "skip the bare-stream reference phases (bare_*, floor_*)")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
+	f.StringVar(&o.Peer, "peer", "", "address (/…/p2p/<id>) of a `bench link-peer` responder to measure against, instead of one in this process")
+	f.StringVar(&o.FloorPeer, "floor-peer", "", "address of the responder for the floor pair (with --peer)")
+	f.StringVar(&o.ListenIP, "listen-ip", "", "IPv4 address our hosts listen on (default 127.0.0.1)")
+	f.BoolVar(&netns, "netns", false, "two processes in two network namespaces joined by a veth pair (root only)")
+	f.StringVar(&shape.rate, "tbf-rate", "", "with --netns: shape the veth with tc tbf at this rate (e.g. 1gbit); empty: unshaped")
+	f.StringVar(&shape.burst, "tbf-burst", "256kb", "with --tbf-rate: tbf burst")
+	f.StringVar(&shape.latency, "tbf-latency", "50ms", "with --tbf-rate: tbf latency (queue bound)")
 	return cmd
 }
+
+// benchConnConfig is the link configuration of a bench run: the defaults
+// with MaxMessage[LaneBlocks] ≥ blockSize and the window and chunk
+// overrides (0: default); nil when nothing is overridden.
+func benchConnConfig(blockSize, window, chunk int) (*link.ConnConfig, error) {
+	if window <= 0 && chunk <= 0 {
+		return nil, nil
+	}
+	conn := link.DefaultConnConfig()
+	conn.MaxMessage[link.LaneBlocks] = max(conn.MaxMessage[link.LaneBlocks], blockSize)
+	if window > 0 {
+		conn.BulkWindow, conn.QUICBulkWindow = window, window
+	}
+	if chunk > 0 {
+		conn.ChunkSize = chunk
+	}
+	if err := conn.Validate(); err != nil {
+		return nil, err
+	}
+	return &conn, nil
+}
+
+func jsonDecode(b []byte, v any) error { return json.Unmarshal(bytes.TrimSpace(b), v) }
 
 func newBenchCFTCmd() *cobra.Command {
 	var (

@@ -39,10 +39,9 @@ import (
 	"io"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 
 	"github.com/blockwire/blockwire/link"
@@ -60,6 +59,12 @@ type Options struct {
 	// Conn overrides the link configuration; nil means DefaultConnConfig
 	// with MaxMessage[LaneBlocks] raised to BlockSize if needed.
 	Conn *link.ConnConfig
+
+	// Peer and FloorPeer are the addresses (/…/p2p/<id>) of Responders
+	// in another process, for the pair and the floor pair; empty means a
+	// Responder in this process on 127.0.0.1. ListenIP is the address our
+	// own hosts listen on (default 127.0.0.1).
+	Peer, FloorPeer, ListenIP string
 }
 
 // Result is one run's figures; JSON names are the CLI's contract.
@@ -88,6 +93,12 @@ type Result struct {
 	FloorP99us         float64 `json:"floor_p99_us"`
 	FloorHOLRatio      float64 `json:"floor_hol_ratio"`
 	FloorFloodMiBps    float64 `json:"floor_flood_mibps"`
+	// LaneFloorRatio = loaded_p99 / floor_p99: the link's loaded consensus
+	// round trip against the machine's floor under the same load.
+	LaneFloorRatio float64 `json:"lane_floor_ratio"`
+	// Processes is 1 when both ends ran in this process, 2 when the far
+	// ends were Responders in another process (Options.Peer).
+	Processes int `json:"processes"`
 }
 
 const rawProtocol = protocol.ID("/blockwire/bench/raw/1")
@@ -121,57 +132,73 @@ func (o *Options) defaults() error {
 	return nil
 }
 
-// pair is two hosts on loopback with one link between them.
+// pair is our host and a Responder (in this process or another one),
+// with one link between them.
 type pair struct {
-	a, b    *link.Host
-	l       link.Link
-	pongs   chan []byte
-	blocks  chan int
-	rawDone chan int64
-	sunk    atomic.Int64  // bytes the flood receiver has read (reference.go)
-	flowing chan struct{} // the flood receiver has read its first bytes
+	a      *link.Host
+	resp   *Responder // nil when the responder runs in another process
+	peer   peer.AddrInfo
+	l      link.Link
+	pongs  chan []byte
+	blocks chan int // delivered block lengths, acknowledged on the routing lane
 }
 
-func newPair(ctx context.Context, o Options) (*pair, error) {
+// hostConfig is the link configuration of both ends.
+func hostConfig(o Options, listen string) link.Config {
 	cc := link.DefaultConnConfig()
 	if o.Conn != nil {
 		cc = *o.Conn
 	}
 	cc.MaxMessage[link.LaneBlocks] = max(cc.MaxMessage[link.LaneBlocks], o.BlockSize)
-	p := &pair{pongs: make(chan []byte, 1), blocks: make(chan int, maxBlocksInFlight), rawDone: make(chan int64, 1)}
-	cfg := func() link.Config {
-		c := link.DefaultConfig()
-		c.TCP, c.QUIC = o.Transport == "tcp", o.Transport == "quic"
-		c.ListenAddrs = []string{"/ip4/127.0.0.1/tcp/0"}
-		if c.QUIC {
-			c.ListenAddrs = []string{"/ip4/127.0.0.1/udp/0/quic-v1"}
+	c := link.DefaultConfig()
+	c.TCP, c.QUIC = o.Transport == "tcp", o.Transport == "quic"
+	c.ListenAddrs = []string{listen}
+	c.Conn = cc
+	return c
+}
+
+// listenAddr is a libp2p listen address on ip (any port) for o's transport.
+func listenAddr(o Options, ip string) string {
+	if ip == "" {
+		ip = "127.0.0.1"
+	}
+	if o.Transport == "quic" {
+		return "/ip4/" + ip + "/udp/0/quic-v1"
+	}
+	return "/ip4/" + ip + "/tcp/0"
+}
+
+func newPair(ctx context.Context, o Options, remote string) (*pair, error) {
+	p := &pair{pongs: make(chan []byte, 1), blocks: make(chan int, maxBlocksInFlight)}
+	if remote == "" {
+		r, err := NewResponder(o, listenAddr(o, ""))
+		if err != nil {
+			return nil, err
 		}
-		c.Conn = cc
-		return c
+		p.resp, p.peer = r, r.h.AddrInfo()
+	} else {
+		ai, err := peer.AddrInfoFromString(remote)
+		if err != nil {
+			return nil, fmt.Errorf("linkbench: peer address %q: %w", remote, err)
+		}
+		p.peer = *ai
 	}
 	var err error
-	p.b, err = link.New(cfg(), link.HandlerFuncs{OnReceive: func(l link.Link, lane link.Lane, msg []byte) {
+	p.a, err = link.New(hostConfig(o, listenAddr(o, o.ListenIP)), link.HandlerFuncs{OnReceive: func(_ link.Link, lane link.Lane, msg []byte) {
 		switch lane {
 		case link.LaneConsensus:
-			_ = l.Send(link.LaneConsensus, msg) // echo
-		case link.LaneBlocks:
-			p.blocks <- len(msg) // buffered for every block in flight (see loaded)
-		}
-	}})
-	if err != nil {
-		return nil, err
-	}
-	p.b.Libp2p().SetStreamHandler(rawProtocol, p.rawSink)
-	p.a, err = link.New(cfg(), link.HandlerFuncs{OnReceive: func(_ link.Link, lane link.Lane, msg []byte) {
-		if lane == link.LaneConsensus {
 			p.pongs <- msg
+		case link.LaneRouting:
+			if len(msg) == 8 { // a block's delivery, buffered for every block in flight (see loaded)
+				p.blocks <- int(binary.BigEndian.Uint64(msg))
+			}
 		}
 	}})
 	if err != nil {
-		_ = p.b.Close()
+		p.close()
 		return nil, err
 	}
-	p.l, err = p.a.Connect(ctx, p.b.AddrInfo())
+	p.l, err = p.a.Connect(ctx, p.peer)
 	if err != nil {
 		p.close()
 		return nil, err
@@ -180,36 +207,12 @@ func newPair(ctx context.Context, o Options) (*pair, error) {
 }
 
 func (p *pair) close() {
-	_ = p.a.Close()
-	_ = p.b.Close()
-}
-
-// rawSink is the baseline's receiver: the plainest way to move a block
-// over a bare stream, an 8-byte length then the bytes, read into one
-// buffer of that length (a block must end up in memory, as the lane
-// delivers it), acknowledged with one byte.
-func (p *pair) rawSink(s network.Stream) {
-	defer func() { _ = s.Close() }() // the stream is done with; its close error says nothing here
-	var hdr [8]byte
-	if _, err := io.ReadFull(s, hdr[:]); err != nil {
-		p.rawDone <- -1
-		return
+	if p.a != nil {
+		_ = p.a.Close()
 	}
-	n := binary.BigEndian.Uint64(hdr[:])
-	if n > 1<<31 {
-		p.rawDone <- -1
-		return
+	if p.resp != nil {
+		_ = p.resp.Close()
 	}
-	buf := make([]byte, n)
-	k, _ := io.ReadFull(s, buf)
-	// Wait for the sender's end of stream before acknowledging: closing
-	// a QUIC stream whose FIN is still unread cancels it (STOP_SENDING),
-	// and the sender's CloseWrite would then fail at random.
-	if _, err := s.Read(hdr[:1]); !errors.Is(err, io.EOF) {
-		k = -1
-	}
-	_, _ = s.Write([]byte{1})
-	p.rawDone <- int64(k)
 }
 
 // Run performs one measurement.
@@ -217,12 +220,15 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err := o.defaults(); err != nil {
 		return Result{}, err
 	}
-	p, err := newPair(ctx, o)
+	p, err := newPair(ctx, o, o.Peer)
 	if err != nil {
 		return Result{}, err
 	}
 	defer p.close()
-	r := Result{Transport: o.Transport, BlockSize: o.BlockSize, Pings: o.Pings}
+	r := Result{Transport: o.Transport, BlockSize: o.BlockSize, Pings: o.Pings, Processes: 1}
+	if o.Peer != "" {
+		r.Processes = 2
+	}
 	block := make([]byte, o.BlockSize)
 	if err := p.throughput(ctx, o, block, &r); err != nil {
 		return r, err
@@ -246,6 +252,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		if err := p.reference(ctx, o, block, &r); err != nil {
 			return r, err
 		}
+		r.LaneFloorRatio = r.LoadedP99us / r.FloorP99us
 	}
 	return r, nil
 }
@@ -287,7 +294,7 @@ func (p *pair) laneOnce(ctx context.Context, block []byte) (time.Duration, error
 
 func (p *pair) rawOnce(ctx context.Context, block []byte) (time.Duration, error) {
 	start := time.Now()
-	s, err := p.a.Libp2p().NewStream(ctx, p.b.ID(), rawProtocol)
+	s, err := p.a.Libp2p().NewStream(ctx, p.peer.ID, rawProtocol)
 	if err != nil {
 		return 0, fmt.Errorf("linkbench: raw stream: %w", err)
 	}
@@ -308,8 +315,8 @@ func (p *pair) rawOnce(ctx context.Context, block []byte) (time.Duration, error)
 		return 0, fmt.Errorf("linkbench: raw ack: %w", err)
 	}
 	d := time.Since(start)
-	if n := <-p.rawDone; n != int64(len(block)) {
-		return 0, fmt.Errorf("linkbench: raw stream delivered %d of %d bytes", n, len(block))
+	if ack[0] != 1 {
+		return 0, fmt.Errorf("linkbench: the raw stream did not deliver the %d bytes intact", len(block))
 	}
 	return d, nil
 }

@@ -40,11 +40,13 @@ func TestRunSmall(t *testing.T) {
 			require.GreaterOrEqual(t, r.FloorFloodMiBps, 0.0)
 			require.InDelta(t, r.BareSharedP99us/r.BareIdleP99us, r.BareSharedHOLRatio, 1e-9)
 			require.InDelta(t, r.FloorP99us/r.FloorIdleP99us, r.FloorHOLRatio, 1e-9)
+			require.InDelta(t, r.LoadedP99us/r.FloorP99us, r.LaneFloorRatio, 1e-9)
+			require.Equal(t, 1, r.Processes)
 			b, err := json.Marshal(r)
 			require.NoError(t, err)
 			for _, k := range []string{"transport", "idle_p50_us", "idle_p99_us", "loaded_p50_us", "loaded_p99_us", "hol_ratio", "lane_mibps", "raw_stream_mibps", "throughput_ratio",
 				"bare_idle_p50_us", "bare_idle_p99_us", "bare_shared_p50_us", "bare_shared_p99_us", "bare_shared_hol_ratio",
-				"floor_idle_p99_us", "floor_p50_us", "floor_p99_us", "floor_hol_ratio", "floor_flood_mibps"} {
+				"floor_idle_p99_us", "floor_p50_us", "floor_p99_us", "floor_hol_ratio", "floor_flood_mibps", "lane_floor_ratio", "processes"} {
 				require.Contains(t, string(b), `"`+k+`"`)
 			}
 		})
@@ -67,6 +69,29 @@ func TestRunSmall(t *testing.T) {
 		require.Error(t, err)
 	})
 	_, err := linkbench.Run(context.Background(), linkbench.Options{Transport: "udp"})
+	require.Error(t, err)
+}
+
+// TestRunAgainstAResponder runs the measuring side against Responders it
+// reaches only by address, as the two-process mode does (there they live
+// in another process, in another network namespace).
+func TestRunAgainstAResponder(t *testing.T) {
+	o := linkbench.Options{Transport: "tcp", BlockSize: 1 << 20, Pings: 50, Rounds: 1}
+	pr, err := linkbench.NewResponder(o, "/ip4/127.0.0.1/tcp/0")
+	require.NoError(t, err)
+	defer func() { require.NoError(t, pr.Close()) }()
+	fr, err := linkbench.NewResponder(o, "/ip4/127.0.0.1/tcp/0")
+	require.NoError(t, err)
+	defer func() { require.NoError(t, fr.Close()) }()
+	o.Peer, o.FloorPeer = pr.Addr(), fr.Addr()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r, err := linkbench.Run(ctx, o)
+	require.NoError(t, err)
+	require.Equal(t, 2, r.Processes)
+	require.Positive(t, r.LaneFloorRatio)
+	require.Positive(t, r.ThroughputRatio)
+	_, err = linkbench.Run(ctx, linkbench.Options{Peer: "not-an-address", BlockSize: 1 << 20})
 	require.Error(t, err)
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -38,10 +39,9 @@ const (
 //     connection) while the first pair floods, after an idle run on the
 //     second pair for floor_idle.
 func (p *pair) reference(ctx context.Context, o Options, block []byte, r *Result) error {
-	if n := len(p.a.Libp2p().Network().ConnsToPeer(p.b.ID())); n != 1 {
+	if n := len(p.a.Libp2p().Network().ConnsToPeer(p.peer.ID)); n != 1 {
 		return fmt.Errorf("linkbench: reference: %d connections between the pair, want 1", n)
 	}
-	p.serveBare(o)
 	idle, _, err := p.barePings(ctx, o, nil, block)
 	if err != nil {
 		return fmt.Errorf("linkbench: bare idle: %w", err)
@@ -50,12 +50,11 @@ func (p *pair) reference(ctx context.Context, o Options, block []byte, r *Result
 	if err != nil {
 		return fmt.Errorf("linkbench: bare shared: %w", err)
 	}
-	q, err := newPair(ctx, o)
+	q, err := newPair(ctx, o, o.FloorPeer)
 	if err != nil {
 		return fmt.Errorf("linkbench: floor pair: %w", err)
 	}
 	defer q.close()
-	q.serveBare(o)
 	floorIdle, _, err := q.barePings(ctx, o, nil, block)
 	if err != nil {
 		return fmt.Errorf("linkbench: floor idle: %w", err)
@@ -72,14 +71,6 @@ func (p *pair) reference(ctx context.Context, o Options, block []byte, r *Result
 	r.FloorHOLRatio = r.FloorP99us / r.FloorIdleP99us
 	r.FloorFloodMiBps = floodMiBps
 	return nil
-}
-
-// serveBare registers the echo and flood receivers on p.b.
-func (p *pair) serveBare(o Options) {
-	p.flowing = make(chan struct{}, 1)
-	h := p.b.Libp2p()
-	h.SetStreamHandler(echoProtocol, echoHandler(o.PingSize))
-	h.SetStreamHandler(floodProtocol, p.floodSink)
 }
 
 // echoHandler returns every size bytes it reads until the end of stream.
@@ -103,38 +94,14 @@ func echoHandler(size int) network.StreamHandler {
 	}
 }
 
-// floodSink discards a flood, counting the bytes in p.sunk, and tells
-// p.flowing once it has read floodWarmup bytes.
-func (p *pair) floodSink(s network.Stream) {
-	buf := make([]byte, floodRead)
-	for read := 0; ; {
-		n, err := s.Read(buf)
-		p.sunk.Add(int64(n))
-		if read < floodWarmup && read+n >= floodWarmup {
-			select { // one per flood, for startFlood
-			case p.flowing <- struct{}{}:
-			default:
-			}
-		}
-		read += n
-		if errors.Is(err, io.EOF) {
-			_ = s.Close() // the sender waits for this end of stream
-			return
-		}
-		if err != nil {
-			_ = s.Reset()
-			return
-		}
-	}
-}
-
 // barePings measures warmupPings then o.Pings sequential round trips of
-// o.PingSize bytes on a fresh bare stream from p.a to p.b, in µs. If
-// flood is not nil, flood.a floods flood.b for the whole time and the
-// second result is its receiver's rate over the pings (warm-up pings
-// included), in MiB/s.
+// o.PingSize bytes on a fresh bare stream from p.a to its responder, in µs. If
+// flood is not nil, flood.a floods its responder for the whole time and
+// the second result is the flood's rate over the pings (warm-up pings
+// included): bytes its writes handed to the muxer, in MiB/s (flow control
+// keeps them within one stream window of the bytes received).
 func (p *pair) barePings(ctx context.Context, o Options, flood *pair, block []byte) ([]float64, float64, error) {
-	s, err := p.a.Libp2p().NewStream(ctx, p.b.ID(), echoProtocol)
+	s, err := p.a.Libp2p().NewStream(ctx, p.peer.ID, echoProtocol)
 	if err != nil {
 		return nil, 0, fmt.Errorf("echo stream: %w", err)
 	}
@@ -147,14 +114,14 @@ func (p *pair) barePings(ctx context.Context, o Options, flood *pair, block []by
 			return nil, 0, err
 		}
 	}
-	start, sunk0 := time.Now(), int64(0)
+	start, sent0 := time.Now(), int64(0)
 	if f != nil {
-		sunk0 = flood.sunk.Load()
+		sent0 = f.sent.Load()
 	}
 	rt, err := pingStream(ctx, s, o, warmupPings+o.Pings)
 	var rate float64
 	if f != nil {
-		rate = float64(flood.sunk.Load()-sunk0) / (1 << 20) / time.Since(start).Seconds()
+		rate = float64(f.sent.Load()-sent0) / (1 << 20) / time.Since(start).Seconds()
 		err = errors.Join(err, f.stop())
 	}
 	if err != nil {
@@ -216,22 +183,30 @@ type flooder struct {
 	halt   chan struct{}
 	done   chan error
 	unhook func() bool
+	sent   atomic.Int64 // bytes written
 }
 
-// startFlood opens the flood stream from p.a to p.b and returns once the
-// receiver has read floodWarmup bytes (not at the first write: a libp2p
-// stream's protocol is negotiated with its first bytes, and its window
-// then grows).
+// startFlood opens the flood stream from p.a to its responder and
+// returns once the receiver has read floodWarmup bytes and said so with a
+// byte back (not at the first write: a libp2p stream's protocol is
+// negotiated with its first bytes, and its window then grows).
 func (p *pair) startFlood(ctx context.Context, block []byte) (*flooder, error) {
-	s, err := p.a.Libp2p().NewStream(ctx, p.b.ID(), floodProtocol)
+	s, err := p.a.Libp2p().NewStream(ctx, p.peer.ID, floodProtocol)
 	if err != nil {
 		return nil, fmt.Errorf("flood stream: %w", err)
 	}
 	f := &flooder{s: s, halt: make(chan struct{}), done: make(chan error, 1)}
 	f.unhook = context.AfterFunc(ctx, func() { _ = s.Reset() })
+	flowing := make(chan struct{})
+	go func() {
+		var b [1]byte
+		if _, err := io.ReadFull(s, b[:]); err == nil {
+			close(flowing)
+		}
+	}()
 	go func() { f.done <- f.run(block) }()
 	select {
-	case <-p.flowing:
+	case <-flowing:
 		return f, nil
 	case err := <-f.done:
 		f.unhook()
@@ -247,6 +222,7 @@ func (f *flooder) run(block []byte) error {
 		default:
 		}
 		n, err := f.s.Write(block[off:min(off+floodWrite, len(block))])
+		f.sent.Add(int64(n))
 		if err != nil {
 			_ = f.s.Reset()
 			return err

@@ -47,6 +47,7 @@ func Run(t *testing.T, h Harness) {
 		{"ConsensusNotBehindBlock", testConsensusFirst},
 		{"SlowConsumerBackPressure", testBackPressure},
 		{"StalledConsumerLargeWindow", testStalledConsumerLargeWindow},
+		{"ConsensusPastStuckBulkWrite", testConsensusPastStuckBulkWrite},
 		{"Limits", testLimits},
 		{"ModeOff", testModeOff},
 		{"CloseReason", testCloseReason},
