@@ -87,6 +87,7 @@ func (r *Router) validate(now time.Time, from NodeID, m *Data) {
 // hop carrying the destinations it serves; destinations without a route
 // are queued.
 func (r *Router) dispatch(now time.Time, from NodeID, m *Data) {
+	r.remember(now, from, m)
 	var dsts []int
 	for i, dst := range m.Dests {
 		if !m.has(i) {

@@ -31,6 +31,10 @@ func checkInvariants(t *testing.T, r *Router) {
 	}
 	require.Equal(t, queued, r.queued)
 	require.LessOrEqual(t, r.deferBytes, r.cfg.DeferBytes)
+	require.LessOrEqual(t, len(r.paths), r.cfg.MaxReplyPaths)
+	for k, p := range r.paths {
+		require.Equal(t, r.replyClass[p.class], true, "path %v of a reply class", k)
+	}
 	require.LessOrEqual(t, len(r.windows), r.cfg.MaxOrigins)
 	for _, w := range r.windows {
 		require.LessOrEqual(t, len(w.seen), windowSize)
@@ -56,7 +60,10 @@ func FuzzRouterSequence(f *testing.F) {
 	f.Add([]byte{0, 255, 1, 0, 1, 5, 1, 2, 3, 4, 5, 0, 50, 2, 1, 0, 30, 0, 255})
 	f.Add([]byte{0, 120, 4, 0, 2, 0, 255, 5, 0, 1, 0, 255, 7, 3, 0, 0, 40})
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		nt := newNet(t, 4, func(_ int, c *Config) { c.QueueMessages = 8; c.MaxOrigins = 4 })
+		nt := newNet(t, 4, func(_ int, c *Config) {
+			c.QueueMessages, c.MaxOrigins = 8, 4
+			c.ReplyClasses, c.MaxReplyPaths = []Class{0, 1, 2}, 3
+		})
 		for _, e := range [][2]int{{0, 1}, {1, 2}, {2, 3}, {3, 0}} {
 			nt.connect(e[0], e[1], time.Duration(2+e[0])*ms)
 		}
