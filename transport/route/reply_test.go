@@ -138,3 +138,37 @@ func TestReplyPathsAreBoundedInCount(t *testing.T) {
 	nt.run(100 * ms)
 	require.Len(t, nt.replies[0], 1)
 }
+
+func TestSetRoutableAnnouncesAndRetracts(t *testing.T) {
+	admit := map[NodeID]bool{}
+	nt := newNet(t, 3, func(i int, c *Config) {
+		c.Routable = false
+		c.Admit = func(id NodeID) bool { return admit[id] }
+	})
+	nt.connect(0, 1, 5*ms)
+	nt.connect(1, 2, 5*ms)
+	nt.run(time.Second)
+	require.Equal(t, -1, nt.nextHop(0, 2))
+
+	admit[nt.ids[2]] = true
+	nt.nodes[2].SetRoutable(nt.now, true)
+	nt.flush(2)
+	nt.run(100 * ms)
+	require.Equal(t, []int{0, 1, 2}, nt.path(0, 2))
+
+	nt.nodes[2].SetRoutable(nt.now, false)
+	nt.flush(2)
+	nt.run(100 * ms)
+	require.Equal(t, -1, nt.nextHop(0, 2), "retracted at once, not after the route expiry")
+
+	// Admit refuses a destination that still announces itself: Readmit
+	// drops its routes without waiting for the expiry.
+	nt.nodes[2].SetRoutable(nt.now, true)
+	nt.flush(2)
+	nt.run(100 * ms)
+	require.Equal(t, 1, nt.nextHop(0, 2))
+	admit[nt.ids[2]] = false
+	nt.nodes[0].Readmit(nt.now)
+	nt.flush(0)
+	require.Equal(t, -1, nt.nextHop(0, 2))
+}
