@@ -155,3 +155,10 @@ func (t *Transport) Readmit() {
 
 // MaxPayload is the largest payload Send accepts.
 func (t *Transport) MaxPayload() int { return t.cfg.Route.Limits.MaxPayload }
+
+// NextHop is the neighbour our route to dest goes through, if we have one.
+func (t *Transport) NextHop(dest route.NodeID) (route.NodeID, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.r.NextHop(dest)
+}

@@ -172,3 +172,24 @@ func TestSetRoutableAnnouncesAndRetracts(t *testing.T) {
 	nt.flush(0)
 	require.Equal(t, -1, nt.nextHop(0, 2))
 }
+
+func TestReplyClassDestinationAnswersInsteadOfValidating(t *testing.T) {
+	nt := replyNet(t, nil)
+	for i := range nt.nodes {
+		nt.nodes[i].SetValidator(ClassTransaction, func(NodeID, Class, []byte) Verdict { return Reject })
+	}
+	// From the destination's neighbour: delivered (the consumer answers).
+	_, err := nt.nodes[2].Send(nt.now, nt.ids[3], ClassTransaction, []byte("bad"))
+	require.NoError(t, err)
+	nt.flush(2)
+	nt.run(100 * ms)
+	require.Len(t, nt.delivered[3], 1)
+	require.Empty(t, nt.penalties[3])
+	// Through a relay: the relay validates and refuses.
+	_, err = nt.nodes[0].Send(nt.now, nt.ids[3], ClassTransaction, []byte("bad"))
+	require.NoError(t, err)
+	nt.flush(0)
+	nt.run(100 * ms)
+	require.Len(t, nt.delivered[3], 1)
+	require.Equal(t, ReasonRejected, nt.penalties[1][0].Err.Reason)
+}
