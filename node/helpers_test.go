@@ -32,6 +32,9 @@ type testNet struct {
 	specs   []*testNode
 	// options are extra options per node index.
 	options map[int][]Option
+	// peers, when set, are the nodes each node dials (by index); nil is a
+	// full mesh.
+	peers map[int][]int
 }
 
 type testNode struct {
@@ -98,9 +101,14 @@ func (tn *testNet) config(sp *testNode) Config {
 	cfg.Consensus.Engine = tn.engine
 	cfg.Consensus.BlockInterval = Duration{100 * time.Millisecond}
 	cfg.Log.Level = "disabled"
-	for _, o := range tn.specs {
-		if o != sp {
+	for i, o := range tn.specs {
+		if o != sp && tn.peers == nil {
 			cfg.P2P.StaticPeers = append(cfg.P2P.StaticPeers, "/p2p/"+o.id.String())
+		}
+		if o == sp && tn.peers != nil {
+			for _, j := range tn.peers[i] {
+				cfg.P2P.StaticPeers = append(cfg.P2P.StaticPeers, "/p2p/"+tn.specs[j].id.String())
+			}
 		}
 	}
 	return cfg

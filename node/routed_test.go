@@ -1,0 +1,95 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/chain"
+)
+
+// lineNet is three CFT producers in a full mesh and three full nodes on a
+// line hanging off p0: f2 - f1 - f0 - p0. The producers refuse keys
+// starting with "forbidden", which the full nodes' own check lets through,
+// so only the leader's answer can reject them.
+func lineNet(t *testing.T) *testNet {
+	t.Helper()
+	tn := newTestNet(t, EngineCFT, 3, 3)
+	tn.peers = map[int][]int{0: {1, 2}, 1: {2}, 3: {0}, 4: {3}, 5: {4}}
+	kv := chain.DefaultKVLimits()
+	lenient := func(tx []byte) error {
+		_, err := chain.DecodeKVTx(tx, kv)
+		return err
+	}
+	strict := func(tx []byte) error {
+		ops, err := chain.DecodeKVTx(tx, kv)
+		for _, op := range ops {
+			if bytes.HasPrefix(op.Key, []byte("forbidden")) {
+				return &chain.TxError{Reason: "forbidden-key", Detail: string(op.Key)}
+			}
+		}
+		return err
+	}
+	tn.options = map[int][]Option{}
+	for i := range tn.specs {
+		v := lenient
+		if tn.specs[i].producer {
+			v = strict
+		}
+		tn.options[i] = []Option{WithApp(chain.NewKV(kv), v)}
+	}
+	return tn
+}
+
+// Issue 13: a transaction submitted at the end of a line of full nodes
+// (no link to any producer, three hops from the nearest) reaches the
+// leader by routed unicast, and the leader's answer, accepted or rejected
+// with its reason, comes back along the reverse path although full nodes
+// are not routable. On the old code f2 failed at once with ErrNoProducer:
+// the one-hop relay needed a link to a producer.
+func TestSubmitAtTheEndOfALineOfFullNodes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		tn := lineNet(t)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(3, 15*time.Second)
+		f1, f2 := tn.specs[4].n, tn.specs[5].n
+		require.Len(t, f2.Network().Links(), 1, "f2 peers only f1")
+		waitFor(t, 5*time.Second, "routes to every producer", func() bool {
+			rs := f2.Routes()
+			if len(rs) != 3 {
+				return false
+			}
+			for _, r := range rs {
+				if !r.Reachable || r.NextHop != f1.ID() {
+					return false
+				}
+			}
+			return true
+		})
+		for _, r := range f2.Routes() {
+			require.GreaterOrEqual(t, int(r.Metric), 3*10, "three hops or more at HopCost 10")
+		}
+
+		r, err := f2.Submit(ctx, kvTx("far", "away"))
+		require.NoError(t, err)
+		require.Equal(t, TxIncluded, r.State)
+
+		_, err = f2.Submit(ctx, kvTx("forbidden", "x"))
+		var rej *TxRejectedError
+		require.True(t, errors.As(err, &rej), "%v", err)
+		require.Equal(t, "forbidden-key", rej.Reason, "the leader's reason came back")
+		require.Equal(t, OutcomeRejected, SubmitOutcome(err))
+		require.Positive(t, tn.specs[3].n.TransportStats().Route.RepliesForwarded, "f0 relayed the answers")
+		for _, n := range tn.specs[3:] {
+			require.Zero(t, n.n.TransportStats().Destinations-3, "full nodes are not destinations")
+		}
+		tn.converged(5 * time.Second)
+	})
+}
