@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -92,4 +93,34 @@ func TestSubmitAtTheEndOfALineOfFullNodes(t *testing.T) {
 		}
 		tn.converged(5 * time.Second)
 	})
+}
+
+// Issue 13 on real libp2p (loopback, real time): `init --topology line`
+// puts three CFT producers (meshed for raft) and then three full nodes on
+// a line, p0 - p1 - p2 - f0 - f1 - f2. Transactions submitted at f2 reach
+// the leader three or more hops away and their answers come back; on the
+// old code f2 had no link to a producer and failed with ErrNoProducer.
+func TestLibp2pLineOfFullNodesSubmitsToTheLeader(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real network")
+	}
+	ns := startLibp2pNet(t, 6, 3, TopologyLine)
+	f2 := ns[5]
+	require.Eventually(t, func() bool {
+		_, irr := f2.Head()
+		rs := f2.Routes()
+		return irr.Height >= 3 && len(rs) == 3 && rs[0].Reachable && rs[1].Reachable && rs[2].Reachable
+	}, 30*time.Second, 20*time.Millisecond, "f2 follows the chain and routes to every producer")
+	require.Len(t, f2.Network().Links(), 1, "f2 peers only f1")
+	for _, r := range f2.Routes() {
+		require.Equal(t, ns[4].ID(), r.NextHop)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := range 5 {
+		r, err := f2.Submit(ctx, kvTx(fmt.Sprint("line", i), "v"))
+		require.NoError(t, err)
+		require.Equal(t, TxIncluded, r.State)
+	}
+	require.Positive(t, ns[3].TransportStats().Route.RepliesForwarded, "f0 relayed the leader's answers")
 }
