@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -15,32 +16,26 @@ import (
 )
 
 // lineNet is three CFT producers in a full mesh and three full nodes on a
-// line hanging off p0: f2 - f1 - f0 - p0. The producers refuse keys
-// starting with "forbidden", which the full nodes' own check lets through,
-// so only the leader's answer can reject them.
-func lineNet(t *testing.T) *testNet {
+// line hanging off p0: f2 - f1 - f0 - p0. The node *strict names (the
+// leader, once known) refuses keys starting with "forbidden", which every
+// other node's check lets through, so only the leader's answer can reject
+// them.
+func lineNet(t *testing.T, strict *atomic.Int32) *testNet {
 	t.Helper()
 	tn := newTestNet(t, EngineCFT, 3, 3)
 	tn.peers = map[int][]int{0: {1, 2}, 1: {2}, 3: {0}, 4: {3}, 5: {4}}
 	kv := chain.DefaultKVLimits()
-	lenient := func(tx []byte) error {
-		_, err := chain.DecodeKVTx(tx, kv)
-		return err
-	}
-	strict := func(tx []byte) error {
-		ops, err := chain.DecodeKVTx(tx, kv)
-		for _, op := range ops {
-			if bytes.HasPrefix(op.Key, []byte("forbidden")) {
-				return &chain.TxError{Reason: "forbidden-key", Detail: string(op.Key)}
-			}
-		}
-		return err
-	}
+	strict.Store(-1)
 	tn.options = map[int][]Option{}
 	for i := range tn.specs {
-		v := lenient
-		if tn.specs[i].producer {
-			v = strict
+		v := func(tx []byte) error {
+			ops, err := chain.DecodeKVTx(tx, kv)
+			for _, op := range ops {
+				if strict.Load() == int32(i) && bytes.HasPrefix(op.Key, []byte("forbidden")) {
+					return &chain.TxError{Reason: "forbidden-key", Detail: string(op.Key)}
+				}
+			}
+			return err
 		}
 		tn.options[i] = []Option{WithApp(chain.NewKV(kv), v)}
 	}
@@ -56,10 +51,14 @@ func lineNet(t *testing.T) *testNet {
 func TestSubmitAtTheEndOfALineOfFullNodes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
-		tn := lineNet(t)
+		var strict atomic.Int32
+		tn := lineNet(t, &strict)
 		tn.startAll()
 		defer tn.stopAll()
 		tn.irreversibleAtLeast(3, 15*time.Second)
+		var leader int
+		waitFor(t, 5*time.Second, "a leader", func() bool { leader = tn.leader(); return leader >= 0 })
+		strict.Store(int32(leader))
 		f1, f2 := tn.specs[4].n, tn.specs[5].n
 		require.Len(t, f2.Network().Links(), 1, "f2 peers only f1")
 		waitFor(t, 5*time.Second, "routes to every producer", func() bool {
