@@ -71,7 +71,8 @@ func (r *Router) handleData(now time.Time, from NodeID, m *Data) {
 // relay cannot do, so relays validate and the destination explains.
 func (r *Router) validate(now time.Time, from NodeID, m *Data) {
 	v := Accept
-	if fn := r.validators[m.Class]; fn != nil && !(r.replyClass[m.Class] && len(m.Dests) == 1 && m.Dests[0] == r.self) {
+	answersHere := r.replyClass[m.Class] && len(m.Dests) == 1 && m.Dests[0] == r.self
+	if fn := r.validators[m.Class]; fn != nil && !answersHere {
 		v = fn(m.Origin, m.Class, m.Payload)
 	}
 	switch v {
