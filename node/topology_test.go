@@ -31,3 +31,26 @@ func TestNeighbours(t *testing.T) {
 	_, err = Neighbours("star", 5, 0, 0)
 	require.ErrorContains(t, err, "unknown topology")
 }
+
+// init --topology line: node i lists its line neighbours, and CFT
+// producers also list each other (raft dials every voter directly).
+func TestInitNetworkWritesTheTopology(t *testing.T) {
+	_, nodes, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: 5, Producers: 3, Topology: TopologyLine})
+	require.NoError(t, err)
+	peersOf := func(i int) []string {
+		cfg, err := LoadConfig(nodes[i].ConfigFile)
+		require.NoError(t, err)
+		return cfg.P2P.StaticPeers
+	}
+	addrs := func(idx ...int) []string {
+		var out []string
+		for _, j := range idx {
+			out = append(out, nodes[j].PeerAddrs...)
+		}
+		return out
+	}
+	require.ElementsMatch(t, addrs(1, 2), peersOf(0), "a producer: its line neighbour and the raft mesh")
+	require.ElementsMatch(t, addrs(0, 1, 3), peersOf(2))
+	require.ElementsMatch(t, addrs(2, 4), peersOf(3), "a full node: its line neighbours only")
+	require.ElementsMatch(t, addrs(3), peersOf(4))
+}
