@@ -88,6 +88,14 @@ func FuzzRouterSequence(f *testing.F) {
 			switch next() % 8 {
 			case 0:
 				nt.run(time.Duration(next()) * 10 * ms)
+				// Destinations answer what they got (reverse-path replies).
+				for i, ds := range nt.delivered {
+					if len(ds) > 0 && !nt.dead[i] {
+						d := ds[len(ds)-1]
+						_ = nt.nodes[i].Reply(nt.now, d.Origin, d.Seq, d.Class, []byte{byte(i)})
+						nt.flush(i)
+					}
+				}
 			case 1:
 				n := next() % 16
 				raw := make([]byte, 0, n)
@@ -119,7 +127,11 @@ func FuzzRouterSequence(f *testing.F) {
 				}
 			case 7:
 				if !nt.dead[a] {
-					_, _ = nt.nodes[a].Multicast(nt.now, []NodeID{nt.ids[b], nt.ids[(b+1)%4]}, Class(next()), []byte{byte(a)})
+					if c := Class(next()); c%2 == 0 {
+						_, _ = nt.nodes[a].Send(nt.now, nt.ids[b], c%4, []byte{byte(a)})
+					} else {
+						_, _ = nt.nodes[a].Multicast(nt.now, []NodeID{nt.ids[b], nt.ids[(b+1)%4]}, c, []byte{byte(a)})
+					}
 					nt.flush(a)
 				}
 			}
