@@ -100,7 +100,10 @@ type P2PConfig struct {
 	Routable bool `toml:"routable"`
 	// RoutablePeers are peer ids, besides the producers in force, whose
 	// route announcements this node accepts and relays (nodes that set
-	// routable). Announcements of anyone else cost the sender score.
+	// routable). Announcements of anyone else cost the sender score, so
+	// every node of the network must list the same peers (as they share
+	// the genesis): a node that lists fewer charges the honest neighbours
+	// that relay the others' routes.
 	RoutablePeers []string `toml:"routable_peers"`
 }
 

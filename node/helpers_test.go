@@ -35,6 +35,8 @@ type testNet struct {
 	// peers, when set, are the nodes each node dials (by index); nil is a
 	// full mesh.
 	peers map[int][]int
+	// tweak, when set, edits node i's config last.
+	tweak map[int]func(*Config)
 }
 
 type testNode struct {
@@ -109,6 +111,9 @@ func (tn *testNet) config(sp *testNode) Config {
 			for _, j := range tn.peers[i] {
 				cfg.P2P.StaticPeers = append(cfg.P2P.StaticPeers, "/p2p/"+tn.specs[j].id.String())
 			}
+		}
+		if o == sp && tn.tweak[i] != nil {
+			tn.tweak[i](&cfg)
 		}
 	}
 	return cfg

@@ -123,3 +123,34 @@ func TestLibp2pLineOfFullNodesSubmitsToTheLeader(t *testing.T) {
 	}
 	require.Positive(t, ns[3].TransportStats().Route.RepliesForwarded, "f0 relayed the leader's answers")
 }
+
+// p2p.routable makes a full node a destination for the nodes that list it
+// in p2p.routable_peers; a node that does not list it refuses its
+// announcements (and charges the neighbour that relays them: operators
+// must list the same peers everywhere, see P2PConfig.RoutablePeers).
+func TestRoutableFullNodeIsADestinationWhereAdmitted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineSolo, 1, 3)
+		f0 := tn.specs[1]
+		tn.tweak = map[int]func(*Config){
+			1: func(c *Config) { c.P2P.Routable = true },
+			2: func(c *Config) { c.P2P.RoutablePeers = []string{f0.id.String()} },
+		}
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(2, 5*time.Second)
+		dests := func(n *Node) map[string]bool {
+			out := map[string]bool{}
+			for _, r := range n.Routes() {
+				if r.Reachable {
+					out[r.Dest.String()] = true
+				}
+			}
+			return out
+		}
+		waitFor(t, 5*time.Second, "f1 routes to f0", func() bool { return dests(tn.specs[2].n)[f0.id.String()] })
+		require.True(t, dests(tn.specs[2].n)[tn.specs[0].id.String()], "and to the producer")
+		require.False(t, dests(tn.specs[3].n)[f0.id.String()], "f2 does not admit f0")
+		require.True(t, dests(tn.specs[3].n)[tn.specs[0].id.String()])
+	})
+}
