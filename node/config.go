@@ -93,6 +93,18 @@ type P2PConfig struct {
 	// docs/operations.md).
 	BulkWindow     int `toml:"bulk_window"`
 	QUICBulkWindow int `toml:"quic_bulk_window"`
+	// Routable announces this node as a routing destination although it is
+	// not a producer (producers always are), so routed messages can reach
+	// it. Other nodes accept its routes only if they list it in
+	// RoutablePeers.
+	Routable bool `toml:"routable"`
+	// RoutablePeers are peer ids, besides the producers in force, whose
+	// route announcements this node accepts and relays (nodes that set
+	// routable). Announcements of anyone else cost the sender score, so
+	// every node of the network must list the same peers (as they share
+	// the genesis): a node that lists fewer charges the honest neighbours
+	// that relay the others' routes.
+	RoutablePeers []string `toml:"routable_peers"`
 }
 
 // ConsensusConfig selects and tunes consensus.

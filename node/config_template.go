@@ -42,6 +42,10 @@ max_block_bytes = {{.P2P.MaxBlockBytes}}
 # bandwidth x round trip, e.g. 6291456 for 1 Gbit/s at 50 ms.
 bulk_window = {{.P2P.BulkWindow}}
 quic_bulk_window = {{.P2P.QUICBulkWindow}}
+# Routed transport: producers are destinations; routable = true makes this
+# node one too (for the nodes that list its peer id in routable_peers).
+routable = {{.P2P.Routable}}
+{{if .P2P.RoutablePeers}}routable_peers = {{list .P2P.RoutablePeers}}{{else}}# routable_peers = ["<peer id>"]{{end}}
 
 [consensus]
 # "cft" (raft among producers) or "solo" (one producer, for development).

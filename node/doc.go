@@ -125,26 +125,28 @@
 // # Transactions
 //
 // Submit validates the transaction (KV decoding by default), then hands it
-// to the leader: into the mempool when this node leads, otherwise over the
-// routing lane to the leader's link, or to any producer, which relays it
-// (at most Limits.MaxHops). The producer answers accepted or rejected with
-// a reason; a node with no producer link answers ErrNoProducer at once, and
-// an unanswered forward fails with ErrProducerTimeout after
+// to the leader: into the mempool when this node leads, otherwise by
+// routed unicast (package transport, routing.go, submitroute.go) to the
+// leader however many hops away, or to any producer it has a route to,
+// which answers with the leader's name. The producer's answer (accepted,
+// or rejected with a reason) comes back along the reverse path, so a full
+// node needs neither a producer link nor a route of its own. A node with
+// no route to any producer answers ErrNoProducer at once, and an
+// unanswered submit fails with ErrProducerTimeout after
 // Limits.SubmitAckTimeout (consensus.submit_ack_timeout), so a submit
-// never hangs (psibase #785). A submit whose link closes before the answer
-// is re-routed, and one a relay answers "no producer" (an election in
-// progress) is retried every 100 ms, both within Limits.SubmitAckTimeout.
-// A node that takes office meanwhile accepts its own retries. Inclusion and
-// irreversibility are observed locally as blocks arrive, on every node
-// alike. Wire format: see wire.go.
+// never hangs (psibase #785). A submit whose first hop's link closes
+// before the answer is sent again, and one a producer answers "no
+// producer" (an election in progress) is retried every 100 ms, both within
+// Limits.SubmitAckTimeout. A node that takes office meanwhile accepts its
+// own retries. Inclusion and irreversibility are observed locally as
+// blocks arrive, on every node alike. Payloads: see submitwire.go.
 //
-// Relays are bounded (issue 11): a relay validates a peer's submit before
-// forwarding it, clamps its hop count to Limits.MaxHops, and relays at most
-// Limits.RelaysPerPeer for one peer at a time (the excess is answered "no
-// producer: relay limit" and the peer charged once per overflow; a
-// producer of the set in force is never charged for rate). The
-// bookkeeping is the pure node/relay.Table, a deadline heap: the loop's
-// cost per iteration is O(log n) in the outstanding submits.
+// Relays are bounded (issue 11): relaying is the transport's (bounded
+// queues and reverse-path entries, no per-submit state in the node); every
+// relay checks a transaction with the App's stateless validator before
+// forwarding it and charges the neighbour that sent an invalid one. The
+// submits this node awaits answers for are the pure node/relay.Table, a
+// deadline heap: the loop's cost per iteration is O(log n) in them.
 //
 // The sync signal (/status sync, best_peer_height) counts only verified
 // peer heads: blocks this node holds, or Have headers a producer of the

@@ -49,7 +49,7 @@ func (n *Node) handOffMempool() {
 	if now.Before(lp.handoffAt) || n.leading() {
 		return
 	}
-	if n.route(nil) == nil {
+	if _, ok := n.submitDest(nil); !ok {
 		lp.handoffAt, lp.handoffPaced = now.Add(handoffRetry), false
 		return
 	}
@@ -69,7 +69,7 @@ func (n *Node) handOffMempool() {
 		lp.pool.pop()
 		h.inFlight++
 		h.sent++
-		n.send(&outSubmit{hash: hash, tx: tx, hops: uint8(n.o.limits.MaxHops), start: now, requeue: true}, nil)
+		n.send(&outSubmit{hash: hash, tx: tx, start: now, requeue: true})
 	}
 	if lp.handoffAt.IsZero() && lp.pool.len() > 0 && h.inFlight < h.pacer.Config().MaxInFlight {
 		// Wait for the pacer; at MaxInFlight an answer wakes the loop.

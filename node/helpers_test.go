@@ -32,6 +32,11 @@ type testNet struct {
 	specs   []*testNode
 	// options are extra options per node index.
 	options map[int][]Option
+	// peers, when set, are the nodes each node dials (by index); nil is a
+	// full mesh.
+	peers map[int][]int
+	// tweak, when set, edits node i's config last.
+	tweak map[int]func(*Config)
 }
 
 type testNode struct {
@@ -98,9 +103,17 @@ func (tn *testNet) config(sp *testNode) Config {
 	cfg.Consensus.Engine = tn.engine
 	cfg.Consensus.BlockInterval = Duration{100 * time.Millisecond}
 	cfg.Log.Level = "disabled"
-	for _, o := range tn.specs {
-		if o != sp {
+	for i, o := range tn.specs {
+		if o != sp && tn.peers == nil {
 			cfg.P2P.StaticPeers = append(cfg.P2P.StaticPeers, "/p2p/"+o.id.String())
+		}
+		if o == sp && tn.peers != nil {
+			for _, j := range tn.peers[i] {
+				cfg.P2P.StaticPeers = append(cfg.P2P.StaticPeers, "/p2p/"+tn.specs[j].id.String())
+			}
+		}
+		if o == sp && tn.tweak[i] != nil {
+			tn.tweak[i](&cfg)
 		}
 	}
 	return cfg

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -56,6 +57,14 @@ type NetworkSpec struct {
 	Base *Config
 	// Time is the genesis time (default now).
 	Time time.Time
+	// Topology wires the static peers (default full); Degree and Seed shape
+	// TopologyRandom. Whatever the topology, the producers of a CFT
+	// network also peer each other while raft runs on its own libp2p
+	// protocol (it dials every voter directly); routed traffic follows the
+	// topology.
+	Topology Topology
+	Degree   int
+	Seed     uint64
 }
 
 // NetworkNode is one node InitNetwork wrote.
@@ -76,7 +85,8 @@ type NetworkNode struct {
 
 // InitNetwork writes keys, a shared genesis and a commented config per node
 // so that `blockwire run --config <dir>/nodeI/config.toml` starts each one.
-// Every node lists every other as a static peer (a full mesh on loopback).
+// Static peers follow spec.Topology (default: every node lists every
+// other, a full mesh).
 // Existing key files are reused, so re-running keeps identities; an existing
 // config or genesis file is an error (nothing is overwritten).
 func InitNetwork(spec NetworkSpec) (*Genesis, []NetworkNode, error) {
@@ -120,8 +130,12 @@ func InitNetwork(spec NetworkSpec) (*Genesis, []NetworkNode, error) {
 	if err := WriteGenesis(genesisPath, g); err != nil {
 		return nil, nil, err
 	}
+	adj, err := Neighbours(spec.Topology, spec.Nodes, spec.Degree, spec.Seed)
+	if err != nil {
+		return nil, nil, err
+	}
 	for i := range nodes {
-		if err := writeNodeConfig(spec, nodes, i); err != nil {
+		if err := writeNodeConfig(spec, nodes, adj[i], i); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -156,7 +170,7 @@ func (s *NetworkSpec) defaults() error {
 	return nil
 }
 
-func writeNodeConfig(spec NetworkSpec, nodes []NetworkNode, i int) error {
+func writeNodeConfig(spec NetworkSpec, nodes []NetworkNode, peers []int, i int) error {
 	cfg := DefaultConfig()
 	if spec.Base != nil {
 		cfg = *spec.Base
@@ -172,7 +186,8 @@ func writeNodeConfig(spec NetworkSpec, nodes []NetworkNode, i int) error {
 	cfg.P2P.Listen = listenAddrs(spec.listenHost(i), spec.P2PPorts[i], spec.QUIC)
 	cfg.P2P.StaticPeers = nil
 	for j, o := range nodes {
-		if j != i {
+		raftMesh := spec.Engine == EngineCFT && nd.Producer && o.Producer
+		if j != i && (slices.Contains(peers, j) || raftMesh) {
 			cfg.P2P.StaticPeers = append(cfg.P2P.StaticPeers, o.PeerAddrs...)
 		}
 	}

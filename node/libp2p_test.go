@@ -34,14 +34,18 @@ func freePortsTB(t testing.TB, n int) []int {
 // startLibp2pNet starts a network of `nodes` nodes, the first `producers`
 // of them producers, in this process over real libp2p on loopback, configured by InitNetwork and LoadConfig as `blockwire
 // testnet` does, with 100 ms blocks and logs off. The nodes stop when the
-// test ends.
-func startLibp2pNet(t *testing.T, nodes, producers int) []*Node {
+// test ends. topo, if given, wires the static peers (default full).
+func startLibp2pNet(t *testing.T, nodes, producers int, topo ...Topology) []*Node {
 	t.Helper()
+	var topology Topology
+	if len(topo) > 0 {
+		topology = topo[0]
+	}
 	base := DefaultConfig()
 	base.Consensus.BlockInterval = Duration{100 * time.Millisecond}
 	base.Log.Level, base.Log.File, base.Log.Format = "disabled", "", "json"
 	_, specs, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: nodes, Producers: producers,
-		P2PPorts: freePorts(t, nodes), AdminPorts: freePorts(t, nodes), Base: &base})
+		P2PPorts: freePorts(t, nodes), AdminPorts: freePorts(t, nodes), Base: &base, Topology: topology})
 	require.NoError(t, err)
 	var ns []*Node
 	t.Cleanup(func() {

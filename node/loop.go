@@ -11,6 +11,7 @@ import (
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/node/relay"
 	"github.com/blockwire/blockwire/node/syncstate"
+	"github.com/blockwire/blockwire/transport/route"
 )
 
 // input is one event for the loop.
@@ -42,11 +43,11 @@ type loopState struct {
 	gate  *cft.Gate
 	pool  *mempool
 	txs   *txIndex
-	// relays are the transactions we sent toward a producer, by the id we
-	// chose, awaiting a reply, and the local submits waiting to be sent
-	// again (retryLater): a deadline heap, O(log n) per operation.
-	relays *relay.Table[link.Link, *outSubmit]
-	nextID uint64
+	// relays are the transactions we sent toward a producer, by their
+	// routed sequence number and first hop, awaiting an answer, and the
+	// submits waiting to be sent again (retryLater): a deadline heap,
+	// O(log n) per operation.
+	relays *relay.Table[route.NodeID, *outSubmit]
 	timer  *time.Timer
 	// nextProduce is when the solo producer makes its next block.
 	nextProduce time.Time
@@ -72,9 +73,9 @@ type loopState struct {
 	// changed is set by every chain mutation: settle then tells every Conn.
 	changed bool
 	cfg     blocksync.Config
-	// dropRouting makes the node ignore routing messages (tests: a silent
-	// producer).
-	dropRouting bool
+	// dropSubmits makes the node ignore the transactions routed to it
+	// (tests: a silent producer).
+	dropSubmits bool
 	// connSeq staggers graft delays across a node's Conns (blocksync's
 	// config advice).
 	connSeq int
@@ -92,8 +93,7 @@ func newLoopState(n *Node) *loopState {
 		cfg:     blocksync.DefaultConfig(),
 	}
 	lp.cfg.Limits.Block = n.blockLimits()
-	rc := relay.Config{MaxPerOrigin: n.o.limits.RelaysPerPeer, MaxHops: uint8(n.o.limits.MaxHops)}
-	lp.relays, _ = relay.New[link.Link, *outSubmit](rc) // Limits.validate checked rc
+	lp.relays, _ = relay.New[route.NodeID, *outSubmit](relay.DefaultConfig()) // valid
 	lp.handoff.pacer, _ = relay.NewPacer(n.o.limits.Handoff, time.Now())
 	lp.sync = n.newSyncTracker()
 	// Every stored block above the irreversible one has its body: tell the
@@ -252,16 +252,27 @@ func (n *Node) call(ctx context.Context, fn func()) error {
 
 // link.Handler: forward into the loop.
 
-// Connected implements link.Handler.
-func (n *Node) Connected(l link.Link) { n.post(input{kind: inConnected, link: l}) }
+// Connected implements link.Handler. The transport hears of the link
+// first, on the link's goroutine, so it routes the link's first frame.
+func (n *Node) Connected(l link.Link) {
+	n.tr.AddLink(l)
+	n.post(input{kind: inConnected, link: l})
+}
 
-// Receive implements link.Handler.
+// Receive implements link.Handler. Consensus and routing lane frames are
+// the transport's: it steps them on this goroutine (routing needs nothing
+// of the loop's) and hands what is for us to the loop.
 func (n *Node) Receive(l link.Link, lane link.Lane, msg []byte) {
+	if lane == link.LaneConsensus || lane == link.LaneRouting {
+		_ = n.tr.Receive(l, msg) // faults are scored and counted by the transport
+		return
+	}
 	n.post(input{kind: inReceive, link: l, lane: lane, msg: msg})
 }
 
 // Disconnected implements link.Handler.
 func (n *Node) Disconnected(l link.Link, err error) {
+	n.tr.RemoveLink(l)
 	n.post(input{kind: inDisconnected, link: l, err: err})
 }
 

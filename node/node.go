@@ -20,6 +20,8 @@ import (
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/link"
+	"github.com/blockwire/blockwire/transport"
+	"github.com/blockwire/blockwire/transport/route"
 )
 
 // Node is one blockwire node: a link network, a blocksync Conn per link,
@@ -62,7 +64,14 @@ type Node struct {
 	db    *pebble.DB
 	chain *chain.Chain // owned by the loop goroutine once started
 	net   link.Network
-	eng   atomic.Pointer[cft.Engine]
+	// netA is net for the transport's goroutines (it may penalize a peer
+	// while Start assigns net).
+	netA atomic.Pointer[link.Network]
+	// tr routes transactions to the leader and their answers back
+	// (routing.go); rid is our routing id.
+	tr  *transport.Transport
+	rid route.NodeID
+	eng atomic.Pointer[cft.Engine]
 	// closed is set before the database closes (Block guards on it).
 	closed atomic.Bool
 
@@ -299,13 +308,22 @@ func (n *Node) Start(ctx context.Context) error {
 	}
 	n.stopCtx, n.cancel = context.WithCancel(context.Background())
 	n.lp = newLoopState(n)
-	nw, err := n.buildNetwork()
+	tr, err := n.newTransport()
 	if err != nil {
 		close(n.quit)
 		close(n.done)
 		return err
 	}
+	n.tr, n.rid = tr, tr.ID()
+	nw, err := n.buildNetwork()
+	if err != nil {
+		_ = tr.Close()
+		close(n.quit)
+		close(n.done)
+		return err
+	}
 	n.net = nw
+	n.netA.Store(&nw)
 	go n.run()
 	if err := ctx.Err(); err != nil {
 		_ = n.Stop()
@@ -454,6 +472,9 @@ func (n *Node) stop(handoff bool) error {
 			if err := n.net.Close(); err != nil {
 				errs = append(errs, err)
 			}
+		}
+		if n.tr != nil {
+			_ = n.tr.Close()
 		}
 		n.events.close()
 		errs = append(errs, n.closeStorage())

@@ -62,13 +62,6 @@ type Limits struct {
 	SubmitTimeout time.Duration
 	// TxIndex is how many recent transactions TxStatus remembers.
 	TxIndex int
-	// MaxHops bounds how often a transaction is relayed toward the leader;
-	// a peer's hop count is clamped to it. 0 to 255.
-	MaxHops int
-	// RelaysPerPeer bounds the submits this node relays for one peer and
-	// awaits answers for; beyond it the peer's submits are refused ("no
-	// producer": relay limit) and the peer is charged once per overflow.
-	RelaysPerPeer int
 	// Handoff paces the mempool hand-off of a producer that lost
 	// leadership (submits per second, burst, in flight): keep its rate well
 	// below the link's inbound limit for the routing lane.
@@ -77,12 +70,6 @@ type Limits struct {
 
 // validate reports the first invalid limit.
 func (l Limits) validate() error {
-	if l.MaxHops < 0 || l.MaxHops > 255 {
-		return fmt.Errorf("node: Limits.MaxHops %d, want 0 to 255", l.MaxHops)
-	}
-	if l.RelaysPerPeer < 1 {
-		return fmt.Errorf("node: Limits.RelaysPerPeer %d, want ≥ 1", l.RelaysPerPeer)
-	}
 	if err := l.Handoff.Validate(); err != nil {
 		return fmt.Errorf("node: Limits.Handoff: %w", err)
 	}
@@ -96,9 +83,8 @@ func DefaultLimits() Limits {
 	return Limits{
 		MempoolTxs: 100_000, MempoolBytes: 64 << 20,
 		SubmitAckTimeout: 5 * time.Second, SubmitTimeout: 30 * time.Second,
-		TxIndex: 200_000, MaxHops: 3,
-		RelaysPerPeer: relay.DefaultConfig().MaxPerOrigin,
-		Handoff:       relay.DefaultPacerConfig(),
+		TxIndex: 200_000,
+		Handoff: relay.DefaultPacerConfig(),
 	}
 }
 

@@ -60,5 +60,5 @@ func (n *Node) noRouteDetail() string {
 	if n.engine() != nil && n.raftView().leader == "" {
 		return "no leader: the producers have no quorum (fewer than a majority connected) or an election is in progress"
 	}
-	return "no link to a producer"
+	return "no route to a producer"
 }

@@ -72,7 +72,7 @@ func (n *Node) onDisconnected(l link.Link, err error) {
 	n.log.Info().Str("peer", p.id.String()).Str("reason", reason).Str("detail", detail).
 		Dur("uptime", time.Since(p.since)).Msg("peer disconnected")
 	n.events.publish(Event{Kind: EventPeerDisconnected, Time: time.Now(), Peer: p.id, Reason: detail})
-	n.failSubmitsVia(l)
+	n.failSubmitsVia(p.id)
 	if n.leaderID() == p.id {
 		// The leader may have died with transactions only it held.
 		n.resendWatched(time.Now(), true)
@@ -90,13 +90,8 @@ func (n *Node) onReceive(l link.Link, lane link.Lane, msg []byte) {
 		_ = p.conn.Receive(now, blocksync.LaneSync, msg)
 	case link.LaneBlocks:
 		_ = p.conn.Receive(now, blocksync.LaneBlocks, msg)
-	case link.LaneRouting:
-		if !n.lp.dropRouting {
-			n.onRouting(p, msg)
-		}
 	default:
-		// Raft runs on its own libp2p protocol; nothing of ours uses the
-		// consensus lane yet.
+		// The consensus and routing lanes go to the transport (Receive).
 		n.log.Debug().Str("peer", p.id.String()).Stringer("lane", lane).Int("bytes", len(msg)).Msg("message on an unused lane dropped")
 	}
 	n.perform(p)

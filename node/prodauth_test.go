@@ -18,53 +18,73 @@ import (
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
+	"github.com/blockwire/blockwire/transport"
+	"github.com/blockwire/blockwire/transport/route"
 )
 
-// rogue is a bare host on the test network that speaks the node's wire
-// protocol directly, skipping every check an honest node makes before it
-// relays a transaction or sends a block.
+// rogue is a bare host on the test network with its own transport: it
+// routes transactions to a node directly, skipping every check an honest
+// node makes before it sends one, or sends blocks.
 type rogue struct {
 	t       *testing.T
 	h       *link.MemHost
-	replies chan *replyMsg
+	tr      *transport.Transport
+	answers chan *answerMsg
 	closed  chan error
 }
 
 func (tn *testNet) newRogue() *rogue {
 	t := tn.t
 	t.Helper()
-	id, err := peer.IDFromPrivateKey(newKey(t))
+	key := newKey(t)
+	id, err := peer.IDFromPrivateKey(key)
 	require.NoError(t, err)
-	r := &rogue{t: t, replies: make(chan *replyMsg, 16), closed: make(chan error, 16)}
+	raw, err := key.Raw()
+	require.NoError(t, err)
+	cfg := transport.DefaultConfig()
+	cfg.Route.Key = ed25519.PrivateKey(raw)
+	cfg.Route.ReplyClasses = []route.Class{route.ClassTransaction}
+	r := &rogue{t: t, answers: make(chan *answerMsg, 16), closed: make(chan error, 16)}
+	r.tr, err = transport.New(cfg)
+	require.NoError(t, err)
+	r.tr.HandleReplies(route.ClassTransaction, func(rep transport.Reply) {
+		if a, err := decodeAnswer(rep.Payload); err == nil {
+			r.answers <- a
+		}
+	})
 	r.h, err = tn.mem.NewHost(id, link.DefaultConnConfig(), link.HandlerFuncs{
-		OnReceive: func(_ link.Link, lane link.Lane, msg []byte) {
-			if lane != link.LaneRouting {
-				return
-			}
-			if m, err := decodeRouting(msg); err == nil {
-				if rep, ok := m.(*replyMsg); ok {
-					r.replies <- rep
-				}
+		OnConnected: r.tr.AddLink,
+		OnReceive: func(l link.Link, lane link.Lane, msg []byte) {
+			if lane == link.LaneConsensus || lane == link.LaneRouting {
+				_ = r.tr.Receive(l, msg)
 			}
 		},
-		OnDisconnected: func(_ link.Link, err error) { r.closed <- err },
+		OnDisconnected: func(l link.Link, err error) {
+			r.tr.RemoveLink(l)
+			r.closed <- err
+		},
 	}, zerolog.Nop())
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = r.h.Close() })
+	t.Cleanup(func() {
+		_ = r.h.Close()
+		_ = r.tr.Close()
+	})
 	return r
 }
 
-// relay sends tx to n as a relayed submit and returns the node's answer.
-func (r *rogue) relay(n *Node, tx []byte) *replyMsg {
+// relay routes tx to n as a submit and returns the node's answer.
+func (r *rogue) relay(n *Node, tx []byte) *answerMsg {
 	r.t.Helper()
-	l, err := r.h.Connect(context.Background(), peer.AddrInfo{ID: n.ID()})
+	_, err := r.h.Connect(context.Background(), peer.AddrInfo{ID: n.ID()})
 	require.NoError(r.t, err)
-	require.NoError(r.t, l.Send(link.LaneRouting, (&submitMsg{id: 7, hops: 3, tx: tx}).encode()))
+	waitFor(r.t, 5*time.Second, "a route to the node", func() bool { _, ok := r.tr.NextHop(n.rid); return ok })
+	_, err = r.tr.Send(n.rid, route.ClassTransaction, encodeSubmit(tx))
+	require.NoError(r.t, err)
 	select {
-	case rep := <-r.replies:
+	case rep := <-r.answers:
 		return rep
 	case <-time.After(10 * time.Second):
-		r.t.Fatal("no answer to the relayed submit")
+		r.t.Fatal("no answer to the routed submit")
 		return nil
 	}
 }

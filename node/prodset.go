@@ -17,6 +17,8 @@ import (
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
+	"github.com/blockwire/blockwire/transport"
+	"github.com/blockwire/blockwire/transport/route"
 )
 
 // ProducerSetKey is the reserved state key under which the chain records
@@ -67,14 +69,24 @@ type prodSet struct {
 	set   *prodset.Set
 	keys  map[block.PublicKey]link.PeerID
 	peers map[link.PeerID]block.PublicKey
-	hash  block.Hash // block.ProducerSetHash of the keys
+	// nodes are the producers' routing ids (their node keys).
+	nodes map[link.PeerID]route.NodeID
+	// routes admits the producers' routing ids (route.Config.Admit).
+	routes map[route.NodeID]bool
+	hash   block.Hash // block.ProducerSetHash of the keys
 }
 
 func wrapSet(set *prodset.Set) *prodSet {
-	s := &prodSet{set: set, keys: map[block.PublicKey]link.PeerID{}, peers: map[link.PeerID]block.PublicKey{}, hash: set.Hash()}
+	s := &prodSet{set: set, keys: map[block.PublicKey]link.PeerID{}, peers: map[link.PeerID]block.PublicKey{},
+		nodes: map[link.PeerID]route.NodeID{}, routes: map[route.NodeID]bool{}, hash: set.Hash()}
 	for _, m := range set.Members() {
-		s.keys[m.Key] = link.PeerID(m.Peer)
-		s.peers[link.PeerID(m.Peer)] = m.Key
+		p := link.PeerID(m.Peer)
+		s.keys[m.Key] = p
+		s.peers[p] = m.Key
+		if id, err := transport.NodeIDOf(p); err == nil {
+			s.nodes[p] = id
+			s.routes[id] = true
+		}
 	}
 	return s
 }
@@ -355,6 +367,10 @@ func (n *Node) refreshProducers() {
 	start, stop := n.switchRole(s)
 	n.set.Store(s)
 	n.consLog.Info().Int("producers", len(s.keys)).Stringer("set", s.hash).Msg("producer set changed")
+	// Routes follow the set: we announce ourselves while we produce, and
+	// routes to removed producers go at once.
+	n.tr.SetRoutable(n.routable())
+	n.tr.Readmit()
 	if h, ok := n.net.(interface{ SetProtected(link.PeerID, bool) }); ok {
 		for p := range old.peers {
 			if _, in := s.peers[p]; !in && p != n.id {

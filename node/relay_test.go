@@ -7,52 +7,48 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/stretchr/testify/require"
 
-	"github.com/blockwire/blockwire/link"
+	"github.com/blockwire/blockwire/transport/route"
 )
 
-// Issue 11, attack 5: a peer's relayed submits are validated first, their
-// hop count is clamped to ours, and at most Limits.RelaysPerPeer of them
-// await answers; the excess is refused ("relay limit") and the peer
-// charged. Before the fix all of them were relayed, unvalidated, with the
-// peer's hop count (here a silent producer lets them pile up).
-func TestRelaysPerPeerAreCappedValidatedAndHopClamped(t *testing.T) {
+// Issue 11, attack 5, on routed unicast: a node relays a peer's
+// transactions without keeping per-submit state of its own (the transport
+// keeps a bounded reverse-path entry per message, route.Config.
+// MaxReplyPaths), and a transaction no producer would take goes no further
+// than the first honest relay, which charges the peer that sent it. The
+// one-hop relay this replaces kept an outstanding record per relayed
+// submit (capped by Limits.RelaysPerPeer).
+func TestRelayedTransactionsAreValidatedAndKeepNoNodeState(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tn := newTestNet(t, EngineSolo, 1, 1)
-		lim := DefaultLimits()
-		lim.RelaysPerPeer = 50
-		tn.options = map[int][]Option{1: {WithLimits(lim)}}
 		tn.startAll()
 		defer tn.stopAll()
 		tn.irreversibleAtLeast(2, 5*time.Second)
 		prod, full := tn.specs[0].n, tn.specs[1].n
-		require.NoError(t, prod.call(context.Background(), func() { prod.lp.dropRouting = true }))
+		require.NoError(t, prod.call(context.Background(), func() { prod.lp.dropSubmits = true }))
 
-		l, bad := hostilePeer(t, tn, full)
+		// The rogue reaches the producer only through the full node.
+		r := tn.newRogue()
+		_, err := r.h.Connect(context.Background(), peer.AddrInfo{ID: full.ID()})
+		require.NoError(t, err)
+		waitFor(t, 5*time.Second, "a route to the producer", func() bool { _, ok := r.tr.NextHop(prod.rid); return ok })
+		before := full.TransportStats().Route.DataForwarded
 		for i := range 200 {
-			m := &submitMsg{id: uint64(i + 1), hops: 255, tx: kvTx(fmt.Sprint("k", i), "v")}
-			require.NoError(t, l.Send(link.LaneRouting, m.encode()))
+			_, err := r.tr.Send(prod.rid, route.ClassTransaction, encodeSubmit(kvTx(fmt.Sprint("k", i), "v")))
+			require.NoError(t, err)
 		}
-		require.NoError(t, l.Send(link.LaneRouting, (&submitMsg{id: 999, hops: 3, tx: []byte{9, 9}}).encode()))
-		waitFor(t, 5*time.Second, "the refusals", func() bool {
-			c := full.Counters().Rejected
-			return c["relay-limit"] == 150 && c["relay-invalid"] == 1
+		_, err = r.tr.Send(prod.rid, route.ClassTransaction, encodeSubmit([]byte{9, 9}))
+		require.NoError(t, err)
+		waitFor(t, 5*time.Second, "the refusal", func() bool { return full.Counters().Rejected["relay-invalid"] == 1 })
+		waitFor(t, 5*time.Second, "the relaying", func() bool {
+			return full.TransportStats().Route.DataForwarded-before == 200
 		})
-		var outstanding, relayed int
-		var maxHops uint8
-		require.NoError(t, full.call(context.Background(), func() {
-			outstanding = full.lp.relays.Relaying(full.lp.byID[bad].link)
-			for id := uint64(1); id <= full.lp.nextID; id++ {
-				if o, _, ok := full.lp.relays.Get(id); ok && o.origin != nil {
-					relayed++
-					maxHops = max(maxHops, o.hops)
-				}
-			}
-		}))
-		require.Equal(t, 50, outstanding)
-		require.Equal(t, 50, relayed)
-		require.Equal(t, uint8(DefaultLimits().MaxHops-1), maxHops, "the peer's hop count 255 is clamped")
-		require.Less(t, linkPeer(full, bad).Score, 0.0, "the overflow is charged")
+		var outstanding int
+		require.NoError(t, full.call(context.Background(), func() { outstanding = full.lp.relays.Len() }))
+		require.Zero(t, outstanding, "the relay keeps nothing per submit in the node")
+		require.Equal(t, uint64(1), full.TransportStats().Route.Drops[route.ReasonRejected])
+		require.Less(t, linkPeer(full, r.h.ID()).Score, 0.0, "the invalid transaction is charged")
 	})
 }

@@ -138,7 +138,7 @@ func (n *Node) resendWatched(now time.Time, all bool) {
 		}
 		w.due = now.Add(n.resubmitAfter())
 		resent++
-		n.send(&outSubmit{hash: h, tx: w.tx, hops: uint8(n.o.limits.MaxHops), start: now, watched: true}, nil)
+		n.send(&outSubmit{hash: h, tx: w.tx, start: now, watched: true})
 	}
 	if resent > 0 {
 		n.log.Info().Int("txs", resent).Bool("new_term", all).Msg("sent pending transactions again")

@@ -38,7 +38,7 @@ func TestSubmitToSilentProducerTimesOut(t *testing.T) {
 		tn.irreversibleAtLeast(2, 5*time.Second)
 		// Make the producer drop everything it receives on the routing lane.
 		prod := tn.specs[0].n
-		require.NoError(t, prod.call(context.Background(), func() { prod.lp.dropRouting = true }))
+		require.NoError(t, prod.call(context.Background(), func() { prod.lp.dropSubmits = true }))
 		start := time.Now()
 		_, err := tn.specs[1].n.Submit(context.Background(), kvTx("k", "v"))
 		require.ErrorIs(t, err, ErrProducerTimeout)
@@ -121,7 +121,13 @@ func TestSubmitReroutesWhenTheLinkCloses(t *testing.T) {
 		// The submit to the first producer is lost with its link: the
 		// producer ignores it, then the link breaks.
 		var target link.PeerID
-		require.NoError(t, full.call(context.Background(), func() { target = full.route(nil).id }))
+		require.NoError(t, full.call(context.Background(), func() {
+			d, ok := full.submitDest(nil)
+			require.True(t, ok)
+			nh, ok := full.tr.NextHop(d)
+			require.True(t, ok)
+			target = routePeer(nh)
+		}))
 		var tnode *Node
 		for _, sp := range tn.specs[:3] {
 			if sp.id == target {
@@ -129,7 +135,7 @@ func TestSubmitReroutesWhenTheLinkCloses(t *testing.T) {
 			}
 		}
 		setDrop := func(v bool) {
-			require.NoError(t, tnode.call(context.Background(), func() { tnode.lp.dropRouting = v }))
+			require.NoError(t, tnode.call(context.Background(), func() { tnode.lp.dropSubmits = v }))
 		}
 		setDrop(true)
 		done := make(chan error, 1)
@@ -185,7 +191,7 @@ func TestSubmitRelayedThroughAFollower(t *testing.T) {
 		relayed := uint64(0)
 		for i, sp := range tn.specs[:3] {
 			if i != leader {
-				relayed += sp.n.Counters().TxForwarded
+				relayed += sp.n.TransportStats().Route.DataForwarded
 			}
 		}
 		require.Positive(t, relayed, "a follower relayed the submit")

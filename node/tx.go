@@ -176,7 +176,7 @@ func (n *Node) submitLocal(h block.Hash, tx []byte, ack chan error) {
 		ack <- err
 		return
 	}
-	n.forward(h, tx, nil, 0, ack, uint8(n.o.limits.MaxHops), nil)
+	n.forward(h, tx, ack)
 }
 
 // precheck is the stateless check of a transaction (the App's validator

@@ -63,6 +63,7 @@ overwritten.`,
 	f.BoolVar(&spec.QUIC, "quic", spec.QUIC, "listen and dial on QUIC (UDP, same port) beside TCP")
 	f.IntVar(&spec.BasePort, "base-port", 9000, "p2p port (TCP and UDP) of the first node on each host; the next ones count up")
 	f.IntVar(&spec.AdminBasePort, "admin-port", 9100, "admin port of the first node on each host; the next ones count up")
+	topologyFlags(cmd, &spec)
 	_ = cmd.MarkFlagRequired("dir")
 	return cmd
 }

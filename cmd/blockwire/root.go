@@ -43,7 +43,7 @@ DIR/node0/config.toml"; or "blockwire testnet" for a whole local network.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newVersionCmd(), newSimCmd(), newInitCmd(), newRunCmd(),
-		newStatusCmd(), newPeersCmd(), newBlocksCmd(), newTxCmd(), newTestnetCmd(), newBenchCmd(),
+		newStatusCmd(), newPeersCmd(), newRoutesCmd(), newBlocksCmd(), newTxCmd(), newTestnetCmd(), newBenchCmd(),
 		newProducersCmd(), newConfigCmd(), newKeysCmd())
 	return root
 }

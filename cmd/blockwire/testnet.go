@@ -103,6 +103,7 @@ The exit code is 2 when the nodes disagree or irreversibility did not advance.`,
 	f.IntVar(&o.spec.BasePort, "base-port", 26600, "node i listens on base-port+i and serves admin on base-port+1000+i")
 	f.BoolVar(&o.asJSON, "json", false, "print one JSON object at the end instead of a summary")
 	f.BoolVar(&o.reset, "reset", false, "delete DIR first")
+	topologyFlags(cmd, &o.spec)
 	f.BoolVar(&o.keep, "keep-running", false, "leave the nodes running at the end (stop them with kill $(cat DIR/*/pid))")
 	return cmd
 }

@@ -135,6 +135,9 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 		descRaftTerm, descRaftCommit, descRaftApplied, descRaftLeader, descFailovers} {
 		ch <- d
 	}
+	for _, d := range routeDescs {
+		ch <- d
+	}
 }
 
 // Collect implements prometheus.Collector.
@@ -159,6 +162,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	gauge(descHeadAge, headAge(st, time.Now()).Seconds())
 
 	m.collectPeers(gauge, counter)
+	m.collectRoutes(gauge, counter)
 
 	c := m.b.Counters()
 	counter(descBlocks, c.BlocksReceived, "received")

@@ -33,7 +33,10 @@ type Backend interface {
 	Network() link.Network
 }
 
-var _ Backend = (*node.Node)(nil)
+var (
+	_ Backend       = (*node.Node)(nil)
+	_ RoutesBackend = (*node.Node)(nil)
+)
 
 // Config configures the server.
 type Config struct {
@@ -161,6 +164,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /peers/{id}/ban", s.ban)
 	mux.HandleFunc("DELETE /peers/{id}/ban", s.unban)
 	mux.HandleFunc("GET /consensus", s.consensus)
+	mux.HandleFunc("GET /routes", s.routeTable)
 	mux.HandleFunc("GET /blocks", s.blockRange)
 	mux.HandleFunc("GET /blocks/{ref}", s.block)
 	mux.HandleFunc("POST /tx", s.submit)

@@ -1,7 +1,12 @@
 // Package relay is the pure bookkeeping of transaction forwarding toward
-// the leader (node/forward.go is its driver): the submits we sent and await
-// an answer for, the local ones waiting to be sent again, per-peer bounds
-// on what we relay for others, and the pacing of a mempool hand-off.
+// the leader (node/submitroute.go is its driver): the submits we sent and
+// await an answer for, the local ones waiting to be sent again, per-peer
+// bounds on what we relay for others, and the pacing of a mempool hand-off.
+//
+// Since transactions ride routed unicast (package transport), the node
+// relays nothing itself: it keys submits by their routed sequence number
+// and first hop, and the per-origin bounds (Admit, Relaying, ClampHops,
+// Forget) are unused; they go when the table is next reworked.
 //
 // It owns no goroutine, clock or socket: the driver passes the time and
 // reads Deadline to arm its one timer. Every operation costs O(log n) in

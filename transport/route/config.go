@@ -111,6 +111,17 @@ type Config struct {
 	DeferBytes    int
 	// Limits bound what Receive decodes.
 	Limits Limits
+	// ReplyClasses are the data classes whose unicast messages leave a
+	// reverse path at every hop, so that the destination can Reply (a
+	// transaction's accepted or rejected answer to a full node that is not
+	// routable). Every node must list the same classes.
+	ReplyClasses []Class
+	// ReplyTTL is how long a reverse-path entry waits for its reply. It
+	// must cover the destination's answer time plus the round trip.
+	ReplyTTL time.Duration
+	// MaxReplyPaths caps the reverse-path entries (about 120 bytes each);
+	// when full, the oldest is dropped.
+	MaxReplyPaths int
 	// DisableFeasibility turns off Babel's feasibility condition. Never set
 	// it outside tests: it exists so the simulator can prove that its loop
 	// detector finds the loops the condition prevents.
@@ -157,6 +168,8 @@ func DefaultConfig() Config {
 		DeferTTL:         12 * time.Second,
 		DeferMessages:    4096,
 		DeferBytes:       16 << 20,
+		ReplyTTL:         10 * time.Second,
+		MaxReplyPaths:    16384,
 		Limits:           DefaultLimits(),
 	}
 }
@@ -186,6 +199,7 @@ func (c *Config) Validate() error {
 		{c.MaxAge <= 0 || c.MaxSkew < 0, "MaxAge", c.MaxAge.String(), "MaxAge must be positive, MaxSkew not negative"},
 		{c.MaxOrigins < 1, "MaxOrigins", fmt.Sprint(c.MaxOrigins), "need at least 1"},
 		{c.DeferTTL < 0 || c.DeferMessages < 0 || c.DeferBytes < 0, "DeferTTL", c.DeferTTL.String(), "defer limits must not be negative"},
+		{c.ReplyTTL < 0 || c.MaxReplyPaths < 0 || len(c.ReplyClasses) > 0 && (c.ReplyTTL == 0 || c.MaxReplyPaths == 0), "ReplyTTL", c.ReplyTTL.String(), "ReplyTTL and MaxReplyPaths must be positive when ReplyClasses is set"},
 		{c.Limits.MaxPayload < 0, "Limits.MaxPayload", fmt.Sprint(c.Limits.MaxPayload), "must not be negative"},
 		{c.Limits.MaxDests < 1 || c.Limits.MaxDests > maxDestsWire, "Limits.MaxDests", fmt.Sprint(c.Limits.MaxDests), fmt.Sprintf("want 1..%d", maxDestsWire)},
 	}

@@ -65,10 +65,14 @@ func (r *Router) handleData(now time.Time, from NodeID, m *Data) {
 	r.validate(now, from, m)
 }
 
-// validate runs the class's validator and acts on its verdict.
+// validate runs the class's validator and acts on its verdict. A unicast
+// message of a reply class (Config.ReplyClasses) addressed to us skips it:
+// its consumer checks it and answers with the reason (Reply), which a
+// relay cannot do, so relays validate and the destination explains.
 func (r *Router) validate(now time.Time, from NodeID, m *Data) {
 	v := Accept
-	if fn := r.validators[m.Class]; fn != nil {
+	answersHere := r.replyClass[m.Class] && len(m.Dests) == 1 && m.Dests[0] == r.self
+	if fn := r.validators[m.Class]; fn != nil && !answersHere {
 		v = fn(m.Origin, m.Class, m.Payload)
 	}
 	switch v {
@@ -87,6 +91,7 @@ func (r *Router) validate(now time.Time, from NodeID, m *Data) {
 // hop carrying the destinations it serves; destinations without a route
 // are queued.
 func (r *Router) dispatch(now time.Time, from NodeID, m *Data) {
+	r.remember(now, from, m)
 	var dsts []int
 	for i, dst := range m.Dests {
 		if !m.has(i) {

@@ -52,6 +52,10 @@ const (
 	ReasonOriginsFull Reason = "origins-full"
 	// ReasonLoop: a data message we originated came back to us.
 	ReasonLoop Reason = "loop"
+	// ReasonNoReversePath: a reply (or Router.Reply) found no entry for the
+	// message it answers: expired (Config.ReplyTTL), evicted
+	// (Config.MaxReplyPaths), answered already, or never seen here.
+	ReasonNoReversePath Reason = "no-reverse-path"
 	// ReasonUnknownLink: a message arrived from a peer we have no link to.
 	ReasonUnknownLink Reason = "unknown-link"
 )

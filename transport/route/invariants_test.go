@@ -31,6 +31,10 @@ func checkInvariants(t *testing.T, r *Router) {
 	}
 	require.Equal(t, queued, r.queued)
 	require.LessOrEqual(t, r.deferBytes, r.cfg.DeferBytes)
+	require.LessOrEqual(t, len(r.paths), r.cfg.MaxReplyPaths)
+	for k, p := range r.paths {
+		require.Equal(t, r.replyClass[p.class], true, "path %v of a reply class", k)
+	}
 	require.LessOrEqual(t, len(r.windows), r.cfg.MaxOrigins)
 	for _, w := range r.windows {
 		require.LessOrEqual(t, len(w.seen), windowSize)
@@ -56,7 +60,10 @@ func FuzzRouterSequence(f *testing.F) {
 	f.Add([]byte{0, 255, 1, 0, 1, 5, 1, 2, 3, 4, 5, 0, 50, 2, 1, 0, 30, 0, 255})
 	f.Add([]byte{0, 120, 4, 0, 2, 0, 255, 5, 0, 1, 0, 255, 7, 3, 0, 0, 40})
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		nt := newNet(t, 4, func(_ int, c *Config) { c.QueueMessages = 8; c.MaxOrigins = 4 })
+		nt := newNet(t, 4, func(_ int, c *Config) {
+			c.QueueMessages, c.MaxOrigins = 8, 4
+			c.ReplyClasses, c.MaxReplyPaths = []Class{0, 1, 2}, 3
+		})
 		for _, e := range [][2]int{{0, 1}, {1, 2}, {2, 3}, {3, 0}} {
 			nt.connect(e[0], e[1], time.Duration(2+e[0])*ms)
 		}
@@ -81,6 +88,14 @@ func FuzzRouterSequence(f *testing.F) {
 			switch next() % 8 {
 			case 0:
 				nt.run(time.Duration(next()) * 10 * ms)
+				// Destinations answer what they got (reverse-path replies).
+				for i, ds := range nt.delivered {
+					if len(ds) > 0 && !nt.dead[i] {
+						d := ds[len(ds)-1]
+						_ = nt.nodes[i].Reply(nt.now, d.Origin, d.Seq, d.Class, []byte{byte(i)})
+						nt.flush(i)
+					}
+				}
 			case 1:
 				n := next() % 16
 				raw := make([]byte, 0, n)
@@ -112,7 +127,11 @@ func FuzzRouterSequence(f *testing.F) {
 				}
 			case 7:
 				if !nt.dead[a] {
-					_, _ = nt.nodes[a].Multicast(nt.now, []NodeID{nt.ids[b], nt.ids[(b+1)%4]}, Class(next()), []byte{byte(a)})
+					if c := Class(next()); c%2 == 0 {
+						_, _ = nt.nodes[a].Send(nt.now, nt.ids[b], c%4, []byte{byte(a)})
+					} else {
+						_, _ = nt.nodes[a].Multicast(nt.now, []NodeID{nt.ids[b], nt.ids[(b+1)%4]}, c, []byte{byte(a)})
+					}
 					nt.flush(a)
 				}
 			}

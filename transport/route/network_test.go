@@ -29,6 +29,7 @@ type tnet struct {
 	seq    uint64
 	// outputs per node
 	delivered [][]Delivery
+	replies   [][]ReplyDelivery
 	failed    [][]*SendError
 	dropped   [][]Drop
 	penalties [][]Penalty
@@ -71,6 +72,7 @@ func newNet(t *testing.T, n int, cfg func(i int, c *Config)) *tnet {
 	nt.nodes = make([]*Router, n)
 	nt.dead = make([]bool, n)
 	nt.delivered = make([][]Delivery, n)
+	nt.replies = make([][]ReplyDelivery, n)
 	nt.failed = make([][]*SendError, n)
 	nt.dropped = make([][]Drop, n)
 	nt.penalties = make([][]Penalty, n)
@@ -149,6 +151,7 @@ func (nt *tnet) flush(i int) {
 	}
 	rd := r.Ready()
 	nt.delivered[i] = append(nt.delivered[i], rd.Delivered...)
+	nt.replies[i] = append(nt.replies[i], rd.Replies...)
 	nt.failed[i] = append(nt.failed[i], rd.Failed...)
 	nt.dropped[i] = append(nt.dropped[i], rd.Dropped...)
 	nt.penalties[i] = append(nt.penalties[i], rd.Penalties...)

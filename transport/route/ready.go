@@ -39,6 +39,16 @@ type Drop struct {
 	Reason Reason
 }
 
+// ReplyDelivery is a reply to a unicast message we originated (Seq is the
+// sequence number Send returned), authenticated: Replier signed it and was
+// the message's destination.
+type ReplyDelivery struct {
+	Replier NodeID
+	Class   Class
+	Seq     uint64
+	Payload []byte
+}
+
 // RouteChange reports a change of the selected next hop for a
 // destination. The simulator checks for forwarding loops after each; a
 // node can log or export them.
@@ -52,7 +62,8 @@ type RouteChange struct {
 // Ready is a batch of outputs. The driver handles every field, in this
 // order, then calls Advance:
 //
-//  1. Delivered: hand each message, in order, to its class's consumer.
+//  1. Delivered, Replies: hand each message, in order, to its class's
+//     consumer.
 //  2. Messages: send each to its neighbour on its lane, in order.
 //  3. Failed, Dropped, Penalties: report (metrics, logs) and score peers.
 //  4. Changes: export the routing table changes (and check invariants).
@@ -63,6 +74,7 @@ type RouteChange struct {
 type Ready struct {
 	Messages  []Message
 	Delivered []Delivery
+	Replies   []ReplyDelivery
 	Failed    []*SendError
 	Dropped   []Drop
 	Penalties []Penalty
@@ -85,5 +97,8 @@ type Stats struct {
 	Queued                         uint64
 	ControlBytes                   uint64 // encoded bytes of routing control messages sent
 	Switches                       uint64 // selected route changes
+	RepliesSent, RepliesForwarded  uint64
+	RepliesDelivered               uint64
+	ReplyPathsEvicted              uint64 // reverse-path entries dropped early (table full)
 	Drops                          map[Reason]uint64
 }

@@ -34,7 +34,13 @@ type Router struct {
 	deferBytes int
 	queued     int // destinations with a non-empty no-route queue
 	validators [256]Validator
-	dataSeq    uint64
+	replyClass [256]bool
+	// paths are the reverse-path entries (reply.go), pathFIFO their
+	// creation order.
+	paths    map[pathKey]*revPath
+	pathFIFO []pathFIFO
+	pathGen  uint64
+	dataSeq  uint64
 
 	nextHello, nextRefresh time.Time
 	rd                     Ready
@@ -55,6 +61,10 @@ func New(cfg Config, now time.Time) (*Router, error) {
 		sources:  map[sourceKey]*source{},
 		verified: map[sourceKey]verifiedAnn{},
 		windows:  map[NodeID]*window{},
+		paths:    map[pathKey]*revPath{},
+	}
+	for _, c := range cfg.ReplyClasses {
+		r.replyClass[c] = true
 	}
 	copy(r.self[:], cfg.Key.Public().(ed25519.PublicKey))
 	r.stats.Drops = map[Reason]uint64{}
@@ -117,6 +127,8 @@ func (r *Router) Step(now time.Time, from NodeID, m Msg) error {
 		r.handleRouteRequest(now, n, m)
 	case *Data:
 		r.handleData(now, from, m)
+	case *Reply:
+		r.handleReply(now, from, m)
 	}
 	return nil
 }
@@ -140,12 +152,13 @@ func (r *Router) Tick(now time.Time) {
 	}
 	r.expireQueues(now)
 	r.expireDeferred(now)
+	r.expirePaths(now)
 }
 
 // HasReady reports whether Ready has outputs or a new deadline.
 func (r *Router) HasReady() bool {
 	rd := &r.rd
-	return len(rd.Messages)+len(rd.Delivered)+len(rd.Failed)+len(rd.Dropped)+len(rd.Penalties)+len(rd.Changes) > 0 ||
+	return len(rd.Messages)+len(rd.Delivered)+len(rd.Replies)+len(rd.Failed)+len(rd.Dropped)+len(rd.Penalties)+len(rd.Changes) > 0 ||
 		!r.deadline().Equal(r.lastDeadline)
 }
 
@@ -193,7 +206,9 @@ func (r *Router) deadline() time.Time {
 
 // send queues a message to a neighbour.
 func (r *Router) send(to NodeID, lane Lane, m Msg) {
-	if _, isData := m.(*Data); !isData {
+	switch m.(type) {
+	case *Data, *Reply:
+	default:
 		r.stats.ControlBytes += uint64(m.Size())
 	}
 	r.rd.Messages = append(r.rd.Messages, Message{To: to, Lane: lane, Msg: m})

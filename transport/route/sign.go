@@ -11,6 +11,7 @@ import (
 const (
 	announceDomain = "blockwire/route/announce/v1"
 	dataDomain     = "blockwire/route/data/v1"
+	replyDomain    = "blockwire/route/reply/v1"
 )
 
 // announceBytes are the bytes a destination signs for its announcement:
@@ -55,4 +56,24 @@ func signData(key ed25519.PrivateKey, m *Data) {
 
 func verifyData(m *Data) bool {
 	return ed25519.Verify(m.Origin[:], dataBytes(m), m.Sig[:])
+}
+
+// replyBytes are the bytes a replier signs: everything but the hop limit.
+func replyBytes(m *Reply) []byte {
+	digest := sha256.Sum256(m.Payload)
+	b := make([]byte, 0, len(replyDomain)+32+32+1+8+32)
+	b = append(b, replyDomain...)
+	b = append(b, m.Replier[:]...)
+	b = append(b, m.To[:]...)
+	b = append(b, byte(m.Class))
+	b = binary.BigEndian.AppendUint64(b, m.Seq)
+	return append(b, digest[:]...)
+}
+
+func signReply(key ed25519.PrivateKey, m *Reply) {
+	copy(m.Sig[:], ed25519.Sign(key, replyBytes(m)))
+}
+
+func verifyReply(m *Reply) bool {
+	return ed25519.Verify(m.Replier[:], replyBytes(m), m.Sig[:])
 }

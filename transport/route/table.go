@@ -176,6 +176,9 @@ type RouteInfo struct {
 	FDSeqno  uint16
 	FDMetric Metric
 	Queued   int // messages waiting for a route
+	// Updated is when the selected route was last updated by its
+	// neighbour (zero when unreachable).
+	Updated time.Time
 }
 
 // Routes lists every destination we know, sorted by id.
@@ -188,6 +191,7 @@ func (r *Router) Routes() []RouteInfo {
 			ri.NextHop, ri.Reachable, ri.Metric = d.sel.peer, true, d.selM
 			ri.RouterID, ri.Seqno = d.sel.routerID, d.sel.seqno
 			ri.RTT = r.neigh[d.sel.peer].srtt
+			ri.Updated = d.sel.expires.Add(-r.cfg.routeExpiry())
 			if s := r.sources[sourceKey{id, d.sel.routerID}]; s != nil {
 				ri.FDSeqno, ri.FDMetric = s.seqno, s.metric
 			}

@@ -17,6 +17,7 @@ const (
 	TypeSeqnoRequest Type = 3
 	TypeRouteRequest Type = 4
 	TypeData         Type = 5
+	TypeReply        Type = 6
 )
 
 // Wire sizes.
@@ -28,6 +29,7 @@ const (
 	seqnoRequestLen = headerLen + 32 + 8 + 2 + 1
 	routeRequestLen = headerLen + 32
 	dataFixedLen    = headerLen + 1 + 1 + 32 + 8 + 2 + 4 + sigLen
+	replyFixedLen   = headerLen + 1 + 1 + 32 + 32 + 8 + 4 + sigLen
 	maxDestsWire    = 1024
 )
 
@@ -107,6 +109,52 @@ type Data struct {
 	Remaining []byte // bitmap over Dests, bit i = byte i/8, bit i%8
 	Payload   []byte
 	Sig       [sigLen]byte
+}
+
+// Reply answers a unicast Data message (To, Seq) along the reverse of its
+// path (reply.go). The replier (the message's destination) signs (Replier,
+// To, Class, Seq, sha256(Payload)); relays change only HopLimit.
+type Reply struct {
+	Class    Class
+	HopLimit uint8
+	Replier  NodeID
+	To       NodeID
+	Seq      uint64
+	Payload  []byte
+	Sig      [sigLen]byte
+}
+
+func (m *Reply) Size() int { return replyFixedLen + len(m.Payload) }
+
+func (m *Reply) AppendTo(dst []byte) []byte {
+	dst = appendHeader(dst, TypeReply)
+	dst = append(dst, byte(m.Class), m.HopLimit)
+	dst = append(dst, m.Replier[:]...)
+	dst = append(dst, m.To[:]...)
+	dst = binary.BigEndian.AppendUint64(dst, m.Seq)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(m.Payload)))
+	dst = append(dst, m.Payload...)
+	return append(dst, m.Sig[:]...)
+}
+
+func decodeReply(data []byte, lim Limits) (Msg, error) {
+	if len(data) < replyFixedLen {
+		return nil, fault(ReasonMalformed, "reply: %d bytes, want at least %d", len(data), replyFixedLen)
+	}
+	m := &Reply{Class: Class(data[2]), HopLimit: data[3]}
+	copy(m.Replier[:], data[4:36])
+	copy(m.To[:], data[36:68])
+	m.Seq = binary.BigEndian.Uint64(data[68:])
+	plen := int(binary.BigEndian.Uint32(data[76:]))
+	if plen > lim.MaxPayload {
+		return nil, fault(ReasonMalformed, "reply: payload %d bytes above limit %d", plen, lim.MaxPayload)
+	}
+	if err := wantLen(data, replyFixedLen+plen, "reply"); err != nil {
+		return nil, err
+	}
+	m.Payload = append([]byte{}, data[80:80+plen]...)
+	copy(m.Sig[:], data[80+plen:])
+	return m, nil
 }
 
 func appendHeader(dst []byte, t Type) []byte { return append(dst, Version, byte(t)) }
@@ -212,6 +260,8 @@ func Decode(data []byte, lim Limits) (Msg, error) {
 		return decodeRouteRequest(data)
 	case TypeData:
 		return decodeData(data, lim)
+	case TypeReply:
+		return decodeReply(data, lim)
 	}
 	return nil, fault(ReasonMalformed, "unknown type %d", data[1])
 }

@@ -21,6 +21,8 @@ func sampleMessages() []Msg {
 			Remaining: []byte{0b101}, Payload: []byte("hello"), Sig: [64]byte{9}},
 		&Data{Class: ClassApp, HopLimit: 1, Origin: id, Seq: 5, Dests: make([]NodeID, 9),
 			Remaining: []byte{0, 1}, Payload: []byte{}},
+		&Reply{Class: ClassTransaction, HopLimit: 32, Replier: id, To: NodeID{3}, Seq: 1 << 41, Payload: []byte("ok"), Sig: [64]byte{4}},
+		&Reply{Class: ClassApp, HopLimit: 1, Replier: id, To: id, Seq: 0, Payload: []byte{}},
 	}
 }
 

@@ -1,0 +1,56 @@
+package node
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestNeighbours(t *testing.T) {
+	line, err := Neighbours(TopologyLine, 4, 0, 0)
+	require.NoError(t, err)
+	require.Equal(t, [][]int{{1}, {0, 2}, {1, 3}, {2}}, line)
+	ring, err := Neighbours(TopologyRing, 4, 0, 0)
+	require.NoError(t, err)
+	require.Equal(t, [][]int{{1, 3}, {0, 2}, {1, 3}, {0, 2}}, ring)
+	full, err := Neighbours(TopologyFull, 3, 0, 0)
+	require.NoError(t, err)
+	require.Equal(t, [][]int{{1, 2}, {0, 2}, {0, 1}}, full)
+	rnd, err := Neighbours(TopologyRandom, 20, 4, 7)
+	require.NoError(t, err)
+	again, _ := Neighbours(TopologyRandom, 20, 4, 7)
+	require.Equal(t, rnd, again, "seeded")
+	for i, ps := range rnd {
+		require.GreaterOrEqual(t, len(ps), 4)
+		for _, j := range ps {
+			require.Contains(t, rnd[j], i, "symmetric")
+		}
+	}
+	_, err = Neighbours(TopologyRandom, 5, 5, 0)
+	require.Error(t, err)
+	_, err = Neighbours("star", 5, 0, 0)
+	require.ErrorContains(t, err, "unknown topology")
+}
+
+// init --topology line: node i lists its line neighbours, and CFT
+// producers also list each other (raft dials every voter directly).
+func TestInitNetworkWritesTheTopology(t *testing.T) {
+	_, nodes, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: 5, Producers: 3, Topology: TopologyLine})
+	require.NoError(t, err)
+	peersOf := func(i int) []string {
+		cfg, err := LoadConfig(nodes[i].ConfigFile)
+		require.NoError(t, err)
+		return cfg.P2P.StaticPeers
+	}
+	addrs := func(idx ...int) []string {
+		var out []string
+		for _, j := range idx {
+			out = append(out, nodes[j].PeerAddrs...)
+		}
+		return out
+	}
+	require.ElementsMatch(t, addrs(1, 2), peersOf(0), "a producer: its line neighbour and the raft mesh")
+	require.ElementsMatch(t, addrs(0, 1, 3), peersOf(2))
+	require.ElementsMatch(t, addrs(2, 4), peersOf(3), "a full node: its line neighbours only")
+	require.ElementsMatch(t, addrs(3), peersOf(4))
+}

@@ -1,0 +1,51 @@
+package transport
+
+import (
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/blockwire/blockwire/transport/route"
+)
+
+// Messenger is one class of routed unicast seen as a message pipe between
+// peers: what consensus/cft's raft transport needs. Its method set is
+// exactly cft.Messenger's; once that interface lands, the lead adds the
+// compile-time check (it cannot live here: transport must not import
+// consensus):
+//
+//	var _ cft.Messenger = (*transport.Messenger)(nil)
+type Messenger struct {
+	t     *Transport
+	class route.Class
+}
+
+// Messenger returns the adapter for class (route.ClassConsensus for raft:
+// it rides the consensus lane).
+func (t *Transport) Messenger(class route.Class) *Messenger {
+	return &Messenger{t: t, class: class}
+}
+
+// Send queues payload for routed unicast to to and never blocks. A message
+// that finds no route within route.Config.QueueTTL is reported to the
+// class's failure handler (HandleFailures), not to the caller.
+func (m *Messenger) Send(to peer.ID, payload []byte) error {
+	id, err := NodeIDOf(to)
+	if err != nil {
+		return err
+	}
+	_, err = m.t.Send(id, m.class, payload)
+	return err
+}
+
+// SetHandler registers h for the class's deliveries: from is the
+// authenticated origin (never the last hop). h runs on the transport's
+// goroutine and must not block.
+func (m *Messenger) SetHandler(h func(from peer.ID, payload []byte)) {
+	if h == nil {
+		m.t.Handle(m.class, nil)
+		return
+	}
+	m.t.Handle(m.class, func(d Delivery) { h(d.Peer, d.Payload) })
+}
+
+// MaxPayload is the largest payload Send accepts.
+func (m *Messenger) MaxPayload() int { return m.t.MaxPayload() }
