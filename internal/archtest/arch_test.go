@@ -37,11 +37,11 @@ var allowed = map[string][]string{
 
 // stdlibOnly packages may import nothing outside the standard library and
 // this module: they are the small shared core every layer links.
-var stdlibOnly = []string{"chain/block", "forkdb", "blocksync", "consensus/bft", "consensus/quorum", "consensus/prodset", "transport/route"}
+var stdlibOnly = []string{"chain/block", "forkdb", "blocksync", "consensus/bft", "consensus/quorum", "consensus/prodset", "transport/route", "internal/topology"}
 
 // pure packages are protocol cores (DESIGN.md §2): no wall clock, sleeping,
 // goroutines, global randomness, or direct I/O.
-var pure = []string{"chain/block", "forkdb", "blocksync", "consensus/bft", "consensus/quorum", "consensus/prodset", "transport/route", "transport/broadcast", "node/relay"}
+var pure = []string{"chain/block", "forkdb", "blocksync", "consensus/bft", "consensus/quorum", "consensus/prodset", "transport/route", "transport/broadcast", "node/relay", "internal/topology"}
 
 var forbiddenInPure = map[string]map[string]bool{
 	"time": {"Now": true, "Sleep": true, "After": true, "AfterFunc": true, "NewTimer": true,
