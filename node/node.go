@@ -83,6 +83,7 @@ type Node struct {
 
 	events *eventHub
 	stats  counters
+	prop   propagation // per-block copies and first arrival (propagation.go)
 	// head and irr mirror the chain for lock-free reads (Status when the
 	// loop is busy).
 	head, irr atomic.Pointer[block.SignedHeader]
