@@ -42,6 +42,9 @@ max_block_bytes = {{.P2P.MaxBlockBytes}}
 # bandwidth x round trip, e.g. 6291456 for 1 Gbit/s at 50 ms.
 bulk_window = {{.P2P.BulkWindow}}
 quic_bulk_window = {{.P2P.QUICBulkWindow}}
+# How block bodies travel: "blocksync" (default) or "gossipsub" (a
+# benchmark baseline only: no catch-up, see docs/operations.md).
+relay = {{printf "%q" .P2P.Relay}}
 
 [consensus]
 # "cft" (raft among producers) or "solo" (one producer, for development).

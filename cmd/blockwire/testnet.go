@@ -24,6 +24,7 @@ type testnetOptions struct {
 	asJSON        bool
 	reset         bool
 	keep          bool
+	ns            netnsOptions // --netns and its flags (testnet_netns.go)
 }
 
 // testnetResult is what `blockwire testnet --json` prints.
@@ -50,6 +51,7 @@ type testnetResult struct {
 	TxP99Ms         float64           `json:"tx_p99_ms"`
 	Dir             string            `json:"dir"`
 	Problems        []string          `json:"problems,omitempty"`
+	*netnsResult                      // with --netns (testnet_netns.go)
 }
 
 func newTestnetCmd() *cobra.Command {
@@ -104,10 +106,17 @@ The exit code is 2 when the nodes disagree or irreversibility did not advance.`,
 	f.BoolVar(&o.asJSON, "json", false, "print one JSON object at the end instead of a summary")
 	f.BoolVar(&o.reset, "reset", false, "delete DIR first")
 	f.BoolVar(&o.keep, "keep-running", false, "leave the nodes running at the end (stop them with kill $(cat DIR/*/pid))")
+	addNetnsFlags(f, &o.ns)
 	return cmd
 }
 
 func runTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (testnetResult, error) {
+	if _, _, err := o.ns.validate(o.spec.Nodes); err != nil || o.ns.enabled {
+		if err != nil {
+			return testnetResult{}, err
+		}
+		return runNetnsTestnet(ctx, cmd, o)
+	}
 	res := testnetResult{Nodes: o.spec.Nodes, Producers: o.spec.Producers, Dir: o.spec.Dir}
 	nodes, err := prepareTestnet(&o)
 	if err != nil {
