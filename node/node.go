@@ -83,7 +83,8 @@ type Node struct {
 
 	events *eventHub
 	stats  counters
-	prop   propagation // per-block copies and first arrival (propagation.go)
+	prop   propagation  // per-block copies and first arrival (propagation.go)
+	gossip *gossipRelay // p2p.relay gossipsub only (gossip.go); set before the loop runs
 	// head and irr mirror the chain for lock-free reads (Status when the
 	// loop is busy).
 	head, irr atomic.Pointer[block.SignedHeader]
@@ -307,6 +308,13 @@ func (n *Node) Start(ctx context.Context) error {
 		return err
 	}
 	n.net = nw
+	if err := n.startGossip(nw); err != nil {
+		n.cancel()
+		_ = nw.Close()
+		close(n.quit)
+		close(n.done)
+		return err
+	}
 	go n.run()
 	if err := ctx.Err(); err != nil {
 		_ = n.Stop()

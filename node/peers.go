@@ -51,6 +51,9 @@ func (n *Node) onConnected(l link.Link) {
 	lp.byID[p.id] = p
 	n.syncLog.Debug().Str("peer", p.id.String()).Stringer("direction", l.Direction()).Msg("peer connected")
 	n.events.publish(Event{Kind: EventPeerConnected, Time: now, Peer: p.id})
+	if n.gossip != nil {
+		n.gossipOff(p)
+	}
 	n.perform(p)
 }
 

@@ -120,6 +120,7 @@ func (n *Node) build(term uint64, parent block.ID, now time.Time) (*block.Block,
 	n.bodyArrived(blk)
 	// Disseminate before the engine appends the id to the raft log.
 	n.settle()
+	n.gossipPublish(blk)
 	return blk, nil
 }
 

@@ -51,7 +51,7 @@ type testnetResult struct {
 	TxP99Ms         float64           `json:"tx_p99_ms"`
 	Dir             string            `json:"dir"`
 	Problems        []string          `json:"problems,omitempty"`
-	*netnsResult                      // with --netns (testnet_netns.go)
+	*NetnsResult                      // with --netns (testnet_netns.go)
 }
 
 func newTestnetCmd() *cobra.Command {

@@ -39,8 +39,8 @@ type netnsOptions struct {
 	settle    time.Duration
 }
 
-// netnsResult is what the namespace mode adds to testnetResult.
-type netnsResult struct {
+// NetnsResult is what the namespace mode adds to testnetResult.
+type NetnsResult struct {
 	Netns     bool   `json:"netns"`
 	Subnet    string `json:"subnet"`
 	Topology  string `json:"topology"`
@@ -135,11 +135,11 @@ func runNetnsTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) 
 	if gone, err := netns.Sweep(); err != nil || len(gone) > 0 {
 		fmt.Fprintf(cmd.ErrOrStderr(), "testnet: removed leftovers of an earlier run: %v %v\n", gone, err)
 	}
-	nr := &netnsResult{Netns: true, Topology: o.ns.topology, Bandwidth: o.ns.bandwidth, BlockSize: o.ns.blockSize, Relay: o.ns.relay}
+	nr := &NetnsResult{Netns: true, Topology: o.ns.topology, Bandwidth: o.ns.bandwidth, BlockSize: o.ns.blockSize, Relay: o.ns.relay}
 	if o.ns.topology == string(topology.Random) {
 		nr.Degree = o.ns.degree
 	}
-	res.netnsResult = nr
+	res.NetnsResult = nr
 	net := &nsNet{graph: g}
 	if net.self, err = os.Executable(); err != nil {
 		return res, err
@@ -312,7 +312,7 @@ func ourLeftovers() []string {
 }
 
 // printNetnsSummary adds the namespace mode's lines to the summary.
-func printNetnsSummary(w io.Writer, r *netnsResult) {
+func printNetnsSummary(w io.Writer, r *NetnsResult) {
 	if r == nil {
 		return
 	}

@@ -12,7 +12,7 @@ import (
 // run drives a started namespace testnet: loads, perturbations and the live
 // view for --duration, then the settle wait, the checks and the figures.
 func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions, perturbs []perturbation, res testnetResult) (testnetResult, error) {
-	nr := res.netnsResult
+	nr := res.NetnsResult
 	clients := net.clients(submitWait)
 	view := newLiveView(cmd.ErrOrStderr(), net.procs)
 	first := view.sample(ctx)
@@ -128,7 +128,7 @@ func (net *nsNet) settle(ctx context.Context, view *liveView, target uint64, lim
 // checkPeers: at the end every node should hold a link to each of its
 // topology neighbours (the static peers it was given).
 func (net *nsNet) checkPeers(res *testnetResult, last []nodeSample) {
-	nr := res.netnsResult
+	nr := res.NetnsResult
 	nr.PeersReachedTarget, nr.PeersMin = true, int(^uint(0)>>1)
 	for i, s := range last {
 		if s.err != nil {
