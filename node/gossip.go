@@ -44,8 +44,33 @@ type gossipRelay struct {
 	out chan []byte
 }
 
-// gossipWaitPeers bounds how long the publisher waits for a topic peer.
-const gossipWaitPeers = 30 * time.Second
+// gossipWaitPeers bounds how long the publisher waits for its static
+// peers to join the topic; gossipMeshGrace is the wait after that.
+const (
+	gossipWaitPeers = 30 * time.Second
+	gossipMeshGrace = 3 * time.Second
+)
+
+// gossipNeighboursJoined reports whether every static peer is linked and
+// subscribed to the topic (and there is at least one).
+func (n *Node) gossipNeighboursJoined() bool {
+	joined := map[peer.ID]bool{}
+	for _, p := range n.gossip.topic.ListPeers() {
+		joined[p] = true
+	}
+	want := 0
+	for _, s := range n.cfg.P2P.StaticPeers {
+		info, err := peer.AddrInfoFromString(s)
+		if err != nil {
+			continue
+		}
+		if !joined[info.ID] {
+			return false
+		}
+		want++
+	}
+	return want > 0 || len(joined) > 0
+}
 
 // gossipID is a message's id: the block id that prefixes its data.
 func gossipID(m *pb.Message) string {
@@ -108,12 +133,19 @@ func (n *Node) gossipPublish(b *block.Block) {
 func (n *Node) gossipPublisher() {
 	g := n.gossip
 	deadline := time.Now().Add(gossipWaitPeers)
-	for len(g.topic.ListPeers()) == 0 && time.Now().Before(deadline) {
+	for !n.gossipNeighboursJoined() && time.Now().Before(deadline) {
 		select {
 		case <-n.stopCtx.Done():
 			return
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+	// Meshes form on heartbeats (1 s): give every relay a few, so the
+	// first blocks are forwarded beyond our neighbours too.
+	select {
+	case <-n.stopCtx.Done():
+		return
+	case <-time.After(gossipMeshGrace):
 	}
 	for {
 		select {
