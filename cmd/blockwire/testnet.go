@@ -111,6 +111,7 @@ The exit code is 2 when the nodes disagree or irreversibility did not advance.`,
 }
 
 func runTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (testnetResult, error) {
+	o.ns.producers = o.spec.Producers
 	if _, _, err := o.ns.validate(o.spec.Nodes); err != nil || o.ns.enabled {
 		if err != nil {
 			return testnetResult{}, err

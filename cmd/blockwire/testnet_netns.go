@@ -37,6 +37,9 @@ type netnsOptions struct {
 	perturb   string
 	relay     string
 	settle    time.Duration
+	// producers is copied from the spec: the producers are linked to each
+	// other on top of the topology, because raft runs over direct links.
+	producers int
 }
 
 // NetnsResult is what the namespace mode adds to testnetResult.
@@ -101,6 +104,9 @@ func (o netnsOptions) validate(nodes int) (topology.Graph, []perturbation, error
 	g, err := topology.Build(topology.Spec{Kind: topology.Kind(o.topology), Nodes: nodes, Degree: o.degree, Seed: o.seed})
 	if err != nil {
 		return nil, nil, err
+	}
+	if o.producers > 1 {
+		g = g.WithClique(o.producers)
 	}
 	ps, err := parsePerturbations(o.perturb, nodes)
 	if err != nil {
