@@ -28,12 +28,12 @@ func Available() error {
 	}
 	for _, tool := range []string{"ip", "tc"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			return fmt.Errorf("%w: %s not found: %v", ErrUnavailable, tool, err)
+			return fmt.Errorf("%w: %s not found: %w", ErrUnavailable, tool, err)
 		}
 	}
 	probe := fmt.Sprintf("%s-%d-probe", Prefix, os.Getpid())
 	if err := run("ip", "netns", "add", probe); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	if err := run("ip", "netns", "del", probe); err != nil {
 		return fmt.Errorf("netns: deleting probe namespace %s: %w", probe, err)
