@@ -26,6 +26,8 @@ type BlockArrival struct {
 	// producer started building it).
 	Producer  block.PublicKey `json:"producer"`
 	Timestamp time.Time       `json:"timestamp"`
+	// Size is the block's encoded size in bytes.
+	Size int `json:"size"`
 	// First is when this node first held the body: accepted from a peer,
 	// or, on its producer, finished and stored (Produced set).
 	First    time.Time `json:"first,omitzero"`
@@ -70,7 +72,7 @@ func (p *propagation) first(b *block.Block, now time.Time, produced, catchingUp 
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	e := p.entry(b.ID())
-	e.Producer, e.Timestamp = b.Producer, time.Unix(0, b.Timestamp).UTC()
+	e.Producer, e.Timestamp, e.Size = b.Producer, time.Unix(0, b.Timestamp).UTC(), b.EncodedSize()
 	if e.First.IsZero() {
 		e.First, e.CatchingUp, e.Relay = now, catchingUp, relay
 	}

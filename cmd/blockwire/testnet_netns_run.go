@@ -82,7 +82,7 @@ func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions,
 	nr.LostCommittedTx, nr.DupCommittedTx, nr.CommittedChecked = hist.lost, hist.duplicated, hist.checked
 	nr.DivergentHeights, nr.HeightsCompared = hist.divergent, hist.compared
 	res.Problems = append(res.Problems, hist.problems...)
-	nr.propagationFigures = measurePropagation(context.Background(), clients, first, last, len(net.procs))
+	nr.propagationFigures = measurePropagation(context.Background(), clients, first, last, len(net.procs), o.ns.blockSize)
 	if nr.BlocksMeasured == 0 {
 		res.Problems = append(res.Problems, "no block reached every node in the measuring window: no propagation figures")
 	}

@@ -114,8 +114,9 @@ func TestPropagationFromRecords(t *testing.T) {
 		{mk(5, 1, false, 30*time.Millisecond, false), mk(6, 1, false, 20*time.Millisecond, false)},
 		{mk(5, 2, false, 60*time.Millisecond, false), mk(6, 1, false, 900*time.Millisecond, true)},
 	}
-	f := propagationFrom(recs, 1, 10, 3)
+	f := propagationFrom(recs, 1, 10, 3, 0)
 	require.Equal(t, 1, f.BlocksMeasured, "block 6 was caught up on, not propagated")
+	require.Zero(t, propagationFrom(recs, 1, 10, 3, 1000).BlocksMeasured, "blocks below the payload size are left out")
 	require.InDelta(t, 1.5, f.CopiesPerNode, 1e-9)
 	require.InDelta(t, 20.0, f.PropagationP50Ms, 1e-9)
 	require.InDelta(t, 50.0, f.PropagationP100Ms, 1e-9)

@@ -29,7 +29,7 @@ type propagationFigures struct {
 // the run (a few blocks after the first sample, so payload blocks, up to
 // a few before the last) and computes the figures over the blocks every
 // node received as news (not while catching up).
-func measurePropagation(ctx context.Context, clients []*adminClient, first, last []nodeSample, n int) propagationFigures {
+func measurePropagation(ctx context.Context, clients []*adminClient, first, last []nodeSample, n, minSize int) propagationFigures {
 	var lo, hi uint64
 	hi = ^uint64(0)
 	for i := range first {
@@ -49,12 +49,13 @@ func measurePropagation(ctx context.Context, clients []*adminClient, first, last
 		})
 	}
 	wg.Wait()
-	return propagationFrom(recs, lo, hi, n)
+	return propagationFrom(recs, lo, hi, n, minSize)
 }
 
 // propagationFrom is the pure part of measurePropagation: recs[i] is node
-// i's record.
-func propagationFrom(recs [][]node.BlockArrival, lo, hi uint64, n int) propagationFigures {
+// i's record. Blocks smaller than minSize (a payload that did not make it
+// into them) are left out, so that runs compare blocks of one size.
+func propagationFrom(recs [][]node.BlockArrival, lo, hi uint64, n, minSize int) propagationFigures {
 	type seen struct {
 		arrive  []time.Duration
 		copies  int
@@ -69,7 +70,7 @@ func propagationFrom(recs [][]node.BlockArrival, lo, hi uint64, n int) propagati
 	}
 	for _, rec := range recs {
 		for _, a := range rec {
-			if a.Height < lo || a.Height > hi {
+			if a.Height < lo || a.Height > hi || a.Size < minSize {
 				continue
 			}
 			s := get(a.ID)
@@ -89,7 +90,7 @@ func propagationFrom(recs [][]node.BlockArrival, lo, hi uint64, n int) propagati
 	for _, rec := range recs {
 		for _, a := range rec {
 			s := by[a.ID]
-			if s == nil || !a.Produced || s.partial || len(s.arrive) != n-1 {
+			if s == nil || !a.Produced || s.partial || len(s.arrive) != n-1 || a.Size < minSize {
 				continue
 			}
 			// Delays from the producer's finish time, not the header's
