@@ -152,6 +152,9 @@ func (n *Node) gossipPublisher() {
 		case <-n.stopCtx.Done():
 			return
 		case data := <-g.out:
+			var id block.ID
+			copy(id[:], data)
+			n.prop.sent(id, time.Now())
 			if err := g.topic.Publish(n.stopCtx, data); err != nil && n.stopCtx.Err() == nil {
 				n.log.Warn().Err(err).Msg("gossipsub publish failed")
 			}

@@ -32,6 +32,10 @@ type BlockArrival struct {
 	// or, on its producer, finished and stored (Produced set).
 	First    time.Time `json:"first,omitzero"`
 	Produced bool      `json:"produced,omitempty"`
+	// Sent, on the producer, is when the block left for the relay when
+	// that was later than First (the gossipsub baseline publishes from a
+	// queue); propagation is measured from it.
+	Sent time.Time `json:"sent,omitzero"`
 	// Copies counts bodies of the block received from peers, duplicates
 	// included (1 is ideal on a receiver, 0 on the producer).
 	Copies int `json:"copies"`
@@ -80,6 +84,13 @@ func (p *propagation) first(b *block.Block, now time.Time, produced, catchingUp 
 	if !produced {
 		e.Copies++
 	}
+}
+
+// sent records when a block this node made was handed to the relay.
+func (p *propagation) sent(id block.ID, at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.entry(id).Sent = at
 }
 
 // duplicate counts k more copies of a body the node already had.

@@ -15,7 +15,8 @@ import (
 // (GET /propagation), with the simulator's definitions (sim.Result):
 // copies per node is bodies received by all nodes per block over nodes-1
 // (1.0 is perfect); p50/p100 are, for the median block, the time from its
-// producer's finishing it until half of / all the other nodes held it.
+// producer's finishing it (or handing it to a queued relay, if later)
+// until half of / all the other nodes held it.
 type propagationFigures struct {
 	BlocksMeasured    int     `json:"blocks_measured"`
 	CopiesPerNode     float64 `json:"copies_per_node"`
@@ -95,7 +96,11 @@ func propagationFrom(recs [][]node.BlockArrival, lo, hi uint64, n, minSize int) 
 			}
 			// Delays from the producer's finish time, not the header's
 			// start time (building a large block takes a while).
-			shift := a.First.Sub(a.Timestamp)
+			origin := a.First
+			if a.Sent.After(origin) {
+				origin = a.Sent // queued for the relay (gossipsub baseline)
+			}
+			shift := origin.Sub(a.Timestamp)
 			d := make([]time.Duration, len(s.arrive))
 			for k, x := range s.arrive {
 				d[k] = max(x-shift, 0)
