@@ -107,6 +107,9 @@ type Stats struct {
 	BlockBytesSent             uint64 // sum of Block.Size sent
 	BlockBytesReceived         uint64
 	Duplicates                 uint64 // bodies received that we already had
+	// LastDuplicate is the block of the latest duplicate body, so a driver
+	// that sees Duplicates grow after a Receive can count copies per block.
+	LastDuplicate              block.ID
 	Stale                      uint64 // bodies discarded as orphaned or at/below our irreversible block
 	PrunesSent, PrunesReceived uint64
 	GraftsSent, GraftsReceived uint64

@@ -42,6 +42,7 @@ func (c *Conn) handleBlock(m *Block) {
 	// us (with fast finality every copy after the first is): it prunes.
 	if c.have(id) {
 		c.stats.Duplicates++
+		c.stats.LastDuplicate = id
 		c.gotBody(id, b.Parent)
 		c.tree.duplicate(c, b.Producer, id.Height())
 		return

@@ -27,6 +27,7 @@ func (n *Node) addFromPeer(p *peerState, b *block.Block) {
 		return
 	}
 	n.stats.blocksReceived.Add(1)
+	n.prop.first(b, now, false, n.verifiedHeight(p) > b.Height+CatchUpSlack, "blocksync")
 	if n.o.observer != nil {
 		n.o.observer.ObserveBlock(BlockObservation{ID: id, Producer: b.Producer, From: p.id,
 			Delay: now.Sub(time.Unix(0, b.Timestamp)), Size: b.EncodedSize(), Txs: len(b.Txs),
@@ -42,6 +43,7 @@ func (n *Node) onAddError(p *peerState, id block.ID, err error) {
 	switch reason {
 	case chain.ReasonDuplicate:
 		n.stats.duplicates.Add(1)
+		n.prop.duplicate(id, 1)
 	case chain.ReasonUnknownParent, chain.ReasonBelowIrreversible:
 		// A parent pruned by a new irreversible block between two inserts:
 		// stale, not a fault (blocksync.Ready.Blocks).

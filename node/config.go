@@ -105,6 +105,11 @@ type P2PConfig struct {
 	// the genesis): a node that lists fewer charges the honest neighbours
 	// that relay the others' routes.
 	RoutablePeers []string `toml:"routable_peers"`
+	// Relay is how block bodies travel: "" or "blocksync" (the product),
+	// or "gossipsub", a benchmark baseline that publishes bodies on a
+	// go-libp2p-pubsub topic instead (gossip.go); not for production: it
+	// has no catch-up and blocksync sends no bodies while it is on.
+	Relay string `toml:"relay"`
 }
 
 // ConsensusConfig selects and tunes consensus.
@@ -329,6 +334,8 @@ func (c *Config) Validate() error {
 		return bad("p2p.bulk_window", "%d, want 0 (default) or 128 KiB .. %d", c.P2P.BulkWindow, link.MaxBulkWindow)
 	case c.P2P.QUICBulkWindow != 0 && (c.P2P.QUICBulkWindow < 128<<10 || c.P2P.QUICBulkWindow > link.MaxBulkWindow):
 		return bad("p2p.quic_bulk_window", "%d, want 0 (default) or 128 KiB .. %d", c.P2P.QUICBulkWindow, link.MaxBulkWindow)
+	case c.P2P.Relay != "" && c.P2P.Relay != RelayBlocksync && c.P2P.Relay != RelayGossipsub:
+		return bad("p2p.relay", "%q, want blocksync or gossipsub", c.P2P.Relay)
 	case c.Consensus.Engine != EngineCFT && c.Consensus.Engine != EngineSolo:
 		return bad("consensus.engine", "%q, want \"cft\" or \"solo\"", c.Consensus.Engine)
 	case c.Consensus.BlockInterval.Duration < 10*time.Millisecond:

@@ -46,6 +46,9 @@ quic_bulk_window = {{.P2P.QUICBulkWindow}}
 # node one too (for the nodes that list its peer id in routable_peers).
 routable = {{.P2P.Routable}}
 {{if .P2P.RoutablePeers}}routable_peers = {{list .P2P.RoutablePeers}}{{else}}# routable_peers = ["<peer id>"]{{end}}
+# How block bodies travel: "blocksync" (default) or "gossipsub" (a
+# benchmark baseline only: no catch-up, see docs/operations.md).
+relay = {{printf "%q" .P2P.Relay}}
 
 [consensus]
 # "cft" (raft among producers) or "solo" (one producer, for development).

@@ -92,6 +92,8 @@ type Node struct {
 
 	events *eventHub
 	stats  counters
+	prop   propagation  // per-block copies and first arrival (propagation.go)
+	gossip *gossipRelay // p2p.relay gossipsub only (gossip.go); set before the loop runs
 	// head and irr mirror the chain for lock-free reads (Status when the
 	// loop is busy).
 	head, irr atomic.Pointer[block.SignedHeader]
@@ -324,6 +326,14 @@ func (n *Node) Start(ctx context.Context) error {
 	}
 	n.net = nw
 	n.netA.Store(&nw)
+	if err := n.startGossip(nw); err != nil {
+		n.cancel()
+		_ = nw.Close()
+		_ = tr.Close()
+		close(n.quit)
+		close(n.done)
+		return err
+	}
 	go n.run()
 	if err := ctx.Err(); err != nil {
 		_ = n.Stop()

@@ -51,6 +51,9 @@ func (n *Node) onConnected(l link.Link) {
 	lp.byID[p.id] = p
 	n.syncLog.Debug().Str("peer", p.id.String()).Stringer("direction", l.Direction()).Msg("peer connected")
 	n.events.publish(Event{Kind: EventPeerConnected, Time: now, Peer: p.id})
+	if n.gossip != nil {
+		n.gossipOff(p)
+	}
 	n.perform(p)
 }
 
@@ -148,6 +151,9 @@ func (n *Node) perform(p *peerState) {
 func (n *Node) countSync(p *peerState) {
 	st := p.conn.Stats()
 	n.stats.bodyDuplicates.Add(st.Duplicates - p.counted.Duplicates)
+	// One Receive carries one body, so a rise is (almost always) one copy
+	// of LastDuplicate.
+	n.prop.duplicate(st.LastDuplicate, int(st.Duplicates-p.counted.Duplicates))
 	n.stats.blockBytesIn.Add(st.BlockBytesReceived - p.counted.BlockBytesReceived)
 	n.stats.blockBytesOut.Add(st.BlockBytesSent - p.counted.BlockBytesSent)
 	n.stats.blocksSent.Add(st.BlocksSent - p.counted.BlocksSent)

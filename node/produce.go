@@ -114,11 +114,13 @@ func (n *Node) build(term uint64, parent block.ID, now time.Time) (*block.Block,
 		return nil, err
 	}
 	n.stats.produced.Add(1)
+	n.prop.first(blk, time.Now(), true, false, "")
 	lp.view.keep(blk)
 	n.onResult(res)
 	n.bodyArrived(blk)
 	// Disseminate before the engine appends the id to the raft log.
 	n.settle()
+	n.gossipPublish(blk)
 	return blk, nil
 }
 

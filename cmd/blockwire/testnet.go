@@ -24,6 +24,7 @@ type testnetOptions struct {
 	asJSON        bool
 	reset         bool
 	keep          bool
+	ns            netnsOptions // --netns and its flags (testnet_netns.go)
 }
 
 // testnetResult is what `blockwire testnet --json` prints.
@@ -50,6 +51,7 @@ type testnetResult struct {
 	TxP99Ms         float64           `json:"tx_p99_ms"`
 	Dir             string            `json:"dir"`
 	Problems        []string          `json:"problems,omitempty"`
+	*NetnsResult                      // with --netns (testnet_netns.go)
 }
 
 func newTestnetCmd() *cobra.Command {
@@ -105,10 +107,20 @@ The exit code is 2 when the nodes disagree or irreversibility did not advance.`,
 	f.BoolVar(&o.reset, "reset", false, "delete DIR first")
 	topologyFlags(cmd, &o.spec)
 	f.BoolVar(&o.keep, "keep-running", false, "leave the nodes running at the end (stop them with kill $(cat DIR/*/pid))")
+	addNetnsFlags(f, &o.ns)
 	return cmd
 }
 
 func runTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (testnetResult, error) {
+	o.ns.producers = o.spec.Producers
+	// --topology, --degree and --topology-seed are testnet's own (topologyFlags).
+	o.ns.topology, o.ns.degree, o.ns.seed = string(o.spec.Topology), o.spec.Degree, o.spec.Seed
+	if _, _, err := o.ns.validate(o.spec.Nodes); err != nil || o.ns.enabled {
+		if err != nil {
+			return testnetResult{}, err
+		}
+		return runNetnsTestnet(ctx, cmd, o)
+	}
 	res := testnetResult{Nodes: o.spec.Nodes, Producers: o.spec.Producers, Dir: o.spec.Dir}
 	nodes, err := prepareTestnet(&o)
 	if err != nil {

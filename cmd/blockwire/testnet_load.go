@@ -28,13 +28,17 @@ type txLoad struct {
 	submitted, committed, failed, shed atomic.Uint64
 	inFlight                           atomic.Int64
 
+	// wait is the submit's "wait": included (default) or irreversible.
+	wait string
+
 	mu        sync.Mutex
 	latencies []time.Duration
 	errors    map[string]uint64
+	acks      []node.TxReceipt // every successful submit's receipt
 }
 
 func newTxLoad(rate float64, clients []*adminClient) *txLoad {
-	return &txLoad{rate: rate, clients: clients, maxInFlight: 8192, errors: map[string]uint64{}}
+	return &txLoad{rate: rate, clients: clients, maxInFlight: 8192, errors: map[string]uint64{}, wait: "included"}
 }
 
 // run submits until ctx ends, then waits for the transactions in flight.
@@ -86,7 +90,7 @@ func (l *txLoad) submit(c *adminClient, key, val string) {
 	ctx, cancel := context.WithTimeout(context.Background(), submitWait)
 	defer cancel()
 	var rec node.TxReceipt
-	err := c.do(ctx, "POST", "/tx", map[string]any{"set": map[string]string{key: val}, "wait": "included"}, &rec, nil)
+	err := c.do(ctx, "POST", "/tx", map[string]any{"set": map[string]string{key: val}, "wait": l.wait}, &rec, nil)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil {
@@ -104,6 +108,23 @@ func (l *txLoad) submit(c *adminClient, key, val string) {
 	}
 	l.committed.Add(1)
 	l.latencies = append(l.latencies, time.Since(began))
+	l.acks = append(l.acks, rec)
+}
+
+// acked returns the receipts of every successful submit.
+func (l *txLoad) acked() []node.TxReceipt {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.acks)
+}
+
+// maxAckedHeight is the highest block an acknowledged transaction is in.
+func (l *txLoad) maxAckedHeight() uint64 {
+	var h uint64
+	for _, r := range l.acked() {
+		h = max(h, r.Height)
+	}
+	return h
 }
 
 // percentile returns the q-quantile (0..1) of the latencies in ms.

@@ -25,11 +25,16 @@ type proc struct {
 // startProc runs `blockwire run --config` for a node, with the process's
 // stderr in the node's directory (the node writes its JSON log itself).
 func startProc(self string, n node.NetworkNode) (*proc, error) {
+	return startProcWith(exec.Command(self, "run", "--config", n.ConfigFile), n)
+}
+
+// startProcWith starts cmd (a node's run command, perhaps wrapped) as
+// node n's process.
+func startProcWith(cmd *exec.Cmd, n node.NetworkNode) (*proc, error) {
 	errLog, err := os.OpenFile(filepath.Join(n.Dir, "stderr.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, "run", "--config", n.ConfigFile)
 	cmd.Stdout, cmd.Stderr = errLog, errLog
 	// Its own process group: a terminal's Ctrl-C reaches the testnet
 	// command only, which then stops every node in order.

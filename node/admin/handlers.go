@@ -164,7 +164,15 @@ func (s *Server) blockRange(w http.ResponseWriter, r *http.Request) {
 			writeNodeError(w, err)
 			return
 		}
-		out = append(out, blockJSON(b, false))
+		bj := blockJSON(b, false)
+		if q.Get("hashes") != "" {
+			// Transaction hashes without the bodies: what a history check
+			// needs from every block.
+			for _, tx := range b.Txs {
+				bj.TxHashes = append(bj.TxHashes, node.TxHash(tx))
+			}
+		}
+		out = append(out, bj)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

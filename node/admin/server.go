@@ -169,6 +169,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /blocks/{ref}", s.block)
 	mux.HandleFunc("POST /tx", s.submit)
 	mux.HandleFunc("GET /tx/{hash}", s.tx)
+	mux.HandleFunc("GET /propagation", s.propagation)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	if s.cfg.Pprof {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/blockwire/blockwire/node"
+)
+
+// payloadLoad makes blocks big enough to measure propagation: once per
+// block interval it submits one key-value transaction of size bytes to
+// the producer it believes leads, so that (almost) every block carries
+// one. It writes to a few keys in turn so the state stays small while the
+// blocks stay large. Sending to the leader keeps the payload off the
+// forwarding path: what crosses the shaped links is the blocks.
+type payloadLoad struct {
+	size      int
+	interval  time.Duration
+	clients   []*adminClient
+	producers []int
+
+	leader            atomic.Int64 // index into clients
+	submitted, failed atomic.Uint64
+	lastErr           atomic.Value // string: the latest failure, for the summary
+}
+
+// payloadChunk is the value size per key (the key-value app allows 64 KiB).
+const payloadChunk = 60000
+
+func newPayloadLoad(size int, interval time.Duration, clients []*adminClient, producers []int) *payloadLoad {
+	l := &payloadLoad{size: size, interval: interval, clients: clients, producers: producers}
+	if len(producers) > 0 {
+		l.leader.Store(int64(producers[0]))
+	}
+	return l
+}
+
+func (l *payloadLoad) run(ctx context.Context) {
+	if l.size <= 0 || len(l.producers) == 0 {
+		return
+	}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x70ad))
+	var fill strings.Builder
+	for fill.Len() < l.size {
+		fill.WriteByte(byte('a' + rng.IntN(26)))
+	}
+	body := fill.String()
+	if len(body) < 12 {
+		body += "............"
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	t := time.NewTicker(l.interval)
+	defer t.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if i%8 == 0 {
+			l.findLeader(ctx)
+		}
+		// A distinct prefix per submit: distinct transactions (hashes). The
+		// key-value app bounds a value (64 KiB): split into chunks.
+		set := map[string]string{}
+		for k, off := 0, 0; off < len(body); k, off = k+1, off+payloadChunk {
+			chunk := body[off:min(off+payloadChunk, len(body))]
+			if k == 0 {
+				chunk = fmt.Sprintf("%012d", i) + chunk[min(12, len(chunk)):]
+			}
+			set[fmt.Sprintf("payload/%d/%d", i%4, k)] = chunk
+		}
+		c := l.clients[l.leader.Load()]
+		wg.Go(func() {
+			l.submitted.Add(1)
+			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			req := map[string]any{"set": set}
+			if err := c.do(sctx, "POST", "/tx", req, nil, nil); err != nil {
+				l.failed.Add(1)
+				l.lastErr.Store(err.Error())
+			}
+		})
+	}
+}
+
+// findLeader asks the producers which one is producing.
+func (l *payloadLoad) findLeader(ctx context.Context) {
+	for _, i := range l.producers {
+		var st node.Status
+		sctx, cancel := context.WithTimeout(ctx, time.Second)
+		err := l.clients[i].do(sctx, "GET", "/status", nil, &st, nil)
+		cancel()
+		if err == nil && st.Producing {
+			l.leader.Store(int64(i))
+			return
+		}
+	}
+}

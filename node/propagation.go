@@ -1,0 +1,125 @@
+package node
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/blockwire/blockwire/chain/block"
+)
+
+// This file counts, per recent block, the bodies this node received (the
+// first copy and every duplicate) and when the first one arrived: the raw
+// figures from which a testnet computes copies per node and propagation
+// times on real processes (issue 19), the way the simulator does in
+// virtual time. It is bookkeeping for measurement, not protocol.
+
+// propagationKeep is how many recent blocks the node remembers (about 8
+// minutes at 2 blocks/s; a testnet reads them at the end of its run).
+const propagationKeep = 1024
+
+// BlockArrival is one block as this node received it.
+type BlockArrival struct {
+	ID     block.ID `json:"id"`
+	Height uint64   `json:"height"`
+	// Producer signed the block; Timestamp is its header time (when the
+	// producer started building it).
+	Producer  block.PublicKey `json:"producer"`
+	Timestamp time.Time       `json:"timestamp"`
+	// Size is the block's encoded size in bytes.
+	Size int `json:"size"`
+	// First is when this node first held the body: accepted from a peer,
+	// or, on its producer, finished and stored (Produced set).
+	First    time.Time `json:"first,omitzero"`
+	Produced bool      `json:"produced,omitempty"`
+	// Sent, on the producer, is when the block left for the relay when
+	// that was later than First (the gossipsub baseline publishes from a
+	// queue); propagation is measured from it.
+	Sent time.Time `json:"sent,omitzero"`
+	// Copies counts bodies of the block received from peers, duplicates
+	// included (1 is ideal on a receiver, 0 on the producer).
+	Copies int `json:"copies"`
+	// CatchingUp is set when the first copy came from a peer far ahead:
+	// history being synced, whose First is not a propagation time.
+	CatchingUp bool `json:"catching_up,omitempty"`
+	// Relay is how the first copy came: "blocksync" or "gossipsub".
+	Relay string `json:"relay,omitempty"`
+}
+
+// propagation is the table of recent blocks. Its own lock: the loop
+// writes, the admin API reads.
+type propagation struct {
+	mu     sync.Mutex
+	blocks map[block.ID]*BlockArrival
+	order  []block.ID // insertion order, oldest first, for eviction
+}
+
+func (p *propagation) entry(id block.ID) *BlockArrival {
+	if p.blocks == nil {
+		p.blocks = map[block.ID]*BlockArrival{}
+	}
+	e := p.blocks[id]
+	if e == nil {
+		e = &BlockArrival{ID: id, Height: id.Height()}
+		p.blocks[id] = e
+		p.order = append(p.order, id)
+		if len(p.order) > propagationKeep {
+			delete(p.blocks, p.order[0])
+			p.order = slices.Delete(p.order, 0, 1)
+		}
+	}
+	return e
+}
+
+// first records a body the node accepted (from a peer, or made itself).
+func (p *propagation) first(b *block.Block, now time.Time, produced, catchingUp bool, relay string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e := p.entry(b.ID())
+	e.Producer, e.Timestamp, e.Size = b.Producer, time.Unix(0, b.Timestamp).UTC(), b.EncodedSize()
+	if e.First.IsZero() {
+		e.First, e.CatchingUp, e.Relay = now, catchingUp, relay
+	}
+	e.Produced = e.Produced || produced
+	if !produced {
+		e.Copies++
+	}
+}
+
+// sent records when a block this node made was handed to the relay.
+func (p *propagation) sent(id block.ID, at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.entry(id).Sent = at
+}
+
+// duplicate counts k more copies of a body the node already had.
+func (p *propagation) duplicate(id block.ID, k int) {
+	if k <= 0 || id.IsZero() {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.entry(id).Copies += k
+}
+
+// Propagation returns what the node recorded for blocks at or above
+// height from, lowest height first.
+func (n *Node) Propagation(from uint64) []BlockArrival {
+	p := &n.prop
+	p.mu.Lock()
+	out := make([]BlockArrival, 0, len(p.order))
+	for _, id := range p.order {
+		if e := p.blocks[id]; e.Height >= from {
+			out = append(out, *e)
+		}
+	}
+	p.mu.Unlock()
+	slices.SortStableFunc(out, func(a, b BlockArrival) int {
+		if a.Height != b.Height {
+			return int(a.Height) - int(b.Height)
+		}
+		return a.First.Compare(b.First)
+	})
+	return out
+}
