@@ -57,12 +57,34 @@ func (r *Router) handleData(now time.Time, from NodeID, m *Data) {
 		drop(ReasonStale)
 		return
 	}
-	r.stats.Verifications++
-	if !verifyData(m) {
-		r.penalize(from, fault(ReasonBadSignature, "data %d from origin %s", m.Seq, m.Origin))
-		return
+	if r.mustVerify(from, m) {
+		r.stats.Verifications++
+		if !verifyData(m) {
+			r.penalize(from, fault(ReasonBadSignature, "data %d from origin %s", m.Seq, m.Origin))
+			return
+		}
 	}
 	r.validate(now, from, m)
+}
+
+// mustVerify reports whether m's signature must be checked here. It may
+// be skipped only when the neighbour IS the origin (the link authenticated
+// it, so the origin field is true) and m's remaining set is us alone, so
+// we deliver it and never forward it: no later hop relies on our check,
+// and a later hop would blame us, not the origin, for a bad signature. A
+// relayed message (from != origin) is always checked, and so is one we
+// must forward or queue, before anyone else sees it (doc.go, "Signature
+// checks").
+func (r *Router) mustVerify(from NodeID, m *Data) bool {
+	if from != m.Origin {
+		return true
+	}
+	for i, dst := range m.Dests {
+		if m.has(i) && dst != r.self {
+			return true
+		}
+	}
+	return false
 }
 
 // validate runs the class's validator and acts on its verdict. A unicast

@@ -72,8 +72,8 @@
 // number, destination set, payload, and the origin's signature over all of
 // them (sha256 of the payload); relays change only the hop limit and the
 // remaining-destinations bitmap. At every hop: cheap checks (not our own,
-// sequence time within [now − MaxAge, now + MaxSkew]), the signature (a bad
-// one penalizes the neighbour), the class's Validator (Accept, Ignore,
+// sequence time within [now − MaxAge, now + MaxSkew]), the signature (see
+// "Signature checks"; a bad one penalizes the neighbour), the class's Validator (Accept, Ignore,
 // Reject penalizes the neighbour, Defer holds it until Revalidate), then
 // delivery if we are a destination (per-origin replay window: each (origin,
 // seq) is delivered once) and forwarding: one copy per next hop carrying
@@ -84,6 +84,32 @@
 // own messages come back as a SendError (ReasonNoRoute), relayed ones as a
 // Drop: never silent. Consensus-class data rides LaneControl, other classes
 // LaneRouting; routing control always rides LaneControl.
+//
+// # Signature checks
+//
+// A node checks a Data signature unless both hold: the neighbour it came
+// from IS the origin (the link authenticated that peer's key, so the
+// origin field is true and the bytes are the origin's), and its remaining
+// set is this node alone (it is delivered here and never forwarded or
+// queued for another hop). Replies likewise: unchecked only when the
+// neighbour is the replier and this node is the origin the reply ends at.
+// Why this keeps the end-to-end guarantee:
+//
+//  1. Whoever delivers a message knows its origin sent it: either the
+//     signature was checked, or the origin itself handed it over on an
+//     authenticated link. Payload, class, seq and destinations are what
+//     that peer sent; replay and stale checks run as before.
+//  2. Nothing unchecked goes further: a message that must be forwarded or
+//     queued is checked before it is, so a relay never passes on a bad
+//     signature (the next hop would blame the relay, not the origin).
+//  3. Every node whose neighbour is not the origin checks, so a forged or
+//     altered message from a relay is refused and the relay penalized; a
+//     bad signature from the origin on a message it wants forwarded is
+//     refused and the origin penalized.
+//
+// The common submit-and-answer between neighbours (a producer handing its
+// pool to the leader) then costs two signatures and no verification, not
+// two of each; over relays each relay and the destination still verify.
 //
 // A sequence number is max(last+1, now_ms<<16): it grows across restarts
 // (given a clock that does) and carries its send time, so a replay older

@@ -16,7 +16,7 @@ import (
 // events strictly in time order (ties by scheduling order), so a test is
 // a deterministic transcript.
 type tnet struct {
-	t      *testing.T
+	t      testing.TB
 	now    time.Time
 	cfg    func(i int, c *Config)
 	keys   []ed25519.PrivateKey
@@ -59,7 +59,7 @@ func testKey(i int) ed25519.PrivateKey {
 	return ed25519.NewKeyFromSeed(seed)
 }
 
-func newNet(t *testing.T, n int, cfg func(i int, c *Config)) *tnet {
+func newNet(t testing.TB, n int, cfg func(i int, c *Config)) *tnet {
 	t.Helper()
 	nt := &tnet{t: t, now: time.Unix(1_000_000, 0), cfg: cfg, lat: map[[2]int]time.Duration{},
 		silent: map[[2]int]bool{}, sentOn: map[[2]int]int{}}

@@ -144,10 +144,15 @@ func (r *Router) handleReply(now time.Time, from NodeID, m *Reply) {
 		drop(ReasonNoReversePath)
 		return
 	}
-	r.stats.Verifications++
-	if !verifyReply(m) {
-		r.penalize(from, fault(ReasonBadSignature, "reply to %d of %s from replier %s", m.Seq, m.To, m.Replier))
-		return
+	// As for data (mustVerify): a reply from the replier itself over its
+	// authenticated link, ending here, is not checked; one we forward, or
+	// that a relay hands us, is.
+	if from != m.Replier || p.prev != r.self {
+		r.stats.Verifications++
+		if !verifyReply(m) {
+			r.penalize(from, fault(ReasonBadSignature, "reply to %d of %s from replier %s", m.Seq, m.To, m.Replier))
+			return
+		}
 	}
 	if p.dest != m.Replier || p.class != m.Class {
 		// Signed by a node the message was not for: keep the entry for
