@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/internal/topology"
 )
 
 func TestNeighbours(t *testing.T) {
@@ -21,15 +23,21 @@ func TestNeighbours(t *testing.T) {
 	again, _ := Neighbours(TopologyRandom, 20, 4, 7)
 	require.Equal(t, rnd, again, "seeded")
 	for i, ps := range rnd {
-		require.GreaterOrEqual(t, len(ps), 4)
+		require.Len(t, ps, 4, "regular")
 		for _, j := range ps {
 			require.Contains(t, rnd[j], i, "symmetric")
 		}
 	}
 	_, err = Neighbours(TopologyRandom, 5, 5, 0)
-	require.Error(t, err)
+	var te *topology.Error
+	require.ErrorAs(t, err, &te)
+	require.Equal(t, "degree", te.Field)
 	_, err = Neighbours("star", 5, 0, 0)
-	require.ErrorContains(t, err, "unknown topology")
+	require.ErrorAs(t, err, &te)
+	require.Equal(t, "kind", te.Field)
+	def, err := Neighbours("", 3, 0, 0)
+	require.NoError(t, err)
+	require.Equal(t, full, def, "the default is full")
 }
 
 // init --topology line: node i lists its line neighbours, and CFT

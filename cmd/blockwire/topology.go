@@ -13,6 +13,6 @@ func topologyFlags(cmd *cobra.Command, spec *node.NetworkSpec) {
 	spec.Topology = node.TopologyFull
 	f.StringVar((*string)(&spec.Topology), "topology", string(node.TopologyFull),
 		"static peers: full (every node peers every other), ring, line or random (producers first; CFT producers also peer each other for raft)")
-	f.IntVar(&spec.Degree, "degree", 4, "with --topology random: at least this many peers per node")
+	f.IntVar(&spec.Degree, "degree", 4, "with --topology random: peers per node (a connected random regular graph)")
 	f.Uint64Var(&spec.Seed, "topology-seed", 1, "with --topology random: the seed of the random links")
 }
