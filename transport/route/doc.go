@@ -107,9 +107,16 @@
 //     bad signature from the origin on a message it wants forwarded is
 //     refused and the origin penalized.
 //
-// The common submit-and-answer between neighbours (a producer handing its
-// pool to the leader) then costs two signatures and no verification, not
-// two of each; over relays each relay and the destination still verify.
+// The signer follows the same rule: the origin signs a copy only if it
+// has later hops (Multicast signs lazily in forward; a copy for its next
+// hop alone goes with an all-zero signature), and a destination signs its
+// Reply unless the origin is its previous hop. Such an unsigned copy is
+// worthless anywhere else: any other receiver's neighbour is not the
+// origin, so it checks and refuses it. The common submit-and-answer
+// between neighbours (a producer handing its pool to the leader) then
+// costs no ed25519 operation at all (it was two signatures and two
+// verifications); over relays each relay and the destination still
+// verify.
 //
 // A sequence number is max(last+1, now_ms<<16): it grows across restarts
 // (given a clock that does) and carries its send time, so a replay older

@@ -96,6 +96,15 @@ func TestRepliesAreVerifiedUnlessStraightFromTheReplier(t *testing.T) {
 	// the reply, as does 0 (its neighbour 1 is not the replier). Then 2
 	// submits to 3 directly: 3's answer reaches 2 unverified.
 	nt := replyNet(t, nil)
+	var replies []*Reply // what 3 sends
+	nt.hook = func(from, _ int, b []byte) []byte {
+		if from == 3 && Type(b[1]) == TypeReply {
+			m, err := Decode(b, DefaultLimits())
+			require.NoError(t, err)
+			replies = append(replies, m.(*Reply))
+		}
+		return b
+	}
 	seq, err := nt.nodes[0].Send(nt.now, nt.ids[3], ClassTransaction, []byte("tx"))
 	require.NoError(t, err)
 	nt.flush(0)
@@ -121,6 +130,9 @@ func TestRepliesAreVerifiedUnlessStraightFromTheReplier(t *testing.T) {
 	nt.run(100 * ms)
 	require.Len(t, nt.replies[2], 1)
 	require.Equal(t, v2, nt.nodes[2].Stats().Verifications, "straight from the replier, ending here")
+	require.Len(t, replies, 2)
+	require.True(t, verifyReply(replies[0]), "relayed: signed")
+	require.Equal(t, [sigLen]byte{}, replies[1].Sig, "straight to the origin: unsigned")
 }
 
 func TestAForgedReplyFromARelayIsRefused(t *testing.T) {
@@ -136,6 +148,70 @@ func TestAForgedReplyFromARelayIsRefused(t *testing.T) {
 	require.NoError(t, nt.nodes[0].Step(nt.now, nt.ids[1], m))
 	rd := nt.nodes[0].Ready()
 	require.Empty(t, rd.Replies)
+	require.Len(t, rd.Penalties, 1)
+	require.Equal(t, ReasonBadSignature, rd.Penalties[0].Err.Reason)
+	require.Equal(t, nt.ids[1], rd.Penalties[0].Peer)
+}
+
+func TestTheOriginSignsOnlyCopiesWithLaterHops(t *testing.T) {
+	// Line 0-1-2. Every data frame 0 sends is decoded: a copy for 1 alone
+	// goes unsigned (1 will not check it), a copy for 2 through 1, or for
+	// 1 and 2, carries a valid signature.
+	nt := newNet(t, 3, nil)
+	nt.connect(0, 1, 5*ms)
+	nt.connect(1, 2, 5*ms)
+	nt.run(time.Second)
+	var sent []*Data
+	nt.hook = func(from, _ int, b []byte) []byte {
+		if from == 0 && Type(b[1]) == TypeData {
+			m, err := Decode(b, DefaultLimits())
+			require.NoError(t, err)
+			sent = append(sent, m.(*Data))
+		}
+		return b
+	}
+	for _, dests := range [][]NodeID{{nt.ids[1]}, {nt.ids[2]}, {nt.ids[1], nt.ids[2]}} {
+		_, err := nt.nodes[0].Multicast(nt.now, dests, ClassApp, []byte("x"))
+		require.NoError(t, err)
+		nt.flush(0)
+		nt.run(100 * ms)
+	}
+	require.Len(t, sent, 3)
+	require.Equal(t, [sigLen]byte{}, sent[0].Sig, "straight to its only destination: unsigned")
+	require.True(t, verifyData(sent[1]), "relayed: signed")
+	require.True(t, verifyData(sent[2]), "1 forwards it to 2: signed")
+	require.Len(t, nt.delivered[1], 2)
+	require.Len(t, nt.delivered[2], 2)
+	for i := range nt.penalties {
+		require.Empty(t, nt.penalties[i], "node %d", i)
+	}
+}
+
+func TestAnUnsignedCopyFromANonOriginIsRefused(t *testing.T) {
+	// 1 captures 0's unsigned copy and hands it to 2 as if relaying it:
+	// 2's neighbour is not the origin, so it checks, and blames 1.
+	nt := newNet(t, 3, nil)
+	nt.connect(0, 1, 5*ms)
+	nt.connect(1, 2, 5*ms)
+	nt.run(time.Second)
+	var captured []byte
+	nt.hook = func(from, _ int, b []byte) []byte {
+		if from == 0 && Type(b[1]) == TypeData {
+			captured = append([]byte(nil), b...)
+		}
+		return b
+	}
+	_, err := nt.nodes[0].Send(nt.now, nt.ids[1], ClassApp, []byte("x"))
+	require.NoError(t, err)
+	nt.flush(0)
+	nt.run(100 * ms)
+	m, err := Decode(captured, DefaultLimits())
+	require.NoError(t, err)
+	d := m.(*Data)
+	d.Dests = []NodeID{nt.ids[2]}
+	require.NoError(t, nt.nodes[2].Step(nt.now, nt.ids[1], d))
+	rd := nt.nodes[2].Ready()
+	require.Empty(t, rd.Delivered)
 	require.Len(t, rd.Penalties, 1)
 	require.Equal(t, ReasonBadSignature, rd.Penalties[0].Err.Reason)
 	require.Equal(t, nt.ids[1], rd.Penalties[0].Peer)
