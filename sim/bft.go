@@ -122,6 +122,10 @@ func (bc *bftCons) boot(v int) {
 		panic("sim: bft engine: " + err.Error())
 	}
 	p.eng, p.tickAt = eng, -1
+	// New only folds the records in; the first input (a tick at the
+	// current time) lets the engine act in its view, e.g. ask its leader
+	// to propose, as consensus/bftrun does after New.
+	eng.Tick(n.now())
 	bc.perform(v)
 }
 
@@ -266,6 +270,9 @@ func (bc *bftCons) send(a, b int, m bft.Message) {
 func (bc *bftCons) propose(v int, req bft.ProposeRequest) {
 	r, n := bc.r, bc.r.nodes[v]
 	parent, ok := n.tree.Get(req.Parent)
+	if r.logf != nil {
+		r.logf("%v %d bft propose view %d on %s (have parent %v)", r.e.now, v, req.View, req.Parent, ok)
+	}
 	if bc.done() || !ok {
 		return
 	}

@@ -57,6 +57,9 @@ func (bc *bftCons) report(res *Result) {
 		}
 	}
 	res.BFT = b
+	if res.IrreversibleMin != res.IrreversibleMax {
+		res.Failures = append(res.Failures, fmt.Sprintf("bft agreement: irreversible heights %d..%d at the end", res.IrreversibleMin, res.IrreversibleMax))
+	}
 	if want := bc.r.cfg.Blocks; b.BlocksFinalized < want {
 		res.Failures = append(res.Failures, fmt.Sprintf("bft liveness: %d of %d blocks finalized", b.BlocksFinalized, want))
 	}
