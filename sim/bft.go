@@ -308,7 +308,8 @@ func (bc *bftCons) finalized(v int, c *bft.Certificate) {
 }
 
 // applyFinal makes producer v's highest finalized block irreversible if it
-// holds it, and times the blocks that became final for the first time.
+// holds it, and times the blocks that became final for the first time at
+// a correct producer.
 func (bc *bftCons) applyFinal(v int) {
 	n, id := bc.r.nodes[v], bc.ps[v].final
 	if id.IsZero() || !n.up || !n.tree.Has(id) || id.Height() <= n.tree.Root().Height {
@@ -316,7 +317,7 @@ func (bc *bftCons) applyFinal(v int) {
 	}
 	from := n.tree.Root().Height
 	n.finalFromConsensus(id)
-	for h := from + 1; h <= id.Height(); h++ {
+	for h := from + 1; h <= id.Height() && n.correct(); h++ {
 		if fid, ok := n.store.finalAt(h); ok {
 			if _, seen := bc.finalAt[fid]; !seen {
 				bc.finalAt[fid] = bc.r.e.now

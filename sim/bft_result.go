@@ -23,6 +23,9 @@ type BFTResult struct {
 	// (Config.Latency); 3 is Simplex's bound with direct links. Blocks reach
 	// producers over blocksync's hops, which adds to it.
 	FinalityP50Delta float64 `json:"finality_p50_delta"`
+	// BlockIntervalP50Ms is the median time between the proposals of two
+	// consecutive final blocks (2δ with direct links and no skipped view).
+	BlockIntervalP50Ms float64 `json:"block_interval_p50_ms"`
 	// ViewsSkipped counts views below the last final block's view that hold
 	// no final block (nullified, or notarized on an abandoned branch): a
 	// crashed leader costs one per turn.
@@ -49,6 +52,7 @@ func (bc *bftCons) report(res *Result) {
 			b.FinalityP50Delta = float64(lat[len(lat)/2]) / float64(d)
 		}
 	}
+	b.BlockIntervalP50Ms = ms(bc.intervalP50())
 	if !bc.top.IsZero() {
 		view := bc.viewOf(bc.top)
 		above := bc.top.Height() - bc.r.genesis.ID().Height()
@@ -65,6 +69,27 @@ func (bc *bftCons) report(res *Result) {
 	}
 }
 
+// intervalP50 is the median gap between the proposals of consecutive
+// final heights, walking the final chain of any node that holds it.
+func (bc *bftCons) intervalP50() time.Duration {
+	var props []time.Duration
+	for id, at := range bc.finalAt {
+		if p, ok := bc.proposedAt[id]; ok && at > 0 {
+			props = append(props, p)
+		}
+	}
+	slices.Sort(props)
+	var gaps []time.Duration
+	for i := 1; i < len(props); i++ {
+		gaps = append(gaps, props[i]-props[i-1])
+	}
+	if len(gaps) == 0 {
+		return 0
+	}
+	slices.Sort(gaps)
+	return gaps[len(gaps)/2]
+}
+
 // viewOf finds a block's view in any node's store.
 func (bc *bftCons) viewOf(id block.ID) uint64 {
 	for _, n := range bc.r.nodes {
@@ -76,6 +101,6 @@ func (bc *bftCons) viewOf(id block.ID) uint64 {
 }
 
 func (b *BFTResult) summary(sb *strings.Builder) {
-	fmt.Fprintf(sb, "  bft: %d blocks finalized, finality p50 %.1f ms (%.2f δ), p99 %.1f ms, views skipped %d, %d messages (%d bytes)\n",
-		b.BlocksFinalized, b.FinalityP50Ms, b.FinalityP50Delta, b.FinalityP99Ms, b.ViewsSkipped, b.Messages, b.Bytes)
+	fmt.Fprintf(sb, "  bft: %d blocks finalized, finality p50 %.1f ms (%.2f δ), p99 %.1f ms, block interval p50 %.1f ms, views skipped %d, %d messages (%d bytes)\n",
+		b.BlocksFinalized, b.FinalityP50Ms, b.FinalityP50Delta, b.FinalityP99Ms, b.BlockIntervalP50Ms, b.ViewsSkipped, b.Messages, b.Bytes)
 }

@@ -83,3 +83,12 @@ func TestBFTSameSeedSameTrace(t *testing.T) {
 	cfg.Seed++
 	require.NotEqual(t, a.TraceHash, run(t, cfg).TraceHash)
 }
+
+// A byzantine producer from the simulator's catalogue (here one that never
+// sends a block body) costs its views; the others keep finalizing and no
+// correct node is penalized.
+func TestBFTByzantineProducerCostsOnlyItsViews(t *testing.T) {
+	res := run(t, smallBFT(t, 4, "byz@1:withhold"))
+	require.GreaterOrEqual(t, res.BFT.BlocksFinalized, 30, res.Command)
+	require.Positive(t, res.BFT.ViewsSkipped, res.Command)
+}
