@@ -51,6 +51,7 @@ type bftCons struct {
 	slot     uint64 // proposals built, for unique block tags
 	messages int64
 	bytes    int64
+	votes    *voteLog // what correct producers signed, across restarts
 }
 
 // bftProducer is one producer's engine and its durable records.
@@ -74,7 +75,7 @@ func newBFT(r *runner) (*bftCons, error) {
 	if err != nil {
 		return nil, err
 	}
-	bc := &bftCons{r: r, set: set, proposedAt: map[block.ID]time.Duration{}, finalAt: map[block.ID]time.Duration{}, top: r.genesis.ID()}
+	bc := &bftCons{r: r, set: set, proposedAt: map[block.ID]time.Duration{}, finalAt: map[block.ID]time.Duration{}, top: r.genesis.ID(), votes: newVoteLog()}
 	for range r.cfg.Producers {
 		bc.ps = append(bc.ps, &bftProducer{tickAt: -1})
 	}
@@ -178,6 +179,9 @@ func (bc *bftCons) perform(v int) {
 			p.recs = pruneRecords(p.recs, rd.PruneBelow)
 		}
 		for _, m := range rd.Messages {
+			if m.Vote != nil && bc.r.nodes[v].correct() {
+				bc.votes.sent(m.Vote)
+			}
 			for q := range bc.ps {
 				if q != v {
 					bc.send(v, q, m)

@@ -30,6 +30,9 @@ type BFTResult struct {
 	// no final block (nullified, or notarized on an abandoned branch): a
 	// crashed leader costs one per turn.
 	ViewsSkipped uint64 `json:"views_skipped"`
+	// DoubleSignsByCorrect counts votes of correct producers that
+	// contradict an earlier vote of theirs (must be 0).
+	DoubleSignsByCorrect int `json:"double_signs_by_correct"`
 	// Messages and Bytes count engine messages sent on consensus links.
 	Messages int64 `json:"messages"`
 	Bytes    int64 `json:"bytes"`
@@ -59,6 +62,10 @@ func (bc *bftCons) report(res *Result) {
 		if view > above {
 			b.ViewsSkipped = view - above
 		}
+	}
+	b.DoubleSignsByCorrect = bc.votes.doubles
+	if b.DoubleSignsByCorrect > 0 {
+		res.Failures = append(res.Failures, fmt.Sprintf("bft: %d double signs by correct producers: %v", b.DoubleSignsByCorrect, bc.votes.first))
 	}
 	res.BFT = b
 	if res.IrreversibleMin != res.IrreversibleMax {
@@ -101,6 +108,6 @@ func (bc *bftCons) viewOf(id block.ID) uint64 {
 }
 
 func (b *BFTResult) summary(sb *strings.Builder) {
-	fmt.Fprintf(sb, "  bft: %d blocks finalized, finality p50 %.1f ms (%.2f δ), p99 %.1f ms, block interval p50 %.1f ms, views skipped %d, %d messages (%d bytes)\n",
-		b.BlocksFinalized, b.FinalityP50Ms, b.FinalityP50Delta, b.FinalityP99Ms, b.BlockIntervalP50Ms, b.ViewsSkipped, b.Messages, b.Bytes)
+	fmt.Fprintf(sb, "  bft: %d blocks finalized, finality p50 %.1f ms (%.2f δ), p99 %.1f ms, block interval p50 %.1f ms, views skipped %d, double signs %d, %d messages (%d bytes)\n",
+		b.BlocksFinalized, b.FinalityP50Ms, b.FinalityP50Delta, b.FinalityP99Ms, b.BlockIntervalP50Ms, b.ViewsSkipped, b.DoubleSignsByCorrect, b.Messages, b.Bytes)
 }

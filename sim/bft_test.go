@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/consensus/bft"
 )
 
 // smallBFT is a quick --mode bft configuration: 4 producers among 12 nodes.
@@ -29,6 +32,7 @@ func TestBFTFinalizesOverSeeds(t *testing.T) {
 			require.GreaterOrEqual(t, res.BFT.FinalityP50Delta, 3.0, res.Command)
 			require.Less(t, res.BFT.FinalityP50Delta, 10.0, res.Command)
 			require.Equal(t, res.IrreversibleMin, res.IrreversibleMax, res.Command)
+			require.Zero(t, res.BFT.DoubleSignsByCorrect, res.Command)
 		})
 	}
 }
@@ -91,4 +95,20 @@ func TestBFTByzantineProducerCostsOnlyItsViews(t *testing.T) {
 	res := run(t, smallBFT(t, 4, "byz@1:withhold"))
 	require.GreaterOrEqual(t, res.BFT.BlocksFinalized, 30, res.Command)
 	require.Positive(t, res.BFT.ViewsSkipped, res.Command)
+}
+
+// The double-sign checker fires on each kind of contradiction and not on a
+// retry that repeats a vote.
+func TestBFTVoteLogCatchesDoubleSigns(t *testing.T) {
+	a, b := block.ID{1}, block.ID{2}
+	l := newVoteLog()
+	require.False(t, l.sent(&bft.Vote{Kind: bft.Notarize, View: 3, Block: a, Signer: 1}))
+	require.False(t, l.sent(&bft.Vote{Kind: bft.Notarize, View: 3, Block: a, Signer: 1}), "a retry is not a double sign")
+	require.False(t, l.sent(&bft.Vote{Kind: bft.Notarize, View: 3, Block: b, Signer: 2}), "another signer")
+	require.True(t, l.sent(&bft.Vote{Kind: bft.Notarize, View: 3, Block: b, Signer: 1}))
+	require.False(t, l.sent(&bft.Vote{Kind: bft.Finalize, View: 3, Block: a, Signer: 1}))
+	require.True(t, l.sent(&bft.Vote{Kind: bft.Nullify, View: 3, Signer: 1}), "nullify after finalize")
+	require.False(t, l.sent(&bft.Vote{Kind: bft.Nullify, View: 4, Signer: 1}))
+	require.True(t, l.sent(&bft.Vote{Kind: bft.Finalize, View: 4, Block: a, Signer: 1}), "finalize after nullify")
+	require.Equal(t, 3, l.doubles)
 }

@@ -72,7 +72,9 @@
 // falls between events, so persist-before-send holds), and a producer makes
 // a block irreversible when its engine reports the finalization. The run
 // ends once Config.Blocks are final and the network agrees; Result.BFT adds
-// finality latency (ms and δ), blocks finalized and views skipped.
+// finality latency (ms and δ), block interval, blocks finalized, views
+// skipped and double_signs_by_correct (a correct producer's vote that
+// contradicts an earlier one, across restarts; must be 0).
 //
 // # Byzantine nodes
 //
