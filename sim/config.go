@@ -23,6 +23,10 @@ const (
 	// oracle finalizes a block once a majority of producers have it on their
 	// best chain.
 	ModeRotate = "rotate"
+	// ModeBFT runs one pure consensus/bft engine per producer: leaders
+	// propose when their engine asks, votes travel on consensus links
+	// between producers, and blocks are final by finalization certificate.
+	ModeBFT = "bft"
 )
 
 // Relay strategies accepted in Config.Relay.
@@ -82,10 +86,10 @@ type Config struct {
 	// Each lane is a stream and keeps its own order, as the link layer
 	// guarantees; reordering happens between lanes.
 	Reorder float64 `json:"reorder"`
-	// Producers is the number of producers in rotate mode (nodes 0..P-1 are
+	// Producers is the number of producers in rotate and bft modes (nodes 0..P-1 are
 	// spread over the graph by the topology's numbering). Solo mode uses 1.
 	Producers int `json:"producers"`
-	// Mode is solo or rotate.
+	// Mode is solo, rotate or bft.
 	Mode string `json:"mode"`
 	// TermBlocks is how many consecutive slots one producer owns in rotate
 	// mode before the next term starts.
@@ -169,8 +173,8 @@ func (c Config) Validate() error {
 		{!isProb(c.Loss) || c.Loss >= 1, "loss", c.Loss, "want 0 <= loss < 1"},
 		{!isProb(c.Dup), "dup", c.Dup, "want 0 <= dup <= 1"},
 		{!isProb(c.Reorder), "reorder", c.Reorder, "want 0 <= reorder <= 1"},
-		{!oneOf(c.Mode, ModeSolo, ModeRotate), "mode", c.Mode, "want solo or rotate"},
-		{c.Mode == ModeRotate && (c.Producers < 1 || c.Producers > c.Nodes), "producers", c.Producers, "want 1 <= producers <= nodes"},
+		{!oneOf(c.Mode, ModeSolo, ModeRotate, ModeBFT), "mode", c.Mode, "want solo, rotate or bft"},
+		{c.Mode != ModeSolo && (c.Producers < 1 || c.Producers > c.Nodes), "producers", c.Producers, "want 1 <= producers <= nodes"},
 		{c.Mode == ModeRotate && c.TermBlocks < 1, "term_blocks", c.TermBlocks, "need at least 1"},
 		{!oneOf(c.Relay, RelayTree, RelayFlood), "relay", c.Relay, "want tree or flood"},
 		{c.Chunk < 1, "chunk", c.Chunk, "need at least 1 byte"},

@@ -63,6 +63,19 @@
 // (standing for the certificate a real peer would attach). Real consensus
 // engines implement the same interface and plug in through RunWith.
 //
+// --mode bft runs one pure consensus/bft engine per producer through the
+// optional driven interface (bft.go): no slots; engine messages travel on
+// direct consensus links between producers (latency, jitter, loss, crashes
+// and partitions apply; a lost message is gone, the engine retries), each
+// engine's deadline is an event, a leader builds its block on the parent
+// the engine chose when it asks, records are kept across crashes (a crash
+// falls between events, so persist-before-send holds), and a producer makes
+// a block irreversible when its engine reports the finalization. The run
+// ends once Config.Blocks are final and the network agrees; Result.BFT adds
+// finality latency (ms and δ), block interval, blocks finalized, views
+// skipped and double_signs_by_correct (a correct producer's vote that
+// contradicts an earlier one, across restarts; must be 0).
+//
 // # Byzantine nodes
 //
 // A byzantine node runs the correct code, but its outgoing block bodies

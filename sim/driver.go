@@ -223,6 +223,9 @@ func (n *node) accepted(b *block.Block, oldHead block.ID) {
 	id := b.ID()
 	n.store.blocks[id] = b
 	n.r.held(n.id, id)
+	if d, ok := n.r.cons.(driven); ok {
+		d.blockAdded(n, b)
+	}
 	if fin, ok := n.r.cons.Final(n.id, &b.SignedHeader); ok {
 		n.makeFinal(fin)
 	}

@@ -40,6 +40,7 @@ const (
 	evCheck
 	evConnect
 	evFlush
+	evConsensus
 )
 
 // event is one scheduled action. a, b and x are the fields hashed into the

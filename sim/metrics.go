@@ -235,6 +235,9 @@ func (r *runner) result() Result {
 		}
 	}
 	res.Failures = append(res.Failures, m.failures...)
+	if d, ok := r.cons.(driven); ok {
+		d.report(&res)
+	}
 	if len(m.windows) > 0 {
 		res.LivenessMaxMs = -1
 		for _, w := range m.windows {

@@ -66,6 +66,8 @@ type Result struct {
 	EventsPerSec float64 `json:"events_per_sec"`
 	// TraceHash is a hash over every event; one seed, one hash.
 	TraceHash string `json:"trace_hash"`
+	// BFT holds consensus figures of a --mode bft run.
+	BFT *BFTResult `json:"bft,omitempty"`
 	// Failures lists the invariants that failed, empty when all held.
 	Failures []string `json:"failures,omitempty"`
 	// Command replays the run.
@@ -92,6 +94,9 @@ func (r *Result) Summary() string {
 	fmt.Fprintf(&b, "  hellos/sync %d over %d syncs, bytes control %d, blocks %d\n", r.HellosPerSync, r.Syncs, r.BytesControl, r.BytesBlocks)
 	if r.CatchUpMs > 0 {
 		fmt.Fprintf(&b, "  catch-up %.1f ms at %.1f%% of link bandwidth\n", r.CatchUpMs, 100*r.CatchUpUtilization)
+	}
+	if r.BFT != nil {
+		r.BFT.summary(&b)
 	}
 	fmt.Fprintf(&b, "  %d events in %.0f ms wall (%.0f events/s), %.0f ms virtual, trace %s\n",
 		r.Events, r.WallMs, r.EventsPerSec, r.VirtualMs, r.TraceHash)

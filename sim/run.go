@@ -101,9 +101,14 @@ func newRunner(cfg Config) (*runner, error) {
 			}
 		}
 	}
-	if cfg.Mode == ModeSolo {
+	switch cfg.Mode {
+	case ModeSolo:
 		r.cons = &solo{producer: r.keys.pub[0]}
-	} else {
+	case ModeBFT:
+		if r.cons, err = newBFT(r); err != nil {
+			return nil, err
+		}
+	default:
 		r.cons = newRotate(cfg.Producers, cfg.TermBlocks, byz, r.genesis.ID())
 	}
 	r.net = newNetwork(e, &r.cfg, g, &r.m.net)
@@ -130,7 +135,11 @@ const blockOverhead = 1 + block.HeaderSize + 64 + 1 + 1 + 8 + 3 + 1
 
 // schedule queues the slots, the faults and the initial connections.
 func (r *runner) schedule() {
-	for s := 1; s <= r.cfg.Blocks; s++ {
+	d, isDriven := r.cons.(driven)
+	if isDriven {
+		r.e.at(0, evConsensus, -1, 0, 0, d.start)
+	}
+	for s := 1; s <= r.cfg.Blocks && !isDriven; s++ {
 		slot := uint64(s)
 		r.e.at(time.Duration(s)*r.cfg.Interval, evProduce, 0, 0, slot, func() { r.produce(slot) })
 	}
@@ -162,11 +171,18 @@ func (r *runner) loop() {
 // otherwise it looks again later.
 func (r *runner) checkConverged() {
 	lo, hi := r.irreversibleRange()
-	if r.headsAgree() && lo == hi && len(r.m.windows) == 0 && r.caughtUp() {
+	if r.headsAgree() && lo == hi && len(r.m.windows) == 0 && r.caughtUp() && r.consDone() {
 		r.m.converged = true
 		return
 	}
 	r.e.after(50*time.Millisecond, evCheck, 0, 0, 0, r.checkConverged)
+}
+
+// consDone reports whether a driven engine met its target (always true
+// for the slot-based ones, whose slots end at prodDone).
+func (r *runner) consDone() bool {
+	d, ok := r.cons.(driven)
+	return !ok || d.done()
 }
 
 func (r *runner) caughtUp() bool {

@@ -59,6 +59,9 @@ func (r *runner) crash(v int) {
 	r.net.up[v] = false
 	r.net.reconcile()
 	r.cons.HeadChanged(v, nil)
+	if d, ok := r.cons.(driven); ok {
+		d.crashed(v)
+	}
 	for _, w := range r.m.windows {
 		delete(w.missing, v)
 	}
@@ -75,5 +78,8 @@ func (r *runner) restart(v int) {
 	r.net.up[v] = true
 	r.net.reconcile()
 	r.headChanged(n)
+	if d, ok := r.cons.(driven); ok {
+		d.restarted(v)
+	}
 	r.openWindow("restart")
 }

@@ -35,7 +35,8 @@ Faults (--faults, comma-separated; times are virtual; sim/doc.go has more):
   byz@3+7:withhold             nodes 3 and 7 are byzantine: equivocate,
                                badsig, garbage, withhold or unknownparent`,
 		Example: `  blockwire sim --nodes 50 --topology random --degree 8 --block-size 1048576 --blocks 100 --json
-  blockwire sim --nodes 20 --mode rotate --producers 4 --faults 'partition@1s-4s:0-9/10-19'`,
+  blockwire sim --nodes 20 --mode rotate --producers 4 --faults 'partition@1s-4s:0-9/10-19'
+  blockwire sim --mode bft --producers 4 --nodes 16 --latency 10ms --blocks 200 --faults crash@1s:1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			res, err := sim.Run(cfg)
