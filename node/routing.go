@@ -1,10 +1,12 @@
 // The node's transport (package transport): routed unicast over the
-// links, for transactions toward the leader and their answers.
+// links, for transactions toward the leader and their answers, and raft
+// among the producers (consensus class, startEngine).
 
 package node
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
@@ -36,6 +38,10 @@ func (n *Node) newTransport() (*transport.Transport, error) {
 	cfg.Route.Routable = n.routable()
 	cfg.Route.Admit = func(id route.NodeID) bool { return n.set.Load().routes[id] || extra[id] }
 	cfg.Route.ReplyClasses = []route.Class{route.ClassTransaction}
+	// Raft's messages wait for a route no longer than raft cares about
+	// them (cft's API-REQUESTS.md: a few hundred milliseconds); the engine
+	// times the RPC out and raft retries on its own.
+	cfg.Route.ClassQueueTTL = map[route.Class]time.Duration{route.ClassConsensus: ConsensusQueueTTL}
 	// An answer may take the whole acknowledgement time, then travel back.
 	cfg.Route.ReplyTTL = n.o.limits.SubmitAckTimeout + route.DefaultConfig().QueueTTL
 	cfg.Logger = n.component("transport")
@@ -50,6 +56,13 @@ func (n *Node) newTransport() (*transport.Transport, error) {
 	tr.HandleFailures(route.ClassTransaction, func(e *route.SendError) { n.toLoop(func() { n.onUndeliverable(e) }) })
 	return tr, nil
 }
+
+// ConsensusQueueTTL is how long a raft message waits for a route (every
+// node uses the same: relays queue too). A few of raft's default 100 ms
+// election timeouts: by then the engine has timed the RPC out and raft has
+// sent a fresher one, so an older message is only clutter. The
+// transaction class keeps route.Config.QueueTTL (2 s).
+const ConsensusQueueTTL = 300 * time.Millisecond
 
 // toLoop runs fn on the loop goroutine without waiting for it.
 func (n *Node) toLoop(fn func()) { n.post(input{kind: inCall, fn: fn}) }
