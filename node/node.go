@@ -71,6 +71,12 @@ type Node struct {
 	// (routing.go); rid is our routing id.
 	tr  *transport.Transport
 	rid route.NodeID
+	// retired are the routing ids of producers the last change removed:
+	// still admitted as destinations until the next change, so that raft
+	// can reach a removed producer with the configuration that removes it
+	// (else it never learns, campaigns, and its refused votes cost it its
+	// links). Its own routes go when it stops its engine (routable).
+	retired atomic.Pointer[map[route.NodeID]bool]
 	eng atomic.Pointer[cft.Engine]
 	// closed is set before the database closes (Block guards on it).
 	closed atomic.Bool

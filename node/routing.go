@@ -36,7 +36,13 @@ func (n *Node) newTransport() (*transport.Transport, error) {
 	cfg := transport.DefaultConfig()
 	cfg.Route.Key = n.signer
 	cfg.Route.Routable = n.routable()
-	cfg.Route.Admit = func(id route.NodeID) bool { return n.set.Load().routes[id] || extra[id] }
+	cfg.Route.Admit = func(id route.NodeID) bool {
+		if n.set.Load().routes[id] || extra[id] {
+			return true
+		}
+		r := n.retired.Load()
+		return r != nil && (*r)[id]
+	}
 	cfg.Route.ReplyClasses = []route.Class{route.ClassTransaction}
 	// Raft's messages wait for a route no longer than raft cares about
 	// them (cft's API-REQUESTS.md: a few hundred milliseconds); the engine
@@ -67,9 +73,11 @@ const ConsensusQueueTTL = 300 * time.Millisecond
 // toLoop runs fn on the loop goroutine without waiting for it.
 func (n *Node) toLoop(fn func()) { n.post(input{kind: inCall, fn: fn}) }
 
-// routable reports whether this node announces itself as a destination.
+// routable reports whether this node announces itself as a destination:
+// a producer, and a removed one until its raft engine stopped (raft must
+// reach it with the configuration that removes it; dropEngine).
 func (n *Node) routable() bool {
-	return n.producer.Load() || n.solo || n.cfg.P2P.Routable
+	return n.producer.Load() || n.solo || n.cfg.P2P.Routable || n.engine() != nil
 }
 
 // penalizeRouted scores a neighbour for a routing fault (a bad signature,
