@@ -77,7 +77,7 @@ type Node struct {
 	// (else it never learns, campaigns, and its refused votes cost it its
 	// links). Its own routes go when it stops its engine (routable).
 	retired atomic.Pointer[map[route.NodeID]bool]
-	eng atomic.Pointer[cft.Engine]
+	eng     atomic.Pointer[cft.Engine]
 	// closed is set before the database closes (Block guards on it).
 	closed atomic.Bool
 
