@@ -17,8 +17,8 @@
 //	err = n.Stop()
 //
 // Options replace parts: WithApp (your chain.App), WithNetwork or
-// WithMemNetwork (the in-memory link network and raft stream layer for
-// tests), WithLogger, WithGenesis, WithKey, WithObserver (per-block
+// WithMemNetwork (the in-memory link network for tests; raft rides the
+// routed transport over it as over libp2p), WithLogger, WithGenesis, WithKey, WithObserver (per-block
 // propagation delays for metrics), WithLimits (mempool and submit bounds).
 // `blockwire init` and `blockwire testnet` write node directories with
 // InitNetwork.
@@ -63,8 +63,9 @@
 //
 // # Consensus
 //
-// CFT (the default): producers run consensus/cft's engine over the link's
-// libp2p host (protocol /blockwire/cft/raft/1). When the engine leads it
+// CFT (the default): producers run consensus/cft's engine over the node's
+// routed transport (consensus class, each link's consensus lane, any
+// number of relays: producers need routes to each other, not links). When the engine leads it
 // asks the loop for a block on the parent it names (the last committed
 // block); the loop first applies queued commits, builds the block on that
 // parent with transactions from the mempool (an uncommitted block of an
@@ -102,9 +103,11 @@
 // the block commits; after a restart the set in force makes it a producer
 // again whatever its config's role — and a removed producer a full node:
 // the effective role, Role and Status().Role, is the set's), and a producer removed builds no more
-// blocks (buildOn), keeps its engine until raft's configuration drops it
-// (a removed leader runs its own RemoveServer and raft makes it step
-// down), then stops it and follows headers like a full node.
+// blocks (buildOn); a removed follower stops its engine at once, a
+// removed leader keeps it until raft's configuration drops it (it runs
+// its own RemoveServer and raft makes it step down); both then follow
+// headers like a full node. A removed producer stays a routing destination
+// until the next change, so raft reaches it with its removal.
 // Consensus().Producers lists the set in force.
 //
 // One change at a time: the leader refuses a change while another is
@@ -216,9 +219,9 @@
 //
 //  1. Give every node of a chain the same genesis file, and each producer
 //     its own key (the key in the genesis).
-//  2. Configure producers with static peers to each other: raft dials the
-//     producers by peer id through the host's peerstore, which the static
-//     peers fill.
+//  2. Configure static peers so that the network is connected: raft and
+//     transactions ride routed unicast, so producers need a path to each
+//     other, not a link.
 //  3. Call Stop before exiting; a process killed instead recovers from
 //     pebble on the next start (unsynced blocks are refetched from peers).
 //  4. Do not read the chain's state except through Query (the loop owns

@@ -17,18 +17,17 @@ import (
 
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
-	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/link"
 )
 
-// testNet is a network of nodes on the in-memory link network and raft
-// stream layer, for tests inside a synctest bubble.
+// testNet is a network of nodes on the in-memory link network (raft rides
+// their routed transport), for tests inside a synctest bubble.
 type testNet struct {
 	t       *testing.T
 	engine  Engine
 	genesis *Genesis
 	mem     *link.MemNetwork
-	raft    *cft.MemNetwork
+	raft    *raftFaults // cuts or slows raft only (raftfaults_test.go)
 	specs   []*testNode
 	// options are extra options per node index.
 	options map[int][]Option
@@ -72,7 +71,7 @@ func newTestNet(t *testing.T, engine Engine, producers, full int) *testNet {
 	t.Helper()
 	mem, err := link.NewMemNetwork(link.MemConfig{Latency: 2 * time.Millisecond})
 	require.NoError(t, err)
-	tn := &testNet{t: t, engine: engine, mem: mem, raft: cft.NewMemNetwork()}
+	tn := &testNet{t: t, engine: engine, mem: mem, raft: newRaftFaults()}
 	var pks []ProducerKey
 	for i := range producers + full {
 		k := newKey(t)
@@ -125,7 +124,7 @@ func (tn *testNet) start(i int) *Node {
 	t.Helper()
 	sp := tn.specs[i]
 	opts := append([]Option{WithGenesis(tn.genesis), WithKey(sp.key),
-		WithLogger(testLogger(sp.name)), WithMemNetwork(tn.mem, tn.raft)}, tn.options[i]...)
+		WithLogger(testLogger(sp.name)), WithMemNetwork(tn.mem), func(o *options) { o.raftWrap = tn.raft.wrap }}, tn.options[i]...)
 	n, err := New(tn.config(sp), opts...)
 	require.NoError(t, err)
 	require.NoError(t, n.Start(context.Background()))

@@ -58,10 +58,8 @@ type NetworkSpec struct {
 	// Time is the genesis time (default now).
 	Time time.Time
 	// Topology wires the static peers (default full); Degree and Seed shape
-	// TopologyRandom. Whatever the topology, the producers of a CFT
-	// network also peer each other while raft runs on its own libp2p
-	// protocol (it dials every voter directly); routed traffic follows the
-	// topology.
+	// TopologyRandom. Producers get no extra links: raft, like every routed
+	// message, follows the topology.
 	Topology Topology
 	Degree   int
 	Seed     uint64
@@ -185,9 +183,10 @@ func writeNodeConfig(spec NetworkSpec, nodes []NetworkNode, peers []int, i int) 
 	cfg.Consensus.Engine = spec.Engine
 	cfg.P2P.Listen = listenAddrs(spec.listenHost(i), spec.P2PPorts[i], spec.QUIC)
 	cfg.P2P.StaticPeers = nil
+	// Raft rides routed unicast: producers need routes to each other, not
+	// links, so the topology alone decides the static peers.
 	for j, o := range nodes {
-		raftMesh := spec.Engine == EngineCFT && nd.Producer && o.Producer
-		if j != i && (slices.Contains(peers, j) || raftMesh) {
+		if j != i && slices.Contains(peers, j) {
 			cfg.P2P.StaticPeers = append(cfg.P2P.StaticPeers, o.PeerAddrs...)
 		}
 	}

@@ -71,7 +71,13 @@ type Node struct {
 	// (routing.go); rid is our routing id.
 	tr  *transport.Transport
 	rid route.NodeID
-	eng atomic.Pointer[cft.Engine]
+	// retired are the routing ids of producers the last change removed:
+	// still admitted as destinations until the next change, so that raft
+	// can reach a removed producer with the configuration that removes it
+	// (else it never learns, campaigns, and its refused votes cost it its
+	// links). Its own routes go when it stops its engine (routable).
+	retired atomic.Pointer[map[route.NodeID]bool]
+	eng     atomic.Pointer[cft.Engine]
 	// closed is set before the database closes (Block guards on it).
 	closed atomic.Bool
 
@@ -299,8 +305,8 @@ func (n *Node) Network() link.Network { return n.net }
 
 // Start connects the node: it builds the link network (a libp2p host from
 // the config unless WithNetwork), starts the loop goroutine, and on a CFT
-// producer starts the raft engine over the host's streams (or
-// WithStreamLayer's). ctx bounds the start only; use Stop to stop.
+// producer starts the raft engine over the routed transport's consensus
+// class. ctx bounds the start only; use Stop to stop.
 func (n *Node) Start(ctx context.Context) error {
 	if !n.started.CompareAndSwap(false, true) {
 		return ErrStarted
@@ -405,22 +411,10 @@ type banStoreUser interface {
 	UseBanStore(s link.BanStore) error
 }
 
+// startEngine starts the CFT engine with raft riding the node's routed
+// transport on the consensus class (the link's consensus lane, any number
+// of relays): producers need no links among themselves, only routes.
 func (n *Node) startEngine() error {
-	var stream raft.StreamLayer
-	switch {
-	case n.o.stream != nil:
-		stream = n.o.stream(n.id)
-	default:
-		h, ok := n.net.(*link.Host)
-		if !ok {
-			return errors.New("node: a CFT producer on a custom network needs WithStreamLayer")
-		}
-		l, err := cft.NewLibp2pLayer(h.Libp2p())
-		if err != nil {
-			return err
-		}
-		stream = l
-	}
 	cc := n.cfg.CFTConfig()
 	cc.LocalID = raft.ServerID(n.id.String())
 	cc.Genesis = n.genesis.ID()
@@ -434,10 +428,13 @@ func (n *Node) startEngine() error {
 			cc.Bootstrap = append(cc.Bootstrap, raft.Server{ID: raft.ServerID(p.String()), Address: cft.ServerAddress(p), Suffrage: raft.Voter})
 		}
 	}
-	eng, err := cft.New(cc, cft.Deps{DB: n.db, Stream: stream, Producer: producerFunc(n.produceCFT), Applier: &n.commits,
-		Refused: n.raftRefused, Peers: n.raftPeers})
+	var msgr cft.Messenger = n.tr.Messenger(route.ClassConsensus)
+	if n.o.raftWrap != nil {
+		msgr = n.o.raftWrap(n.id, msgr)
+	}
+	eng, err := cft.New(cc, cft.Deps{DB: n.db, Messenger: msgr,
+		Producer: producerFunc(n.produceCFT), Applier: &n.commits, Refused: n.raftRefused, Peers: n.raftPeers})
 	if err != nil {
-		_ = stream.Close()
 		return fmt.Errorf("node: starting consensus: %w", err)
 	}
 	n.eng.Store(eng)
@@ -533,4 +530,8 @@ func (f producerFunc) Produce(ctx context.Context, req cft.ProduceRequest) (cft.
 	return f(ctx, req)
 }
 
-var _ blocksync.Chain = (*chainView)(nil)
+var (
+	_ blocksync.Chain = (*chainView)(nil)
+	// raft rides the routed transport (startEngine).
+	_ cft.Messenger = (*transport.Messenger)(nil)
+)

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
-	"github.com/hashicorp/raft"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/rs/zerolog"
 
@@ -34,7 +33,6 @@ type options struct {
 	kvLimits   *chain.KVLimits // the embedded KV App's; nil after WithApp
 	validate   TxValidator
 	netFactory NetworkFactory
-	stream     func(id link.PeerID) raft.StreamLayer
 	logger     *zerolog.Logger
 	logs       *Logs
 	genesis    *Genesis
@@ -45,6 +43,9 @@ type options struct {
 	limitsSet  bool // WithLimits given: the config's values do not apply
 	connCfg    *link.ConnConfig
 	policy     prodset.Policy // nil: the App's, or the majority quorum
+	// raftWrap, set by this package's tests only, wraps raft's messenger
+	// (fault injection: cut or slow one producer's raft, not its links).
+	raftWrap func(id link.PeerID, m cft.Messenger) cft.Messenger
 }
 
 // Limits bound the node's own queues and waits.
@@ -116,10 +117,10 @@ func WithApp(app chain.App, validate TxValidator) Option {
 // *link.Host the node dials the config's static peers itself, by peer id.
 func WithNetwork(f NetworkFactory) Option { return func(o *options) { o.netFactory = f } }
 
-// WithMemNetwork puts the node on an in-memory link network, and its raft
-// traffic on raftNet when it is a CFT producer (both created inside the
-// synctest bubble for tests on virtual time).
-func WithMemNetwork(net *link.MemNetwork, raftNet *cft.MemNetwork) Option {
+// WithMemNetwork puts the node on an in-memory link network (created
+// inside the synctest bubble for tests on virtual time). Raft rides the
+// node's routed transport over it, as over libp2p.
+func WithMemNetwork(net *link.MemNetwork) Option {
 	return func(o *options) {
 		o.netFactory = func(id link.PeerID, _ crypto.PrivKey, h link.Handler, log zerolog.Logger) (link.Network, error) {
 			cfg := link.DefaultConnConfig()
@@ -128,15 +129,7 @@ func WithMemNetwork(net *link.MemNetwork, raftNet *cft.MemNetwork) Option {
 			}
 			return net.NewHost(id, cfg, h, log)
 		}
-		if raftNet != nil {
-			o.stream = func(id link.PeerID) raft.StreamLayer { return raftNet.Layer(raft.ServerAddress(id.String())) }
-		}
 	}
-}
-
-// WithStreamLayer carries raft over f(id) instead of the libp2p host.
-func WithStreamLayer(f func(id link.PeerID) raft.StreamLayer) Option {
-	return func(o *options) { o.stream = f }
 }
 
 // WithConnConfig tunes every link (default link.DefaultConnConfig).

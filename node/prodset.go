@@ -367,8 +367,16 @@ func (n *Node) refreshProducers() {
 	start, stop := n.switchRole(s)
 	n.set.Store(s)
 	n.consLog.Info().Int("producers", len(s.keys)).Stringer("set", s.hash).Msg("producer set changed")
-	// Routes follow the set: we announce ourselves while we produce, and
-	// routes to removed producers go at once.
+	// Routes follow the set: we announce ourselves while we produce (and
+	// until a removal stopped our engine). Removed producers stay
+	// admitted until the next change: raft must still reach them.
+	retired := map[route.NodeID]bool{}
+	for id := range old.routes {
+		if !s.routes[id] {
+			retired[id] = true
+		}
+	}
+	n.retired.Store(&retired)
 	n.tr.SetRoutable(n.routable())
 	n.tr.Readmit()
 	if h, ok := n.net.(interface{ SetProtected(link.PeerID, bool) }); ok {
@@ -455,6 +463,7 @@ func (n *Node) dropEngine() {
 	if err := e.Close(); err != nil && !errors.Is(err, raft.ErrRaftShutdown) && !errors.Is(err, cft.ErrClosed) {
 		n.consLog.Warn().Err(err).Msg("stopping consensus after removal")
 	}
+	n.tr.SetRoutable(n.routable()) // no longer a destination
 	n.consLog.Info().Msg("left the producers: raft engine stopped")
 }
 
@@ -462,8 +471,9 @@ func (n *Node) dropEngine() {
 // to drop it from the configuration before it stops anyway.
 const removalWait = 5 * time.Second
 
-// awaitRemoval waits until raft's latest configuration no longer holds
-// this node (or removalWait passes, the node stops, or it is added back).
+// awaitRemoval waits, while this node leads, until raft's latest
+// configuration no longer holds it (or removalWait passes, the node stops,
+// it is added back, or it no longer leads).
 func (n *Node) awaitRemoval(e *cft.Engine) {
 	ctx, cancel := context.WithTimeout(n.stopCtx, removalWait)
 	defer cancel()
@@ -471,6 +481,14 @@ func (n *Node) awaitRemoval(e *cft.Engine) {
 	defer tick.Stop()
 	self := raft.ServerID(n.id.String())
 	for !n.producer.Load() {
+		// Only a leader has something to finish (the removal entry, a
+		// hand-off). A follower stops at once: once the leader's
+		// configuration dropped it, raft no longer reaches it, and its
+		// campaigns would be refused as not-a-member and charged until
+		// its links are banned.
+		if e.Status().State != raft.Leader.String() {
+			return
+		}
 		conf, err := e.Configuration()
 		if err != nil || !slices.ContainsFunc(conf.Servers, func(s raft.Server) bool { return s.ID == self }) {
 			return

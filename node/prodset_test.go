@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"net"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
-	"github.com/blockwire/blockwire/consensus/cft/cfttest"
 	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
 )
@@ -170,11 +168,7 @@ func TestProducerSetChange(t *testing.T) {
 				producers = append(producers, sp.n)
 			}
 		}
-		raftAttack(t, true, producers, func(as link.PeerID) cfttest.Dial {
-			return func(to raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
-				return tn.raft.DialAs(raft.ServerAddress(as.String()), to, timeout)
-			}
-		}, p1.ID())
+		raftAttack(t, true, producers, routedRaft(t, p1), p1.ID())
 
 		// p1 would offer its block again on every reconnect; stop it. The
 		// chain goes on under the remaining three producers.

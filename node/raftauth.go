@@ -24,10 +24,19 @@ func (n *Node) raftPeers() []raft.ServerID {
 }
 
 // raftRefused is cft.Deps.Refused: raft traffic from a peer its role does
-// not allow (outside the producer set, or naming another sender) costs
-// the peer link.ReasonUnauthorized, malformed raft requests
-// link.ReasonDecode; repeated, either bans the peer. The ban's reason
-// carries the refusal's, e.g. "score: unauthorized: raft not-a-member".
+// not allow (outside the producer set, or naming another sender) or a
+// malformed raft request. Raft rides routed unicast, so re.Peer is the
+// message's origin, authenticated end to end by its signature — not the
+// neighbour that handed it over.
+//
+// An origin we hold a direct link to is charged like any misbehaving
+// neighbour (link.ReasonUnauthorized, malformed requests
+// link.ReasonDecode); repeated, it is banned, the ban's reason carrying
+// the refusal's, e.g. "score: unauthorized: raft not-a-member". An origin
+// further away is not charged: the relays only forwarded a message they
+// could neither forge nor judge (raft is end to end), and banning the
+// relay would punish the wrong peer; we count it ("raft-refused-remote")
+// and log it with the origin so an operator can act on that node.
 func (n *Node) raftRefused(re *cft.RefusedError) {
 	p, err := peer.Decode(string(re.Peer))
 	if err != nil {
@@ -41,7 +50,14 @@ func (n *Node) raftRefused(re *cft.RefusedError) {
 	if re.Detail != "" {
 		detail += " (" + re.Detail + ")"
 	}
-	if n.net.Penalize(p, r, detail) {
+	nw := n.netA.Load()
+	if nw == nil || (*nw).Link(p) == nil {
+		n.stats.reject("raft-refused-remote")
+		n.consLog.Warn().Str("origin", p.String()).Str("reason", re.Reason).Str("detail", re.Detail).
+			Msg("raft traffic refused from a routed origin (not a neighbour: not charged)")
+		return
+	}
+	if (*nw).Penalize(p, r, detail) {
 		n.consLog.Warn().Str("peer", p.String()).Str("reason", re.Reason).Msg("peer banned for unauthorized raft traffic")
 	}
 }

@@ -1,20 +1,13 @@
 package node
 
 import (
-	"context"
-	"fmt"
-	"net"
-	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/hashicorp/raft"
-	"github.com/libp2p/go-libp2p"
-	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/libp2p/go-libp2p/core/peerstore"
-	"github.com/libp2p/go-libp2p/p2p/net/gostream"
+	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/blockwire/blockwire/chain/block"
@@ -22,11 +15,12 @@ import (
 	"github.com/blockwire/blockwire/consensus/cft/cfttest"
 	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
+	"github.com/blockwire/blockwire/transport/route"
 )
 
 // raftAttack is issue 10's acceptance check, written against whatever
-// carries raft: dial(as) returns connections to a producer's raft endpoint
-// authenticated as as. Each attacker sends every forged RPC kind
+// carries raft: trans(as) returns fresh raft client transports whose
+// traffic the carrier authenticates as as. Each attacker sends every forged RPC kind
 // (cfttest.Kinds: AppendEntries with a higher term, an entry and a commit
 // index covering it, votes, TimeoutNow, InstallSnapshot) to the leader and
 // to a follower. Every one must fail, each target must charge the
@@ -35,7 +29,7 @@ import (
 // the terms) no producer's term or leader may change either; on real time
 // a loaded machine can cause an honest election, so only the forged term
 // is checked there.
-func raftAttack(t *testing.T, exact bool, producers []*Node, dial func(as link.PeerID) cfttest.Dial, attackers ...link.PeerID) {
+func raftAttack(t *testing.T, exact bool, producers []*Node, trans func(as link.PeerID) func() raft.Transport, attackers ...link.PeerID) {
 	t.Helper()
 	var leader *Node
 	waitFor(t, 30*time.Second, "a leader", func() bool {
@@ -61,7 +55,7 @@ func raftAttack(t *testing.T, exact bool, producers []*Node, dial func(as link.P
 			st := target.engine().Status()
 			f := cfttest.Forgery{As: raft.ServerID(as.String()), Term: 1_000_000, PrevIndex: st.LastIndex, PrevTerm: st.Term, Parent: st.LastCommitted}
 			forged = append(forged, f.Forged())
-			errs := cfttest.Attack(dial(as), raftAddr(target), f)
+			errs := cfttest.AttackTransport(trans(as), raftAddr(target), f)
 			for _, kind := range cfttest.Kinds {
 				require.Error(t, errs[kind], "%s from %s to %s was answered", kind, as, target.ID())
 			}
@@ -102,11 +96,36 @@ func raftAttack(t *testing.T, exact bool, producers []*Node, dial func(as link.P
 	}
 }
 
-// TestRaftRefusesFullNodeAndOutsiderInMemory: a full node of the chain and
-// a peer that is not on the chain at all speak raft to the producers over
-// the in-memory raft network (the production guard, on virtual time).
-// Fails on the code before the guard: every forged RPC was answered.
-func TestRaftRefusesFullNodeAndOutsiderInMemory(t *testing.T) {
+// routedRaft returns raft client transports over n's routed transport
+// (consensus class): what a node of the chain that is not a producer, or
+// a producer removed by a change, can send to the producers. Its messages
+// carry n's end-to-end origin signature, so they are refused by who n is.
+func routedRaft(t *testing.T, nodes ...*Node) func(as link.PeerID) func() raft.Transport {
+	return func(as link.PeerID) func() raft.Transport {
+		var n *Node
+		for _, c := range nodes {
+			if c.ID() == as {
+				n = c
+			}
+		}
+		require.NotNil(t, n, "no attacker %s", as)
+		return func() raft.Transport {
+			tmo := cft.MsgTimeouts{Heartbeat: time.Second, Vote: time.Second, Append: time.Second, Snapshot: time.Second}
+			mt, err := cft.NewMsgTransport(n.tr.Messenger(route.ClassConsensus), nil, raftAddr(n), tmo, zerolog.Nop(), nil)
+			require.NoError(t, err)
+			mt.Start(func() *cft.Membership { return &cft.Membership{} })
+			return mt
+		}
+	}
+}
+
+// TestRaftRefusesFullNode: a full node of the chain speaks raft to the
+// producers over routed unicast, its origin authenticated end to end (the
+// production path, on virtual time). It is every producer's neighbour, so
+// each charges it until it is banned. An outsider not on the chain cannot
+// get that far: links refuse another chain at lane setup, and a routed
+// message needs a link.
+func TestRaftRefusesFullNode(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tn := newTestNet(t, EngineCFT, 3, 1)
 		tn.startAll()
@@ -114,21 +133,42 @@ func TestRaftRefusesFullNodeAndOutsiderInMemory(t *testing.T) {
 		tn.irreversibleAtLeast(3, 10*time.Second)
 		full := tn.specs[3].n
 		require.Nil(t, full.engine(), "a full node runs no raft")
-		outsider, err := peer.IDFromPrivateKey(newKey(t))
-		require.NoError(t, err)
-		dial := func(as link.PeerID) cfttest.Dial {
-			return func(to raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
-				return tn.raft.DialAs(raft.ServerAddress(as.String()), to, timeout)
-			}
+		raftAttack(t, true, tn.running()[:3], routedRaft(t, full), full.ID())
+	})
+}
+
+// TestRaftRefusedFromAfarIsCountedNotCharged: on a line p0 - p1 - p2 - f,
+// the full node's forged raft reaches p0 and p1 through relays. p2 (its
+// neighbour) charges it; p0 does not charge anyone (the relays only
+// forwarded a message they could not forge) but counts and logs the
+// origin. Raft among p0..p2 goes on over the same routes.
+func TestRaftRefusedFromAfarIsCountedNotCharged(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		tn.peers = map[int][]int{0: {1}, 1: {2}, 2: {3}}
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(3, 20*time.Second)
+		p0, full := tn.specs[0].n, tn.specs[3].n
+		st := p0.engine().Status()
+		f := cfttest.Forgery{As: raft.ServerID(full.ID().String()), Term: 1_000_000, PrevIndex: st.LastIndex, PrevTerm: st.Term, Parent: st.LastCommitted}
+		errs := cfttest.AttackTransport(routedRaft(t, full)(full.ID()), raftAddr(p0), f)
+		for _, kind := range cfttest.Kinds {
+			require.Error(t, errs[kind], "%s was answered", kind)
 		}
-		raftAttack(t, true, tn.running()[:3], dial, full.ID(), outsider)
+		require.Positive(t, p0.Counters().Rejected["raft-refused-remote"])
+		for _, p := range p0.Network().Peers() {
+			require.Nil(t, p.Ban, "%s banned for a message it relayed", p.Peer)
+		}
+		require.Less(t, p0.engine().Status().Term, uint64(1_000_000))
+		_, irr := p0.Head()
+		tn.irreversibleAtLeast(irr.Height+3, 10*time.Second)
 	})
 }
 
 // TestRaftRefusesOverLibp2p: the same attack over real libp2p on loopback,
-// from the full node's own libp2p host (it has not registered the raft
-// protocol; it opens streams to it anyway) and from a fresh host that is
-// not on the chain. Fails on the code before the guard.
+// from the full node's routed transport. Fails on the code before the
+// guard.
 func TestRaftRefusesOverLibp2p(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real network")
@@ -145,38 +185,11 @@ func TestRaftRefusesOverLibp2p(t *testing.T) {
 	}
 	require.Len(t, producers, 3)
 	require.NotNil(t, full)
-	hostOf := func(n *Node) host.Host { return n.Network().(*link.Host).Libp2p() }
-	require.False(t, slices.Contains(hostOf(full).Mux().Protocols(), cft.ProtocolID), "a full node registers no raft protocol")
-	require.True(t, slices.Contains(hostOf(producers[0]).Mux().Protocols(), cft.ProtocolID))
-
-	outsider, err := libp2p.New(libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0"), libp2p.DisableRelay())
-	require.NoError(t, err)
-	defer func() { require.NoError(t, outsider.Close()) }()
-	hosts := map[link.PeerID]host.Host{full.ID(): hostOf(full), outsider.ID(): outsider}
-	for _, p := range producers {
-		outsider.Peerstore().AddAddrs(p.ID(), hostOf(p).Addrs(), peerstore.PermanentAddrTTL)
-	}
-	dial := func(as link.PeerID) cfttest.Dial {
-		h := hosts[as]
-		return func(to raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
-			pid, err := peer.Decode(string(to))
-			if err != nil {
-				return nil, err
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			c, err := gostream.Dial(ctx, h, pid, cft.ProtocolID)
-			if err != nil {
-				return nil, fmt.Errorf("dial %s: %w", pid, err)
-			}
-			return c, nil
-		}
-	}
 	waitFor(t, 30*time.Second, "irreversible height 3", func() bool {
 		_, irr := full.Head()
 		return irr.Height >= 3
 	})
-	raftAttack(t, false, producers, dial, full.ID(), outsider.ID())
+	raftAttack(t, false, producers, routedRaft(t, full), full.ID())
 }
 
 // TestRaftServerOfIsThePeerID: the FSM's signer check maps a producer's

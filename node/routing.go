@@ -1,10 +1,12 @@
 // The node's transport (package transport): routed unicast over the
-// links, for transactions toward the leader and their answers.
+// links, for transactions toward the leader and their answers, and raft
+// among the producers (consensus class, startEngine).
 
 package node
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
@@ -34,8 +36,18 @@ func (n *Node) newTransport() (*transport.Transport, error) {
 	cfg := transport.DefaultConfig()
 	cfg.Route.Key = n.signer
 	cfg.Route.Routable = n.routable()
-	cfg.Route.Admit = func(id route.NodeID) bool { return n.set.Load().routes[id] || extra[id] }
+	cfg.Route.Admit = func(id route.NodeID) bool {
+		if n.set.Load().routes[id] || extra[id] {
+			return true
+		}
+		r := n.retired.Load()
+		return r != nil && (*r)[id]
+	}
 	cfg.Route.ReplyClasses = []route.Class{route.ClassTransaction}
+	// Raft's messages wait for a route no longer than raft cares about
+	// them (cft's API-REQUESTS.md: a few hundred milliseconds); the engine
+	// times the RPC out and raft retries on its own.
+	cfg.Route.ClassQueueTTL = map[route.Class]time.Duration{route.ClassConsensus: ConsensusQueueTTL}
 	// An answer may take the whole acknowledgement time, then travel back.
 	cfg.Route.ReplyTTL = n.o.limits.SubmitAckTimeout + route.DefaultConfig().QueueTTL
 	cfg.Logger = n.component("transport")
@@ -51,12 +63,21 @@ func (n *Node) newTransport() (*transport.Transport, error) {
 	return tr, nil
 }
 
+// ConsensusQueueTTL is how long a raft message waits for a route (every
+// node uses the same: relays queue too). A few of raft's default 100 ms
+// election timeouts: by then the engine has timed the RPC out and raft has
+// sent a fresher one, so an older message is only clutter. The
+// transaction class keeps route.Config.QueueTTL (2 s).
+const ConsensusQueueTTL = 300 * time.Millisecond
+
 // toLoop runs fn on the loop goroutine without waiting for it.
 func (n *Node) toLoop(fn func()) { n.post(input{kind: inCall, fn: fn}) }
 
-// routable reports whether this node announces itself as a destination.
+// routable reports whether this node announces itself as a destination:
+// a producer, and a removed one until its raft engine stopped (raft must
+// reach it with the configuration that removes it; dropEngine).
 func (n *Node) routable() bool {
-	return n.producer.Load() || n.solo || n.cfg.P2P.Routable
+	return n.producer.Load() || n.solo || n.cfg.P2P.Routable || n.engine() != nil
 }
 
 // penalizeRouted scores a neighbour for a routing fault (a bad signature,

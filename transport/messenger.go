@@ -8,11 +8,8 @@ import (
 
 // Messenger is one class of routed unicast seen as a message pipe between
 // peers: what consensus/cft's raft transport needs. Its method set is
-// exactly cft.Messenger's; once that interface lands, the lead adds the
-// compile-time check (it cannot live here: transport must not import
-// consensus):
-//
-//	var _ cft.Messenger = (*transport.Messenger)(nil)
+// exactly cft.Messenger's; the compile-time check lives in node (transport
+// must not import consensus), where raft rides it.
 type Messenger struct {
 	t     *Transport
 	class route.Class

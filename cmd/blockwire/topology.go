@@ -12,7 +12,7 @@ func topologyFlags(cmd *cobra.Command, spec *node.NetworkSpec) {
 	f := cmd.Flags()
 	spec.Topology = node.TopologyFull
 	f.StringVar((*string)(&spec.Topology), "topology", string(node.TopologyFull),
-		"static peers: full (every node peers every other), ring, line or random (producers first; CFT producers also peer each other for raft)")
+		"static peers: full (every node peers every other), ring, line or random (producers first; raft rides routed unicast, so producers need no mesh)")
 	f.IntVar(&spec.Degree, "degree", 4, "with --topology random: peers per node (a connected random regular graph)")
 	f.Uint64Var(&spec.Seed, "topology-seed", 1, "with --topology random: the seed of the random links")
 }

@@ -23,11 +23,12 @@
 //     chunks; wire format in msgwire.go and docs/protocol.md §6.5. MemNet
 //     is the in-memory messenger twin (latency, loss, cuts, relay paths)
 //     the cluster tests run on.
-//   - Libp2pLayer carries raft's own NetworkTransport over libp2p streams
-//     (go-libp2p's p2p/net/gostream) under ProtocolID (Deps.Stream; the
-//     node's transport until it moves to the messenger); a raft server id
-//     and address are both the peer id string. MemNetwork is an in-memory
-//     stream layer with latency and cuts, for tests on virtual time.
+//   - Deps.Stream still takes any raft.StreamLayer (raft's own
+//     NetworkTransport behind the guard); MemNetwork is an in-memory stream
+//     layer with latency and cuts for tests on virtual time, and cftbench
+//     keeps a libp2p stream layer of its own. The node uses the messenger
+//     only; a raft server id and address are both the peer id string
+//     (ServerAddress).
 //   - The guard (rule in authz.go) admits raft traffic only from an
 //     authenticated producer (Membership), and each request only if its
 //     RPC header names that producer. On messages it runs per message in
@@ -45,12 +46,12 @@
 // # Usage: the caller's duties
 //
 //  1. Open the node's pebble database (shared with the chain layer; this
-//     package writes only under KeyPrefix) and the libp2p host. Put the other
-//     producers' addresses in the host's peerstore.
+//     package writes only under KeyPrefix) and the carrier raft rides (the
+//     node's routed transport).
 //  2. Give raft a carrier: Deps.Messenger (the routed transport's
-//     consensus-class adapter; the engine does not own it), or, until the
-//     node moves to it, Deps.Stream = NewLibp2pLayer(host) (the engine owns
-//     it).
+//     consensus-class adapter, transport.Transport.Messenger(
+//     route.ClassConsensus); the engine does not own it), or Deps.Stream (a
+//     raft.StreamLayer the engine owns).
 //  3. Fill a Config from DefaultConfig: LocalID = ServerAddress(host.ID()),
 //     Genesis = the block CFT starts from, Bootstrap = the initial producer
 //     set, identical on every initial producer (ignored once the database

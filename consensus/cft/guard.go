@@ -13,8 +13,8 @@ import (
 )
 
 // PeerConn is a connection whose remote end the stream layer authenticated:
-// Libp2pLayer's streams (the libp2p peer id, proven by the secure channel
-// handshake) and MemNetwork's connections (the dialling layer's address).
+// a libp2p stream layer's streams (the libp2p peer id, proven by the
+// secure channel handshake; cftbench's) and MemNetwork's connections (the dialling layer's address).
 // The guard refuses raft traffic on any other net.Conn.
 type PeerConn interface {
 	net.Conn

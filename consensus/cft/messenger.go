@@ -58,6 +58,10 @@ func (PeerIDNames) Peer(a raft.ServerAddress) (peer.ID, error) {
 // Server returns the peer id string.
 func (PeerIDNames) Server(id peer.ID) raft.ServerID { return raft.ServerID(id.String()) }
 
+// ServerAddress returns the raft address (and id) of a peer: its id
+// string (PeerIDNames).
+func ServerAddress(id peer.ID) raft.ServerAddress { return raft.ServerAddress(id.String()) }
+
 // RawNames uses the raw bytes of a peer.ID as the raft address ("p0" is
 // peer.ID("p0")): tests whose peers are plain names use it.
 type RawNames struct{}

@@ -93,6 +93,12 @@ type Config struct {
 	// QueueTTL is how long a message waits for a route to its destination
 	// before the sender gets a SendError.
 	QueueTTL time.Duration
+	// ClassQueueTTL overrides QueueTTL per data class. Raft's messages
+	// (ClassConsensus) want a few hundred milliseconds: a heartbeat or vote
+	// that waited longer arrives after raft stopped caring and the RPC has
+	// timed out already. Every node should set the same values (relays
+	// queue too).
+	ClassQueueTTL map[Class]time.Duration
 	// QueueBytes and QueueMessages cap each destination's no-route queue.
 	QueueBytes    int
 	QueueMessages int
@@ -196,6 +202,7 @@ func (c *Config) Validate() error {
 		{c.MaxDestinations < 1, "MaxDestinations", fmt.Sprint(c.MaxDestinations), "need at least 1"},
 		{c.HopLimit < 1, "HopLimit", fmt.Sprint(c.HopLimit), "need at least 1"},
 		{c.QueueTTL < 0 || c.QueueBytes < 0 || c.QueueMessages < 0, "QueueTTL", c.QueueTTL.String(), "queue limits must not be negative"},
+		{negativeTTL(c.ClassQueueTTL), "ClassQueueTTL", fmt.Sprint(c.ClassQueueTTL), "TTLs must not be negative"},
 		{c.MaxAge <= 0 || c.MaxSkew < 0, "MaxAge", c.MaxAge.String(), "MaxAge must be positive, MaxSkew not negative"},
 		{c.MaxOrigins < 1, "MaxOrigins", fmt.Sprint(c.MaxOrigins), "need at least 1"},
 		{c.DeferTTL < 0 || c.DeferMessages < 0 || c.DeferBytes < 0, "DeferTTL", c.DeferTTL.String(), "defer limits must not be negative"},
@@ -209,6 +216,23 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+func negativeTTL(m map[Class]time.Duration) bool {
+	for _, d := range m {
+		if d < 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// queueTTL is how long a message of class c waits for a route.
+func (c *Config) queueTTL(class Class) time.Duration {
+	if d, ok := c.ClassQueueTTL[class]; ok {
+		return d
+	}
+	return c.QueueTTL
 }
 
 // hold is how long a neighbour advertising interval iv stays up without a

@@ -34,7 +34,7 @@ func (r *Router) enqueue(now time.Time, from NodeID, m *Data, idx int) {
 	if len(d.queue) == 0 {
 		r.queued++
 	}
-	d.queue = append(d.queue, &queued{from: from, m: m, idx: idx, expires: now.Add(r.cfg.QueueTTL)})
+	d.queue = append(d.queue, &queued{from: from, m: m, idx: idx, expires: now.Add(r.cfg.queueTTL(m.Class))})
 	d.qlen += size
 	r.stats.Queued++
 }
@@ -65,27 +65,45 @@ func (r *Router) flushQueue(now time.Time, d *destination) {
 	}
 }
 
-// expireQueues fails queued messages whose time ran out.
+// expireQueues fails queued messages whose time ran out. With per-class
+// TTLs (Config.ClassQueueTTL) a queue is not ordered by expiry, so every
+// entry is checked; the survivors keep their order.
 func (r *Router) expireQueues(now time.Time) {
 	if r.queued == 0 {
 		return
 	}
 	for _, id := range r.destOrder {
 		d := r.dests[id]
-		i := 0
-		for ; i < len(d.queue) && !now.Before(d.queue[i].expires); i++ {
-			e := d.queue[i]
+		if len(d.queue) == 0 {
+			continue
+		}
+		kept := d.queue[:0]
+		for _, e := range d.queue {
+			if now.Before(e.expires) {
+				kept = append(kept, e)
+				continue
+			}
 			d.qlen -= len(e.m.Payload)
 			r.undeliverable(e.from, e.m, id, ReasonNoRoute)
 		}
-		if i > 0 {
-			d.queue = d.queue[i:]
-			if len(d.queue) == 0 {
-				d.queue = nil
-				r.queued--
-			}
+		clear(d.queue[len(kept):])
+		d.queue = kept
+		if len(d.queue) == 0 {
+			d.queue = nil
+			r.queued--
 		}
 	}
+}
+
+// earliest is the first expiry in q (not ordered with per-class TTLs).
+func earliest(q []*queued) time.Time {
+	t := q[0].expires
+	for _, e := range q[1:] {
+		if e.expires.Before(t) {
+			t = e.expires
+		}
+	}
+	return t
 }
 
 // deferMsg holds m until Revalidate decides again or DeferTTL passes.

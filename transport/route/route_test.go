@@ -350,3 +350,32 @@ func TestGarbageIsPenalizedNotFatal(t *testing.T) {
 	rd := nt.nodes[1].Ready()
 	require.Equal(t, ReasonMalformed, rd.Penalties[0].Err.Reason)
 }
+
+func TestClassQueueTTLExpiresConsensusBeforeOlderTransactions(t *testing.T) {
+	nt := newNet(t, 2, func(_ int, c *Config) {
+		c.ClassQueueTTL = map[Class]time.Duration{ClassConsensus: 300 * ms}
+	})
+	// No link: both wait for a route, the transaction queued first.
+	_, err := nt.nodes[0].Send(nt.now, nt.ids[1], ClassTransaction, []byte("tx"))
+	require.NoError(t, err)
+	_, err = nt.nodes[0].Send(nt.now, nt.ids[1], ClassConsensus, []byte("vote"))
+	require.NoError(t, err)
+	nt.flush(0)
+	nt.run(500 * ms)
+	require.Len(t, nt.failed[0], 1, "the consensus message expired behind an unexpired transaction")
+	require.Equal(t, ClassConsensus, nt.failed[0][0].Class)
+	require.Equal(t, ReasonNoRoute, nt.failed[0][0].Reason)
+	// The transaction still waits for its route and goes when it appears.
+	nt.connect(0, 1, 5*ms)
+	nt.run(time.Second)
+	require.Len(t, nt.failed[0], 1)
+	require.Len(t, nt.delivered[1], 1)
+	require.Equal(t, []byte("tx"), nt.delivered[1][0].Payload)
+}
+
+func TestClassQueueTTLNegativeRefused(t *testing.T) {
+	c := DefaultConfig()
+	c.Key = make([]byte, 64)
+	c.ClassQueueTTL = map[Class]time.Duration{ClassConsensus: -1}
+	require.ErrorContains(t, c.Validate(), "ClassQueueTTL")
+}

@@ -195,7 +195,7 @@ func (r *Router) deadline() time.Time {
 			early(dst.req.next)
 		}
 		if len(dst.queue) > 0 {
-			early(dst.queue[0].expires)
+			early(earliest(dst.queue))
 		}
 	}
 	if len(r.deferred) > 0 {

@@ -124,7 +124,7 @@ func (n *node) startEngine(bootstrap []raft.Server) error {
 	if err != nil {
 		return fmt.Errorf("cftbench: pebble: %w", err)
 	}
-	layer, err := cft.NewLibp2pLayer(n.host)
+	layer, err := newLibp2pLayer(n.host)
 	if err != nil {
 		_ = db.Close()
 		return err

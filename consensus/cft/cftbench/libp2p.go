@@ -1,4 +1,8 @@
-package cft
+// A raft.StreamLayer over libp2p streams, for the benchmark only: the node
+// carries raft over its routed transport (cft.Messenger), and this layer
+// left package cft with that switch.
+
+package cftbench
 
 import (
 	"context"
@@ -13,20 +17,22 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/net/gostream"
+
+	"github.com/blockwire/blockwire/consensus/cft"
 )
 
-// ProtocolID is the libp2p protocol raft traffic runs under. Raft's own
+// protocolID is the libp2p protocol the benchmark's raft runs under. Raft's own
 // NetworkTransport framing (one type byte, then msgpack) is carried
 // unchanged on each stream; the version changes if that framing does.
-const ProtocolID protocol.ID = "/blockwire/cft/raft/1"
+const protocolID protocol.ID = "/blockwire/cftbench/raft/1"
 
-// Libp2pLayer is a raft.StreamLayer over libp2p streams (go-libp2p's
+// libp2pLayer is a raft.StreamLayer over libp2p streams (go-libp2p's
 // p2p/net/gostream). Server ids and addresses are peer id strings; the
 // peers' multiaddrs must be in the host's peerstore (the link layer's peer
 // manager keeps them there). The host stays the caller's: Close removes the
 // stream handler and resets the streams this layer opened or accepted, but
 // does not close the host.
-type Libp2pLayer struct {
+type libp2pLayer struct {
 	host host.Host
 	ln   net.Listener
 
@@ -36,47 +42,44 @@ type Libp2pLayer struct {
 }
 
 var (
-	_ raft.StreamLayer = (*Libp2pLayer)(nil)
-	_ PeerConn         = (*trackedConn)(nil)
+	_ raft.StreamLayer = (*libp2pLayer)(nil)
+	_ cft.PeerConn     = (*trackedConn)(nil)
 )
 
-// NewLibp2pLayer registers ProtocolID on h and returns the layer.
-func NewLibp2pLayer(h host.Host) (*Libp2pLayer, error) {
-	ln, err := gostream.Listen(h, ProtocolID)
+// newLibp2pLayer registers protocolID on h and returns the layer.
+func newLibp2pLayer(h host.Host) (*libp2pLayer, error) {
+	ln, err := gostream.Listen(h, protocolID)
 	if err != nil {
-		return nil, fmt.Errorf("cft: listen on %s: %w", ProtocolID, err)
+		return nil, fmt.Errorf("cftbench: listen on %s: %w", protocolID, err)
 	}
-	return &Libp2pLayer{host: h, ln: ln, conns: map[net.Conn]struct{}{}}, nil
+	return &libp2pLayer{host: h, ln: ln, conns: map[net.Conn]struct{}{}}, nil
 }
 
-// ServerAddress returns the raft address (and id) of a peer.
-func ServerAddress(id peer.ID) raft.ServerAddress { return raft.ServerAddress(id.String()) }
-
 // Accept waits for an inbound raft stream.
-func (l *Libp2pLayer) Accept() (net.Conn, error) {
+func (l *libp2pLayer) Accept() (net.Conn, error) {
 	c, err := l.ln.Accept()
 	if err != nil {
-		return nil, fmt.Errorf("cft: accept: %w", net.ErrClosed)
+		return nil, fmt.Errorf("cftbench: accept: %w", net.ErrClosed)
 	}
 	return l.track(c)
 }
 
 // Dial opens a raft stream to the peer whose id string is address.
-func (l *Libp2pLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
+func (l *libp2pLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
 	pid, err := peer.Decode(string(address))
 	if err != nil {
-		return nil, fmt.Errorf("cft: address %q is not a peer id: %w", address, err)
+		return nil, fmt.Errorf("cftbench: address %q is not a peer id: %w", address, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	c, err := gostream.Dial(ctx, l.host, pid, ProtocolID)
+	c, err := gostream.Dial(ctx, l.host, pid, protocolID)
 	if err != nil {
-		return nil, fmt.Errorf("cft: dial %s: %w", pid, err)
+		return nil, fmt.Errorf("cftbench: dial %s: %w", pid, err)
 	}
 	return l.track(c)
 }
 
-func (l *Libp2pLayer) track(c net.Conn) (net.Conn, error) {
+func (l *libp2pLayer) track(c net.Conn) (net.Conn, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.done {
@@ -88,7 +91,7 @@ func (l *Libp2pLayer) track(c net.Conn) (net.Conn, error) {
 }
 
 // Close stops accepting and closes every stream of this layer.
-func (l *Libp2pLayer) Close() error {
+func (l *libp2pLayer) Close() error {
 	l.mu.Lock()
 	conns := l.conns
 	l.conns, l.done = nil, true
@@ -101,12 +104,12 @@ func (l *Libp2pLayer) Close() error {
 }
 
 // Addr returns the host's peer id as a net.Addr.
-func (l *Libp2pLayer) Addr() net.Addr { return l.ln.Addr() }
+func (l *libp2pLayer) Addr() net.Addr { return l.ln.Addr() }
 
 // trackedConn forgets itself on Close so the layer's set stays bounded.
 type trackedConn struct {
 	net.Conn
-	l    *Libp2pLayer
+	l    *libp2pLayer
 	once sync.Once
 }
 
