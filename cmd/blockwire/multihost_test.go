@@ -74,9 +74,18 @@ func TestInitHostsStartsANetworkWithoutEditing(t *testing.T) {
 		}
 		return true
 	})
+	// Every host connects to every other. A link may be re-dialing at any
+	// one instant on a loaded machine (CI once saw 2 of 3 right after
+	// irreversibility reached 3), so wait for the full set, bounded.
+	waitFor(t, 20*time.Second, "every node connects to every other host", func() bool {
+		for _, p := range procs {
+			if view(p).Peers != len(hosts)-1 {
+				return false
+			}
+		}
+		return true
+	})
 	for i, p := range procs {
-		st := view(p)
-		require.Equal(t, len(hosts)-1, st.Peers, "node%d connects to every other host", i)
 		require.NoError(t, p.client.do(ctx, "GET", "/readyz", nil, nil, nil), "node%d ready", i)
 		for _, peer := range p.peerAddrs(t, ctx) {
 			require.NotContains(t, peer, "127.0.0.1", "node%d reaches its peers at their own hosts", i)
