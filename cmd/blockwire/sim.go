@@ -91,27 +91,8 @@ Faults (--faults, comma-separated; otherwise --churn draws them):
 		Example: `  blockwire sim routes --nodes 200 --topology random --degree 8 --seed 1 --json
   blockwire sim routes --nodes 7 --topology ring --destinations 7 --rewire 1s --duration 20s`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			res, err := sim.RunRoutes(cfg)
-			if err != nil && !errors.Is(err, sim.ErrInvariant) {
-				return err
-			}
-			if asJSON {
-				if err := json.NewEncoder(cmd.OutOrStdout()).Encode(res); err != nil {
-					return err
-				}
-			} else if _, err := fmt.Fprint(cmd.OutOrStdout(), res.Summary()); err != nil {
-				return err
-			}
-			if res.Failed() {
-				return &exitError{code: exitInvariant, err: err}
-			}
-			return nil
-		},
+		RunE: runSim(func() (sim.RoutesResult, error) { return sim.RunRoutes(cfg) }, &asJSON),
 	}
-	fs := flag.NewFlagSet("routes", flag.ContinueOnError)
-	cfg.RegisterFlags(fs)
-	cmd.Flags().AddGoFlagSet(fs)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of a summary")
+	simFlags(cmd, &cfg, &asJSON)
 	return cmd
 }

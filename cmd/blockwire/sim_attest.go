@@ -1,11 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
-	"flag"
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/blockwire/blockwire/sim"
@@ -33,27 +28,8 @@ attested. The error names the command that replays the run.`,
 		Example: `  blockwire sim attest --verifiers 12 --unresponsive 4 --blocks 100 --json
   blockwire sim attest --levels L2=3,L3=1 --verifiers 8 --late 2 --loss 0.05 --crashes 3`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			res, err := sim.RunAttest(cfg)
-			if err != nil && !errors.Is(err, sim.ErrInvariant) {
-				return err
-			}
-			if asJSON {
-				if err := json.NewEncoder(cmd.OutOrStdout()).Encode(res); err != nil {
-					return err
-				}
-			} else if _, err := fmt.Fprint(cmd.OutOrStdout(), res.Summary()); err != nil {
-				return err
-			}
-			if res.Failed() {
-				return &exitError{code: exitInvariant, err: err}
-			}
-			return nil
-		},
+		RunE: runSim(func() (sim.AttestResult, error) { return sim.RunAttest(cfg) }, &asJSON),
 	}
-	fs := flag.NewFlagSet("attest", flag.ContinueOnError)
-	cfg.RegisterFlags(fs)
-	cmd.Flags().AddGoFlagSet(fs)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of a summary")
+	simFlags(cmd, &cfg, &asJSON)
 	return cmd
 }

@@ -1,11 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
-	"flag"
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/blockwire/blockwire/sim"
@@ -33,27 +28,8 @@ announcements never served), 9:oversized, 11:pullflood.`,
 		Example: `  blockwire sim broadcast --nodes 50 --topology random --degree 8 --msg-size 65536 --messages 100 --seed 1 --json
   blockwire sim broadcast --loss 0.01 --churn 5 --byz '5:spam,9:pullflood,13:oversized'`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			res, err := sim.RunBroadcast(cfg)
-			if err != nil && !errors.Is(err, sim.ErrInvariant) {
-				return err
-			}
-			if asJSON {
-				if err := json.NewEncoder(cmd.OutOrStdout()).Encode(res); err != nil {
-					return err
-				}
-			} else if _, err := fmt.Fprint(cmd.OutOrStdout(), res.Summary()); err != nil {
-				return err
-			}
-			if res.Failed() {
-				return &exitError{code: exitInvariant, err: err}
-			}
-			return nil
-		},
+		RunE: runSim(func() (sim.BroadcastResult, error) { return sim.RunBroadcast(cfg) }, &asJSON),
 	}
-	fs := flag.NewFlagSet("broadcast", flag.ContinueOnError)
-	cfg.RegisterFlags(fs)
-	cmd.Flags().AddGoFlagSet(fs)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of a summary")
+	simFlags(cmd, &cfg, &asJSON)
 	return cmd
 }

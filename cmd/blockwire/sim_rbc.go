@@ -1,11 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
-	"flag"
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/blockwire/blockwire/sim"
@@ -33,27 +28,8 @@ error names the seed and the command that replays it.`,
 		Example: `  blockwire sim rbc --nodes 7 --byzantine 2 --seeds 1000 --json
   blockwire sim rbc --nodes 4 --byzantine 1 --behaviours equivocate --loss 0.2 --seed 9`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			res, err := sim.RunRBC(cfg)
-			if err != nil && !errors.Is(err, sim.ErrInvariant) {
-				return err
-			}
-			if asJSON {
-				if err := json.NewEncoder(cmd.OutOrStdout()).Encode(res); err != nil {
-					return err
-				}
-			} else if _, err := fmt.Fprint(cmd.OutOrStdout(), res.Summary()); err != nil {
-				return err
-			}
-			if res.Failed() {
-				return &exitError{code: exitInvariant, err: err}
-			}
-			return nil
-		},
+		RunE: runSim(func() (sim.RBCResult, error) { return sim.RunRBC(cfg) }, &asJSON),
 	}
-	fs := flag.NewFlagSet("rbc", flag.ContinueOnError)
-	cfg.RegisterFlags(fs)
-	cmd.Flags().AddGoFlagSet(fs)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of a summary")
+	simFlags(cmd, &cfg, &asJSON)
 	return cmd
 }
