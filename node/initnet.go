@@ -12,6 +12,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/blockwire/blockwire/internal/topology"
 	"github.com/blockwire/blockwire/link"
 )
 
@@ -63,6 +64,10 @@ type NetworkSpec struct {
 	Topology Topology
 	Degree   int
 	Seed     uint64
+
+	// producerHops is the most hops between two producers in the drawn
+	// topology (raftTimers).
+	producerHops int
 }
 
 // NetworkNode is one node InitNetwork wrote.
@@ -132,6 +137,7 @@ func InitNetwork(spec NetworkSpec) (*Genesis, []NetworkNode, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	spec.producerHops = topology.Graph(adj).Span(spec.Producers)
 	for i := range nodes {
 		if err := writeNodeConfig(spec, nodes, adj[i], i); err != nil {
 			return nil, nil, err
@@ -181,6 +187,7 @@ func writeNodeConfig(spec NetworkSpec, nodes []NetworkNode, peers []int, i int) 
 	}
 	cfg.Node.DataDir, cfg.Node.KeyFile, cfg.Node.GenesisFile = "data", "node.key", "../genesis.json"
 	cfg.Consensus.Engine = spec.Engine
+	raftTimers(&cfg.Consensus, spec.producerHops)
 	cfg.P2P.Listen = listenAddrs(spec.listenHost(i), spec.P2PPorts[i], spec.QUIC)
 	cfg.P2P.StaticPeers = nil
 	// Raft rides routed unicast: producers need routes to each other, not

@@ -3,6 +3,7 @@ package node
 import (
 	"fmt"
 
+	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/internal/topology"
 )
 
@@ -37,4 +38,13 @@ func Neighbours(t Topology, n, degree int, seed uint64) ([][]int, error) {
 		return nil, fmt.Errorf("node: %w", err)
 	}
 	return g, nil
+}
+
+// raftTimers scales the base config's raft timers, taken as one-hop
+// values, to producers hops apart (cft.HopTimers; docs/operations.md,
+// "Raft timers for producers that are hops apart").
+func raftTimers(c *ConsensusConfig, hops int) {
+	t := cft.HopTimers(cft.Timers{Heartbeat: c.HeartbeatTimeout.Duration, Election: c.ElectionTimeout.Duration,
+		Lease: c.LeaderLeaseTimeout.Duration}, hops)
+	c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = Duration{t.Heartbeat}, Duration{t.Election}, Duration{t.Lease}
 }

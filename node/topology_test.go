@@ -2,6 +2,7 @@ package node
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -62,4 +63,24 @@ func TestInitNetworkWritesTheTopology(t *testing.T) {
 	require.ElementsMatch(t, addrs(1, 3), peersOf(2))
 	require.ElementsMatch(t, addrs(2, 4), peersOf(3), "a full node: its line neighbours only")
 	require.ElementsMatch(t, addrs(3), peersOf(4))
+}
+
+// The raft timers init writes scale with the producers' hop distance
+// (cft.HopTimers): a full mesh keeps the defaults, seven producers on a
+// ring (three hops apart) get 3×.
+func TestInitNetworkScalesRaftTimersWithProducerHops(t *testing.T) {
+	def := DefaultConfig().Consensus
+	for _, tc := range []struct {
+		topo Topology
+		hops int
+	}{{TopologyFull, 1}, {TopologyRing, 3}, {TopologyLine, 6}} {
+		_, nodes, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: 7, Producers: 7, Topology: tc.topo})
+		require.NoError(t, err)
+		cfg, err := LoadConfig(nodes[4].ConfigFile)
+		require.NoError(t, err)
+		h := time.Duration(tc.hops)
+		require.Equal(t, def.HeartbeatTimeout.Duration*h, cfg.Consensus.HeartbeatTimeout.Duration, tc.topo)
+		require.Equal(t, def.ElectionTimeout.Duration*h, cfg.Consensus.ElectionTimeout.Duration, tc.topo)
+		require.Equal(t, def.LeaderLeaseTimeout.Duration*h, cfg.Consensus.LeaderLeaseTimeout.Duration, tc.topo)
+	}
 }

@@ -157,33 +157,46 @@ func (g Graph) Connected() bool {
 }
 
 // Diameter is the most hops between two nodes (-1 when disconnected).
-func (g Graph) Diameter() int {
+func (g Graph) Diameter() int { return g.Span(len(g)) }
+
+// Span is the most hops between two of the nodes 0..k-1 over paths through
+// the whole graph (-1 when two of them are disconnected). With the
+// producers numbered first, Span(producers) is how far apart raft's
+// messages travel: the input of node.RaftTimersForHops.
+func (g Graph) Span(k int) int {
 	worst := 0
-	for s := range g {
-		dist := make([]int, len(g))
-		for i := range dist {
-			dist[i] = -1
-		}
-		dist[s] = 0
-		queue := []int{s}
-		for len(queue) > 0 {
-			v := queue[0]
-			queue = queue[1:]
-			for _, w := range g[v] {
-				if dist[w] < 0 {
-					dist[w] = dist[v] + 1
-					queue = append(queue, w)
-				}
-			}
-		}
-		for _, d := range dist {
-			if d < 0 {
+	for s := 0; s < k && s < len(g); s++ {
+		dist := g.hopsFrom(s)
+		for t := 0; t < k && t < len(g); t++ {
+			if dist[t] < 0 {
 				return -1
 			}
-			worst = max(worst, d)
+			worst = max(worst, dist[t])
 		}
 	}
 	return worst
+}
+
+// hopsFrom is the breadth-first hop count from s to every node (-1:
+// unreachable).
+func (g Graph) hopsFrom(s int) []int {
+	dist := make([]int, len(g))
+	for i := range dist {
+		dist[i] = -1
+	}
+	dist[s] = 0
+	queue := []int{s}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		for _, w := range g[v] {
+			if dist[w] < 0 {
+				dist[w] = dist[v] + 1
+				queue = append(queue, w)
+			}
+		}
+	}
+	return dist
 }
 
 func (g Graph) link(a, b int) {

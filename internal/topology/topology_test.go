@@ -86,3 +86,21 @@ func TestWithCliqueLinksTheFirstK(t *testing.T) {
 	require.Equal(t, []int{1}, g[0], "the original is unchanged")
 	require.Len(t, c.Edges(), len(g.Edges())+1)
 }
+
+func TestSpanCountsHopsBetweenTheFirstNodes(t *testing.T) {
+	ring, err := Build(Spec{Kind: Ring, Nodes: 7})
+	require.NoError(t, err)
+	require.Equal(t, 3, ring.Span(7), "seven producers on a ring are up to three hops apart")
+	require.Equal(t, 1, ring.Span(2))
+	require.Equal(t, 2, ring.Span(3), "0 and 2 go through 1")
+	line, err := Build(Spec{Kind: Line, Nodes: 7})
+	require.NoError(t, err)
+	require.Equal(t, 6, line.Span(7))
+	require.Equal(t, 2, line.Span(3))
+	full, err := Build(Spec{Kind: Full, Nodes: 7})
+	require.NoError(t, err)
+	require.Equal(t, 1, full.Span(7))
+	require.Equal(t, 0, full.Span(1))
+	require.Equal(t, line.Diameter(), line.Span(len(line)))
+	require.Equal(t, -1, Graph{{}, {}}.Span(2), "disconnected")
+}
