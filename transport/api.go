@@ -62,11 +62,15 @@ func (t *Transport) Receive(l link.Link, frame []byte) error {
 	if err != nil {
 		return err
 	}
+	// Decode and verify signatures before taking the lock (route.Check):
+	// a starved goroutine must not hold every other input up through an
+	// ed25519 operation.
+	c := route.Check(t.self, id, t.cfg.Route.Limits, frame)
 	return t.step(func(now time.Time) error {
 		if t.links[id] != l {
 			return nil // a frame of a replaced link
 		}
-		return t.r.Receive(now, id, frame)
+		return t.r.StepChecked(now, id, c)
 	})
 }
 
@@ -77,21 +81,26 @@ func (t *Transport) Receive(l link.Link, frame []byte) error {
 // route.ErrPayloadTooLarge, a SendError for a full queue is reported
 // through the handler, ErrClosed.
 func (t *Transport) Send(dest route.NodeID, class route.Class, payload []byte) (uint64, error) {
-	var seq uint64
-	err := t.step(func(now time.Time) (err error) {
-		seq, err = t.r.Send(now, dest, class, payload)
-		return err
-	})
-	return seq, err
+	return t.Multicast([]route.NodeID{dest}, class, payload)
 }
 
 // Multicast originates one message to a set of destinations, one copy per
 // next hop (route.Router.Multicast).
 func (t *Transport) Multicast(dests []route.NodeID, class route.Class, payload []byte) (uint64, error) {
-	var seq uint64
-	err := t.step(func(now time.Time) (err error) {
-		seq, err = t.r.Multicast(now, dests, class, payload)
+	// Prepare under the lock, sign outside it, send under it again
+	// (route.Prepared): the signature is the expensive part.
+	var p *route.Prepared
+	if err := t.step(func(now time.Time) (err error) {
+		p, err = t.r.Prepare(now, dests, class, payload)
 		return err
+	}); err != nil {
+		return 0, err
+	}
+	p.Sign(t.cfg.Route.Key)
+	var seq uint64
+	err := t.step(func(now time.Time) error {
+		seq = t.r.SendPrepared(now, p)
+		return nil
 	})
 	return seq, err
 }

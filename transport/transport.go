@@ -54,6 +54,8 @@ type Transport struct {
 	cfg Config
 	log zerolog.Logger
 
+	self route.NodeID // the Router's id (immutable; read without the lock)
+
 	mu       sync.Mutex
 	r        *route.Router
 	links    map[route.NodeID]link.Link
@@ -101,7 +103,7 @@ func New(cfg Config) (*Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Transport{cfg: cfg, log: cfg.Logger, r: r, links: map[route.NodeID]link.Link{},
+	t := &Transport{cfg: cfg, log: cfg.Logger, r: r, self: r.ID(), links: map[route.NodeID]link.Link{},
 		drops: map[string]uint64{}, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	t.mu.Lock()
 	t.perform()

@@ -112,7 +112,6 @@ The exit code is 2 when the nodes disagree or irreversibility did not advance.`,
 }
 
 func runTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (testnetResult, error) {
-	o.ns.producers = o.spec.Producers
 	// --topology, --degree and --topology-seed are testnet's own (topologyFlags).
 	o.ns.topology, o.ns.degree, o.ns.seed = string(o.spec.Topology), o.spec.Degree, o.spec.Seed
 	if _, _, err := o.ns.validate(o.spec.Nodes); err != nil || o.ns.enabled {

@@ -37,9 +37,6 @@ type netnsOptions struct {
 	perturb   string
 	relay     string
 	settle    time.Duration
-	// producers is copied from the spec: the producers are linked to each
-	// other on top of the topology, because raft runs over direct links.
-	producers int
 }
 
 // NetnsResult is what the namespace mode adds to testnetResult.
@@ -101,9 +98,6 @@ func (o netnsOptions) validate(nodes int) (topology.Graph, []perturbation, error
 	g, err := topology.Build(topology.Spec{Kind: topology.Kind(o.topology), Nodes: nodes, Degree: o.degree, Seed: o.seed})
 	if err != nil {
 		return nil, nil, err
-	}
-	if o.producers > 1 {
-		g = g.WithClique(o.producers)
 	}
 	ps, err := parsePerturbations(o.perturb, nodes)
 	if err != nil {
@@ -205,9 +199,10 @@ func (net *nsNet) build(o testnetOptions) error {
 	return net.writePeers()
 }
 
-// writePeers replaces InitNetwork's full mesh with the topology: node i
-// lists its neighbours as static peers (both ends list the edge, so either
-// one reconnects it after a restart).
+// writePeers lists node i's neighbours in the topology as its static peers
+// (both ends list the edge, so either one reconnects it after a restart;
+// producers get no extra links: raft rides routed unicast) and moves the
+// admin API onto the namespace's address.
 func (net *nsNet) writePeers() error {
 	for i, n := range net.nodes {
 		cfg, err := node.LoadConfig(n.ConfigFile)

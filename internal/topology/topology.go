@@ -92,24 +92,6 @@ func Build(s Spec) (Graph, error) {
 	return g, nil
 }
 
-// WithClique returns a copy of g in which nodes 0..k-1 are all linked to
-// each other (the producers of a testnet: raft needs direct links).
-func (g Graph) WithClique(k int) Graph {
-	out := make(Graph, len(g))
-	for i, adj := range g {
-		out[i] = slices.Clone(adj)
-	}
-	for i := 0; i < k && i < len(g); i++ {
-		for j := i + 1; j < k && j < len(g); j++ {
-			if !slices.Contains(out[i], j) {
-				out.link(i, j)
-			}
-		}
-	}
-	out.sort()
-	return out
-}
-
 // Edges lists every undirected edge once, as (low, high), sorted.
 func (g Graph) Edges() [][2]int {
 	var out [][2]int

@@ -77,16 +77,6 @@ func TestValidateNamesTheField(t *testing.T) {
 	require.Equal(t, "degree", te.Field)
 }
 
-func TestWithCliqueLinksTheFirstK(t *testing.T) {
-	g, err := Build(Spec{Kind: Line, Nodes: 5})
-	require.NoError(t, err)
-	c := g.WithClique(3)
-	require.Equal(t, []int{1, 2}, c[0])
-	require.Equal(t, []int{0, 1, 3}, c[2])
-	require.Equal(t, []int{1}, g[0], "the original is unchanged")
-	require.Len(t, c.Edges(), len(g.Edges())+1)
-}
-
 func TestSpanCountsHopsBetweenTheFirstNodes(t *testing.T) {
 	ring, err := Build(Spec{Kind: Ring, Nodes: 7})
 	require.NoError(t, err)

@@ -18,25 +18,14 @@ func (r *Router) Send(now time.Time, dest NodeID, class Class, payload []byte) (
 // sequence number; undeliverable destinations are reported as for Send.
 // A destination that is us is delivered locally.
 func (r *Router) Multicast(now time.Time, dests []NodeID, class Class, payload []byte) (uint64, error) {
-	if len(dests) == 0 || len(dests) > r.cfg.Limits.MaxDests {
-		return 0, ErrNoDestinations
-	}
-	if len(payload) > r.cfg.Limits.MaxPayload {
-		return 0, ErrPayloadTooLarge
-	}
-	r.dataSeq = max(r.dataSeq+1, uint64(now.UnixMilli())<<16)
-	m := &Data{Class: class, HopLimit: r.cfg.HopLimit, Origin: r.self, Seq: r.dataSeq,
-		Dests: append([]NodeID(nil), dests...), Remaining: make([]byte, bitmapLen(len(dests))),
-		Payload: append([]byte(nil), payload...)}
-	for i := range dests {
-		m.Remaining[i/8] |= 1 << (i % 8)
+	o, err := r.Prepare(now, dests, class, payload)
+	if err != nil {
+		return 0, err
 	}
 	// Signed lazily (forward): a copy going straight to its only remaining
 	// destination needs no signature (mustVerify), so the common
 	// submit-to-a-neighbour costs no signing at all.
-	r.stats.DataSent++
-	r.dispatch(now, r.self, m)
-	return m.Seq, nil
+	return r.SendPrepared(now, o), nil
 }
 
 // seqTime is the send time (ms since the epoch) a sequence number carries:
@@ -61,7 +50,7 @@ func (r *Router) handleData(now time.Time, from NodeID, m *Data) {
 	}
 	if r.mustVerify(from, m) {
 		r.stats.Verifications++
-		if !verifyData(m) {
+		if !m.sig.valid(func() bool { return verifyData(m) }) {
 			r.penalize(from, fault(ReasonBadSignature, "data %d from origin %s", m.Seq, m.Origin))
 			return
 		}
@@ -77,12 +66,16 @@ func (r *Router) handleData(now time.Time, from NodeID, m *Data) {
 // relayed message (from != origin) is always checked, and so is one we
 // must forward or queue, before anyone else sees it (doc.go, "Signature
 // checks").
-func (r *Router) mustVerify(from NodeID, m *Data) bool {
+func (r *Router) mustVerify(from NodeID, m *Data) bool { return mustVerifyData(r.self, from, m) }
+
+// mustVerifyData is mustVerify for node self: a function of the message
+// and the two ids only, so Check can apply it outside the Router.
+func mustVerifyData(self, from NodeID, m *Data) bool {
 	if from != m.Origin {
 		return true
 	}
 	for i, dst := range m.Dests {
-		if m.has(i) && dst != r.self {
+		if m.has(i) && dst != self {
 			return true
 		}
 	}

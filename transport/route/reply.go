@@ -154,7 +154,7 @@ func (r *Router) handleReply(now time.Time, from NodeID, m *Reply) {
 	// that a relay hands us, is.
 	if from != m.Replier || p.prev != r.self {
 		r.stats.Verifications++
-		if !verifyReply(m) {
+		if !m.sig.valid(func() bool { return verifyReply(m) }) {
 			r.penalize(from, fault(ReasonBadSignature, "reply to %d of %s from replier %s", m.Seq, m.To, m.Replier))
 			return
 		}

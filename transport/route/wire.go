@@ -109,6 +109,8 @@ type Data struct {
 	Remaining []byte // bitmap over Dests, bit i = byte i/8, bit i%8
 	Payload   []byte
 	Sig       [sigLen]byte
+
+	sig sigCheck // set by Check outside the Router (precheck.go)
 }
 
 // Reply answers a unicast Data message (To, Seq) along the reverse of its
@@ -122,6 +124,8 @@ type Reply struct {
 	Seq      uint64
 	Payload  []byte
 	Sig      [sigLen]byte
+
+	sig sigCheck // set by Check outside the Router (precheck.go)
 }
 
 func (m *Reply) Size() int { return replyFixedLen + len(m.Payload) }
