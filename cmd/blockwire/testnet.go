@@ -102,7 +102,7 @@ The exit code is 2 when the nodes disagree or irreversibility did not advance.`,
 	f.Float64Var(&o.txRate, "tx-rate", 0, "key-value transactions per second to submit, spread over the nodes")
 	f.DurationVar(&o.blockInterval, "block-interval", 100*time.Millisecond, "the leader's block interval")
 	f.StringVar(&o.spec.Dir, "dir", "testnet", "directory for every node's data, config, log and key")
-	f.IntVar(&o.spec.BasePort, "base-port", 26600, "node i listens on base-port+i and serves admin on base-port+1000+i")
+	f.IntVar(&o.spec.BasePort, "base-port", 0, "node i listens on base-port+i and serves admin on base-port+1000+i (default: the first free block from 26600 up, below the ephemeral port range)")
 	f.BoolVar(&o.asJSON, "json", false, "print one JSON object at the end instead of a summary")
 	f.BoolVar(&o.reset, "reset", false, "delete DIR first")
 	topologyFlags(cmd, &o.spec)
@@ -207,6 +207,11 @@ func prepareTestnet(o *testnetOptions) ([]node.NetworkNode, error) {
 	if _, err := os.Stat(filepath.Join(o.spec.Dir, "genesis.json")); err == nil {
 		return existingNodes(o.spec.Dir)
 	}
+	bp, err := pickBasePort(o.spec.BasePort, o.spec.Nodes, ephemeralRange(), busyPort)
+	if err != nil {
+		return nil, err
+	}
+	o.spec.BasePort = bp
 	base := node.DefaultConfig()
 	base.Consensus.BlockInterval = node.Duration{Duration: o.blockInterval}
 	base.Log.Format = "json"
