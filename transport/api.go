@@ -7,8 +7,7 @@ import (
 	"github.com/blockwire/blockwire/transport/route"
 )
 
-// step runs fn on the Router under the lock, performs the Ready and wakes
-// the goroutine.
+// step runs fn on the Router under the lock and performs the Ready.
 func (t *Transport) step(fn func(now time.Time) error) error {
 	t.mu.Lock()
 	if t.closed {
@@ -16,9 +15,8 @@ func (t *Transport) step(fn func(now time.Time) error) error {
 		return ErrClosed
 	}
 	err := fn(t.cfg.Now())
-	t.perform()
+	t.perform() // wakes the timer goroutine if the deadline moved
 	t.mu.Unlock()
-	t.signal()
 	return err
 }
 

@@ -65,7 +65,7 @@ type Stats struct {
 func (t *Transport) Stats() Stats {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	s := Stats{Route: t.r.Stats(), Outbox: len(t.out), Drops: maps.Clone(t.drops), Links: len(t.links)}
+	s := Stats{Route: t.r.Stats(), Outbox: len(t.out[prioConsensus]) + len(t.out[prioOther]), Drops: maps.Clone(t.drops), Links: len(t.links)}
 	for _, r := range t.r.Routes() {
 		s.Destinations++
 		if r.Reachable {

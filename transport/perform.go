@@ -25,16 +25,16 @@ func (t *Transport) perform() {
 			continue
 		}
 		t.outBytes += len(d.Payload)
-		t.out = append(t.out, event{d: &Delivery{Origin: d.Origin, Peer: mustPeer(d.Origin), Class: d.Class, Seq: d.Seq, Payload: d.Payload}})
+		t.queue(event{d: &Delivery{Origin: d.Origin, Peer: mustPeer(d.Origin), Class: d.Class, Seq: d.Seq, Payload: d.Payload}})
 	}
 	for _, r := range rd.Replies {
-		t.out = append(t.out, event{r: &Reply{Replier: r.Replier, Peer: mustPeer(r.Replier), Class: r.Class, Seq: r.Seq, Payload: r.Payload}})
+		t.queue(event{r: &Reply{Replier: r.Replier, Peer: mustPeer(r.Replier), Class: r.Class, Seq: r.Seq, Payload: r.Payload}})
 	}
 	for _, m := range rd.Messages {
 		t.sendTo(m)
 	}
 	for _, f := range rd.Failed {
-		t.out = append(t.out, event{fail: f})
+		t.queue(event{fail: f})
 	}
 	for _, d := range rd.Dropped {
 		t.log.Debug().Str("from", d.From.String()).Str("origin", d.Origin.String()).Str("dest", d.Dest.String()).
@@ -47,11 +47,18 @@ func (t *Transport) perform() {
 		t.log.Debug().Str("dest", c.Dest.String()).Str("next_hop", c.NextHop.String()).Bool("reachable", c.Reachable).
 			Uint16("metric", uint16(c.Metric)).Msg("route changed")
 	}
-	t.deadline = rd.Deadline
-	t.r.Advance()
-	if len(t.out) > 0 || len(rd.Messages) > 0 {
+	if !rd.Deadline.Equal(t.deadline) {
+		t.deadline = rd.Deadline
 		t.signal()
 	}
+	t.r.Advance()
+}
+
+// queue hands e to its class's handler goroutine. Called with t.mu held.
+func (t *Transport) queue(e event) {
+	p := prio(e.class())
+	t.out[p] = append(t.out[p], e)
+	t.signalReady(p)
 }
 
 // sendTo writes one routing message to its neighbour's link.
@@ -79,6 +86,10 @@ func (t *Transport) penalize(p route.Penalty) {
 	peer := mustPeer(p.Peer)
 	t.log.Warn().Str("peer", peer.String()).Str("reason", string(p.Err.Reason)).Str("detail", p.Err.Detail).Msg("routing fault")
 	if t.cfg.Penalize != nil && peer != "" {
-		t.cfg.Penalize(peer, link.ReasonInvalid, "route "+p.Err.Error())
+		reason := link.ReasonInvalid
+		if p.Err.Reason == route.ReasonOriginFlood {
+			reason = link.ReasonFlood
+		}
+		t.cfg.Penalize(peer, reason, "route "+p.Err.Error())
 	}
 }

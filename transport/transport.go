@@ -38,18 +38,24 @@ type Reply struct {
 }
 
 // Transport drives one route.Router over a node's links: it owns the
-// Router (behind a lock), one goroutine and one timer. The owner feeds it
-// links (AddLink, RemoveLink) and the frames of link.LaneConsensus and
-// link.LaneRouting (Receive); consumers Send, Multicast and Reply, and get
-// deliveries, replies and send failures through the handlers they register
-// per class, always on the transport's goroutine, in the order the Router
-// produced them.
+// Router (behind a lock), one timer goroutine and two handler goroutines.
+// The owner feeds it links (AddLink, RemoveLink) and the frames of
+// link.LaneConsensus and link.LaneRouting (Receive); consumers Send,
+// Multicast and Reply, and get deliveries, replies and send failures
+// through the handlers they register per class, in the order the Router
+// produced them per class.
 //
 // Concurrency: every method is safe for concurrent use and none blocks on
 // the network (link sends are queued by the link). Inputs step the Router
-// on the caller's goroutine under the lock; handlers run on the
-// transport's goroutine without it, so a handler may call any method.
-// Validators run under the lock and must not call the Transport.
+// on the caller's goroutine under the lock; signatures are checked and made
+// outside it (route.Check, route.Prepared). Handlers run without the lock,
+// so a handler may call any method; they run on one of two goroutines by
+// class: consensus-lane classes (route.LaneFor is LaneControl: raft) on
+// one, every other class on the other, so a slow transaction handler never
+// delays raft. The timer goroutine only ticks the Router (hellos, expiry)
+// and never runs a handler, so a blocked handler cannot silence our hellos
+// and make our neighbours drop their links to us. Validators run under the
+// lock and must not call the Transport.
 type Transport struct {
 	cfg Config
 	log zerolog.Logger
@@ -63,17 +69,34 @@ type Transport struct {
 	deliver  [256]func(Delivery)
 	replies  [256]func(Reply)
 	failures [256]func(*route.SendError)
-	// out holds outputs for the handlers, outBytes their payload bytes.
-	out      []event
+	// out holds outputs for the handlers by priority (prioConsensus,
+	// prioOther), outBytes the payload bytes of both.
+	out      [2][]event
 	outBytes int
 	deadline time.Time
 	drops    map[string]uint64 // the driver's own drops, by reason
 
 	// wake is signalled after every input (buffer 1: one pending wake-up
-	// covers any number of inputs).
-	wake chan struct{}
-	quit chan struct{}
-	done chan struct{}
+	// covers any number of inputs) for the timer goroutine; ready[p] when
+	// out[p] has events (buffer 1 likewise).
+	wake  chan struct{}
+	ready [2]chan struct{}
+	quit  chan struct{}
+	done  chan struct{}
+}
+
+// Handler priorities: the goroutine an event's handler runs on.
+const (
+	prioConsensus = 0
+	prioOther     = 1
+)
+
+// prio is the handler goroutine of class c's events.
+func prio(c route.Class) int {
+	if route.LaneFor(c) == route.LaneControl {
+		return prioConsensus
+	}
+	return prioOther
 }
 
 // event is one output waiting for its handler.
@@ -81,6 +104,16 @@ type event struct {
 	d    *Delivery
 	r    *Reply
 	fail *route.SendError
+}
+
+func (e event) class() route.Class {
+	switch {
+	case e.d != nil:
+		return e.d.Class
+	case e.r != nil:
+		return e.r.Class
+	}
+	return e.fail.Class
 }
 
 // New starts a Transport: it creates the Router and the goroutine.
@@ -104,11 +137,18 @@ func New(cfg Config) (*Transport, error) {
 		return nil, err
 	}
 	t := &Transport{cfg: cfg, log: cfg.Logger, r: r, self: r.ID(), links: map[route.NodeID]link.Link{},
-		drops: map[string]uint64{}, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+		drops: map[string]uint64{}, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
+		ready: [2]chan struct{}{make(chan struct{}, 1), make(chan struct{}, 1)}}
 	t.mu.Lock()
 	t.perform()
 	t.mu.Unlock()
-	go t.run()
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); t.run() }()
+	for p := range t.ready {
+		go func() { defer wg.Done(); t.serve(p) }()
+	}
+	go func() { wg.Wait(); close(t.done) }()
 	return t, nil
 }
 
@@ -131,10 +171,10 @@ func (t *Transport) Close() error {
 	return nil
 }
 
-// run is the goroutine: it ticks the Router at its deadline and hands
-// outputs to their handlers.
+// run is the timer goroutine: it ticks the Router at its deadline. It
+// never runs a handler (serve does), so hellos go out on time whatever the
+// consumers do.
 func (t *Transport) run() {
-	defer close(t.done)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -152,11 +192,24 @@ func (t *Transport) run() {
 			t.perform()
 			t.mu.Unlock()
 		}
-		t.drain()
 	}
 }
 
-// signal wakes the goroutine (outputs to hand over, a new deadline).
+// serve is handler goroutine p: it hands out[p]'s events to their
+// handlers.
+func (t *Transport) serve(p int) {
+	for {
+		select {
+		case <-t.quit:
+			return
+		case <-t.ready[p]:
+		}
+		t.drain(p)
+	}
+}
+
+// signal wakes the timer goroutine (a new deadline) and the handler
+// goroutines with events waiting. Called with t.mu held or not.
 func (t *Transport) signal() {
 	select {
 	case t.wake <- struct{}{}:
@@ -164,12 +217,26 @@ func (t *Transport) signal() {
 	}
 }
 
-// drain hands every queued output to its handler, without the lock.
-func (t *Transport) drain() {
+// signalReady wakes handler goroutine p. Called with t.mu held.
+func (t *Transport) signalReady(p int) {
+	select {
+	case t.ready[p] <- struct{}{}:
+	default:
+	}
+}
+
+// drain hands every queued output of priority p to its handler, without
+// the lock.
+func (t *Transport) drain(p int) {
 	for {
 		t.mu.Lock()
-		out := t.out
-		t.out, t.outBytes = nil, 0
+		out := t.out[p]
+		t.out[p] = nil
+		for _, e := range out {
+			if e.d != nil {
+				t.outBytes -= len(e.d.Payload)
+			}
+		}
 		t.mu.Unlock()
 		if len(out) == 0 {
 			return
