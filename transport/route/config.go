@@ -128,6 +128,12 @@ type Config struct {
 	// MaxReplyPaths caps the reverse-path entries (about 120 bytes each);
 	// when full, the oldest is dropped.
 	MaxReplyPaths int
+	// FloodUnicast and FloodMulticast bound, at a relay, the messages of
+	// one origin and class it forwards (flood.go): Rate per second with
+	// bursts of Burst. They must cover the busiest honest origin: a raft
+	// leader sends heartbeats every HeartbeatTimeout/10 to each follower,
+	// plus a submitter's transactions. Rate 0 turns a limit off.
+	FloodUnicast, FloodMulticast FloodLimit
 	// DisableFeasibility turns off Babel's feasibility condition. Never set
 	// it outside tests: it exists so the simulator can prove that its loop
 	// detector finds the loops the condition prevents.
@@ -177,6 +183,8 @@ func DefaultConfig() Config {
 		ReplyTTL:         10 * time.Second,
 		MaxReplyPaths:    16384,
 		Limits:           DefaultLimits(),
+		FloodUnicast:     FloodLimit{Rate: 5000, Burst: 10000},
+		FloodMulticast:   FloodLimit{Rate: 1000, Burst: 2000},
 	}
 }
 
@@ -215,7 +223,10 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("route: Config.%s %s: %s", ch.field, ch.value, ch.reason)
 		}
 	}
-	return nil
+	if err := c.FloodUnicast.validate("FloodUnicast"); err != nil {
+		return err
+	}
+	return c.FloodMulticast.validate("FloodMulticast")
 }
 
 func negativeTTL(m map[Class]time.Duration) bool {

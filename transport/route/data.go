@@ -55,6 +55,9 @@ func (r *Router) handleData(now time.Time, from NodeID, m *Data) {
 			return
 		}
 	}
+	if !r.admitFlood(now, from, m) {
+		return
+	}
 	r.validate(now, from, m)
 }
 

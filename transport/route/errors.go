@@ -50,6 +50,9 @@ const (
 	// ReasonOriginsFull: a data message from a new origin while
 	// Config.MaxOrigins replay windows, all younger than MaxAge, are held.
 	ReasonOriginsFull Reason = "origins-full"
+	// ReasonOriginFlood: a relay dropped a data message over its origin's
+	// flood limit (Config.FloodUnicast, FloodMulticast).
+	ReasonOriginFlood Reason = "origin-flood"
 	// ReasonLoop: a data message we originated came back to us.
 	ReasonLoop Reason = "loop"
 	// ReasonNoReversePath: a reply (or Router.Reply) found no entry for the

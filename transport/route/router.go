@@ -30,6 +30,7 @@ type Router struct {
 	verified  map[sourceKey]verifiedAnn
 
 	windows    map[NodeID]*window
+	floods     map[floodKey]*bucket // per-origin flood buckets (flood.go)
 	deferred   []*deferredMsg
 	deferBytes int
 	queued     int // destinations with a non-empty no-route queue
