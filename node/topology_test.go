@@ -67,18 +67,18 @@ func TestInitNetworkWritesTheTopology(t *testing.T) {
 
 // The raft timers init writes scale with the producers' hop distance
 // (cft.HopTimers): a full mesh keeps the defaults, seven producers on a
-// ring (three hops apart) get 3×.
+// ring (three hops apart) get 6×, on a line (six hops) 12×.
 func TestInitNetworkScalesRaftTimersWithProducerHops(t *testing.T) {
 	def := DefaultConfig().Consensus
 	for _, tc := range []struct {
-		topo Topology
-		hops int
-	}{{TopologyFull, 1}, {TopologyRing, 3}, {TopologyLine, 6}} {
+		topo  Topology
+		scale int
+	}{{TopologyFull, 1}, {TopologyRing, 6}, {TopologyLine, 12}} {
 		_, nodes, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: 7, Producers: 7, Topology: tc.topo})
 		require.NoError(t, err)
 		cfg, err := LoadConfig(nodes[4].ConfigFile)
 		require.NoError(t, err)
-		h := time.Duration(tc.hops)
+		h := time.Duration(tc.scale)
 		require.Equal(t, def.HeartbeatTimeout.Duration*h, cfg.Consensus.HeartbeatTimeout.Duration, tc.topo)
 		require.Equal(t, def.ElectionTimeout.Duration*h, cfg.Consensus.ElectionTimeout.Duration, tc.topo)
 		require.Equal(t, def.LeaderLeaseTimeout.Duration*h, cfg.Consensus.LeaderLeaseTimeout.Duration, tc.topo)

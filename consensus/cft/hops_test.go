@@ -12,9 +12,11 @@ func TestHopTimersScaleWithThePath(t *testing.T) {
 	one := Timers{Heartbeat: 100 * time.Millisecond, Election: 100 * time.Millisecond, Lease: 50 * time.Millisecond}
 	require.Equal(t, one, HopTimers(one, 1), "a mesh keeps the one-hop timers")
 	require.Equal(t, one, HopTimers(one, 0), "the one-hop values are a floor")
-	require.Equal(t, Timers{300 * time.Millisecond, 300 * time.Millisecond, 150 * time.Millisecond}, HopTimers(one, 3),
-		"seven producers on a ring: the 300/300/150 ms measured to hold under load")
-	require.Equal(t, HopTimers(one, MaxTimerHops), HopTimers(one, 1000), "capped")
+	require.Equal(t, Timers{600 * time.Millisecond, 600 * time.Millisecond, 300 * time.Millisecond}, HopTimers(one, 3),
+		"seven producers on a ring: the 600/600/300 ms measured to hold at load ~36")
+	require.Equal(t, 4, HopScale(2))
+	require.Equal(t, HopTimers(one, MaxTimerScale), HopTimers(one, 1000), "capped")
+	require.Equal(t, MaxTimerScale, HopScale(1000))
 }
 
 // Property: the scaled timers never fall below the one-hop ones, grow
