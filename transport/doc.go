@@ -4,12 +4,21 @@
 // crosses each link once, and an answer finds its way back to a node that
 // is not routable.
 //
-// A Transport owns the Router behind a lock, one goroutine and one timer
-// (the Router's deadline). Inputs step the Router on the caller's
-// goroutine and never block on the network (link sends are queued by the
-// link); outputs for consumers (deliveries, replies, send failures) are
-// handed to the handlers registered per class on the transport's own
-// goroutine, in the order the Router produced them.
+// A Transport owns the Router behind a lock, a timer goroutine (the
+// Router's deadline: hellos, expiry) and two handler goroutines. Inputs
+// step the Router on the caller's goroutine and never block on the
+// network (link sends are queued by the link); signatures are verified
+// and made outside the lock (route.Check, route.Prepared), so a starved
+// goroutine never holds every other input up through an ed25519
+// operation. Outputs for consumers (deliveries, replies, send failures)
+// are handed to the handlers registered per class, in the order the
+// Router produced them per class: consensus-lane classes (raft) on one
+// goroutine, every other class on the other, and the timer goroutine runs
+// no handler. A slow transaction handler then delays neither raft nor our
+// hellos (with one goroutine for all three, a node loop with a full input
+// queue stopped hellos, neighbours dropped their links to the node, and
+// seven producers on a ring lost their leader: docs/benchmarks.md, issue
+// 13).
 //
 // # The owner's duties
 //

@@ -118,6 +118,21 @@
 // verifications); over relays each relay and the destination still
 // verify.
 //
+// A driver that serialises the Router behind a lock does the ed25519 work
+// outside it (precheck.go): Check decodes a frame and verifies a signature
+// the receiver must check, StepChecked steps the result; Prepare, Sign and
+// SendPrepared originate a message with the signing between them. The
+// Router still decides what is checked; a verdict rides in an unexported
+// field, is read once and never travels with a forwarded copy.
+//
+// # Relay flood limits
+//
+// A relay charges each message it would forward to a token bucket per
+// (origin, class, unicast|multicast) (Config.FloodUnicast, FloodMulticast;
+// flood.go), after the signature check so a forger cannot spend an honest
+// origin's budget. Over the limit: a Drop with ReasonOriginFlood, and a
+// penalty, once per flooding episode, when the neighbour is the origin.
+//
 // A sequence number is max(last+1, now_ms<<16): it grows across restarts
 // (given a clock that does) and carries its send time, so a replay older
 // than MaxAge is refused without state and replay windows idle for MaxAge
