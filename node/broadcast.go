@@ -17,6 +17,8 @@ import (
 
 // Aliases so that embedders need only this package.
 type (
+	// PeerID is a node's identity (its libp2p peer id).
+	PeerID = link.PeerID
 	// Topic is an application message kind; every node registers the same
 	// topics (WithTopic): a relay validates what it forwards.
 	Topic = broadcast.Topic
