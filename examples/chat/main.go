@@ -4,6 +4,7 @@
 //
 //	chat init --dir /tmp/chat --nodes 8 --topology random --degree 3 --seed 1
 //	chat run --dir /tmp/chat --node 0 --nodes 8 --messages 10 &   # one per node
+//	chat local --dir /tmp/chat2 --nodes 8 --degree 3 --messages 10  # both, here
 //
 // init writes a testnet (genesis, keys, configs with the topology's static
 // peers on free loopback ports). run starts node i, waits until every
@@ -37,7 +38,7 @@ const (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: chat init|run [flags]")
+		fmt.Fprintln(os.Stderr, "usage: chat init|run|local [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -46,8 +47,10 @@ func main() {
 		err = initNet(os.Args[2:])
 	case "run":
 		err = run(os.Args[2:])
+	case "local":
+		err = local(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown command %q (want init or run)", os.Args[1])
+		err = fmt.Errorf("unknown command %q (want init, run or local)", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "chat:", err)
@@ -114,6 +117,10 @@ type Report struct {
 	Grafts           uint64  `json:"grafts"`
 	// MaxLatencyMs is the slowest line: arrival minus its send time.
 	MaxLatencyMs float64 `json:"max_latency_ms"`
+	// Refused and Drops are the broadcast layer's, by reason (GET
+	// /broadcast has the same): empty on a healthy run.
+	Refused map[string]uint64 `json:"refused,omitempty"`
+	Drops   map[string]uint64 `json:"drops,omitempty"`
 }
 
 // chat is one process's state, filled by the topic handlers.
@@ -235,6 +242,13 @@ func run(args []string) error {
 	r := Report{Node: *idx, Peers: peers, Sent: *messages, Received: c.count("lines"), Expected: expected,
 		Bodies: info.Bodies[topicChat], Pulls: info.Stats["pulls_sent"], Grafts: info.Stats["grafts_sent"]}
 	r.CopiesPerMessage = float64(r.Bodies) / float64(max(expected, 1))
+	r.Drops = info.Drops
+	for k, v := range info.Refused {
+		if r.Refused == nil {
+			r.Refused = map[string]uint64{}
+		}
+		r.Refused[string(k)] = v
+	}
 	c.mu.Lock()
 	r.MaxLatencyMs = float64(c.maxLat.Microseconds()) / 1000
 	c.mu.Unlock()

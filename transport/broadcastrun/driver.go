@@ -288,10 +288,33 @@ func (d *Driver) sendRouted(r broadcast.RoutedSend) {
 // penalize scores a peer for a fault with the Engine's reason.
 func (d *Driver) penalize(p broadcast.Penalty) {
 	peer := peerOf(p.Peer)
-	d.log.Warn().Str("peer", peer.String()).Str("reason", string(p.Err.Reason)).Str("detail", p.Err.Detail).Msg("broadcast fault")
-	if d.cfg.Penalize != nil && peer != "" {
-		d.cfg.Penalize(peer, link.ReasonInvalid, p.Err.Error())
+	r := linkReason(p.Err.Reason)
+	ev := d.log.Warn()
+	if r == link.ReasonFlood {
+		ev = d.log.Debug()
 	}
+	ev.Str("peer", peer.String()).Str("reason", string(p.Err.Reason)).Str("detail", p.Err.Detail).Msg("broadcast fault")
+	if d.cfg.Penalize != nil && peer != "" {
+		d.cfg.Penalize(peer, r, p.Err.Error())
+	}
+}
+
+// linkReason is the link-score reason of an Engine fault. A pull that
+// timed out (broken-promise) or a reply that came after it (unsolicited)
+// is what an honest peer behind a congested link or a starved CPU looks
+// like, so it costs ReasonFlood's small per-event charge (never charged to
+// protected peers, the producers): on a loaded 8-process testnet the
+// protocol charge (40, ban at 100) banned honest peers after three slow
+// pulls. A peer that announces what it never serves is bounded anyway by
+// MaxAnnouncedPerPeer and MaxPullTries. Everything else (a frame that
+// does not decode, a bad signature, a rejected or oversized message, a
+// pull flood) proves misbehaviour and costs link.ReasonInvalid.
+func linkReason(r broadcast.Reason) link.Reason {
+	switch r {
+	case broadcast.ReasonBrokenPromise, broadcast.ReasonUnsolicited:
+		return link.ReasonFlood
+	}
+	return link.ReasonInvalid
 }
 
 // setPrimary installs ourselves, the linked peers and the producers as the
