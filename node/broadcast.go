@@ -108,10 +108,13 @@ func (n *Node) setBroadcastProducers() {
 }
 
 // penalizeBroadcast scores a peer for a broadcast fault (a frame that does
-// not decode, a bad signature, a rejected message, a pull flood); it runs
-// with the driver's lock held.
+// not decode, a bad signature, a rejected message, a pull flood; a timeout
+// comes as the light ReasonFlood and is not counted as a rejection); it
+// runs with the driver's lock held.
 func (n *Node) penalizeBroadcast(p link.PeerID, r link.Reason, detail string) {
-	n.stats.reject("broadcast-fault")
+	if r != link.ReasonFlood {
+		n.stats.reject("broadcast-fault")
+	}
 	if nw := n.netA.Load(); nw != nil && (*nw).Penalize(p, r, detail) {
 		n.log.Warn().Str("peer", p.String()).Str("detail", detail).Msg("peer banned for broadcast faults")
 	}
