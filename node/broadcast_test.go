@@ -60,13 +60,15 @@ func startBroadcastNet(t *testing.T, nodes, producers int) ([]*Node, []*inbox) {
 		require.NoError(t, n.Start(context.Background()))
 		ns, boxes = append(ns, n), append(boxes, b)
 	}
-	waitFor(t, 20*time.Second, "every link of the line up", func() bool {
+	// Links as the broadcast driver sees them (Connected has run): a
+	// message sent before a link is up never crosses it.
+	waitFor(t, 30*time.Second, "every link of the line up", func() bool {
 		for i, n := range ns {
 			want := 2
 			if i == 0 || i == len(ns)-1 {
 				want = 1
 			}
-			if len(n.Peers()) < want {
+			if n.BroadcastInfo().Links < want {
 				return false
 			}
 		}
