@@ -11,6 +11,7 @@ import (
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/node/relay"
 	"github.com/blockwire/blockwire/node/syncstate"
+	"github.com/blockwire/blockwire/transport/broadcastrun"
 	"github.com/blockwire/blockwire/transport/route"
 )
 
@@ -256,6 +257,7 @@ func (n *Node) call(ctx context.Context, fn func()) error {
 // first, on the link's goroutine, so it routes the link's first frame.
 func (n *Node) Connected(l link.Link) {
 	n.tr.AddLink(l)
+	n.bc.AddLink(l)
 	n.post(input{kind: inConnected, link: l})
 }
 
@@ -263,6 +265,10 @@ func (n *Node) Connected(l link.Link) {
 // the transport's: it steps them on this goroutine (routing needs nothing
 // of the loop's) and hands what is for us to the loop.
 func (n *Node) Receive(l link.Link, lane link.Lane, msg []byte) {
+	if lane == link.LaneRouting && broadcastrun.IsFrame(msg) {
+		_ = n.bc.Receive(l, msg) // faults are scored by the broadcast driver
+		return
+	}
 	if lane == link.LaneConsensus || lane == link.LaneRouting {
 		_ = n.tr.Receive(l, msg) // faults are scored and counted by the transport
 		return
@@ -273,6 +279,7 @@ func (n *Node) Receive(l link.Link, lane link.Lane, msg []byte) {
 // Disconnected implements link.Handler.
 func (n *Node) Disconnected(l link.Link, err error) {
 	n.tr.RemoveLink(l)
+	n.bc.RemoveLink(l)
 	n.post(input{kind: inDisconnected, link: l, err: err})
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/transport"
+	"github.com/blockwire/blockwire/transport/broadcastrun"
 	"github.com/blockwire/blockwire/transport/route"
 )
 
@@ -78,6 +79,7 @@ type Node struct {
 	// links). Its own routes go when it stops its engine (routable).
 	retired atomic.Pointer[map[route.NodeID]bool]
 	eng     atomic.Pointer[cft.Engine]
+	bc      *broadcastrun.Driver // the messaging API's driver (broadcast.go)
 	// closed is set before the database closes (Block guards on it).
 	closed atomic.Bool
 
@@ -132,6 +134,10 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	n.stats.rejected = map[string]uint64{}
 	n.commits.signal = make(chan struct{}, 1)
 	if err := n.open(); err != nil {
+		_ = n.closeStorage()
+		return nil, err
+	}
+	if err := n.newBroadcast(); err != nil {
 		_ = n.closeStorage()
 		return nil, err
 	}
@@ -323,6 +329,7 @@ func (n *Node) Start(ctx context.Context) error {
 		return err
 	}
 	n.tr, n.rid = tr, tr.ID()
+	_ = n.bc.Start(tr)
 	nw, err := n.buildNetwork()
 	if err != nil {
 		_ = tr.Close()
@@ -480,6 +487,7 @@ func (n *Node) stop(handoff bool) error {
 				errs = append(errs, err)
 			}
 		}
+		_ = n.bc.Close()
 		if n.tr != nil {
 			_ = n.tr.Close()
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/node/relay"
+	"github.com/blockwire/blockwire/transport/broadcast"
 )
 
 // Option changes how New assembles a node.
@@ -42,7 +43,8 @@ type options struct {
 	limits     Limits
 	limitsSet  bool // WithLimits given: the config's values do not apply
 	connCfg    *link.ConnConfig
-	policy     prodset.Policy // nil: the App's, or the majority quorum
+	policy     prodset.Policy                            // nil: the App's, or the majority quorum
+	topics     map[broadcast.Topic]broadcast.TopicConfig // WithTopic (broadcast.go)
 	// raftWrap, set by this package's tests only, wraps raft's messenger
 	// (fault injection: cut or slow one producer's raft, not its links).
 	raftWrap func(id link.PeerID, m cft.Messenger) cft.Messenger

@@ -47,6 +47,11 @@ type BroadcastConfig struct {
 	Nodes    int    `json:"nodes"`
 	Topology string `json:"topology"`
 	Degree   int    `json:"degree"`
+	// TopologySeed, when not zero, draws the random graph as `blockwire
+	// testnet --topology-seed` and node.InitNetwork do (internal/topology),
+	// so that a run simulates a real testnet's graph; zero draws it from
+	// the run's seed.
+	TopologySeed uint64 `json:"topology_seed,omitempty"`
 	// Messages are sent every Interval, round-robin by Publishers nodes
 	// (spread evenly over the node numbers), each of MsgSize bytes.
 	Messages   int           `json:"messages"`
@@ -157,6 +162,9 @@ func (c BroadcastConfig) Command() string {
 		fmt.Sprintf("--deque-size %d", c.DequeSize), fmt.Sprintf("--peer-bytes %d", c.PeerBytes),
 		fmt.Sprintf("--cache-bytes %d", c.CacheBytes), fmt.Sprintf("--settle %s", c.Settle),
 	}
+	if c.TopologySeed != 0 {
+		args = append(args, fmt.Sprintf("--topology-seed %d", c.TopologySeed))
+	}
 	if len(c.Faults) > 0 {
 		args = append(args, fmt.Sprintf("--faults '%s'", FormatFaults(c.Faults)))
 	}
@@ -173,6 +181,7 @@ func (c *BroadcastConfig) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Nodes, "nodes", c.Nodes, "number of nodes")
 	fs.StringVar(&c.Topology, "topology", c.Topology, "line, ring, star, full or random")
 	fs.IntVar(&c.Degree, "degree", c.Degree, "links per node (random topology)")
+	fs.Uint64Var(&c.TopologySeed, "topology-seed", c.TopologySeed, "with random: the graph of `blockwire testnet --topology-seed` (0: drawn from --seed)")
 	fs.IntVar(&c.Messages, "messages", c.Messages, "messages to broadcast")
 	fs.IntVar(&c.MsgSize, "msg-size", c.MsgSize, "payload bytes per message")
 	fs.DurationVar(&c.Interval, "interval", c.Interval, "time between two messages")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/blockwire/blockwire/internal/topology"
 	"github.com/blockwire/blockwire/transport/broadcast"
 )
 
@@ -88,6 +89,13 @@ func newBcRunner(cfg BroadcastConfig) (*bcRunner, error) {
 	g, err := buildTopology(Config{Nodes: cfg.Nodes, Topology: cfg.Topology, Degree: cfg.Degree}, e.rng)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.TopologySeed != 0 && cfg.Topology == TopologyRandom {
+		tg, err := topology.Build(topology.Spec{Kind: topology.Random, Nodes: cfg.Nodes, Degree: cfg.Degree, Seed: cfg.TopologySeed})
+		if err != nil {
+			return nil, err
+		}
+		g = graph(tg)
 	}
 	r := &bcRunner{cfg: cfg, e: e, g: g, epoch: time.Unix(1_700_000_000, 0), index: map[broadcast.NodeID]int{},
 		banned: map[[2]int]bool{}, strikes: map[[2]int]int{}, pubs: cfg.publishers()}

@@ -138,6 +138,9 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range routeDescs {
 		ch <- d
 	}
+	for _, d := range broadcastDescs {
+		ch <- d
+	}
 }
 
 // Collect implements prometheus.Collector.
@@ -163,6 +166,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 
 	m.collectPeers(gauge, counter)
 	m.collectRoutes(gauge, counter)
+	m.collectBroadcast(gauge, counter)
 
 	c := m.b.Counters()
 	counter(descBlocks, c.BlocksReceived, "received")

@@ -34,8 +34,9 @@ type Backend interface {
 }
 
 var (
-	_ Backend       = (*node.Node)(nil)
-	_ RoutesBackend = (*node.Node)(nil)
+	_ Backend          = (*node.Node)(nil)
+	_ RoutesBackend    = (*node.Node)(nil)
+	_ BroadcastBackend = (*node.Node)(nil)
 )
 
 // Config configures the server.
@@ -165,6 +166,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("DELETE /peers/{id}/ban", s.unban)
 	mux.HandleFunc("GET /consensus", s.consensus)
 	mux.HandleFunc("GET /routes", s.routeTable)
+	mux.HandleFunc("GET /broadcast", s.broadcastInfo)
 	mux.HandleFunc("GET /blocks", s.blockRange)
 	mux.HandleFunc("GET /blocks/{ref}", s.block)
 	mux.HandleFunc("POST /tx", s.submit)
