@@ -1,0 +1,43 @@
+package netview
+
+import "fmt"
+
+// Config bounds what a View keeps and sends.
+type Config struct {
+	// MaxLinks is the most changed links one delta carries; the rest wait
+	// for later frames. Bounds a frame on a large, busy network.
+	MaxLinks int
+	// MaxWaves is the most blocks whose new arrivals one delta carries
+	// (the newest win; the others are counted in WavesDropped).
+	MaxWaves int
+	// RecentWaves is how many of the latest waves a snapshot carries.
+	RecentWaves int
+	// WaveMemory is how many blocks the view tracks arrivals for; an
+	// arrival for an older block is ignored.
+	WaveMemory int
+	// History is how many consensus points the view keeps (one per Step).
+	History int
+}
+
+// DefaultConfig suits a testnet of up to a few hundred nodes at two Steps
+// per second: frames stay under a few tens of KiB.
+func DefaultConfig() Config {
+	return Config{MaxLinks: 256, MaxWaves: 8, RecentWaves: 6, WaveMemory: 256, History: 240}
+}
+
+// Validate reports the first field out of range.
+func (c Config) Validate() error {
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"MaxLinks", c.MaxLinks}, {"MaxWaves", c.MaxWaves}, {"RecentWaves", c.RecentWaves},
+		{"WaveMemory", c.WaveMemory}, {"History", c.History}} {
+		if f.v < 1 {
+			return fmt.Errorf("netview: %s is %d, want ≥ 1", f.name, f.v)
+		}
+	}
+	if c.RecentWaves > c.WaveMemory {
+		return fmt.Errorf("netview: RecentWaves %d exceeds WaveMemory %d", c.RecentWaves, c.WaveMemory)
+	}
+	return nil
+}
