@@ -95,7 +95,10 @@ func withIDs(reports []Report) []Report {
 // Snapshot is the whole picture as sent so far: the nodes, links and
 // routes, the latest waves and the consensus history.
 func (v *View) Snapshot() Frame {
-	f := Frame{Kind: "snapshot", Seq: v.seq, TimeMs: v.last.UnixMilli(), WavesDropped: v.wavesDropped}
+	f := Frame{Kind: "snapshot", Seq: v.seq, WavesDropped: v.wavesDropped}
+	if !v.last.IsZero() {
+		f.TimeMs = v.last.UnixMilli()
+	}
 	for _, id := range slices.Sorted(maps.Keys(v.nodes)) {
 		f.Nodes = append(f.Nodes, v.nodes[id])
 	}

@@ -33,8 +33,8 @@ func (h *Hub) Register(mux *http.ServeMux, report func() netview.Report) {
 	mux.Handle("GET /ui/", http.StripPrefix("/ui/", http.FileServerFS(static)))
 	mux.Handle("GET /ui", http.RedirectHandler("/ui/", http.StatusMovedPermanently))
 	mux.HandleFunc("GET /events", h.serveEvents)
-	mux.HandleFunc("GET /ui/api/snapshot", func(w http.ResponseWriter, _ *http.Request) {
-		b, err := h.Snapshot()
+	mux.HandleFunc("GET /ui/api/snapshot", func(w http.ResponseWriter, r *http.Request) {
+		b, err := h.Snapshot(r.Context())
 		writeRaw(w, b, err)
 	})
 	mux.HandleFunc("GET /ui/api/stats", func(w http.ResponseWriter, _ *http.Request) {

@@ -165,8 +165,15 @@ func (h *Hub) snapshot(c *Client) (message, error) {
 	return message{kind: f.Kind, seq: f.Seq, data: b}, err
 }
 
-// Snapshot is the current picture, encoded.
-func (h *Hub) Snapshot() ([]byte, error) {
+// Snapshot is the current picture, encoded. While no client streams (the
+// loop is idle) it gathers a fresh round first.
+func (h *Hub) Snapshot(ctx context.Context) ([]byte, error) {
+	h.mu.Lock()
+	idle := h.stop == nil
+	h.mu.Unlock()
+	if idle {
+		h.round(ctx)
+	}
 	m, err := h.snapshot(nil)
 	return m.data, err
 }

@@ -146,6 +146,17 @@ function layout() {
       P[i].y = Math.min(H - 40, Math.max(40, P[i].y + (d[i].y / len) * step));
     }
   }
+  fit(P);
+}
+
+// fit scales the layout to fill the drawing, keeping its proportions.
+function fit(P) {
+  if (P.length < 2) return;
+  const xs = P.map((p) => p.x), ys = P.map((p) => p.y);
+  const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+  const s = Math.min((W - 120) / Math.max(x1 - x0, 1), (H - 120) / Math.max(y1 - y0, 1), 3);
+  const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+  for (const p of P) { p.x = W / 2 + (p.x - cx) * s; p.y = H / 2 + (p.y - cy) * s; }
 }
 
 // ---- rendering ---------------------------------------------------------
@@ -384,7 +395,7 @@ function renderLanes() {
     const tr = document.createElement('tr');
     const tree = l.tree && prod ? l.tree[prod] || '' : '';
     const lanes = (l.lanes || []).map((x) => x.queued).join('/');
-    const cells = [nameOf(l.to), l.direction || '', l.connected ? l.mode || '' : 'down', tree, l.rtt_ms.toFixed(1), fmtRate(l.queued),
+    const cells = [nameOf(l.to), (l.direction || '').replace('bound', ''), l.connected ? l.mode || '' : 'down', tree, l.rtt_ms.toFixed(1), fmtRate(l.queued),
       fmtRate(l.in_bps), fmtRate(l.out_bps), lanes];
     cells.forEach((v, i) => {
       const td = document.createElement('td'); td.textContent = v;
