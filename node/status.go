@@ -226,9 +226,9 @@ type PeerStatus struct {
 	// Tree is what the link carries to the peer for each producer's blocks
 	// (producer peer id → active/backup/off): the edges of the producers'
 	// spanning trees (blocksync prunes and grafts them per producer).
-	Tree map[string]string `json:"tree,omitempty"`
-	RTT          string   `json:"rtt,omitempty"`
-	Uptime       string   `json:"uptime,omitempty"`
+	Tree   map[string]string `json:"tree,omitempty"`
+	RTT    string            `json:"rtt,omitempty"`
+	Uptime string            `json:"uptime,omitempty"`
 }
 
 // Peers lists every peer the link layer knows (connected or not), sorted by
