@@ -48,15 +48,15 @@ func artifactDir(t *testing.T) string {
 // fresh directory on free ports, and returns the live page's URL once the
 // command prints it. The command is interrupted (and stops its nodes) at
 // cleanup.
-func startTestnetCmd(t *testing.T, bin string, nodes, producers int, extra ...string) string {
+func startTestnetCmd(t *testing.T, bin string, spec node.NetworkSpec, extra ...string) string {
 	t.Helper()
-	dir := t.TempDir()
+	dir, nodes := t.TempDir(), spec.Nodes
 	ports := freePorts(t, 2*nodes+1)
 	base := node.DefaultConfig()
 	base.Consensus.BlockInterval = node.Duration{Duration: 100 * time.Millisecond}
 	base.Log.Format, base.Log.Level = "json", "warn"
-	_, _, err := node.InitNetwork(node.NetworkSpec{Dir: dir, Nodes: nodes, Producers: producers,
-		P2PPorts: ports[:nodes], AdminPorts: ports[nodes : 2*nodes], Base: &base})
+	spec.Dir, spec.P2PPorts, spec.AdminPorts, spec.Base = dir, ports[:nodes], ports[nodes:2*nodes], &base
+	_, _, err := node.InitNetwork(spec)
 	require.NoError(t, err)
 	args := append([]string{"testnet", "--dir", dir, "--duration", "10m", "--tx-rate", "20",
 		"--ui-listen", fmt.Sprintf("127.0.0.1:%d", ports[2*nodes])}, extra...)
@@ -90,8 +90,8 @@ func startTestnetCmd(t *testing.T, bin string, nodes, producers int, extra ...st
 		return u
 	case err := <-exited:
 		t.Fatalf("blockwire testnet exited before printing its page: %v", err)
-	case <-time.After(90 * time.Second):
-		t.Fatal("blockwire testnet printed no page URL within 90 s")
+	case <-time.After(5 * time.Minute):
+		t.Fatal("blockwire testnet printed no page URL within 5 minutes")
 	}
 	return ""
 }
@@ -143,7 +143,7 @@ func TestTheLivePageShowsTheTestnetInABrowser(t *testing.T) {
 		t.Skip("starts a testnet and a browser")
 	}
 	ctx := browser(t)
-	url := startTestnetCmd(t, buildBinary(t), 4, 3)
+	url := startTestnetCmd(t, buildBinary(t), node.NetworkSpec{Nodes: 4, Producers: 3})
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#graph g.node`))))

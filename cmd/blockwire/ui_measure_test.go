@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/node"
+	"github.com/blockwire/blockwire/node/webui"
+)
+
+// TestMeasureLivePage measures the live page on a large testnet (issue 20:
+// "the page stays responsive with a 50-node testnet"): the event stream's
+// bytes per second and frame sizes as the server counts them, and the
+// page's animation-frame gaps and render times from the browser's
+// performance clock. It only runs when asked, and asserts nothing about
+// time; the figures go to docs/benchmarks.md:
+//
+//	BLOCKWIRE_UI_MEASURE=50 go test -run TestMeasureLivePage -v -timeout 30m ./cmd/blockwire
+func TestMeasureLivePage(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("BLOCKWIRE_UI_MEASURE"))
+	if n == 0 {
+		t.Skip("set BLOCKWIRE_UI_MEASURE=<nodes> to measure the live page")
+	}
+	window := 60 * time.Second
+	if d, err := time.ParseDuration(os.Getenv("BLOCKWIRE_UI_WINDOW")); err == nil {
+		window = d
+	}
+	ctx := browser(t)
+	url := startTestnetCmd(t, buildBinary(t), node.NetworkSpec{Nodes: n, Producers: 3,
+		Topology: node.TopologyRandom, Degree: 4, Seed: 1}, "--block-interval", "100ms")
+	tctx, cancel := context.WithTimeout(ctx, window+3*time.Minute)
+	defer cancel()
+	require.NoError(t, chromedp.Do(tctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#graph g.node`))))
+	// Let every node report, then measure over a clean window.
+	require.NoError(t, chromedp.Do(tctx, chromedp.Sleep(15*time.Second)))
+	before := hubStats(t, url)
+	_, err := chromedp.Run(tctx, chromedp.Evaluate[any](`(() => { window.bwui.state.bytes = 0; window.bwui.state.frames = 0;
+		window.bwui.state.started = performance.now(); return 0; })()`))
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(tctx, chromedp.Sleep(window)))
+	after := hubStats(t, url)
+	perf, err := chromedp.Run(tctx, chromedp.Evaluate[map[string]float64](`window.bwui.frameStats()`))
+	require.NoError(t, err)
+	stream, err := chromedp.Run(tctx, chromedp.Evaluate[map[string]float64](`window.bwui.streamStats()`))
+	require.NoError(t, err)
+	st, err := chromedp.Run(tctx, chromedp.Evaluate[pageState](readPage))
+	require.NoError(t, err)
+	frames := after.Frames - before.Frames
+	t.Logf("%d nodes, window %v: page shows %d nodes, %d edges, %d waves; %s", n, window, st.Nodes, st.Edges, st.Waves, st.Summary)
+	t.Logf("server: %d frames, %.0f B/frame mean, %d B max frame, %.0f B/s, gather %.0f ms (last), dropped %d",
+		frames, float64(after.FrameBytes-before.FrameBytes)/float64(max(frames, 1)), after.MaxFrameBytes,
+		float64(after.FrameBytes-before.FrameBytes)/window.Seconds(), after.GatherMs, after.Dropped)
+	t.Logf("browser: stream %.0f B/s over %.0f frames; rAF gap p50 %.1f ms p95 %.1f ms max %.1f ms; render p50 %.1f ms p95 %.1f ms max %.1f ms (%v renders)",
+		stream["bytes"]/stream["seconds"], stream["frames"], perf["p50"], perf["p95"], perf["max"],
+		perf["renderP50"], perf["renderP95"], perf["renderMax"], perf["renders"])
+	shot, err := chromedp.Run(tctx, chromedp.CaptureScreenshot())
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(artifactDir(t)+"/ui-testnet-"+strconv.Itoa(n)+".png", shot, 0o644))
+}
+
+func hubStats(t *testing.T, pageURL string) webui.Stats {
+	t.Helper()
+	resp, err := http.Get(strings.TrimSuffix(pageURL, "/ui/") + "/ui/api/stats")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var s webui.Stats
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&s))
+	return s
+}
