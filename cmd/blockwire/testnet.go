@@ -171,7 +171,11 @@ func runTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (test
 	if err != nil {
 		return res, err
 	}
-	defer ui.Close()
+	defer func() {
+		if err := ui.Close(); err != nil {
+			fmt.Fprintln(cmd.ErrOrStderr(), "testnet: live page:", err)
+		}
+	}()
 	if ui != nil {
 		res.UIURL = ui.URL
 		fmt.Fprintf(cmd.ErrOrStderr(), "live network page: %s\n", ui.URL)
