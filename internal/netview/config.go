@@ -7,6 +7,11 @@ type Config struct {
 	// MaxLinks is the most changed links one delta carries; the rest wait
 	// for later frames. Bounds a frame on a large, busy network.
 	MaxLinks int
+	// StatsEvery is how many Steps apart a link whose only change is its
+	// statistics (RTT, queues, rates) may be sent again; structural changes
+	// (connected, mode, tree) go out at once. Bounds a busy network's frames
+	// to about links/StatsEvery statistics updates.
+	StatsEvery int
 	// MaxWaves is the most blocks whose new arrivals one delta carries
 	// (the newest win; the others are counted in WavesDropped).
 	MaxWaves int
@@ -22,7 +27,7 @@ type Config struct {
 // DefaultConfig suits a testnet of up to a few hundred nodes at two Steps
 // per second: frames stay under a few tens of KiB.
 func DefaultConfig() Config {
-	return Config{MaxLinks: 256, MaxWaves: 8, RecentWaves: 6, WaveMemory: 256, History: 240}
+	return Config{MaxLinks: 256, StatsEvery: 4, MaxWaves: 8, RecentWaves: 6, WaveMemory: 256, History: 240}
 }
 
 // Validate reports the first field out of range.
@@ -30,7 +35,7 @@ func (c Config) Validate() error {
 	for _, f := range []struct {
 		name string
 		v    int
-	}{{"MaxLinks", c.MaxLinks}, {"MaxWaves", c.MaxWaves}, {"RecentWaves", c.RecentWaves},
+	}{{"MaxLinks", c.MaxLinks}, {"StatsEvery", c.StatsEvery}, {"MaxWaves", c.MaxWaves}, {"RecentWaves", c.RecentWaves},
 		{"WaveMemory", c.WaveMemory}, {"History", c.History}} {
 		if f.v < 1 {
 			return fmt.Errorf("netview: %s is %d, want ≥ 1", f.name, f.v)

@@ -62,9 +62,9 @@ func (l Link) Key() string { return l.From + ">" + l.To }
 // LaneRate is one lane's queue and byte rates.
 type LaneRate struct {
 	Name   string  `json:"name"`
-	Queued int64   `json:"queued"`
-	InBps  float64 `json:"in_bps"`
-	OutBps float64 `json:"out_bps"`
+	Queued int64   `json:"queued,omitempty"`
+	InBps  float64 `json:"in_bps,omitempty"`
+	OutBps float64 `json:"out_bps,omitempty"`
 }
 
 // NodeRoutes is one node's routing table.

@@ -60,13 +60,20 @@ func (v *View) link(from string, p Peer, dt float64) Link {
 }
 
 // diffLinks sends the links that changed, at most MaxLinks: structural
-// changes (connected, mode, tree) first, then the longest unsent.
+// changes (connected, mode, tree) first, then the longest unsent; a link
+// whose statistics alone changed waits StatsEvery Steps since it was last
+// sent.
 func (v *View) diffLinks(f *Frame, cur map[string]Link) {
 	var changed []string
 	for k, l := range cur {
-		if prev, ok := v.links[k]; !ok || !linkEqual(prev, l) {
-			changed = append(changed, k)
+		prev, ok := v.links[k]
+		if ok && linkEqual(prev, l) {
+			continue
 		}
+		if ok && !v.structural(k, l) && v.seq-v.linkSentAt[k] < uint64(v.cfg.StatsEvery) {
+			continue // statistics only, sent recently: they wait
+		}
+		changed = append(changed, k)
 	}
 	slices.SortFunc(changed, func(a, b string) int {
 		pa, pb := v.structural(a, cur[a]), v.structural(b, cur[b])

@@ -63,7 +63,7 @@ func TestStepSendsOnlyWhatChanged(t *testing.T) {
 }
 
 func TestByteRatesAreDifferencesOverTheInterval(t *testing.T) {
-	v := newView(t, nil)
+	v := newView(t, func(c *Config) { c.StatsEvery = 1 })
 	v.Step(t0, star(2, 5, 1000))
 	f := v.Step(t0.Add(2*time.Second), star(2, 5, 9000))
 	require.Len(t, f.Links, 2)
@@ -77,7 +77,7 @@ func TestByteRatesAreDifferencesOverTheInterval(t *testing.T) {
 }
 
 func TestMaxLinksDefersStructuralChangesFirstAndLosesNothing(t *testing.T) {
-	v := newView(t, func(c *Config) { c.MaxLinks = 3 })
+	v := newView(t, func(c *Config) { c.MaxLinks, c.StatsEvery = 3, 1 })
 	var m Model
 	require.NoError(t, m.Apply(v.Snapshot()))
 	f := v.Step(t0, star(6, 3, 0)) // 10 new links
@@ -210,7 +210,7 @@ func TestDeltaAfterAGapIsRefused(t *testing.T) {
 func TestSnapshotPlusDeltasIsThePicture(t *testing.T) {
 	check := func(seed uint64, joinAt uint8) bool {
 		rng := rand.New(rand.NewPCG(seed, 1))
-		v, err := New(Config{MaxLinks: 1 + rng.IntN(6), MaxWaves: 1 + rng.IntN(3), RecentWaves: 2, WaveMemory: 8, History: 5})
+		v, err := New(Config{MaxLinks: 1 + rng.IntN(6), StatsEvery: 1 + rng.IntN(3), MaxWaves: 1 + rng.IntN(3), RecentWaves: 2, WaveMemory: 8, History: 5})
 		require.NoError(t, err)
 		var m Model
 		joined := false
@@ -256,6 +256,27 @@ func randomReports(rng *rand.Rand, step int) []Report {
 		rs = append(rs, r)
 	}
 	return rs
+}
+
+func TestStatisticsAloneWaitStatsEverySteps(t *testing.T) {
+	v := newView(t, func(c *Config) { c.StatsEvery = 3 })
+	v.Step(t0, star(2, 5, 0))
+	sent := 0
+	for i := 1; i <= 6; i++ {
+		rs := star(2, 5, 0)
+		rs[1].Peers[0].RTTMs = float64(i) // a new RTT every step
+		if i >= 4 {
+			rs[1].Peers[0].Tree = map[string]string{"n0": "backup"} // structural at step 4: at once
+		}
+		f := v.Step(t0.Add(time.Duration(i)*time.Second), rs)
+		for _, l := range f.Links {
+			if l.Key() == "n1>n0" {
+				sent++
+				require.Contains(t, []int{3, 4}, i, "step %d", i)
+			}
+		}
+	}
+	require.Equal(t, 2, sent, "step 3 (stats, 3 steps after the first frame) and step 4 (a prune)")
 }
 
 func TestConfigValidateNamesTheField(t *testing.T) {

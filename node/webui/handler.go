@@ -1,12 +1,16 @@
 package webui
 
 import (
+	"compress/gzip"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/blockwire/blockwire/internal/netview"
@@ -76,13 +80,14 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
-	rc := http.NewResponseController(w)
+	out := newStreamWriter(w, r, &h.wire)
+	defer out.close()
 	var f struct {
 		Seq uint64 `json:"seq"`
 	}
 	_ = json.Unmarshal(snap, &f)
 	last := f.Seq
-	if send(rc, w, "snapshot", snap) != nil {
+	if out.send("snapshot", snap) != nil {
 		return
 	}
 	for {
@@ -100,7 +105,7 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 			} else if m.kind == "resync" || m.seq <= last {
 				continue // covered by the snapshot already sent
 			}
-			if send(rc, w, m.kind, m.data) != nil {
+			if out.send(m.kind, m.data) != nil {
 				return
 			}
 			last = m.seq
@@ -108,12 +113,56 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// send writes one event and flushes it, within writeTimeout (the admin
-// server's own write timeout would otherwise end the stream).
-func send(rc *http.ResponseController, w http.ResponseWriter, event string, data []byte) error {
-	_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout)) // not every ResponseWriter supports it
-	if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, data); err != nil {
+// streamWriter writes events, gzip-compressed when the client accepts it
+// (frames repeat peer ids and field names: they shrink several times),
+// counting the bytes that reach the connection.
+type streamWriter struct {
+	rc   *http.ResponseController
+	w    io.Writer
+	gz   *gzip.Writer
+	wire *atomic.Uint64
+}
+
+func newStreamWriter(w http.ResponseWriter, r *http.Request, wire *atomic.Uint64) *streamWriter {
+	s := &streamWriter{rc: http.NewResponseController(w), wire: wire}
+	s.w = countingWriter{w: w, n: wire}
+	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Add("Vary", "Accept-Encoding")
+		s.gz, _ = gzip.NewWriterLevel(s.w, gzip.BestSpeed) // a valid level: no error
+		s.w = s.gz
+	}
+	return s
+}
+
+// send writes one event and flushes it through, within writeTimeout (the
+// admin server's own write timeout would otherwise end the stream).
+func (s *streamWriter) send(event string, data []byte) error {
+	_ = s.rc.SetWriteDeadline(time.Now().Add(writeTimeout)) // not every ResponseWriter supports it
+	if _, err := fmt.Fprintf(s.w, "event: %s\ndata: %s\n\n", event, data); err != nil {
 		return err
 	}
-	return rc.Flush()
+	if s.gz != nil {
+		if err := s.gz.Flush(); err != nil {
+			return err
+		}
+	}
+	return s.rc.Flush()
+}
+
+func (s *streamWriter) close() {
+	if s.gz != nil {
+		_ = s.gz.Close() // the client is gone or the stream ends; nothing to tell
+	}
+}
+
+type countingWriter struct {
+	w io.Writer
+	n *atomic.Uint64
+}
+
+func (c countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n.Add(uint64(n))
+	return n, err
 }

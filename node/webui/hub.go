@@ -63,6 +63,7 @@ type Hub struct {
 	done    chan struct{}
 
 	stats Stats
+	wire  atomic.Uint64 // bytes written to every stream's connection
 }
 
 // Stats are a hub's cumulative counters (GET /ui/api/stats).
@@ -75,6 +76,9 @@ type Stats struct {
 	Dropped uint64 `json:"dropped"`
 	// GatherMs is how long the last round of reports took.
 	GatherMs float64 `json:"gather_ms"`
+	// WireBytes counts bytes written to the streams' connections, after
+	// compression, over all clients.
+	WireBytes uint64 `json:"wire_bytes"`
 }
 
 // NewHub returns a hub over src.
@@ -184,6 +188,7 @@ func (h *Hub) Stats() Stats {
 	defer h.mu.Unlock()
 	s := h.stats
 	s.Clients = len(h.clients)
+	s.WireBytes = h.wire.Load()
 	return s
 }
 
