@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
@@ -25,6 +26,10 @@ import (
 // time; the figures go to docs/benchmarks.md:
 //
 //	BLOCKWIRE_UI_MEASURE=50 go test -run TestMeasureLivePage -v -timeout 30m ./cmd/blockwire
+//
+// BLOCKWIRE_UI_SOURCE=synthetic feeds the same hub, stream and page from
+// a synthetic network in process (synthNet) instead of node processes, so
+// that the page's own cost is measured apart from the nodes' CPU use.
 func TestMeasureLivePage(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("BLOCKWIRE_UI_MEASURE"))
 	if n == 0 {
@@ -35,8 +40,21 @@ func TestMeasureLivePage(t *testing.T) {
 		window = d
 	}
 	ctx := browser(t)
-	url := startTestnetCmd(t, buildBinary(t), node.NetworkSpec{Nodes: n, Producers: 3,
-		Topology: node.TopologyRandom, Degree: 4, Seed: 1}, "--block-interval", "100ms")
+	var url string
+	if os.Getenv("BLOCKWIRE_UI_SOURCE") == "synthetic" {
+		src, err := newSynthNet(n)
+		require.NoError(t, err)
+		hub, err := webui.NewHub(src, webui.DefaultConfig())
+		require.NoError(t, err)
+		mux := http.NewServeMux()
+		hub.Register(mux, nil)
+		srv := httptest.NewServer(mux)
+		t.Cleanup(func() { hub.Close(); srv.Close() })
+		url = srv.URL + "/ui/"
+	} else {
+		url = startTestnetCmd(t, buildBinary(t), node.NetworkSpec{Nodes: n, Producers: 3,
+			Topology: node.TopologyRandom, Degree: 4, Seed: 1}, "--block-interval", "100ms")
+	}
 	tctx, cancel := context.WithTimeout(ctx, window+3*time.Minute)
 	defer cancel()
 	require.NoError(t, chromedp.Do(tctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#graph g.node`))))
@@ -56,9 +74,10 @@ func TestMeasureLivePage(t *testing.T) {
 	require.NoError(t, err)
 	frames := after.Frames - before.Frames
 	t.Logf("%d nodes, window %v: page shows %d nodes, %d edges, %d waves; %s", n, window, st.Nodes, st.Edges, st.Waves, st.Summary)
-	t.Logf("server: %d frames, %.0f B/frame mean, %d B max frame, %.0f B/s, gather %.0f ms (last), dropped %d",
+	t.Logf("server: %d frames, %.0f B/frame mean, %d B max frame, %.0f B/s of JSON, %.0f B/s on the wire (gzip), gather %.0f ms (last), dropped %d",
 		frames, float64(after.FrameBytes-before.FrameBytes)/float64(max(frames, 1)), after.MaxFrameBytes,
-		float64(after.FrameBytes-before.FrameBytes)/window.Seconds(), after.GatherMs, after.Dropped)
+		float64(after.FrameBytes-before.FrameBytes)/window.Seconds(), float64(after.WireBytes-before.WireBytes)/window.Seconds(),
+		after.GatherMs, after.Dropped)
 	t.Logf("browser: stream %.0f B/s over %.0f frames; rAF gap p50 %.1f ms p95 %.1f ms max %.1f ms; render p50 %.1f ms p95 %.1f ms max %.1f ms (%v renders)",
 		stream["bytes"]/stream["seconds"], stream["frames"], perf["p50"], perf["p95"], perf["max"],
 		perf["renderP50"], perf["renderP95"], perf["renderMax"], perf["renders"])
