@@ -28,7 +28,10 @@ type synthNet struct {
 	start  time.Time
 	bytes  map[[2]int]uint64
 	blocks []synthBlock
+	ids    []string
 }
+
+func (s *synthNet) sid(i int) string { return s.ids[i] }
 
 type synthBlock struct {
 	height   uint64
@@ -42,6 +45,9 @@ func newSynthNet(n int) (*synthNet, error) {
 		return nil, err
 	}
 	s := &synthNet{rng: rand.New(rand.NewPCG(1, 2)), n: n, adj: adj, start: time.Now(), bytes: map[[2]int]uint64{}}
+	for i := range n {
+		s.ids = append(s.ids, peerIDFor(i))
+	}
 	for p := range 3 {
 		par, hops := bfs(adj, p)
 		s.parent, s.hops = append(s.parent, par), append(s.hops, hops)
@@ -66,7 +72,17 @@ func bfs(adj [][]int, root int) (parent, hops []int) {
 	return parent, hops
 }
 
-func sid(i int) string { return fmt.Sprintf("12D3KooWSynthetic%035d", i) }
+// peerIDFor is node i's id: as long and as random-looking as a libp2p peer id,
+// so that compression ratios are realistic.
+func peerIDFor(i int) string {
+	const b58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+	r := rand.New(rand.NewPCG(uint64(i), 99))
+	id := []byte("12D3KooW")
+	for len(id) < 52 {
+		id = append(id, b58[r.IntN(len(b58))])
+	}
+	return string(id)
+}
 
 // Reports returns every node's report at the current time.
 func (s *synthNet) Reports(context.Context) []netview.Report {
@@ -81,8 +97,8 @@ func (s *synthNet) Reports(context.Context) []netview.Report {
 	head := uint64(len(s.blocks))
 	out := make([]netview.Report, s.n)
 	for i := range out {
-		r := netview.Report{Node: netview.Node{ID: sid(i), Name: fmt.Sprintf("node%d", i), Role: "full", Engine: "cft",
-			Head: head, Irreversible: head - min(head, 1), Term: uint64(2 + el/(20*time.Second)), Leader: sid(leader),
+		r := netview.Report{Node: netview.Node{ID: s.sid(i), Name: fmt.Sprintf("node%d", i), Role: "full", Engine: "cft",
+			Head: head, Irreversible: head - min(head, 1), Term: uint64(2 + el/(20*time.Second)), Leader: s.sid(leader),
 			Sync: "synced", Peers: len(s.adj[i])}}
 		if i < 3 {
 			r.Node.Role, r.Node.Producing = "producer", i == leader
@@ -92,7 +108,7 @@ func (s *synthNet) Reports(context.Context) []netview.Report {
 		}
 		for p := range 3 {
 			if p != i {
-				r.Routes = append(r.Routes, netview.Route{Dest: sid(p), NextHop: sid(s.nextHop(p, i)), Reachable: true,
+				r.Routes = append(r.Routes, netview.Route{Dest: s.sid(p), NextHop: s.sid(s.nextHop(p, i)), Reachable: true,
 					Metric: uint64(10 * s.hops[p][i]), RTTMs: 0.5})
 			}
 		}
@@ -102,7 +118,7 @@ func (s *synthNet) Reports(context.Context) []netview.Report {
 				continue
 			}
 			r.Arrivals = append(r.Arrivals, netview.Arrival{Block: fmt.Sprintf("%064x", b.height), Height: b.height,
-				Producer: sid(b.producer), AtUs: at.UnixMicro(), Produced: i == b.producer, Copies: min(1, s.hops[b.producer][i])})
+				Producer: s.sid(b.producer), AtUs: at.UnixMicro(), Produced: i == b.producer, Copies: min(1, s.hops[b.producer][i])})
 		}
 		out[i] = r
 	}
@@ -121,7 +137,7 @@ func (s *synthNet) peer(i, j int) netview.Peer {
 		if s.parent[p][j] == i {
 			m, active = "active", true
 		}
-		tree[sid(p)] = m
+		tree[s.sid(p)] = m
 	}
 	k := [2]int{i, j}
 	if active {
@@ -132,6 +148,6 @@ func (s *synthNet) peer(i, j int) netview.Peer {
 	back := s.bytes[[2]int{j, i}]
 	lanes := []netview.Lane{{Name: "consensus", BytesIn: back / 50, BytesOut: s.bytes[k] / 50}, {Name: "routing", BytesIn: 100, BytesOut: 100},
 		{Name: "blocks", Queued: int64(s.rng.IntN(4000)), BytesIn: back, BytesOut: s.bytes[k]}, {Name: "sync", BytesIn: 10, BytesOut: 10}}
-	return netview.Peer{ID: sid(j), Connected: true, Producer: j < 3, Direction: "outbound", Mode: "active", Tree: tree,
+	return netview.Peer{ID: s.sid(j), Connected: true, Producer: j < 3, Direction: "outbound", Mode: "active", Tree: tree,
 		RTTMs: 0.3 + s.rng.Float64()*2, Lanes: lanes, Head: uint64(len(s.blocks)), Irreversible: uint64(len(s.blocks)) - 1}
 }

@@ -25,9 +25,11 @@ type Config struct {
 }
 
 // DefaultConfig suits a testnet of up to a few hundred nodes at two Steps
-// per second: frames stay under a few tens of KiB.
+// per second: frames stay under a few tens of KiB. Three waves per frame
+// cover a block every 100 ms at two frames a second with the late
+// arrivals of the block before (the page animates the newest).
 func DefaultConfig() Config {
-	return Config{MaxLinks: 256, StatsEvery: 4, MaxWaves: 8, RecentWaves: 6, WaveMemory: 256, History: 240}
+	return Config{MaxLinks: 256, StatsEvery: 4, MaxWaves: 3, RecentWaves: 6, WaveMemory: 256, History: 240}
 }
 
 // Validate reports the first field out of range.

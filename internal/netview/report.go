@@ -23,9 +23,9 @@ type Node struct {
 	// Role is "producer" or "full" (the effective role).
 	Role   string `json:"role,omitempty"`
 	Engine string `json:"engine,omitempty"`
-	// Head and Irreversible are heights; HeadID the head's id (hex).
+	// Head and Irreversible are heights (the ids would add 128 bytes per
+	// node to every frame: /status has them).
 	Head         uint64 `json:"head"`
-	HeadID       string `json:"head_id,omitempty"`
 	Irreversible uint64 `json:"irreversible"`
 	// Term is the raft term or BFT view; Leader the peer id the node
 	// believes leads; Producing is set while the node makes blocks.

@@ -46,7 +46,7 @@ func (l Local) Reports(context.Context) []netview.Report { return []netview.Repo
 func Report(b Backend) netview.Report {
 	st := b.Status()
 	r := netview.Report{Node: netview.Node{ID: st.PeerID.String(), Name: st.Name, Role: string(st.Role),
-		Engine: string(st.Engine), Head: st.Head.Height, HeadID: st.Head.ID.String(),
+		Engine: string(st.Engine), Head: st.Head.Height,
 		Irreversible: st.Irreversible.Height, Term: st.Term, Producing: st.Producing, Sync: st.Sync,
 		Peers: st.Peers, Down: !st.Running, Error: st.StatusError}}
 	if st.Leader != "" {

@@ -228,30 +228,43 @@ function renderEdges() {
   if (overlay === 'routes') {
     for (const [node, rs] of S.routes) for (const r of rs) if (r.dest === dest && r.next_hop && r.reachable) hops.add(node + '>' + r.next_hop);
   }
-  const frag = document.createDocumentFragment();
-  for (const { a, b } of pairs.values()) {
+  for (const [k, e] of edgeEls) if (!pairs.has(k)) { e.line.remove(); edgeEls.delete(k); }
+  for (const [k, { a, b }] of pairs) {
+    let e = edgeEls.get(k);
+    if (!e) {
+      const line = el('line', { 'data-a': a, 'data-b': b }, g);
+      e = { line, title: el('title', {}, line), key: '' };
+      edgeEls.set(k, e);
+    }
     const pa = S.pos.get(a), pb = S.pos.get(b);
     const ab = S.links.get(a + '>' + b), ba = S.links.get(b + '>' + a);
-    const line = el('line', { x1: pa.x, y1: pa.y, x2: pb.x, y2: pb.y, 'data-a': a, 'data-b': b }, frag);
+    let cls, start = '', end = '', title = '';
     if (overlay === 'routes') {
       const fwd = hops.has(a + '>' + b), back = hops.has(b + '>' + a);
-      line.setAttribute('class', 'edge ' + (fwd || back ? 'route' : 'faint'));
-      if (fwd) line.setAttribute('marker-end', 'url(#arrow-route)');
-      if (back) line.setAttribute('marker-start', 'url(#arrow-route)');
-      continue;
+      cls = 'edge ' + (fwd || back ? 'route' : 'faint');
+      if (fwd) end = 'url(#arrow-route)';
+      if (back) start = 'url(#arrow-route)';
+    } else {
+      const mab = modeOf(ab, overlay, prod), mba = modeOf(ba, overlay, prod);
+      const best = rank[mab] >= rank[mba] ? mab : mba;
+      cls = 'edge ' + (best || 'down');
+      if (best === 'active') {
+        if (mab === 'active') end = 'url(#arrow-active)';
+        if (mba === 'active') start = 'url(#arrow-active)';
+      }
+      title = `${nameOf(a)} → ${nameOf(b)}: ${mab || '?'}; ${nameOf(b)} → ${nameOf(a)}: ${mba || '?'}`;
     }
-    const mab = modeOf(ab, overlay, prod), mba = modeOf(ba, overlay, prod);
-    const best = rank[mab] >= rank[mba] ? mab : mba;
-    line.setAttribute('class', 'edge ' + (best || 'down'));
-    if (best === 'active') {
-      if (mab === 'active') line.setAttribute('marker-end', 'url(#arrow-active)');
-      if (mba === 'active') line.setAttribute('marker-start', 'url(#arrow-active)');
-    }
-    const t = el('title', {}, line);
-    t.textContent = `${nameOf(a)} → ${nameOf(b)}: ${mab || '?'}; ${nameOf(b)} → ${nameOf(a)}: ${mba || '?'}`;
+    // Touch the DOM only when something the eye sees changed.
+    const key = [pa.x, pa.y, pb.x, pb.y, cls, start, end, title].join(',');
+    if (key === e.key) continue;
+    e.key = key;
+    for (const [attr, v] of [['x1', pa.x], ['y1', pa.y], ['x2', pb.x], ['y2', pb.y], ['class', cls]]) e.line.setAttribute(attr, v);
+    if (start) e.line.setAttribute('marker-start', start); else e.line.removeAttribute('marker-start');
+    if (end) e.line.setAttribute('marker-end', end); else e.line.removeAttribute('marker-end');
+    e.title.textContent = title;
   }
-  g.replaceChildren(frag);
 }
+const edgeEls = new Map();
 
 const nodeEls = new Map();
 function renderNodes() {
@@ -271,6 +284,9 @@ function renderNodes() {
       nodeEls.set(n.id, e);
     }
     const p = S.pos.get(n.id) || { x: W / 2, y: H / 2 };
+    const key = [p.x, p.y, n.head, n.irreversible, n.down, n.role, n.remote, n.id === lead, n.id === S.selected, maxHead, n.name, n.term, n.sync, n.peers, n.error].join(',');
+    if (key === e.key) continue; // nothing the eye sees changed
+    e.key = key;
     e.g.setAttribute('transform', `translate(${p.x.toFixed(1)},${p.y.toFixed(1)})`);
     const cls = ['node', n.role === 'producer' ? 'producer' : 'full'];
     if (n.remote) cls.push('remote');
