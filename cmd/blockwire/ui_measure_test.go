@@ -57,11 +57,17 @@ func TestMeasureLivePage(t *testing.T) {
 	}
 	tctx, cancel := context.WithTimeout(ctx, window+3*time.Minute)
 	defer cancel()
+	// The baseline, in the same browser and the same minute's load: the
+	// animation-frame gaps of an empty page.
+	require.NoError(t, chromedp.Do(tctx, chromedp.Navigate("about:blank")))
+	idle, err := chromedp.Run(tctx, chromedp.Evaluate[map[string]float64](rafProbe, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	t.Logf("baseline (empty page, 10 s): rAF gap p50 %.1f ms p95 %.1f ms max %.1f ms", idle["p50"], idle["p95"], idle["max"])
 	require.NoError(t, chromedp.Do(tctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#graph g.node`))))
 	// Let every node report, then measure over a clean window.
 	require.NoError(t, chromedp.Do(tctx, chromedp.Sleep(15*time.Second)))
 	before := hubStats(t, url)
-	_, err := chromedp.Run(tctx, chromedp.Evaluate[any](`(() => { window.bwui.state.bytes = 0; window.bwui.state.frames = 0;
+	_, err = chromedp.Run(tctx, chromedp.Evaluate[any](`(() => { window.bwui.state.bytes = 0; window.bwui.state.frames = 0;
 		window.bwui.state.started = performance.now(); return 0; })()`))
 	require.NoError(t, err)
 	require.NoError(t, chromedp.Do(tctx, chromedp.Sleep(window)))
@@ -85,6 +91,19 @@ func TestMeasureLivePage(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(artifactDir(t)+"/ui-testnet-"+strconv.Itoa(n)+".png", shot, 0o644))
 }
+
+// rafProbe measures animation-frame gaps for 10 s.
+const rafProbe = `new Promise((done) => {
+  const gaps = []; let last = 0; const end = performance.now() + 10000;
+  const f = (t) => {
+    if (last) gaps.push(t - last);
+    last = t;
+    if (t < end) { requestAnimationFrame(f); return; }
+    gaps.sort((a, b) => a - b);
+    done({ p50: gaps[Math.floor(gaps.length / 2)], p95: gaps[Math.floor(gaps.length * 0.95)], max: gaps[gaps.length - 1] });
+  };
+  requestAnimationFrame(f);
+})`
 
 func hubStats(t *testing.T, pageURL string) webui.Stats {
 	t.Helper()

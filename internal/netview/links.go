@@ -85,6 +85,7 @@ func (v *View) diffLinks(f *Frame, cur map[string]Link) {
 		}
 		return cmp.Or(cmp.Compare(v.linkSentAt[a], v.linkSentAt[b]), cmp.Compare(a, b))
 	})
+	changed = v.spreadStats(changed, cur)
 	if len(changed) > v.cfg.MaxLinks {
 		f.LinksDeferred = len(changed) - v.cfg.MaxLinks
 		changed = changed[:v.cfg.MaxLinks]
@@ -101,6 +102,23 @@ func (v *View) diffLinks(f *Frame, cur map[string]Link) {
 			delete(v.linkSentAt, k)
 		}
 	}
+}
+
+// spreadStats keeps every structural change and, of the statistics-only
+// ones (sorted after them, longest unsent first), about len(cur)/StatsEvery:
+// links first sent together would otherwise all refresh in the same frame.
+func (v *View) spreadStats(changed []string, cur map[string]Link) []string {
+	budget := len(cur)/v.cfg.StatsEvery + 1
+	out := changed[:0]
+	for _, k := range changed {
+		if v.structural(k, cur[k]) {
+			out = append(out, k)
+		} else if budget > 0 {
+			out = append(out, k)
+			budget--
+		}
+	}
+	return out
 }
 
 // structural reports whether the link k is new or changed what it carries.
