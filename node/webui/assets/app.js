@@ -79,6 +79,7 @@ function mergeWave(w, fresh) {
 
 // ---- names and helpers -----------------------------------------------
 
+const collator = new Intl.Collator(undefined, { numeric: true }); // one, not one per comparison
 const short = (id) => id.length > 10 ? '…' + id.slice(-6) : id;
 const nameOf = (id) => { const n = S.nodes.get(id); return n && n.name ? n.name : short(id); };
 const fmtRate = (b) => b >= 1e6 ? (b / 1e6).toFixed(1) + ' MB' : b >= 1e3 ? (b / 1e3).toFixed(1) + ' kB' : Math.round(b) + ' B';
@@ -99,10 +100,10 @@ function producers() {
   const out = new Set();
   for (const n of S.nodes.values()) if (n.role === 'producer') out.add(n.id);
   for (const l of S.links.values()) for (const p in (l.tree || {})) out.add(p);
-  return [...out].sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+  return [...out].sort((a, b) => collator.compare(nameOf(a), nameOf(b)));
 }
 function sortedNodes() {
-  return [...S.nodes.values()].sort((a, b) => (a.name || a.id).localeCompare(b.name || b.id, undefined, { numeric: true }));
+  return [...S.nodes.values()].sort((a, b) => collator.compare(a.name || a.id, b.name || b.id));
 }
 
 // ---- layout: a small force simulation, rerun when the topology changes --
@@ -200,7 +201,7 @@ function fillSelect(sel, ids) {
 function routeDests() {
   const out = new Set();
   for (const rs of S.routes.values()) for (const r of rs) out.add(r.dest);
-  return [...out].sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+  return [...out].sort((a, b) => collator.compare(nameOf(a), nameOf(b)));
 }
 
 // modeOf is what a→b carries under the chosen overlay.
@@ -386,16 +387,23 @@ function renderWave() {
 }
 
 // animateWave pulses each node in the order the block reached it, the
-// spread stretched to about a second so that a LAN's milliseconds show.
+// spread stretched to about a second so that a LAN's milliseconds show. At
+// most one wave a second is animated (blocks may come ten times faster);
+// the Web Animations API moves only transform and opacity, so no layout.
+let lastWaveAnim = 0;
 function animateWave(w) {
+  const now = performance.now();
+  if (now - lastWaveAnim < 1000 || document.hidden) return;
+  lastWaveAnim = now;
   const arr = [...w.arrivals.values()].sort((a, b) => a.at_us - b.at_us);
   if (!arr.length) return;
   const t0 = arr[0].at_us, span = Math.max(1, arr[arr.length - 1].at_us - t0);
-  const scale = Math.min(1, 900 / (span / 1000)) * 1 / 1000;
+  const scale = Math.min(1, 900 / (span / 1000)) / 1000;
   for (const a of arr) {
     const e = nodeEls.get(a.node);
     if (!e) continue;
-    setTimeout(() => { e.pulse.classList.remove('go'); void e.pulse.getBBox(); e.pulse.classList.add('go'); }, (a.at_us - t0) * scale);
+    e.pulse.animate([{ transform: 'scale(1)', opacity: 1 }, { transform: 'scale(2.4)', opacity: 0 }],
+      { duration: 900, delay: (a.at_us - t0) * scale, easing: 'ease-out' });
   }
 }
 
@@ -406,7 +414,7 @@ function renderLanes() {
   }
   const id = S.selected, prod = $('producer').value;
   $('lanesNode').textContent = id ? `of ${nameOf(id)}` : '';
-  const rows = [...S.links.values()].filter((l) => l.from === id).sort((a, b) => nameOf(a.to).localeCompare(nameOf(b.to), undefined, { numeric: true }));
+  const rows = [...S.links.values()].filter((l) => l.from === id).sort((a, b) => collator.compare(nameOf(a.to), nameOf(b.to)));
   $('lanes').tBodies[0].replaceChildren(...rows.map((l) => {
     const tr = document.createElement('tr');
     const tree = l.tree && prod ? l.tree[prod] || '' : '';
