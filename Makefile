@@ -4,8 +4,11 @@
 #   make lint    golangci-lint v2, installed into ./bin at a pinned version
 #   make bench   go test benchmarks (figures go to docs/benchmarks.md)
 #   make fuzz    every fuzz target for FUZZTIME each
-#   make demo    a 4-node local testnet (3 producers) of real processes, ~20 s,
-#                in bin/demo (ignored by git, removed by make clean)
+#   make demo    a 4-node local testnet (3 producers) of real processes for
+#                DEMO_DURATION (60 s), in bin/demo (ignored by git, removed by
+#                make clean); it prints the URL of its live page
+#   make chromium  installs Debian's chromium for the web UI's browser test
+#                (which skips without it; screenshots go to bin/artifacts)
 
 GO            ?= go
 BIN           := $(CURDIR)/bin
@@ -14,8 +17,9 @@ LINT          := $(BIN)/golangci-lint-$(LINT_VERSION)
 FUZZTIME      ?= 3s
 BENCHTIME     ?= 1s
 TEST_TIMEOUT  ?= 20m
+DEMO_DURATION ?= 60s
 
-.PHONY: all build test vet lint verify bench fuzz demo clean
+.PHONY: all build test vet lint verify bench fuzz demo chromium clean
 
 all: build
 
@@ -45,7 +49,10 @@ fuzz:
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz-all.sh
 
 demo: build
-	$(BIN)/blockwire testnet --nodes 4 --producers 3 --duration 20s --tx-rate 500 --reset --dir $(BIN)/demo
+	$(BIN)/blockwire testnet --nodes 4 --producers 3 --duration $(DEMO_DURATION) --tx-rate 500 --reset --dir $(BIN)/demo
+
+chromium:
+	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 
 clean:
 	rm -rf $(BIN)

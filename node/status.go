@@ -223,8 +223,12 @@ type PeerStatus struct {
 	BytesOut     uint64   `json:"bytes_out"`
 	Direction    string   `json:"direction,omitempty"`
 	Mode         string   `json:"mode,omitempty"`
-	RTT          string   `json:"rtt,omitempty"`
-	Uptime       string   `json:"uptime,omitempty"`
+	// Tree is what the link carries to the peer for each producer's blocks
+	// (producer peer id → active/backup/off): the edges of the producers'
+	// spanning trees (blocksync prunes and grafts them per producer).
+	Tree   map[string]string `json:"tree,omitempty"`
+	RTT    string            `json:"rtt,omitempty"`
+	Uptime string            `json:"uptime,omitempty"`
 }
 
 // Peers lists every peer the link layer knows (connected or not), sorted by
@@ -242,8 +246,10 @@ func (n *Node) Peers() []PeerStatus {
 		inFlight   uint64
 		sent, recv uint64
 		dups       uint64
+		tree       map[string]string
 	}
 	sync := map[link.PeerID]syncInfo{}
+	set := n.set.Load()
 	ctx, cancel := context.WithTimeout(context.Background(), statusTimeout)
 	defer cancel()
 	_ = n.call(ctx, func() {
@@ -251,16 +257,20 @@ func (n *Node) Peers() []PeerStatus {
 			st := p.conn.Stats()
 			sync[p.id] = syncInfo{state: p.conn.State().String(), head: p.conn.PeerHead(), irr: p.conn.PeerIrreversible(),
 				verified: n.verifiedHeight(p),
-				inFlight: p.conn.InFlight(), sent: st.BlocksSent, recv: st.BlocksReceived, dups: st.Duplicates}
+				inFlight: p.conn.InFlight(), sent: st.BlocksSent, recv: st.BlocksReceived, dups: st.Duplicates,
+				tree: map[string]string{}}
+			for k, id := range set.keys {
+				sync[p.id].tree[id.String()] = p.conn.Mode(k).String()
+			}
 		}
 	})
 	out := make([]PeerStatus, 0, len(infos))
 	for _, in := range infos {
-		ps := PeerStatus{PeerInfo: in, Producer: hasPeer(n.set.Load(), in.Peer), Address: n.remoteAddr(in.Peer)}
+		ps := PeerStatus{PeerInfo: in, Producer: hasPeer(set, in.Peer), Address: n.remoteAddr(in.Peer)}
 		if si, ok := sync[in.Peer]; ok {
 			ps.SyncState, ps.PeerHead, ps.PeerIrr, ps.InFlight = si.state, si.head, si.irr, si.inFlight
 			ps.BlocksSent, ps.BlocksRecv, ps.Duplicates = si.sent, si.recv, si.dups
-			ps.VerifiedHead = si.verified
+			ps.VerifiedHead, ps.Tree = si.verified, si.tree
 		}
 		if st := in.Stats; st != nil {
 			for _, l := range st.Lanes {

@@ -25,6 +25,7 @@ type testnetOptions struct {
 	reset         bool
 	keep          bool
 	ns            netnsOptions // --netns and its flags (testnet_netns.go)
+	uiListen      string       // --ui-listen (testnet_ui.go)
 }
 
 // testnetResult is what `blockwire testnet --json` prints.
@@ -51,6 +52,7 @@ type testnetResult struct {
 	TxP99Ms         float64           `json:"tx_p99_ms"`
 	Dir             string            `json:"dir"`
 	Problems        []string          `json:"problems,omitempty"`
+	UIURL           string            `json:"ui_url,omitempty"`
 	*NetnsResult                      // with --netns (testnet_netns.go)
 }
 
@@ -62,6 +64,8 @@ func newTestnetCmd() *cobra.Command {
 		Long: `Start N real blockwire node processes on loopback (the first P produce, under
 raft), submit key-value transactions at --tx-rate spread over the nodes, show
 each node's head, irreversible height, peers, blocks/s, tx/s and lag live,
+serve a live page of the whole network for a browser (topology, trees,
+routes, block waves, consensus, lanes; its URL is printed; --ui-listen),
 and at the end print a summary (or one JSON object) and stop every process.
 
 DIR keeps everything: genesis.json and per node its key, config.toml, data/,
@@ -108,6 +112,7 @@ The exit code is 2 when the nodes disagree or irreversibility did not advance.`,
 	topologyFlags(cmd, &o.spec)
 	f.BoolVar(&o.keep, "keep-running", false, "leave the nodes running at the end (stop them with kill $(cat DIR/*/pid))")
 	addNetnsFlags(f, &o.ns)
+	f.StringVar(&o.uiListen, "ui-listen", "", "serve the live network page here (default 127.0.0.1:<base-port+2000>; off: none)")
 	return cmd
 }
 
@@ -159,6 +164,20 @@ func runTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (test
 		if err := p.waitHealthy(startCtx); err != nil {
 			return res, err
 		}
+	}
+
+	ui, err := startTestnetUI(uiListen(o.uiListen, o.spec.BasePort), procs)
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if err := ui.Close(); err != nil {
+			fmt.Fprintln(cmd.ErrOrStderr(), "testnet: live page:", err)
+		}
+	}()
+	if ui != nil {
+		res.UIURL = ui.URL
+		fmt.Fprintf(cmd.ErrOrStderr(), "live network page: %s\n", ui.URL)
 	}
 
 	clients := make([]*adminClient, len(procs))

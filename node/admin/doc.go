@@ -19,6 +19,8 @@
 //	GET  /metrics                Prometheus metrics (see Metrics)
 //	GET  /debug/pprof/...        Go's profiler, when enabled
 //	GET  /healthz                200 while the node runs (liveness)
+//	GET  /ui/                    the live network page (node/webui); GET /events its SSE stream,
+//	                             GET /ui/api/{report,snapshot,stats} its JSON (docs/operations.md)
 //	GET  /readyz                 200 when ready; 503 with every reason when isolated (0 peers), a
 //	                             producer sees no raft leader, or the head is older than
 //	                             ReadyMaxHeadAge (readiness: take the node out of rotation)
@@ -41,7 +43,10 @@
 // every request that is not a GET or HEAD, and every pprof request, needs
 // "Authorization: Bearer <Config.Token>" (the node's admin.token_file) and
 // gets 401 {"reason":"unauthorized"} without it; Start refuses such an
-// address without a token. Reads stay open so monitoring needs no secret.
+// address without a token. Reads stay open so monitoring needs no secret,
+// except the web UI (/ui/, /events): an open stream holds resources on the
+// node. A browser gets the token into an HttpOnly cookie by opening
+// /ui/?token=<token> once; the cookie authorizes the UI's reads only.
 // The token travels in clear HTTP: on an untrusted network put TLS in
 // front (a reverse proxy) or keep the API on loopback and use SSH.
 package admin

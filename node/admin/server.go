@@ -15,6 +15,7 @@ import (
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/node"
+	"github.com/blockwire/blockwire/node/webui"
 )
 
 // Backend is what the admin API reads and drives: *node.Node. Every method
@@ -68,6 +69,9 @@ type Config struct {
 	Version string
 	// Now is the clock for head ages (default time.Now).
 	Now func() time.Time
+	// UI configures the web UI's stream (node/webui); the zero value is
+	// webui.DefaultConfig().
+	UI webui.Config
 }
 
 // Server is a running admin API.
@@ -77,6 +81,7 @@ type Server struct {
 	srv      *http.Server
 	ln       net.Listener
 	registry *prometheus.Registry
+	hub      *webui.Hub // the web UI's stream; nil when the backend has no UI
 	done     chan error
 }
 
@@ -149,6 +154,9 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
+	if s.hub != nil {
+		s.hub.Close() // ends the event streams, which Shutdown would wait for
+	}
 	err := s.srv.Shutdown(ctx)
 	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		return serr
@@ -172,6 +180,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /tx", s.submit)
 	mux.HandleFunc("GET /tx/{hash}", s.tx)
 	mux.HandleFunc("GET /propagation", s.propagation)
+	s.mountUI(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	if s.cfg.Pprof {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
