@@ -146,7 +146,7 @@ func (b *Book) Receive(now time.Time, from PeerID, frame []byte) error {
 	if err == nil && b.cfg.CheckID != nil {
 		for _, e := range m.Entries {
 			if cerr := b.cfg.CheckID(e.ID); cerr != nil {
-				err = fmt.Errorf("%w: peer id: %v", ErrMalformed, cerr)
+				err = fmt.Errorf("%w: peer id: %w", ErrMalformed, cerr)
 				break
 			}
 		}

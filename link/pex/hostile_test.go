@@ -2,6 +2,7 @@ package pex
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,13 +145,4 @@ func TestBookBounded(t *testing.T) {
 	require.Positive(t, b.Status().Stats.EntriesLearned)
 }
 
-func containsStr(s, sub string) bool { return len(sub) > 0 && len(s) >= len(sub) && indexOf(s, sub) >= 0 }
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
-}
+func containsStr(s, sub string) bool { return sub != "" && strings.Contains(s, sub) }

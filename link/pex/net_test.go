@@ -43,8 +43,8 @@ func testConfig(self PeerID, seed uint64) Config {
 	return cfg
 }
 
-func nodeID(i int) PeerID      { return PeerID(fmt.Sprintf("node-%02d", i)) }
-func nodeIP(i int) string      { return fmt.Sprintf("10.0.%d.%d", i/200, 1+i%200) }
+func nodeID(i int) PeerID       { return PeerID(fmt.Sprintf("node-%02d", i)) }
+func nodeIP(i int) string       { return fmt.Sprintf("10.0.%d.%d", i/200, 1+i%200) }
 func nodeAddr(ip string) string { return "/ip4/" + ip + "/tcp/9000" }
 
 func newNetwork(t *testing.T) *network {
