@@ -256,6 +256,7 @@ func (n *Node) call(ctx context.Context, fn func()) error {
 // first, on the link's goroutine, so it routes the link's first frame.
 func (n *Node) Connected(l link.Link) {
 	n.tr.AddLink(l)
+	n.discoveryLink(l, true, nil)
 	n.post(input{kind: inConnected, link: l})
 }
 
@@ -263,6 +264,9 @@ func (n *Node) Connected(l link.Link) {
 // the transport's: it steps them on this goroutine (routing needs nothing
 // of the loop's) and hands what is for us to the loop.
 func (n *Node) Receive(l link.Link, lane link.Lane, msg []byte) {
+	if n.discoveryFrame(l, lane, msg) {
+		return
+	}
 	if lane == link.LaneConsensus || lane == link.LaneRouting {
 		_ = n.tr.Receive(l, msg) // faults are scored and counted by the transport
 		return
@@ -273,6 +277,7 @@ func (n *Node) Receive(l link.Link, lane link.Lane, msg []byte) {
 // Disconnected implements link.Handler.
 func (n *Node) Disconnected(l link.Link, err error) {
 	n.tr.RemoveLink(l)
+	n.discoveryLink(l, false, err)
 	n.post(input{kind: inDisconnected, link: l, err: err})
 }
 

@@ -106,8 +106,8 @@ func (b *Book) AddConfigured(id PeerID, addrs []string, kind Kind, now time.Time
 // (never shed); observedIP is the link's remote IP, "" if unknown (then a
 // Hello's address is probed without the IP check).
 func (b *Book) Connected(now time.Time, id PeerID, inbound, exempt bool, observedIP string) {
-	if id == b.cfg.Self {
-		return
+	if id == b.cfg.Self || b.links[id] != nil {
+		return // a second report of one link (or a duplicate that replaced it)
 	}
 	b.links[id] = &peerLink{inbound: inbound, exempt: exempt, since: now, observedIP: observedIP}
 	if e := b.entries[id]; e != nil && !inbound {

@@ -54,14 +54,6 @@ func New(cfg Config, nw link.Network) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
-	loopback := anyLoopback(seeds) || anyLoopback(static)
-	bc := cfg.Book
-	bc.Self = pex.PeerID(nw.ID())
-	bc.AllowLoopback = bc.AllowLoopback || loopback
-	if bc.AllowLoopback {
-		bc.MaxPerGroup = 0 // every node of a one-machine network is in 127.0.0.0/24
-	}
-	bc.CheckID = func(id pex.PeerID) error { _, err := peer.IDFromBytes([]byte(id)); return err }
 	self := cfg.Self
 	if self == nil {
 		if h, ok := nw.(*link.Host); ok {
@@ -70,6 +62,17 @@ func New(cfg Config, nw link.Network) (*Driver, error) {
 			}
 		}
 	}
+	// A network on one machine (seeds, static peers or our only listen
+	// addresses on loopback) takes loopback addresses; any other refuses
+	// them from peers as malformed.
+	loopback := anyLoopback(seeds) || anyLoopback(static) || onlyLoopback(self)
+	bc := cfg.Book
+	bc.Self = pex.PeerID(nw.ID())
+	bc.AllowLoopback = bc.AllowLoopback || loopback
+	if bc.AllowLoopback {
+		bc.MaxPerGroup = 0 // every node of a one-machine network is in 127.0.0.0/24
+	}
+	bc.CheckID = func(id pex.PeerID) error { _, err := peer.IDFromBytes([]byte(id)); return err }
 	var own []string
 	for _, s := range self {
 		if a, err := pex.ParseAddr(s, bc.AllowLoopback); err == nil && len(own) < pex.MaxAddrsPerPeer {
@@ -125,6 +128,16 @@ func anyLoopback(infos []peer.AddrInfo) bool {
 		}
 	}
 	return false
+}
+
+func onlyLoopback(addrs []string) bool {
+	for _, s := range addrs {
+		ma, err := multiaddr.NewMultiaddr(s)
+		if err != nil || !manet.IsIPLoopback(ma) {
+			return false
+		}
+	}
+	return len(addrs) > 0
 }
 
 func textAddrs(in peer.AddrInfo) []string {
