@@ -52,7 +52,7 @@ relay = {{printf "%q" .P2P.Relay}}
 # Peer discovery: seeds to learn addresses from (multiaddrs ending in
 # /p2p/<peer id>; not kept like static peers), how many links to reach,
 # and the most to keep (0 = 1.5 x target). Off with no seeds and target 0.
-seeds = {{list .P2P.Seeds}}
+{{if .P2P.Seeds}}seeds = {{list .P2P.Seeds}}{{else}}# seeds = ["/ip4/<ip>/tcp/<port>/p2p/<peer id>"]{{end}}
 target_peers = {{.P2P.TargetPeers}}
 max_peers = {{.P2P.MaxPeers}}
 

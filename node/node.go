@@ -99,8 +99,8 @@ type Node struct {
 
 	events *eventHub
 	stats  counters
-	prop   propagation  // per-block copies and first arrival (propagation.go)
-	gossip *gossipRelay // p2p.relay gossipsub only (gossip.go); set before the loop runs
+	prop   propagation                   // per-block copies and first arrival (propagation.go)
+	gossip *gossipRelay                  // p2p.relay gossipsub only (gossip.go); set before the loop runs
 	disc   atomic.Pointer[pexnet.Driver] // peer discovery (discovery.go); nil when off
 	// head and irr mirror the chain for lock-free reads (Status when the
 	// loop is busy).
