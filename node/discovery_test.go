@@ -86,7 +86,7 @@ func describeBooks(ns []*Node) string {
 			out += fmt.Sprintf("\n   dropped %+v", d)
 		}
 		for _, e := range book.Entries {
-			out += fmt.Sprintf("\n   entry %s %v %s verified=%v connected=%v failures=%d %s", n.ID(), e.Addrs, e.Kind, e.Verified, e.Connected, e.Failures, e.LastError)
+			out += fmt.Sprintf("\n   entry %s %s %v %s verified=%v connected=%v failures=%d %s", n.ID(), e.ID, e.Addrs, e.Kind, e.Verified, e.Connected, e.Failures, e.LastError)
 		}
 	}
 	return out

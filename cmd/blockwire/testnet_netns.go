@@ -225,7 +225,9 @@ func (net *nsNet) writePeers() error {
 		net.nodes[i].AdminAddr = cfg.Admin.Listen
 		cfg.P2P.StaticPeers = nil
 		for _, j := range net.graph[i] {
-			cfg.P2P.StaticPeers = append(cfg.P2P.StaticPeers, net.nodes[j].PeerAddrs...)
+			if cfg.P2P.TargetPeers == 0 { // with --seeds, discovery finds the peers
+				cfg.P2P.StaticPeers = append(cfg.P2P.StaticPeers, net.nodes[j].PeerAddrs...)
+			}
 		}
 		data, err := node.RenderConfig(cfg)
 		if err != nil {

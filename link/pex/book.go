@@ -49,7 +49,7 @@ type Status struct {
 	Target    int       `json:"target_peers"`
 	Max       int       `json:"max_peers"`
 	Peers     int       `json:"peers"`
-	Entries   int       `json:"entries"`
+	Entries   int       `json:"book_entries"`
 	Verified  int       `json:"verified"`
 	Dialing   int       `json:"dialing"`
 	Started   time.Time `json:"started"`

@@ -1,6 +1,7 @@
 package pex
 
 import (
+	"fmt"
 	"sort"
 	"time"
 )
@@ -30,6 +31,17 @@ func (k Kind) String() string {
 
 // MarshalText renders the kind for JSON.
 func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText parses a kind name (clients of the admin API).
+func (k *Kind) UnmarshalText(b []byte) error {
+	for _, v := range []Kind{KindLearned, KindSeed, KindStatic} {
+		if v.String() == string(b) {
+			*k = v
+			return nil
+		}
+	}
+	return fmt.Errorf("pex: unknown kind %q", b)
+}
 
 // entry is one peer in the book.
 //

@@ -343,16 +343,48 @@ func (d *Driver) penalize(p pex.Penalty) {
 // Snapshot is the book as operators see it (the admin API's /peers/book).
 type Snapshot struct {
 	pex.Status
-	FramesDropped uint64          `json:"frames_dropped"`
-	Entries       []pex.EntryInfo `json:"entries"`
-	Dropped       []pex.Dropped   `json:"dropped"`
+	FramesDropped uint64    `json:"frames_dropped"`
+	Entries       []Entry   `json:"entries"`
+	Dropped       []Dropped `json:"dropped"`
+}
+
+// Entry is a book entry with peer ids in their libp2p text form.
+type Entry struct {
+	pex.EntryInfo
+	ID     string `json:"id"`
+	Source string `json:"source,omitempty"`
+}
+
+// Dropped is a drop record with peer ids in their libp2p text form.
+type Dropped struct {
+	pex.Dropped
+	ID     string `json:"id,omitempty"`
+	Source string `json:"source,omitempty"`
+}
+
+func idText(p pex.PeerID) string {
+	if p == "" {
+		return ""
+	}
+	return link.PeerID(p).String()
+}
+
+func (d *Driver) snapshot() Snapshot {
+	s := Snapshot{Status: d.book.Status(), FramesDropped: d.dropped.Load()}
+	for _, e := range d.book.Entries() {
+		s.Entries = append(s.Entries, Entry{EntryInfo: e, ID: idText(e.ID), Source: idText(e.Source)})
+	}
+	for _, x := range d.book.Dropped() {
+		s.Dropped = append(s.Dropped, Dropped{Dropped: x, ID: idText(x.ID), Source: idText(x.Source)})
+	}
+	return s
 }
 
 // Snapshot asks the loop for the book's state.
 func (d *Driver) Snapshot(ctx context.Context) (Snapshot, error) {
 	ch := make(chan Snapshot, 1)
 	d.post(func(time.Time) {
-		ch <- Snapshot{Status: d.book.Status(), FramesDropped: d.dropped.Load(), Entries: d.book.Entries(), Dropped: d.book.Dropped()}
+		ch <- d.snapshot()
 	}, true)
 	select {
 	case s := <-ch:
