@@ -241,9 +241,14 @@ func (b *Book) ProbeDone(now time.Time, id PeerID, errText string) {
 
 // onRequest answers with a random sample of verified entries.
 func (b *Book) onRequest(now time.Time, from PeerID, l *peerLink) {
-	if !l.askedAt.IsZero() && now.Sub(l.askedAt) < b.cfg.MinRequestGap {
+	if gap := now.Sub(l.askedAt); !l.askedAt.IsZero() && gap < b.cfg.MinRequestGap {
+		// Ignored. Charged only well inside the gap: an honest asker
+		// spaces its requests by 1.5 gaps or more, but delays on a loaded
+		// path can bunch two of them up at the receiver.
 		b.stats.RequestsRefused++
-		b.penalize(from, PenaltyFlood, fmt.Sprintf("address request %v after the last, minimum %v", now.Sub(l.askedAt), b.cfg.MinRequestGap))
+		if gap < b.cfg.MinRequestGap/4 {
+			b.penalize(from, PenaltyFlood, fmt.Sprintf("address request %v after the last, minimum %v", gap, b.cfg.MinRequestGap))
+		}
 		return
 	}
 	l.askedAt = now

@@ -44,8 +44,8 @@ type Config struct {
 
 	// RequestInterval is how often we ask one peer for addresses while we
 	// have fewer than NeedCandidates dialable entries. MinRequestGap is how
-	// often a peer may ask us: a request sooner is ignored and charged as a
-	// flood. MinRequestGap < RequestInterval.
+	// often a peer may ask us: a request sooner is ignored, and charged as
+	// a flood if sooner than a quarter of it. MinRequestGap < RequestInterval.
 	RequestInterval time.Duration
 	MinRequestGap   time.Duration
 	// RequestTimeout is how long we wait for an answer; an answer after it

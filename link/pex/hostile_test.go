@@ -99,6 +99,10 @@ func TestFloodAndUnsolicited(t *testing.T) {
 	require.NoError(t, b.Receive(now.Add(cfg.MinRequestGap), "flooder", req))
 	require.Empty(t, b.Ready().Penalties)
 	b.Advance()
+	// Bunched up by a slow path, not charged (only ignored).
+	require.NoError(t, b.Receive(now.Add(cfg.MinRequestGap*3/2), "flooder", req))
+	require.Empty(t, b.Ready().Penalties)
+	b.Advance()
 
 	// The book asked the new peer for addresses: one answer is welcome,
 	// the second was not asked for.
