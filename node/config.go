@@ -110,6 +110,17 @@ type P2PConfig struct {
 	// go-libp2p-pubsub topic instead (gossip.go); not for production: it
 	// has no catch-up and blocksync sends no bodies while it is on.
 	Relay string `toml:"relay"`
+	// Seeds are multiaddrs ending in /p2p/<peer id> that peer discovery
+	// (discovery.go, link/pex) dials to learn addresses; unlike static
+	// peers they are not kept: a seed sheds us once it is full.
+	Seeds []string `toml:"seeds"`
+	// TargetPeers turns peer discovery on (with or without seeds): the
+	// node dials addresses its peers share until it has this many links.
+	// 0 with no seeds: off (static peers only). 0 with seeds: 8.
+	TargetPeers int `toml:"target_peers"`
+	// MaxPeers is the most links discovery keeps: above it, inbound links
+	// that are neither static nor producers are shed. 0: 1.5 × TargetPeers.
+	MaxPeers int `toml:"max_peers"`
 }
 
 // ConsensusConfig selects and tunes consensus.
@@ -336,6 +347,10 @@ func (c *Config) Validate() error {
 		return bad("p2p.quic_bulk_window", "%d, want 0 (default) or 128 KiB .. %d", c.P2P.QUICBulkWindow, link.MaxBulkWindow)
 	case c.P2P.Relay != "" && c.P2P.Relay != RelayBlocksync && c.P2P.Relay != RelayGossipsub:
 		return bad("p2p.relay", "%q, want blocksync or gossipsub", c.P2P.Relay)
+	case c.P2P.TargetPeers < 0:
+		return bad("p2p.target_peers", "%d, want ≥ 0", c.P2P.TargetPeers)
+	case c.P2P.MaxPeers != 0 && c.P2P.MaxPeers < c.P2P.TargetPeers:
+		return bad("p2p.max_peers", "%d, want 0 (1.5 × target_peers) or ≥ target_peers %d", c.P2P.MaxPeers, c.P2P.TargetPeers)
 	case c.Consensus.Engine != EngineCFT && c.Consensus.Engine != EngineSolo:
 		return bad("consensus.engine", "%q, want \"cft\" or \"solo\"", c.Consensus.Engine)
 	case c.Consensus.BlockInterval.Duration < 10*time.Millisecond:

@@ -49,6 +49,12 @@ routable = {{.P2P.Routable}}
 # How block bodies travel: "blocksync" (default) or "gossipsub" (a
 # benchmark baseline only: no catch-up, see docs/operations.md).
 relay = {{printf "%q" .P2P.Relay}}
+# Peer discovery: seeds to learn addresses from (multiaddrs ending in
+# /p2p/<peer id>; not kept like static peers), how many links to reach,
+# and the most to keep (0 = 1.5 x target). Off with no seeds and target 0.
+{{if .P2P.Seeds}}seeds = {{list .P2P.Seeds}}{{else}}# seeds = ["/ip4/<ip>/tcp/<port>/p2p/<peer id>"]{{end}}
+target_peers = {{.P2P.TargetPeers}}
+max_peers = {{.P2P.MaxPeers}}
 
 [consensus]
 # "cft" (raft among producers) or "solo" (one producer, for development).

@@ -68,6 +68,35 @@ type NetworkSpec struct {
 	// producerHops is the most hops between two producers in the drawn
 	// topology (raftTimers).
 	producerHops int
+
+	// Seeds, when > 0, replaces the topology's static peers with peer
+	// discovery: the last Seeds nodes are seeds, every node lists them
+	// (but itself) in p2p.seeds and no static peers, and p2p.target_peers
+	// is TargetPeers (default: Degree with TopologyRandom, else 4).
+	Seeds       int
+	TargetPeers int
+}
+
+// SeedNodes returns the indexes of the seed nodes of a network of n
+// nodes with k seeds: the last k, so that producers (numbered first) are
+// not the hubs every new node dials.
+func SeedNodes(n, k int) []int {
+	var out []int
+	for i := max(0, n-k); i < n; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// targetPeers is the p2p.target_peers InitNetwork writes with Seeds.
+func (s *NetworkSpec) targetPeers() int {
+	switch {
+	case s.TargetPeers > 0:
+		return s.TargetPeers
+	case s.Topology == TopologyRandom && s.Degree > 0:
+		return s.Degree
+	}
+	return 4
 }
 
 // NetworkNode is one node InitNetwork wrote.
@@ -165,6 +194,9 @@ func (s *NetworkSpec) defaults() error {
 	if err := s.hostDefaults(); err != nil {
 		return err
 	}
+	if s.Seeds < 0 || s.Seeds > s.Nodes {
+		return fmt.Errorf("node: NetworkSpec has %d seeds for %d nodes, want 0..nodes", s.Seeds, s.Nodes)
+	}
 	if len(s.P2PPorts) != s.Nodes || len(s.AdminPorts) != s.Nodes {
 		return fmt.Errorf("node: NetworkSpec has %d P2P and %d admin ports for %d nodes", len(s.P2PPorts), len(s.AdminPorts), s.Nodes)
 	}
@@ -193,9 +225,18 @@ func writeNodeConfig(spec NetworkSpec, nodes []NetworkNode, peers []int, i int) 
 	// Raft rides routed unicast: producers need routes to each other, not
 	// links, so the topology alone decides the static peers.
 	for j, o := range nodes {
-		if j != i && slices.Contains(peers, j) {
+		if j != i && slices.Contains(peers, j) && spec.Seeds == 0 {
 			cfg.P2P.StaticPeers = append(cfg.P2P.StaticPeers, o.PeerAddrs...)
 		}
+	}
+	if spec.Seeds > 0 {
+		cfg.P2P.Seeds = nil
+		for _, j := range SeedNodes(len(nodes), spec.Seeds) {
+			if j != i {
+				cfg.P2P.Seeds = append(cfg.P2P.Seeds, nodes[j].PeerAddrs...)
+			}
+		}
+		cfg.P2P.TargetPeers = min(spec.targetPeers(), len(nodes)-1)
 	}
 	cfg.Admin.Listen = nd.AdminAddr
 	if spec.AdminToken {

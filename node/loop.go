@@ -258,6 +258,8 @@ func (n *Node) call(ctx context.Context, fn func()) error {
 func (n *Node) Connected(l link.Link) {
 	n.tr.AddLink(l)
 	n.bc.AddLink(l)
+
+	n.discoveryLink(l, true, nil)
 	n.post(input{kind: inConnected, link: l})
 }
 
@@ -267,6 +269,9 @@ func (n *Node) Connected(l link.Link) {
 func (n *Node) Receive(l link.Link, lane link.Lane, msg []byte) {
 	if lane == link.LaneRouting && broadcastrun.IsFrame(msg) {
 		_ = n.bc.Receive(l, msg) // faults are scored by the broadcast driver
+		return
+	}
+	if n.discoveryFrame(l, lane, msg) {
 		return
 	}
 	if lane == link.LaneConsensus || lane == link.LaneRouting {
@@ -280,6 +285,8 @@ func (n *Node) Receive(l link.Link, lane link.Lane, msg []byte) {
 func (n *Node) Disconnected(l link.Link, err error) {
 	n.tr.RemoveLink(l)
 	n.bc.RemoveLink(l)
+
+	n.discoveryLink(l, false, err)
 	n.post(input{kind: inDisconnected, link: l, err: err})
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/link"
+	"github.com/blockwire/blockwire/link/pexnet"
 	"github.com/blockwire/blockwire/transport"
 	"github.com/blockwire/blockwire/transport/broadcastrun"
 	"github.com/blockwire/blockwire/transport/route"
@@ -100,8 +101,9 @@ type Node struct {
 
 	events *eventHub
 	stats  counters
-	prop   propagation  // per-block copies and first arrival (propagation.go)
-	gossip *gossipRelay // p2p.relay gossipsub only (gossip.go); set before the loop runs
+	prop   propagation                   // per-block copies and first arrival (propagation.go)
+	gossip *gossipRelay                  // p2p.relay gossipsub only (gossip.go); set before the loop runs
+	disc   atomic.Pointer[pexnet.Driver] // peer discovery (discovery.go); nil when off
 	// head and irr mirror the chain for lock-free reads (Status when the
 	// loop is busy).
 	head, irr atomic.Pointer[block.SignedHeader]
@@ -348,6 +350,10 @@ func (n *Node) Start(ctx context.Context) error {
 		return err
 	}
 	go n.run()
+	if err := n.startDiscovery(nw); err != nil {
+		_ = n.Stop()
+		return err
+	}
 	if err := ctx.Err(); err != nil {
 		_ = n.Stop()
 		return err
@@ -477,6 +483,7 @@ func (n *Node) stop(handoff bool) error {
 				errs = append(errs, fmt.Errorf("node: consensus shutdown: %w", err))
 			}
 		}
+		n.stopDiscovery()
 		if n.started.Load() && n.cancel != nil {
 			n.cancel()
 			<-n.done

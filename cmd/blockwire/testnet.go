@@ -53,7 +53,9 @@ type testnetResult struct {
 	Dir             string            `json:"dir"`
 	Problems        []string          `json:"problems,omitempty"`
 	UIURL           string            `json:"ui_url,omitempty"`
-	*NetnsResult                      // with --netns (testnet_netns.go)
+
+	Discovery    *discoveryResult `json:"discovery,omitempty"` // with --seeds (testnet_seeds.go)
+	*NetnsResult                  // with --netns (testnet_netns.go)
 }
 
 func newTestnetCmd() *cobra.Command {
@@ -212,7 +214,18 @@ func runTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (test
 	res.TxPerS = float64(res.TxCommitted) / elapsed.Seconds()
 	res.TxP50Ms, res.TxP99Ms = load.percentile(0.50), load.percentile(0.99)
 	compareStateRoots(context.Background(), &res, clients)
+	if o.spec.Seeds > 0 {
+		collectDiscovery(context.Background(), &res, o.spec.Seeds, nodeNames(nodes), clients)
+	}
 	return res, nil
+}
+
+func nodeNames(nodes []node.NetworkNode) []string {
+	out := make([]string, len(nodes))
+	for i, n := range nodes {
+		out[i] = n.Name
+	}
+	return out
 }
 
 // prepareTestnet creates DIR with InitNetwork, or reuses the nodes already

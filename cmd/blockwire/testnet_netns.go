@@ -219,7 +219,7 @@ func (net *nsNet) writePeers() error {
 		cfg.Admin.Listen = stdnet.JoinHostPort(net.hosts[i].IP.String(), port)
 		net.nodes[i].AdminAddr = cfg.Admin.Listen
 		cfg.P2P.StaticPeers = nil
-		for _, j := range net.graph[i] {
+		for _, j := range net.staticPeers(i, cfg.P2P.TargetPeers > 0) {
 			cfg.P2P.StaticPeers = append(cfg.P2P.StaticPeers, net.nodes[j].PeerAddrs...)
 		}
 		data, err := node.RenderConfig(cfg)
@@ -231,6 +231,25 @@ func (net *nsNet) writePeers() error {
 		}
 	}
 	return nil
+}
+
+// staticPeers are node i's static peers: its topology neighbours, or with
+// --seeds (discovery finds the rest) only the other producers when i is
+// one, as validators keep each other as persistent peers: raft then runs
+// over direct links, not over relays whose links discovery may shed.
+func (net *nsNet) staticPeers(i int, seeds bool) []int {
+	if !seeds {
+		return net.graph[i]
+	}
+	var out []int
+	if net.nodes[i].Producer {
+		for _, j := range net.producers() {
+			if j != i {
+				out = append(out, j)
+			}
+		}
+	}
+	return out
 }
 
 // command is node i's `blockwire run` inside its namespace.

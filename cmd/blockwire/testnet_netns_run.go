@@ -72,7 +72,12 @@ func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions,
 		res.Problems = append(res.Problems, fmt.Sprintf("%d of %d payload transactions failed (last: %s): blocks are smaller than --block-size", nr.PayloadFailed, nr.PayloadSubmitted, e))
 	}
 	compareStateRoots(context.Background(), &res, clients)
-	net.checkPeers(&res, last)
+	if o.spec.Seeds > 0 {
+		collectDiscovery(context.Background(), &res, o.spec.Seeds, nodeNames(net.nodes), clients)
+		nr.PeersReachedTarget, nr.PeersMin = res.Discovery.AllReached, res.Discovery.PeersMin
+	} else {
+		net.checkPeers(&res, last)
+	}
 	for _, p := range nr.Perturbations {
 		if p.RecoveryMs < 0 {
 			res.Problems = append(res.Problems, fmt.Sprintf("%s: irreversibility did not resume within the run and %v of settling", p.Spec, o.ns.settle))

@@ -205,6 +205,7 @@ func printTestnetSummary(w io.Writer, r testnetResult) error {
 			fmt.Fprintf(tw, "\t%d failed: %s\n", n, reason)
 		}
 	}
+	printDiscoverySummary(tw, r.Discovery)
 	printNetnsSummary(tw, r.NetnsResult)
 	for _, p := range r.Problems {
 		fmt.Fprintf(tw, "PROBLEM\t%s\n", p)

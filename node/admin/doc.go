@@ -8,6 +8,8 @@
 //	                             sync state) plus head_age and the binary's version
 //	GET  /peers                  []node.PeerStatus: per peer id, direction, mode, lane queue bytes,
 //	                             bytes in/out, RTT, uptime, score, ban, last disconnect reason
+//	GET  /peers/book             pexnet.Snapshot: peer discovery's address book (target, when reached,
+//	                             entries with source and verification, the last drops with reasons)
 //	POST /peers/{id}/ban         {"duration":"10m","reason":"..."}: disconnect and refuse a peer
 //	DELETE /peers/{id}/ban       lift a ban and reset the peer's score
 //	GET  /consensus              node.ConsensusStatus (raft state on a CFT producer)

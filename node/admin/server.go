@@ -170,6 +170,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.HandleFunc("GET /status", s.status)
 	mux.HandleFunc("GET /peers", s.peers)
+	mux.HandleFunc("GET /peers/book", s.peerBook)
 	mux.HandleFunc("POST /peers/{id}/ban", s.ban)
 	mux.HandleFunc("DELETE /peers/{id}/ban", s.unban)
 	mux.HandleFunc("GET /consensus", s.consensus)
