@@ -41,10 +41,10 @@ type Runner struct {
 	now  func() time.Time
 	self ed25519.PublicKey
 
-	in    chan inbound     // Config.InboundQueue: see its doc
-	calls chan func()      // API requests, run on the loop (unbuffered: callers wait their turn)
-	subs  *hub             // delivery subscribers
-	ctx   context.Context  // cancelled by Stop or a fatal store error
+	in    chan inbound    // Config.InboundQueue: see its doc
+	calls chan func()     // API requests, run on the loop (unbuffered: callers wait their turn)
+	subs  *hub            // delivery subscribers
+	ctx   context.Context // cancelled by Stop or a fatal store error
 	stop  context.CancelFunc
 	done  chan struct{}
 	once  sync.Once

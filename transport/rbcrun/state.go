@@ -15,12 +15,12 @@ import (
 //
 // Invariant: core != nil exactly when we are in set; store is set's.
 type loopState struct {
-	set   *rbc.Participants
-	tag   Tag
-	core  *rbc.Core
-	store rbc.Store
-	peers []peer.ID       // participant index → peer id
-	index map[peer.ID]int // and back
+	set      *rbc.Participants
+	tag      Tag
+	core     *rbc.Core
+	store    rbc.Store
+	peers    []peer.ID       // participant index → peer id
+	index    map[peer.ID]int // and back
 	deadline time.Time
 	// waiters are our own broadcasts awaiting delivery, by instance.
 	waiters map[rbc.Instance]chan result
