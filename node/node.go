@@ -21,6 +21,7 @@ import (
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/transport"
+	"github.com/blockwire/blockwire/transport/rbcrun"
 	"github.com/blockwire/blockwire/transport/route"
 )
 
@@ -78,6 +79,7 @@ type Node struct {
 	// links). Its own routes go when it stops its engine (routable).
 	retired atomic.Pointer[map[route.NodeID]bool]
 	eng     atomic.Pointer[cft.Engine]
+	rbc     atomic.Pointer[rbcrun.Runner] // reliable broadcast (rbc.go)
 	// closed is set before the database closes (Block guards on it).
 	closed atomic.Bool
 
@@ -341,6 +343,10 @@ func (n *Node) Start(ctx context.Context) error {
 		return err
 	}
 	go n.run()
+	if err := n.startRBC(); err != nil {
+		_ = n.Stop()
+		return err
+	}
 	if err := ctx.Err(); err != nil {
 		_ = n.Stop()
 		return err
@@ -475,6 +481,7 @@ func (n *Node) stop(handoff bool) error {
 			<-n.done
 			n.bg.Wait()
 		}
+		n.stopRBC()
 		if n.net != nil {
 			if err := n.net.Close(); err != nil {
 				errs = append(errs, err)

@@ -379,6 +379,7 @@ func (n *Node) refreshProducers() {
 	n.retired.Store(&retired)
 	n.tr.SetRoutable(n.routable())
 	n.tr.Readmit()
+	n.rbcSetChanged(s)
 	if h, ok := n.net.(interface{ SetProtected(link.PeerID, bool) }); ok {
 		for p := range old.peers {
 			if _, in := s.peers[p]; !in && p != n.id {
