@@ -66,7 +66,11 @@ func (n *Node) startRBC() error {
 	r, err := rbcrun.New(cfg, rbcrun.Deps{
 		Messenger: rbcMessenger{n.tr},
 		Store: func(set *rbc.Participants) (rbc.Store, error) {
-			return rbcstore.New(db, rbcstore.ScopeOf(set)), nil
+			var s rbc.Store = rbcstore.New(db, rbcstore.ScopeOf(set))
+			if n.o.rbcStoreWrap != nil {
+				s = n.o.rbcStoreWrap(s)
+			}
+			return s, nil
 		},
 		Refused: n.rbcRefused,
 	}, rbcKeys(n.set.Load()))

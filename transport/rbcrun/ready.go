@@ -1,6 +1,8 @@
 package rbcrun
 
 import (
+	"encoding/hex"
+
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/blockwire/blockwire/transport/rbc"
@@ -72,7 +74,7 @@ func (r *Runner) deliver(d rbc.Delivery) {
 		w <- result{d: d}
 		delete(st.waiters, d.Inst)
 	}
-	info := DeliveryInfo{Instance: d.Inst.String(), Origin: st.peers[d.Inst.Origin], Digest: d.Cert.Digest.String(),
+	info := DeliveryInfo{Instance: d.Inst.String(), Origin: st.peers[d.Inst.Origin], Digest: hex.EncodeToString(d.Cert.Digest[:]),
 		Bytes: len(d.Payload), Signers: d.Cert.Signers, At: r.now(), Replayed: d.Replayed}
 	st.recent = append(st.recent, info)
 	if over := len(st.recent) - r.cfg.Recent; over > 0 {

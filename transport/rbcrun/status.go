@@ -135,7 +135,7 @@ func (r *Runner) snapshot() Status {
 		i := InstanceStatus{Instance: in.Inst.String(), Origin: st.peers[in.Inst.Origin], Phase: in.Status.String(),
 			Opened: in.Opened, Echoes: in.Echoes, Readies: in.Readies, Digests: in.Digests, Retransmits: in.Retransmits}
 		if in.Cert != nil {
-			i.Digest, i.Signers = in.Cert.Digest.String(), in.Cert.Signers
+			i.Digest, i.Signers = hex.EncodeToString(in.Cert.Digest[:]), in.Cert.Signers
 		}
 		s.Instances = append(s.Instances, i)
 	}
