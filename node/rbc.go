@@ -17,11 +17,9 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/blockwire/blockwire/link"
-	"github.com/blockwire/blockwire/transport"
 	"github.com/blockwire/blockwire/transport/rbc"
 	"github.com/blockwire/blockwire/transport/rbcrun"
 	"github.com/blockwire/blockwire/transport/rbcstore"
-	"github.com/blockwire/blockwire/transport/route"
 )
 
 // ReliableBroadcast broadcasts payload to the producers of the set in
@@ -64,7 +62,7 @@ func (n *Node) startRBC() error {
 	cfg.Logger = n.component("rbc")
 	db := n.db
 	r, err := rbcrun.New(cfg, rbcrun.Deps{
-		Messenger: rbcMessenger{n.tr},
+		Messenger: rbcrun.RoutedMessenger{T: n.tr},
 		Store: func(set *rbc.Participants) (rbc.Store, error) {
 			var s rbc.Store = rbcstore.New(db, rbcstore.ScopeOf(set))
 			if n.o.rbcStoreWrap != nil {
@@ -121,29 +119,3 @@ func (n *Node) rbcRefused(p peer.ID, reason string, err error) {
 		n.consLog.Warn().Str("peer", p.String()).Str("reason", reason).Msg("peer banned for invalid reliable-broadcast messages")
 	}
 }
-
-// rbcMessenger is route.ClassRBC of the node's transport as
-// rbcrun.Messenger.
-type rbcMessenger struct{ tr *transport.Transport }
-
-func (m rbcMessenger) Multicast(to []peer.ID, payload []byte) error {
-	ids := make([]route.NodeID, 0, len(to))
-	for _, p := range to {
-		id, err := transport.NodeIDOf(p)
-		if err != nil {
-			return err
-		}
-		ids = append(ids, id)
-	}
-	_, err := m.tr.Multicast(ids, route.ClassRBC, payload)
-	return err
-}
-
-func (m rbcMessenger) SetHandler(h func(from peer.ID, payload []byte)) {
-	m.tr.Handle(route.ClassRBC, func(d transport.Delivery) { h(d.Peer, d.Payload) })
-}
-
-var (
-	_ rbcrun.Messenger = rbcMessenger{}
-	_ rbc.Store        = (*rbcstore.Store)(nil)
-)
