@@ -23,6 +23,8 @@ import (
 	"github.com/blockwire/blockwire/link/pexnet"
 	"github.com/blockwire/blockwire/transport"
 	"github.com/blockwire/blockwire/transport/broadcastrun"
+
+	"github.com/blockwire/blockwire/transport/rbcrun"
 	"github.com/blockwire/blockwire/transport/route"
 )
 
@@ -81,6 +83,8 @@ type Node struct {
 	retired atomic.Pointer[map[route.NodeID]bool]
 	eng     atomic.Pointer[cft.Engine]
 	bc      *broadcastrun.Driver // the messaging API's driver (broadcast.go)
+
+	rbc atomic.Pointer[rbcrun.Runner] // reliable broadcast (rbc.go)
 	// closed is set before the database closes (Block guards on it).
 	closed atomic.Bool
 
@@ -354,6 +358,10 @@ func (n *Node) Start(ctx context.Context) error {
 		_ = n.Stop()
 		return err
 	}
+	if err := n.startRBC(); err != nil {
+		_ = n.Stop()
+		return err
+	}
 	if err := ctx.Err(); err != nil {
 		_ = n.Stop()
 		return err
@@ -489,6 +497,7 @@ func (n *Node) stop(handoff bool) error {
 			<-n.done
 			n.bg.Wait()
 		}
+		n.stopRBC()
 		if n.net != nil {
 			if err := n.net.Close(); err != nil {
 				errs = append(errs, err)

@@ -14,6 +14,8 @@ import (
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/node/relay"
 	"github.com/blockwire/blockwire/transport/broadcast"
+
+	"github.com/blockwire/blockwire/transport/rbc"
 )
 
 // Option changes how New assembles a node.
@@ -48,6 +50,9 @@ type options struct {
 	// raftWrap, set by this package's tests only, wraps raft's messenger
 	// (fault injection: cut or slow one producer's raft, not its links).
 	raftWrap func(id link.PeerID, m cft.Messenger) cft.Messenger
+	// rbcStoreWrap, set by this package's tests only, wraps the reliable
+	// broadcast store (a crash between persist and send, rbc.go).
+	rbcStoreWrap func(s rbc.Store) rbc.Store
 }
 
 // Limits bound the node's own queues and waits.

@@ -380,6 +380,8 @@ func (n *Node) refreshProducers() {
 	n.tr.SetRoutable(n.routable())
 	n.tr.Readmit()
 	n.setBroadcastProducers()
+
+	n.rbcSetChanged(s)
 	if h, ok := n.net.(interface{ SetProtected(link.PeerID, bool) }); ok {
 		for p := range old.peers {
 			if _, in := s.peers[p]; !in && p != n.id {

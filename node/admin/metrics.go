@@ -100,6 +100,9 @@ func (m *Metrics) Attach(b Backend) {
 	m.b = b
 	m.mu.Unlock()
 	m.reg.MustRegister(m)
+	if src, ok := b.(RBCSource); ok {
+		m.reg.MustRegister(rbcCollector{src})
+	}
 }
 
 func desc(name, help string, labels ...string) *prometheus.Desc {

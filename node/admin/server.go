@@ -182,6 +182,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /tx/{hash}", s.tx)
 	mux.HandleFunc("GET /propagation", s.propagation)
 	s.mountUI(mux)
+
+	mux.HandleFunc("GET /rbc", s.rbcStatus)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	if s.cfg.Pprof {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)

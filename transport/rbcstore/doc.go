@@ -2,10 +2,15 @@
 // node's pebble database: the durable half of transport/rbc's
 // persist-before-send rule.
 //
-// Keys live under the prefix 0xF3 "rbc/" (docs/protocol.md §9):
+// Keys live under the prefix 0xF3 "rbc/" (docs/protocol.md §9), then the
+// scope: the first 8 bytes of the participant set's hash. An instance
+// (origin, seq) is a different broadcast under a different set (origin is
+// an index into the set, signatures cover the set's hash), so each set
+// keeps its own records, and a set that comes back after a change finds
+// its records (and floors) where it left them:
 //
-//	0xF3 "rbc/" 'i' origin u16 seq u64 kind u8   an instance's record (echo, ready, delivered)
-//	0xF3 "rbc/" 'f' origin u16                   an origin's garbage-collection floor
+//	0xF3 "rbc/" scope[8] 'i' origin u16 seq u64 kind u8   an instance's record (echo, ready, delivered)
+//	0xF3 "rbc/" scope[8] 'f' origin u16                   an origin's garbage-collection floor
 //
 // Integers are big-endian, so an instance's records are contiguous and
 // Forget is one range deletion per instance; a floor has one key per

@@ -72,17 +72,17 @@ func TestCrashBetweenPersistAndSendNeverSignsTwoPayloads(t *testing.T) {
 		require.Len(t, rd.Persist, 1)
 		require.Len(t, rd.Messages, 1)
 		if synced {
-			require.NoError(t, New(db).Append(rd.Persist))
+			require.NoError(t, New(db, ScopeOf(fx.set)).Append(rd.Persist))
 		} else {
 			r := rd.Persist[0]
-			require.NoError(t, db.Set(key(r), r.AppendBinary(nil), pebble.NoSync))
+			require.NoError(t, db.Set(New(db, ScopeOf(fx.set)).key(r), r.AppendBinary(nil), pebble.NoSync))
 		}
 		// Crash here: the echo never left.
 		crashed := fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: 0})
 		require.NoError(t, db.Close())
 
 		db2 := open(t, crashed)
-		recs, err := New(db2).Load()
+		recs, err := New(db2, ScopeOf(fx.set)).Load()
 		require.NoError(t, err)
 		c2, err := rbc.New(cfg, recs, epoch.Add(time.Second))
 		require.NoError(t, err)
@@ -109,7 +109,7 @@ func TestForgetAndFloors(t *testing.T) {
 	fx := newFixture(t, 4)
 	db := open(t, vfs.NewMem())
 	defer db.Close()
-	s := New(db)
+	s := New(db, ScopeOf(fx.set))
 	a, b := rbc.Instance{Origin: 2, Seq: 5}, rbc.Instance{Origin: 2, Seq: 9}
 	p := []byte("p")
 	d := rbc.DigestOf(p)
@@ -134,7 +134,30 @@ func TestForgetAndFloors(t *testing.T) {
 	got, err = s.Load()
 	require.NoError(t, err)
 	require.Equal(t, []rbc.Record{{Kind: rbc.RecFloor, Inst: a}}, got)
-	_ = fx
+}
+
+// Each participant set keeps its own records: an instance (origin, seq)
+// of one set is another broadcast in another set, and a set that comes
+// back finds its records again. Scopes whose last byte is 0xff bound
+// their iteration correctly (no neighbour's records leak in).
+func TestScopesAreSeparate(t *testing.T) {
+	db := open(t, vfs.NewMem())
+	defer db.Close()
+	inst := rbc.Instance{Origin: 1, Seq: 3}
+	rec := rbc.Record{Kind: rbc.RecReady, Inst: inst, Digest: rbc.DigestOf([]byte("x"))}
+	scopes := []Scope{{1}, {2}, {1, 0, 0, 0, 0, 0, 0, 0xff}, {1, 0, 0, 0, 0, 0, 1, 0}}
+	for i, sc := range scopes {
+		r := rec
+		r.Inst.Seq += uint64(i)
+		require.NoError(t, New(db, sc).Append([]rbc.Record{r, {Kind: rbc.RecFloor, Inst: rbc.Instance{Origin: 0, Seq: uint64(i + 1)}}}))
+	}
+	for i, sc := range scopes {
+		got, err := New(db, sc).Load()
+		require.NoError(t, err)
+		r := rec
+		r.Inst.Seq += uint64(i)
+		require.Equal(t, []rbc.Record{{Kind: rbc.RecFloor, Inst: rbc.Instance{Origin: 0, Seq: uint64(i + 1)}}, r}, got, "scope %x", sc)
+	}
 }
 
 // A record that does not decode stops Load: a participant must not sign
@@ -145,7 +168,8 @@ func TestCorruptRecordIsRefused(t *testing.T) {
 	r := rbc.Record{Kind: rbc.RecReady, Inst: rbc.Instance{Origin: 1, Seq: 1}}
 	v := r.AppendBinary(nil)
 	v[5] ^= 1
-	require.NoError(t, db.Set(key(r), v, pebble.Sync))
-	_, err := New(db).Load()
+	s := New(db, Scope{7})
+	require.NoError(t, db.Set(s.key(r), v, pebble.Sync))
+	_, err := s.Load()
 	require.Error(t, err)
 }

@@ -27,6 +27,11 @@ const (
 	ClassConsensus Class = 1
 	// ClassTransaction is a transaction forwarded to a producer.
 	ClassTransaction Class = 2
+	// ClassRBC is reliable broadcast among the producers (transport/rbcrun:
+	// echoes, readies, certificates). Like ClassConsensus it rides the
+	// control lane; it is a class of its own so that it has its own
+	// handler beside raft's.
+	ClassRBC Class = 4
 	// ClassApp is the first class free for applications.
 	ClassApp Class = 16
 )
@@ -53,7 +58,7 @@ func (l Lane) String() string {
 
 // LaneFor maps a data class to its lane.
 func LaneFor(c Class) Lane {
-	if c == ClassConsensus {
+	if c == ClassConsensus || c == ClassRBC {
 		return LaneControl
 	}
 	return LaneRouting
