@@ -28,6 +28,13 @@ type Config struct {
 	// are refused with ReasonNotRoutable and penalize the sender. Nil admits
 	// every destination that signs its announcements.
 	Admit func(NodeID) bool
+	// AdmitAttrs, when set, admits destinations Admit refuses by the
+	// attributes they announced (signed with their seqno): verifiers of
+	// consensus/attest, say. Nil admits no one beyond Admit.
+	AdmitAttrs func(NodeID, Attrs) bool
+	// Attrs are our own attributes, announced (signed) with our seqno when
+	// Routable; nil announces none. Fixed for the Router's run.
+	Attrs *Attrs
 	// HelloInterval is how often we send a Hello (with its IHU echo) on each
 	// link. It bounds failure detection: a silent link is declared dead
 	// HoldMultiplier intervals after its last hello. 250 ms detects a silent
@@ -213,6 +220,11 @@ func (c *Config) Validate() error {
 	for _, ch := range checks {
 		if ch.bad {
 			return fmt.Errorf("route: Config.%s %s: %s", ch.field, ch.value, ch.reason)
+		}
+	}
+	if c.Attrs != nil {
+		if err := c.Attrs.Validate(); err != nil {
+			return fmt.Errorf("route: Config.Attrs: %w", err)
 		}
 	}
 	return nil

@@ -27,6 +27,10 @@ const (
 	ClassConsensus Class = 1
 	// ClassTransaction is a transaction forwarded to a producer.
 	ClassTransaction Class = 2
+	// ClassAttest is attestation traffic (consensus/attest requests,
+	// receipts, acks): consensus-class priority, so it rides the control
+	// lane like ClassConsensus, but has its own handler (raft owns that).
+	ClassAttest Class = 5
 	// ClassApp is the first class free for applications.
 	ClassApp Class = 16
 )
@@ -53,7 +57,7 @@ func (l Lane) String() string {
 
 // LaneFor maps a data class to its lane.
 func LaneFor(c Class) Lane {
-	if c == ClassConsensus {
+	if c == ClassConsensus || c == ClassAttest {
 		return LaneControl
 	}
 	return LaneRouting
