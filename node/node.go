@@ -18,6 +18,7 @@ import (
 	"github.com/blockwire/blockwire/blocksync"
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/consensus/attestrun"
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/transport"
@@ -78,6 +79,7 @@ type Node struct {
 	// links). Its own routes go when it stops its engine (routable).
 	retired atomic.Pointer[map[route.NodeID]bool]
 	eng     atomic.Pointer[cft.Engine]
+	att     *attestrun.Runner // attestation (attest.go); nil when off
 	// closed is set before the database closes (Block guards on it).
 	closed atomic.Bool
 
@@ -345,6 +347,10 @@ func (n *Node) Start(ctx context.Context) error {
 		_ = n.Stop()
 		return err
 	}
+	if err := n.startAttest(); err != nil {
+		_ = n.Stop()
+		return err
+	}
 	if n.producer.Load() && !n.solo {
 		if err := n.startEngine(); err != nil {
 			_ = n.Stop()
@@ -475,6 +481,7 @@ func (n *Node) stop(handoff bool) error {
 			<-n.done
 			n.bg.Wait()
 		}
+		n.stopAttest()
 		if n.net != nil {
 			if err := n.net.Close(); err != nil {
 				errs = append(errs, err)

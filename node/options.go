@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/blockwire/blockwire/chain"
+	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
@@ -46,6 +47,8 @@ type options struct {
 	// raftWrap, set by this package's tests only, wraps raft's messenger
 	// (fault injection: cut or slow one producer's raft, not its links).
 	raftWrap func(id link.PeerID, m cft.Messenger) cft.Messenger
+	// attestCheck replaces a verifier's block check (WithAttestCheck).
+	attestCheck func(*block.Block) error
 }
 
 // Limits bound the node's own queues and waits.
