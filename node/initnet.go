@@ -63,6 +63,9 @@ type NetworkSpec struct {
 	Topology Topology
 	Degree   int
 	Seed     uint64
+	// Configure, when set, edits node i's config last, before it is
+	// validated and written (testnet's verifiers and requester).
+	Configure func(i int, cfg *Config)
 }
 
 // NetworkNode is one node InitNetwork wrote.
@@ -196,6 +199,9 @@ func writeNodeConfig(spec NetworkSpec, nodes []NetworkNode, peers []int, i int) 
 		if err := WriteAdminToken(filepath.Join(nd.Dir, AdminTokenFile)); err != nil {
 			return err
 		}
+	}
+	if spec.Configure != nil {
+		spec.Configure(i, &cfg)
 	}
 	if err := cfg.Validate(); err != nil {
 		return err

@@ -24,7 +24,8 @@ type testnetOptions struct {
 	asJSON        bool
 	reset         bool
 	keep          bool
-	ns            netnsOptions // --netns and its flags (testnet_netns.go)
+	ns            netnsOptions  // --netns and its flags (testnet_netns.go)
+	attest        attestOptions // --verifiers, --attest (testnet_attest.go)
 }
 
 // testnetResult is what `blockwire testnet --json` prints.
@@ -51,6 +52,7 @@ type testnetResult struct {
 	TxP99Ms         float64           `json:"tx_p99_ms"`
 	Dir             string            `json:"dir"`
 	Problems        []string          `json:"problems,omitempty"`
+	Attest          *attestResult     `json:"attest,omitempty"`
 	*NetnsResult                      // with --netns (testnet_netns.go)
 }
 
@@ -108,6 +110,7 @@ The exit code is 2 when the nodes disagree or irreversibility did not advance.`,
 	topologyFlags(cmd, &o.spec)
 	f.BoolVar(&o.keep, "keep-running", false, "leave the nodes running at the end (stop them with kill $(cat DIR/*/pid))")
 	addNetnsFlags(f, &o.ns)
+	addAttestFlags(f, &o.attest)
 	return cmd
 }
 
@@ -194,6 +197,8 @@ func runTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (test
 	res.TxPerS = float64(res.TxCommitted) / elapsed.Seconds()
 	res.TxP50Ms, res.TxP99Ms = load.percentile(0.50), load.percentile(0.99)
 	compareStateRoots(context.Background(), &res, clients)
+	res.Attest = collectAttest(ctx, &o.attest, clients)
+	res.Problems = append(res.Problems, res.Attest.problems()...)
 	return res, nil
 }
 
@@ -213,6 +218,12 @@ func prepareTestnet(o *testnetOptions) ([]node.NetworkNode, error) {
 	base.Log.Format = "json"
 	base.Log.Level = "info"
 	o.spec.Base = &base
+	o.spec.Nodes += o.attest.verifiers
+	conf, err := o.attest.configure(o.spec.Nodes)
+	if err != nil {
+		return nil, err
+	}
+	o.spec.Configure = conf
 	_, nodes, err := node.InitNetwork(o.spec)
 	return nodes, err
 }

@@ -55,6 +55,9 @@ type Status struct {
 	Scheduler attest.Status
 	// Stalled are the stalled blocks with their reasons.
 	Stalled []attest.Stall
+	// OldestPending is when the oldest pending block entered the schedule
+	// (zero: none pending): every block irreversible before it is attested.
+	OldestPending time.Time
 	// Verifier are the verifier core's counters; Held its receipts held
 	// until acknowledged, Parked its requests waiting for the chain.
 	Verifier      attest.VerifierStats
@@ -78,6 +81,9 @@ func (r *Runner) Status() Status {
 	if r.sched != nil {
 		st.Scheduler = r.sched.Status()
 		for _, s := range r.sched.States() {
+			if st.OldestPending.IsZero() || s.Added.Before(st.OldestPending) {
+				st.OldestPending = s.Added
+			}
 			if s.Stalled != "" {
 				st.Stalled = append(st.Stalled, attest.Stall{Block: s.Block, Level: s.Level, Reason: s.Stalled})
 			}

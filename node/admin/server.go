@@ -36,6 +36,7 @@ type Backend interface {
 var (
 	_ Backend       = (*node.Node)(nil)
 	_ RoutesBackend = (*node.Node)(nil)
+	_ AttestBackend = (*node.Node)(nil)
 )
 
 // Config configures the server.
@@ -170,6 +171,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /tx", s.submit)
 	mux.HandleFunc("GET /tx/{hash}", s.tx)
 	mux.HandleFunc("GET /propagation", s.propagation)
+	mux.HandleFunc("GET /attest", s.attestStatus)
+	mux.HandleFunc("GET /attest/{block}", s.attestation)
+	mux.HandleFunc("POST /attest/{block}/retry", s.attestRetry)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	if s.cfg.Pprof {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
