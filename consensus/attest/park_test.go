@@ -32,7 +32,7 @@ func TestVerifierHoldsRequestsForBlocksNotReachedYet(t *testing.T) {
 	for _, id := range []block.ID{a, b} {
 		err := v.Request(epoch, requester, &Request{Block: id, Level: 2, Deadline: epoch.Add(time.Second)})
 		require.Equal(t, ReasonNotYet, ReasonOf(err))
-		require.False(t, err.(*Error).Reason.Penalized())
+		require.False(t, ReasonOf(err).Penalized())
 	}
 	err = v.Request(epoch, requester, &Request{Block: c, Level: 2, Deadline: epoch.Add(time.Second)})
 	require.Equal(t, ReasonQueueFull, ReasonOf(err), "held requests count against MaxQueue")

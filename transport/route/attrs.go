@@ -49,8 +49,7 @@ func checkLabel(k, v string) error {
 		return fmt.Errorf("route: label key %q: want 1..%d bytes", k, MaxLabelKey)
 	}
 	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+		if !keyByte(k[i]) {
 			return fmt.Errorf("route: label key %q: only a-z 0-9 . _ -", k)
 		}
 	}
@@ -63,6 +62,10 @@ func checkLabel(k, v string) error {
 		}
 	}
 	return nil
+}
+
+func keyByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
 }
 
 // Equal reports whether a and b say the same (nil is no attributes).
