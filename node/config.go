@@ -14,6 +14,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/blockwire/blockwire/consensus/attestrun"
 	"github.com/blockwire/blockwire/link"
 )
 
@@ -49,6 +50,8 @@ type Config struct {
 	Consensus ConsensusConfig `toml:"consensus"`
 	Admin     AdminConfig     `toml:"admin"`
 	Log       LogConfig       `toml:"log"`
+	// Attest is attestation (consensus/attestrun.Settings; node/attest.go).
+	Attest attestrun.Settings `toml:"attest"`
 
 	// dir is where the file was loaded from; relative paths resolve here.
 	dir string
@@ -216,8 +219,9 @@ func DefaultConfig() Config {
 			MaxBlockTxs:        10000,
 			SubmitAckTimeout:   Duration{5 * time.Second},
 		},
-		Admin: AdminConfig{Listen: "127.0.0.1:9100", Pprof: true, ReadyMaxHeadAge: Duration{10 * time.Second}},
-		Log:   LogConfig{Level: "info", Format: "auto", File: "node.log"},
+		Admin:  AdminConfig{Listen: "127.0.0.1:9100", Pprof: true, ReadyMaxHeadAge: Duration{10 * time.Second}},
+		Log:    LogConfig{Level: "info", Format: "auto", File: "node.log"},
+		Attest: attestrun.DefaultSettings(),
 	}
 }
 
@@ -271,7 +275,7 @@ func LoadConfig(path string) (Config, error) {
 			keys[i] = k.String()
 		}
 		sort.Strings(keys)
-		return cfg, &ConfigError{File: path, Key: keys[0], Problem: "unknown key (known sections: node, p2p, consensus, admin, log)"}
+		return cfg, &ConfigError{File: path, Key: keys[0], Problem: "unknown key (known sections: node, p2p, consensus, admin, log, attest)"}
 	}
 	abs, err := filepath.Abs(filepath.Dir(path))
 	if err != nil {
@@ -374,6 +378,13 @@ func (c *Config) Validate() error {
 			c.Consensus.LeaderLeaseTimeout, c.Consensus.HeartbeatTimeout)
 	}
 	if err := c.Admin.validate(c.Consensus.BlockInterval.Duration); err != nil {
+		return err
+	}
+	if err := c.Attest.Validate(); err != nil {
+		var se *attestrun.SettingsError
+		if errors.As(err, &se) {
+			return &ConfigError{Key: "attest." + se.Key, Problem: se.Problem, Err: err}
+		}
 		return err
 	}
 	return c.Log.validate()

@@ -83,6 +83,32 @@ token_file = {{printf "%q" .Admin.TokenFile}}
 # /readyz fails when the head block is older than this ("0s" = no check).
 ready_max_head_age = {{printf "%q" .Admin.ReadyMaxHeadAge.String}}
 
+[attest]
+# Attestation (docs/operations.md): signed verifications of irreversible
+# blocks, level by level. Both require and verifier false = off: the node
+# loads no attestation state and announces nothing.
+# The level scheme, the same on every node, and a verifier's answer time.
+levels = {{printf "%q" .Attest.Levels}}
+deadline = {{printf "%q" .Attest.Deadline}}
+# Collect attestations of every block that becomes irreversible.
+require = {{.Attest.Require}}
+# Serve as a verifier of this level, announcing it and the labels below.
+verifier = {{.Attest.Verifier}}
+level = {{.Attest.Level}}
+# Only these peer ids are accepted as verifiers; empty accepts any.
+{{if .Attest.Verifiers}}verifiers = {{list .Attest.Verifiers}}{{else}}# verifiers = ["<peer id>"]{{end}}
+# Labels announced with the level (selection spreads over "operator"):
+{{- if .Attest.Labels}}
+
+[attest.labels]
+{{- range $k, $v := .Attest.Labels}}
+{{$k}} = {{printf "%q" $v}}
+{{- end}}
+{{- else}}
+# [attest.labels]
+# operator = "acme"
+{{- end}}
+
 [log]
 # trace, debug, info, warn, error or disabled.
 level = {{printf "%q" .Log.Level}}

@@ -75,6 +75,10 @@ type NetworkSpec struct {
 	// is TargetPeers (default: Degree with TopologyRandom, else 4).
 	Seeds       int
 	TargetPeers int
+
+	// Configure, when set, edits node i's config last, before it is
+	// validated and written (testnet's verifiers and requester).
+	Configure func(i int, cfg *Config)
 }
 
 // SeedNodes returns the indexes of the seed nodes of a network of n
@@ -244,6 +248,9 @@ func writeNodeConfig(spec NetworkSpec, nodes []NetworkNode, peers []int, i int) 
 		if err := WriteAdminToken(filepath.Join(nd.Dir, AdminTokenFile)); err != nil {
 			return err
 		}
+	}
+	if spec.Configure != nil {
+		spec.Configure(i, &cfg)
 	}
 	if err := cfg.Validate(); err != nil {
 		return err

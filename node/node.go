@@ -18,6 +18,7 @@ import (
 	"github.com/blockwire/blockwire/blocksync"
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/consensus/attestrun"
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/link/pexnet"
@@ -85,6 +86,8 @@ type Node struct {
 	bc      *broadcastrun.Driver // the messaging API's driver (broadcast.go)
 
 	rbc atomic.Pointer[rbcrun.Runner] // reliable broadcast (rbc.go)
+
+	att *attestrun.Runner // attestation (attest.go); nil when off
 	// closed is set before the database closes (Block guards on it).
 	closed atomic.Bool
 
@@ -366,6 +369,10 @@ func (n *Node) Start(ctx context.Context) error {
 		_ = n.Stop()
 		return err
 	}
+	if err := n.startAttest(); err != nil {
+		_ = n.Stop()
+		return err
+	}
 	if n.producer.Load() && !n.solo {
 		if err := n.startEngine(); err != nil {
 			_ = n.Stop()
@@ -498,6 +505,8 @@ func (n *Node) stop(handoff bool) error {
 			n.bg.Wait()
 		}
 		n.stopRBC()
+
+		n.stopAttest()
 		if n.net != nil {
 			if err := n.net.Close(); err != nil {
 				errs = append(errs, err)

@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/blockwire/blockwire/chain"
+	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
@@ -53,6 +54,9 @@ type options struct {
 	// rbcStoreWrap, set by this package's tests only, wraps the reliable
 	// broadcast store (a crash between persist and send, rbc.go).
 	rbcStoreWrap func(s rbc.Store) rbc.Store
+
+	// attestCheck replaces a verifier's block check (WithAttestCheck).
+	attestCheck func(*block.Block) error
 }
 
 // Limits bound the node's own queues and waits.

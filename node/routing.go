@@ -43,6 +43,7 @@ func (n *Node) newTransport() (*transport.Transport, error) {
 		r := n.retired.Load()
 		return r != nil && (*r)[id]
 	}
+	cfg.Route.Attrs, cfg.Route.AdmitAttrs = n.cfg.Attest.Attrs(), n.admitAttest // attest.go
 	cfg.Route.ReplyClasses = []route.Class{route.ClassTransaction}
 	// Raft's messages wait for a route no longer than raft cares about
 	// them (cft's API-REQUESTS.md: a few hundred milliseconds); the engine
@@ -77,7 +78,7 @@ func (n *Node) toLoop(fn func()) { n.post(input{kind: inCall, fn: fn}) }
 // a producer, and a removed one until its raft engine stopped (raft must
 // reach it with the configuration that removes it; dropEngine).
 func (n *Node) routable() bool {
-	return n.producer.Load() || n.solo || n.cfg.P2P.Routable || n.engine() != nil
+	return n.producer.Load() || n.solo || n.cfg.P2P.Routable || n.engine() != nil || n.cfg.Attest.On()
 }
 
 // penalizeRouted scores a neighbour for a routing fault (a bad signature,

@@ -44,7 +44,7 @@ DIR/node0/config.toml"; or "blockwire testnet" for a whole local network.`,
 	}
 	root.AddCommand(newVersionCmd(), newSimCmd(), newInitCmd(), newRunCmd(),
 		newStatusCmd(), newPeersCmd(), newRoutesCmd(), newBlocksCmd(), newTxCmd(), newTestnetCmd(), newBenchCmd(),
-		newProducersCmd(), newConfigCmd(), newKeysCmd())
+		newProducersCmd(), newConfigCmd(), newKeysCmd(), newAttestCmd())
 	return root
 }
 

@@ -24,8 +24,9 @@ type testnetOptions struct {
 	asJSON        bool
 	reset         bool
 	keep          bool
-	ns            netnsOptions // --netns and its flags (testnet_netns.go)
-	uiListen      string       // --ui-listen (testnet_ui.go)
+	ns            netnsOptions  // --netns and its flags (testnet_netns.go)
+	uiListen      string        // --ui-listen (testnet_ui.go)
+	attest        attestOptions // --verifiers, --attest (testnet_attest.go)
 }
 
 // testnetResult is what `blockwire testnet --json` prints.
@@ -55,6 +56,7 @@ type testnetResult struct {
 	UIURL           string            `json:"ui_url,omitempty"`
 
 	Discovery    *discoveryResult `json:"discovery,omitempty"` // with --seeds (testnet_seeds.go)
+	Attest       *attestResult    `json:"attest,omitempty"`    // with --verifiers (testnet_attest.go)
 	*NetnsResult                  // with --netns (testnet_netns.go)
 }
 
@@ -115,6 +117,8 @@ The exit code is 2 when the nodes disagree or irreversibility did not advance.`,
 	f.BoolVar(&o.keep, "keep-running", false, "leave the nodes running at the end (stop them with kill $(cat DIR/*/pid))")
 	addNetnsFlags(f, &o.ns)
 	f.StringVar(&o.uiListen, "ui-listen", "", "serve the live network page here (default 127.0.0.1:<base-port+2000>; off: none)")
+
+	addAttestFlags(f, &o.attest)
 	return cmd
 }
 
@@ -217,6 +221,9 @@ func runTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (test
 	if o.spec.Seeds > 0 {
 		collectDiscovery(context.Background(), &res, o.spec.Seeds, nodeNames(nodes), clients)
 	}
+
+	res.Attest = collectAttest(ctx, &o.attest, clients)
+	res.Problems = append(res.Problems, res.Attest.problems()...)
 	return res, nil
 }
 
@@ -249,6 +256,12 @@ func prepareTestnet(o *testnetOptions) ([]node.NetworkNode, error) {
 	base.Log.Format = "json"
 	base.Log.Level = "info"
 	o.spec.Base = &base
+	o.spec.Nodes += o.attest.verifiers
+	conf, err := o.attest.configure(o.spec.Nodes)
+	if err != nil {
+		return nil, err
+	}
+	o.spec.Configure = conf
 	_, nodes, err := node.InitNetwork(o.spec)
 	return nodes, err
 }

@@ -207,6 +207,10 @@ func printTestnetSummary(w io.Writer, r testnetResult) error {
 	}
 	printDiscoverySummary(tw, r.Discovery)
 	printNetnsSummary(tw, r.NetnsResult)
+	if a := r.Attest; a != nil {
+		fmt.Fprintf(tw, "attestation	%d verifiers, %s: %d blocks attested, %d pending, %d stalled; p50 %.0f ms, p99 %.0f ms; %.1f requests, %.1f messages per block\n",
+			a.Verifiers, a.Levels, a.Attested, a.Pending, a.Stalled, a.P50Ms, a.P99Ms, a.RequestsPerBlock, a.MessagesPerBlock)
+	}
 	for _, p := range r.Problems {
 		fmt.Fprintf(tw, "PROBLEM\t%s\n", p)
 	}

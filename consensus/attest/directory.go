@@ -112,3 +112,6 @@ func rendezvous(id block.ID, level uint8, key block.PublicKey) [32]byte {
 	h.Sum(s[:0])
 	return s
 }
+
+// Members returns a copy of the verifiers, in ascending key order.
+func (d *Directory) Members() []Member { return slices.Clone(d.members) }

@@ -128,9 +128,16 @@
 //     Ready.Deadline; perform each Ready in its documented order, then
 //     Advance. Serve proofs and States/Status to operators; Retry on an
 //     operator's request.
+//     When the transport reports a request undeliverable (no route), call
+//     Unreachable: the ask is marked missed and a replacement asked at
+//     once instead of at the deadline.
 //  3. Verifier: NewVerifier for the node's level; Request and Ack with the
 //     authenticated requester; Tick at VerifierReady.Deadline; send
-//     VerifierReady.Messages.
+//     VerifierReady.Messages. A CheckBlock returns ErrNotYet for a block
+//     its chain has not reached (verifiers learn irreversibility from the
+//     next headers, a little after the requester): the request is held,
+//     bounded by MaxQueue, until Recheck (call it when the chain advances)
+//     finds the block or the request's deadline passes.
 //  4. With attestation turned off, open neither side and load no state.
 //
 // A driver loop, sketched:

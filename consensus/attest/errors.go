@@ -64,7 +64,19 @@ const (
 	// ReasonUnknownAck: an acknowledgement for a receipt we are not
 	// holding.
 	ReasonUnknownAck Reason = "unknown-ack"
+	// ReasonNotYet: a first-level request for a block the verifier's
+	// chain has not reached yet (CheckBlock returned ErrNotYet). Not a
+	// refusal on the wire: the request is held until the block arrives or
+	// its deadline passes (Verifier.Recheck).
+	ReasonNotYet Reason = "not-yet"
 )
+
+// ErrNotYet is what a CheckBlock returns (possibly wrapped) for a block
+// its chain has not reached yet: the verifier holds the request instead of
+// refusing it. Verifiers learn irreversibility a little after the
+// requester does (from the next headers), so most first requests find the
+// block not yet irreversible.
+var ErrNotYet = errors.New("attest: block not reached yet")
 
 // Penalized reports whether a correct peer can never cause r, so the
 // driver should score the sender down. Excess, duplicate, late and
@@ -73,7 +85,7 @@ const (
 // block and forgot it long ago, and queue-full is our own limit.
 func (r Reason) Penalized() bool {
 	switch r {
-	case ReasonExcess, ReasonDuplicate, ReasonLate, ReasonUnknownAck, ReasonQueueFull, ReasonFull, ReasonUnknownBlock:
+	case ReasonExcess, ReasonDuplicate, ReasonLate, ReasonUnknownAck, ReasonQueueFull, ReasonFull, ReasonUnknownBlock, ReasonNotYet:
 		return false
 	}
 	return true

@@ -47,6 +47,9 @@ type Stats struct {
 	// missed before (no replacement was left); Resent those re-sent after
 	// a restart because they were in flight.
 	Requests, Replacements, Reasks, Resent uint64
+	// Unreachable counts asks marked missed early because the transport
+	// could not deliver the request (Unreachable).
+	Unreachable uint64
 	// Accepted counts verifications counted; Finalized blocks finalized;
 	// Stalls blocks marked stalled; Promotions levels completed below the
 	// last.
@@ -222,4 +225,27 @@ func (e *entry) ask(k block.PublicKey) int {
 		}
 	}
 	return -1
+}
+
+// Unreachable tells the scheduler that the request to verifier for block
+// id could not be delivered (the transport found no route within its queue
+// time): the ask is marked missed at once and the level filled again, so a
+// replacement over another route is asked now instead of at the deadline.
+// It returns false (and does nothing) unless the verifier holds a live
+// ask at the block's current level: a stale report after an answer, a
+// replacement or a promotion changes nothing.
+func (s *Scheduler) Unreachable(now time.Time, verifier block.PublicKey, id block.ID) bool {
+	e := s.blocks[id]
+	if e == nil || e.st.Stalled != "" {
+		return false
+	}
+	i := e.ask(verifier)
+	if i < 0 || e.st.Asked[i].Missed || e.answered(verifier) {
+		return false
+	}
+	e.st.Asked[i].Missed = true
+	s.stats.Unreachable++
+	s.markDirty(e)
+	s.fill(now, e)
+	return true
 }

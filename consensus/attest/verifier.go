@@ -2,6 +2,7 @@ package attest
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"time"
 
@@ -76,6 +77,10 @@ type Verifier struct {
 	cfg  VerifierConfig
 	pub  block.PublicKey
 	held map[heldKey]*heldReceipt
+	// parked are first-level requests for blocks the chain has not
+	// reached yet (park.go), in arrival order; they count against
+	// MaxQueue with held.
+	parked []parkedRequest
 	// order is the held keys in arrival order (deterministic iteration).
 	order        []heldKey
 	rd           VerifierReady
@@ -134,13 +139,22 @@ func (vr *Verifier) Key() block.PublicKey { return vr.pub }
 // deterministic, so it is the same signature).
 func (vr *Verifier) Request(now time.Time, from block.PublicKey, req *Request) error {
 	if err := vr.check(now, from, req); err != nil {
+		if err.Reason == ReasonNotYet {
+			vr.park(from, req)
+		}
 		vr.stats.Refused[err.Reason]++
 		return err
 	}
+	vr.sign(now, from, req)
+	return nil
+}
+
+// sign answers a checked request: a new receipt, or the held one again.
+func (vr *Verifier) sign(now time.Time, from block.PublicKey, req *Request) {
 	k := heldKey{to: from, id: req.Block, level: req.Level}
 	if h, ok := vr.held[k]; ok {
 		vr.send(k, h, now)
-		return nil
+		return
 	}
 	v := Sign(vr.cfg.ChainID, vr.cfg.Key, req.Block, req.Level, Digest(req.Lower))
 	vr.stats.Signed++
@@ -148,7 +162,6 @@ func (vr *Verifier) Request(now time.Time, from block.PublicKey, req *Request) e
 	vr.held[k] = h
 	vr.order = append(vr.order, k)
 	vr.send(k, h, now)
-	return nil
 }
 
 func (vr *Verifier) check(now time.Time, from block.PublicKey, req *Request) *Error {
@@ -159,16 +172,27 @@ func (vr *Verifier) check(now time.Time, from block.PublicKey, req *Request) *Er
 		return refuse(ReasonWrongLevel, "request for L%d at an L%d verifier", req.Level, vr.cfg.Level)
 	case !req.Deadline.After(now):
 		return refuse(ReasonLate, "request for %s past its deadline by %v", req.Block, now.Sub(req.Deadline))
-	case !known && len(vr.held) >= vr.cfg.MaxQueue:
+	case !known && len(vr.held)+len(vr.parked) >= vr.cfg.MaxQueue:
 		return refuse(ReasonQueueFull, "%d receipts unacknowledged", len(vr.held))
 	}
 	if err := vr.checkLower(req); err != nil {
 		return err
 	}
-	if vr.cfg.LowerRequired == 0 && vr.cfg.CheckBlock != nil {
-		if err := vr.cfg.CheckBlock(req.Block); err != nil {
-			return refuse(ReasonUnknownBlock, "block %s: %v", req.Block, err)
+	return vr.checkBlock(req)
+}
+
+// checkBlock runs CheckBlock (first level only): ErrNotYet becomes
+// ReasonNotYet (the caller holds the request), any other error
+// ReasonUnknownBlock.
+func (vr *Verifier) checkBlock(req *Request) *Error {
+	if vr.cfg.LowerRequired != 0 || vr.cfg.CheckBlock == nil {
+		return nil
+	}
+	if err := vr.cfg.CheckBlock(req.Block); err != nil {
+		if errors.Is(err, ErrNotYet) {
+			return refuse(ReasonNotYet, "block %s: %v", req.Block, err)
 		}
+		return refuse(ReasonUnknownBlock, "block %s: %v", req.Block, err)
 	}
 	return nil
 }
@@ -230,8 +254,9 @@ func (vr *Verifier) remove(k heldKey) {
 }
 
 // Tick re-sends every receipt due at or before now, dropping those re-sent
-// MaxResends times already.
+// MaxResends times already, and drops held requests whose deadline passed.
 func (vr *Verifier) Tick(now time.Time) {
+	vr.Recheck(now)
 	for i := 0; i < len(vr.order); i++ {
 		k := vr.order[i]
 		h := vr.held[k]
@@ -253,6 +278,11 @@ func (vr *Verifier) Tick(now time.Time) {
 
 func (vr *Verifier) deadline() time.Time {
 	var d time.Time
+	for _, p := range vr.parked {
+		if d.IsZero() || p.req.Deadline.Before(d) {
+			d = p.req.Deadline
+		}
+	}
 	for _, k := range vr.order {
 		if n := vr.held[k].next; d.IsZero() || n.Before(d) {
 			d = n

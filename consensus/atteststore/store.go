@@ -49,13 +49,23 @@ func stateKey(id block.ID) []byte { return tableKey(tableState, id[:]) }
 func proofKey(id block.ID) []byte { return tableKey(tableProof, id[:]) }
 
 // Apply writes rd's Persist and Finalized in one synced batch.
-func (s *Store) Apply(rd *attest.Ready) error {
-	if len(rd.Persist) == 0 && len(rd.Finalized) == 0 {
+func (s *Store) Apply(rd *attest.Ready) error { return s.apply(rd, nil) }
+
+// ApplyWithCursor is Apply that also sets the cursor (Cursor) in the same
+// batch: the blocks up to cursor were added to the scheduler, so their
+// states and the cursor become durable together.
+func (s *Store) ApplyWithCursor(rd *attest.Ready, cursor uint64) error { return s.apply(rd, &cursor) }
+
+func (s *Store) apply(rd *attest.Ready, cursor *uint64) error {
+	if len(rd.Persist) == 0 && len(rd.Finalized) == 0 && cursor == nil {
 		return nil
 	}
 	b := s.db.NewBatch()
 	defer func() { _ = b.Close() }() // a batch's Close only releases memory
 	var err error
+	if cursor != nil {
+		err = b.Set(tableKey(tableCursor), binary.BigEndian.AppendUint64(nil, *cursor), nil)
+	}
 	for _, r := range rd.Persist {
 		st := &r.State
 		if !r.PrevDue.IsZero() && !r.PrevDue.Equal(st.Due) {

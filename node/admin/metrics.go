@@ -138,7 +138,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 		descRaftTerm, descRaftCommit, descRaftApplied, descRaftLeader, descFailovers} {
 		ch <- d
 	}
-	for _, d := range routeDescs {
+	for _, d := range append(routeDescs, attestDescs...) {
 		ch <- d
 	}
 	for _, d := range broadcastDescs {
@@ -170,6 +170,8 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	m.collectPeers(gauge, counter)
 	m.collectRoutes(gauge, counter)
 	m.collectBroadcast(gauge, counter)
+
+	m.collectAttest(gauge, counter)
 
 	c := m.b.Counters()
 	counter(descBlocks, c.BlocksReceived, "received")

@@ -38,6 +38,7 @@ var (
 	_ Backend          = (*node.Node)(nil)
 	_ RoutesBackend    = (*node.Node)(nil)
 	_ BroadcastBackend = (*node.Node)(nil)
+	_ AttestBackend    = (*node.Node)(nil)
 )
 
 // Config configures the server.
@@ -184,6 +185,10 @@ func (s *Server) routes() http.Handler {
 	s.mountUI(mux)
 
 	mux.HandleFunc("GET /rbc", s.rbcStatus)
+
+	mux.HandleFunc("GET /attest", s.attestStatus)
+	mux.HandleFunc("GET /attest/{block}", s.attestation)
+	mux.HandleFunc("POST /attest/{block}/retry", s.attestRetry)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	if s.cfg.Pprof {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)

@@ -28,6 +28,13 @@ type Config struct {
 	// are refused with ReasonNotRoutable and penalize the sender. Nil admits
 	// every destination that signs its announcements.
 	Admit func(NodeID) bool
+	// AdmitAttrs, when set, admits destinations Admit refuses by the
+	// attributes they announced (signed with their seqno): verifiers of
+	// consensus/attest, say. Nil admits no one beyond Admit.
+	AdmitAttrs func(NodeID, Attrs) bool
+	// Attrs are our own attributes, announced (signed) with our seqno when
+	// Routable; nil announces none. Fixed for the Router's run.
+	Attrs *Attrs
 	// HelloInterval is how often we send a Hello (with its IHU echo) on each
 	// link. It bounds failure detection: a silent link is declared dead
 	// HoldMultiplier intervals after its last hello. 250 ms detects a silent
@@ -226,7 +233,15 @@ func (c *Config) Validate() error {
 	if err := c.FloodUnicast.validate("FloodUnicast"); err != nil {
 		return err
 	}
-	return c.FloodMulticast.validate("FloodMulticast")
+	if err := c.FloodMulticast.validate("FloodMulticast"); err != nil {
+		return err
+	}
+	if c.Attrs != nil {
+		if err := c.Attrs.Validate(); err != nil {
+			return fmt.Errorf("route: Config.Attrs: %w", err)
+		}
+	}
+	return nil
 }
 
 func negativeTTL(m map[Class]time.Duration) bool {

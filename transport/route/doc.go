@@ -82,7 +82,7 @@
 // message (per destination: Config.QueueBytes, QueueMessages, QueueTTL);
 // when a route appears the queue is flushed, and when the TTL passes our
 // own messages come back as a SendError (ReasonNoRoute), relayed ones as a
-// Drop: never silent. Consensus-class data rides LaneControl, other classes
+// Drop: never silent. Consensus-class data (ClassConsensus, ClassAttest) rides LaneControl, other classes
 // LaneRouting; routing control always rides LaneControl.
 //
 // # Signature checks
@@ -170,26 +170,43 @@
 //     }
 //     }
 //
-// # Wire format (Version 1)
+// # Attributes
 //
-// One link frame carries one message: a version byte (1), a type byte, the
+// A destination may announce attributes with its seqno (Config.Attrs): the
+// attestation level it serves as a verifier and labels such as operator
+// and region. They ride only signed updates and are covered by the
+// destination's signature together with a presence byte, so a relay can
+// neither alter, add nor strip them; an unsigned refresh stands for the
+// attributes of the announcement it names. Router.Announced lists the
+// reachable destinations with attributes (the transport's Directory, from
+// which consensus/attest picks verifiers), and Config.AdmitAttrs admits
+// destinations by what they announced where Admit alone would refuse them.
+//
+// # Wire format (Version 2)
+//
+// One link frame carries one message: a version byte (2), a type byte, the
 // body. Integers are big-endian; ids are 32-byte ed25519 public keys.
 // Decode is strict: unknown versions, types and flag bits, wrong lengths,
 // trailing bytes, empty or out-of-range destination bitmaps are errors,
 // and counts and lengths are checked against Limits before allocation.
 //
 //	type 1 Hello         (17 bytes)  flags[1] (bit0 echo) interval_ms u16 ts_us u32 echo_ts_us u32 echo_delay_us u32
-//	type 2 Update        (47 or 111) flags[1] (bit0 signed) dest[32] router_id u64 seqno u16 metric u16 [sig[64]]
+//	type 2 Update        (47, 111+)  flags[1] (bit0 signed, bit1 attrs: only with bit0) dest[32] router_id u64
+//	                                 seqno u16 metric u16 [sig[64] [attrs]]
+//	attrs                            level u8 n u8 (≤ 8) n × (klen u8 (1..32) key[a-z0-9._-] vlen u8 (≤ 64) value[printable])
+//	                                 keys strictly ascending
 //	type 3 SeqnoRequest  (45 bytes)  dest[32] router_id u64 seqno u16 hops u8 (hops >= 1)
 //	type 4 RouteRequest  (34 bytes)  dest[32]
 //	type 5 Data          (variable)  class u8 hop_limit u8 origin[32] seq u64 n u16 dests[32n]
 //	                                 remaining[ceil(n/8)] payload_len u32 payload sig[64]
 //
-// Signed bytes: an announcement signs "blockwire/route/announce/v1" ‖ dest
-// ‖ router_id ‖ seqno; a data message signs "blockwire/route/data/v1" ‖
+// Signed bytes: an announcement signs "blockwire/route/announce/v2" ‖ dest
+// ‖ router_id ‖ seqno ‖ 0, or ‖ 1 ‖ attrs when it carries attributes; a
+// data message signs "blockwire/route/data/v1" ‖
 // origin ‖ class ‖ seq ‖ n ‖ dests ‖ sha256(payload). Forward
 // compatibility: a new field or message type changes Version; both ends
-// must agree at connection setup (the link layer's protocol id).
+// must agree at connection setup (the link layer's protocol id). Version 1
+// had no attributes; its frames are refused as ReasonVersion.
 //
 // # Safety and bounds
 //

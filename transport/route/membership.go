@@ -33,11 +33,24 @@ func (r *Router) Readmit(now time.Time) {
 	}
 	for _, id := range append([]NodeID(nil), r.destOrder...) {
 		d := r.dests[id]
-		if len(d.routes) == 0 || r.cfg.Admit(id) {
+		if len(d.routes) == 0 || r.admit(id, anyAttrs(d)) {
 			continue
 		}
 		clear(d.routes)
 		d.sel = nil
 		r.reselect(now, d)
 	}
+}
+
+// anyAttrs are the attributes d's selected route (or any route) carries.
+func anyAttrs(d *destination) *Attrs {
+	if d.sel != nil && d.sel.attrs != nil {
+		return d.sel.attrs
+	}
+	for _, rt := range d.routes {
+		if rt.attrs != nil {
+			return rt.attrs
+		}
+	}
+	return nil
 }

@@ -345,7 +345,7 @@ func TestStaleSequenceNumbersAreRefused(t *testing.T) {
 func TestGarbageIsPenalizedNotFatal(t *testing.T) {
 	nt := newNet(t, 2, nil)
 	nt.connect(0, 1, 5*ms)
-	err := nt.nodes[1].Receive(nt.now, nt.ids[0], []byte{1, 99, 0})
+	err := nt.nodes[1].Receive(nt.now, nt.ids[0], []byte{Version, 99, 0})
 	require.ErrorIs(t, err, ErrPeer)
 	rd := nt.nodes[1].Ready()
 	require.Equal(t, ReasonMalformed, rd.Penalties[0].Err.Reason)

@@ -54,6 +54,7 @@ func New(cfg Config, now time.Time) (*Router, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	cfg.Attrs = cfg.Attrs.clone() // ours alone: the caller may reuse its map
 	r := &Router{
 		cfg:      cfg,
 		routerID: cfg.RouterID,
@@ -69,7 +70,7 @@ func New(cfg Config, now time.Time) (*Router, error) {
 	}
 	copy(r.self[:], cfg.Key.Public().(ed25519.PublicKey))
 	r.stats.Drops = map[Reason]uint64{}
-	r.selfSig = signAnnounce(cfg.Key, r.self, r.routerID, r.seqno)
+	r.selfSig = signAnnounce(cfg.Key, r.self, r.routerID, r.seqno, r.cfg.Attrs)
 	r.nextHello = now.Add(cfg.HelloInterval)
 	r.nextRefresh = now.Add(cfg.UpdateInterval)
 	return r, nil

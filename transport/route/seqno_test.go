@@ -13,7 +13,7 @@ func TestStarvationAcrossTheSeqnoWrap(t *testing.T) {
 	nt := newNet(t, 4, nil)
 	d := nt.nodes[0]
 	d.seqno = 65535
-	d.selfSig = signAnnounce(d.cfg.Key, d.self, d.routerID, d.seqno)
+	d.selfSig = signAnnounce(d.cfg.Key, d.self, d.routerID, d.seqno, d.cfg.Attrs)
 	nt.connect(0, 1, 2*ms)
 	nt.connect(1, 2, 2*ms)
 	nt.connect(2, 3, 2*ms)

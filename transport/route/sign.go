@@ -9,20 +9,26 @@ import (
 // Domain tags keep an announcement signature from ever verifying as a data
 // signature, a block signature, or anything else the node key signs.
 const (
-	announceDomain = "blockwire/route/announce/v1"
+	announceDomain = "blockwire/route/announce/v2"
 	dataDomain     = "blockwire/route/data/v1"
 	replyDomain    = "blockwire/route/reply/v1"
 )
 
 // announceBytes are the bytes a destination signs for its announcement:
-// only the destination can advance its own seqno. The metric is not signed
-// (every hop changes it).
-func announceBytes(dest NodeID, routerID uint64, seqno uint16) []byte {
-	b := make([]byte, 0, len(announceDomain)+32+8+2)
+// only the destination can advance its own seqno or say what it is. The
+// metric is not signed (every hop changes it). A presence byte before the
+// attributes binds their absence too: a relay can neither strip nor add
+// them.
+func announceBytes(dest NodeID, routerID uint64, seqno uint16, attrs *Attrs) []byte {
+	b := make([]byte, 0, len(announceDomain)+32+8+2+1+64)
 	b = append(b, announceDomain...)
 	b = append(b, dest[:]...)
 	b = binary.BigEndian.AppendUint64(b, routerID)
-	return binary.BigEndian.AppendUint16(b, seqno)
+	b = binary.BigEndian.AppendUint16(b, seqno)
+	if attrs == nil {
+		return append(b, 0)
+	}
+	return appendAttrs(append(b, 1), attrs)
 }
 
 // dataBytes are the bytes an origin signs for a data message: everything
@@ -41,13 +47,13 @@ func dataBytes(m *Data) []byte {
 	return append(b, digest[:]...)
 }
 
-func signAnnounce(key ed25519.PrivateKey, dest NodeID, routerID uint64, seqno uint16) (sig [sigLen]byte) {
-	copy(sig[:], ed25519.Sign(key, announceBytes(dest, routerID, seqno)))
+func signAnnounce(key ed25519.PrivateKey, dest NodeID, routerID uint64, seqno uint16, attrs *Attrs) (sig [sigLen]byte) {
+	copy(sig[:], ed25519.Sign(key, announceBytes(dest, routerID, seqno, attrs)))
 	return sig
 }
 
 func verifyAnnounce(u *Update) bool {
-	return ed25519.Verify(u.Dest[:], announceBytes(u.Dest, u.RouterID, u.Seqno), u.Sig[:])
+	return ed25519.Verify(u.Dest[:], announceBytes(u.Dest, u.RouterID, u.Seqno, u.Attrs), u.Sig[:])
 }
 
 func signData(key ed25519.PrivateKey, m *Data) {

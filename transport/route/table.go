@@ -11,7 +11,10 @@ type route struct {
 	seqno    uint16
 	metric   Metric // as advertised, before our link cost
 	sig      [sigLen]byte
-	expires  time.Time
+	// attrs are the destination's signed attributes (nil: none); shared,
+	// never modified.
+	attrs   *Attrs
+	expires time.Time
 }
 
 // sourceKey names a source: a destination in one run (RouterID).

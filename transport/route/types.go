@@ -32,6 +32,12 @@ const (
 	// control lane; it is a class of its own so that it has its own
 	// handler beside raft's.
 	ClassRBC Class = 4
+	// Class 5 is transport/broadcastrun's ClassBroadcast.
+
+	// ClassAttest is attestation traffic (consensus/attest requests,
+	// receipts, acks): consensus-class priority, so it rides the control
+	// lane like ClassConsensus, but has its own handler (raft owns that).
+	ClassAttest Class = 6
 	// ClassApp is the first class free for applications.
 	ClassApp Class = 16
 )
@@ -58,7 +64,7 @@ func (l Lane) String() string {
 
 // LaneFor maps a data class to its lane.
 func LaneFor(c Class) Lane {
-	if c == ClassConsensus || c == ClassRBC {
+	if c == ClassConsensus || c == ClassRBC || c == ClassAttest {
 		return LaneControl
 	}
 	return LaneRouting

@@ -17,18 +17,18 @@ func (r *Router) handleUpdate(now time.Time, n *neighbour, u *Update) {
 		r.penalize(n.id, fault(ReasonImpossibleMetric, "metric 0 for %s from %s", u.Dest, n.id))
 		return
 	}
-	if r.cfg.Admit != nil && !r.cfg.Admit(u.Dest) {
-		r.penalize(n.id, fault(ReasonNotRoutable, "update for %s", u.Dest))
-		return
-	}
 	d := r.dests[u.Dest]
-	if d == nil && len(r.dests) >= r.cfg.MaxDestinations {
-		r.stats.Drops[ReasonTableFull]++
-		return
-	}
 	old := (*route)(nil)
 	if d != nil {
 		old = d.routes[n.id]
+	}
+	if !r.admit(u.Dest, attrsOf(u, old)) {
+		r.penalize(n.id, fault(ReasonNotRoutable, "update for %s", u.Dest))
+		return
+	}
+	if d == nil && len(r.dests) >= r.cfg.MaxDestinations {
+		r.stats.Drops[ReasonTableFull]++
+		return
 	}
 	rt := &route{peer: n.id, routerID: u.RouterID, seqno: u.Seqno, metric: u.Metric,
 		expires: now.Add(r.cfg.routeExpiry())}
@@ -38,9 +38,9 @@ func (r *Router) handleUpdate(now time.Time, n *neighbour, u *Update) {
 			r.penalize(n.id, fault(ReasonBadSignature, "announcement of %s seqno %d", u.Dest, u.Seqno))
 			return
 		}
-		rt.sig = u.Sig
+		rt.sig, rt.attrs = u.Sig, u.Attrs.clone()
 	case old != nil && old.routerID == u.RouterID && old.seqno == u.Seqno:
-		rt.sig = old.sig // a refresh of what we verified
+		rt.sig, rt.attrs = old.sig, old.attrs // a refresh of what we verified
 	default:
 		// A refresh of an announcement we do not hold (we lost it, or the
 		// peer is confused): ask for the signed one.
@@ -55,6 +55,18 @@ func (r *Router) handleUpdate(now time.Time, n *neighbour, u *Update) {
 	d.routes[n.id] = rt
 	r.satisfyForwarded(d, rt)
 	r.reselect(now, d)
+}
+
+// attrsOf returns the attributes an update stands for: its own when
+// signed, those of the announcement it refreshes otherwise.
+func attrsOf(u *Update, old *route) *Attrs {
+	switch {
+	case u.Signed:
+		return u.Attrs
+	case old != nil && old.routerID == u.RouterID && old.seqno == u.Seqno:
+		return old.attrs
+	}
+	return nil
 }
 
 // verify checks an announcement's signature, once per (source, seqno, sig).
@@ -128,6 +140,9 @@ func (r *Router) sendRoute(now time.Time, to NodeID, d *destination, signed bool
 		u.RouterID, u.Seqno, u.Sig = d.sel.routerID, d.sel.seqno, d.sel.sig
 		u.Metric = d.selM
 		u.Signed = signed
+		if signed {
+			u.Attrs = d.sel.attrs
+		}
 		r.noteAdvertised(now, d.id, u.RouterID, u.Seqno, u.Metric)
 	} else if !d.adv.ok {
 		return
@@ -169,7 +184,7 @@ func (r *Router) noteAdvertised(now time.Time, dest NodeID, routerID uint64, seq
 
 // selfUpdate is our own announcement: metric 0, signed by us.
 func (r *Router) selfUpdate() *Update {
-	return &Update{Dest: r.self, RouterID: r.routerID, Seqno: r.seqno, Metric: 0, Signed: true, Sig: r.selfSig}
+	return &Update{Dest: r.self, RouterID: r.routerID, Seqno: r.seqno, Metric: 0, Signed: true, Sig: r.selfSig, Attrs: r.cfg.Attrs}
 }
 
 // dumpTable sends a new neighbour our own announcement and every route,
@@ -191,7 +206,7 @@ func (r *Router) refresh(now time.Time) {
 	for _, id := range r.neighOrder {
 		if r.cfg.Routable {
 			u := r.selfUpdate()
-			u.Signed = false
+			u.Signed, u.Attrs = false, nil
 			r.sendUpdate(id, u)
 		}
 		for _, did := range r.destOrder {
@@ -247,7 +262,7 @@ func (r *Router) bump(now time.Time) {
 	r.lastBump = now
 	r.seqno++
 	r.stats.Bumps++
-	r.selfSig = signAnnounce(r.cfg.Key, r.self, r.routerID, r.seqno)
+	r.selfSig = signAnnounce(r.cfg.Key, r.self, r.routerID, r.seqno, r.cfg.Attrs)
 	if !r.cfg.Routable {
 		return
 	}

@@ -5,7 +5,8 @@ import (
 )
 
 // Version is the routing wire version, the first byte of every message.
-const Version = 1
+// Version 2 added attributes to signed announcements (Update.Attrs).
+const Version = 2
 
 // Type is a message's type byte.
 type Type uint8
@@ -37,6 +38,9 @@ const (
 const (
 	helloEcho    = 1 << 0
 	updateSigned = 1 << 0
+	// updateAttrs: the signed announcement carries the destination's
+	// attributes after its signature (only with updateSigned).
+	updateAttrs = 1 << 1
 )
 
 // Msg is a routing message. Decode returns one of the pointer types below.
@@ -72,6 +76,8 @@ type Hello struct {
 // retraction and needs no signature. An unsigned update with a finite
 // metric is a refresh: it repeats the (RouterID, Seqno) the receiver already
 // verified from us, which saves the 64-byte signature on periodic refreshes.
+// Attrs (signed updates only) are the destination's attributes, covered by
+// its signature; a refresh repeats them by naming the same seqno.
 type Update struct {
 	Dest     NodeID
 	RouterID uint64
@@ -79,6 +85,7 @@ type Update struct {
 	Metric   Metric
 	Signed   bool
 	Sig      [sigLen]byte
+	Attrs    *Attrs
 }
 
 // SeqnoRequest asks for an announcement of Dest with a seqno at least Seqno
@@ -179,10 +186,14 @@ func (m *Hello) AppendTo(dst []byte) []byte {
 }
 
 func (m *Update) Size() int {
+	n := updateLen
 	if m.Signed {
-		return updateLen + sigLen
+		n += sigLen
 	}
-	return updateLen
+	if m.Signed && m.Attrs != nil {
+		n += m.Attrs.size()
+	}
+	return n
 }
 
 func (m *Update) AppendTo(dst []byte) []byte {
@@ -190,6 +201,9 @@ func (m *Update) AppendTo(dst []byte) []byte {
 	var f byte
 	if m.Signed {
 		f |= updateSigned
+		if m.Attrs != nil {
+			f |= updateAttrs
+		}
 	}
 	dst = append(dst, f)
 	dst = append(dst, m.Dest[:]...)
@@ -198,6 +212,9 @@ func (m *Update) AppendTo(dst []byte) []byte {
 	dst = binary.BigEndian.AppendUint16(dst, uint16(m.Metric))
 	if m.Signed {
 		dst = append(dst, m.Sig[:]...)
+		if m.Attrs != nil {
+			dst = appendAttrs(dst, m.Attrs)
+		}
 	}
 	return dst
 }
@@ -306,13 +323,24 @@ func decodeUpdate(data []byte) (Msg, error) {
 		return nil, fault(ReasonMalformed, "update: %d bytes, want at least %d", len(data), updateLen)
 	}
 	f := data[2]
-	if f&^updateSigned != 0 {
+	if f&^(updateSigned|updateAttrs) != 0 || f == updateAttrs {
 		return nil, fault(ReasonMalformed, "update: unknown flags %#x", f)
 	}
 	m := &Update{Signed: f&updateSigned != 0}
 	want := updateLen
 	if m.Signed {
 		want += sigLen
+	}
+	if f&updateAttrs != 0 {
+		if len(data) <= want {
+			return nil, fault(ReasonMalformed, "update: attributes flagged but missing")
+		}
+		a, err := decodeAttrs(data[want:])
+		if err != nil {
+			return nil, err
+		}
+		m.Attrs = a
+		want = len(data)
 	}
 	if err := wantLen(data, want, "update"); err != nil {
 		return nil, err

@@ -23,6 +23,9 @@ func sampleMessages() []Msg {
 			Remaining: []byte{0, 1}, Payload: []byte{}},
 		&Reply{Class: ClassTransaction, HopLimit: 32, Replier: id, To: NodeID{3}, Seq: 1 << 41, Payload: []byte("ok"), Sig: [64]byte{4}},
 		&Reply{Class: ClassApp, HopLimit: 1, Replier: id, To: id, Seq: 0, Payload: []byte{}},
+		&Update{Dest: id, RouterID: 42, Seqno: 4, Metric: 9, Signed: true, Sig: [64]byte{5},
+			Attrs: &Attrs{Level: 2, Labels: map[string]string{"operator": "acme", "region": "eu-west 1"}}},
+		&Update{Dest: id, RouterID: 42, Seqno: 5, Metric: 0, Signed: true, Attrs: &Attrs{Level: 0}},
 	}
 }
 
@@ -48,14 +51,17 @@ func TestDecodeIsStrict(t *testing.T) {
 	}
 	bad := [][]byte{
 		nil,
-		{2, 1},
-		{1, 0},
-		{1, 99},
-		append([]byte{1, 1, 0x80}, make([]byte, helloLen-3)...),           // unknown hello flag
-		append([]byte{1, 2, 0x02}, make([]byte, updateLen-3)...),          // unknown update flag
-		append([]byte{1, 3}, make([]byte, seqnoRequestLen-2)...),          // zero hops
-		append([]byte{1, 1, 0, 0, 0}, make([]byte, helloLen-5)...),        // zero interval
-		append([]byte{1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1}, 0, 0, 0, 0), // echo fields without flag
+		{3, 1},
+		{Version, 0},
+		{Version, 99},
+		append([]byte{Version, 1, 0x80}, make([]byte, helloLen-3)...),           // unknown hello flag
+		append([]byte{Version, 2, 0x04}, make([]byte, updateLen-3)...),          // unknown update flag
+		append([]byte{Version, 2, 0x02}, make([]byte, updateLen+4-3)...),        // attributes without a signature
+		append([]byte{Version, 3}, make([]byte, seqnoRequestLen-2)...),          // zero hops
+		append([]byte{Version, 1, 0, 0, 0}, make([]byte, helloLen-5)...),        // zero interval
+		append([]byte{Version, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1}, 0, 0, 0, 0), // echo fields without flag
+		// Version 1 (no attributes) is refused, not misread.
+		append([]byte{1, 2, 0x01}, make([]byte, updateLen+sigLen-3)...),
 	}
 	for i, b := range bad {
 		_, err := Decode(b, lim)
