@@ -148,6 +148,22 @@ func (c *ConnConfig) bulkWindow(transport string) int {
 	return c.BulkWindow
 }
 
+// yamuxFramePayload is the payload of one full yamux data frame: go-yamux
+// splits every write into frames of at most MaxMessageSize (64 KiB, the
+// default libp2p keeps) including its 12-byte header.
+const yamuxFramePayload = 64<<10 - 12
+
+// bulkChunk is the largest bulk-lane write for a link over transport. Over
+// TCP it is ChunkSize rounded down to whole yamux frames: a 64 KiB write
+// used to leave a 12-byte frame behind every chunk, each its own TLS
+// record, write syscall and reader wake-up on the far end.
+func (c *ConnConfig) bulkChunk(transport string) int {
+	if transport == "tcp" && c.ChunkSize >= yamuxFramePayload {
+		return c.ChunkSize / yamuxFramePayload * yamuxFramePayload
+	}
+	return c.ChunkSize
+}
+
 // DefaultConnConfig returns the defaults used by DefaultConfig.
 func DefaultConnConfig() ConnConfig {
 	return ConnConfig{

@@ -34,6 +34,9 @@ import (
 type sessCore struct {
 	cfg  *ConnConfig
 	mode Mode
+	// bulkChunk is the largest bulk-lane write (ConnConfig.bulkChunk);
+	// Invariant: 0 < bulkChunk ≤ ChunkSize.
+	bulkChunk int
 	// err is the first fault; Invariant: set once; after it, sched holds
 	// no message and ctrl holds at most the GOAWAY.
 	err      *Error
@@ -57,7 +60,7 @@ type sessCore struct {
 // newSessCore starts a session at now: it grants the peer a window on
 // each bulk lane and queues the first PING.
 func newSessCore(cfg *ConnConfig, window int, now time.Time) *sessCore {
-	c := &sessCore{cfg: cfg, mode: cfg.DefaultMode, pings: newBucket(pingRate, pingBurst, now)}
+	c := &sessCore{cfg: cfg, mode: cfg.DefaultMode, bulkChunk: cfg.ChunkSize, pings: newBucket(pingRate, pingBurst, now)}
 	for l := range Lane(NumLanes) {
 		c.buckets[l] = newBucket(cfg.InboundMsgRate[l], cfg.InboundMsgBurst[l], now)
 		if l.bulk() {
@@ -137,7 +140,7 @@ func (c *sessCore) next(buf []byte, bulk bool) (write, bool) {
 		return write{}, false
 	}
 	if bulk {
-		return c.sched.nextBulk(buf, c.cfg.ChunkSize)
+		return c.sched.nextBulk(buf, c.bulkChunk)
 	}
 	return c.sched.nextPrio(buf, c.cfg.ChunkSize)
 }
