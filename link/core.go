@@ -65,6 +65,9 @@ func newSessCore(cfg *ConnConfig, window int, now time.Time) *sessCore {
 		c.buckets[l] = newBucket(cfg.InboundMsgRate[l], cfg.InboundMsgBurst[l], now)
 		if l.bulk() {
 			c.credit[l] = newRecvCredit(window)
+			if cfg.BulkLatencyBudget > 0 && cfg.BulkWindowMax > window {
+				c.credit[l].auto = windowSizer{budget: cfg.BulkLatencyBudget, floor: int64(window), ceil: int64(cfg.BulkWindowMax)}
+			}
 			c.sched.ctrl = appendCredit(c.sched.ctrl, l, int64(window))
 		}
 	}
@@ -211,6 +214,7 @@ func (c *sessCore) laneStats() [NumLanes]LaneStats {
 		ls.QueuedMsgs = c.sched.q[l].len()
 		ls.Credit = c.sched.credit[l]
 		ls.Undelivered = c.credit[l].undelivered
+		ls.Window = c.credit[l].window
 		if len(ls.Drops) > 0 {
 			ls.Drops = make(map[DropReason]uint64, len(c.stats[l].Drops))
 			for k, v := range c.stats[l].Drops {
