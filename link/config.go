@@ -53,7 +53,8 @@ type ConnConfig struct {
 	// until yamux has grown the window; consensus frames do not wait with
 	// it (they have their own writer, session.go).
 	// The receiver's memory per bulk lane and peer is one window plus the
-	// message being delivered. 2*ChunkSize .. MaxBulkWindow.
+	// message being delivered. With BulkLatencyBudget set this is the
+	// floor of a window sized to the link. 2*ChunkSize .. MaxBulkWindow.
 	BulkWindow int
 
 	// QUICBulkWindow is BulkWindow for QUIC links. 2*ChunkSize ..
