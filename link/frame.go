@@ -91,6 +91,7 @@ type frameReader struct {
 	full   io.Reader
 	lane   Lane
 	maxMsg int
+	ctl    [maxControlPayload]byte // a control frame's payload, read by the driver
 }
 
 // header reads one frame header and checks it against the lane's rules.
