@@ -38,6 +38,10 @@ const (
 	// EngineSolo is one producer whose blocks are irreversible when made:
 	// for development and single-machine chains.
 	EngineSolo Engine = "solo"
+	// EngineBFT is the byzantine-fault-tolerant engine (consensus/bft,
+	// driven by consensus/bftrun): tolerates f of 3f+1 producers that lie,
+	// final in three message delays (docs/operations.md, "Choosing BFT").
+	EngineBFT Engine = "bft"
 )
 
 // Config is a node's configuration file (TOML). Every relative path is
@@ -114,7 +118,7 @@ type P2PConfig struct {
 
 // ConsensusConfig selects and tunes consensus.
 type ConsensusConfig struct {
-	// Engine is "cft" or "solo".
+	// Engine is "cft" (raft; the default), "bft" or "solo".
 	Engine Engine `toml:"engine"`
 	// BlockInterval is how often the leader produces a block (≥ 10ms).
 	BlockInterval Duration `toml:"block_interval"`
@@ -336,8 +340,8 @@ func (c *Config) Validate() error {
 		return bad("p2p.quic_bulk_window", "%d, want 0 (default) or 128 KiB .. %d", c.P2P.QUICBulkWindow, link.MaxBulkWindow)
 	case c.P2P.Relay != "" && c.P2P.Relay != RelayBlocksync && c.P2P.Relay != RelayGossipsub:
 		return bad("p2p.relay", "%q, want blocksync or gossipsub", c.P2P.Relay)
-	case c.Consensus.Engine != EngineCFT && c.Consensus.Engine != EngineSolo:
-		return bad("consensus.engine", "%q, want \"cft\" or \"solo\"", c.Consensus.Engine)
+	case c.Consensus.Engine != EngineCFT && c.Consensus.Engine != EngineSolo && c.Consensus.Engine != EngineBFT:
+		return bad("consensus.engine", "%q, want \"cft\", \"bft\" or \"solo\"", c.Consensus.Engine)
 	case c.Consensus.BlockInterval.Duration < 10*time.Millisecond:
 		return bad("consensus.block_interval", "%v, want ≥ 10ms", c.Consensus.BlockInterval)
 	case c.Consensus.MaxBlockTxs < 1:

@@ -78,6 +78,7 @@ type Node struct {
 	// links). Its own routes go when it stops its engine (routable).
 	retired atomic.Pointer[map[route.NodeID]bool]
 	eng     atomic.Pointer[cft.Engine]
+	bft     bftWire // consensus.engine = "bft" (bft.go)
 	// closed is set before the database closes (Block guards on it).
 	closed atomic.Bool
 
@@ -346,7 +347,11 @@ func (n *Node) Start(ctx context.Context) error {
 		return err
 	}
 	if n.producer.Load() && !n.solo {
-		if err := n.startEngine(); err != nil {
+		start := n.startEngine
+		if n.bftOn() {
+			start = func() error { return n.startBFT(nil) }
+		}
+		if err := start(); err != nil {
 			_ = n.Stop()
 			return err
 		}
@@ -459,6 +464,7 @@ func (n *Node) stop(handoff bool) error {
 		n.engMu.Lock()
 		n.stopping = true
 		n.engMu.Unlock()
+		n.stopBFT()
 		if e := n.engine(); e != nil {
 			var err error
 			if handoff && n.otherVoters(e) {

@@ -392,6 +392,8 @@ func (n *Node) refreshProducers() {
 		}
 	}
 	switch {
+	case n.bftOn():
+		n.bftRole(start, stop, old)
 	case start:
 		n.bg.Go(n.lateEngine)
 	case stop:
