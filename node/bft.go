@@ -113,7 +113,10 @@ func (d bftDeps) Produce(ctx context.Context, req bftrun.ProduceRequest) (bftrun
 	}); err != nil {
 		return bftrun.Produced{}, err
 	}
-	if wait := time.Until(time.Unix(0, parentAt).Add(n.cfg.Consensus.BlockInterval.Duration)); wait > 0 {
+	// At most one interval: a parent stamped by a clock ahead of ours
+	// must not hold the view past its leader timeout.
+	interval := n.cfg.Consensus.BlockInterval.Duration
+	if wait := min(time.Until(time.Unix(0, parentAt).Add(interval)), interval); wait > 0 {
 		t := time.NewTimer(wait)
 		defer t.Stop()
 		select {
