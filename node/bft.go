@@ -53,7 +53,16 @@ func (n *Node) startBFT(prev []block.PublicKey) error {
 	}
 	n.bft.run.Store(r)
 	n.tr.SetRoutable(n.routable())
-	return nil
+	// The blocks stored above the irreversible one (a joiner's, or before
+	// a restart): the engine may have to build on one.
+	return n.call(n.stopCtx, func() {
+		for q := n.chain.Tree().Children(n.chain.IrreversibleID()); len(q) > 0; q = q[1:] {
+			if h, ok := n.chain.Tree().Get(q[0]); ok {
+				r.AddBlock(&h)
+			}
+			q = append(q, n.chain.Tree().Children(q[0])...)
+		}
+	})
 }
 
 // stopBFT stops the runner (before the database closes).
