@@ -10,7 +10,6 @@ import (
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/consensus/bft"
-	"github.com/blockwire/blockwire/consensus/bftchain"
 	"github.com/blockwire/blockwire/consensus/bftrun"
 	"github.com/blockwire/blockwire/consensus/bftstore"
 	"github.com/blockwire/blockwire/link"
@@ -25,11 +24,8 @@ import (
 // bftchain; this file only wires them to the chain's loop.
 type bftWire struct {
 	run     atomic.Pointer[bftrun.Runner]
-	mu      sync.Mutex // guards q
-	q       []bftrun.Commit
-	follow  *bftchain.Follower // loop goroutine only
-	final   block.ID           // loop only: the newest finalization not applied yet
-	running sync.Mutex         // orders startBFT/stopBFT
+	fin     *bftrun.Finality // the runner's Applier and the follower (New)
+	running sync.Mutex       // orders startBFT/stopBFT
 }
 
 func (n *Node) bftOn() bool { return n.cfg.Consensus.Engine == EngineBFT }
@@ -47,7 +43,7 @@ func (n *Node) startBFT(prev []block.PublicKey) error {
 	cfg.Prev, cfg.BlockLimits, cfg.Logger = prev, n.blockLimits(), n.bare("consensus")
 	d := bftDeps{n}
 	r, err := bftrun.New(cfg, bftrun.Deps{Store: bftstore.New(n.db), Messenger: n.tr.Messenger(route.ClassConsensus),
-		Producer: d, Applier: d, Blocks: d, Sets: d, Refused: n.bftRefused})
+		Producer: d, Applier: n.bft.fin, Blocks: d, Sets: d, Refused: n.bftRefused})
 	if err != nil {
 		return fmt.Errorf("node: starting bft consensus: %w", err)
 	}
@@ -56,11 +52,8 @@ func (n *Node) startBFT(prev []block.PublicKey) error {
 	// The blocks stored above the irreversible one (a joiner's, or before
 	// a restart): the engine may have to build on one.
 	return n.call(n.stopCtx, func() {
-		for q := n.chain.Tree().Children(n.chain.IrreversibleID()); len(q) > 0; q = q[1:] {
-			if h, ok := n.chain.Tree().Get(q[0]); ok {
-				r.AddBlock(&h)
-			}
-			q = append(q, n.chain.Tree().Children(q[0])...)
+		for _, b := range n.storedAbove() {
+			r.AddBlock(&b.SignedHeader)
 		}
 	})
 }
@@ -74,40 +67,26 @@ func (n *Node) stopBFT() {
 	}
 }
 
-// bftRole follows a producer-set change: a node the set took in starts
-// its runner in the joint epoch; a removed one keeps signing while the
-// joint epoch needs the old set's quorum, and stops once its runner says
-// it is no member of the epoch in force.
-func (n *Node) bftRole(start, stop bool, old *prodSet) {
-	switch {
-	case start:
-		n.bg.Go(func() {
-			if err := n.startBFT(old.sortedKeys()); err != nil {
-				n.consLog.Error().Err(err).Msg("starting bft as a new producer failed")
-			}
-		})
-	case stop:
-		n.bg.Go(func() {
-			t := time.NewTicker(100 * time.Millisecond)
-			defer t.Stop()
-			for r := n.bft.run.Load(); r != nil && r.Status().Member && !n.producer.Load(); {
-				select {
-				case <-n.stopCtx.Done():
-					return
-				case <-t.C:
-				}
-			}
-			if !n.producer.Load() {
-				n.stopBFT()
-				n.tr.SetRoutable(n.routable())
-				n.consLog.Info().Msg("left the producers: bft runner stopped")
-			}
-		})
+// bftRole follows a producer-set change. A removed producer's runner
+// stops signing by itself once the joint epoch (which may need its vote)
+// ends, and stays as an idle follower; a node the set took in (again)
+// starts a runner in the joint epoch, with the set the change replaced.
+func (n *Node) bftRole(start bool, old *prodSet) {
+	if !start {
+		return
 	}
+	n.bg.Go(func() {
+		if r := n.bft.run.Load(); r != nil && !r.Status().Member {
+			n.stopBFT() // removed earlier: its runner left the epochs
+		}
+		if err := n.startBFT(old.sortedKeys()); err != nil {
+			n.consLog.Error().Err(err).Msg("starting bft as a new producer failed")
+		}
+	})
 }
 
-// bftDeps adapts the node to the runner's Producer, Applier, Blocks and
-// Sets. Every chain access runs on the loop goroutine (n.call).
+// bftDeps adapts the node to the runner's Producer, Blocks and Sets.
+// Every chain access runs on the loop goroutine (n.call).
 type bftDeps struct{ n *Node }
 
 // Produce builds our block of a view on req.Parent, no sooner than the
@@ -207,81 +186,45 @@ func (d bftDeps) SetAfter(id block.ID) ([]block.PublicKey, error) {
 	return keys, nil
 }
 
-// Commit queues a certificate for the loop (the runner must not block).
-func (d bftDeps) Commit(c bftrun.Commit) {
-	n := d.n
-	n.bft.mu.Lock()
-	n.bft.q = append(n.bft.q, c)
-	n.bft.mu.Unlock()
-	select {
-	case n.commits.signal <- struct{}{}:
-	default:
-	}
-}
-
-// applyBFT pins notarized blocks and makes finalized ones irreversible
-// (loop goroutine; called with the CFT commits).
+// applyBFT pins notarized blocks and makes the newest final one
+// irreversible once stored (loop goroutine; called with the CFT commits).
 func (n *Node) applyBFT() {
-	n.bft.mu.Lock()
-	q := n.bft.q
-	n.bft.q = nil
-	n.bft.mu.Unlock()
-	for _, c := range q {
-		switch {
-		case c.Final && c.ID.Height() > n.bft.final.Height():
-			n.bft.final = c.ID
-		case !c.Final && c.ID.Height() > n.chain.IrreversibleID().Height() && n.chain.Tree().Has(c.ID):
-			if res, err := n.chain.Pin(c.ID); err == nil {
+	for _, id := range n.bft.fin.Take() {
+		if id.Height() > n.chain.IrreversibleID().Height() && n.chain.Tree().Has(id) {
+			if res, err := n.chain.Pin(id); err == nil {
 				n.onResult(res)
 			}
 		}
 	}
-	n.applyFinal()
-}
-
-// applyFinal makes the newest finalization irreversible once its block is
-// stored (it may arrive after its certificate).
-func (n *Node) applyFinal() {
-	if id := n.bft.final; id.Height() > n.chain.IrreversibleID().Height() && n.chain.Tree().Has(id) {
+	if id := n.bft.fin.Final(); id.Height() > n.chain.IrreversibleID().Height() && n.chain.Tree().Has(id) {
 		n.setIrreversible(id)
 	}
 }
 
 // bftArrived follows a stored block: the runner may need it, and the
-// follower verifies the certificate its body carries (the only way a full
-// node learns finality: header claims are not trusted under BFT).
+// certificate its body carries is verified (the only way a full node
+// learns finality: header claims are not trusted under BFT).
 func (n *Node) bftArrived(b *block.Block) {
 	if r := n.bft.run.Load(); r != nil {
 		r.AddBlock(&b.SignedHeader)
 	}
-	if n.bft.follow == nil {
-		f, err := bftchain.NewFollower(block.Hash(n.genesis.ID()), n.chain.IrreversibleID(), n.set.Load().sortedKeys(), 1<<14)
-		if err != nil {
-			n.consLog.Error().Err(err).Msg("bft follower")
-			return
-		}
-		n.bft.follow = f
-		// Blocks stored before (a restart) first, parents before children.
-		for q := n.chain.Tree().Children(f.Final()); len(q) > 0; q = q[1:] {
-			if sb, err := n.chain.Block(q[0]); err == nil {
-				n.followBFT(sb)
-			}
-			q = append(q, n.chain.Tree().Children(q[0])...)
-		}
+	if err := n.bft.fin.Follow(b, n.chain.IrreversibleID(), n.set.Load().sortedKeys(), n.storedAbove); err != nil {
+		n.consLog.Debug().Err(err).Stringer("block", b.ID()).Msg("bft follower refused a block")
 	}
-	n.followBFT(b)
-	n.applyFinal()
+	n.applyBFT()
 }
 
-func (n *Node) followBFT(b *block.Block) {
-	ids, err := n.bft.follow.Add(b)
-	if err != nil {
-		n.consLog.Debug().Err(err).Stringer("block", b.ID()).Msg("follower refused a block")
-		return
+// storedAbove lists the blocks stored above the irreversible one, parents
+// first (loop goroutine).
+func (n *Node) storedAbove() []*block.Block {
+	var out []*block.Block
+	for q := n.chain.Tree().Children(n.chain.IrreversibleID()); len(q) > 0; q = q[1:] {
+		if b, err := n.chain.Block(q[0]); err == nil {
+			out = append(out, b)
+		}
+		q = append(q, n.chain.Tree().Children(q[0])...)
 	}
-	if len(ids) > 0 && ids[len(ids)-1].Height() > n.bft.final.Height() {
-		n.bft.final = ids[len(ids)-1]
-	}
+	return out
 }
 
 // bftRefused charges a producer whose message no correct producer sends:

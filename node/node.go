@@ -18,6 +18,7 @@ import (
 	"github.com/blockwire/blockwire/blocksync"
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/consensus/bftrun"
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/transport"
@@ -146,6 +147,7 @@ func (n *Node) open() error {
 	if err := n.loadIdentity(); err != nil {
 		return err
 	}
+	n.bft.fin = bftrun.NewFinality(block.Hash(n.genesis.ID()), n.commits.signal)
 	dbCfg := chain.DefaultDBConfig()
 	dbCfg.FS = n.o.fs
 	dbCfg.Logger = n.bare("chain") // pebble tags its own lines

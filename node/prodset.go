@@ -393,7 +393,7 @@ func (n *Node) refreshProducers() {
 	}
 	switch {
 	case n.bftOn():
-		n.bftRole(start, stop, old)
+		n.bftRole(start, old)
 	case start:
 		n.bg.Go(n.lateEngine)
 	case stop:

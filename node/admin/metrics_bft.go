@@ -13,6 +13,7 @@ var (
 	descBFTFinalized = desc("blockwire_bft_finalized_height", "Height of the last block the BFT engine finalized.")
 	descBFTNotarized = desc("blockwire_bft_notarized_height", "Height of the highest notarized block above it.")
 	descBFTMember    = desc("blockwire_bft_member", "1 while this producer signs in the current epoch.")
+	descBFTJoint     = desc("blockwire_bft_joint", "1 while the epoch is joint (a producer-set change between its old and new set).")
 	descBFTEpochs    = desc("blockwire_bft_epoch_switches_total", "Producer-set epochs this runner entered.")
 	descBFTMessages  = desc("blockwire_bft_messages_total", "BFT messages by event: sent, received, send_error, dropped, other_epoch.", "event")
 	descBFTCerts     = desc("blockwire_bft_certificates_total", "Certificates formed: notarization, finalization.", "kind")
@@ -21,7 +22,7 @@ var (
 	descBFTRefused   = desc("blockwire_bft_refused_total", "BFT messages refused, by reason.", "reason")
 )
 
-var bftDescs = []*prometheus.Desc{descBFTView, descBFTFinalized, descBFTNotarized, descBFTMember, descBFTEpochs,
+var bftDescs = []*prometheus.Desc{descBFTView, descBFTFinalized, descBFTNotarized, descBFTMember, descBFTJoint, descBFTEpochs,
 	descBFTMessages, descBFTCerts, descBFTProposed, descBFTRecords, descBFTRefused}
 
 func collectBFT(s *bftrun.Status, gauge func(*prometheus.Desc, float64, ...string), counter func(*prometheus.Desc, uint64, ...string)) {
@@ -32,6 +33,7 @@ func collectBFT(s *bftrun.Status, gauge func(*prometheus.Desc, float64, ...strin
 	gauge(descBFTFinalized, float64(s.FinalizedHeight))
 	gauge(descBFTNotarized, float64(s.NotarizedHeight))
 	gauge(descBFTMember, boolFloat(s.Member))
+	gauge(descBFTJoint, boolFloat(s.Joint))
 	counter(descBFTEpochs, s.Epochs)
 	counter(descBFTMessages, s.Sent, "sent")
 	counter(descBFTMessages, s.Received, "received")
