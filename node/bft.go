@@ -145,7 +145,7 @@ func (d bftDeps) Add(ctx context.Context, b *block.Block) error {
 func (n *Node) addProposed(b *block.Block) error {
 	if reason, err := n.checkProducer(b); err != nil {
 		n.stats.reject(reason)
-		return fmt.Errorf("%w: %s: %v", bftrun.ErrInvalidBlock, reason, err)
+		return fmt.Errorf("%w: %s: %w", bftrun.ErrInvalidBlock, reason, err)
 	}
 	res, err := n.chain.Add(b)
 	switch reason := chain.ReasonOf(err); {
@@ -156,7 +156,7 @@ func (n *Node) addProposed(b *block.Block) error {
 		return err // not the proposer's fault (or not yet decidable)
 	default:
 		n.stats.reject(string(reason))
-		return fmt.Errorf("%w: %s: %v", bftrun.ErrInvalidBlock, reason, err)
+		return fmt.Errorf("%w: %s: %w", bftrun.ErrInvalidBlock, reason, err)
 	}
 	n.stats.blocksReceived.Add(1)
 	n.prop.first(b, time.Now(), false, false, "bft")
