@@ -123,6 +123,10 @@ func (n *Node) bodyArrived(b *block.Block) {
 	if n.solo {
 		return // the solo producer makes every block irreversible itself
 	}
+	if n.bftOn() {
+		n.bftArrived(b) // finality from certificates only (bft.go)
+		return
+	}
 	if claimed, ok := cft.FromHeader(lp.gate.Irreversible(), &b.Header); ok {
 		if irr, moved := lp.gate.Committed(claimed); moved {
 			n.setIrreversible(irr)
@@ -133,6 +137,9 @@ func (n *Node) bodyArrived(b *block.Block) {
 // applyCommits drains the raft commits queued by the engine's FSM.
 func (n *Node) applyCommits() {
 	lp := n.lp
+	if n.bftOn() {
+		n.applyBFT()
+	}
 	for _, c := range n.commits.take() {
 		if c.ID.Height() <= n.chain.IrreversibleID().Height() {
 			continue // raft replays its log after a restart

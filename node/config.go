@@ -39,6 +39,10 @@ const (
 	// EngineSolo is one producer whose blocks are irreversible when made:
 	// for development and single-machine chains.
 	EngineSolo Engine = "solo"
+	// EngineBFT is the byzantine-fault-tolerant engine (consensus/bft,
+	// driven by consensus/bftrun): tolerates f of 3f+1 producers that lie,
+	// final in three message delays (docs/operations.md, "Choosing BFT").
+	EngineBFT Engine = "bft"
 )
 
 // Config is a node's configuration file (TOML). Every relative path is
@@ -128,7 +132,7 @@ type P2PConfig struct {
 
 // ConsensusConfig selects and tunes consensus.
 type ConsensusConfig struct {
-	// Engine is "cft" or "solo".
+	// Engine is "cft" (raft; the default), "bft" or "solo".
 	Engine Engine `toml:"engine"`
 	// BlockInterval is how often the leader produces a block (≥ 10ms).
 	BlockInterval Duration `toml:"block_interval"`
@@ -355,8 +359,8 @@ func (c *Config) Validate() error {
 		return bad("p2p.target_peers", "%d, want ≥ 0", c.P2P.TargetPeers)
 	case c.P2P.MaxPeers != 0 && c.P2P.MaxPeers < c.P2P.TargetPeers:
 		return bad("p2p.max_peers", "%d, want 0 (1.5 × target_peers) or ≥ target_peers %d", c.P2P.MaxPeers, c.P2P.TargetPeers)
-	case c.Consensus.Engine != EngineCFT && c.Consensus.Engine != EngineSolo:
-		return bad("consensus.engine", "%q, want \"cft\" or \"solo\"", c.Consensus.Engine)
+	case c.Consensus.Engine != EngineCFT && c.Consensus.Engine != EngineSolo && c.Consensus.Engine != EngineBFT:
+		return bad("consensus.engine", "%q, want \"cft\", \"bft\" or \"solo\"", c.Consensus.Engine)
 	case c.Consensus.BlockInterval.Duration < 10*time.Millisecond:
 		return bad("consensus.block_interval", "%v, want ≥ 10ms", c.Consensus.BlockInterval)
 	case c.Consensus.MaxBlockTxs < 1:

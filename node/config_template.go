@@ -57,7 +57,8 @@ target_peers = {{.P2P.TargetPeers}}
 max_peers = {{.P2P.MaxPeers}}
 
 [consensus]
-# "cft" (raft among producers) or "solo" (one producer, for development).
+# "cft" (raft among producers), "bft" (tolerates lying producers: f of
+# 3f+1) or "solo" (one producer, for development). Same on every node.
 engine = {{printf "%q" .Consensus.Engine}}
 # How often the leader produces a block (>= 10ms).
 block_interval = {{printf "%q" .Consensus.BlockInterval.String}}

@@ -80,6 +80,17 @@
 // feed the same gate. Solo: one producer, each block irreversible when
 // made; for development.
 //
+// BFT (consensus.engine = "bft", bft.go): a producer runs a
+// consensus/bftrun Runner (safety records in this pebble database, votes
+// multicast on the consensus class); it asks the loop for its view's block
+// on the parent the engine names (paced at block_interval after it, the
+// newest finalization in the body), and the loop stores proposed blocks
+// through the same checks as a peer's. Every producer takes transactions
+// into its own mempool. Finality comes from bftrun.Finality only: the
+// engine's finalizations on producers, and on every node the certificates
+// in block bodies verified by a bftchain.Follower; header claims are not
+// trusted. Producer-set changes start a joiner's runner in the joint epoch.
+//
 // Producer-set changes (prodset.go). The chain's App is wrapped: a change
 // transaction (ChangeProducersTx, consensus/prodset's signed encoding) is
 // run through prodset.Verify against the producer set and the last change

@@ -19,6 +19,8 @@ import (
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/consensus/attestrun"
+
+	"github.com/blockwire/blockwire/consensus/bftrun"
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/link/pexnet"
@@ -88,6 +90,8 @@ type Node struct {
 	rbc atomic.Pointer[rbcrun.Runner] // reliable broadcast (rbc.go)
 
 	att *attestrun.Runner // attestation (attest.go); nil when off
+
+	bft bftWire // consensus.engine = "bft" (bft.go)
 	// closed is set before the database closes (Block guards on it).
 	closed atomic.Bool
 
@@ -160,6 +164,7 @@ func (n *Node) open() error {
 	if err := n.loadIdentity(); err != nil {
 		return err
 	}
+	n.bft.fin = bftrun.NewFinality(block.Hash(n.genesis.ID()), n.commits.signal)
 	dbCfg := chain.DefaultDBConfig()
 	dbCfg.FS = n.o.fs
 	dbCfg.Logger = n.bare("chain") // pebble tags its own lines
@@ -374,7 +379,11 @@ func (n *Node) Start(ctx context.Context) error {
 		return err
 	}
 	if n.producer.Load() && !n.solo {
-		if err := n.startEngine(); err != nil {
+		start := n.startEngine
+		if n.bftOn() {
+			start = func() error { return n.startBFT(nil) }
+		}
+		if err := start(); err != nil {
 			_ = n.Stop()
 			return err
 		}
@@ -487,6 +496,7 @@ func (n *Node) stop(handoff bool) error {
 		n.engMu.Lock()
 		n.stopping = true
 		n.engMu.Unlock()
+		n.stopBFT()
 		if e := n.engine(); e != nil {
 			var err error
 			if handoff && n.otherVoters(e) {

@@ -395,6 +395,8 @@ func (n *Node) refreshProducers() {
 		}
 	}
 	switch {
+	case n.bftOn():
+		n.bftRole(start, old)
 	case start:
 		n.bg.Go(n.lateEngine)
 	case stop:

@@ -69,8 +69,13 @@ func (n *Node) produceSolo(now time.Time) {
 // build makes, stores and syncs a block on parent (zero: the head) with
 // transactions from the mempool, then lets settle hand it to every Conn.
 func (n *Node) build(term uint64, parent block.ID, now time.Time) (*block.Block, error) {
+	return n.buildCert(term, parent, now, nil)
+}
+
+// buildCert is build with the BFT finalization the body carries.
+func (n *Node) buildCert(term uint64, parent block.ID, now time.Time, cert []byte) (*block.Block, error) {
 	lp := n.lp
-	b, err := n.chain.StartBlock(chain.ProduceParams{Term: term, Timestamp: now.UnixNano(), ProducerSet: n.setForBuild(parent).hash, Parent: parent})
+	b, err := n.chain.StartBlock(chain.ProduceParams{Term: term, Timestamp: now.UnixNano(), ProducerSet: n.setForBuild(parent).hash, Parent: parent, Certificate: cert})
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/consensus/bftrun"
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/link"
 )
@@ -178,6 +179,10 @@ func (n *Node) Status() Status {
 			s.Leader = id
 		}
 	}
+	if r := n.bft.run.Load(); r != nil {
+		st := r.Status()
+		s.Term, s.Producing = st.View, st.Member
+	}
 	s.Producing = s.Producing || n.solo
 	ctx, cancel := context.WithTimeout(context.Background(), statusTimeout)
 	defer cancel()
@@ -295,6 +300,9 @@ type ConsensusStatus struct {
 	Member bool `json:"member"`
 	// Raft is the engine's state on a CFT producer.
 	Raft *cft.Status `json:"raft,omitempty"`
+	// BFT is the runner's state on a BFT producer (view, leader, last
+	// notarized and finalized, epoch, counters).
+	BFT *bftrun.Status `json:"bft,omitempty"`
 	// Irreversible is the chain's irreversible block.
 	Irreversible BlockRef `json:"irreversible"`
 	// Producers is the producer set in force at this node's irreversible
@@ -321,6 +329,10 @@ func (n *Node) Consensus() ConsensusStatus {
 	if e := n.engine(); e != nil {
 		st := e.Status()
 		cs.Raft = &st
+	}
+	if r := n.bft.run.Load(); r != nil {
+		st := r.Status()
+		cs.BFT = &st
 	}
 	return cs
 }

@@ -142,7 +142,7 @@ func (n *Node) leading() bool {
 	if n.solo {
 		return true
 	}
-	return n.engine() != nil && n.raftView().leader == n.id
+	return n.engine() != nil && n.raftView().leader == n.id || n.bft.run.Load() != nil
 }
 
 // raftLook is the raft leader as last read; the loop reads it at most once

@@ -33,6 +33,23 @@ func (m *Messenger) Send(to peer.ID, payload []byte) error {
 	return err
 }
 
+// Multicast queues one payload for routed multicast to every peer of to
+// (one copy per next hop; relays split it) and never blocks: the BFT
+// driver's votes go to all producers at once (consensus/bftrun.Messenger).
+// Undeliverable destinations are reported as for Send.
+func (m *Messenger) Multicast(to []peer.ID, payload []byte) error {
+	ids := make([]route.NodeID, 0, len(to))
+	for _, p := range to {
+		id, err := NodeIDOf(p)
+		if err != nil {
+			return err
+		}
+		ids = append(ids, id)
+	}
+	_, err := m.t.Multicast(ids, m.class, payload)
+	return err
+}
+
 // SetHandler registers h for the class's deliveries: from is the
 // authenticated origin (never the last hop). h runs on the transport's
 // goroutine and must not block.

@@ -56,7 +56,7 @@ overwritten.`,
 	f.IntVar(&spec.Nodes, "nodes", spec.Nodes, "number of nodes (default: one per --hosts entry)")
 	f.IntVar(&spec.Producers, "producers", spec.Producers, "how many of the nodes produce (the first ones)")
 	f.StringVar(&spec.Chain, "chain", "blockwire-local", "chain name")
-	f.StringVar(&engine, "engine", string(node.EngineCFT), "consensus engine: cft or solo (solo needs --producers 1)")
+	f.StringVar(&engine, "engine", string(node.EngineCFT), "consensus engine: cft, bft or solo (solo needs --producers 1)")
 	f.StringVar(&hosts, "hosts", "", "comma-separated address of each node (IP or DNS name), in node order")
 	f.StringVar(&spec.Host, "host", "127.0.0.1", "the one address of every node, without --hosts")
 	f.StringVar(&spec.ListenHost, "listen-host", "", "IP every node listens on instead of its host (0.0.0.0 behind NAT)")

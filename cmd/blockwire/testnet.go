@@ -66,7 +66,7 @@ func newTestnetCmd() *cobra.Command {
 		Use:   "testnet",
 		Short: "Run a local network of real node processes and show it live",
 		Long: `Start N real blockwire node processes on loopback (the first P produce, under
-raft), submit key-value transactions at --tx-rate spread over the nodes, show
+raft, or BFT with --engine bft), submit key-value transactions at --tx-rate spread over the nodes, show
 each node's head, irreversible height, peers, blocks/s, tx/s and lag live,
 serve a live page of the whole network for a browser (topology, trees,
 routes, block waves, consensus, lanes; its URL is printed; --ui-listen),
@@ -80,6 +80,7 @@ can inspect, kill or restart a node by hand:
 An existing DIR is reused (same keys and chain); --reset starts afresh.
 The exit code is 2 when the nodes disagree or irreversibility did not advance.`,
 		Example: `  blockwire testnet --nodes 4 --producers 3 --duration 20s
+  blockwire testnet --engine bft --nodes 5 --producers 4 --duration 30s --tx-rate 200 --json
   blockwire testnet --nodes 4 --producers 3 --duration 30s --tx-rate 5000 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -105,7 +106,8 @@ The exit code is 2 when the nodes disagree or irreversibility did not advance.`,
 	}
 	f := cmd.Flags()
 	f.IntVar(&o.spec.Nodes, "nodes", o.spec.Nodes, "number of node processes")
-	f.IntVar(&o.spec.Producers, "producers", o.spec.Producers, "how many of them produce (raft voters)")
+	f.IntVar(&o.spec.Producers, "producers", o.spec.Producers, "how many of them produce (raft voters, or BFT signers)")
+	f.Var((*engineFlag)(&o.spec.Engine), "engine", "consensus engine: cft (raft), bft, or solo (--producers 1); a reused DIR keeps its own")
 	f.DurationVar(&o.duration, "duration", 20*time.Second, "how long to run")
 	f.Float64Var(&o.txRate, "tx-rate", 0, "key-value transactions per second to submit, spread over the nodes")
 	f.DurationVar(&o.blockInterval, "block-interval", 100*time.Millisecond, "the leader's block interval")
@@ -233,6 +235,20 @@ func nodeNames(nodes []node.NetworkNode) []string {
 		out[i] = n.Name
 	}
 	return out
+}
+
+// engineFlag is --engine: a node.Engine checked when set.
+type engineFlag node.Engine
+
+func (e *engineFlag) String() string { return string(*e) }
+func (e *engineFlag) Type() string   { return "engine" }
+func (e *engineFlag) Set(s string) error {
+	switch node.Engine(s) {
+	case node.EngineCFT, node.EngineBFT, node.EngineSolo:
+		*e = engineFlag(s)
+		return nil
+	}
+	return fmt.Errorf("%q, want cft, bft or solo", s)
 }
 
 // prepareTestnet creates DIR with InitNetwork, or reuses the nodes already

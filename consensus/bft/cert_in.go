@@ -112,6 +112,11 @@ func (e *Engine) onFinalization(v *view, c *Certificate, formed bool) {
 			delete(e.views, n)
 		}
 	}
+	for ic := range e.inherited {
+		if ic.View <= c.View {
+			delete(e.inherited, ic)
+		}
+	}
 	for id, b := range e.blocks {
 		if b.View < c.View || (b.View == c.View && id != c.Block) {
 			delete(e.blocks, id)

@@ -16,6 +16,11 @@ type Config struct {
 	ChainID block.Hash
 	// Set is the producer set in force (possibly joint).
 	Set *Set
+	// Prev, when set, is the set of the epoch before this one: every
+	// certificate of Set must hold a quorum of a group every certificate
+	// of Prev holds a quorum of (bftchain's epochs guarantee it). Inherit
+	// accepts its notarizations and nullifications above the root.
+	Prev *Set
 	// Key is this producer's ed25519 private key; its public half must be
 	// in Set.
 	Key ed25519.PrivateKey

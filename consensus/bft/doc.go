@@ -123,11 +123,13 @@
 // of the new set, over one signer index space (the new set's keys, then
 // the old set's leaving keys); leaders rotate over the new set. Every
 // counting path (votes, certificates, view changes) uses the same rule, so
-// no path forgets the joint producers (psibase #684). The engine runs
-// under one Set today; switching from plain to joint when the change
-// transaction is notarized, and from joint to the new plain set when the
-// changing block is final, is left to node integration (it needs the
-// change transaction the CFT engine uses).
+// no path forgets the joint producers (psibase #684). An engine runs
+// under one Set; the driver (consensus/bftrun, with consensus/bftchain's
+// epochs) runs one engine per epoch. Config.Prev names the previous
+// epoch's set: Inherit accepts its notarizations and nullifications of
+// views above the root (never its finalizations), so a vote made under
+// the old set in a view the new set must also end cannot stall a set that
+// needs every member (inherit.go has the safety argument).
 //
 // # Wire format (Version 1)
 //

@@ -37,6 +37,9 @@ type Engine struct {
 
 	rd           Ready
 	lastDeadline time.Time
+	// inherited are the certificates of Config.Prev we hold (Inherit):
+	// never relayed as ours.
+	inherited map[*Certificate]bool
 
 	broken brokenMode // test-only mutations; zero in the product
 }
@@ -69,6 +72,7 @@ func newEngine(cfg Config, root Root, recs []Record, now time.Time, broken broke
 		views:      map[uint64]*view{},
 		blocks:     map[block.ID]Block{root.ID: {ID: root.ID, View: root.View}},
 		lastActive: make([]uint64, cfg.Set.Len()),
+		inherited:  map[*Certificate]bool{},
 		now:        now,
 		broken:     broken,
 	}
@@ -216,7 +220,9 @@ func (e *Engine) addBlock(b Block) error {
 	if b.ID.Height() != b.Parent.Height()+1 {
 		return refuse(ReasonMalformed, "block %s on parent %s", b.ID, b.Parent)
 	}
-	if idx, ok := e.set.Index(b.Producer); !ok || idx != e.set.Leader(b.View) {
+	idx, ok := e.set.Index(b.Producer)
+	leads := ok && idx == e.set.Leader(b.View)
+	if !leads && !e.carried(b) {
 		return refuse(ReasonNotLeader, "block %s of view %d by %s", b.ID, b.View, b.Producer)
 	}
 	v := e.view(b.View)
@@ -225,7 +231,7 @@ func (e *Engine) addBlock(b Block) error {
 	}
 	v.blocks++
 	e.blocks[b.ID] = b
-	if v.proposal == nil || (e.broken.noSafety && b.View == e.cur) {
+	if leads && (v.proposal == nil || (e.broken.noSafety && b.View == e.cur)) {
 		v.proposal = &b
 	}
 	return nil

@@ -58,11 +58,14 @@ type Ready struct {
 	Finalized  []*Certificate
 	Propose    *ProposeRequest
 	Deadline   time.Time
+	// Inherited are certificates of Config.Prev (Inherit) to broadcast
+	// in the previous epoch's envelope, alongside step 3.
+	Inherited []*Certificate
 }
 
 func (rd *Ready) empty() bool {
 	return len(rd.Persist) == 0 && rd.PruneBelow == 0 && len(rd.Messages) == 0 &&
-		len(rd.Notarized) == 0 && len(rd.Finalized) == 0 && rd.Propose == nil
+		len(rd.Notarized) == 0 && len(rd.Finalized) == 0 && rd.Propose == nil && len(rd.Inherited) == 0
 }
 
 // HasReady reports whether Ready has outputs or a new deadline.

@@ -110,11 +110,11 @@ func (e *Engine) sendJustification() {
 			break
 		}
 		if c := w.notarization; c != nil {
-			out = append(out, Message{Cert: c})
+			out = e.justify(out, c)
 			break
 		}
 		if c := w.nullification; c != nil {
-			out = append(out, Message{Cert: c})
+			out = e.justify(out, c)
 			continue
 		}
 		for _, k := range []Kind{Notarize, Nullify, Finalize} {
@@ -124,6 +124,16 @@ func (e *Engine) sendJustification() {
 		}
 	}
 	e.rd.Messages = append(e.rd.Messages, out...)
+}
+
+// justify adds c to the justification; an inherited certificate goes to
+// Ready.Inherited instead (its signers index the previous set).
+func (e *Engine) justify(out []Message, c *Certificate) []Message {
+	if e.inherited[c] {
+		e.rd.Inherited = append(e.rd.Inherited, c)
+		return out
+	}
+	return append(out, Message{Cert: c})
 }
 
 // myVote re-creates our vote of kind k in v, if we signed one (ed25519

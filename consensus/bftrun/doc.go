@@ -83,7 +83,17 @@
 // dropped, and the records above it are handed to the new engine: a vote
 // made under the old epoch in a later view still binds. A producer not in
 // the new epoch's set stops signing (Status.Member false). See bftchain's
-// package doc for the safety argument.
+// package doc for the safety argument. The new engine also inherits the
+// old engine's notarizations and nullifications above its root, and its
+// blocks there (bft.Engine.Inherit, Config.Prev = the old epoch's set),
+// and sends inherited certificates in an envelope of the old epoch's tag;
+// one received so is inherited too. Without it a producer that voted
+// finalize under the old set in such a view stalls a joint set that needs
+// every member (2 → 3).
+//
+// Finality is the node's Applier: commits queue for the node's loop, and
+// a bftchain.Follower fed every stored block follows the certificates in
+// block bodies (how full nodes learn finality).
 //
 // A producer that joins is started by its node once the set in force
 // after its final block names it, with Config.Prev = the set that change

@@ -20,6 +20,9 @@ const maxPastEpochs = 8
 type loopState struct {
 	epoch     *bftchain.Epoch
 	epochRoot bft.Root
+	// prev is the epoch before this one (nil: unknown): its notarizations
+	// and nullifications above our root are inherited (bft.Engine.Inherit).
+	prev *bftchain.Epoch
 	// eng is nil while this producer is not in the epoch's set (it left).
 	eng   *bft.Engine
 	peers []peer.ID       // the epoch's signers but us
@@ -113,6 +116,20 @@ func (r *Runner) enterEpoch(ep *bftchain.Epoch, root bft.Root, save bool) error 
 			kept = append(kept, rec)
 		}
 	}
+	// The old engine's certificates above the new root end those views in
+	// the new epoch too (bft.Engine.Inherit: the epoch-boundary stall).
+	var carry []*bft.Certificate
+	var blocks []bft.Block
+	switch {
+	case st.eng != nil:
+		carry, blocks, st.prev = st.eng.Certificates(root.View), st.eng.Blocks(root.View), st.epoch
+	case st.epoch != nil:
+		st.prev = st.epoch
+	case ep.Joint():
+		if st.prev, err = bftchain.NewEpoch(ep.Prev, nil); err != nil {
+			return err
+		}
+	}
 	st.epoch, st.epochRoot, st.eng, st.switchPending, st.ended = ep, root, nil, false, false
 	st.peers, st.index = nil, map[peer.ID]int{}
 	for i := range ep.Set.Len() {
@@ -129,11 +146,20 @@ func (r *Runner) enterEpoch(ep *bftchain.Epoch, root bft.Root, save bool) error 
 	}
 	cfg := r.cfg.Engine
 	cfg.ChainID, cfg.Set, cfg.Key = r.cfg.ChainID, ep.Set, r.cfg.Key
+	if st.prev != nil {
+		cfg.Prev = st.prev.Set
+	}
 	eng, err := bft.New(cfg, root, kept, r.now())
 	if err != nil {
 		return fmt.Errorf("bftrun: starting the engine: %w", err)
 	}
 	st.eng = eng
+	for _, c := range carry {
+		_ = eng.Inherit(r.now(), c) // stale ones (at or below the root) are refused, harmlessly
+	}
+	for _, b := range blocks {
+		_ = eng.AddBlock(r.now(), b) // those the new epoch may not build on are refused
+	}
 	r.log.Info().Int("producers", len(ep.Next)).Bool("joint", ep.Joint()).Uint64("root_view", root.View).
 		Int("records", len(kept)).Msg("epoch started")
 	return nil

@@ -55,6 +55,8 @@ type tnode struct {
 	db    *pebble.DB
 	store *recStore
 	r     *Runner
+	// live is r for other nodes' goroutines (block delivery).
+	live atomic.Pointer[Runner]
 
 	// hostile: the test sends as this node (the checkers skip it).
 	hostile atomic.Bool
@@ -147,6 +149,7 @@ func (c *cluster) startWith(i int, root bft.Root, producers, prev []block.Public
 		Refused: c.onRefused})
 	require.NoError(c.t, err)
 	nd.r = r
+	nd.live.Store(r)
 }
 
 // crash stops node i as a process crash would: its messenger goes at once
@@ -155,6 +158,7 @@ func (c *cluster) crash(i int) {
 	nd := c.nodes[i]
 	c.net.Detach(nd.id)
 	if nd.r != nil {
+		nd.live.Store(nil)
 		nd.r.Stop()
 		nd.r = nil
 	}
@@ -181,6 +185,7 @@ func (c *cluster) refusedBy(reason string) int {
 func (c *cluster) stopAll() {
 	for _, nd := range c.nodes {
 		if nd.r != nil {
+			nd.live.Store(nil)
 			nd.r.Stop()
 			nd.r = nil
 		}
@@ -203,6 +208,14 @@ func (c *cluster) finalHeight(i int) uint64 {
 func (c *cluster) requireProgress(min uint64, nodes ...int) {
 	c.t.Helper()
 	for _, i := range nodes {
+		if c.finalHeight(i) <= min {
+			for j, nd := range c.nodes {
+				if nd.r != nil {
+					c.t.Logf("node %d: %+v", j, nd.r.Status())
+				}
+			}
+			dumpRecords(c.t, c)
+		}
 		require.Greater(c.t, c.finalHeight(i), min, "node %d", i)
 	}
 }
@@ -233,6 +246,7 @@ func (nd *tnode) Produce(_ context.Context, req ProduceRequest) (Produced, error
 	c.reg.made[b.ID()] = time.Now()
 	c.reg.mu.Unlock()
 	nd.store1(b.ID())
+	c.deliver(nd, b)
 	return Produced{Block: b}, nil
 }
 
@@ -262,6 +276,18 @@ func (nd *tnode) Commit(cm Commit) {
 	}
 	nd.mu.Unlock()
 	nd.c.chk.final(nd, prev, cm.ID)
+}
+
+// deliver hands a stored block to every other running node, as a node's
+// blocksync would (proposals reach the producers of the proposer's epoch
+// only; a producer that joins, or whose epoch's leader differs, learns the
+// block this way).
+func (c *cluster) deliver(from *tnode, b *block.Block) {
+	for _, o := range c.nodes {
+		if r := o.live.Load(); o != from && r != nil {
+			r.AddBlock(&b.SignedHeader)
+		}
+	}
 }
 
 // --- the registry: every block, and the producer set after each ---
@@ -414,4 +440,15 @@ func (s *recStore) isDurable(k bft.RecordKind, view uint64, id block.ID) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.durable[recKey(k, view, id)]
+}
+
+// dumpRecords logs every node's safety records (a failing test's evidence).
+func dumpRecords(t testing.TB, c *cluster) {
+	for i, nd := range c.nodes {
+		if nd.store == nil {
+			continue
+		}
+		recs, _ := nd.store.Load()
+		t.Logf("node %d records: %v", i, recs)
+	}
 }

@@ -21,6 +21,9 @@ func (r *Runner) onInbound(m inbound) {
 		return
 	}
 	if env.epoch != st.epoch.Tag {
+		if c := env.msg.Cert; c != nil && st.prev != nil && env.epoch == st.prev.Tag && st.eng != nil {
+			r.refused(m.from, st.eng.Inherit(r.now(), c))
+		}
 		r.otherEpoch(m.from, env.epoch)
 		return
 	}

@@ -29,6 +29,7 @@ func (r *Runner) drain() {
 			}
 		}
 		r.send(rd.Messages)
+		r.sendInherited(rd.Inherited)
 		for _, c := range rd.Notarized {
 			r.ctr.notarized.Add(1)
 			r.deps.Applier.Commit(Commit{ID: c.Block, View: c.View, Cert: c, Epoch: r.st.epoch.Tag})
@@ -76,6 +77,24 @@ func (r *Runner) send(msgs []bft.Message) {
 		if err := r.deps.Messenger.Multicast(st.peers, payload); err != nil {
 			r.ctr.sendErrors.Add(1)
 			r.log.Debug().Err(err).Msg("multicast failed (the engine retries)")
+			continue
+		}
+		r.ctr.sent.Add(1)
+	}
+}
+
+// sendInherited multicasts certificates of the previous epoch in its own
+// envelope (their signers index its set): producers that switched verify
+// them against it (bft.Engine.Inherit), those still in it use them as
+// their own.
+func (r *Runner) sendInherited(cs []*bft.Certificate) {
+	st := r.st
+	if st.prev == nil || len(st.peers) == 0 {
+		return
+	}
+	for _, c := range cs {
+		if err := r.deps.Messenger.Multicast(st.peers, encodeMessage(st.prev.Tag, bft.Message{Cert: c})); err != nil {
+			r.ctr.sendErrors.Add(1)
 			continue
 		}
 		r.ctr.sent.Add(1)

@@ -144,6 +144,9 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range broadcastDescs {
 		ch <- d
 	}
+	for _, d := range bftDescs {
+		ch <- d
+	}
 }
 
 // Collect implements prometheus.Collector.
@@ -190,7 +193,9 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	counter(descTxs, c.TxAccepted, "accepted")
 	counter(descTxs, c.TxForwarded, "forwarded")
 
-	if raft := m.b.Consensus().Raft; raft != nil {
+	cs := m.b.Consensus()
+	collectBFT(cs.BFT, gauge, counter)
+	if raft := cs.Raft; raft != nil {
 		gauge(descRaftTerm, float64(raft.Term))
 		gauge(descRaftCommit, float64(raft.CommitIndex))
 		gauge(descRaftApplied, float64(raft.AppliedIndex))
