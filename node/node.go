@@ -19,14 +19,12 @@ import (
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/consensus/attestrun"
-
 	"github.com/blockwire/blockwire/consensus/bftrun"
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/link/pexnet"
 	"github.com/blockwire/blockwire/transport"
 	"github.com/blockwire/blockwire/transport/broadcastrun"
-
 	"github.com/blockwire/blockwire/transport/rbcrun"
 	"github.com/blockwire/blockwire/transport/route"
 )

@@ -15,7 +15,6 @@ import (
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/node/relay"
 	"github.com/blockwire/blockwire/transport/broadcast"
-
 	"github.com/blockwire/blockwire/transport/rbc"
 )
 
