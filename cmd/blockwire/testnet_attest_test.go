@@ -28,9 +28,8 @@ func TestTestnetAttestsWithVerifierProcesses(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	dir := filepath.Join(t.TempDir(), "tn")
-	ports := freePorts(t, 1)
 	out, err := exec.Command(bin, "testnet", "--nodes", "2", "--producers", "1", "--verifiers", "2", "--attest", "L2=1,L3=1",
-		"--attest-deadline", "1s", "--duration", "6s", "--dir", dir, "--base-port", strconv.Itoa(ports[0]), "--json", "--keep-running").Output()
+		"--attest-deadline", "1s", "--duration", "6s", "--dir", dir, "--json", "--keep-running").Output()
 	var pids []int
 	for i := range 4 {
 		b, _ := os.ReadFile(filepath.Join(dir, "node"+strconv.Itoa(i), "pid"))
