@@ -53,31 +53,14 @@ type ConnConfig struct {
 	// until yamux has grown the window; consensus frames do not wait with
 	// it (they have their own writer, session.go).
 	// The receiver's memory per bulk lane and peer is one window plus the
-	// message being delivered. With BulkLatencyBudget set this is the
-	// floor of a window sized to the link. 2*ChunkSize .. MaxBulkWindow.
+	// message being delivered. 2*ChunkSize .. MaxBulkWindow.
 	BulkWindow int
 
-	// QUICBulkWindow is BulkWindow for QUIC links. 2*ChunkSize ..
-	// MaxBulkWindow. On QUIC the bytes in flight queue in the peer's UDP
-	// socket ahead of its votes, so the floor is kept smaller than QUIC's
-	// own 512 KiB stream window and the sizer grows it where the budget
-	// allows.
+	// QUICBulkWindow is BulkWindow for QUIC links. QUIC needs a larger
+	// window for the same loopback throughput (its credit round trip is
+	// longer: packets, acknowledgements and pacing); 512 KiB is its initial
+	// stream window. 2*ChunkSize .. MaxBulkWindow.
 	QUICBulkWindow int
-
-	// BulkLatencyBudget sizes the bulk windows to the link: the receiver
-	// measures the rate at which it reads a bulk lane whose sender is held
-	// by credit, and grants window = rate × budget, between BulkWindow (or
-	// QUICBulkWindow) and BulkWindowMax (autowindow.go). The budget is
-	// about how long the block bytes ahead of a vote take to drain; the
-	// window grows only while the credit round trip is shorter than the
-	// budget, so a WAN link keeps its configured window. 0 keeps the
-	// windows fixed.
-	BulkLatencyBudget time.Duration
-
-	// BulkWindowMax caps a sized bulk window, and with it the memory a
-	// peer may make us hold per bulk lane. A configured window at or above
-	// it stays fixed. 0 .. MaxBulkWindow.
-	BulkWindowMax int
 
 	// InboundMsgRate and InboundMsgBurst limit messages per second received
 	// per lane from one peer (token bucket). Excess messages are dropped
@@ -165,22 +148,6 @@ func (c *ConnConfig) bulkWindow(transport string) int {
 	return c.BulkWindow
 }
 
-// yamuxFramePayload is the payload of one full yamux data frame: go-yamux
-// splits every write into frames of at most MaxMessageSize (64 KiB, the
-// default libp2p keeps) including its 12-byte header.
-const yamuxFramePayload = 64<<10 - 12
-
-// bulkChunk is the largest bulk-lane write for a link over transport. Over
-// TCP it is ChunkSize rounded down to whole yamux frames: a 64 KiB write
-// used to leave a 12-byte frame behind every chunk, each its own TLS
-// record, write syscall and reader wake-up on the far end.
-func (c *ConnConfig) bulkChunk(transport string) int {
-	if transport == "tcp" && c.ChunkSize >= yamuxFramePayload {
-		return c.ChunkSize / yamuxFramePayload * yamuxFramePayload
-	}
-	return c.ChunkSize
-}
-
 // DefaultConnConfig returns the defaults used by DefaultConfig.
 func DefaultConnConfig() ConnConfig {
 	return ConnConfig{
@@ -189,9 +156,7 @@ func DefaultConnConfig() ConnConfig {
 		ConsensusQueueBytes: 64 << 20,
 		ChunkSize:           64 << 10,
 		BulkWindow:          128 << 10,
-		QUICBulkWindow:      256 << 10,
-		BulkLatencyBudget:   time.Millisecond,
-		BulkWindowMax:       4 << 20,
+		QUICBulkWindow:      512 << 10,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
 		PingInterval:        2 * time.Second,
@@ -240,10 +205,6 @@ func (c *ConnConfig) Validate() error {
 		return fmt.Errorf("link: ConnConfig.BulkWindow = %d, want 2*ChunkSize = %d .. MaxBulkWindow = %d", c.BulkWindow, 2*c.ChunkSize, MaxBulkWindow)
 	case c.QUICBulkWindow < 2*c.ChunkSize || c.QUICBulkWindow > MaxBulkWindow:
 		return fmt.Errorf("link: ConnConfig.QUICBulkWindow = %d, want 2*ChunkSize = %d .. MaxBulkWindow = %d", c.QUICBulkWindow, 2*c.ChunkSize, MaxBulkWindow)
-	case c.BulkLatencyBudget < 0:
-		return fmt.Errorf("link: ConnConfig.BulkLatencyBudget = %v, want ≥ 0", c.BulkLatencyBudget)
-	case c.BulkWindowMax < 0 || c.BulkWindowMax > MaxBulkWindow:
-		return fmt.Errorf("link: ConnConfig.BulkWindowMax = %d, want 0 .. MaxBulkWindow = %d", c.BulkWindowMax, MaxBulkWindow)
 	case c.PingInterval <= 0:
 		return fmt.Errorf("link: ConnConfig.PingInterval = %v, want > 0", c.PingInterval)
 	case c.PingTimeout <= c.PingInterval:

@@ -34,9 +34,6 @@ import (
 type sessCore struct {
 	cfg  *ConnConfig
 	mode Mode
-	// bulkChunk is the largest bulk-lane write (ConnConfig.bulkChunk);
-	// Invariant: 0 < bulkChunk ≤ ChunkSize.
-	bulkChunk int
 	// err is the first fault; Invariant: set once; after it, sched holds
 	// no message and ctrl holds at most the GOAWAY.
 	err      *Error
@@ -60,14 +57,11 @@ type sessCore struct {
 // newSessCore starts a session at now: it grants the peer a window on
 // each bulk lane and queues the first PING.
 func newSessCore(cfg *ConnConfig, window int, now time.Time) *sessCore {
-	c := &sessCore{cfg: cfg, mode: cfg.DefaultMode, bulkChunk: cfg.ChunkSize, pings: newBucket(pingRate, pingBurst, now)}
+	c := &sessCore{cfg: cfg, mode: cfg.DefaultMode, pings: newBucket(pingRate, pingBurst, now)}
 	for l := range Lane(NumLanes) {
 		c.buckets[l] = newBucket(cfg.InboundMsgRate[l], cfg.InboundMsgBurst[l], now)
 		if l.bulk() {
 			c.credit[l] = newRecvCredit(window)
-			if cfg.BulkLatencyBudget > 0 && cfg.BulkWindowMax > window {
-				c.credit[l].auto = windowSizer{budget: cfg.BulkLatencyBudget, floor: int64(window), ceil: int64(cfg.BulkWindowMax)}
-			}
 			c.sched.ctrl = appendCredit(c.sched.ctrl, l, int64(window))
 		}
 	}
@@ -143,7 +137,7 @@ func (c *sessCore) next(buf []byte, bulk bool) (write, bool) {
 		return write{}, false
 	}
 	if bulk {
-		return c.sched.nextBulk(buf, c.bulkChunk)
+		return c.sched.nextBulk(buf, c.cfg.ChunkSize)
 	}
 	return c.sched.nextPrio(buf, c.cfg.ChunkSize)
 }
@@ -214,7 +208,6 @@ func (c *sessCore) laneStats() [NumLanes]LaneStats {
 		ls.QueuedMsgs = c.sched.q[l].len()
 		ls.Credit = c.sched.credit[l]
 		ls.Undelivered = c.credit[l].undelivered
-		ls.Window = c.credit[l].window
 		if len(ls.Drops) > 0 {
 			ls.Drops = make(map[DropReason]uint64, len(c.stats[l].Drops))
 			for k, v := range c.stats[l].Drops {

@@ -257,11 +257,6 @@ func (e *coreEnd) check() error {
 		if err := cr.check(); err != nil {
 			return fmt.Errorf("%s lane %s: %w", e.name, l, err)
 		}
-		// The window stays between the configured one and the sizer's
-		// ceiling (autowindow.go).
-		if cr.window < int64(e.cfg.BulkWindow) || cr.window > int64(max(e.cfg.BulkWindow, e.cfg.BulkWindowMax)) {
-			return fmt.Errorf("%s lane %s: window %d outside [%d, %d]", e.name, l, cr.window, e.cfg.BulkWindow, e.cfg.BulkWindowMax)
-		}
 		// Memory: what we hold for a bulk lane (undelivered messages and
 		// the partial one) is at most one message plus one window.
 		held := cr.undeliveredBytes + int64(len(e.cur[l].buf))

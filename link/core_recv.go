@@ -9,7 +9,7 @@ import "time"
 // l, whose size the frame reader has checked. It returns the credit to
 // grant, or a fault.
 func (c *sessCore) msgStart(l Lane, hdrLen int, now time.Time) (int64, error) {
-	g, err := c.consumed(l, hdrLen, now)
+	g, err := c.consumed(l, hdrLen)
 	c.progress[l] = now
 	return g, err
 }
@@ -27,7 +27,7 @@ func (c *sessCore) avail(l Lane) int64 {
 // msgBytes accounts k payload bytes read on lane l.
 func (c *sessCore) msgBytes(l Lane, k int, now time.Time) (int64, error) {
 	c.progress[l] = now
-	return c.consumed(l, k, now)
+	return c.consumed(l, k)
 }
 
 // waiting records that lane l's reader waits on us (memory, reserve.go),
@@ -40,11 +40,11 @@ func (c *sessCore) waiting(l Lane, now time.Time) {
 
 // consumed checks the peer stayed within the credit we granted on a bulk
 // lane and returns the credit to grant back.
-func (c *sessCore) consumed(l Lane, k int, now time.Time) (int64, error) {
+func (c *sessCore) consumed(l Lane, k int) (int64, error) {
 	if !l.bulk() {
 		return 0, nil
 	}
-	g, err := c.credit[l].consumed(k, now)
+	g, err := c.credit[l].consumed(k)
 	if err != nil {
 		return 0, fault(ReasonProtocol, "lane %s: %v", l, err)
 	}

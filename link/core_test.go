@@ -114,33 +114,6 @@ func TestCoreStallWatchdog(t *testing.T) {
 	c.tick(t0) // starts the starvation clock
 	require.Nil(t, c.tick(t0.Add(c.cfg.BulkStallTimeout)).stall)
 	require.NotNil(t, c.tick(t0.Add(c.cfg.BulkStallTimeout+time.Millisecond)).stall)
-
-	// A peer granting only scraps (less than a chunk, with more queued)
-	// starves the lane as surely as one granting nothing: the sender
-	// writes whole chunks only.
-	c = newTestCore(t)
-	require.Equal(t, admitQueued, c.enqueue(LaneSync, newOutMsg(make([]byte, 6<<10)), false, false))
-	for {
-		if _, ok := c.next(nil, true); !ok {
-			break
-		}
-	}
-	require.NoError(t, c.sched.addCredit(LaneSync, int64(c.bulkChunk/2)))
-	_, ok := c.next(nil, true)
-	require.False(t, ok, "half a chunk of credit is not written")
-	c.tick(t0)
-	require.NotNil(t, c.tick(t0.Add(c.cfg.BulkStallTimeout+time.Millisecond)).stall)
-
-	// A partial message on a bulk lane whose peer still holds a scrap of
-	// credit while we withhold the rest is waiting on us.
-	c = newTestCore(t)
-	c.credit[LaneBlocks].queued(10) // a message waits for delivery
-	_, err = c.msgStart(LaneBlocks, 3, t0)
-	require.NoError(t, err)
-	_, err = c.msgBytes(LaneBlocks, int(c.avail(LaneBlocks))-100, t0)
-	require.NoError(t, err)
-	require.EqualValues(t, 100, c.avail(LaneBlocks))
-	require.Nil(t, c.tick(t0.Add(10*stall)).stall)
 }
 
 func TestCoreCreditOverrunIsAProtocolFault(t *testing.T) {

@@ -1,9 +1,6 @@
 package link
 
-import (
-	"fmt"
-	"time"
-)
+import "fmt"
 
 // recvCredit is the receiving side's flow-control books for one bulk lane:
 // the credit we granted and what became of every byte the peer sent. It
@@ -40,9 +37,6 @@ type recvCredit struct {
 	// undeliveredBytes their payload bytes.
 	undelivered      int
 	undeliveredBytes int64
-
-	auto   windowSizer // adjusts window (autowindow.go); zero: fixed
-	target int64       // the window the sizer asked for; 0: none yet
 }
 
 func newRecvCredit(window int) recvCredit {
@@ -52,23 +46,18 @@ func newRecvCredit(window int) recvCredit {
 // avail is how many more bytes the peer may send before new credit.
 func (c *recvCredit) avail() int64 { return c.granted - c.recvd }
 
-// consumed accounts k bytes read from the stream at now. It returns the
-// credit to grant now (0 for none), or an error if the peer overran its
-// credit.
-func (c *recvCredit) consumed(k int, now time.Time) (grant int64, err error) {
+// consumed accounts k bytes read from the stream. It returns the credit to
+// grant now (0 for none), or an error if the peer overran its credit.
+func (c *recvCredit) consumed(k int) (grant int64, err error) {
 	c.recvd += int64(k)
 	if c.recvd > c.granted {
 		return 0, fmt.Errorf("%d bytes received, %d granted", c.recvd, c.granted)
-	}
-	if d := c.auto.observe(c.window, c.recvd, now); d != 0 {
-		c.target = c.window + d
 	}
 	if c.undelivered > 0 {
 		c.withheld += int64(k)
 		return 0, nil
 	}
 	c.pending += int64(k)
-	c.resize()
 	return c.grant(), nil
 }
 
@@ -89,7 +78,6 @@ func (c *recvCredit) delivered(n int) int64 {
 	}
 	c.pending += c.withheld
 	c.withheld = 0
-	c.resize()
 	return c.grant()
 }
 
@@ -103,22 +91,6 @@ func (c *recvCredit) grant() int64 {
 	c.pending = 0
 	c.granted += g
 	return g
-}
-
-// resize moves the window toward the sizer's target: a larger window is
-// granted with the next grant; a smaller one takes back only credit not
-// yet granted (over as many reads as it takes), so the peer's outstanding
-// credit is never revoked.
-func (c *recvCredit) resize() {
-	if c.target == 0 || c.target == c.window {
-		return
-	}
-	d := c.target - c.window
-	if d < 0 {
-		d = -min(-d, c.pending)
-	}
-	c.window += d
-	c.pending += d
 }
 
 // check reports a broken invariant (the fuzz target and the invariants

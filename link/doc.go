@@ -65,12 +65,9 @@
 // sync lanes are flow-controlled with credits: the sender may have at most
 // one bulk window in flight (written but not yet released to the
 // receiver's application): ConnConfig.BulkWindow on TCP and in memory,
-// QUICBulkWindow on QUIC, as floors that the receiver sizes to its read
-// rate × BulkLatencyBudget up to BulkWindowMax (autowindow.go). That
-// bounds the block bytes queued ahead of a vote anywhere below the
-// scheduler (muxer queue, socket buffers, receive buffers) to about one
-// window, which drains in about the budget. A bulk lane is written in
-// whole chunks (on TCP whole yamux frames), never in scraps of credit.
+// QUICBulkWindow on QUIC, whose credit round trip is longer. That bounds
+// the block bytes queued ahead of a vote anywhere below the scheduler
+// (muxer queue, socket buffers, receive buffers) to about one window.
 // Credits are returned as bytes are read while nothing waits for delivery,
 // not per message, so blocks are pipelined with no per-message
 // acknowledgement (a 64 MiB block streams through a 128 KiB window).

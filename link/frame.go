@@ -91,7 +91,6 @@ type frameReader struct {
 	full   io.Reader
 	lane   Lane
 	maxMsg int
-	ctl    [maxControlPayload]byte // a control frame's payload, read by the driver
 }
 
 // header reads one frame header and checks it against the lane's rules.

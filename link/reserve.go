@@ -100,10 +100,6 @@ func (r *recvBuf) next(k int) ([]byte, error) {
 	return r.b[len(b):], nil
 }
 
-// unread gives back the last k bytes of room from next that a read did
-// not fill.
-func (r *recvBuf) unread(k int) { r.b = r.b[:len(r.b)-k] }
-
 // reserve raises the reservation to c bytes.
 func (r *recvBuf) reserve(c int) error {
 	if r.sc == nil || c <= r.reserved {

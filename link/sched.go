@@ -113,20 +113,9 @@ func (s *sched) mid(lane Lane) bool {
 	return s.q[lane].len() > 0 && s.q[lane].peek().sent > 0
 }
 
-// ready reports whether lane has a message it may write now. A bulk lane
-// writes only whole chunks (or all it has queued, if less): a scrap of
-// credit, such as a grant arriving a few bytes short of the chunk, waits
-// for the next grant instead of going out as a tiny muxer frame and TLS
-// record of its own. This cannot stall a lane: the receiver grants once a
-// quarter window was released, and the window is at least two chunks, so
-// credit held by the sender below one chunk means at least a quarter
-// window is the receiver's to grant (or withheld behind a delivery, which
-// the application's progress releases).
-func (s *sched) ready(lane Lane, chunk int) bool {
-	if s.q[lane].len() == 0 {
-		return false
-	}
-	return !lane.bulk() || s.credit[lane] >= min(int64(chunk), s.queued[lane])
+// ready reports whether lane has a message it may write now.
+func (s *sched) ready(lane Lane) bool {
+	return s.q[lane].len() > 0 && (!lane.bulk() || s.credit[lane] > 0)
 }
 
 // next fills buf with the next write of any lane (priority path first),
@@ -152,7 +141,7 @@ func (s *sched) nextPrio(buf []byte, chunk int) (write, bool) {
 		return w, true
 	}
 	for _, l := range [...]Lane{LaneConsensus, LaneRouting} {
-		if s.ready(l, chunk) {
+		if s.ready(l) {
 			return s.fill(l, buf, chunk), true
 		}
 	}
@@ -168,7 +157,7 @@ func (s *sched) nextBulk(buf []byte, chunk int) (write, bool) {
 			l = LaneBlocks
 		}
 		s.rr = LaneBlocks + LaneSync - l
-		if s.ready(l, chunk) {
+		if s.ready(l) {
 			return s.fill(l, buf, chunk), true
 		}
 	}

@@ -3,7 +3,6 @@ package link
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -56,20 +55,14 @@ type session struct {
 	// consMu serialises writes to the consensus stream between the writer
 	// and the readers' direct credit grants. Lock order: consMu, then mu.
 	consMu      sync.Mutex
-	creditFrame [2 + 1 + binary.MaxVarintLen64]byte // grantDirect's frame; guarded by consMu
 	mu          sync.Mutex
 	core        *sessCore     // the protocol (core.go); guarded by mu
 	space       chan struct{} // closed and replaced when queue space frees; guarded by mu
-	spaceWait   int           // senders waiting on space; guarded by mu
 	established time.Time
 	registered  bool // Connected was called; Disconnected is owed
 	started     bool // readers run; Invariant: never set after fail
 
 	inboxes [NumLanes]*inbox // bulk lanes only: the delivery queue (inbox.go)
-
-	// deadline is the write deadline last set on each lane's stream; it
-	// belongs to whoever writes that stream (write says who).
-	deadline [NumLanes]time.Time
 
 	wake     chan struct{}  // cap 1: a wake-up is pending or not, never more
 	wakeBulk chan struct{}  // the same for the bulk writer
@@ -98,7 +91,6 @@ func newSession(h *hub, p sessionParams) *session {
 		done:          make(chan struct{}),
 		core:          newSessCore(&h.cfg, h.cfg.bulkWindow(p.transport), now),
 	}
-	s.core.bulkChunk = h.cfg.bulkChunk(p.transport)
 	for l := range Lane(NumLanes) {
 		if l.bulk() {
 			s.inboxes[l] = newInbox()
@@ -231,7 +223,6 @@ func (s *session) send(ctx context.Context, l Lane, msg []byte, wait bool) error
 			}
 		}
 		space := s.space
-		s.spaceWait++
 		s.mu.Unlock()
 		var retry <-chan time.Time // other links free the budget; poll it
 		if over {
@@ -239,16 +230,12 @@ func (s *session) send(ctx context.Context, l Lane, msg []byte, wait bool) error
 		}
 		select {
 		case <-ctx.Done():
-			s.mu.Lock()
-			s.spaceWait--
-			s.mu.Unlock()
 			return fmt.Errorf("link: send on lane %s: %w", l, ctx.Err())
 		case <-space:
 		case <-retry:
 		case <-s.closing:
 		}
 		s.mu.Lock()
-		s.spaceWait--
 	}
 }
 
@@ -433,31 +420,15 @@ func (s *session) tick(now time.Time) {
 	s.shedLog(r.shed)
 }
 
-// write writes b on lane l's stream within timeout. Each stream has one
-// writer at a time: the bulk lanes bulkLoop, routing writeLoop, consensus
-// whoever holds consMu.
 func (s *session) write(l Lane, b []byte, timeout time.Duration) error {
 	if len(b) == 0 {
 		return nil
 	}
 	st := s.streams[l]
-	// Move the deadline only when it would move by more than a sixteenth
-	// of the timeout (or earlier): yamux and quic-go arm a timer per
-	// SetWriteDeadline, which per chunk was a third of the bulk path's
-	// allocations. A blocked write still ends after 15/16 of the timeout
-	// at the least.
-	d := time.Now().Add(timeout)
-	if last := s.deadline[l]; d.Before(last) || d.Sub(last) > timeout/deadlineSlack {
-		_ = st.SetWriteDeadline(d) // not all streams support deadlines
-		s.deadline[l] = d
-	}
+	_ = st.SetWriteDeadline(time.Now().Add(timeout)) // not all streams support deadlines
 	_, err := st.Write(b)
 	return err
 }
-
-// deadlineSlack: a write deadline is refreshed once it is more than
-// timeout/deadlineSlack stale.
-const deadlineSlack = 16
 
 func writeError(err error) *Error {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -469,9 +440,7 @@ func writeError(err error) *Error {
 // wrote accounts a completed write and frees queue space.
 func (s *session) wrote(w write) {
 	s.mu.Lock()
-	// A new channel only when a sender waits: most writes free space
-	// nobody is waiting for, and a channel per chunk is garbage.
-	if s.core.wrote(w) && s.spaceWait > 0 {
+	if s.core.wrote(w) {
 		close(s.space)
 		s.space = make(chan struct{})
 	}
@@ -501,11 +470,11 @@ func (s *session) readFrame(fr *frameReader) error {
 	if typ == frameMsg {
 		return s.readMsg(fr, n, hdrLen)
 	}
-	p := fr.ctl[:n]
-	if _, err := io.ReadFull(fr.full, p); err != nil {
+	var p [maxControlPayload]byte
+	if _, err := io.ReadFull(fr.full, p[:n]); err != nil {
 		return err
 	}
-	return s.control(typ, p)
+	return s.control(typ, p[:n])
 }
 
 // readMsg reads a message whose size was already checked, accounting its
@@ -525,13 +494,10 @@ func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 	buf := s.newRecvBuf(l, n)
 	defer buf.free()
 	for got := 0; got < n; {
-		// Room for at most what the peer may send without new credit (no
-		// more memory than that), and take whatever has arrived: credit
-		// goes back as soon as bytes are read, not once a whole piece is
-		// in. Waiting for a full piece held the bytes of one chunk
-		// uncredited until the next chunk's first bytes came, which the
-		// sender could not send without that credit: with a window of
-		// two chunks, one chunk in flight at a time.
+		// Never wait for more than the peer may send without new credit,
+		// or a window smaller than readPiece would deadlock. With no
+		// credit left (all of it withheld behind a slow Receive), wait for
+		// one byte: it comes once the inbox releases credit.
 		s.mu.Lock()
 		k := int(max(1, min(int64(min(n-got, readPiece)), s.core.avail(l))))
 		s.mu.Unlock()
@@ -539,22 +505,15 @@ func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 		if err != nil {
 			return err
 		}
-		r, rerr := fr.full.Read(room)
-		buf.unread(k - r)
-		if r > 0 {
-			got += r
-			s.mu.Lock()
-			g, err := s.core.msgBytes(l, r, time.Now())
-			s.mu.Unlock()
-			if err := s.granted(l, g, err); err != nil {
-				return err
-			}
+		if _, err := io.ReadFull(fr.full, room); err != nil {
+			return err
 		}
-		if rerr != nil {
-			if errors.Is(rerr, io.EOF) && got > 0 {
-				rerr = io.ErrUnexpectedEOF
-			}
-			return rerr
+		got += k
+		s.mu.Lock()
+		g, err := s.core.msgBytes(l, k, time.Now())
+		s.mu.Unlock()
+		if err := s.granted(l, g, err); err != nil {
+			return err
 		}
 	}
 	msg, release := buf.take()
@@ -646,7 +605,8 @@ func (s *session) grantDirect(l Lane, g int64) bool {
 	if !ok {
 		return false
 	}
-	if err := s.write(LaneConsensus, appendCredit(s.creditFrame[:0], l, g), s.cfg.WriteTimeout); err != nil {
+	var frame [2 + 1 + 10]byte
+	if err := s.write(LaneConsensus, appendCredit(frame[:0], l, g), s.cfg.WriteTimeout); err != nil {
 		s.fail(writeError(err)) // takes mu only: lock order consMu, then mu
 	}
 	return true

@@ -12,13 +12,11 @@ import "time"
 //   - receiving: a partial message that gets no byte for StallTimeout,
 //     while the peer may send (on a bulk lane: we granted it credit), ends
 //     the link with ReasonStalled and costs StallPenalty;
-//   - sending: a bulk lane with bytes queued and not enough credit from
-//     the peer to write (a whole chunk, or all that is queued if less) for
-//     BulkStallTimeout ends the link the same way.
+//   - sending: a bulk lane with bytes queued and no credit from the peer
+//     for BulkStallTimeout ends the link the same way.
 //
 // Waiting on ourselves is never a stall: a bulk lane whose credit we
-// withhold (a slow Receive: the peer may wait for it to write its next
-// whole chunk) and a reader waiting for memory (reserve.go)
+// withhold (a slow Receive) and a reader waiting for memory (reserve.go)
 // count as progress.
 //
 // This file is part of the pure session core (core.go).
@@ -30,10 +28,8 @@ func (c *sessCore) checkStalls(now time.Time) *peerFault {
 		if at.IsZero() {
 			continue
 		}
-		if l.bulk() && (c.credit[l].avail() <= 0 || c.credit[l].withheld > 0) {
-			// Our credit, not its stall: none left, or we withhold what
-			// it would need (a sender writes whole chunks only, sched.go).
-			c.progress[l] = now
+		if l.bulk() && c.credit[l].avail() <= 0 {
+			c.progress[l] = now // our credit, not its stall
 			continue
 		}
 		if idle := now.Sub(at); idle > c.cfg.StallTimeout {
@@ -41,7 +37,7 @@ func (c *sessCore) checkStalls(now time.Time) *peerFault {
 		}
 	}
 	for _, l := range [...]Lane{LaneBlocks, LaneSync} {
-		if c.sched.queued[l] == 0 || c.sched.ready(l, c.bulkChunk) {
+		if c.sched.queued[l] == 0 || c.sched.credit[l] > 0 {
 			c.starved[l] = time.Time{}
 			continue
 		}

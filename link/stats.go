@@ -44,9 +44,6 @@ type LaneStats struct {
 	// Undelivered counts received bulk messages waiting for, or in, the
 	// application's Receive; a growing figure is a slow consumer here.
 	Undelivered int `json:"undelivered,omitempty"`
-	// Window is the receive window we grant the peer on a bulk lane, as
-	// sized to our read rate (ConnConfig.BulkLatencyBudget).
-	Window int64 `json:"window,omitempty"`
 }
 
 // Stats is a snapshot of one link, as the admin API shows it. In Go, Lanes

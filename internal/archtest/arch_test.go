@@ -46,7 +46,7 @@ var pure = []string{"chain/block", "forkdb", "blocksync", "consensus/bft", "cons
 // pureFiles are pure cores that live inside a driver package: the files
 // of link's session core (link/core.go says why it stays in link).
 var pureFiles = []string{"link/core.go", "link/core_recv.go", "link/control.go", "link/stall.go",
-	"link/credit.go", "link/sched.go", "link/frame.go", "link/ratelimit.go", "link/autowindow.go"}
+	"link/credit.go", "link/sched.go", "link/frame.go", "link/ratelimit.go"}
 
 var forbiddenInPure = map[string]map[string]bool{
 	"time": {"Now": true, "Sleep": true, "After": true, "AfterFunc": true, "NewTimer": true,
