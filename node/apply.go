@@ -167,16 +167,18 @@ func (n *Node) setIrreversible(id block.ID) {
 		n.fatal(err)
 		return
 	}
+	now := time.Now()
 	for h := prev.Height() + 1; h <= id.Height(); h++ {
 		if bid, ok := lp.view.BestAt(h); ok {
 			lp.txs.irreversible(bid, n.notifyTx)
+			n.prop.irreversible(bid, now)
 		}
 	}
 	lp.view.irreversible(prev, id)
 	n.refreshProducers()
 	n.onResult(res)
 	n.publishChain()
-	n.events.publish(Event{Kind: EventIrreversible, Time: time.Now(), Block: id, Height: id.Height()})
+	n.events.publish(Event{Kind: EventIrreversible, Time: now, Block: id, Height: id.Height()})
 }
 
 // fatal stops the node after an error that leaves the chain unusable

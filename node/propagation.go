@@ -44,6 +44,11 @@ type BlockArrival struct {
 	CatchingUp bool `json:"catching_up,omitempty"`
 	// Relay is how the first copy came: "blocksync" or "gossipsub".
 	Relay string `json:"relay,omitempty"`
+	// Irreversible is when this node made the block irreversible: on a
+	// BFT producer when it saw the finalization certificate, on a full
+	// node when a later block carried it, under raft when the id was
+	// applied (testnet's finality figures, issue 15).
+	Irreversible time.Time `json:"irreversible,omitzero"`
 }
 
 // propagation is the table of recent blocks. Its own lock: the loop
@@ -91,6 +96,15 @@ func (p *propagation) sent(id block.ID, at time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.entry(id).Sent = at
+}
+
+// irreversible records when a block this node holds became irreversible.
+func (p *propagation) irreversible(id block.ID, at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e := p.blocks[id]; e != nil && e.Irreversible.IsZero() {
+		e.Irreversible = at
+	}
 }
 
 // duplicate counts k more copies of a body the node already had.
