@@ -27,6 +27,7 @@ type testnetOptions struct {
 	ns            netnsOptions  // --netns and its flags (testnet_netns.go)
 	uiListen      string        // --ui-listen (testnet_ui.go)
 	attest        attestOptions // --verifiers, --attest (testnet_attest.go)
+	kill          killOptions   // --kill-leader, --kill-down (testnet_kill.go)
 }
 
 // testnetResult is what `blockwire testnet --json` prints.
@@ -55,9 +56,11 @@ type testnetResult struct {
 	Problems        []string          `json:"problems,omitempty"`
 	UIURL           string            `json:"ui_url,omitempty"`
 
-	Discovery    *discoveryResult `json:"discovery,omitempty"` // with --seeds (testnet_seeds.go)
-	Attest       *attestResult    `json:"attest,omitempty"`    // with --verifiers (testnet_attest.go)
-	*NetnsResult                  // with --netns (testnet_netns.go)
+	Discovery    *discoveryResult  `json:"discovery,omitempty"`   // with --seeds (testnet_seeds.go)
+	Attest       *attestResult     `json:"attest,omitempty"`      // with --verifiers (testnet_attest.go)
+	Consensus    *consensusFigures `json:"consensus,omitempty"`   // finality, view changes (testnet_finality.go)
+	LeaderKill   *killResult       `json:"leader_kill,omitempty"` // with --kill-leader (testnet_kill.go)
+	*NetnsResult                   // with --netns (testnet_netns.go)
 }
 
 func newTestnetCmd() *cobra.Command {
@@ -121,12 +124,16 @@ The exit code is 2 when the nodes disagree or irreversibility did not advance.`,
 	f.StringVar(&o.uiListen, "ui-listen", "", "serve the live network page here (default 127.0.0.1:<base-port+2000>; off: none)")
 
 	addAttestFlags(f, &o.attest)
+	addKillFlags(f, &o.kill)
 	return cmd
 }
 
 func runTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (testnetResult, error) {
 	// --topology, --degree and --topology-seed are testnet's own (topologyFlags).
 	o.ns.topology, o.ns.degree, o.ns.seed = string(o.spec.Topology), o.spec.Degree, o.spec.Seed
+	if err := o.kill.validate(o.duration, o.ns.enabled); err != nil {
+		return testnetResult{}, err
+	}
 	if _, _, err := o.ns.validate(o.spec.Nodes); err != nil || o.ns.enabled {
 		if err != nil {
 			return testnetResult{}, err
@@ -198,12 +205,14 @@ func runTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (test
 	runCtx, stopRun := context.WithTimeout(ctx, o.duration)
 	defer stopRun()
 	load := newTxLoad(o.txRate, clients)
+	killer := newLeaderKiller(o.kill, node.Engine(engineOf(first)), self, procs, view, load) // nil without --kill-leader
 	loadDone := make(chan struct{})
 	go func() {
 		defer close(loadDone)
 		load.run(runCtx, uint64(time.Now().UnixNano()))
 	}()
 	began := time.Now()
+	killDone := killer.start(ctx, o.duration, began)
 	view.run(runCtx, load)
 	elapsed := time.Since(began)
 	last := view.sample(context.Background())
@@ -219,7 +228,13 @@ func runTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (test
 	res.TxErrors = load.errors
 	res.TxPerS = float64(res.TxCommitted) / elapsed.Seconds()
 	res.TxP50Ms, res.TxP99Ms = load.percentile(0.50), load.percentile(0.99)
+	<-killDone
+	fig, timeline := measureConsensus(context.Background(), engineOf(first), clients, producerFlags(procs), first, last)
+	res.Consensus = fig
 	compareStateRoots(context.Background(), &res, clients)
+	if killer != nil {
+		res.LeaderKill = killer.finish(timeline, &res.Problems)
+	}
 	if o.spec.Seeds > 0 {
 		collectDiscovery(context.Background(), &res, o.spec.Seeds, nodeNames(nodes), clients)
 	}

@@ -30,6 +30,9 @@ type txLoad struct {
 
 	// wait is the submit's "wait": included (default) or irreversible.
 	wait string
+	// skip, when set, names clients whose node is down (--kill-leader):
+	// their share goes to the next one, as a client would go elsewhere.
+	skip func(i int) bool
 
 	mu        sync.Mutex
 	latencies []time.Duration
@@ -67,7 +70,7 @@ func (l *txLoad) run(ctx context.Context, seed uint64) {
 					l.shed.Add(1)
 					continue
 				}
-				client := l.clients[sent%uint64(len(l.clients))]
+				client := l.clients[l.pick(sent)]
 				key := binary.BigEndian.AppendUint64([]byte("testnet/"), sent)
 				val := binary.BigEndian.AppendUint64(nil, rng.Uint64())
 				l.inFlight.Add(1)
@@ -80,6 +83,15 @@ func (l *txLoad) run(ctx context.Context, seed uint64) {
 			}
 		}
 	}
+}
+
+// pick is the n-th submit's client: round-robin, past skipped ones.
+func (l *txLoad) pick(n uint64) int {
+	i := int(n % uint64(len(l.clients)))
+	for k := 0; l.skip != nil && k < len(l.clients) && l.skip(i); k++ {
+		i = (i + 1) % len(l.clients)
+	}
+	return i
 }
 
 func (l *txLoad) submit(c *adminClient, key, val string) {
