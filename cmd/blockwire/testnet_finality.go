@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 	"time"
@@ -198,4 +199,18 @@ func highestIrreversible(s []nodeSample) (node.BlockRef, bool) {
 		}
 	}
 	return best, ok
+}
+
+// printConsensusSummary adds the consensus figures (and the leader kill)
+// to testnet's summary.
+func printConsensusSummary(w io.Writer, c *consensusFigures, k *killResult) {
+	if c == nil || c.BlocksMeasured == 0 {
+		return
+	}
+	fmt.Fprintf(w, "finality (%s)\tp50 %.0f ms, p99 %.0f ms to the first producer; full nodes p50 %.0f ms, p99 %.0f ms; %d view changes; final every %.0f ms (longest gap %.0f ms)\n",
+		c.Engine, c.FinalityP50Ms, c.FinalityP99Ms, c.FullNodeP50Ms, c.FullNodeP99Ms, c.ViewChanges, c.FinalIntervalP50Ms, c.FinalGapMaxMs)
+	if k != nil && k.Node != "" {
+		fmt.Fprintf(w, "leader kill\t%s (view/term %d) at %.1f s: stall %.0f ms, longest gap %.0f ms, %d blocks final and %d view changes while down, recovered %.0f ms after its restart %s\n",
+			k.Node, k.View, k.AtS, k.StallMs, k.GapMaxMs, k.FinalizedWhileDown, k.ViewChangesWhileDown, k.RecoveryMs, k.Error)
+	}
 }

@@ -206,6 +206,7 @@ func printTestnetSummary(w io.Writer, r testnetResult) error {
 		}
 	}
 	printDiscoverySummary(tw, r.Discovery)
+	printConsensusSummary(tw, r.Consensus, r.LeaderKill)
 	printNetnsSummary(tw, r.NetnsResult)
 	if a := r.Attest; a != nil {
 		fmt.Fprintf(tw, "attestation	%d verifiers, %s: %d blocks attested, %d pending, %d stalled; p50 %.0f ms, p99 %.0f ms; %.1f requests, %.1f messages per block\n",
