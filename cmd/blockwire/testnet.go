@@ -233,7 +233,7 @@ func runTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (test
 	res.Consensus = fig
 	compareStateRoots(context.Background(), &res, clients)
 	if killer != nil {
-		res.LeaderKill = killer.finish(timeline, &res.Problems)
+		res.LeaderKill = killer.finish(fig, timeline, &res.Problems)
 	}
 	if o.spec.Seeds > 0 {
 		collectDiscovery(context.Background(), &res, o.spec.Seeds, nodeNames(nodes), clients)

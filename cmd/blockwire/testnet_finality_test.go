@@ -64,6 +64,8 @@ func TestConsensusFiguresFromNodeRecords(t *testing.T) {
 	require.InDelta(t, 1110, stall, 0.001)
 	require.Equal(t, 6, n)
 	require.InDelta(t, 1100, gap, 0.001)
+	require.Equal(t, []slowGap{{AfterKillMs: 1110, Ms: 1100}}, slowGaps(timeline, at(420), at(2000), 300*time.Millisecond))
+	require.Empty(t, slowGaps(timeline, at(420), at(750), 300*time.Millisecond))
 
 	// The producer's record is gone (killed): the header time stands in.
 	for i := range recs {

@@ -67,6 +67,11 @@ type killResult struct {
 	StallMs            float64 `json:"stall_ms"`
 	GapMaxMs           float64 `json:"gap_max_ms"`
 	FinalizedWhileDown int     `json:"finalized_while_down"`
+	// SlowGaps are the gaps between consecutive finalizations over three
+	// times consensus.final_interval_p50_ms that ended while it was down,
+	// in order: the views that had to time out (the rest of its turns
+	// were skipped in one nullify round).
+	SlowGaps []slowGap `json:"slow_gaps,omitempty"`
 	// ViewChangesWhileDown: consensus.view_changes over its downtime.
 	ViewChangesWhileDown uint64 `json:"view_changes_while_down"`
 	// RecoveryMs: from the restart until it held an irreversible block at
@@ -261,7 +266,7 @@ func (k *leaderKiller) awaitRecovery(ctx context.Context) {
 
 // finish computes the figures from the final chain's timeline, stops the
 // restarted producer and checks its safety records (bft).
-func (k *leaderKiller) finish(timeline []finalBlock, problems *[]string) *killResult {
+func (k *leaderKiller) finish(fig *consensusFigures, timeline []finalBlock, problems *[]string) *killResult {
 	r := &k.res
 	if r.killedAt.IsZero() {
 		*problems = append(*problems, "--kill-leader: no leader was killed: "+r.Error)
@@ -272,6 +277,7 @@ func (k *leaderKiller) finish(timeline []finalBlock, problems *[]string) *killRe
 		end = time.Now()
 	}
 	r.StallMs, r.GapMaxMs, r.FinalizedWhileDown = killGaps(timeline, r.killedAt, end)
+	r.SlowGaps = slowGaps(timeline, r.killedAt, end, 3*time.Duration(fig.FinalIntervalP50Ms*float64(time.Millisecond)))
 	if r.atRestart != nil {
 		r.ViewChangesWhileDown = viewChanges(string(k.engine), r.atKill, r.atRestart)
 	}
@@ -321,6 +327,29 @@ func killGaps(timeline []finalBlock, kill, end time.Time) (stallMs, gapMs float6
 		}
 	}
 	return stallMs, gapMs, n
+}
+
+// slowGap is one gap between consecutive finalizations.
+type slowGap struct {
+	// AfterKillMs is when the gap ended, after the kill.
+	AfterKillMs float64 `json:"after_kill_ms"`
+	Ms          float64 `json:"ms"`
+}
+
+// slowGaps lists the gaps longer than over between consecutive
+// finalizations that ended in (kill, end].
+func slowGaps(timeline []finalBlock, kill, end time.Time, over time.Duration) []slowGap {
+	var out []slowGap
+	for k := 1; k < len(timeline); k++ {
+		b := timeline[k]
+		if !b.final.After(kill) || b.final.After(end) {
+			continue
+		}
+		if g := b.final.Sub(timeline[k-1].final); g > over && over > 0 {
+			out = append(out, slowGap{AfterKillMs: ms(b.final.Sub(kill)), Ms: ms(g)})
+		}
+	}
+	return out
 }
 
 // readSafetyRecords reads a stopped producer's bft safety records from its
