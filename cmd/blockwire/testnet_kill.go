@@ -359,8 +359,11 @@ func readSafetyRecords(dir string) ([]bft.Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("testnet: reading safety records: %w", err)
 	}
-	defer db.Close()
-	return bftstore.New(db).Load()
+	recs, err := bftstore.New(db).Load()
+	if cerr := db.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return recs, err
 }
 
 // contradiction reports two notarize records of one view for different
