@@ -84,6 +84,7 @@ An existing DIR is reused (same keys and chain); --reset starts afresh.
 The exit code is 2 when the nodes disagree or irreversibility did not advance.`,
 		Example: `  blockwire testnet --nodes 4 --producers 3 --duration 20s
   blockwire testnet --engine bft --nodes 5 --producers 4 --duration 30s --tx-rate 200 --json
+  blockwire testnet --engine bft --nodes 5 --producers 4 --duration 30s --tx-rate 200 --kill-leader 10s --kill-down 10s --json
   blockwire testnet --nodes 4 --producers 3 --duration 30s --tx-rate 5000 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
