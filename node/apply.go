@@ -7,7 +7,6 @@ import (
 
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
-	"github.com/blockwire/blockwire/consensus/cft"
 )
 
 // addFromPeer validates and inserts a block a Conn received. Refusals that
@@ -106,49 +105,14 @@ func (n *Node) onResult(r chain.Result) {
 	n.events.publish(Event{Kind: EventHead, Time: time.Now(), Block: r.Head, Height: r.Head.Height(), Removed: len(r.Removed)})
 }
 
-// bodyArrived feeds the gate: the body is stored, and the header's view of
-// the irreversible block is committed. Full nodes learn irreversibility
-// from headers only. A CFT producer learns it from raft, and from headers
-// too: a producer that a change removes can be dropped from raft's
-// configuration (replication to it stops) before it applied the block that
-// removed it, and would then never see that block irreversible, never
-// adopt the new set, and never stop acting as a producer. A header's
-// Irreversible field names a block its producer applied from the raft
-// log, so it is the raft chain either way (cft package doc, Safety).
-func (n *Node) bodyArrived(b *block.Block) {
-	lp := n.lp
-	if irr, moved := lp.gate.Arrived(b.ID()); moved {
-		n.setIrreversible(irr)
-	}
-	if n.solo {
-		return // the solo producer makes every block irreversible itself
-	}
-	if n.bftOn() {
-		n.bftArrived(b) // finality from certificates only (bft.go)
-		return
-	}
-	if claimed, ok := cft.FromHeader(lp.gate.Irreversible(), &b.Header); ok {
-		if irr, moved := lp.gate.Committed(claimed); moved {
-			n.setIrreversible(irr)
-		}
-	}
-}
+// bodyArrived tells the engine about a stored block: it may make blocks
+// irreversible (raft's commits waited for the body; under BFT the body
+// carries a certificate; a header's Irreversible field under CFT).
+func (n *Node) bodyArrived(b *block.Block) { n.follow(n.eng.Arrived(loopChain{n}, b)) }
 
-// applyCommits drains the raft commits queued by the engine's FSM.
-func (n *Node) applyCommits() {
-	lp := n.lp
-	if n.bftOn() {
-		n.applyBFT()
-	}
-	for _, c := range n.commits.take() {
-		if c.ID.Height() <= n.chain.IrreversibleID().Height() {
-			continue // raft replays its log after a restart
-		}
-		if irr, moved := lp.gate.Committed(c.ID); moved {
-			n.setIrreversible(irr)
-		}
-	}
-}
+// applyCommits carries out the engine's queued decisions (raft commits,
+// BFT certificates).
+func (n *Node) applyCommits() { n.follow(n.eng.Drain(loopChain{n})) }
 
 // setIrreversible makes id irreversible in the chain and follows up.
 func (n *Node) setIrreversible(id block.ID) {

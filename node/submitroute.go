@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/peer"
-
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/transport"
@@ -124,11 +122,12 @@ func (n *Node) submitDest(o *outSubmit) (route.NodeID, bool) {
 	return any, true
 }
 
-// leaderID is raft's leader on a CFT producer, otherwise the producer of
-// the head block (the leader as far as this node can tell).
+// leaderID is the leader as the engine knows it (raft's on a CFT
+// producer), otherwise the producer of the head block (the leader as far
+// as this node can tell).
 func (n *Node) leaderID() link.PeerID {
-	if n.engine() != nil {
-		return n.raftView().leader
+	if l, ok := n.eng.Leader(); ok {
+		return l
 	}
 	if h := n.head.Load(); h != nil {
 		return n.set.Load().keys[h.Producer]
@@ -137,36 +136,8 @@ func (n *Node) leaderID() link.PeerID {
 }
 
 // leading reports whether this node accepts transactions into its mempool:
-// the solo producer, or the raft leader.
-func (n *Node) leading() bool {
-	if n.solo {
-		return true
-	}
-	return n.engine() != nil && n.raftView().leader == n.id || n.bft.run.Load() != nil
-}
-
-// raftLook is the raft leader as last read; the loop reads it at most once
-// per raftLookTTL, because the engine's Status takes several locks and
-// copies the FSM state, and submits ask for every transaction.
-type raftLook struct {
-	at     time.Time
-	leader link.PeerID
-}
-
-const raftLookTTL = 5 * time.Millisecond
-
-func (n *Node) raftView() raftLook {
-	lp := n.lp
-	now := time.Now()
-	if e := n.engine(); e != nil && (lp.raft.at.IsZero() || now.Sub(lp.raft.at) >= raftLookTTL) {
-		st := e.Status()
-		lp.raft = raftLook{at: now}
-		if id, err := peer.Decode(string(st.Leader)); err == nil {
-			lp.raft.leader = id
-		}
-	}
-	return lp.raft
-}
+// the solo producer, the raft leader, or a BFT producer.
+func (n *Node) leading() bool { return n.eng.Leading() }
 
 // onSubmitted answers a transaction routed to this node (a producer): the
 // leader takes it; another producer checks it and names the leader.
