@@ -92,11 +92,11 @@ func (n *Node) onResult(r chain.Result) {
 		return
 	}
 	for _, id := range r.Removed {
-		lp.txs.unincluded(id)
+		lp.txs.Unincluded(id)
 	}
 	for _, id := range r.Added {
 		if b, ok := lp.view.Block(id); ok {
-			lp.txs.included(b, n.notifyTx)
+			lp.txs.Included(b, n.notifyTx)
 		}
 	}
 	n.requeueOrphans(orphans)
@@ -133,7 +133,7 @@ func (n *Node) setIrreversible(id block.ID) {
 	}
 	for h := prev.Height() + 1; h <= id.Height(); h++ {
 		if bid, ok := lp.view.BestAt(h); ok {
-			lp.txs.irreversible(bid, n.notifyTx)
+			lp.txs.MarkIrreversible(bid, n.notifyTx)
 		}
 	}
 	lp.view.irreversible(prev, id)

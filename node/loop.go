@@ -6,6 +6,7 @@ import (
 
 	"github.com/blockwire/blockwire/blocksync"
 	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/chain/txpool"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/node/relay"
 	"github.com/blockwire/blockwire/node/syncstate"
@@ -39,8 +40,8 @@ type loopState struct {
 	peers map[link.Link]*peerState
 	byID  map[link.PeerID]*peerState
 	view  *chainView
-	pool  *mempool
-	txs   *txIndex
+	pool  *txpool.Pool
+	txs   *txpool.Index
 	// relays are the transactions we sent toward a producer, by their
 	// routed sequence number and first hop, awaiting an answer, and the
 	// submits waiting to be sent again (retryLater): a deadline heap,
@@ -82,8 +83,8 @@ func newLoopState(n *Node) *loopState {
 		peers:   map[link.Link]*peerState{},
 		byID:    map[link.PeerID]*peerState{},
 		view:    newChainView(n.chain),
-		pool:    newMempool(n.o.limits.MempoolTxs, n.o.limits.MempoolBytes),
-		txs:     newTxIndex(n.o.limits.TxIndex),
+		pool:    txpool.New(n.o.limits.MempoolTxs, n.o.limits.MempoolBytes),
+		txs:     txpool.NewIndex(n.o.limits.TxIndex),
 		watched: map[block.Hash]*watchedTx{},
 		cfg:     blocksync.DefaultConfig(),
 	}

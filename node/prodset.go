@@ -334,7 +334,7 @@ func rejected(err error) error {
 func (n *Node) pendingChange() string {
 	lp := n.lp
 	var pool string
-	if h, ok := lp.pool.find(prodset.IsChangeTx); ok {
+	if h, ok := lp.pool.Find(prodset.IsChangeTx); ok {
 		pool = h.String()
 	}
 	var best []prodset.PendingBlock

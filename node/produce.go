@@ -70,12 +70,12 @@ func (n *Node) buildCert(term uint64, parent block.ID, now time.Time, cert []byt
 		below = parent.Height()
 	}
 	for b.Len() < min(n.cfg.Consensus.MaxBlockTxs, lim.MaxTxs) {
-		tx, hash, ok := lp.pool.peek(budget)
+		tx, hash, ok := lp.pool.Peek(budget)
 		if !ok {
 			break
 		}
-		lp.pool.pop()
-		if r, ok := lp.txs.get(hash); ok && (r.State == TxIrreversible || r.State == TxIncluded && r.Height <= below) {
+		lp.pool.Pop()
+		if r, ok := lp.txs.Get(hash); ok && (r.State == TxIrreversible || r.State == TxIncluded && r.Height <= below) {
 			// Already in this block's chain: a transaction handed off,
 			// re-queued or sent again after a leader change whose first
 			// copy made it after all.
@@ -86,7 +86,7 @@ func (n *Node) buildCert(term uint64, parent block.ID, now time.Time, cert []byt
 		case err == nil:
 			budget -= len(tx) + 8
 		case errors.Is(err, chain.ErrTxRejected):
-			lp.txs.rejected(hash, txReason(err), err.Error(), n.notifyTx)
+			lp.txs.Reject(hash, txReason(err), err.Error(), n.notifyTx)
 		default:
 			return nil, err
 		}

@@ -27,15 +27,15 @@ func (n *Node) requeueOrphans(bs []*block.Block) {
 	for _, b := range bs {
 		for _, tx := range b.Txs {
 			h := txHash(tx)
-			if r, ok := lp.txs.get(h); ok && r.State != TxPending {
+			if r, ok := lp.txs.Get(h); ok && r.State != TxPending {
 				continue // in the new best chain too
 			}
-			if !lp.pool.add(h, tx) {
+			if !lp.pool.Add(h, tx) {
 				dropped++
 				n.stats.reject("requeue-mempool-full")
 				continue
 			}
-			lp.txs.record(h)
+			lp.txs.Record(h)
 			moved++
 		}
 	}
@@ -54,10 +54,10 @@ func (n *Node) requeueOrphans(bs []*block.Block) {
 // handoffRetry, or to build it into a block if this node leads by then.
 func (n *Node) requeueTx(h block.Hash, tx []byte) {
 	lp := n.lp
-	if r, ok := lp.txs.get(h); ok && r.State != TxPending {
+	if r, ok := lp.txs.Get(h); ok && r.State != TxPending {
 		return
 	}
-	if !lp.pool.add(h, tx) {
+	if !lp.pool.Add(h, tx) {
 		n.stats.reject("requeue-mempool-full")
 		n.log.Warn().Stringer("tx", h).Msg("handed-off transaction dropped: the mempool is full")
 		return
@@ -128,8 +128,8 @@ func (n *Node) resendWatched(now time.Time, all bool) {
 	lp := n.lp
 	resent := 0
 	for h, w := range lp.watched {
-		r, ok := lp.txs.get(h)
-		if len(lp.txs.waiters[h]) == 0 || ok && r.State != TxPending {
+		r, ok := lp.txs.Get(h)
+		if !lp.txs.Waiting(h) || ok && r.State != TxPending {
 			delete(lp.watched, h)
 			continue
 		}
@@ -161,7 +161,7 @@ func (n *Node) abandonWatched(h block.Hash, code uint8, detail string) {
 	n.stats.reject("resend-" + reason)
 	n.log.Warn().Stringer("tx", h).Str("reason", reason).Str("detail", detail).
 		Msg("no producer took a pending transaction again; its submitter gets an error")
-	lp.txs.abandon(h, reason, "accepted, then its producer was lost and no producer took it again: "+detail)
+	lp.txs.Abandon(h, reason, "accepted, then its producer was lost and no producer took it again: "+detail)
 }
 
 // Reasons in a pending receipt that answers a waiter with an error

@@ -185,7 +185,7 @@ func (n *Node) Status() Status {
 		lp := n.lp
 		s.Running = true
 		s.Peers = len(lp.peers)
-		s.MempoolTxs = lp.pool.len()
+		s.MempoolTxs = lp.pool.Len()
 		s.StateRoot, _ = n.chain.StateRoot(n.chain.HeadID())
 		s.BestPeer = n.bestVerified()
 		s.Sync = string(lp.sync.State(time.Now(), s.BestPeer))

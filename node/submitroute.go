@@ -270,7 +270,7 @@ func (n *Node) finishOut(o *outSubmit, code uint8, detail string) {
 		o.ack <- nil
 	case codeRejected:
 		reason, d, _ := strings.Cut(detail, ": ")
-		n.lp.txs.rejected(o.hash, reason, d, n.notifyTx)
+		n.lp.txs.Reject(o.hash, reason, d, n.notifyTx)
 		o.ack <- &TxRejectedError{Reason: reason, Detail: d}
 	case codeTimeout:
 		o.ack <- fmt.Errorf("%w: %s", ErrProducerTimeout, detail)
@@ -289,7 +289,7 @@ func (n *Node) finishBackground(o *outSubmit, code uint8, detail string) {
 	case !o.requeue && !o.watched:
 	case code == codeRejected && !strings.HasPrefix(detail, "mempool-full"):
 		reason, d, _ := strings.Cut(detail, ": ")
-		n.lp.txs.rejected(o.hash, reason, d, n.notifyTx)
+		n.lp.txs.Reject(o.hash, reason, d, n.notifyTx)
 		n.log.Warn().Stringer("tx", o.hash).Str("reason", reason).Str("detail", d).Msg("handed-off transaction rejected by the leader")
 	case o.watched && code == codeRejected:
 		// A full mempool: send it again at the next sweep.
