@@ -32,7 +32,7 @@ func (n *Node) addFromPeer(p *peerState, b *block.Block) {
 			Delay: now.Sub(time.Unix(0, b.Timestamp)), Size: b.EncodedSize(), Txs: len(b.Txs),
 			CatchingUp: n.verifiedHeight(p) > b.Height+CatchUpSlack})
 	}
-	n.lp.view.keep(b)
+	n.lp.view.Keep(b)
 	n.onResult(res)
 	n.bodyArrived(b)
 }
@@ -87,7 +87,7 @@ func (n *Node) onResult(r chain.Result) {
 			orphans = append(orphans, b)
 		}
 	}
-	lp.view.update(r)
+	lp.view.Update(r)
 	if !r.HeadChanged() {
 		return
 	}
@@ -136,7 +136,7 @@ func (n *Node) setIrreversible(id block.ID) {
 			lp.txs.MarkIrreversible(bid, n.notifyTx)
 		}
 	}
-	lp.view.irreversible(prev, id)
+	lp.view.Passed(prev, id)
 	n.refreshProducers()
 	n.onResult(res)
 	n.publishChain()

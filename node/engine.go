@@ -154,7 +154,7 @@ func (n *Node) addProposed(b *block.Block) error {
 	}
 	n.stats.blocksReceived.Add(1)
 	n.prop.first(b, time.Now(), false, false, "bft")
-	n.lp.view.keep(b)
+	n.lp.view.Keep(b)
 	n.onResult(res)
 	n.bodyArrived(b)
 	return nil

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/blockwire/blockwire/blocksync"
+	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/chain/txpool"
 	"github.com/blockwire/blockwire/link"
@@ -39,7 +40,7 @@ const (
 type loopState struct {
 	peers map[link.Link]*peerState
 	byID  map[link.PeerID]*peerState
-	view  *chainView
+	view  *chain.SyncView
 	pool  *txpool.Pool
 	txs   *txpool.Index
 	// relays are the transactions we sent toward a producer, by their
@@ -82,7 +83,7 @@ func newLoopState(n *Node) *loopState {
 	lp := &loopState{
 		peers:   map[link.Link]*peerState{},
 		byID:    map[link.PeerID]*peerState{},
-		view:    newChainView(n.chain),
+		view:    chain.NewSyncView(n.chain),
 		pool:    txpool.New(n.o.limits.MempoolTxs, n.o.limits.MempoolBytes),
 		txs:     txpool.NewIndex(n.o.limits.TxIndex),
 		watched: map[block.Hash]*watchedTx{},

@@ -499,7 +499,7 @@ func (n *Node) closeStorage() error {
 }
 
 var (
-	_ blocksync.Chain = (*chainView)(nil)
+	_ blocksync.Chain = (*chain.SyncView)(nil)
 	// raft rides the routed transport (startEngine).
 	_ cft.Messenger = (*transport.Messenger)(nil)
 )

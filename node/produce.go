@@ -101,7 +101,7 @@ func (n *Node) buildCert(term uint64, parent block.ID, now time.Time, cert []byt
 	}
 	n.stats.produced.Add(1)
 	n.prop.first(blk, time.Now(), true, false, "")
-	lp.view.keep(blk)
+	lp.view.Keep(blk)
 	n.onResult(res)
 	n.bodyArrived(blk)
 	// Disseminate before the engine appends the id to the raft log.
