@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/blockwire/blockwire/node/relay"
+	"github.com/blockwire/blockwire/transport/submit"
 )
 
 // handoffState paces one producer's hand-offs and reports their progress.
@@ -69,7 +70,7 @@ func (n *Node) handOffMempool() {
 		lp.pool.Pop()
 		h.inFlight++
 		h.sent++
-		n.send(&outSubmit{hash: hash, tx: tx, start: now, requeue: true})
+		n.send(&outSubmit{hash: hash, tx: tx, Attempt: submit.Attempt{Start: now}, requeue: true})
 	}
 	if lp.handoffAt.IsZero() && lp.pool.Len() > 0 && h.inFlight < h.pacer.Config().MaxInFlight {
 		// Wait for the pacer; at MaxInFlight an answer wakes the loop.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/transport/submit"
 )
 
 // requeueOrphans puts the transactions of blocks a fork switch removed
@@ -138,7 +139,7 @@ func (n *Node) resendWatched(now time.Time, all bool) {
 		}
 		w.due = now.Add(n.resubmitAfter())
 		resent++
-		n.send(&outSubmit{hash: h, tx: w.tx, start: now, watched: true})
+		n.send(&outSubmit{hash: h, tx: w.tx, Attempt: submit.Attempt{Start: now}, watched: true})
 	}
 	if resent > 0 {
 		n.log.Info().Int("txs", resent).Bool("new_term", all).Msg("sent pending transactions again")
@@ -155,7 +156,7 @@ func (n *Node) abandonWatched(h block.Hash, code uint8, detail string) {
 	lp := n.lp
 	delete(lp.watched, h)
 	reason := reasonNoProducer
-	if code == codeTimeout {
+	if code == submit.Timeout {
 		reason = reasonProducerTimeout
 	}
 	n.stats.reject("resend-" + reason)
