@@ -84,7 +84,7 @@ func (h engineHost) Timestamp(ctx context.Context, id block.ID) (at time.Time, o
 }
 
 func (h engineHost) Stored(ctx context.Context) (out []*block.Block, err error) {
-	err = h.n.call(ctx, func() { out = h.n.storedAbove() })
+	err = h.n.call(ctx, func() { out = h.n.chain.StoredAbove() })
 	return out, err
 }
 
@@ -118,7 +118,7 @@ type loopChain struct{ n *Node }
 
 func (c loopChain) IrreversibleID() block.ID     { return c.n.chain.IrreversibleID() }
 func (c loopChain) Has(id block.ID) bool         { return c.n.chain.Tree().Has(id) }
-func (c loopChain) Above() []*block.Block        { return c.n.storedAbove() }
+func (c loopChain) Above() []*block.Block        { return c.n.chain.StoredAbove() }
 func (c loopChain) Producers() []block.PublicKey { return c.n.set.Load().sortedKeys() }
 
 // follow carries out what the engine decided: pin notarized blocks, then
@@ -158,19 +158,6 @@ func (n *Node) addProposed(b *block.Block) error {
 	n.onResult(res)
 	n.bodyArrived(b)
 	return nil
-}
-
-// storedAbove lists the blocks stored above the irreversible one, parents
-// first (loop goroutine).
-func (n *Node) storedAbove() []*block.Block {
-	var out []*block.Block
-	for q := n.chain.Tree().Children(n.chain.IrreversibleID()); len(q) > 0; q = q[1:] {
-		if b, err := n.chain.Block(q[0]); err == nil {
-			out = append(out, b)
-		}
-		q = append(q, n.chain.Tree().Children(q[0])...)
-	}
-	return out
 }
 
 // bftRefused charges a producer whose message no correct producer sends:

@@ -74,20 +74,23 @@ func (n *Node) send(o *outSubmit) {
 }
 
 // submitDest picks the producer to send to (submit.Dest): the leader a
-// producer named, the leader as this node knows it, else any producer we
-// have a route to.
+// producer named (o nil: none), the leader as this node knows it, else
+// any producer we have a route to.
 func (n *Node) submitDest(o *outSubmit) (route.NodeID, bool) {
 	set := n.set.Load()
 	ids := make([]route.NodeID, 0, len(set.nodes))
 	for _, id := range set.nodes {
 		ids = append(ids, id)
 	}
-	var leader route.NodeID
+	var hint, leader route.NodeID
+	if o != nil {
+		hint = o.Leader
+	}
 	if l := n.leaderID(); l != "" {
 		leader = set.nodes[l]
 	}
 	routed := func(id route.NodeID) bool { _, ok := n.tr.NextHop(id); return ok }
-	return submit.Dest(ids, n.rid, o.Leader, leader, routed)
+	return submit.Dest(ids, n.rid, hint, leader, routed)
 }
 
 // leaderID is the leader as the engine knows it (raft's on a CFT
