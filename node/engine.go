@@ -55,7 +55,7 @@ type engineHost struct{ n *Node }
 
 var _ engine.Host = engineHost{}
 
-// Build makes this producer's block on the loop (build.go: buildFor).
+// Build makes this producer's block on the loop (produce.go: buildFor).
 func (h engineHost) Build(ctx context.Context, r engine.Build) (*block.Block, error) {
 	var blk *block.Block
 	var err error
