@@ -121,6 +121,19 @@ func (c *Chain) Log() *Log { return c.log }
 // Block returns a block of the fork database or of the irreversible chain.
 func (c *Chain) Block(id block.ID) (*block.Block, error) { return c.log.Block(id) }
 
+// StoredAbove lists the blocks stored above the irreversible one, parents
+// first (breadth first over the fork database).
+func (c *Chain) StoredAbove() []*block.Block {
+	var out []*block.Block
+	for q := c.tree.Children(c.IrreversibleID()); len(q) > 0; q = q[1:] {
+		if b, err := c.Block(q[0]); err == nil {
+			out = append(out, b)
+		}
+		q = append(q, c.tree.Children(q[0])...)
+	}
+	return out
+}
+
 // Header returns the signed header of a stored block without reading its
 // body (Log.Header).
 func (c *Chain) Header(id block.ID) (block.SignedHeader, error) { return c.log.Header(id) }

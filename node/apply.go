@@ -7,7 +7,6 @@ import (
 
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
-	"github.com/blockwire/blockwire/consensus/cft"
 )
 
 // addFromPeer validates and inserts a block a Conn received. Refusals that
@@ -33,7 +32,7 @@ func (n *Node) addFromPeer(p *peerState, b *block.Block) {
 			Delay: now.Sub(time.Unix(0, b.Timestamp)), Size: b.EncodedSize(), Txs: len(b.Txs),
 			CatchingUp: n.verifiedHeight(p) > b.Height+CatchUpSlack})
 	}
-	n.lp.view.keep(b)
+	n.lp.view.Keep(b)
 	n.onResult(res)
 	n.bodyArrived(b)
 }
@@ -88,16 +87,16 @@ func (n *Node) onResult(r chain.Result) {
 			orphans = append(orphans, b)
 		}
 	}
-	lp.view.update(r)
+	lp.view.Update(r)
 	if !r.HeadChanged() {
 		return
 	}
 	for _, id := range r.Removed {
-		lp.txs.unincluded(id)
+		lp.txs.Unincluded(id)
 	}
 	for _, id := range r.Added {
 		if b, ok := lp.view.Block(id); ok {
-			lp.txs.included(b, n.notifyTx)
+			lp.txs.Included(b, n.notifyTx)
 		}
 	}
 	n.requeueOrphans(orphans)
@@ -106,49 +105,14 @@ func (n *Node) onResult(r chain.Result) {
 	n.events.publish(Event{Kind: EventHead, Time: time.Now(), Block: r.Head, Height: r.Head.Height(), Removed: len(r.Removed)})
 }
 
-// bodyArrived feeds the gate: the body is stored, and the header's view of
-// the irreversible block is committed. Full nodes learn irreversibility
-// from headers only. A CFT producer learns it from raft, and from headers
-// too: a producer that a change removes can be dropped from raft's
-// configuration (replication to it stops) before it applied the block that
-// removed it, and would then never see that block irreversible, never
-// adopt the new set, and never stop acting as a producer. A header's
-// Irreversible field names a block its producer applied from the raft
-// log, so it is the raft chain either way (cft package doc, Safety).
-func (n *Node) bodyArrived(b *block.Block) {
-	lp := n.lp
-	if irr, moved := lp.gate.Arrived(b.ID()); moved {
-		n.setIrreversible(irr)
-	}
-	if n.solo {
-		return // the solo producer makes every block irreversible itself
-	}
-	if n.bftOn() {
-		n.bftArrived(b) // finality from certificates only (bft.go)
-		return
-	}
-	if claimed, ok := cft.FromHeader(lp.gate.Irreversible(), &b.Header); ok {
-		if irr, moved := lp.gate.Committed(claimed); moved {
-			n.setIrreversible(irr)
-		}
-	}
-}
+// bodyArrived tells the engine about a stored block: it may make blocks
+// irreversible (raft's commits waited for the body; under BFT the body
+// carries a certificate; a header's Irreversible field under CFT).
+func (n *Node) bodyArrived(b *block.Block) { n.follow(n.eng.Arrived(loopChain{n}, b)) }
 
-// applyCommits drains the raft commits queued by the engine's FSM.
-func (n *Node) applyCommits() {
-	lp := n.lp
-	if n.bftOn() {
-		n.applyBFT()
-	}
-	for _, c := range n.commits.take() {
-		if c.ID.Height() <= n.chain.IrreversibleID().Height() {
-			continue // raft replays its log after a restart
-		}
-		if irr, moved := lp.gate.Committed(c.ID); moved {
-			n.setIrreversible(irr)
-		}
-	}
-}
+// applyCommits carries out the engine's queued decisions (raft commits,
+// BFT certificates).
+func (n *Node) applyCommits() { n.follow(n.eng.Drain(loopChain{n})) }
 
 // setIrreversible makes id irreversible in the chain and follows up.
 func (n *Node) setIrreversible(id block.ID) {
@@ -170,11 +134,11 @@ func (n *Node) setIrreversible(id block.ID) {
 	now := time.Now()
 	for h := prev.Height() + 1; h <= id.Height(); h++ {
 		if bid, ok := lp.view.BestAt(h); ok {
-			lp.txs.irreversible(bid, n.notifyTx)
+			lp.txs.MarkIrreversible(bid, n.notifyTx)
 			n.prop.irreversible(bid, now)
 		}
 	}
-	lp.view.irreversible(prev, id)
+	lp.view.Passed(prev, id)
 	n.refreshProducers()
 	n.onResult(res)
 	n.publishChain()

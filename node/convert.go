@@ -59,8 +59,6 @@ func newHostWithKey(lc link.Config, key crypto.PrivKey, h link.Handler) (*link.H
 	return link.New(lc, h)
 }
 
-func decodePeer(s string) (link.PeerID, error) { return peer.Decode(s) }
-
 // dialStatic keeps links to the config's static peers on networks that do
 // not do it themselves (the in-memory one); *link.Host has its own peer
 // manager. Peers are dialed by id; addresses are ignored.

@@ -26,13 +26,14 @@
 // # The driver
 //
 // One goroutine, the loop, owns every piece of protocol state: the Chain
-// (not safe for concurrent use), one blocksync.Conn per link, the CFT gate,
-// the mempool and the transaction index. Everything else talks to it
-// through channels: link.Handler callbacks forward messages into a buffered
-// input channel (a full buffer back-pressures the lane that delivered the
-// message), the raft engine's Producer call and API calls post closures and
-// wait for them, the raft FSM's commits queue without bound (raft must never
-// wait for the loop), and one timer fires at the earliest deadline of any
+// (not safe for concurrent use), one blocksync.Conn per link, the engine's
+// loop side, the mempool and the transaction index (chain/txpool).
+// Everything else talks to it through channels: link.Handler callbacks
+// forward messages into a buffered input channel (a full buffer
+// back-pressures the lane that delivered the message), the engine's Host
+// calls (engine.go) and API calls post closures and wait for them, the
+// engine's decisions queue inside it and wake the loop (Signal: raft must
+// never wait for the loop), and one timer fires at the earliest deadline of any
 // Conn, the solo producer and outstanding transaction forwards. Sketch:
 //
 //	for {
@@ -42,7 +43,7 @@
 //		case <-stop:      return
 //		case x := <-in:   connected / receive / disconnected / call; a Conn
 //		                  that got an input performs its Ready at once
-//		case <-commits:   gate.Committed(id) → chain.SetIrreversible
+//		case <-eng.Signal(): follow(eng.Drain(chain)) → pin, SetIrreversible
 //		case <-timer.C:   conn.Tick + perform, produce (solo), expire and
 //		                  retry submits, re-send watched transactions
 //		}
@@ -63,7 +64,12 @@
 //
 // # Consensus
 //
-// CFT (the default): producers run consensus/cft's engine over the node's
+// The node holds one consensus/engine.Engine (engine.go builds it from
+// consensus.engine; node/ never branches on which): Start/Leave/Stop
+// follow the node's role, Arrived and Drain return the chain changes the
+// loop makes (Follow), Leader and Leading steer transaction forwarding.
+//
+// CFT (the default, engine.CFT): producers run consensus/cft's engine over the node's
 // routed transport (consensus class, each link's consensus lane, any
 // number of relays: producers need routes to each other, not links). When the engine leads it
 // asks the loop for a block on the parent it names (the last committed
@@ -80,7 +86,7 @@
 // feed the same gate. Solo: one producer, each block irreversible when
 // made; for development.
 //
-// BFT (consensus.engine = "bft", bft.go): a producer runs a
+// BFT (consensus.engine = "bft", engine.BFT): a producer runs a
 // consensus/bftrun Runner (safety records in this pebble database, votes
 // multicast on the consensus class); it asks the loop for its view's block
 // on the parent the engine names (paced at block_interval after it, the
@@ -153,7 +159,8 @@
 // producer" (an election in progress) is retried every 100 ms, both within
 // Limits.SubmitAckTimeout. A node that takes office meanwhile accepts its
 // own retries. Inclusion and irreversibility are observed locally as
-// blocks arrive, on every node alike. Payloads: see submitwire.go.
+// blocks arrive, on every node alike. Payloads and the attempt policy:
+// transport/submit.
 //
 // Relays are bounded (issue 11): relaying is the transport's (bounded
 // queues and reverse-path entries, no per-submit state in the node); every

@@ -221,7 +221,7 @@ func (n *Node) addFromGossip(b *block.Block, from peer.ID, now time.Time) {
 	}
 	n.stats.blocksReceived.Add(1)
 	n.prop.first(b, now, false, false, RelayGossipsub)
-	n.lp.view.keep(b)
+	n.lp.view.Keep(b)
 	n.onResult(res)
 	n.bodyArrived(b)
 	id := b.ID()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/blockwire/blockwire/node/relay"
+	"github.com/blockwire/blockwire/transport/submit"
 )
 
 // handoffState paces one producer's hand-offs and reports their progress.
@@ -40,7 +41,7 @@ const handoffLogEvery = 5 * time.Second
 func (n *Node) handOffMempool() {
 	lp := n.lp
 	h := &lp.handoff
-	if lp.pool.len() == 0 || n.solo {
+	if lp.pool.Len() == 0 || n.solo {
 		lp.handoffAt, lp.handoffPaced = time.Time{}, false
 		n.handoffDone()
 		return
@@ -56,28 +57,28 @@ func (n *Node) handOffMempool() {
 	if h.start.IsZero() {
 		h.start, h.logged, h.sent = now, now, 0
 		cfg := h.pacer.Config()
-		n.log.Info().Int("txs", lp.pool.len()).Float64("rate", cfg.Rate).Int("max_in_flight", cfg.MaxInFlight).
+		n.log.Info().Int("txs", lp.pool.Len()).Float64("rate", cfg.Rate).Int("max_in_flight", cfg.MaxInFlight).
 			Msg("handing the mempool to the new leader")
 	}
 	lp.handoffAt, lp.handoffPaced = time.Time{}, false // what fails sets it again (requeueTx)
-	k := h.pacer.Allow(now, lp.pool.len(), h.inFlight)
+	k := h.pacer.Allow(now, lp.pool.Len(), h.inFlight)
 	for range k {
-		tx, hash, ok := lp.pool.peek(int(^uint(0) >> 1))
+		tx, hash, ok := lp.pool.Peek(int(^uint(0) >> 1))
 		if !ok {
 			break
 		}
-		lp.pool.pop()
+		lp.pool.Pop()
 		h.inFlight++
 		h.sent++
-		n.send(&outSubmit{hash: hash, tx: tx, start: now, requeue: true})
+		n.send(&outSubmit{hash: hash, tx: tx, Attempt: submit.Attempt{Start: now}, requeue: true})
 	}
-	if lp.handoffAt.IsZero() && lp.pool.len() > 0 && h.inFlight < h.pacer.Config().MaxInFlight {
+	if lp.handoffAt.IsZero() && lp.pool.Len() > 0 && h.inFlight < h.pacer.Config().MaxInFlight {
 		// Wait for the pacer; at MaxInFlight an answer wakes the loop.
 		lp.handoffAt, lp.handoffPaced = h.pacer.Next(now), true
 	}
 	if now.Sub(h.logged) >= handoffLogEvery {
 		h.logged = now
-		n.log.Info().Int("sent", h.sent).Int("left", lp.pool.len()).Int("in_flight", h.inFlight).
+		n.log.Info().Int("sent", h.sent).Int("left", lp.pool.Len()).Int("in_flight", h.inFlight).
 			Dur("elapsed", now.Sub(h.start)).Msg("mempool hand-off in progress")
 	}
 }

@@ -39,13 +39,13 @@ func TestALargeHandOffIsPacedBelowTheLeadersFloodLimit(t *testing.T) {
 			for i := range txs {
 				tx := kvTx(fmt.Sprint("handoff-", i), "v")
 				h := txHash(tx)
-				require.True(t, from.lp.pool.add(h, tx))
-				from.lp.txs.record(h)
+				require.True(t, from.lp.pool.Add(h, tx))
+				from.lp.txs.Record(h)
 			}
 		}))
 		waitFor(t, 60*time.Second, "the hand-off to finish", func() bool {
 			var left, inFlight int
-			_ = from.call(context.Background(), func() { left, inFlight = from.lp.pool.len(), from.lp.handoff.inFlight })
+			_ = from.call(context.Background(), func() { left, inFlight = from.lp.pool.Len(), from.lp.handoff.inFlight })
 			return left == 0 && inFlight == 0
 		})
 		pi := linkPeer(leader, from.ID())

@@ -17,6 +17,8 @@ import (
 
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/consensus/cft"
+	"github.com/blockwire/blockwire/consensus/engine"
 	"github.com/blockwire/blockwire/link"
 )
 
@@ -235,4 +237,13 @@ func (tn *testNet) irreversibleAtLeastOn(idx []int, h uint64, limit time.Duratio
 		}
 		return true
 	})
+}
+
+// engine returns the raft engine of a CFT producer (nil on full nodes,
+// solo, BFT, or before Start).
+func (n *Node) engine() *cft.Engine {
+	if e, ok := n.eng.(*engine.CFT); ok {
+		return e.Raft()
+	}
+	return nil
 }

@@ -253,7 +253,7 @@ func TestSubmitFailsFastWhenTheLeaderDiesWithItsTransaction(t *testing.T) {
 			inPool := false
 			for range 50 {
 				acked := false
-				require.NoError(t, ln.call(context.Background(), func() { inPool = ln.lp.pool.has(txHash(tx)) }))
+				require.NoError(t, ln.call(context.Background(), func() { inPool = ln.lp.pool.Has(txHash(tx)) }))
 				require.NoError(t, full.call(context.Background(), func() { acked = full.lp.relays.Len() == 0 }))
 				if inPool = inPool && acked; inPool {
 					break

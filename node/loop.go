@@ -2,12 +2,12 @@ package node
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/blockwire/blockwire/blocksync"
+	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
-	"github.com/blockwire/blockwire/consensus/cft"
+	"github.com/blockwire/blockwire/chain/txpool"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/node/relay"
 	"github.com/blockwire/blockwire/node/syncstate"
@@ -40,10 +40,9 @@ const (
 type loopState struct {
 	peers map[link.Link]*peerState
 	byID  map[link.PeerID]*peerState
-	view  *chainView
-	gate  *cft.Gate
-	pool  *mempool
-	txs   *txIndex
+	view  *chain.SyncView
+	pool  *txpool.Pool
+	txs   *txpool.Index
 	// relays are the transactions we sent toward a producer, by their
 	// routed sequence number and first hop, awaiting an answer, and the
 	// submits waiting to be sent again (retryLater): a deadline heap,
@@ -52,8 +51,6 @@ type loopState struct {
 	timer  *time.Timer
 	// nextProduce is when the solo producer makes its next block.
 	nextProduce time.Time
-	// raft caches the raft leader (raftView).
-	raft raftLook
 	// handoffAt is when to hand the next part of the mempool to a new
 	// leader: the pacer's next slot (handoffPaced) or, after a failure,
 	// the retry time.
@@ -86,10 +83,9 @@ func newLoopState(n *Node) *loopState {
 	lp := &loopState{
 		peers:   map[link.Link]*peerState{},
 		byID:    map[link.PeerID]*peerState{},
-		view:    newChainView(n.chain),
-		gate:    cft.NewGate(n.chain.IrreversibleID()),
-		pool:    newMempool(n.o.limits.MempoolTxs, n.o.limits.MempoolBytes),
-		txs:     newTxIndex(n.o.limits.TxIndex),
+		view:    chain.NewSyncView(n.chain),
+		pool:    txpool.New(n.o.limits.MempoolTxs, n.o.limits.MempoolBytes),
+		txs:     txpool.NewIndex(n.o.limits.TxIndex),
 		watched: map[block.Hash]*watchedTx{},
 		cfg:     blocksync.DefaultConfig(),
 	}
@@ -97,17 +93,6 @@ func newLoopState(n *Node) *loopState {
 	lp.relays, _ = relay.New[route.NodeID, *outSubmit](relay.DefaultConfig()) // valid
 	lp.handoff.pacer, _ = relay.NewPacer(n.o.limits.Handoff, time.Now())
 	lp.sync = n.newSyncTracker()
-	// Every stored block above the irreversible one has its body: tell the
-	// gate, so commits replayed by raft after a restart find them.
-	queue := []block.ID{n.chain.IrreversibleID()}
-	for len(queue) > 0 {
-		id := queue[0]
-		queue = queue[1:]
-		for _, c := range n.chain.Tree().Children(id) {
-			lp.gate.Arrived(c)
-			queue = append(queue, c)
-		}
-	}
 	if n.solo {
 		lp.nextProduce = time.Now().Add(n.cfg.Consensus.BlockInterval.Duration)
 	}
@@ -115,8 +100,8 @@ func newLoopState(n *Node) *loopState {
 }
 
 // run is the node's driver: one goroutine that owns the chain, every
-// blocksync Conn, the mempool and the gate, fed by link callbacks, the
-// consensus engine's Producer and Applier, API calls, and one timer set to
+// blocksync Conn and the mempool, fed by link callbacks, the consensus
+// engine (its Host calls and its Signal), API calls, and one timer set to
 // the earliest deadline of them all.
 func (n *Node) run() {
 	lp := n.lp
@@ -134,7 +119,7 @@ func (n *Node) run() {
 			return
 		case x := <-n.in:
 			n.handle(x)
-		case <-n.commits.signal:
+		case <-n.eng.Signal():
 			n.applyCommits()
 		case <-lp.timer.C:
 			n.onTimer(time.Now())
@@ -291,32 +276,3 @@ func (n *Node) Disconnected(l link.Link, err error) {
 }
 
 var _ link.Handler = (*Node)(nil)
-
-// commitQueue is the cft.Applier: raft's FSM goroutine must never wait for
-// the loop (the loop may be answering the engine's Produce, and raft's
-// shutdown waits for the FSM), so commits queue without bound here (a few
-// dozen bytes per block) and the loop drains them.
-type commitQueue struct {
-	mu     sync.Mutex
-	q      []cft.Commit
-	signal chan struct{} // buffer 1: a pending wake-up is enough
-}
-
-// Commit implements cft.Applier.
-func (c *commitQueue) Commit(cm cft.Commit) {
-	c.mu.Lock()
-	c.q = append(c.q, cm)
-	c.mu.Unlock()
-	select {
-	case c.signal <- struct{}{}:
-	default:
-	}
-}
-
-func (c *commitQueue) take() []cft.Commit {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	q := c.q
-	c.q = nil
-	return q
-}

@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/hashicorp/raft"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/rs/zerolog"
@@ -19,8 +18,9 @@ import (
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/consensus/attestrun"
-	"github.com/blockwire/blockwire/consensus/bftrun"
 	"github.com/blockwire/blockwire/consensus/cft"
+	"github.com/blockwire/blockwire/consensus/engine"
+	"github.com/blockwire/blockwire/consensus/prodapp"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/link/pexnet"
 	"github.com/blockwire/blockwire/transport"
@@ -55,16 +55,15 @@ type Node struct {
 	// changeNonce is the nonce of the last producer-set change applied at
 	// the irreversible block (prodset.NonceKey), set with set.
 	changeNonce atomic.Uint64
-	// app wraps the chain's App with the producer-set rules (prodset.go).
-	app  *producerApp
+	// app wraps the chain's App with the producer-set rules (prodapp).
+	app  *prodapp.App
 	solo bool // solo engine and this node is its producer
 	// producer: role producer with a key in the producer set, or a node
 	// the producer set took in later; cleared when a change removes it.
 	producer atomic.Bool
-	// engMu orders starting an engine late (a node added to the set)
-	// against Stop; stopping is set under it.
-	engMu    sync.Mutex
-	stopping bool
+	// eng is the consensus engine (engine.go): an idle engine.Solo until
+	// Start builds the configured one.
+	eng engine.Engine
 
 	db    *pebble.DB
 	chain *chain.Chain // owned by the loop goroutine once started
@@ -82,14 +81,12 @@ type Node struct {
 	// (else it never learns, campaigns, and its refused votes cost it its
 	// links). Its own routes go when it stops its engine (routable).
 	retired atomic.Pointer[map[route.NodeID]bool]
-	eng     atomic.Pointer[cft.Engine]
 	bc      *broadcastrun.Driver // the messaging API's driver (broadcast.go)
 
 	rbc atomic.Pointer[rbcrun.Runner] // reliable broadcast (rbc.go)
 
 	att *attestrun.Runner // attestation (attest.go); nil when off
 
-	bft bftWire // consensus.engine = "bft" (bft.go)
 	// closed is set before the database closes (Block guards on it).
 	closed atomic.Bool
 
@@ -97,7 +94,6 @@ type Node struct {
 	// absorbs bursts from many lanes' reader goroutines; a full buffer
 	// back-pressures the sending lane (link.Handler's contract).
 	in      chan input
-	commits commitQueue
 	quit    chan struct{} // closed when the loop exits or Start fails
 	done    chan struct{} // closed after the loop goroutine returned
 	stopCtx context.Context
@@ -133,7 +129,7 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 		opt(&o)
 	}
 	// Producer-set change transactions pass Submit's check (prodset.go).
-	o.validate = changeAwareValidator(o.validate)
+	o.validate = prodapp.Validator(o.validate)
 	if !o.limitsSet {
 		o.limits.SubmitAckTimeout = cfg.Consensus.SubmitAckTimeout.Duration
 	}
@@ -143,7 +139,6 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	n := &Node{cfg: cfg, o: o, events: newEventHub(), quit: make(chan struct{}), done: make(chan struct{}),
 		in: make(chan input, 1024)}
 	n.stats.rejected = map[string]uint64{}
-	n.commits.signal = make(chan struct{}, 1)
 	if err := n.open(); err != nil {
 		_ = n.closeStorage()
 		return nil, err
@@ -162,7 +157,6 @@ func (n *Node) open() error {
 	if err := n.loadIdentity(); err != nil {
 		return err
 	}
-	n.bft.fin = bftrun.NewFinality(block.Hash(n.genesis.ID()), n.commits.signal)
 	dbCfg := chain.DefaultDBConfig()
 	dbCfg.FS = n.o.fs
 	dbCfg.Logger = n.bare("chain") // pebble tags its own lines
@@ -174,7 +168,7 @@ func (n *Node) open() error {
 	chCfg := chain.DefaultConfig()
 	chCfg.Logger = n.component("chain")
 	chCfg.Limits = n.blockLimits()
-	n.app = &producerApp{inner: n.o.app, genesis: n.genesisSet, chain: n.genesis.ID(), policy: changePolicy(&n.o), kv: n.o.kvLimits}
+	n.app = prodapp.New(n.o.app, n.genesisSet.set, n.genesis.ID(), changePolicy(&n.o), n.o.kvLimits)
 	c, err := chain.Open(db, n.app, n.genesis.GenesisBlock(), chCfg)
 	if err != nil {
 		return fmt.Errorf("node: opening chain in %s: %w", n.cfg.Path(n.cfg.Node.DataDir), err)
@@ -188,6 +182,7 @@ func (n *Node) open() error {
 	n.set.Store(set)
 	n.changeNonce.Store(nonce)
 	n.settleRole(set)
+	n.eng = &engine.Solo{}
 	n.publishChain()
 	return nil
 }
@@ -341,6 +336,7 @@ func (n *Node) Start(ctx context.Context) error {
 		return err
 	}
 	n.tr, n.rid = tr, tr.ID()
+	n.eng = n.newEngine()
 	_ = n.bc.Start(tr)
 	nw, err := n.buildNetwork()
 	if err != nil {
@@ -377,11 +373,7 @@ func (n *Node) Start(ctx context.Context) error {
 		return err
 	}
 	if n.producer.Load() && !n.solo {
-		start := n.startEngine
-		if n.bftOn() {
-			start = func() error { return n.startBFT(nil) }
-		}
-		if err := start(); err != nil {
+		if err := n.startEngine(nil); err != nil {
 			_ = n.Stop()
 			return err
 		}
@@ -446,36 +438,6 @@ type banStoreUser interface {
 	UseBanStore(s link.BanStore) error
 }
 
-// startEngine starts the CFT engine with raft riding the node's routed
-// transport on the consensus class (the link's consensus lane, any number
-// of relays): producers need no links among themselves, only routes.
-func (n *Node) startEngine() error {
-	cc := n.cfg.CFTConfig()
-	cc.LocalID = raft.ServerID(n.id.String())
-	cc.Genesis = n.genesis.ID()
-	cc.Logger = n.bare("consensus")
-	cc.ServerOf = raftServerOf
-	// A producer added by a change passes no bootstrap: the leader's
-	// AddVoter brings it the configuration.
-	if _, gen := n.genesisSet.peers[n.id]; gen {
-		_, peers := n.genesis.ProducerSet()
-		for _, p := range peers {
-			cc.Bootstrap = append(cc.Bootstrap, raft.Server{ID: raft.ServerID(p.String()), Address: cft.ServerAddress(p), Suffrage: raft.Voter})
-		}
-	}
-	var msgr cft.Messenger = n.tr.Messenger(route.ClassConsensus)
-	if n.o.raftWrap != nil {
-		msgr = n.o.raftWrap(n.id, msgr)
-	}
-	eng, err := cft.New(cc, cft.Deps{DB: n.db, Messenger: msgr,
-		Producer: producerFunc(n.produceCFT), Applier: &n.commits, Refused: n.raftRefused, Peers: n.raftPeers})
-	if err != nil {
-		return fmt.Errorf("node: starting consensus: %w", err)
-	}
-	n.eng.Store(eng)
-	return nil
-}
-
 // Stop shuts the node down in the order that keeps every component's
 // contract: the consensus engine first (it hands leadership to another
 // producer, then shuts raft down, while the loop still answers its
@@ -491,19 +453,9 @@ func (n *Node) Kill() error { return n.stop(false) }
 func (n *Node) stop(handoff bool) error {
 	n.stopOnce.Do(func() {
 		var errs []error
-		n.engMu.Lock()
-		n.stopping = true
-		n.engMu.Unlock()
-		n.stopBFT()
-		if e := n.engine(); e != nil {
-			var err error
-			if handoff && n.otherVoters(e) {
-				err = e.Close()
-			} else {
-				err = e.Abort()
-			}
-			if err != nil && !errors.Is(err, raft.ErrRaftShutdown) {
-				errs = append(errs, fmt.Errorf("node: consensus shutdown: %w", err))
+		if n.eng != nil {
+			if err := n.eng.Stop(handoff); err != nil {
+				errs = append(errs, fmt.Errorf("node: %w", err))
 			}
 		}
 		n.stopDiscovery()
@@ -546,33 +498,8 @@ func (n *Node) closeStorage() error {
 	return err
 }
 
-// otherVoters reports whether leadership can be handed to another voter; a
-// lone producer skips the transfer (raft would only fail to find a peer).
-func (n *Node) otherVoters(e *cft.Engine) bool {
-	conf, err := e.Configuration()
-	if err != nil {
-		return true
-	}
-	for _, s := range conf.Servers {
-		if s.Suffrage == raft.Voter && s.ID != raft.ServerID(n.id.String()) {
-			return true
-		}
-	}
-	return false
-}
-
-// engine returns the CFT engine, nil on full nodes, solo, or before Start.
-func (n *Node) engine() *cft.Engine { return n.eng.Load() }
-
-// producerFunc adapts a function to cft.Producer.
-type producerFunc func(ctx context.Context, req cft.ProduceRequest) (cft.Produced, error)
-
-func (f producerFunc) Produce(ctx context.Context, req cft.ProduceRequest) (cft.Produced, error) {
-	return f(ctx, req)
-}
-
 var (
-	_ blocksync.Chain = (*chainView)(nil)
+	_ blocksync.Chain = (*chain.SyncView)(nil)
 	// raft rides the routed transport (startEngine).
 	_ cft.Messenger = (*transport.Messenger)(nil)
 )

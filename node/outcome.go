@@ -57,7 +57,7 @@ func (e unknownOutcome) Unwrap() error        { return e.error }
 // producer without a raft leader the cause is the lost quorum (or an
 // election), not a missing link.
 func (n *Node) noRouteDetail() string {
-	if n.engine() != nil && n.raftView().leader == "" {
+	if l, ok := n.eng.Leader(); ok && l == "" {
 		return "no leader: the producers have no quorum (fewer than a majority connected) or an election is in progress"
 	}
 	return "no route to a producer"

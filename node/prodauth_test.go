@@ -20,6 +20,7 @@ import (
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/transport"
 	"github.com/blockwire/blockwire/transport/route"
+	"github.com/blockwire/blockwire/transport/submit"
 )
 
 // rogue is a bare host on the test network with its own transport: it
@@ -29,7 +30,7 @@ type rogue struct {
 	t       *testing.T
 	h       *link.MemHost
 	tr      *transport.Transport
-	answers chan *answerMsg
+	answers chan *submit.Answer
 	closed  chan error
 }
 
@@ -44,11 +45,11 @@ func (tn *testNet) newRogue() *rogue {
 	cfg := transport.DefaultConfig()
 	cfg.Route.Key = ed25519.PrivateKey(raw)
 	cfg.Route.ReplyClasses = []route.Class{route.ClassTransaction}
-	r := &rogue{t: t, answers: make(chan *answerMsg, 16), closed: make(chan error, 16)}
+	r := &rogue{t: t, answers: make(chan *submit.Answer, 16), closed: make(chan error, 16)}
 	r.tr, err = transport.New(cfg)
 	require.NoError(t, err)
 	r.tr.HandleReplies(route.ClassTransaction, func(rep transport.Reply) {
-		if a, err := decodeAnswer(rep.Payload); err == nil {
+		if a, err := submit.DecodeAnswer(rep.Payload); err == nil {
 			r.answers <- a
 		}
 	})
@@ -73,12 +74,12 @@ func (tn *testNet) newRogue() *rogue {
 }
 
 // relay routes tx to n as a submit and returns the node's answer.
-func (r *rogue) relay(n *Node, tx []byte) *answerMsg {
+func (r *rogue) relay(n *Node, tx []byte) *submit.Answer {
 	r.t.Helper()
 	_, err := r.h.Connect(context.Background(), peer.AddrInfo{ID: n.ID()})
 	require.NoError(r.t, err)
 	waitFor(r.t, 5*time.Second, "a route to the node", func() bool { _, ok := r.tr.NextHop(n.rid); return ok })
-	_, err = r.tr.Send(n.rid, route.ClassTransaction, encodeSubmit(tx))
+	_, err = r.tr.Send(n.rid, route.ClassTransaction, submit.EncodeSubmit(tx))
 	require.NoError(r.t, err)
 	select {
 	case rep := <-r.answers:
@@ -159,8 +160,8 @@ func TestUnauthorisedChangesAreRefusedAtEveryEntryPoint(t *testing.T) {
 			}
 			for _, n := range []*Node{followers[0], leader} {
 				rep := tn.newRogue().relay(n, tx)
-				require.Equal(t, uint8(codeRejected), rep.code, "%s: relayed to %s: %s", name, n.cfg.Node.Name, rep.detail)
-				require.True(t, strings.HasPrefix(rep.detail, string(want)+": "), "%s: relayed to %s: %s", name, n.cfg.Node.Name, rep.detail)
+				require.Equal(t, submit.Rejected, rep.Code, "%s: relayed to %s: %s", name, n.cfg.Node.Name, rep.Detail)
+				require.True(t, strings.HasPrefix(rep.Detail, string(want)+": "), "%s: relayed to %s: %s", name, n.cfg.Node.Name, rep.Detail)
 			}
 			// In a block signed by the leader: the App refuses it with the
 			// reason, and a node that receives it refuses the block.

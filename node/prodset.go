@@ -1,20 +1,15 @@
 package node
 
 import (
-	"bytes"
-	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"slices"
-	"time"
 
-	"github.com/hashicorp/raft"
 	"github.com/libp2p/go-libp2p/core/crypto"
 
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
-	"github.com/blockwire/blockwire/consensus/cft"
+	"github.com/blockwire/blockwire/consensus/prodapp"
 	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/transport"
@@ -136,7 +131,7 @@ func changePolicy(o *options) prodset.Policy {
 // changeQuorum is how many producers of s must sign a change under the
 // quorum policy; 0 under another policy.
 func (n *Node) changeQuorum(s *prodSet) int {
-	q, ok := n.app.policy.(prodset.Quorum)
+	q, ok := n.app.Policy().(prodset.Quorum)
 	switch {
 	case !ok:
 		return 0
@@ -144,133 +139,6 @@ func (n *Node) changeQuorum(s *prodSet) int {
 		return prodset.Majority(s.set.Len())
 	}
 	return q.Size(s.set.Len())
-}
-
-// producerApp wraps the chain's App: it executes producer-set change
-// transactions (prodset.DecodeTx) itself and passes every other one on.
-// A change takes effect only if prodset.Verify accepts it on the state
-// before it: it fits the set (adds a peer id that embeds an ed25519 key
-// and is not a producer yet, or removes a producer other than the last),
-// carries the next change nonce, and the policy authorises its signers.
-// The set after it and its nonce are written under prodset.SetKey and
-// prodset.NonceKey, so the App's state root covers them (the embedded KV
-// App hashes every write of a block; a custom App must do the same for
-// the root to cover it). A refusal is a *chain.TxError with the
-// prodset.Reason, so a block that carries an unauthorised change is
-// refused by every node ("bad-tx").
-type producerApp struct {
-	inner   chain.App
-	genesis *prodSet
-	chain   block.ID // the genesis id: signatures are bound to it
-	policy  prodset.Policy
-	kv      *chain.KVLimits // the embedded KV App's limits; nil for a custom App
-}
-
-func (a *producerApp) StartBlock(st *chain.State, h *block.Header) (chain.BlockExec, error) {
-	ex, err := a.inner.StartBlock(st, h)
-	if err != nil {
-		return nil, err
-	}
-	return &producerExec{app: a, inner: ex, st: st}, nil
-}
-
-type producerExec struct {
-	app   *producerApp
-	inner chain.BlockExec
-	st    *chain.State
-}
-
-func (e *producerExec) ApplyTx(tx []byte) error {
-	if !prodset.IsChangeTx(tx) {
-		if e.app.kv != nil {
-			if ops, err := chain.DecodeKVTx(tx, *e.app.kv); err == nil {
-				for _, op := range ops {
-					if bytes.HasPrefix(op.Key, prodset.ReservedPrefix) {
-						return &chain.TxError{Reason: "reserved-key", Detail: fmt.Sprintf("keys under %q are written by the node only", prodset.ReservedPrefix)}
-					}
-				}
-			}
-		}
-		return e.inner.ApplyTx(tx)
-	}
-	next, nonce, err := e.app.verify(e.st, tx)
-	if err != nil {
-		return err
-	}
-	e.st.Set(prodset.SetKey, next.Encode())
-	e.st.Set(prodset.NonceKey, prodset.EncodeNonce(nonce))
-	return nil
-}
-
-func (e *producerExec) Finish() (block.Hash, error) { return e.inner.Finish() }
-
-// verify decides a change transaction on state st: the set after it and
-// its nonce, a *chain.TxError with the refusal's reason, or another error
-// (a corrupt record or a failed read: fatal, not the transaction's fault).
-func (a *producerApp) verify(st chain.StateReader, tx []byte) (*prodset.Set, uint64, error) {
-	t, _, err := prodset.DecodeTx(tx)
-	if err != nil {
-		return nil, 0, changeTxError(err)
-	}
-	cur, err := readProdSet(st, a.genesis)
-	if err != nil {
-		return nil, 0, err
-	}
-	last, err := prodset.ReadNonce(st)
-	if err != nil {
-		return nil, 0, err
-	}
-	next, err := prodset.Verify(a.policy, a.chain, cur.set, last, t, st)
-	if err != nil {
-		return nil, 0, changeTxError(err)
-	}
-	return next, t.Change.Nonce, nil
-}
-
-// changeTxError turns a refused change into the App's rejection, leaving
-// any other error (fatal) as it is.
-func changeTxError(err error) error {
-	var pe *prodset.Error
-	if errors.As(err, &pe) {
-		return &chain.TxError{Reason: string(pe.Reason), Detail: pe.Detail}
-	}
-	return err
-}
-
-// changeAwareValidator refuses change transactions that cannot take effect
-// in any state (malformed, or the unsigned version 2) in Submit's stateless
-// check, lets other change transactions through (checkChange and the App
-// check them against the state) and passes every other transaction to v.
-func changeAwareValidator(v TxValidator) TxValidator {
-	return func(tx []byte) error {
-		if _, ok, err := prodset.DecodeTx(tx); ok {
-			return changeTxError(err)
-		}
-		if v == nil {
-			return nil
-		}
-		return v(tx)
-	}
-}
-
-// raftChanges lists the changes of a block's transactions as raft server
-// changes, in order, for the cft engine (cft.Produced.Changes). The App
-// refused every change that is not authorised, so each one here is.
-func raftChanges(txs [][]byte) []cft.Change {
-	var out []cft.Change
-	for _, tx := range txs {
-		t, ok, err := prodset.DecodeTx(tx)
-		if !ok || err != nil {
-			continue
-		}
-		id := link.PeerID(t.Change.Peer)
-		c := cft.Change{Op: cft.OpRemove, ID: raft.ServerID(id.String())}
-		if t.Change.Op == prodset.OpAdd {
-			c.Op, c.Addr = cft.OpAdd, cft.ServerAddress(id)
-		}
-		out = append(out, c)
-	}
-	return out
 }
 
 func hasPeer(s *prodSet, id link.PeerID) bool {
@@ -293,16 +161,14 @@ func (n *Node) stateSet(id block.ID) (*prodSet, bool) {
 	return s, true
 }
 
-// setFor is the producer set in force for a block with header h: the set
-// recorded in the state after the block h names as irreversible (a change
-// takes effect once its block is irreversible, and the header says which
-// block its producer held irreversible), or, when that block is below this
-// node's irreversible block (pruned, no state) or not stored yet, the set
-// in force at this node's irreversible block. exact is true in the first
-// case only: then the header's ProducerSet hash must equal the set's.
+// setFor is the producer set in force for a block with header h
+// (prodset.HeaderSetAt): the set after the block h names irreversible, or
+// the set in force at this node's irreversible block when that one is
+// pruned or not stored yet. exact is true in the first case only: then
+// the header's ProducerSet hash must equal the set's.
 func (n *Node) setFor(h *block.Header) (s *prodSet, exact bool) {
-	if h.Irreversible.Height() >= n.chain.IrreversibleID().Height() {
-		if s, ok := n.stateSet(h.Irreversible); ok {
+	if at, ok := prodset.HeaderSetAt(h, n.chain.IrreversibleID()); ok {
+		if s, ok := n.stateSet(at); ok {
 			return s, true
 		}
 	}
@@ -310,39 +176,27 @@ func (n *Node) setFor(h *block.Header) (s *prodSet, exact bool) {
 }
 
 // setForBuild is the producer set a block built on parent (zero: the head)
-// carries: the set after the block it will name irreversible, chosen as
-// chain.Builder does (this node's, or the parent's view if newer).
+// carries (prodset.BuildSetAt).
 func (n *Node) setForBuild(parent block.ID) *prodSet {
 	if parent.IsZero() {
 		parent = n.chain.HeadID()
 	}
-	irr := n.chain.IrreversibleID()
-	if p, ok := n.chain.Tree().Get(parent); ok && p.Irreversible.Height() > irr.Height() {
-		irr = p.Irreversible
+	var ph *block.Header
+	if p, ok := n.chain.Tree().Get(parent); ok {
+		ph = &p.Header
 	}
-	if s, ok := n.stateSet(irr); ok {
+	if s, ok := n.stateSet(prodset.BuildSetAt(ph, n.chain.IrreversibleID())); ok {
 		return s
 	}
 	return n.set.Load()
 }
 
 // checkProducer refuses a block whose producer is not in the set in force
-// for it, or whose header names another set. The reason is
-// "unknown-producer" (a key never in the set, or removed by a change that
-// is irreversible for this block) or "bad-producer-set".
+// for it, or whose header names another set (prodset.CheckProducer).
 func (n *Node) checkProducer(b *block.Block) (reason string, err error) {
 	s, exact := n.setFor(&b.Header)
-	if _, ok := s.keys[b.Producer]; !ok {
-		why := "is not in the producer set"
-		if _, gen := n.genesisSet.keys[b.Producer]; gen {
-			why = "was removed from the producer set"
-		}
-		return "unknown-producer", fmt.Errorf("producer %s %s in force for this block (%d producers)", b.Producer, why, len(s.keys))
-	}
-	if exact && b.ProducerSet != s.hash {
-		return "bad-producer-set", fmt.Errorf("header producer set %s, the set in force after %s is %s", b.ProducerSet, b.Irreversible, s.hash)
-	}
-	return "", nil
+	r, err := prodset.CheckProducer(&b.Header, s.set, exact, n.genesisSet.set)
+	return string(r), err
 }
 
 // refreshProducers follows a new irreversible block: the set recorded in
@@ -364,7 +218,10 @@ func (n *Node) refreshProducers() {
 	}
 	// The effective role changes before the new set is published, so
 	// whoever sees the new set sees the role that goes with it.
-	start, stop := n.switchRole(s)
+	t := prodset.RoleTransition(n.solo || n.cfg.Consensus.Engine == EngineSolo, n.producer.Load(), s.set, string(n.id))
+	if t != prodset.Stay {
+		n.producer.Store(t == prodset.Join)
+	}
 	n.set.Store(s)
 	n.consLog.Info().Int("producers", len(s.keys)).Stringer("set", s.hash).Msg("producer set changed")
 	// Routes follow the set: we announce ourselves while we produce (and
@@ -394,32 +251,19 @@ func (n *Node) refreshProducers() {
 			}
 		}
 	}
-	switch {
-	case n.bftOn():
-		n.bftRole(start, old)
-	case start:
-		n.bg.Go(n.lateEngine)
-	case stop:
-		n.bg.Go(n.dropEngine)
+	switch prev := old.sortedKeys(); t {
+	case prodset.Join:
+		n.bg.Go(func() {
+			if err := n.startEngine(prev); err != nil {
+				n.consLog.Error().Err(err).Msg("starting consensus as a new producer failed")
+			}
+		})
+	case prodset.Leave:
+		n.bg.Go(func() {
+			n.eng.Leave()
+			n.tr.SetRoutable(n.routable()) // no longer a destination once stopped
+		})
 	}
-}
-
-// switchRole sets the effective role for set s and reports whether this
-// node's engine must start (it joined) or stop (it left).
-func (n *Node) switchRole(s *prodSet) (start, stop bool) {
-	if n.solo || n.cfg.Consensus.Engine == EngineSolo {
-		return false, false
-	}
-	_, in := s.peers[n.id]
-	switch {
-	case in && !n.producer.Load():
-		n.producer.Store(true)
-		return true, false
-	case !in && n.producer.Load():
-		n.producer.Store(false)
-		return false, true
-	}
-	return false, false
 }
 
 // inForce reads the producer set and the last change nonce recorded in a
@@ -431,80 +275,6 @@ func (n *Node) inForce(st chain.StateReader) (*prodSet, uint64, error) {
 	}
 	nonce, err := prodset.ReadNonce(st)
 	return s, nonce, err
-}
-
-// lateEngine starts the raft engine of a node the producer set took in.
-func (n *Node) lateEngine() {
-	n.engMu.Lock()
-	defer n.engMu.Unlock()
-	if n.stopping || n.engine() != nil || !n.producer.Load() {
-		return
-	}
-	if err := n.startEngine(); err != nil {
-		n.consLog.Error().Err(err).Msg("starting consensus as a new producer failed")
-		return
-	}
-	n.consLog.Info().Msg("joined the producers: raft engine started")
-}
-
-// dropEngine stops the raft engine of a producer the set removed; the
-// node keeps running as a full node. The engine keeps running until raft's
-// configuration no longer holds this node, at most removalWait: raft needs
-// the removed server's vote to commit its removal when the set was two,
-// and a removed leader carries out its own RemoveServer (driveChanges),
-// after which raft makes it step down. Close then hands leadership over if
-// this node still leads (the removal did not get through in time).
-func (n *Node) dropEngine() {
-	if e := n.engine(); e != nil {
-		n.awaitRemoval(e)
-	}
-	n.engMu.Lock()
-	defer n.engMu.Unlock()
-	e := n.engine()
-	if n.stopping || e == nil || n.producer.Load() {
-		return
-	}
-	n.eng.Store(nil)
-	if err := e.Close(); err != nil && !errors.Is(err, raft.ErrRaftShutdown) && !errors.Is(err, cft.ErrClosed) {
-		n.consLog.Warn().Err(err).Msg("stopping consensus after removal")
-	}
-	n.tr.SetRoutable(n.routable()) // no longer a destination
-	n.consLog.Info().Msg("left the producers: raft engine stopped")
-}
-
-// removalWait bounds how long a removed producer's engine waits for raft
-// to drop it from the configuration before it stops anyway.
-const removalWait = 5 * time.Second
-
-// awaitRemoval waits, while this node leads, until raft's latest
-// configuration no longer holds it (or removalWait passes, the node stops,
-// it is added back, or it no longer leads).
-func (n *Node) awaitRemoval(e *cft.Engine) {
-	ctx, cancel := context.WithTimeout(n.stopCtx, removalWait)
-	defer cancel()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	self := raft.ServerID(n.id.String())
-	for !n.producer.Load() {
-		// Only a leader has something to finish (the removal entry, a
-		// hand-off). A follower stops at once: once the leader's
-		// configuration dropped it, raft no longer reaches it, and its
-		// campaigns would be refused as not-a-member and charged until
-		// its links are banned.
-		if e.Status().State != raft.Leader.String() {
-			return
-		}
-		conf, err := e.Configuration()
-		if err != nil || !slices.ContainsFunc(conf.Servers, func(s raft.Server) bool { return s.ID == self }) {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			n.consLog.Warn().Msg("raft still lists this removed producer; stopping its engine anyway")
-			return
-		case <-tick.C:
-		}
-	}
 }
 
 // checkChange answers a producer-set change transaction at once, on the
@@ -527,7 +297,7 @@ func (n *Node) checkChange(tx []byte) error {
 		return nil
 	}
 	if _, _, err := prodset.DecodeTx(tx); err != nil {
-		return rejected(changeTxError(err))
+		return rejected(prodapp.TxError(err))
 	}
 	if why := n.pendingChange(); why != "" {
 		return &TxRejectedError{Reason: ReasonChangePending, Detail: why}
@@ -546,7 +316,7 @@ func (n *Node) verifyChange(tx []byte) error {
 	if !prodset.IsChangeTx(tx) {
 		return nil
 	}
-	_, _, err := n.app.verify(n.chain.HeadState(), tx)
+	_, _, err := n.app.Verify(n.chain.HeadState(), tx)
 	return rejected(err)
 }
 
@@ -560,33 +330,23 @@ func rejected(err error) error {
 }
 
 // pendingChange says which producer-set change is still pending, "" if
-// none is.
+// none is (prodset.PendingChange).
 func (n *Node) pendingChange() string {
 	lp := n.lp
-	isChange := prodset.IsChangeTx
-	if h, ok := lp.pool.find(isChange); ok {
-		return fmt.Sprintf("change %s is waiting in the leader's mempool", h)
+	var pool string
+	if h, ok := lp.pool.Find(prodset.IsChangeTx); ok {
+		pool = h.String()
 	}
+	var best []prodset.PendingBlock
 	irr := n.chain.IrreversibleID().Height()
 	for h := n.chain.HeadID().Height(); h > irr; h-- {
 		id, ok := lp.view.BestAt(h)
 		if !ok {
 			break
 		}
-		b, ok := lp.view.Block(id)
-		if !ok {
-			continue
-		}
-		for _, tx := range b.Txs {
-			if isChange(tx) {
-				return fmt.Sprintf("change %s in block %s is not irreversible yet", txHash(tx), id)
-			}
+		if b, ok := lp.view.Block(id); ok {
+			best = append(best, prodset.PendingBlock{ID: id, Txs: b.Txs})
 		}
 	}
-	if e := n.engine(); e != nil {
-		if k := e.Status().PendingChanges; k > 0 {
-			return fmt.Sprintf("%d committed change(s) not yet in raft's configuration", k)
-		}
-	}
-	return ""
+	return prodset.PendingChange(pool, best, n.eng.PendingChanges(), func(tx []byte) string { return txHash(tx).String() })
 }

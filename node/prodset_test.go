@@ -12,6 +12,7 @@ import (
 
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/consensus/prodapp"
 	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
 )
@@ -190,7 +191,7 @@ func TestProducerAppRefusesReservedWritesAndUnsignedChanges(t *testing.T) {
 	gen, err := genesisProdSet([]block.PublicKey{pk}, []link.PeerID{id})
 	require.NoError(t, err)
 
-	v := changeAwareValidator(nil)
+	v := prodapp.Validator(nil)
 	require.NoError(t, v(kvTx("a", "b")))
 	legacy := []byte(prodset.LegacyTxPrefix + "\x02\x05abcde\x01")
 	var te *chain.TxError
@@ -200,8 +201,9 @@ func TestProducerAppRefusesReservedWritesAndUnsignedChanges(t *testing.T) {
 	require.Equal(t, "malformed", te.Reason)
 
 	kv := chain.DefaultKVLimits()
-	app := &producerApp{inner: chain.NewKV(kv), genesis: gen, policy: prodset.Quorum{}, kv: &kv}
-	ex := &producerExec{app: app}
+	app := prodapp.New(chain.NewKV(kv), gen.set, block.ID{}, prodset.Quorum{}, &kv)
+	ex, err := app.StartBlock(nil, &block.Header{})
+	require.NoError(t, err)
 	for _, key := range [][]byte{ProducerSetKey, prodset.NonceKey, []byte("\x00blockwire/other")} {
 		err = ex.ApplyTx(chain.AppendKVTx(nil, chain.KVOp{Kind: chain.KVSet, Key: key, Value: []byte("x")}))
 		require.ErrorContains(t, err, "reserved-key")

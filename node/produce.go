@@ -1,58 +1,39 @@
 package node
 
 import (
-	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
-	"github.com/blockwire/blockwire/consensus/cft"
+	"github.com/blockwire/blockwire/consensus/engine"
 )
 
-// produceCFT is the engine's Producer: it runs the build on the loop
-// goroutine (which owns the chain) and waits for it.
-func (n *Node) produceCFT(ctx context.Context, req cft.ProduceRequest) (cft.Produced, error) {
-	var out cft.Produced
-	var perr error
-	if err := n.call(ctx, func() { out, perr = n.buildOn(req) }); err != nil {
-		return cft.Produced{}, err
-	}
-	return out, perr
-}
-
-// buildOn builds the next block on req.Parent, the last block the raft log
-// committed (or the one this leader produced last). The head may be above
-// it: a crashed leader's last block, disseminated before raft replicated
-// its id, can never commit after this leader's Barrier; the new block's
-// higher term wins fork choice over it, and irreversibility prunes it.
-func (n *Node) buildOn(req cft.ProduceRequest) (cft.Produced, error) {
-	// The engine asks only while it leads: no need to wait for raftView's
-	// next look to accept transactions here rather than hand them off.
-	n.lp.raft = raftLook{at: time.Now(), leader: n.id}
-	// Commits queued before the leader's Barrier go into the chain first.
+// buildFor builds this producer's block for the engine (engine.Host's
+// Build) on r.Parent: under CFT the last block the raft log committed (or
+// the one this leader produced last; the head may be above it: a crashed
+// leader's last block, disseminated before raft replicated its id, can
+// never commit after this leader's Barrier, and the new block's higher
+// term wins fork choice over it), under BFT the parent the engine names.
+func (n *Node) buildFor(r engine.Build) (*block.Block, error) {
+	// Commits and finalizations queued before go into the chain first:
+	// the block names the newest irreversible block.
 	n.applyCommits()
 	// A change that removes this producer may have just become
 	// irreversible: its blocks would be refused everywhere (and their ids
 	// would stall the raft log), so it produces no more.
-	if _, in := n.setForBuild(req.Parent).keys[n.pub]; !in || !n.producer.Load() {
-		return cft.Produced{}, fmt.Errorf("node: %s is not in the producer set in force", n.id)
+	if _, in := n.setForBuild(r.Parent).keys[n.pub]; !in || !n.producer.Load() {
+		return nil, fmt.Errorf("node: %s is not in the producer set in force", n.id)
 	}
-	if !n.chain.Tree().Has(req.Parent) {
-		return cft.Produced{}, fmt.Errorf("node: parent %s not in the fork database yet (body missing)", req.Parent)
+	if !n.chain.Tree().Has(r.Parent) {
+		return nil, fmt.Errorf("node: parent %s not in the fork database yet (body missing)", r.Parent)
 	}
-	if head := n.chain.HeadID(); head != req.Parent {
-		n.consLog.Info().Stringer("parent", req.Parent).Stringer("head", head).
+	if head := n.chain.HeadID(); head != r.Parent {
+		n.consLog.Info().Stringer("parent", r.Parent).Stringer("head", head).
 			Msg("building on the committed parent, not the uncommitted head")
 	}
-	blk, err := n.build(req.Term, req.Parent, time.Now())
-	if err != nil {
-		return cft.Produced{}, err
-	}
-	enc := blk.SignedHeader.AppendEncoding(nil)
-	return cft.Produced{ID: blk.ID(), HeaderHash: sha256.Sum256(enc), Header: &blk.SignedHeader, Changes: raftChanges(blk.Txs)}, nil
+	return n.buildCert(r.Term, r.Parent, time.Now(), r.Certificate)
 }
 
 // produceSolo makes a block and makes it irreversible at once.
@@ -89,12 +70,12 @@ func (n *Node) buildCert(term uint64, parent block.ID, now time.Time, cert []byt
 		below = parent.Height()
 	}
 	for b.Len() < min(n.cfg.Consensus.MaxBlockTxs, lim.MaxTxs) {
-		tx, hash, ok := lp.pool.peek(budget)
+		tx, hash, ok := lp.pool.Peek(budget)
 		if !ok {
 			break
 		}
-		lp.pool.pop()
-		if r, ok := lp.txs.get(hash); ok && (r.State == TxIrreversible || r.State == TxIncluded && r.Height <= below) {
+		lp.pool.Pop()
+		if r, ok := lp.txs.Get(hash); ok && (r.State == TxIrreversible || r.State == TxIncluded && r.Height <= below) {
 			// Already in this block's chain: a transaction handed off,
 			// re-queued or sent again after a leader change whose first
 			// copy made it after all.
@@ -105,7 +86,7 @@ func (n *Node) buildCert(term uint64, parent block.ID, now time.Time, cert []byt
 		case err == nil:
 			budget -= len(tx) + 8
 		case errors.Is(err, chain.ErrTxRejected):
-			lp.txs.rejected(hash, txReason(err), err.Error(), n.notifyTx)
+			lp.txs.Reject(hash, txReason(err), err.Error(), n.notifyTx)
 		default:
 			return nil, err
 		}
@@ -120,7 +101,7 @@ func (n *Node) buildCert(term uint64, parent block.ID, now time.Time, cert []byt
 	}
 	n.stats.produced.Add(1)
 	n.prop.first(blk, time.Now(), true, false, "")
-	lp.view.keep(blk)
+	lp.view.Keep(blk)
 	n.onResult(res)
 	n.bodyArrived(blk)
 	// Disseminate before the engine appends the id to the raft log.

@@ -6,14 +6,12 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
-	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/consensus/cft/cfttest"
-	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/transport/route"
 )
@@ -190,17 +188,4 @@ func TestRaftRefusesOverLibp2p(t *testing.T) {
 		return irr.Height >= 3
 	})
 	raftAttack(t, false, producers, routedRaft(t, full), full.ID())
-}
-
-// TestRaftServerOfIsThePeerID: the FSM's signer check maps a producer's
-// block-signing key to the raft server id its peer id gives.
-func TestRaftServerOfIsThePeerID(t *testing.T) {
-	k := newKey(t)
-	id, err := peer.IDFromPrivateKey(k)
-	require.NoError(t, err)
-	pub, err := prodset.PeerKey(string(id))
-	require.NoError(t, err)
-	got, ok := raftServerOf(pub)
-	require.True(t, ok)
-	require.Equal(t, raft.ServerID(id.String()), got)
 }

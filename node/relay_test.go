@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/blockwire/blockwire/transport/route"
+	"github.com/blockwire/blockwire/transport/submit"
 )
 
 // Issue 11, attack 5, on routed unicast: a node relays a peer's
@@ -36,10 +37,10 @@ func TestRelayedTransactionsAreValidatedAndKeepNoNodeState(t *testing.T) {
 		waitFor(t, 5*time.Second, "a route to the producer", func() bool { _, ok := r.tr.NextHop(prod.rid); return ok })
 		before := full.TransportStats().Route.DataForwarded
 		for i := range 200 {
-			_, err := r.tr.Send(prod.rid, route.ClassTransaction, encodeSubmit(kvTx(fmt.Sprint("k", i), "v")))
+			_, err := r.tr.Send(prod.rid, route.ClassTransaction, submit.EncodeSubmit(kvTx(fmt.Sprint("k", i), "v")))
 			require.NoError(t, err)
 		}
-		_, err = r.tr.Send(prod.rid, route.ClassTransaction, encodeSubmit([]byte{9, 9}))
+		_, err = r.tr.Send(prod.rid, route.ClassTransaction, submit.EncodeSubmit([]byte{9, 9}))
 		require.NoError(t, err)
 		waitFor(t, 5*time.Second, "the refusal", func() bool { return full.Counters().Rejected["relay-invalid"] == 1 })
 		waitFor(t, 5*time.Second, "the relaying", func() bool {

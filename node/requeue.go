@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/transport/submit"
 )
 
 // requeueOrphans puts the transactions of blocks a fork switch removed
@@ -27,15 +28,15 @@ func (n *Node) requeueOrphans(bs []*block.Block) {
 	for _, b := range bs {
 		for _, tx := range b.Txs {
 			h := txHash(tx)
-			if r, ok := lp.txs.get(h); ok && r.State != TxPending {
+			if r, ok := lp.txs.Get(h); ok && r.State != TxPending {
 				continue // in the new best chain too
 			}
-			if !lp.pool.add(h, tx) {
+			if !lp.pool.Add(h, tx) {
 				dropped++
 				n.stats.reject("requeue-mempool-full")
 				continue
 			}
-			lp.txs.record(h)
+			lp.txs.Record(h)
 			moved++
 		}
 	}
@@ -54,10 +55,10 @@ func (n *Node) requeueOrphans(bs []*block.Block) {
 // handoffRetry, or to build it into a block if this node leads by then.
 func (n *Node) requeueTx(h block.Hash, tx []byte) {
 	lp := n.lp
-	if r, ok := lp.txs.get(h); ok && r.State != TxPending {
+	if r, ok := lp.txs.Get(h); ok && r.State != TxPending {
 		return
 	}
-	if !lp.pool.add(h, tx) {
+	if !lp.pool.Add(h, tx) {
 		n.stats.reject("requeue-mempool-full")
 		n.log.Warn().Stringer("tx", h).Msg("handed-off transaction dropped: the mempool is full")
 		return
@@ -128,8 +129,8 @@ func (n *Node) resendWatched(now time.Time, all bool) {
 	lp := n.lp
 	resent := 0
 	for h, w := range lp.watched {
-		r, ok := lp.txs.get(h)
-		if len(lp.txs.waiters[h]) == 0 || ok && r.State != TxPending {
+		r, ok := lp.txs.Get(h)
+		if !lp.txs.Waiting(h) || ok && r.State != TxPending {
 			delete(lp.watched, h)
 			continue
 		}
@@ -138,7 +139,7 @@ func (n *Node) resendWatched(now time.Time, all bool) {
 		}
 		w.due = now.Add(n.resubmitAfter())
 		resent++
-		n.send(&outSubmit{hash: h, tx: w.tx, start: now, watched: true})
+		n.send(&outSubmit{hash: h, tx: w.tx, Attempt: submit.Attempt{Start: now}, watched: true})
 	}
 	if resent > 0 {
 		n.log.Info().Int("txs", resent).Bool("new_term", all).Msg("sent pending transactions again")
@@ -155,13 +156,13 @@ func (n *Node) abandonWatched(h block.Hash, code uint8, detail string) {
 	lp := n.lp
 	delete(lp.watched, h)
 	reason := reasonNoProducer
-	if code == codeTimeout {
+	if code == submit.Timeout {
 		reason = reasonProducerTimeout
 	}
 	n.stats.reject("resend-" + reason)
 	n.log.Warn().Stringer("tx", h).Str("reason", reason).Str("detail", detail).
 		Msg("no producer took a pending transaction again; its submitter gets an error")
-	lp.txs.abandon(h, reason, "accepted, then its producer was lost and no producer took it again: "+detail)
+	lp.txs.Abandon(h, reason, "accepted, then its producer was lost and no producer took it again: "+detail)
 }
 
 // Reasons in a pending receipt that answers a waiter with an error

@@ -78,7 +78,7 @@ func (n *Node) toLoop(fn func()) { n.post(input{kind: inCall, fn: fn}) }
 // a producer, and a removed one until its raft engine stopped (raft must
 // reach it with the configuration that removes it; dropEngine).
 func (n *Node) routable() bool {
-	return n.producer.Load() || n.solo || n.cfg.P2P.Routable || n.engine() != nil || n.bft.run.Load() != nil || n.cfg.Attest.On()
+	return n.producer.Load() || n.solo || n.cfg.P2P.Routable || n.eng.Running() || n.cfg.Attest.On()
 }
 
 // penalizeRouted scores a neighbour for a routing fault (a bad signature,

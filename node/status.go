@@ -171,26 +171,21 @@ func (n *Node) Status() Status {
 		Head: refOf(n.head.Load()), Irreversible: refOf(n.irr.Load()),
 	}
 	s.Term, s.Leader = s.Head.Term, n.set.Load().keys[s.Head.Producer]
-	if e := n.engine(); e != nil {
-		st := e.Status()
-		s.Term, s.Producing = st.Term, st.Producing
-		s.Leader = ""
-		if id, err := decodePeer(string(st.Leader)); err == nil {
-			s.Leader = id
-		}
+	es := n.eng.Status()
+	if es.Running {
+		s.Term = es.Term
 	}
-	if r := n.bft.run.Load(); r != nil {
-		st := r.Status()
-		s.Term, s.Producing = st.View, st.Member
+	if es.LeaderKnown {
+		s.Leader = es.Leader
 	}
-	s.Producing = s.Producing || n.solo
+	s.Producing = es.Producing
 	ctx, cancel := context.WithTimeout(context.Background(), statusTimeout)
 	defer cancel()
 	err := n.call(ctx, func() {
 		lp := n.lp
 		s.Running = true
 		s.Peers = len(lp.peers)
-		s.MempoolTxs = lp.pool.len()
+		s.MempoolTxs = lp.pool.Len()
 		s.StateRoot, _ = n.chain.StateRoot(n.chain.HeadID())
 		s.BestPeer = n.bestVerified()
 		s.Sync = string(lp.sync.State(time.Now(), s.BestPeer))
@@ -326,14 +321,8 @@ func (n *Node) Consensus() ConsensusStatus {
 	set := n.set.Load()
 	cs := ConsensusStatus{Engine: n.cfg.Consensus.Engine, Member: n.producer.Load(), Irreversible: refOf(n.irr.Load()),
 		Producers: n.producersOf(set), ProducerSet: set.hash, NextChangeNonce: n.changeNonce.Load() + 1, Quorum: n.changeQuorum(set)}
-	if e := n.engine(); e != nil {
-		st := e.Status()
-		cs.Raft = &st
-	}
-	if r := n.bft.run.Load(); r != nil {
-		st := r.Status()
-		cs.BFT = &st
-	}
+	es := n.eng.Status()
+	cs.Raft, cs.BFT = es.Raft, es.BFT
 	return cs
 }
 

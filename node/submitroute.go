@@ -10,30 +10,22 @@ import (
 	"strings"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/peer"
-
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/transport"
 	"github.com/blockwire/blockwire/transport/route"
+	"github.com/blockwire/blockwire/transport/submit"
 )
 
 // outSubmit is a transaction we sent toward a producer, awaiting its
-// answer.
+// answer (the attempt's policy: transport/submit).
 type outSubmit struct {
+	submit.Attempt
 	hash block.Hash
 	tx   []byte
-	// dest is the producer it went to; leader, when set, the leader a
-	// producer named in a "not the leader" answer (tried next).
-	dest, leader route.NodeID
 	// ack receives a local submit's answer (buffer 1); nil for hand-offs
 	// and re-sends.
 	ack chan error
-	// retries counts re-sends after the first hop's link closed,
-	// redirects the answers that named another leader.
-	retries, redirects int
-	// start is when the submit was first sent.
-	start time.Time
 	// requeue marks a transaction this node handed off from its mempool
 	// (handOffMempool): unless a producer accepts or rejects it, it goes
 	// back into the mempool to be handed off again.
@@ -43,20 +35,13 @@ type outSubmit struct {
 	watched bool
 }
 
-// retryDelay spaces the attempts of a submit that a producer answered
-// with "no leader": a leader election takes a few hundred milliseconds.
-const retryDelay = 100 * time.Millisecond
-
-// maxRetries bounds the re-sends of a submit whose first hop closed;
-// maxRedirects the answers naming another leader that are followed at once.
-const (
-	maxRetries   = 2
-	maxRedirects = 3
-)
+// persistent: someone waits for the answer (a local submitter, or a
+// watched re-send), so the submit may be retried.
+func (o *outSubmit) persistent() bool { return o.ack != nil || o.watched }
 
 // forward sends a local submit toward the leader.
 func (n *Node) forward(h block.Hash, tx []byte, ack chan error) {
-	n.send(&outSubmit{hash: h, tx: tx, ack: ack, start: time.Now()})
+	n.send(&outSubmit{hash: h, tx: tx, ack: ack, Attempt: submit.Attempt{Start: time.Now()}})
 }
 
 // send routes o to the leader and records it, or answers it at once: here
@@ -66,69 +51,54 @@ func (n *Node) send(o *outSubmit) {
 		// This node took office since the submit started (a retry, a
 		// re-send after a leader change): take it here.
 		if err := n.accept(o.hash, o.tx); err != nil {
-			n.finishOut(o, codeRejected, rejectDetail(err))
+			n.finishOut(o, submit.Rejected, rejectDetail(err))
 		} else {
-			n.finishOut(o, codeAccepted, "")
+			n.finishOut(o, submit.Accepted, "")
 		}
 		return
 	}
 	dest, ok := n.submitDest(o)
 	if !ok {
-		n.finishOut(o, codeNoProducer, n.noRouteDetail())
+		n.finishOut(o, submit.NoProducer, n.noRouteDetail())
 		return
 	}
-	seq, err := n.tr.Send(dest, route.ClassTransaction, encodeSubmit(o.tx))
+	seq, err := n.tr.Send(dest, route.ClassTransaction, submit.EncodeSubmit(o.tx))
 	if err != nil {
-		n.finishOut(o, codeNoProducer, "sending to "+routePeer(dest).String()+": "+err.Error())
+		n.finishOut(o, submit.NoProducer, "sending to "+routePeer(dest).String()+": "+err.Error())
 		return
 	}
 	via, _ := n.tr.NextHop(dest)
-	o.dest = dest
+	o.Dest = dest
 	n.lp.relays.Add(seq, via, route.NodeID{}, false, time.Now().Add(n.o.limits.SubmitAckTimeout), o)
 	n.stats.txForwarded.Add(1)
 }
 
-// submitDest picks the producer to send to: the leader a producer named,
-// else the leader as this node knows it (raft's on a producer, the head
-// block's producer on a full node), else any producer we have a route to
-// (it answers with the leader's name, or that there is none). A leader
-// without a route (dead, or its route reconverging) is passed over for a
-// producer we can reach. False when no producer is reachable.
+// submitDest picks the producer to send to (submit.Dest): the leader a
+// producer named (o nil: none), the leader as this node knows it, else
+// any producer we have a route to.
 func (n *Node) submitDest(o *outSubmit) (route.NodeID, bool) {
 	set := n.set.Load()
-	var any route.NodeID
-	found := false
-	for p, id := range set.nodes {
-		if p == n.id {
-			continue
-		}
-		if _, ok := n.tr.NextHop(id); ok && (!found || id.Less(any)) {
-			any, found = id, true
-		}
+	ids := make([]route.NodeID, 0, len(set.nodes))
+	for _, id := range set.nodes {
+		ids = append(ids, id)
 	}
-	if !found {
-		return route.NodeID{}, false
-	}
-	reachable := func(id route.NodeID) bool {
-		_, ok := n.tr.NextHop(id)
-		return ok && id != n.rid
-	}
-	if o != nil && reachable(o.leader) {
-		return o.leader, true
+	var hint, leader route.NodeID
+	if o != nil {
+		hint = o.Leader
 	}
 	if l := n.leaderID(); l != "" {
-		if id, ok := set.nodes[l]; ok && reachable(id) {
-			return id, true
-		}
+		leader = set.nodes[l]
 	}
-	return any, true
+	routed := func(id route.NodeID) bool { _, ok := n.tr.NextHop(id); return ok }
+	return submit.Dest(ids, n.rid, hint, leader, routed)
 }
 
-// leaderID is raft's leader on a CFT producer, otherwise the producer of
-// the head block (the leader as far as this node can tell).
+// leaderID is the leader as the engine knows it (raft's on a CFT
+// producer), otherwise the producer of the head block (the leader as far
+// as this node can tell).
 func (n *Node) leaderID() link.PeerID {
-	if n.engine() != nil {
-		return n.raftView().leader
+	if l, ok := n.eng.Leader(); ok {
+		return l
 	}
 	if h := n.head.Load(); h != nil {
 		return n.set.Load().keys[h.Producer]
@@ -137,36 +107,8 @@ func (n *Node) leaderID() link.PeerID {
 }
 
 // leading reports whether this node accepts transactions into its mempool:
-// the solo producer, or the raft leader.
-func (n *Node) leading() bool {
-	if n.solo {
-		return true
-	}
-	return n.engine() != nil && n.raftView().leader == n.id || n.bft.run.Load() != nil
-}
-
-// raftLook is the raft leader as last read; the loop reads it at most once
-// per raftLookTTL, because the engine's Status takes several locks and
-// copies the FSM state, and submits ask for every transaction.
-type raftLook struct {
-	at     time.Time
-	leader link.PeerID
-}
-
-const raftLookTTL = 5 * time.Millisecond
-
-func (n *Node) raftView() raftLook {
-	lp := n.lp
-	now := time.Now()
-	if e := n.engine(); e != nil && (lp.raft.at.IsZero() || now.Sub(lp.raft.at) >= raftLookTTL) {
-		st := e.Status()
-		lp.raft = raftLook{at: now}
-		if id, err := peer.Decode(string(st.Leader)); err == nil {
-			lp.raft.leader = id
-		}
-	}
-	return lp.raft
-}
+// the solo producer, the raft leader, or a BFT producer.
+func (n *Node) leading() bool { return n.eng.Leading() }
 
 // onSubmitted answers a transaction routed to this node (a producer): the
 // leader takes it; another producer checks it and names the leader.
@@ -174,15 +116,15 @@ func (n *Node) onSubmitted(d transport.Delivery) {
 	if n.lp.dropSubmits {
 		return
 	}
-	answer := func(a *answerMsg) {
-		if err := n.tr.Reply(d, a.encode()); err != nil {
+	answer := func(a *submit.Answer) {
+		if err := n.tr.Reply(d, a.Encode()); err != nil {
 			n.log.Debug().Str("origin", d.Peer.String()).Err(err).Msg("transaction answer not sent")
 		}
 	}
-	tx, err := decodeSubmit(d.Payload)
+	tx, err := submit.DecodeSubmit(d.Payload)
 	if err != nil {
 		n.stats.reject("submit-malformed")
-		answer(&answerMsg{code: codeRejected, detail: "malformed: " + err.Error()})
+		answer(&submit.Answer{Code: submit.Rejected, Detail: "malformed: " + err.Error()})
 		return
 	}
 	h := txHash(tx)
@@ -190,26 +132,26 @@ func (n *Node) onSubmitted(d transport.Delivery) {
 	case n.leading():
 		// accept checks the transaction (precheck, authority) first.
 		if err := n.accept(h, tx); err != nil {
-			answer(&answerMsg{code: codeRejected, detail: rejectDetail(err)})
+			answer(&submit.Answer{Code: submit.Rejected, Detail: rejectDetail(err)})
 			return
 		}
-		answer(&answerMsg{code: codeAccepted})
+		answer(&submit.Answer{Code: submit.Accepted})
 	default:
 		// Check before naming the leader: an invalid or unauthorised
 		// transaction is refused by the first producer it reaches.
 		if err := n.precheck(tx); err != nil {
-			answer(&answerMsg{code: codeRejected, detail: rejectDetail(err)})
+			answer(&submit.Answer{Code: submit.Rejected, Detail: rejectDetail(err)})
 			return
 		}
 		if err := n.verifyChange(tx); err != nil {
-			answer(&answerMsg{code: codeRejected, detail: rejectDetail(err)})
+			answer(&submit.Answer{Code: submit.Rejected, Detail: rejectDetail(err)})
 			return
 		}
-		a := &answerMsg{code: codeNoProducer, detail: n.noRouteDetail()}
+		a := &submit.Answer{Code: submit.NoProducer, Detail: n.noRouteDetail()}
 		if l := n.leaderID(); l != "" && l != n.id {
 			if id, ok := n.set.Load().nodes[l]; ok {
-				a.leader = id
-				a.detail = "not the leader: " + l.String() + " is"
+				a.Leader = id
+				a.Detail = "not the leader: " + l.String() + " is"
 			}
 		}
 		answer(a)
@@ -225,7 +167,7 @@ func (n *Node) onSubmitted(d transport.Delivery) {
 // with the reason (onSubmitted). The authority of a producer-set change
 // needs the chain's state and is checked by the producer that answers.
 func (n *Node) validateRelayed(_ route.NodeID, _ route.Class, payload []byte) route.Verdict {
-	tx, err := decodeSubmit(payload)
+	tx, err := submit.DecodeSubmit(payload)
 	if err == nil {
 		err = n.precheck(tx)
 	}
@@ -242,25 +184,22 @@ func (n *Node) onAnswer(r transport.Reply) {
 	if !ok {
 		return // answered late, after we gave up
 	}
-	a, err := decodeAnswer(r.Payload)
+	a, err := submit.DecodeAnswer(r.Payload)
 	if err != nil {
 		n.stats.reject("answer-malformed")
 		n.log.Warn().Str("producer", r.Peer.String()).Err(err).Msg("transaction answer refused")
-		a = &answerMsg{code: codeNoProducer, detail: "malformed answer from " + r.Peer.String()}
+		a = &submit.Answer{Code: submit.NoProducer, Detail: "malformed answer from " + r.Peer.String()}
 	}
-	if a.code == codeNoProducer {
-		o.leader = route.NodeID{}
-		if a.leader != (route.NodeID{}) && a.leader != o.dest && o.redirects < maxRedirects {
-			o.leader = a.leader
-			o.redirects++
-			n.send(o)
-			return
-		}
+	switch o.Answered(a) {
+	case submit.Redirect:
+		n.send(o)
+		return
+	case submit.Retry:
 		if n.retryLater(o) {
 			return
 		}
 	}
-	n.finishOut(o, a.code, a.detail)
+	n.finishOut(o, a.Code, a.Detail)
 }
 
 // onUndeliverable handles a submit the transport could not deliver (no
@@ -273,7 +212,7 @@ func (n *Node) onUndeliverable(e *route.SendError) {
 	if n.retryLater(o) {
 		return
 	}
-	n.finishOut(o, codeNoProducer, fmt.Sprintf("no route to producer %s: %s", routePeer(e.Dest), e.Reason))
+	n.finishOut(o, submit.NoProducer, fmt.Sprintf("no route to producer %s: %s", routePeer(e.Dest), e.Reason))
 }
 
 func rejectDetail(err error) string {
@@ -286,7 +225,7 @@ func rejectDetail(err error) string {
 
 // finishOut answers a submit's local caller, or settles a hand-off or a
 // re-send.
-func (n *Node) finishOut(o *outSubmit, code uint8, detail string) {
+func (n *Node) finishOut(o *outSubmit, code submit.Code, detail string) {
 	if o.requeue {
 		n.lp.handoff.answered()
 	}
@@ -295,13 +234,13 @@ func (n *Node) finishOut(o *outSubmit, code uint8, detail string) {
 		return
 	}
 	switch code {
-	case codeAccepted:
+	case submit.Accepted:
 		o.ack <- nil
-	case codeRejected:
+	case submit.Rejected:
 		reason, d, _ := strings.Cut(detail, ": ")
-		n.lp.txs.rejected(o.hash, reason, d, n.notifyTx)
+		n.lp.txs.Reject(o.hash, reason, d, n.notifyTx)
 		o.ack <- &TxRejectedError{Reason: reason, Detail: d}
-	case codeTimeout:
+	case submit.Timeout:
 		o.ack <- fmt.Errorf("%w: %s", ErrProducerTimeout, detail)
 	default:
 		o.ack <- fmt.Errorf("%w: %s", ErrNoProducer, detail)
@@ -309,18 +248,18 @@ func (n *Node) finishOut(o *outSubmit, code uint8, detail string) {
 }
 
 // finishBackground settles a hand-off (requeue) or a watched re-send.
-func (n *Node) finishBackground(o *outSubmit, code uint8, detail string) {
+func (n *Node) finishBackground(o *outSubmit, code submit.Code, detail string) {
 	switch {
-	case code == codeAccepted:
+	case code == submit.Accepted:
 		if o.requeue {
 			n.lp.handoffDelay = handoffRetry
 		}
 	case !o.requeue && !o.watched:
-	case code == codeRejected && !strings.HasPrefix(detail, "mempool-full"):
+	case code == submit.Rejected && !strings.HasPrefix(detail, "mempool-full"):
 		reason, d, _ := strings.Cut(detail, ": ")
-		n.lp.txs.rejected(o.hash, reason, d, n.notifyTx)
+		n.lp.txs.Reject(o.hash, reason, d, n.notifyTx)
 		n.log.Warn().Stringer("tx", o.hash).Str("reason", reason).Str("detail", d).Msg("handed-off transaction rejected by the leader")
-	case o.watched && code == codeRejected:
+	case o.watched && code == submit.Rejected:
 		// A full mempool: send it again at the next sweep.
 		if w := n.lp.watched[o.hash]; w != nil {
 			w.due = time.Now()
@@ -337,7 +276,7 @@ func (n *Node) finishBackground(o *outSubmit, code uint8, detail string) {
 // expireSubmits gives up on submits whose producer did not answer in time.
 func (n *Node) expireSubmits(now time.Time) {
 	for _, o := range n.lp.relays.Expired(now) {
-		n.finishOut(o, codeTimeout, fmt.Sprintf("no answer from %s within %v", routePeer(o.dest), n.o.limits.SubmitAckTimeout))
+		n.finishOut(o, submit.Timeout, fmt.Sprintf("no answer from %s within %v", routePeer(o.Dest), n.o.limits.SubmitAckTimeout))
 	}
 }
 
@@ -350,24 +289,22 @@ func (n *Node) failSubmitsVia(p link.PeerID) {
 		return
 	}
 	for _, o := range n.lp.relays.TakeVia(id) {
-		if (o.ack != nil || o.watched) && o.retries < maxRetries {
-			o.retries++
+		if o.LinkClosed(o.persistent()) {
 			n.send(o)
 			continue
 		}
-		n.finishOut(o, codeNoProducer, "link toward the producer closed")
+		n.finishOut(o, submit.NoProducer, "link toward the producer closed")
 	}
 }
 
 // retryLater schedules a submit again when the producer reached found no
 // leader, while the whole attempt stays within Limits.SubmitAckTimeout.
 func (n *Node) retryLater(o *outSubmit) bool {
-	now := time.Now()
-	if o.ack == nil && !o.watched || now.Add(retryDelay).Sub(o.start) >= n.o.limits.SubmitAckTimeout {
-		return false
+	at, ok := o.RetryAt(time.Now(), o.persistent(), n.o.limits.SubmitAckTimeout)
+	if ok {
+		n.lp.relays.Later(at, o)
 	}
-	n.lp.relays.Later(now.Add(retryDelay), o)
-	return true
+	return ok
 }
 
 // resend sends the submits whose retry time came.

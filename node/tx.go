@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/chain/txpool"
 )
 
 // Submit sends a transaction to the current producer and waits until it is
@@ -25,7 +26,7 @@ import (
 func (n *Node) Submit(ctx context.Context, tx []byte) (TxReceipt, error) {
 	ctx, cancel := context.WithTimeout(ctx, n.o.limits.SubmitTimeout)
 	defer cancel()
-	w := &txWaiter{want: TxIncluded, ch: make(chan TxReceipt, 1)}
+	w := txpool.NewWaiter(TxIncluded)
 	h, err := n.submit(ctx, tx, w)
 	if err != nil {
 		return TxReceipt{Hash: h}, err
@@ -44,7 +45,7 @@ func (n *Node) SubmitAsync(ctx context.Context, tx []byte) (block.Hash, error) {
 
 // submit validates tx, registers w (if any) and hands tx to the producer,
 // waiting for its acceptance.
-func (n *Node) submit(ctx context.Context, tx []byte, w *txWaiter) (block.Hash, error) {
+func (n *Node) submit(ctx context.Context, tx []byte, w *txpool.Waiter) (block.Hash, error) {
 	if n.o.validate != nil {
 		if err := n.o.validate(tx); err != nil {
 			return block.Hash{}, &TxRejectedError{Reason: txReason(err), Detail: err.Error()}
@@ -60,11 +61,11 @@ func (n *Node) submit(ctx context.Context, tx []byte, w *txWaiter) (block.Hash, 
 	if err := n.call(ctx, func() {
 		// A new submit asks again: an earlier rejection of the same bytes
 		// is not its answer (see accept).
-		if r, ok := n.lp.txs.get(h); ok && r.State == TxRejected {
-			n.lp.txs.retry(h)
+		if r, ok := n.lp.txs.Get(h); ok && r.State == TxRejected {
+			n.lp.txs.Retry(h)
 		}
 		if w != nil {
-			n.lp.txs.wait(h, w)
+			n.lp.txs.Wait(h, w)
 			n.watch(h, tx)
 		}
 		n.submitLocal(h, tx, ack)
@@ -90,16 +91,16 @@ func (n *Node) submit(ctx context.Context, tx []byte, w *txWaiter) (block.Hash, 
 // WaitTx waits until the transaction with hash reaches state (TxIncluded or
 // TxIrreversible) or is rejected, or ctx ends (ErrTxTimeout).
 func (n *Node) WaitTx(ctx context.Context, hash block.Hash, state TxState) (TxReceipt, error) {
-	w := &txWaiter{want: state, ch: make(chan TxReceipt, 1)}
-	if err := n.call(ctx, func() { n.lp.txs.wait(hash, w) }); err != nil {
+	w := txpool.NewWaiter(state)
+	if err := n.call(ctx, func() { n.lp.txs.Wait(hash, w) }); err != nil {
 		return TxReceipt{}, err
 	}
 	return n.await(ctx, hash, w)
 }
 
-func (n *Node) await(ctx context.Context, h block.Hash, w *txWaiter) (TxReceipt, error) {
+func (n *Node) await(ctx context.Context, h block.Hash, w *txpool.Waiter) (TxReceipt, error) {
 	select {
-	case r := <-w.ch:
+	case r := <-w.C:
 		return receiptResult(r)
 	case <-ctx.Done():
 		n.unwait(h, w)
@@ -122,17 +123,17 @@ func receiptResult(r TxReceipt) (TxReceipt, error) {
 	return r, nil
 }
 
-func (n *Node) unwait(h block.Hash, w *txWaiter) {
+func (n *Node) unwait(h block.Hash, w *txpool.Waiter) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	_ = n.call(ctx, func() { n.lp.txs.unwait(h, w) })
+	_ = n.call(ctx, func() { n.lp.txs.Unwait(h, w) })
 }
 
 // TxStatus returns what the node knows about a recent transaction.
 func (n *Node) TxStatus(ctx context.Context, hash block.Hash) (TxReceipt, error) {
 	var r TxReceipt
 	var ok bool
-	if err := n.call(ctx, func() { r, ok = n.lp.txs.get(hash) }); err != nil {
+	if err := n.call(ctx, func() { r, ok = n.lp.txs.Get(hash) }); err != nil {
 		return TxReceipt{}, err
 	}
 	if !ok {
@@ -141,7 +142,7 @@ func (n *Node) TxStatus(ctx context.Context, hash block.Hash) (TxReceipt, error)
 	return r, nil
 }
 
-func (n *Node) notifyTx(r *TxReceipt) { n.lp.txs.deliver(r) }
+func (n *Node) notifyTx(r *TxReceipt) { n.lp.txs.Deliver(r) }
 
 // maxTx is the largest transaction accepted: half a block, and never more
 // than the block decoder's per-transaction limit.
@@ -159,7 +160,7 @@ func (n *Node) blockLimits() block.Limits {
 
 // submitLocal accepts tx here if this node produces, else forwards it.
 func (n *Node) submitLocal(h block.Hash, tx []byte, ack chan error) {
-	if r, ok := n.lp.txs.get(h); ok && r.State != TxPending {
+	if r, ok := n.lp.txs.Get(h); ok && r.State != TxPending {
 		ack <- nil // the waiter has its answer already
 		return
 	}
@@ -171,7 +172,7 @@ func (n *Node) submitLocal(h block.Hash, tx []byte, ack chan error) {
 	if err := n.verifyChange(tx); err != nil {
 		var te *TxRejectedError
 		if errors.As(err, &te) {
-			n.lp.txs.rejected(h, te.Reason, te.Detail, n.notifyTx)
+			n.lp.txs.Reject(h, te.Reason, te.Detail, n.notifyTx)
 		}
 		ack <- err
 		return
@@ -204,17 +205,17 @@ func (n *Node) accept(h block.Hash, tx []byte) error {
 	// there). A rejection is not final: the same bytes may be valid now
 	// (a change refused earlier; an App whose answer depends on the
 	// state), so a rejected transaction is checked and queued again.
-	if r, ok := lp.txs.get(h); ok && r.State != TxPending && r.State != TxRejected || lp.pool.has(h) {
+	if r, ok := lp.txs.Get(h); ok && r.State != TxPending && r.State != TxRejected || lp.pool.Has(h) {
 		return nil
 	}
 	if err := n.checkChange(tx); err != nil {
 		return err
 	}
-	if !lp.pool.add(h, tx) {
+	if !lp.pool.Add(h, tx) {
 		n.stats.reject("mempool-full")
-		return &TxRejectedError{Reason: "mempool-full", Detail: fmt.Sprintf("%d transactions pending", lp.pool.len())}
+		return &TxRejectedError{Reason: "mempool-full", Detail: fmt.Sprintf("%d transactions pending", lp.pool.Len())}
 	}
-	lp.txs.retry(h)
+	lp.txs.Retry(h)
 	n.stats.txAccepted.Add(1)
 	return nil
 }

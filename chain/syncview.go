@@ -1,12 +1,10 @@
-package node
+package chain
 
 import (
-	"github.com/blockwire/blockwire/blocksync"
-	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
 )
 
-// chainView is blocksync's read-only view of the chain (blocksync.Chain):
+// SyncView is blocksync's read-only view of the chain (blocksync.Chain):
 // the fork database plus the block log, with the two lookups blocksync makes
 // per block kept cheap. BestAt is O(1) through an index of the best chain
 // above the irreversible block, refreshed from each Result's diff (forkdb's
@@ -14,9 +12,10 @@ import (
 // chain quadratic). Block bodies above the irreversible block are kept in
 // memory (they are sent to every peer) instead of decoded from pebble again.
 //
-// It belongs to the loop goroutine, like the Chain.
-type chainView struct {
-	c *chain.Chain
+// It belongs to the goroutine that owns the Chain; the owner tells it
+// about every change (Keep, Update, Passed).
+type SyncView struct {
+	c *Chain
 	// best maps heights above the irreversible block to best-chain ids.
 	// Entries above the head's height are stale and ignored.
 	best map[uint64]block.ID
@@ -25,10 +24,9 @@ type chainView struct {
 	bodies map[block.ID]*block.Block
 }
 
-var _ blocksync.Chain = (*chainView)(nil)
-
-func newChainView(c *chain.Chain) *chainView {
-	v := &chainView{c: c, best: map[uint64]block.ID{}, bodies: map[block.ID]*block.Block{}}
+// NewSyncView indexes c's best chain above its irreversible block.
+func NewSyncView(c *Chain) *SyncView {
+	v := &SyncView{c: c, best: map[uint64]block.ID{}, bodies: map[block.ID]*block.Block{}}
 	head := c.HeadID()
 	for h := c.IrreversibleID().Height() + 1; h <= head.Height(); h++ {
 		if id, ok := c.Tree().Ancestor(head, h); ok {
@@ -38,11 +36,11 @@ func newChainView(c *chain.Chain) *chainView {
 	return v
 }
 
-// keep remembers a body just added or produced.
-func (v *chainView) keep(b *block.Block) { v.bodies[b.ID()] = b }
+// Keep remembers a body just added or produced.
+func (v *SyncView) Keep(b *block.Block) { v.bodies[b.ID()] = b }
 
-// update applies a Result to the index and drops pruned bodies.
-func (v *chainView) update(r chain.Result) {
+// Update applies a Result to the index and drops pruned bodies.
+func (v *SyncView) Update(r Result) {
 	for _, id := range r.Added {
 		v.best[id.Height()] = id
 	}
@@ -51,8 +49,8 @@ func (v *chainView) update(r chain.Result) {
 	}
 }
 
-// irreversible drops what the irreversible block passed.
-func (v *chainView) irreversible(prev, now block.ID) {
+// Passed drops what the irreversible block passed (from prev to now).
+func (v *SyncView) Passed(prev, now block.ID) {
 	for h := prev.Height(); h <= now.Height(); h++ {
 		if id, ok := v.best[h]; ok {
 			delete(v.bodies, id)
@@ -62,10 +60,14 @@ func (v *chainView) irreversible(prev, now block.ID) {
 	delete(v.bodies, prev)
 }
 
-func (v *chainView) Head() block.ID         { return v.c.HeadID() }
-func (v *chainView) Irreversible() block.ID { return v.c.IrreversibleID() }
+// Head is the best head.
+func (v *SyncView) Head() block.ID { return v.c.HeadID() }
 
-func (v *chainView) BestAt(height uint64) (block.ID, bool) {
+// Irreversible is the irreversible block.
+func (v *SyncView) Irreversible() block.ID { return v.c.IrreversibleID() }
+
+// BestAt is the best chain's block at height.
+func (v *SyncView) BestAt(height uint64) (block.ID, bool) {
 	root := v.c.IrreversibleID()
 	head := v.c.HeadID()
 	switch {
@@ -81,11 +83,13 @@ func (v *chainView) BestAt(height uint64) (block.ID, bool) {
 	return id, err == nil
 }
 
-func (v *chainView) Ancestor(id block.ID, height uint64) (block.ID, bool) {
+// Ancestor is id's ancestor at height.
+func (v *SyncView) Ancestor(id block.ID, height uint64) (block.ID, bool) {
 	return v.c.Tree().Ancestor(id, height)
 }
 
-func (v *chainView) Header(id block.ID) (block.SignedHeader, bool) {
+// Header is a block's header.
+func (v *SyncView) Header(id block.ID) (block.SignedHeader, bool) {
 	if h, ok := v.c.Tree().Get(id); ok {
 		return h, true
 	}
@@ -95,7 +99,8 @@ func (v *chainView) Header(id block.ID) (block.SignedHeader, bool) {
 	return h, err == nil
 }
 
-func (v *chainView) Block(id block.ID) (*block.Block, bool) {
+// Block is a block, from memory above the irreversible block.
+func (v *SyncView) Block(id block.ID) (*block.Block, bool) {
 	if b, ok := v.bodies[id]; ok {
 		return b, true
 	}
