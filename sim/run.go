@@ -99,6 +99,9 @@ func newRunner(cfg Config) (*runner, error) {
 			for _, v := range f.Nodes {
 				byz[v], behaviour[v] = true, f.Behaviour
 			}
+			for _, v := range twinHosts(cfg, f) {
+				byz[v], behaviour[v] = true, f.Behaviour
+			}
 		}
 	}
 	switch cfg.Mode {
