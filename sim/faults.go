@@ -74,10 +74,10 @@ const (
 	ByzTwin Behaviour = "twin"
 )
 
-// Behaviours lists every byzantine behaviour.
+// Behaviours lists the byzantine behaviours of block sync, which every
+// mode has.
 func Behaviours() []Behaviour {
-	return []Behaviour{ByzEquivocate, ByzBadSig, ByzGarbage, ByzWithhold, ByzUnknownParent,
-		ByzDoubleVote, ByzUnknownBlock, ByzForge, ByzSilent, ByzNullify, ByzTwin}
+	return []Behaviour{ByzEquivocate, ByzBadSig, ByzGarbage, ByzWithhold, ByzUnknownParent}
 }
 
 // BFTBehaviours lists the behaviours that act on consensus messages, which
@@ -185,7 +185,7 @@ func parseFault(item string) (Fault, error) {
 	case FaultByzantine:
 		f.Nodes, err = parseNodes(when)
 		f.Behaviour = Behaviour(what)
-		if err == nil && !slices.Contains(Behaviours(), f.Behaviour) {
+		if err == nil && !slices.Contains(Behaviours(), f.Behaviour) && !slices.Contains(BFTBehaviours(), f.Behaviour) {
 			err = fmt.Errorf("unknown behaviour %q", what)
 		}
 	default:
