@@ -33,7 +33,7 @@ type runner struct {
 	// or for a driven engine (which has no slots) the last fault, since
 	// it ends once its target is final.
 	prodDone, checkFrom time.Duration
-	banned   map[[2]int]time.Duration
+	banned              map[[2]int]time.Duration
 	// logf, when set by a test, receives a line per message and chain
 	// event, for debugging a seed.
 	logf func(format string, args ...any)
