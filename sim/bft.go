@@ -258,7 +258,7 @@ func (bc *bftCons) perform(i int) {
 			return
 		}
 		if !bc.skipPersist {
-			p.recs = append(p.recs, rd.Persist...)
+			p.recs = bc.sync(p.recs, rd.Persist)
 		}
 		if rd.PruneBelow > 0 {
 			p.recs = pruneRecords(p.recs, rd.PruneBelow)
@@ -287,6 +287,19 @@ func (bc *bftCons) perform(i int) {
 			bc.propose(i, *rd.Propose)
 		}
 	}
+}
+
+// sync appends records to a producer's store through their encoding, as
+// consensus/bftstore does, so a restart replays what a disk would return.
+func (bc *bftCons) sync(recs, add []bft.Record) []bft.Record {
+	for _, rec := range add {
+		got, err := bft.DecodeRecord(rec.AppendBinary(nil))
+		if err != nil {
+			panic("sim: a bft record does not survive its encoding: " + err.Error())
+		}
+		recs = append(recs, got)
+	}
+	return recs
 }
 
 // covered reports whether a durable record covers the vote v.
