@@ -4,6 +4,8 @@
 #   make lint    golangci-lint v2, installed into ./bin at a pinned version
 #   make bench   go test benchmarks (figures go to docs/benchmarks.md)
 #   make fuzz    every fuzz target for FUZZTIME each
+#   make sweep-bft  the offline BFT seed sweeps: BFT_SEEDS engine scenarios
+#                (consensus/bft) and BFT_SIM_SEEDS whole-simulator runs (sim)
 #   make demo    a 4-node local testnet (3 producers) of real processes for
 #                DEMO_DURATION (60 s), in bin/demo (ignored by git, removed by
 #                make clean); it prints the URL of its live page
@@ -19,7 +21,7 @@ BENCHTIME     ?= 1s
 TEST_TIMEOUT  ?= 20m
 DEMO_DURATION ?= 60s
 
-.PHONY: all build test vet lint verify bench fuzz demo chromium clean
+.PHONY: all build test vet lint verify bench fuzz sweep-bft demo chromium clean
 
 all: build
 
@@ -47,6 +49,12 @@ bench:
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz-all.sh
+
+BFT_SEEDS     ?= 10000
+BFT_SIM_SEEDS ?= 1000
+sweep-bft:
+	BFT_SEEDS=$(BFT_SEEDS) $(GO) test -count=1 -timeout 120m -run '^TestSweep$$' ./consensus/bft/
+	BFT_SIM_SEEDS=$(BFT_SIM_SEEDS) $(GO) test -count=1 -timeout 120m -run '^TestBFTSimSweep$$' ./sim/
 
 demo: build
 	$(BIN)/blockwire testnet --nodes 4 --producers 3 --duration $(DEMO_DURATION) --tx-rate 500 --reset --dir $(BIN)/demo

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"errors"
 	"time"
 
 	"github.com/blockwire/blockwire/chain/block"
@@ -25,44 +24,85 @@ type driven interface {
 	// crashed and restarted follow the node's crash faults.
 	crashed(v int)
 	restarted(v int)
-	// done reports that the run's target is met (Config.Blocks final), so
-	// the run may end once the network converged.
+	// done reports that the run's target is met (Config.Blocks final, and
+	// the recovery after the adversarial prefix), so the run may end once
+	// the network converged.
 	done() bool
 	// report adds the engine's figures and failures to res.
 	report(res *Result)
 }
 
-// bftCons runs one pure bft.Engine per producer (nodes 0..Producers-1) on
-// the simulator's virtual time. Consensus messages travel on a direct
-// consensus link between every pair of producers (DESIGN §7: "direct links
-// before" routing) with the run's latency, jitter and loss, and obey its
-// crashes and partitions; blocks travel by blocksync like every other block.
+// bftCons runs pure bft.Engines on the simulator's virtual time: one
+// instance per producer (nodes 0..Producers-1, signer i on node i), plus a
+// second instance with the same key on node Producers+i for a twin. Consensus
+// messages travel on a direct consensus link between the instances' nodes
+// (DESIGN §7: "direct links before" routing) with the run's latency, jitter,
+// loss and bandwidth, and obey its crashes and partitions. As in
+// consensus/bftrun, a leader's notarize vote carries its block (a type 2
+// envelope) to the producers; blocks also spread by blocksync to everyone.
 // A message lost on the wire is gone: the engine's retries repair it.
+// Byzantine instances (bft_byz.go) mutate what their engine sends or run no
+// engine at all; crashpoint faults (bft_crash.go) crash a producer between a
+// persist and a send.
 type bftCons struct {
-	r   *runner
-	set *bft.Set
-	ps  []*bftProducer
+	r     *runner
+	set   *bft.Set
+	chain block.Hash
+	ps    []*bftInstance
+	// host[v] is the instance node v runs, -1 for none.
+	host   []int
+	verify *verifyMemo
 	// proposedAt and finalAt time each proposal and its first finalization
 	// at any correct producer.
 	proposedAt map[block.ID]time.Duration
 	finalAt    map[block.ID]time.Duration
+	// blocks are every block a leader proposed (both of an equivocation),
+	// byView the ids of each view's.
+	blocks map[block.ID]*block.Block
+	byView map[uint64][]block.ID
 	// top is the highest block finalized by a certificate anywhere.
 	top      block.ID
 	slot     uint64 // proposals built, for unique block tags
 	messages int64
 	bytes    int64
-	votes    *voteLog // what correct producers signed, across restarts
+	votes    *voteLog   // what correct producers signed, across restarts
+	byzVotes *voteLog   // what byzantine producers and twins signed: evidence they acted
+	chk      bftChecker // safety and ancestry of certificates
+	rec      recovery
+	crashes  int // crashpoint crashes
+	// unsynced counts votes correct producers sent without a durable
+	// record covering them (persist before send; must be 0).
+	unsynced int
+	// skipPersist breaks the driver on purpose (tests only): records are
+	// never synced, so the checkers must catch what a restart then signs.
+	skipPersist bool
 }
 
-// bftProducer is one producer's engine and its durable records.
-type bftProducer struct {
-	eng  *bft.Engine
-	recs []bft.Record // the producer's synced store: survives a crash
+// bftInstance is one engine (or engine-less byzantine actor) and its
+// durable records.
+type bftInstance struct {
+	signer, node int
+	actor        Behaviour // "" for a correct producer's engine
+	eng          *bft.Engine
+	recs         []bft.Record // the producer's synced store: survives a crash
 	// gen counts incarnations so that timers and messages addressed to a
 	// crashed engine are dropped.
 	gen    uint64
 	tickAt time.Duration // armed tick; -1 for none
-	final  block.ID      // highest block this producer saw finalized
+	final  block.ID      // highest block this instance saw finalized
+	// proposal is our block waiting for its notarize vote, which carries it.
+	proposal *block.Block
+	// Actor state: the highest view a nullify-only actor nullified; what a
+	// forger received (to replay).
+	maxView uint64
+	seen    []bft.Message
+}
+
+// bftMsg is one consensus-link message: a bft message, and the block a
+// leader's notarize vote carries.
+type bftMsg struct {
+	m   bft.Message
+	blk *block.Block
 }
 
 var (
@@ -75,21 +115,48 @@ func newBFT(r *runner) (*bftCons, error) {
 	if err != nil {
 		return nil, err
 	}
-	bc := &bftCons{r: r, set: set, proposedAt: map[block.ID]time.Duration{}, finalAt: map[block.ID]time.Duration{}, top: r.genesis.ID(), votes: newVoteLog()}
-	for range r.cfg.Producers {
-		bc.ps = append(bc.ps, &bftProducer{tickAt: -1})
+	bc := &bftCons{r: r, set: set, chain: block.Hash(r.genesis.ID()), verify: newVerifyMemo(),
+		proposedAt: map[block.ID]time.Duration{}, finalAt: map[block.ID]time.Duration{},
+		blocks: map[block.ID]*block.Block{}, byView: map[uint64][]block.ID{},
+		top: r.genesis.ID(), votes: newVoteLog(set.Len()), byzVotes: newVoteLog(set.Len())}
+	bc.chk.init()
+	bc.host = make([]int, r.cfg.Nodes)
+	for i := range bc.host {
+		bc.host[i] = -1
 	}
+	actors := bftActors(r.cfg)
+	for v := range r.cfg.Producers {
+		bc.add(v, v, actors[v])
+	}
+	for v := range r.cfg.Producers {
+		if actors[v] == ByzTwin {
+			bc.add(v, r.cfg.Producers+v, ByzTwin)
+		}
+	}
+	bc.rec.init(r.cfg)
 	return bc, nil
 }
 
-// engineConfig scales the engine's timeouts to the link latency: a leader
-// gets 20δ (at least 200 ms) to have its block reach us over blocksync's
-// hops, twice that to gather a notarization.
-func (bc *bftCons) engineConfig(v int) bft.Config {
-	cfg := bft.DefaultConfig(block.Hash(bc.r.genesis.ID()), bc.set, bc.r.keys.priv[v])
-	cfg.LeaderTimeout = max(200*time.Millisecond, 20*bc.r.cfg.Latency)
+func (bc *bftCons) add(signer, node int, actor Behaviour) {
+	bc.host[node] = len(bc.ps)
+	bc.ps = append(bc.ps, &bftInstance{signer: signer, node: node, actor: actor, tickAt: -1})
+}
+
+// correct reports whether instance i counts for the checkers: its node is
+// correct (a twin's two nodes and every byzantine producer are not).
+func (bc *bftCons) correct(i int) bool { return bc.r.nodes[bc.ps[i].node].correct() }
+
+// engineConfig scales the engine's timeouts to the link: a leader's block
+// travels with its proposal, so it gets 4δ plus twice the block's
+// serialization and three jitter deviations (at least 20 ms) to reach us,
+// as in consensus/bft's harness, and twice that to gather a notarization.
+func (bc *bftCons) engineConfig(signer int) bft.Config {
+	cfg := bft.DefaultConfig(bc.chain, bc.set, bc.r.keys.priv[signer])
+	c := bc.r.cfg
+	cfg.LeaderTimeout = max(20*time.Millisecond, 4*c.Latency+2*bc.r.net.serialization(c.BlockSize)+3*c.Jitter)
 	cfg.AdvanceTimeout = 2 * cfg.LeaderTimeout
 	cfg.RetryInterval = cfg.LeaderTimeout
+	cfg.Verifier = bc.verify
 	return cfg
 }
 
@@ -108,93 +175,115 @@ func (bc *bftCons) Final(_ int, h *block.SignedHeader) (block.ID, bool) {
 }
 
 func (bc *bftCons) start() {
-	for v := range bc.ps {
-		bc.boot(v)
+	for i := range bc.ps {
+		bc.boot(i)
 	}
+	bc.rec.schedule(bc)
 }
 
-// boot creates producer v's engine from its records and its irreversible
-// block (whose header Term is its view).
-func (bc *bftCons) boot(v int) {
-	p, n := bc.ps[v], bc.r.nodes[v]
+// boot creates instance i's engine from its records and its node's
+// irreversible block (whose header Term is its view). Engine-less actors
+// (silent, nullify-only) have none.
+func (bc *bftCons) boot(i int) {
+	p, n := bc.ps[i], bc.r.nodes[bc.ps[i].node]
+	if p.actor == ByzSilent || p.actor == ByzNullify {
+		return
+	}
 	root := n.tree.Root()
-	eng, err := bft.New(bc.engineConfig(v), bft.Root{ID: root.ID(), View: root.Term}, p.recs, n.now())
+	eng, err := bft.New(bc.engineConfig(p.signer), bft.Root{ID: root.ID(), View: root.Term}, p.recs, n.now())
 	if err != nil {
 		panic("sim: bft engine: " + err.Error())
 	}
-	p.eng, p.tickAt = eng, -1
+	p.eng, p.tickAt, p.proposal = eng, -1, nil
 	// New only folds the records in; the first input (a tick at the
 	// current time) lets the engine act in its view, e.g. ask its leader
 	// to propose, as consensus/bftrun does after New.
 	eng.Tick(n.now())
-	bc.perform(v)
+	bc.perform(i)
 }
 
 func (bc *bftCons) crashed(v int) {
-	if v < len(bc.ps) {
-		p := bc.ps[v]
-		p.eng, p.gen, p.tickAt = nil, p.gen+1, -1
+	if i := bc.host[v]; i >= 0 {
+		p := bc.ps[i]
+		p.eng, p.gen, p.tickAt, p.proposal = nil, p.gen+1, -1, nil
 	}
 }
 
 func (bc *bftCons) restarted(v int) {
-	if v < len(bc.ps) {
-		bc.boot(v)
+	if i := bc.host[v]; i >= 0 {
+		bc.boot(i)
 	}
 }
 
 func (bc *bftCons) done() bool {
-	return bc.top.Height() >= bc.r.genesis.ID().Height()+uint64(bc.r.cfg.Blocks)
+	return bc.top.Height() >= bc.r.genesis.ID().Height()+uint64(bc.r.cfg.Blocks) && bc.rec.met(bc)
 }
 
 func (bc *bftCons) blockAdded(n *node, b *block.Block) {
-	if n.id >= len(bc.ps) {
+	i := bc.host[n.id]
+	if i < 0 {
 		return
 	}
-	p := bc.ps[n.id]
+	p := bc.ps[i]
 	gen := p.gen
-	bb := bft.Block{ID: b.ID(), Parent: b.Parent, View: b.Term, Producer: b.Producer}
 	bc.r.e.after(0, evConsensus, int32(n.id), -1, uint64(b.Height), func() {
 		if p.gen != gen || p.eng == nil {
 			return
 		}
 		// Errors are stale or duplicate blocks (our own proposal comes back
 		// through blocksync): nothing to do.
-		_ = p.eng.AddBlock(n.now(), bb)
-		bc.applyFinal(n.id)
-		bc.perform(n.id)
+		_ = p.eng.AddBlock(n.now(), engineBlock(b))
+		bc.applyFinal(i)
+		bc.perform(i)
 	})
 }
 
-// perform carries out producer v's Ready batches in the order bft.Ready's
+func engineBlock(b *block.Block) bft.Block {
+	return bft.Block{ID: b.ID(), Parent: b.Parent, View: b.Term, Producer: b.Producer}
+}
+
+// perform carries out instance i's Ready batches in the order bft.Ready's
 // doc gives: records are appended to the durable slice before any vote
-// leaves (a crash in the simulator happens between events, so the pair is
-// atomic here, which is what a synced store gives a real node).
-func (bc *bftCons) perform(v int) {
-	p := bc.ps[v]
+// leaves. A crash in the simulator otherwise happens between events, which
+// makes the pair atomic; a crashpoint fault (bft_crash.go) crashes the
+// node between the two or between two sends.
+func (bc *bftCons) perform(i int) {
+	p := bc.ps[i]
 	for p.eng != nil && p.eng.HasReady() {
 		rd := p.eng.Ready()
-		p.recs = append(p.recs, rd.Persist...)
+		at := bc.crashPoint(i, rd)
+		if at == crashBeforeSync {
+			bc.crashAt(i)
+			return
+		}
+		if !bc.skipPersist {
+			p.recs = bc.sync(p.recs, rd.Persist)
+		}
 		if rd.PruneBelow > 0 {
 			p.recs = pruneRecords(p.recs, rd.PruneBelow)
 		}
-		for _, m := range rd.Messages {
-			if m.Vote != nil && bc.r.nodes[v].correct() {
-				bc.votes.sent(m.Vote)
+		for k, m := range rd.Messages {
+			if k == at {
+				bc.crashAt(i)
+				return
 			}
-			for q := range bc.ps {
-				if q != v {
-					bc.send(v, q, m)
-				}
-			}
+			bc.act(i, m)
+		}
+		if at == len(rd.Messages) {
+			bc.crashAt(i)
+			return
 		}
 		for _, c := range rd.Finalized {
-			bc.finalized(v, c)
+			bc.finalized(i, c)
+			bc.fetch(i, c.Block)
 		}
-		bc.arm(v, rd.Deadline)
+		for _, c := range rd.Notarized {
+			bc.fetch(i, c.Block)
+		}
+		bc.arm(i, rd.Deadline)
 		p.eng.Advance()
 		if rd.Propose != nil {
-			bc.propose(v, *rd.Propose)
+			bc.propose(i, *rd.Propose)
 		}
 	}
 }
@@ -210,8 +299,8 @@ func pruneRecords(recs []bft.Record, below uint64) []bft.Record {
 }
 
 // arm schedules the engine's next tick if its deadline moved.
-func (bc *bftCons) arm(v int, dl time.Time) {
-	p := bc.ps[v]
+func (bc *bftCons) arm(i int, dl time.Time) {
+	p := bc.ps[i]
 	if dl.IsZero() {
 		p.tickAt = -1
 		return
@@ -222,100 +311,86 @@ func (bc *bftCons) arm(v int, dl time.Time) {
 	}
 	p.tickAt = at
 	gen := p.gen
-	bc.r.e.at(at, evConsensus, int32(v), -2, 0, func() {
+	bc.r.e.at(at, evConsensus, int32(p.node), -2, 0, func() {
 		if p.gen != gen || p.eng == nil || p.tickAt != at {
 			return
 		}
 		p.tickAt = -1
-		p.eng.Tick(bc.r.nodes[v].now())
-		bc.perform(v)
-	})
-}
-
-// send puts one engine message on the consensus link from producer a to b:
-// dropped when either end is down, a partition or one-way cut separates
-// them (now or on arrival), or the wire loses it.
-func (bc *bftCons) send(a, b int, m bft.Message) {
-	nw := bc.r.net
-	if !nw.up[a] || !nw.up[b] || nw.cut(a, b) || nw.held(a, b) {
-		return
-	}
-	size := len(m.AppendBinary(nil))
-	bc.messages++
-	bc.bytes += int64(size)
-	e := bc.r.e
-	if bc.r.cfg.Loss > 0 && e.rng.Float64() < bc.r.cfg.Loss {
-		e.mix(1)
-		return
-	}
-	d := bc.r.cfg.Latency + nw.serialization(size)
-	if bc.r.cfg.Jitter > 0 {
-		d += max(0, time.Duration(e.rng.NormFloat64()*float64(bc.r.cfg.Jitter)))
-	}
-	q := bc.ps[b]
-	gen := q.gen
-	e.after(d, evConsensus, int32(a), int32(b), uint64(size), func() {
-		if q.gen != gen || q.eng == nil || nw.cut(a, b) || nw.held(a, b) {
-			return
-		}
-		err := q.eng.Step(bc.r.nodes[b].now(), a, m)
-		var be *bft.Error
-		if errors.As(err, &be) && be.Reason.Penalized() {
-			bc.r.penalized(b, a, "bft-"+string(be.Reason), be.Error())
-		}
-		bc.perform(b)
+		p.eng.Tick(bc.r.nodes[p.node].now())
+		bc.perform(i)
 	})
 }
 
 // propose builds the block the engine asked for on the parent it chose,
 // inserts it like a produced block (blocksync spreads it) and hands it to
-// the engine, whose notarize vote goes out in the next Ready. Once the
-// run's target is final, leaders stop proposing (their views are nullified).
-func (bc *bftCons) propose(v int, req bft.ProposeRequest) {
-	r, n := bc.r, bc.r.nodes[v]
+// the engine, whose notarize vote carries it to the producers in the next
+// Ready. Once the run's target is final, leaders stop proposing (their
+// views are nullified).
+func (bc *bftCons) propose(i int, req bft.ProposeRequest) {
+	r, p := bc.r, bc.ps[i]
+	n := r.nodes[p.node]
 	parent, ok := n.tree.Get(req.Parent)
 	if r.logf != nil {
-		r.logf("%v %d bft propose view %d on %s (have parent %v)", r.e.now, v, req.View, req.Parent, ok)
+		r.logf("%v %d bft propose view %d on %s (have parent %v)", r.e.now, p.node, req.View, req.Parent, ok)
 	}
 	if bc.done() || !ok {
 		return
 	}
 	bc.slot++
-	b := r.fac.child(&parent, v, req.View, bc.slot, n.tree.RootID(), int64(r.e.now), 0)
+	b := r.fac.child(&parent, p.signer, req.View, bc.slot, n.tree.RootID(), int64(r.e.now), 0)
 	old := n.tree.HeadID()
 	if err := n.tree.Insert(b.SignedHeader); err != nil {
 		return
 	}
 	r.e.mix(uint64(b.ID().Height()))
 	r.checked[b] = nil
-	r.m.produced(b, r.e.now, v)
-	bc.proposedAt[b.ID()] = r.e.now
-	if err := bc.ps[v].eng.Propose(n.now(), bft.Block{ID: b.ID(), Parent: b.Parent, View: b.Term, Producer: b.Producer}); err != nil {
+	r.m.produced(b, r.e.now, p.node)
+	bc.proposed(b)
+	if p.actor == ByzEquivocate {
+		bc.prepareTwin(i, &parent, b)
+	}
+	if err := p.eng.Propose(n.now(), engineBlock(b)); err != nil {
 		panic("sim: bft engine refused its own proposal: " + err.Error())
 	}
+	p.proposal = b
 	n.accepted(b, old)
 	n.chainChanged()
-	r.e.after(0, evFlush, int32(v), 0, 0, n.flush)
+	r.e.after(0, evFlush, int32(p.node), 0, 0, n.flush)
 }
 
-// finalized records a finalization certificate producer v obtained and
-// makes its block irreversible there (now, or when the block arrives).
-func (bc *bftCons) finalized(v int, c *bft.Certificate) {
-	p := bc.ps[v]
+// proposed records a block a leader made.
+func (bc *bftCons) proposed(b *block.Block) {
+	id := b.ID()
+	if _, ok := bc.proposedAt[id]; !ok {
+		bc.proposedAt[id] = bc.r.e.now
+	}
+	bc.blocks[id] = b
+	bc.byView[b.Term] = append(bc.byView[b.Term], id)
+}
+
+// finalized records a finalization certificate instance i obtained, checks
+// it against what the other correct instances finalized, and makes its
+// block irreversible there (now, or when the block arrives).
+func (bc *bftCons) finalized(i int, c *bft.Certificate) {
+	p := bc.ps[i]
+	if bc.correct(i) {
+		bc.chk.finalized(bc, i, c)
+	}
 	if c.Block.Height() > p.final.Height() {
 		p.final = c.Block
 	}
 	if c.Block.Height() > bc.top.Height() {
 		bc.top = c.Block
 	}
-	bc.applyFinal(v)
+	bc.applyFinal(i)
 }
 
-// applyFinal makes producer v's highest finalized block irreversible if it
-// holds it, and times the blocks that became final for the first time at
-// a correct producer.
-func (bc *bftCons) applyFinal(v int) {
-	n, id := bc.r.nodes[v], bc.ps[v].final
+// applyFinal makes instance i's highest finalized block irreversible on its
+// node if the node holds it, and times the blocks that became final for the
+// first time at a correct producer.
+func (bc *bftCons) applyFinal(i int) {
+	p := bc.ps[i]
+	n, id := bc.r.nodes[p.node], p.final
 	if id.IsZero() || !n.up || !n.tree.Has(id) || id.Height() <= n.tree.Root().Height {
 		return
 	}

@@ -21,6 +21,21 @@ func TestSameSeedSameTrace(t *testing.T) {
 	require.NotEqual(t, a.TraceHash, c.TraceHash, "another seed, another run")
 }
 
+// A --mode bft run with the whole adversarial catalogue at once (a
+// forger, twins, crashpoints between persist and send, a partition, loss
+// and jitter) repeats exactly from its seed: the byzantine actors and the
+// crash points draw from the run's one source.
+func TestBFTAdversarialSameSeedSameResult(t *testing.T) {
+	cfg := smallBFT(t, 11, "byz@1:forge,byz@6:twin,crashpoint@0s-1s:0+2+3:0.1,partition@200ms-700ms:0-1/2-11")
+	cfg.Nodes, cfg.Producers, cfg.Jitter, cfg.Loss = 14, 7, 1_000_000, 0.01
+	a, b := run(t, cfg), run(t, cfg)
+	a.WallMs, b.WallMs, a.EventsPerSec, b.EventsPerSec = 0, 0, 0, 0
+	require.Equal(t, a, b, "everything but wall time repeats")
+	require.Positive(t, a.BFT.CrashPoints)
+	cfg.Seed++
+	require.NotEqual(t, a.TraceHash, run(t, cfg).TraceHash)
+}
+
 func TestRunsShareNoState(t *testing.T) {
 	// Two runs interleaved in goroutines must not disturb each other: a
 	// runner owns everything it uses.

@@ -63,18 +63,31 @@
 // (standing for the certificate a real peer would attach). Real consensus
 // engines implement the same interface and plug in through RunWith.
 //
-// --mode bft runs one pure consensus/bft engine per producer through the
-// optional driven interface (bft.go): no slots; engine messages travel on
-// direct consensus links between producers (latency, jitter, loss, crashes
-// and partitions apply; a lost message is gone, the engine retries), each
-// engine's deadline is an event, a leader builds its block on the parent
-// the engine chose when it asks, records are kept across crashes (a crash
-// falls between events, so persist-before-send holds), and a producer makes
-// a block irreversible when its engine reports the finalization. The run
-// ends once Config.Blocks are final and the network agrees; Result.BFT adds
-// finality latency (ms and δ), block interval, blocks finalized, views
-// skipped and double_signs_by_correct (a correct producer's vote that
-// contradicts an earlier one, across restarts; must be 0).
+// --mode bft runs pure consensus/bft engines through the optional driven
+// interface (bft.go): no slots; one engine per producer (and a second one
+// with the same key on node Producers+i for a twin); engine messages travel
+// on direct consensus links between producers (latency, jitter, bandwidth,
+// loss, crashes and partitions apply; a lost message is gone, the engine
+// retries); a leader's notarize vote carries its block, as consensus/bftrun's
+// type 2 envelope does, and blocks also spread by blocksync; each engine's
+// deadline is an event; a leader builds its block on the parent the engine
+// chose when it asks; a producer fetches a certified block it lacks (the
+// driver's duty 4) one round trip later; records are kept across crashes;
+// a producer makes a block irreversible when its engine reports the
+// finalization. Crashes fall between events, so persist-before-send holds,
+// unless a crashpoint fault (bft_crash.go) crashes the node between the
+// sync and a send. The run ends once Config.Blocks are final, every correct
+// node finalized 10 blocks after the adversarial prefix (the last scheduled
+// fault) and the network agrees. Result.BFT adds finality latency (ms and
+// δ), block interval, views skipped, view changes and their cost, the
+// checkers (certificate-level safety and ancestry, double_signs_by_correct:
+// a correct producer's vote that contradicts an earlier one, across
+// restarts; votes sent without a durable record), finalized_after_prefix_min
+// and the crashpoint crashes. The byzantine producers of the catalogue
+// (bft_byz.go): equivocate (two blocks per view, each with a valid
+// notarize vote, to the two halves), doublevote, unknownblock, forge (bad
+// signatures, impersonation, replays, tampered certificates), silent,
+// nullify (nullify-only, no engine) and twin.
 //
 // # Byzantine nodes
 //
@@ -109,9 +122,12 @@
 //	crash@3s:7                   node 7 crashes at 3 s
 //	restart@6s:7                 node 7 restarts at 6 s
 //	byz@0:withhold               node 0 is byzantine for the whole run
+//	crashpoint@1s-4s:0-3:0.05    bft producers 0-3 crash between persist and send
 //
 // Times are Go durations; node sets join ranges and nodes with '+' (0-3+7);
-// behaviours are equivocate, badsig, garbage, withhold and unknownparent.
+// behaviours are equivocate, badsig, garbage, withhold and unknownparent,
+// and for bft producers doublevote, unknownblock, forge, silent, nullify
+// and twin.
 // Nodes in no group of a partition keep all their links.
 //
 // # Replaying a seed

@@ -19,6 +19,9 @@ const (
 	FaultCrash     FaultKind = "crash"
 	FaultRestart   FaultKind = "restart"
 	FaultByzantine FaultKind = "byz"
+	// FaultCrashPoint crashes bft producers at persist/send boundaries
+	// (bft mode): see ParseFaults.
+	FaultCrashPoint FaultKind = "crashpoint"
 )
 
 // Behaviour is what a byzantine node does wrong.
@@ -43,10 +46,48 @@ const (
 	ByzUnknownParent Behaviour = "unknownparent"
 )
 
-// Behaviours lists every byzantine behaviour.
+// Byzantine producers of --mode bft (the catalogue of consensus/bft's
+// harness, bft.md §10). ByzEquivocate also applies: as leader the producer
+// proposes two blocks for its view, each with a valid notarize vote, one to
+// half the producers and one to the rest.
+const (
+	// ByzDoubleVote: after each notarize or finalize vote its engine makes,
+	// the producer also votes for another block of the view and nullifies.
+	ByzDoubleVote Behaviour = "doublevote"
+	// ByzUnknownBlock: alongside each vote, the producer votes notarize and
+	// finalize for blocks that do not exist, up to two views ahead.
+	ByzUnknownBlock Behaviour = "unknownblock"
+	// ByzForge: alongside each vote, a copy with a corrupted signature and
+	// one claiming another signer; replays of messages it received; copies
+	// of certificates with a duplicated signer, a flipped signature byte or
+	// another view.
+	ByzForge Behaviour = "forge"
+	// ByzSilent: the producer sends nothing on consensus links (a leader
+	// that never proposes; blocksync still runs).
+	ByzSilent Behaviour = "silent"
+	// ByzNullify: the producer runs no engine and nullifies every view it
+	// hears of, at once.
+	ByzNullify Behaviour = "nullify"
+	// ByzTwin: two correct engines share the producer's key, one on node i
+	// and one on node Producers+i (Twins, Bano et al. 2021): equivocation
+	// and double votes out of unmodified code.
+	ByzTwin Behaviour = "twin"
+)
+
+// Behaviours lists the byzantine behaviours of block sync, which every
+// mode has.
 func Behaviours() []Behaviour {
 	return []Behaviour{ByzEquivocate, ByzBadSig, ByzGarbage, ByzWithhold, ByzUnknownParent}
 }
+
+// BFTBehaviours lists the behaviours that act on consensus messages, which
+// only --mode bft has.
+func BFTBehaviours() []Behaviour {
+	return []Behaviour{ByzEquivocate, ByzDoubleVote, ByzUnknownBlock, ByzForge, ByzSilent, ByzNullify, ByzTwin}
+}
+
+// defaultCrashRate is a crashpoint fault's rate when the syntax omits it.
+const defaultCrashRate = 0.05
 
 // Fault is one scheduled fault. Its String form is the syntax ParseFaults
 // reads, so a Config prints as a command that replays it.
@@ -63,6 +104,8 @@ type Fault struct {
 	Nodes []int `json:"nodes,omitempty"`
 	// Behaviour is the byzantine behaviour.
 	Behaviour Behaviour `json:"behaviour,omitempty"`
+	// Rate is a crashpoint fault's probability per Ready batch.
+	Rate float64 `json:"rate,omitempty"`
 }
 
 // ErrFaultSyntax matches every error ParseFaults returns.
@@ -88,10 +131,20 @@ func (e *FaultError) Is(target error) bool { return target == ErrFaultSyntax }
 //	crash@3s:7                   node 7 crashes at 3 s (keeps only its irreversible chain)
 //	restart@6s:7                 node 7 restarts at 6 s and reconnects
 //	byz@0:withhold               node 0 is byzantine for the whole run
+//	crashpoint@1s-4s:0-3:0.05    bft producers 0-3 crash at persist/send boundaries
 //
 // Times are Go durations. A node set is ranges and single nodes joined by
 // '+', such as 0-3+7. Byzantine behaviours are equivocate, badsig, garbage,
-// withhold and unknownparent. Nodes in no partition group keep all links.
+// withhold and unknownparent, and for bft producers also doublevote,
+// unknownblock, forge, silent, nullify and twin. Nodes in no partition
+// group keep all links.
+//
+// A crashpoint fault applies to correct bft producers from its start until
+// its end: each Ready batch with records or messages crashes the producer's
+// node with the given probability (default 0.05), at a point drawn from the
+// batch's persist/send boundaries (before the records are synced, so they
+// are lost, or after k of its messages left); the node restarts 2-9 link
+// latencies later and its engine replays the records that were synced.
 func ParseFaults(s string) ([]Fault, error) {
 	var out []Fault
 	for _, item := range strings.Split(s, ",") {
@@ -127,10 +180,12 @@ func parseFault(item string) (Fault, error) {
 		if err == nil {
 			f.Nodes, err = parseNodes(what)
 		}
+	case FaultCrashPoint:
+		err = f.parseCrashPoint(when, what)
 	case FaultByzantine:
 		f.Nodes, err = parseNodes(when)
 		f.Behaviour = Behaviour(what)
-		if err == nil && !slices.Contains(Behaviours(), f.Behaviour) {
+		if err == nil && !slices.Contains(Behaviours(), f.Behaviour) && !slices.Contains(BFTBehaviours(), f.Behaviour) {
 			err = fmt.Errorf("unknown behaviour %q", what)
 		}
 	default:
@@ -164,6 +219,31 @@ func (f *Fault) parseCut(when, what string) error {
 	}
 	if len(f.Groups) < 2 || f.Kind == FaultOneWay && len(f.Groups) != 2 {
 		return fmt.Errorf("want groups separated by %q", sep)
+	}
+	return nil
+}
+
+func (f *Fault) parseCrashPoint(when, what string) error {
+	from, to, ok := strings.Cut(when, "-")
+	if !ok {
+		return errors.New("want a time range like 1s-4s")
+	}
+	var err error
+	if f.From, err = time.ParseDuration(from); err != nil {
+		return err
+	}
+	if f.To, err = time.ParseDuration(to); err != nil {
+		return err
+	}
+	nodes, rate, hasRate := strings.Cut(what, ":")
+	if f.Nodes, err = parseNodes(nodes); err != nil {
+		return err
+	}
+	f.Rate = defaultCrashRate
+	if hasRate {
+		if f.Rate, err = strconv.ParseFloat(rate, 64); err != nil {
+			return fmt.Errorf("rate %q: not a number", rate)
+		}
 	}
 	return nil
 }
@@ -207,6 +287,8 @@ func (f Fault) String() string {
 		return fmt.Sprintf("%s@%s-%s:%s", f.Kind, f.From, f.To, strings.Join(groups, sep))
 	case FaultByzantine:
 		return fmt.Sprintf("byz@%s:%s", formatNodes(f.Nodes), f.Behaviour)
+	case FaultCrashPoint:
+		return fmt.Sprintf("crashpoint@%s-%s:%s:%g", f.From, f.To, formatNodes(f.Nodes), f.Rate)
 	default:
 		return fmt.Sprintf("%s@%s:%s", f.Kind, f.From, formatNodes(f.Nodes))
 	}
@@ -249,12 +331,34 @@ func (f Fault) validate(c Config) error {
 	switch {
 	case f.From < 0:
 		return errors.New("negative time")
-	case (f.Kind == FaultPartition || f.Kind == FaultOneWay) && f.To <= f.From:
+	case (f.Kind == FaultPartition || f.Kind == FaultOneWay || f.Kind == FaultCrashPoint) && f.To <= f.From:
 		return errors.New("heal time must follow the start")
-	case f.Kind == FaultByzantine && f.Behaviour == ByzEquivocate && c.Mode != ModeRotate:
-		return errors.New("equivocation needs rotate mode (a solo producer's blocks are final by definition)")
+	case f.Kind == FaultByzantine && f.Behaviour == ByzEquivocate && c.Mode == ModeSolo:
+		return errors.New("equivocation needs rotate or bft mode (a solo producer's blocks are final by definition)")
 	case f.Kind == FaultByzantine && c.Mode == ModeSolo && slices.Contains(f.Nodes, 0):
 		return errors.New("the solo producer cannot be byzantine: its blocks are final by definition")
+	case f.Kind == FaultCrashPoint && (c.Mode != ModeBFT || !isProb(f.Rate)):
+		return errors.New("crashpoint needs bft mode and a rate in [0, 1]")
+	}
+	if f.Kind == FaultByzantine && f.Behaviour != ByzEquivocate && slices.Contains(BFTBehaviours(), f.Behaviour) {
+		return f.validateBFT(c)
+	}
+	return nil
+}
+
+// validateBFT checks a consensus-level behaviour: bft mode, producers only,
+// and a free node Producers+i to host each twin.
+func (f Fault) validateBFT(c Config) error {
+	if c.Mode != ModeBFT {
+		return fmt.Errorf("behaviour %s needs bft mode", f.Behaviour)
+	}
+	for _, v := range f.Nodes {
+		switch {
+		case v >= c.Producers:
+			return fmt.Errorf("node %d is not a producer (producers=%d)", v, c.Producers)
+		case f.Behaviour == ByzTwin && c.Producers+v >= c.Nodes:
+			return fmt.Errorf("the twin of producer %d runs on node %d: need nodes > %d", v, c.Producers+v, c.Producers+v)
+		}
 	}
 	return nil
 }

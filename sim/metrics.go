@@ -67,7 +67,7 @@ func (m *metrics) init(cfg Config, genesis block.ID) {
 		m.observer[i] = i != cfg.CatchUpNode
 	}
 	for _, f := range cfg.Faults {
-		for _, v := range f.Nodes {
+		for _, v := range append(f.Nodes, twinHosts(cfg, f)...) {
 			m.observer[v] = false // crashed, restarted and byzantine nodes
 		}
 	}

@@ -29,8 +29,11 @@ type runner struct {
 	checked map[*block.Block]error
 	m       metrics
 	// prodDone is when the last slot and the last fault are behind us.
-	prodDone time.Duration
-	banned   map[[2]int]time.Duration
+	// checkFrom is when the run starts checking for convergence: prodDone,
+	// or for a driven engine (which has no slots) the last fault, since
+	// it ends once its target is final.
+	prodDone, checkFrom time.Duration
+	banned              map[[2]int]time.Duration
 	// logf, when set by a test, receives a line per message and chain
 	// event, for debugging a seed.
 	logf func(format string, args ...any)
@@ -99,6 +102,9 @@ func newRunner(cfg Config) (*runner, error) {
 			for _, v := range f.Nodes {
 				byz[v], behaviour[v] = true, f.Behaviour
 			}
+			for _, v := range twinHosts(cfg, f) {
+				byz[v], behaviour[v] = true, f.Behaviour
+			}
 		}
 	}
 	switch cfg.Mode {
@@ -143,15 +149,24 @@ func (r *runner) schedule() {
 		slot := uint64(s)
 		r.e.at(time.Duration(s)*r.cfg.Interval, evProduce, 0, 0, slot, func() { r.produce(slot) })
 	}
-	r.prodDone = time.Duration(r.cfg.Blocks) * r.cfg.Interval
 	for i := range r.cfg.Faults {
 		f := &r.cfg.Faults[i]
 		r.scheduleFault(f)
-		r.prodDone = max(r.prodDone, f.From, f.To)
+		r.checkFrom = max(r.checkFrom, f.From, f.To)
 	}
 	if c := r.cfg.CatchUpNode; c >= 0 {
 		r.e.at(r.cfg.CatchUpAt, evFault, int32(c), 0, 0, func() { r.restart(c) })
-		r.prodDone = max(r.prodDone, r.cfg.CatchUpAt)
+		r.checkFrom = max(r.checkFrom, r.cfg.CatchUpAt)
+	}
+	slots := time.Duration(r.cfg.Blocks) * r.cfg.Interval
+	if isDriven {
+		// A driven engine's blocks come as fast as it finalizes them
+		// (2δ each in BFT's good case); budget 4δ a block at least.
+		slots = time.Duration(r.cfg.Blocks) * max(r.cfg.Interval, 4*r.cfg.Latency)
+		r.prodDone = r.checkFrom + slots
+	} else {
+		r.prodDone = max(slots, r.checkFrom)
+		r.checkFrom = r.prodDone
 	}
 	r.e.at(0, evFault, -1, 0, 0, r.net.reconcile)
 }
@@ -160,7 +175,7 @@ func (r *runner) schedule() {
 // faults ended, or until Settle runs out.
 func (r *runner) loop() {
 	deadline := r.prodDone + r.cfg.Settle
-	r.e.at(r.prodDone, evCheck, 0, 0, 0, r.checkConverged)
+	r.e.at(r.checkFrom, evCheck, 0, 0, 0, r.checkConverged)
 	for !r.m.converged && r.e.step(deadline) {
 		// step ran one event; converged is set by checkConverged.
 	}

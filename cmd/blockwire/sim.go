@@ -33,7 +33,11 @@ Faults (--faults, comma-separated; times are virtual; sim/doc.go has more):
   oneway@2s-5s:0-3>4-9         drop traffic from 0-3 to 4-9 only
   crash@3s:7,restart@6s:7      crash node 7 (unsynced state lost), restart it
   byz@3+7:withhold             nodes 3 and 7 are byzantine: equivocate,
-                               badsig, garbage, withhold or unknownparent`,
+                               badsig, garbage, withhold or unknownparent;
+                               bft producers also doublevote, unknownblock,
+                               forge, silent, nullify, twin (2nd engine on
+                               node producers+i)
+  crashpoint@0s-3s:0-3:0.05    bft producers 0-3 crash between persist and send`,
 		Example: `  blockwire sim --nodes 50 --topology random --degree 8 --block-size 1048576 --blocks 100 --json
   blockwire sim --nodes 20 --mode rotate --producers 4 --faults 'partition@1s-4s:0-9/10-19'
   blockwire sim --mode bft --producers 4 --nodes 16 --latency 10ms --blocks 200 --faults crash@1s:1`,
