@@ -37,7 +37,7 @@ var allowed = map[string][]string{
 
 // stdlibOnly packages may import nothing outside the standard library and
 // this module: they are the small shared core every layer links.
-var stdlibOnly = []string{"chain/block", "forkdb", "blocksync", "consensus/bft", "consensus/bftchain", "consensus/quorum", "consensus/prodset", "transport/route", "transport/broadcast", "transport/rbc", "consensus/attest", "internal/topology", "internal/netview", "link/pex"}
+var stdlibOnly = []string{"chain/block", "forkdb", "blocksync", "consensus/bft", "consensus/bftchain", "consensus/quorum", "consensus/prodset", "transport/route", "transport/broadcast", "transport/rbc", "consensus/attest", "internal/topology", "internal/netview", "internal/fanout", "link/pex"}
 
 // pure packages are protocol cores (DESIGN.md §2): no wall clock, sleeping,
 // goroutines, global randomness, or direct I/O.
