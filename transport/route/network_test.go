@@ -82,6 +82,18 @@ func newNet(t testing.TB, n int, cfg func(i int, c *Config)) *tnet {
 	return nt
 }
 
+// newLine is newNet with nodes 0 - 1 - … - n-1 linked at 5 ms and run
+// for a second: every route of a short line has converged by then.
+func newLine(t testing.TB, n int, cfg func(i int, c *Config)) *tnet {
+	t.Helper()
+	nt := newNet(t, n, cfg)
+	for i := 0; i+1 < n; i++ {
+		nt.connect(i, i+1, 5*time.Millisecond)
+	}
+	nt.run(time.Second)
+	return nt
+}
+
 func (nt *tnet) boot(i int) {
 	nt.t.Helper()
 	c := DefaultConfig()

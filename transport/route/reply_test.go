@@ -141,13 +141,10 @@ func TestReplyPathsAreBoundedInCount(t *testing.T) {
 
 func TestSetRoutableAnnouncesAndRetracts(t *testing.T) {
 	admit := map[NodeID]bool{}
-	nt := newNet(t, 3, func(i int, c *Config) {
+	nt := newLine(t, 3, func(i int, c *Config) {
 		c.Routable = false
 		c.Admit = func(id NodeID) bool { return admit[id] }
 	})
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
 	require.Equal(t, -1, nt.nextHop(0, 2))
 
 	admit[nt.ids[2]] = true

@@ -22,10 +22,7 @@ func TestNewerWrapsAround(t *testing.T) {
 }
 
 func TestLineConvergesThroughTheMiddle(t *testing.T) {
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	require.Equal(t, []int{0, 1, 2}, nt.path(0, 2))
 	require.Equal(t, []int{2, 1, 0}, nt.path(2, 0))
 	ri := nt.nodes[0].Routes()
@@ -138,10 +135,7 @@ func TestRestartedNodeIsReachableAtOnce(t *testing.T) {
 }
 
 func TestForgedSeqnoIsPenalized(t *testing.T) {
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	// Node 1 claims node 2's next seqno without node 2's signature.
 	u := &Update{Dest: nt.ids[2], RouterID: nt.nodes[2].routerID, Seqno: nt.nodes[2].seqno + 5, Metric: 3, Signed: true}
 	require.NoError(t, nt.nodes[0].Step(nt.now, nt.ids[1], u))
@@ -152,14 +146,11 @@ func TestForgedSeqnoIsPenalized(t *testing.T) {
 }
 
 func TestImpossibleMetricAndUnroutableDestinationsArePenalized(t *testing.T) {
-	nt := newNet(t, 3, func(i int, c *Config) {
+	nt := newLine(t, 3, func(i int, c *Config) {
 		if i == 0 {
 			c.Admit = func(id NodeID) bool { return id != testID(2) }
 		}
 	})
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
 	require.Nil(t, nt.path(0, 2), "node 2 is not admitted at node 0")
 	reasons := map[Reason]int{}
 	for _, p := range nt.penalties[0] {
@@ -178,10 +169,7 @@ func testID(i int) NodeID {
 }
 
 func TestUnicastIsAuthenticatedAndReplayProtected(t *testing.T) {
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	var captured []byte
 	nt.hook = func(from, to int, b []byte) []byte {
 		if from == 1 && to == 2 && Type(b[1]) == TypeData {
@@ -278,10 +266,7 @@ func TestMulticastSendsOneCopyPerLink(t *testing.T) {
 }
 
 func TestValidatorVerdicts(t *testing.T) {
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	ready := false
 	nt.nodes[1].SetValidator(ClassConsensus, func(origin NodeID, _ Class, p []byte) Verdict {
 		switch string(p) {

@@ -41,10 +41,7 @@ func TestDataFromItsOriginEndingHereIsNotVerifiedAgain(t *testing.T) {
 func TestForgedDataFromANonOriginNeighbourIsRefused(t *testing.T) {
 	// 1 claims to relay a message from 0 that 0 never signed: 2 verifies
 	// it (the neighbour is not the origin) and blames 1.
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	before := nt.nodes[2].Stats().Verifications
 	require.NoError(t, nt.nodes[2].Step(nt.now, nt.ids[1], forgedData(nt, 2)))
 	rd := nt.nodes[2].Ready()
@@ -58,10 +55,7 @@ func TestForgedDataFromANonOriginNeighbourIsRefused(t *testing.T) {
 func TestRelayedDataIsVerifiedByTheDestination(t *testing.T) {
 	// A genuine message from 0 reaching 2 through 1: both 1 (it forwards)
 	// and 2 (its neighbour is not the origin) check it.
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	v1, v2 := nt.nodes[1].Stats().Verifications, nt.nodes[2].Stats().Verifications
 	_, err := nt.nodes[0].Send(nt.now, nt.ids[2], ClassApp, []byte("x"))
 	require.NoError(t, err)
@@ -77,10 +71,7 @@ func TestTheFirstHopVerifiesBeforeForwarding(t *testing.T) {
 	// and 2 together): 1 must forward it, so it checks, refuses it and
 	// blames the origin, and 2 never sees it.
 	for _, dests := range [][]int{{2}, {1, 2}} {
-		nt := newNet(t, 3, nil)
-		nt.connect(0, 1, 5*ms)
-		nt.connect(1, 2, 5*ms)
-		nt.run(time.Second)
+		nt := newLine(t, 3, nil)
 		require.NoError(t, nt.nodes[1].Step(nt.now, nt.ids[0], forgedData(nt, dests...)))
 		rd := nt.nodes[1].Ready()
 		require.Empty(t, rd.Delivered)
@@ -157,10 +148,7 @@ func TestTheOriginSignsOnlyCopiesWithLaterHops(t *testing.T) {
 	// Line 0-1-2. Every data frame 0 sends is decoded: a copy for 1 alone
 	// goes unsigned (1 will not check it), a copy for 2 through 1, or for
 	// 1 and 2, carries a valid signature.
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	var sent []*Data
 	nt.hook = func(from, _ int, b []byte) []byte {
 		if from == 0 && Type(b[1]) == TypeData {
@@ -190,10 +178,7 @@ func TestTheOriginSignsOnlyCopiesWithLaterHops(t *testing.T) {
 func TestAnUnsignedCopyFromANonOriginIsRefused(t *testing.T) {
 	// 1 captures 0's unsigned copy and hands it to 2 as if relaying it:
 	// 2's neighbour is not the origin, so it checks, and blames 1.
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	var captured []byte
 	nt.hook = func(from, _ int, b []byte) []byte {
 		if from == 0 && Type(b[1]) == TypeData {
