@@ -130,6 +130,17 @@ func (nt *tnet) connect(a, b int, lat time.Duration) {
 	nt.flush(b)
 }
 
+// send has node from send payload to node to, puts the message on the
+// wire and runs the network for wait; it returns the message's seq.
+func (nt *tnet) send(from, to int, class Class, payload []byte, wait time.Duration) uint64 {
+	nt.t.Helper()
+	seq, err := nt.nodes[from].Send(nt.now, nt.ids[to], class, payload)
+	require.NoError(nt.t, err)
+	nt.flush(from)
+	nt.run(wait)
+	return seq
+}
+
 // cut makes a link silently lose everything (neither end is told).
 func (nt *tnet) cut(a, b int) { nt.silent[key(a, b)] = true }
 

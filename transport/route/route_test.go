@@ -177,10 +177,7 @@ func TestUnicastIsAuthenticatedAndReplayProtected(t *testing.T) {
 		}
 		return b
 	}
-	seq, err := nt.nodes[0].Send(nt.now, nt.ids[2], ClassTransaction, []byte("tx"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(100 * ms)
+	seq := nt.send(0, 2, ClassTransaction, []byte("tx"), 100*ms)
 	require.Len(t, nt.delivered[2], 1)
 	got := nt.delivered[2][0]
 	require.Equal(t, nt.ids[0], got.Origin)
@@ -210,10 +207,7 @@ func TestNoRouteQueuesThenDeliversOrFailsWithAReason(t *testing.T) {
 	nt.connect(0, 1, 5*ms)
 	nt.run(time.Second)
 	// Node 2 is unknown: the message waits.
-	_, err := nt.nodes[0].Send(nt.now, nt.ids[2], ClassTransaction, []byte("a"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(500 * ms)
+	nt.send(0, 2, ClassTransaction, []byte("a"), 500*ms)
 	nt.connect(1, 2, 5*ms)
 	nt.run(500 * ms)
 	require.Len(t, nt.delivered[2], 1, "queued message sent when the route appeared")
@@ -221,10 +215,7 @@ func TestNoRouteQueuesThenDeliversOrFailsWithAReason(t *testing.T) {
 	// Now node 2 vanishes for good: the next message fails after QueueTTL.
 	nt.close(1, 2)
 	nt.run(500 * ms)
-	_, err = nt.nodes[0].Send(nt.now, nt.ids[2], ClassTransaction, []byte("b"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(3 * time.Second)
+	nt.send(0, 2, ClassTransaction, []byte("b"), 3*time.Second)
 	require.Len(t, nt.delivered[2], 1)
 	require.Len(t, nt.failed[0], 1)
 	require.Equal(t, ReasonNoRoute, nt.failed[0][0].Reason)
@@ -306,10 +297,7 @@ func TestHopLimitIsEnforced(t *testing.T) {
 		nt.connect(i, i+1, 5*ms)
 	}
 	nt.run(time.Second)
-	_, err := nt.nodes[0].Send(nt.now, nt.ids[3], ClassTransaction, []byte("x"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(100 * ms)
+	nt.send(0, 3, ClassTransaction, []byte("x"), 100*ms)
 	require.Empty(t, nt.delivered[3])
 	require.Equal(t, ReasonHopLimit, nt.dropped[2][0].Reason)
 }
@@ -343,10 +331,7 @@ func TestClassQueueTTLExpiresConsensusBeforeOlderTransactions(t *testing.T) {
 	// No link: both wait for a route, the transaction queued first.
 	_, err := nt.nodes[0].Send(nt.now, nt.ids[1], ClassTransaction, []byte("tx"))
 	require.NoError(t, err)
-	_, err = nt.nodes[0].Send(nt.now, nt.ids[1], ClassConsensus, []byte("vote"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(500 * ms)
+	nt.send(0, 1, ClassConsensus, []byte("vote"), 500*ms)
 	require.Len(t, nt.failed[0], 1, "the consensus message expired behind an unexpired transaction")
 	require.Equal(t, ClassConsensus, nt.failed[0][0].Class)
 	require.Equal(t, ReasonNoRoute, nt.failed[0][0].Reason)
