@@ -54,24 +54,7 @@ func TestTestnetBFTCommitsSurvivesAKillAndNeverDoubleSigns(t *testing.T) {
 		require.NoError(t, p.waitHealthy(ctx))
 		clients[i] = newAdminClient(p.info.AdminAddr, submitWait)
 	}
-	irr := func(p *proc) uint64 {
-		st, err := status(t, p)
-		if err != nil {
-			return 0
-		}
-		return st.Irreversible.Height
-	}
-	allAbove := func(h uint64, ps ...*proc) func() bool {
-		return func() bool {
-			for _, p := range ps {
-				if irr(p) < h {
-					return false
-				}
-			}
-			return true
-		}
-	}
-	waitFor(t, 30*time.Second, "irreversibility reaches 5 everywhere", allAbove(5, procs...))
+	waitFor(t, 30*time.Second, "irreversibility reaches 5 everywhere", allAtLeast(t, 5, procs...))
 
 	// Transactions at 100/s for 4 s, spread over all five nodes.
 	load := newTxLoad(100, clients)
@@ -86,22 +69,22 @@ func TestTestnetBFTCommitsSurvivesAKillAndNeverDoubleSigns(t *testing.T) {
 	victim := procs[1]
 	victim.kill()
 	pre := loadRecords(t, victim.info)
-	h := irr(procs[4])
+	h := irreversible(t, procs[4])
 	waitFor(t, 20*time.Second, "irreversibility advances without the killed producer",
-		allAbove(h+5, procs[0], procs[2], procs[3], procs[4]))
+		allAtLeast(t, h+5, procs[0], procs[2], procs[3], procs[4]))
 
 	// Restart it: it resumes from its records and catches up.
 	restarted, err := startProc(bin, victim.info)
 	require.NoError(t, err)
 	procs[1] = restarted
 	require.NoError(t, restarted.waitHealthy(ctx))
-	h = irr(procs[0])
-	waitFor(t, 30*time.Second, "the restarted producer catches up", allAbove(h+3, procs...))
+	h = irreversible(t, procs[0])
+	waitFor(t, 30*time.Second, "the restarted producer catches up", allAtLeast(t, h+3, procs...))
 
 	var res testnetResult
 	res.IrreversibleMin = ^uint64(0)
 	for _, p := range procs {
-		res.IrreversibleMin = min(res.IrreversibleMin, irr(p))
+		res.IrreversibleMin = min(res.IrreversibleMin, irreversible(t, p))
 	}
 	compareStateRoots(ctx, &res, clients)
 	require.True(t, res.StateRootsEqual, fmt.Sprint(res.Problems))
