@@ -4,9 +4,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/blockwire/blockwire/internal/topology"
-
 	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/internal/topology"
 )
 
 func TestTopologies(t *testing.T) {
