@@ -91,11 +91,9 @@ func newBcRunner(cfg BroadcastConfig) (*bcRunner, error) {
 		return nil, err
 	}
 	if cfg.TopologySeed != 0 && cfg.Topology == TopologyRandom {
-		tg, err := topology.Build(topology.Spec{Kind: topology.Random, Nodes: cfg.Nodes, Degree: cfg.Degree, Seed: cfg.TopologySeed})
-		if err != nil {
+		if g, err = topology.Build(topology.Spec{Kind: topology.Random, Nodes: cfg.Nodes, Degree: cfg.Degree, Seed: cfg.TopologySeed}); err != nil {
 			return nil, err
 		}
-		g = graph(tg)
 	}
 	r := &bcRunner{cfg: cfg, e: e, g: g, epoch: time.Unix(1_700_000_000, 0), index: map[broadcast.NodeID]int{},
 		banned: map[[2]int]bool{}, strikes: map[[2]int]int{}, pubs: cfg.publishers()}

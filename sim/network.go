@@ -80,7 +80,7 @@ type pipe struct {
 
 func newNetwork(e *engine, cfg *Config, g graph, stats *netStats) *network {
 	n := &network{e: e, cfg: cfg, up: make([]bool, len(g)), links: map[[2]int]*link{}, stats: stats}
-	for _, ed := range g.edges() {
+	for _, ed := range g.Edges() {
 		l := &link{a: ed[0], b: ed[1]}
 		l.pipe[0] = &pipe{from: ed[0], to: ed[1]}
 		l.pipe[1] = &pipe{from: ed[1], to: ed[0]}

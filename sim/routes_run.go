@@ -98,7 +98,7 @@ func newRoutesRunner(cfg RoutesConfig) (*routesRunner, error) {
 		r.isDest[d] = true
 		r.dests = append(r.dests, d)
 	}
-	for _, ed := range g.edges() {
+	for _, ed := range g.Edges() {
 		r.links[ed] = &rlink{a: ed[0], b: ed[1], lat: r.drawLatency()}
 	}
 	r.m.init(r)

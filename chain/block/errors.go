@@ -2,7 +2,8 @@ package block
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/blockwire/blockwire/internal/reason"
 )
 
 // Reason says why a block or an encoding was rejected. Reasons are stable
@@ -22,35 +23,20 @@ const (
 	ReasonNonCanonical Reason = "non-canonical"
 )
 
-// Error is a rejected block or encoding, with a reason and a detail for logs.
-// Use errors.As to get at the reason; errors.Is(err, ErrInvalid) matches any.
-type Error struct {
-	Reason Reason
-	Detail string
-}
-
-func (e *Error) Error() string {
-	if e.Detail == "" {
-		return "block: " + string(e.Reason)
-	}
-	return fmt.Sprintf("block: %s: %s", e.Reason, e.Detail)
-}
-
-// Is makes every *Error match ErrInvalid.
-func (e *Error) Is(target error) bool { return target == ErrInvalid }
+// Error is a rejected block or encoding, with a reason and a detail for
+// logs; it reads "block: <reason>[: <detail>]". Use errors.As to get at
+// the reason; errors.Is(err, ErrInvalid) matches any.
+type Error = reason.Error[Reason]
 
 // ErrInvalid matches every *Error.
 var ErrInvalid = errors.New("block: invalid")
+
+// Scope gives *Error its message prefix and sentinel (internal/reason).
+func (Reason) Scope() (string, error) { return "block", ErrInvalid }
 
 // ErrWrongProducerKey is returned when signing with a key whose public half is
 // not the header's producer.
 var ErrWrongProducerKey = errors.New("block: signing key is not the producer's")
 
 // ReasonOf returns the reason of a block error, or "" if err is not one.
-func ReasonOf(err error) Reason {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Reason
-	}
-	return ""
-}
+func ReasonOf(err error) Reason { return reason.Of[Reason](err) }

@@ -41,21 +41,7 @@ func TestProducersCommand(t *testing.T) {
 	nodes, procs := startProcNet(t, bin, t.TempDir(), 2*time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	irr := func(p *proc) uint64 {
-		st, err := status(t, p)
-		if err != nil {
-			return 0
-		}
-		return st.Irreversible.Height
-	}
-	waitFor(t, 30*time.Second, "irreversibility reaches 3 everywhere", func() bool {
-		for _, p := range procs {
-			if irr(p) < 3 {
-				return false
-			}
-		}
-		return true
-	})
+	waitFor(t, 30*time.Second, "irreversibility reaches 3 everywhere", allAtLeast(t, 3, procs...))
 	key := func(i int) string { return filepath.Join(nodes[i].Dir, "node.key") }
 	full, fullID, at := procs[3], nodes[3].PeerID.String(), nodes[3].AdminAddr
 	role := func(p *proc) node.Role {
@@ -115,15 +101,8 @@ func TestProducersCommand(t *testing.T) {
 	require.NoError(t, procs[2].client.do(ctx, "GET", "/consensus", nil, &cs, nil))
 	require.False(t, cs.Member, "the removed producer is no raft member after a restart")
 	require.Nil(t, cs.Raft)
-	target := irr(procs[0]) + 5
-	waitFor(t, 30*time.Second, "irreversibility goes on everywhere", func() bool {
-		for _, p := range procs {
-			if irr(p) < target {
-				return false
-			}
-		}
-		return true
-	})
+	target := irreversible(t, procs[0]) + 5
+	waitFor(t, 30*time.Second, "irreversibility goes on everywhere", allAtLeast(t, target, procs...))
 	out, _, err = runCLI(t, bin, "status", "--node", nodes[2].AdminAddr)
 	require.NoError(t, err)
 	require.Contains(t, out, "(full, cft)")

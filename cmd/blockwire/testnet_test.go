@@ -50,6 +50,29 @@ func status(t *testing.T, p *proc) (node.Status, error) {
 	return st, err
 }
 
+// irreversible is p's irreversible height, 0 while p does not answer.
+func irreversible(t *testing.T, p *proc) uint64 {
+	t.Helper()
+	st, err := status(t, p)
+	if err != nil {
+		return 0
+	}
+	return st.Irreversible.Height
+}
+
+// allAtLeast is a waitFor condition: every one of ps has an irreversible
+// height of at least h.
+func allAtLeast(t *testing.T, h uint64, ps ...*proc) func() bool {
+	return func() bool {
+		for _, p := range ps {
+			if irreversible(t, p) < h {
+				return false
+			}
+		}
+		return true
+	}
+}
+
 // waitFor polls cond every 50 ms until it holds or limit passes, and
 // returns how long it took.
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) time.Duration {
@@ -77,21 +100,7 @@ func TestTestnetSurvivesTheLeadersDeathAndARestart(t *testing.T) {
 	nodes, procs := startProcNet(t, bin, t.TempDir(), time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	irr := func(p *proc) uint64 {
-		st, err := status(t, p)
-		if err != nil {
-			return 0
-		}
-		return st.Irreversible.Height
-	}
-	waitFor(t, 30*time.Second, "irreversibility reaches 5 everywhere", func() bool {
-		for _, p := range procs {
-			if irr(p) < 5 {
-				return false
-			}
-		}
-		return true
-	})
+	waitFor(t, 30*time.Second, "irreversibility reaches 5 everywhere", allAtLeast(t, 5, procs...))
 
 	leader := -1
 	waitFor(t, 10*time.Second, "a producing leader", func() bool {
@@ -111,13 +120,13 @@ func TestTestnetSurvivesTheLeadersDeathAndARestart(t *testing.T) {
 	}
 	before := map[*proc]uint64{}
 	for _, p := range survivors {
-		before[p] = irr(p)
+		before[p] = irreversible(t, p)
 	}
 	procs[leader].kill()
 	killedAt := time.Now()
 	for _, p := range survivors {
 		waitFor(t, 15*time.Second, p.info.Name+" advances irreversibility after the leader died", func() bool {
-			return irr(p) > before[p]+1
+			return irreversible(t, p) > before[p]+1
 		})
 		t.Logf("%s: irreversibility resumed %v after SIGKILL of %s (measured, not asserted)",
 			p.info.Name, time.Since(killedAt).Round(time.Millisecond), procs[leader].info.Name)
@@ -126,16 +135,16 @@ func TestTestnetSurvivesTheLeadersDeathAndARestart(t *testing.T) {
 	// The full node (node3) has followed throughout.
 	full := procs[3]
 	require.NotEqual(t, 3, leader)
-	fullBefore := irr(full)
-	waitFor(t, 10*time.Second, "the full node keeps following", func() bool { return irr(full) > fullBefore+5 })
+	fullBefore := irreversible(t, full)
+	waitFor(t, 10*time.Second, "the full node keeps following", func() bool { return irreversible(t, full) > fullBefore+5 })
 
 	// Restart the killed producer from its directory: it catches up.
 	restarted, err := startProc(bin, nodes[leader])
 	require.NoError(t, err)
 	procs[leader] = restarted // stopped by startProcNet's cleanup
 	require.NoError(t, restarted.waitHealthy(ctx))
-	target := irr(survivors[0])
-	took := waitFor(t, 30*time.Second, "the restarted node catches up", func() bool { return irr(procs[leader]) >= target })
+	target := irreversible(t, survivors[0])
+	took := waitFor(t, 30*time.Second, "the restarted node catches up", func() bool { return irreversible(t, procs[leader]) >= target })
 	t.Logf("%s caught up to irreversible height %d in %v after restart", nodes[leader].Name, target, took.Round(time.Millisecond))
 
 	var res testnetResult
@@ -143,7 +152,7 @@ func TestTestnetSurvivesTheLeadersDeathAndARestart(t *testing.T) {
 	clients := make([]*adminClient, len(procs))
 	for i, p := range procs {
 		clients[i] = p.client
-		res.IrreversibleMin = min(res.IrreversibleMin, irr(p))
+		res.IrreversibleMin = min(res.IrreversibleMin, irreversible(t, p))
 	}
 	compareStateRoots(ctx, &res, clients)
 	require.True(t, res.StateRootsEqual, fmt.Sprint(res.Problems))

@@ -2,7 +2,8 @@ package attest
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/blockwire/blockwire/internal/reason"
 )
 
 // Reason says why a scheduler or verifier refused an input. Reasons are
@@ -91,35 +92,19 @@ func (r Reason) Penalized() bool {
 	return true
 }
 
-// Error is a refused input with its reason. errors.Is(err, ErrRefused)
+// Error is a refused input with its reason and a detail for logs; it
+// reads "attest: <reason>[: <detail>]". errors.Is(err, ErrRefused)
 // matches every *Error.
-type Error struct {
-	Reason Reason
-	Detail string
-}
-
-func (e *Error) Error() string {
-	if e.Detail == "" {
-		return "attest: " + string(e.Reason)
-	}
-	return fmt.Sprintf("attest: %s: %s", e.Reason, e.Detail)
-}
-
-// Is makes every *Error match ErrRefused.
-func (e *Error) Is(target error) bool { return target == ErrRefused }
+type Error = reason.Error[Reason]
 
 // ErrRefused matches every *Error.
 var ErrRefused = errors.New("attest: input refused")
 
-// ReasonOf returns the reason of a refusal, or "" for nil and other errors.
-func ReasonOf(err error) Reason {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Reason
-	}
-	return ""
-}
+// Scope gives *Error its message prefix and sentinel (internal/reason).
+func (Reason) Scope() (string, error) { return "attest", ErrRefused }
 
-func refuse(r Reason, format string, args ...any) *Error {
-	return &Error{Reason: r, Detail: fmt.Sprintf(format, args...)}
-}
+// ReasonOf returns the reason of a refusal, or "" for nil and other errors.
+func ReasonOf(err error) Reason { return reason.Of[Reason](err) }
+
+// refuse returns an *Error with r and a formatted detail.
+var refuse = reason.New[Reason]

@@ -73,6 +73,14 @@ func (fx *fixture) sched(states []State, now time.Time) *Scheduler {
 	return s
 }
 
+// start returns a scheduler built at epoch with nothing persisted and id
+// added at epoch, with the drain that performs its Readies.
+func (fx *fixture) start(id block.ID) (*Scheduler, *drained) {
+	s := fx.sched(nil, epoch)
+	require.NoError(fx.t, s.Add(epoch, id))
+	return s, newDrained()
+}
+
 func bid(h uint64, x byte) block.ID {
 	var id block.ID
 	id[7], id[8] = byte(h), x

@@ -49,10 +49,8 @@ func (fx *fixture) settle(s *Scheduler, d *drained, now time.Time, until time.Ti
 // finalized with exactly the required verifications and its state dropped.
 func TestFinalizesWithExactlyTheRequiredVerifications(t *testing.T) {
 	fx := newFixture(t)
-	s := fx.sched(nil, epoch)
-	d := newDrained()
 	id := bid(1, 1)
-	require.NoError(t, s.Add(epoch, id))
+	s, d := fx.start(id)
 	_, asked := fx.settle(s, d, epoch, epoch.Add(time.Minute), nil)
 	p, ok := d.proofs[id]
 	require.True(t, ok, "finalized")
@@ -74,10 +72,8 @@ func TestFinalizesWithExactlyTheRequiredVerifications(t *testing.T) {
 // is refused with an explicit ack, never stored.
 func TestMissedDeadlineReplacesAndLateAnswerMakesExcess(t *testing.T) {
 	fx := newFixture(t)
-	s := fx.sched(nil, epoch)
-	d := newDrained()
 	id := bid(2, 1)
-	require.NoError(t, s.Add(epoch, id))
+	s, d := fx.start(id)
 	first := requestsIn(d.take(s))
 	require.Len(t, first, 3)
 	slow := first[0]
@@ -121,10 +117,8 @@ func TestMissedDeadlineReplacesAndLateAnswerMakesExcess(t *testing.T) {
 // reason, and leaves the block's state untouched.
 func TestBadReceiptsAreRefusedWithAReason(t *testing.T) {
 	fx := newFixture(t)
-	s := fx.sched(nil, epoch)
-	d := newDrained()
 	id := bid(3, 1)
-	require.NoError(t, s.Add(epoch, id))
+	s, d := fx.start(id)
 	reqs := requestsIn(d.take(s))
 	asked := reqs[0].To
 	good := fx.answer(epoch, reqs[:1], nil)[0].Msg.Receipt.Verification
@@ -173,10 +167,8 @@ func TestBadReceiptsAreRefusedWithAReason(t *testing.T) {
 // memory: duplicate for a counted verifier, excess for an asked one.
 func TestReceiptsAfterFinalization(t *testing.T) {
 	fx := newFixture(t)
-	s := fx.sched(nil, epoch)
-	d := newDrained()
 	id := bid(4, 1)
-	require.NoError(t, s.Add(epoch, id))
+	s, d := fx.start(id)
 	reqs := requestsIn(d.take(s))
 	silent := reqs[0].To
 	now, _ := fx.settle(s, d, epoch, epoch.Add(time.Minute), func(k block.PublicKey) bool { return k == silent })
@@ -196,10 +188,8 @@ func TestReceiptsAfterFinalization(t *testing.T) {
 // reason; Retry asks again.
 func TestSilentVerifiersStallTheBlockAndRetryResumes(t *testing.T) {
 	fx := newFixture(t)
-	s := fx.sched(nil, epoch)
-	d := newDrained()
 	id := bid(5, 1)
-	require.NoError(t, s.Add(epoch, id))
+	s, d := fx.start(id)
 	all := func(block.PublicKey) bool { return true }
 	now, asked := fx.settle(s, d, epoch, epoch.Add(time.Hour), all)
 	require.Len(t, d.stalls, 1)
@@ -223,10 +213,8 @@ func TestSilentVerifiersStallTheBlockAndRetryResumes(t *testing.T) {
 func TestTooFewVerifiersStallAtOnce(t *testing.T) {
 	fx := newFixture(t)
 	fx.cfg.Levels[1].Labels = map[string]string{"region": "mars"}
-	s := fx.sched(nil, epoch)
-	d := newDrained()
 	id := bid(6, 1)
-	require.NoError(t, s.Add(epoch, id))
+	s, d := fx.start(id)
 	fx.settle(s, d, epoch, epoch.Add(time.Minute), nil)
 	require.Len(t, d.stalls, 1)
 	require.Equal(t, "L3: 0 verifiers qualify, 1 required", d.stalls[0].Reason)
@@ -304,10 +292,8 @@ func TestConfigValidate(t *testing.T) {
 // one that completes the level makes it live again, and it finalizes.
 func TestLateAnswersRevivesAStalledBlock(t *testing.T) {
 	fx := newFixture(t)
-	s := fx.sched(nil, epoch)
-	d := newDrained()
 	id := bid(8, 1)
-	require.NoError(t, s.Add(epoch, id))
+	s, d := fx.start(id)
 	first := requestsIn(d.take(s))
 	now, _ := fx.settle(s, d, epoch, epoch.Add(time.Hour), func(block.PublicKey) bool { return true })
 	require.Len(t, d.stalls, 1)

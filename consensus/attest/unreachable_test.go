@@ -12,10 +12,8 @@ import (
 // not at its deadline; a stale report changes nothing.
 func TestUnreachableVerifierIsReplacedAtOnce(t *testing.T) {
 	fx := newFixture(t)
-	s := fx.sched(nil, epoch)
-	d := newDrained()
 	id := bid(3, 1)
-	require.NoError(t, s.Add(epoch, id))
+	s, d := fx.start(id)
 	first := requestsIn(d.take(s))
 	require.Len(t, first, 3)
 	now := epoch.Add(100 * time.Millisecond)

@@ -2,7 +2,8 @@ package bft
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/blockwire/blockwire/internal/reason"
 )
 
 // Reason says why the engine refused an input. Reasons are stable strings:
@@ -65,35 +66,19 @@ func (r Reason) Penalized() bool {
 	return true
 }
 
-// Error is a refused input with its reason. errors.Is(err, ErrRefused)
-// matches every *Error.
-type Error struct {
-	Reason Reason
-	Detail string
-}
-
-func (e *Error) Error() string {
-	if e.Detail == "" {
-		return "bft: " + string(e.Reason)
-	}
-	return fmt.Sprintf("bft: %s: %s", e.Reason, e.Detail)
-}
-
-// Is makes every *Error match ErrRefused.
-func (e *Error) Is(target error) bool { return target == ErrRefused }
+// Error is a refused input with its reason and a detail for logs; it
+// reads "bft: <reason>[: <detail>]". errors.Is(err, ErrRefused) matches
+// every *Error.
+type Error = reason.Error[Reason]
 
 // ErrRefused matches every *Error.
 var ErrRefused = errors.New("bft: input refused")
 
-// ReasonOf returns the reason of a refusal, or "" for nil and other errors.
-func ReasonOf(err error) Reason {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Reason
-	}
-	return ""
-}
+// Scope gives *Error its message prefix and sentinel (internal/reason).
+func (Reason) Scope() (string, error) { return "bft", ErrRefused }
 
-func refuse(r Reason, format string, args ...any) *Error {
-	return &Error{Reason: r, Detail: fmt.Sprintf(format, args...)}
-}
+// ReasonOf returns the reason of a refusal, or "" for nil and other errors.
+func ReasonOf(err error) Reason { return reason.Of[Reason](err) }
+
+// refuse returns an *Error with r and a formatted detail.
+var refuse = reason.New[Reason]

@@ -2,7 +2,8 @@ package bftchain
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/blockwire/blockwire/internal/reason"
 )
 
 // Reason says why a block certificate or a block was refused. Reasons are
@@ -34,25 +35,15 @@ const (
 	ReasonTooMany Reason = "too-many-pending"
 )
 
-// Error is a refusal with its reason; errors.Is(err, ErrRefused) matches.
-type Error struct {
-	Reason Reason
-	Detail string
-}
-
-func (e *Error) Error() string { return fmt.Sprintf("bftchain: %s: %s", e.Reason, e.Detail) }
-
-// Is makes every *Error match ErrRefused.
-func (e *Error) Is(target error) bool { return target == ErrRefused }
+// Error is a refusal with its reason and a detail; it reads
+// "bftchain: <reason>: <detail>". errors.Is(err, ErrRefused) matches.
+type Error = reason.Error[Reason]
 
 // ErrRefused matches every *Error.
 var ErrRefused = errors.New("bftchain: refused")
 
+// Scope gives *Error its message prefix and sentinel (internal/reason).
+func (Reason) Scope() (string, error) { return "bftchain", ErrRefused }
+
 // ReasonOf returns err's reason, "" for nil and other errors.
-func ReasonOf(err error) Reason {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Reason
-	}
-	return ""
-}
+func ReasonOf(err error) Reason { return reason.Of[Reason](err) }

@@ -325,6 +325,43 @@ func TestWithChain(t *testing.T) {
 	})
 }
 
+// startThreeProducers starts producers p0..p2 on a fresh chain over net
+// (1 ms latency), stops them when the test ends, and returns the one
+// producing after half a second of virtual time, and the other two.
+func startThreeProducers(t *testing.T, net carrier) (leader *chainNode, rest []*chainNode) {
+	genesis := chainGenesis(t)
+	net.SetLatency(time.Millisecond)
+	var nodes []*chainNode
+	var servers []raft.Server
+	for i := range 3 {
+		n := &chainNode{t: t, id: raft.ServerAddress(fmt.Sprintf("p%d", i)), key: seedKey(byte(i + 1)), fs: vfs.NewMem(), peers: &nodes}
+		nodes = append(nodes, n)
+		servers = append(servers, raft.Server{ID: raft.ServerID(n.id), Address: n.id, Suffrage: raft.Voter})
+	}
+	for _, n := range nodes {
+		n.open(genesis)
+		n.startEngine(net, servers)
+	}
+	t.Cleanup(func() {
+		for _, n := range nodes {
+			n.stop()
+		}
+	})
+	time.Sleep(500 * time.Millisecond)
+	for _, n := range nodes {
+		if n.eng.Status().Producing {
+			leader = n
+		}
+	}
+	require.NotNil(t, leader)
+	for _, n := range nodes {
+		if n != leader {
+			rest = append(rest, n)
+		}
+	}
+	return leader, rest
+}
+
 // TestWithChainLeaderCutAfterDissemination cuts the leader off right after
 // it disseminated a block and before the block's id reached any follower:
 // every survivor then holds that block as its best head while the raft log
@@ -332,32 +369,7 @@ func TestWithChain(t *testing.T) {
 // chain goes on, the block included.
 func TestWithChainLeaderCutAfterDissemination(t *testing.T) {
 	forBothCarriers(t, func(t *testing.T, net carrier) {
-		genesis := chainGenesis(t)
-		net.SetLatency(time.Millisecond)
-		var nodes []*chainNode
-		var servers []raft.Server
-		for i := range 3 {
-			n := &chainNode{t: t, id: raft.ServerAddress(fmt.Sprintf("p%d", i)), key: seedKey(byte(i + 1)), fs: vfs.NewMem(), peers: &nodes}
-			nodes = append(nodes, n)
-			servers = append(servers, raft.Server{ID: raft.ServerID(n.id), Address: n.id, Suffrage: raft.Voter})
-		}
-		for _, n := range nodes {
-			n.open(genesis)
-			n.startEngine(net, servers)
-		}
-		defer func() {
-			for _, n := range nodes {
-				n.stop()
-			}
-		}()
-		time.Sleep(500 * time.Millisecond)
-		var ld *chainNode
-		for _, n := range nodes {
-			if n.eng.Status().Producing {
-				ld = n
-			}
-		}
-		require.NotNil(t, ld)
+		ld, rest := startThreeProducers(t, net)
 		cut := make(chan block.ID, 1)
 		ld.mu.Lock()
 		ld.hook = func() {
@@ -370,12 +382,6 @@ func TestWithChainLeaderCutAfterDissemination(t *testing.T) {
 		}
 		ld.mu.Unlock()
 		orphan := <-cut
-		var rest []*chainNode
-		for _, n := range nodes {
-			if n != ld {
-				rest = append(rest, n)
-			}
-		}
 		deadline := time.Now().Add(time.Minute)
 		for _, n := range rest {
 			for n.irreversible().Height() < orphan.Height()+10 {

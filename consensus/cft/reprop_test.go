@@ -1,11 +1,9 @@
 package cft
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
 
@@ -30,38 +28,7 @@ import (
 // and every member counts the same refusals.
 func TestWithChainRefusedReproposalDoesNotHalt(t *testing.T) {
 	forBothCarriers(t, func(t *testing.T, net carrier) {
-		genesis := chainGenesis(t)
-		net.SetLatency(time.Millisecond)
-		var nodes []*chainNode
-		var servers []raft.Server
-		for i := range 3 {
-			n := &chainNode{t: t, id: raft.ServerAddress(fmt.Sprintf("p%d", i)), key: seedKey(byte(i + 1)), fs: vfs.NewMem(), peers: &nodes}
-			nodes = append(nodes, n)
-			servers = append(servers, raft.Server{ID: raft.ServerID(n.id), Address: n.id, Suffrage: raft.Voter})
-		}
-		for _, n := range nodes {
-			n.open(genesis)
-			n.startEngine(net, servers)
-		}
-		defer func() {
-			for _, n := range nodes {
-				n.stop()
-			}
-		}()
-		time.Sleep(500 * time.Millisecond)
-		var ld *chainNode
-		for _, n := range nodes {
-			if n.eng.Status().Producing {
-				ld = n
-			}
-		}
-		require.NotNil(t, ld)
-		var rest []*chainNode
-		for _, n := range nodes {
-			if n != ld {
-				rest = append(rest, n)
-			}
-		}
+		ld, rest := startThreeProducers(t, net)
 		setFailing := func(on bool) {
 			for _, n := range rest {
 				n.mu.Lock()

@@ -2,7 +2,8 @@ package prodset
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/blockwire/blockwire/internal/reason"
 )
 
 // Reason is a stable label saying why a change was refused. Nodes report it
@@ -42,19 +43,12 @@ const (
 // ErrRefused matches every *Error.
 var ErrRefused = errors.New("prodset: change refused")
 
-// Error is a refused change: a stable Reason and a human Detail.
-type Error struct {
-	Reason Reason
-	Detail string
-}
+// Error is a refused change: a stable Reason and a human Detail; it reads
+// "prodset: change refused: <reason>: <detail>".
+type Error = reason.Error[Reason]
 
-func (e *Error) Error() string {
-	return fmt.Sprintf("prodset: change refused: %s: %s", e.Reason, e.Detail)
-}
+// Scope gives *Error its message prefix and sentinel (internal/reason).
+func (Reason) Scope() (string, error) { return "prodset: change refused", ErrRefused }
 
-// Is makes every *Error match ErrRefused.
-func (e *Error) Is(target error) bool { return target == ErrRefused }
-
-func refuse(r Reason, format string, args ...any) error {
-	return &Error{Reason: r, Detail: fmt.Sprintf(format, args...)}
-}
+// refuse returns an *Error with r and a formatted detail.
+var refuse = reason.New[Reason]

@@ -37,11 +37,11 @@ var allowed = map[string][]string{
 
 // stdlibOnly packages may import nothing outside the standard library and
 // this module: they are the small shared core every layer links.
-var stdlibOnly = []string{"chain/block", "chain/txpool", "forkdb", "blocksync", "consensus/bft", "consensus/bftchain", "consensus/quorum", "consensus/prodset", "consensus/prodapp", "transport/route", "transport/submit", "transport/broadcast", "transport/rbc", "consensus/attest", "internal/topology", "internal/netview", "link/pex"}
+var stdlibOnly = []string{"chain/block", "chain/txpool", "forkdb", "blocksync", "consensus/bft", "consensus/bftchain", "consensus/quorum", "consensus/prodset", "consensus/prodapp", "transport/route", "transport/submit", "transport/broadcast", "transport/rbc", "consensus/attest", "internal/topology", "internal/netview", "internal/fanout", "internal/reason", "link/pex"}
 
 // pure packages are protocol cores (DESIGN.md §2): no wall clock, sleeping,
 // goroutines, global randomness, or direct I/O.
-var pure = []string{"chain/block", "chain/txpool", "forkdb", "blocksync", "consensus/bft", "consensus/bftchain", "consensus/quorum", "consensus/prodset", "consensus/prodapp", "transport/route", "transport/submit", "transport/broadcast", "transport/rbc", "node/relay", "consensus/attest", "internal/topology", "internal/netview", "link/pex"}
+var pure = []string{"chain/block", "chain/txpool", "forkdb", "blocksync", "consensus/bft", "consensus/bftchain", "consensus/quorum", "consensus/prodset", "consensus/prodapp", "transport/route", "transport/submit", "transport/broadcast", "transport/rbc", "node/relay", "consensus/attest", "internal/topology", "internal/netview", "internal/reason", "link/pex"}
 
 // pureFiles are pure cores that live inside a driver package: the files
 // of link's session core (link/core.go says why it stays in link).

@@ -3,8 +3,9 @@
 // node has K-1 when nodes×K is odd). The same (kind, nodes, degree, seed)
 // always gives the same graph, so a testnet run and its re-run, or a
 // testnet and the simulator, can be compared on one topology. It is the
-// only implementation: node.Neighbours (init and testnet --topology) and
-// testnet --netns both draw from it.
+// only implementation: node.Neighbours (init and testnet --topology),
+// testnet --netns and the simulator (sim.buildTopology, which passes its
+// run's random source to RandomRegular) all draw from it.
 //
 // It is pure and stdlib-only: the seed is an input, nothing is global.
 //

@@ -6,11 +6,12 @@ import (
 	"slices"
 )
 
-// randomRegular draws a connected graph in which every node has degree d
+// RandomRegular draws a connected graph in which every node has degree d
 // (one node has d-1 when n×d is odd) by pairing stubs at random and
-// rejecting results that are disconnected. It is the simulator's algorithm
-// (sim/topology.go), so both draw the same kind of graph.
-func randomRegular(n, d int, rng *rand.Rand) (Graph, error) {
+// rejecting results that are disconnected. Build calls it with a source
+// seeded by Spec.Seed; the simulator calls it with its run's source, so
+// both draw graphs with the same algorithm.
+func RandomRegular(n, d int, rng *rand.Rand) (Graph, error) {
 	for range 1000 {
 		if g, ok := tryPairing(n, d, rng); ok && g.Connected() {
 			g.sort()

@@ -86,7 +86,7 @@ func Build(s Spec) (Graph, error) {
 		if n == 1 {
 			return g, nil
 		}
-		return randomRegular(n, s.Degree, rand.New(rand.NewPCG(s.Seed, 0x746f706f)))
+		return RandomRegular(n, s.Degree, rand.New(rand.NewPCG(s.Seed, 0x746f706f)))
 	}
 	g.sort()
 	return g, nil

@@ -2,7 +2,8 @@ package broadcast
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/blockwire/blockwire/internal/reason"
 )
 
 // Reason says why a message was refused, dropped or blamed on a peer.
@@ -55,29 +56,19 @@ const (
 	ReasonUnknownLink Reason = "unknown-link"
 )
 
-// Error is a refused or dropped frame with a reason. errors.Is(err,
-// ErrPeer) matches every *Error.
-type Error struct {
-	Reason Reason
-	Detail string
-}
-
-func (e *Error) Error() string {
-	if e.Detail == "" {
-		return "broadcast: " + string(e.Reason)
-	}
-	return fmt.Sprintf("broadcast: %s: %s", e.Reason, e.Detail)
-}
-
-// Is makes every *Error match ErrPeer.
-func (e *Error) Is(target error) bool { return target == ErrPeer }
+// Error is a refused or dropped frame with a reason; it reads
+// "broadcast: <reason>[: <detail>]". errors.Is(err, ErrPeer) matches
+// every *Error.
+type Error = reason.Error[Reason]
 
 // ErrPeer matches every *Error.
 var ErrPeer = errors.New("broadcast: peer fault")
 
-func fault(r Reason, format string, args ...any) *Error {
-	return &Error{Reason: r, Detail: fmt.Sprintf(format, args...)}
-}
+// Scope gives *Error its message prefix and sentinel (internal/reason).
+func (Reason) Scope() (string, error) { return "broadcast", ErrPeer }
+
+// fault returns an *Error with r and a formatted detail.
+var fault = reason.New[Reason]
 
 // Errors of local calls.
 var (

@@ -2,11 +2,10 @@ package rbcrun
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/blockwire/blockwire/internal/fanout"
 	"github.com/blockwire/blockwire/transport/rbc"
 )
 
@@ -57,81 +56,15 @@ type Delivery struct {
 	Set    Tag
 }
 
-// Subscription receives deliveries on C, in the order the core delivered
-// them. The runner never blocks on a subscriber: when C is full a
-// delivery is dropped and counted in Dropped (Status shows the recent
-// ones), so size the buffer for the bursts you expect.
-type Subscription struct {
-	c       chan Delivery
-	hub     *hub
-	dropped atomic.Uint64
-}
-
-// C delivers in order. It is closed by Close and when the runner stops.
-func (s *Subscription) C() <-chan Delivery { return s.c }
-
-// Dropped counts deliveries lost because C was full.
-func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
-
-// Close ends the subscription and closes C.
-func (s *Subscription) Close() { s.hub.remove(s) }
+// Subscription receives deliveries on C(), in the order the core
+// delivered them; Close ends it, and C is closed then and when the runner
+// stops. The runner never blocks on a subscriber: when C is full a
+// delivery is dropped and counted in Dropped() (and in Counters'
+// SubscriberDrop; Status shows the recent deliveries), so size the buffer
+// for the bursts you expect.
+type Subscription = fanout.Sub[Delivery]
 
 // Subscribe returns a subscription whose channel buffers buf deliveries
 // (at least 1). Deliveries replayed from the records at start were handed
 // out before anyone could subscribe; Status lists them.
-func (r *Runner) Subscribe(buf int) *Subscription {
-	return r.subs.add(max(buf, 1))
-}
-
-type hub struct {
-	mu      sync.Mutex
-	subs    map[*Subscription]struct{}
-	closed  bool
-	dropped atomic.Uint64
-}
-
-func newHub() *hub { return &hub{subs: map[*Subscription]struct{}{}} }
-
-func (h *hub) add(buf int) *Subscription {
-	s := &Subscription{c: make(chan Delivery, buf), hub: h}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closed {
-		close(s.c)
-		return s
-	}
-	h.subs[s] = struct{}{}
-	return s
-}
-
-func (h *hub) publish(d Delivery) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for s := range h.subs {
-		select {
-		case s.c <- d:
-		default:
-			s.dropped.Add(1)
-			h.dropped.Add(1)
-		}
-	}
-}
-
-func (h *hub) remove(s *Subscription) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, ok := h.subs[s]; ok {
-		delete(h.subs, s)
-		close(s.c)
-	}
-}
-
-func (h *hub) close() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.closed = true
-	for s := range h.subs {
-		close(s.c)
-		delete(h.subs, s)
-	}
-}
+func (r *Runner) Subscribe(buf int) *Subscription { return r.subs.Subscribe(buf) }

@@ -80,5 +80,5 @@ func (r *Runner) deliver(d rbc.Delivery) {
 	if over := len(st.recent) - r.cfg.Recent; over > 0 {
 		st.recent = append(st.recent[:0], st.recent[over:]...)
 	}
-	r.subs.publish(Delivery{Delivery: d, Origin: st.peers[d.Inst.Origin], Set: st.tag})
+	r.subs.Publish(Delivery{Delivery: d, Origin: st.peers[d.Inst.Origin], Set: st.tag})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/rs/zerolog"
 
+	"github.com/blockwire/blockwire/internal/fanout"
 	"github.com/blockwire/blockwire/transport/rbc"
 )
 
@@ -41,10 +42,10 @@ type Runner struct {
 	now  func() time.Time
 	self ed25519.PublicKey
 
-	in    chan inbound    // Config.InboundQueue: see its doc
-	calls chan func()     // API requests, run on the loop (unbuffered: callers wait their turn)
-	subs  *hub            // delivery subscribers
-	ctx   context.Context // cancelled by Stop or a fatal store error
+	in    chan inbound         // Config.InboundQueue: see its doc
+	calls chan func()          // API requests, run on the loop (unbuffered: callers wait their turn)
+	subs  fanout.Hub[Delivery] // delivery subscribers
+	ctx   context.Context      // cancelled by Stop or a fatal store error
 	stop  context.CancelFunc
 	done  chan struct{}
 	once  sync.Once
@@ -72,7 +73,7 @@ func New(cfg Config, deps Deps, keys []ed25519.PublicKey) (*Runner, error) {
 		return nil, fmt.Errorf("rbcrun: Deps.Messenger and Deps.Store are required")
 	}
 	r := &Runner{cfg: cfg, deps: deps, log: cfg.Logger, now: cfg.Now, self: cfg.Core.Key.Public().(ed25519.PublicKey),
-		in: make(chan inbound, cfg.InboundQueue), calls: make(chan func()), subs: newHub(), done: make(chan struct{})}
+		in: make(chan inbound, cfg.InboundQueue), calls: make(chan func()), done: make(chan struct{})}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -200,5 +201,5 @@ func (r *Runner) arm(t *time.Timer) {
 // shutdown fails the waiters and closes the subscriptions.
 func (r *Runner) shutdown() {
 	r.st.failWaiters(ErrStopped)
-	r.subs.close()
+	r.subs.Close()
 }

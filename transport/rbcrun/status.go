@@ -105,7 +105,7 @@ func (r *Runner) Counters() Counters {
 	return Counters{Received: c.received.Load(), InboundDropped: c.inboundDropped.Load(), OtherSet: c.otherSet.Load(),
 		NotMember: c.notMember.Load(), Sent: c.sent.Load(), SentCopies: c.sentCopies.Load(), SendErrors: c.sendErrors.Load(),
 		Records: c.records.Load(), Delivered: c.delivered.Load(), Replayed: c.replayed.Load(),
-		SubscriberDrop: r.subs.dropped.Load(), Refused: refused}
+		SubscriberDrop: r.subs.Dropped(), Refused: refused}
 }
 
 // Status asks the loop for a snapshot (counters only, if it stopped or

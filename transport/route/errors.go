@@ -3,6 +3,8 @@ package route
 import (
 	"errors"
 	"fmt"
+
+	"github.com/blockwire/blockwire/internal/reason"
 )
 
 // Reason says why a message was refused, dropped or blamed on a neighbour.
@@ -64,24 +66,15 @@ const (
 )
 
 // Error is a refused or dropped message (or a decode failure) with a
-// reason. errors.Is(err, ErrPeer) matches every *Error.
-type Error struct {
-	Reason Reason
-	Detail string
-}
-
-func (e *Error) Error() string {
-	if e.Detail == "" {
-		return "route: " + string(e.Reason)
-	}
-	return fmt.Sprintf("route: %s: %s", e.Reason, e.Detail)
-}
-
-// Is makes every *Error match ErrPeer.
-func (e *Error) Is(target error) bool { return target == ErrPeer }
+// reason; it reads "route: <reason>[: <detail>]". errors.Is(err, ErrPeer)
+// matches every *Error.
+type Error = reason.Error[Reason]
 
 // ErrPeer matches every *Error.
 var ErrPeer = errors.New("route: peer fault")
+
+// Scope gives *Error its message prefix and sentinel (internal/reason).
+func (Reason) Scope() (string, error) { return "route", ErrPeer }
 
 // ErrNoDestinations is returned by Multicast with an empty or oversized
 // destination set.
@@ -91,9 +84,8 @@ var ErrNoDestinations = errors.New("route: destination set empty or above Limits
 // Limits.MaxPayload.
 var ErrPayloadTooLarge = errors.New("route: payload above Limits.MaxPayload")
 
-func fault(r Reason, format string, args ...any) *Error {
-	return &Error{Reason: r, Detail: fmt.Sprintf(format, args...)}
-}
+// fault returns an *Error with r and a formatted detail.
+var fault = reason.New[Reason]
 
 // SendError reports that a message we originated did not reach a
 // destination: it waited for a route until Config.QueueTTL (ReasonNoRoute)

@@ -129,10 +129,7 @@ func TestUnicastAndMulticastHaveSeparateBuckets(t *testing.T) {
 func TestFloodBucketBound(t *testing.T) {
 	f := func(gaps []uint16, rate8, burst8 uint8) bool {
 		lim := FloodLimit{Rate: float64(rate8%50) + 1, Burst: int(burst8%20) + 1}
-		nt := newNet(t, 3, func(_ int, c *Config) { c.FloodUnicast = lim })
-		nt.connect(0, 1, 5*ms)
-		nt.connect(1, 2, 5*ms)
-		nt.run(time.Second)
+		nt := newLine(t, 3, func(_ int, c *Config) { c.FloodUnicast = lim })
 		r := nt.nodes[1]
 		start := nt.now
 		passed := 0

@@ -82,6 +82,18 @@ func newNet(t testing.TB, n int, cfg func(i int, c *Config)) *tnet {
 	return nt
 }
 
+// newLine is newNet with nodes 0 - 1 - … - n-1 linked at 5 ms and run
+// for a second: every route of a short line has converged by then.
+func newLine(t testing.TB, n int, cfg func(i int, c *Config)) *tnet {
+	t.Helper()
+	nt := newNet(t, n, cfg)
+	for i := 0; i+1 < n; i++ {
+		nt.connect(i, i+1, 5*time.Millisecond)
+	}
+	nt.run(time.Second)
+	return nt
+}
+
 func (nt *tnet) boot(i int) {
 	nt.t.Helper()
 	c := DefaultConfig()
@@ -116,6 +128,17 @@ func (nt *tnet) connect(a, b int, lat time.Duration) {
 	nt.flush(a)
 	nt.nodes[b].AddLink(nt.now, nt.ids[a])
 	nt.flush(b)
+}
+
+// send has node from send payload to node to, puts the message on the
+// wire and runs the network for wait; it returns the message's seq.
+func (nt *tnet) send(from, to int, class Class, payload []byte, wait time.Duration) uint64 {
+	nt.t.Helper()
+	seq, err := nt.nodes[from].Send(nt.now, nt.ids[to], class, payload)
+	require.NoError(nt.t, err)
+	nt.flush(from)
+	nt.run(wait)
+	return seq
 }
 
 // cut makes a link silently lose everything (neither end is told).

@@ -13,10 +13,7 @@ import (
 // a forwarded copy, and prepared messages are signed when relayed.
 
 func TestCheckedForgeryIsRefusedAndItsSenderBlamed(t *testing.T) {
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	before := nt.nodes[2].Stats().Verifications
 	c := Check(nt.ids[2], nt.ids[1], DefaultLimits(), forgedData(nt, 2).AppendTo(nil))
 	require.NoError(t, nt.nodes[2].StepChecked(nt.now, nt.ids[1], c))
@@ -44,10 +41,7 @@ func TestCheckedGarbageCostsScore(t *testing.T) {
 func TestACheckedVerdictIsNotForwarded(t *testing.T) {
 	// 1 relays a genuine message from 0 to 2: its copy for 2 carries no
 	// verdict, so 2 (stepping the object, not the bytes) verifies again.
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	p, err := nt.nodes[0].Prepare(nt.now, []NodeID{nt.ids[2]}, ClassApp, []byte("x"))
 	require.NoError(t, err)
 	require.True(t, p.Relayed)
@@ -69,10 +63,7 @@ func TestACheckedVerdictIsNotForwarded(t *testing.T) {
 }
 
 func TestPreparedMessagesAreSignedOnlyWhenRelayed(t *testing.T) {
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	near, err := nt.nodes[0].Prepare(nt.now, []NodeID{nt.ids[1]}, ClassApp, []byte("n"))
 	require.NoError(t, err)
 	require.False(t, near.Relayed, "a neighbour needs no signature")
@@ -97,10 +88,7 @@ func TestPreparedMessagesAreSignedOnlyWhenRelayed(t *testing.T) {
 func TestAnUnsignedPreparedMessageIsSignedWhenItMustBeRelayed(t *testing.T) {
 	// The route changed between Prepare and SendPrepared (or the driver
 	// skipped Sign): forward signs lazily, as Multicast always did.
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	p, err := nt.nodes[0].Prepare(nt.now, []NodeID{nt.ids[2]}, ClassApp, []byte("f"))
 	require.NoError(t, err)
 	nt.nodes[0].SendPrepared(nt.now, p)

@@ -28,10 +28,7 @@ func TestReplyFollowsTheReversePathToAnUnroutableOrigin(t *testing.T) {
 	nt := replyNet(t, nil)
 	_, ok := nt.nodes[3].NextHop(nt.ids[0])
 	require.False(t, ok, "the origin is not routable")
-	seq, err := nt.nodes[0].Send(nt.now, nt.ids[3], ClassTransaction, []byte("tx"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(100 * ms)
+	seq := nt.send(0, 3, ClassTransaction, []byte("tx"), 100*ms)
 	require.Len(t, nt.delivered[3], 1)
 	d := nt.delivered[3][0]
 
@@ -42,7 +39,7 @@ func TestReplyFollowsTheReversePathToAnUnroutableOrigin(t *testing.T) {
 	require.EqualValues(t, 2, nt.nodes[1].Stats().RepliesForwarded+nt.nodes[2].Stats().RepliesForwarded)
 
 	// One answer per message: the entries are consumed.
-	err = nt.nodes[3].Reply(nt.now, d.Origin, d.Seq, d.Class, []byte("again"))
+	err := nt.nodes[3].Reply(nt.now, d.Origin, d.Seq, d.Class, []byte("again"))
 	require.ErrorIs(t, err, ErrPeer)
 	require.ErrorContains(t, err, string(ReasonNoReversePath))
 	for i := range nt.nodes {
@@ -53,20 +50,14 @@ func TestReplyFollowsTheReversePathToAnUnroutableOrigin(t *testing.T) {
 func TestReplyNeedsALiveEntryOfAReplyClass(t *testing.T) {
 	nt := replyNet(t, func(c *Config) { c.ReplyTTL = 500 * ms })
 	// A class without replies leaves no path.
-	_, err := nt.nodes[0].Send(nt.now, nt.ids[3], ClassApp, []byte("app"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(100 * ms)
+	nt.send(0, 3, ClassApp, []byte("app"), 100*ms)
 	d := nt.delivered[3][0]
 	require.ErrorIs(t, nt.nodes[3].Reply(nt.now, d.Origin, d.Seq, d.Class, nil), ErrPeer)
 
 	// An entry expires after ReplyTTL.
-	_, err = nt.nodes[0].Send(nt.now, nt.ids[3], ClassTransaction, []byte("tx"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(time.Second)
+	nt.send(0, 3, ClassTransaction, []byte("tx"), time.Second)
 	d = nt.delivered[3][1]
-	err = nt.nodes[3].Reply(nt.now, d.Origin, d.Seq, d.Class, []byte("late"))
+	err := nt.nodes[3].Reply(nt.now, d.Origin, d.Seq, d.Class, []byte("late"))
 	require.ErrorContains(t, err, string(ReasonNoReversePath))
 	for i := range nt.nodes {
 		require.Empty(t, nt.nodes[i].paths, "node %d dropped its expired entry", i)
@@ -75,10 +66,7 @@ func TestReplyNeedsALiveEntryOfAReplyClass(t *testing.T) {
 
 func TestForgedRepliesAreDroppedOrPenalized(t *testing.T) {
 	nt := replyNet(t, nil)
-	seq, err := nt.nodes[0].Send(nt.now, nt.ids[3], ClassTransaction, []byte("tx"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(100 * ms)
+	seq := nt.send(0, 3, ClassTransaction, []byte("tx"), 100*ms)
 
 	// Relay 1 answers in its own name: signed, but not by the destination.
 	forged := &Reply{Class: ClassTransaction, HopLimit: 8, Replier: nt.ids[1], To: nt.ids[0], Seq: seq, Payload: []byte("accepted")}
@@ -141,13 +129,10 @@ func TestReplyPathsAreBoundedInCount(t *testing.T) {
 
 func TestSetRoutableAnnouncesAndRetracts(t *testing.T) {
 	admit := map[NodeID]bool{}
-	nt := newNet(t, 3, func(i int, c *Config) {
+	nt := newLine(t, 3, func(i int, c *Config) {
 		c.Routable = false
 		c.Admit = func(id NodeID) bool { return admit[id] }
 	})
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
 	require.Equal(t, -1, nt.nextHop(0, 2))
 
 	admit[nt.ids[2]] = true
@@ -179,17 +164,11 @@ func TestReplyClassDestinationAnswersInsteadOfValidating(t *testing.T) {
 		nt.nodes[i].SetValidator(ClassTransaction, func(NodeID, Class, []byte) Verdict { return Reject })
 	}
 	// From the destination's neighbour: delivered (the consumer answers).
-	_, err := nt.nodes[2].Send(nt.now, nt.ids[3], ClassTransaction, []byte("bad"))
-	require.NoError(t, err)
-	nt.flush(2)
-	nt.run(100 * ms)
+	nt.send(2, 3, ClassTransaction, []byte("bad"), 100*ms)
 	require.Len(t, nt.delivered[3], 1)
 	require.Empty(t, nt.penalties[3])
 	// Through a relay: the relay validates and refuses.
-	_, err = nt.nodes[0].Send(nt.now, nt.ids[3], ClassTransaction, []byte("bad"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(100 * ms)
+	nt.send(0, 3, ClassTransaction, []byte("bad"), 100*ms)
 	require.Len(t, nt.delivered[3], 1)
 	require.Equal(t, ReasonRejected, nt.penalties[1][0].Err.Reason)
 }

@@ -22,10 +22,7 @@ func TestNewerWrapsAround(t *testing.T) {
 }
 
 func TestLineConvergesThroughTheMiddle(t *testing.T) {
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	require.Equal(t, []int{0, 1, 2}, nt.path(0, 2))
 	require.Equal(t, []int{2, 1, 0}, nt.path(2, 0))
 	ri := nt.nodes[0].Routes()
@@ -138,10 +135,7 @@ func TestRestartedNodeIsReachableAtOnce(t *testing.T) {
 }
 
 func TestForgedSeqnoIsPenalized(t *testing.T) {
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	// Node 1 claims node 2's next seqno without node 2's signature.
 	u := &Update{Dest: nt.ids[2], RouterID: nt.nodes[2].routerID, Seqno: nt.nodes[2].seqno + 5, Metric: 3, Signed: true}
 	require.NoError(t, nt.nodes[0].Step(nt.now, nt.ids[1], u))
@@ -152,14 +146,11 @@ func TestForgedSeqnoIsPenalized(t *testing.T) {
 }
 
 func TestImpossibleMetricAndUnroutableDestinationsArePenalized(t *testing.T) {
-	nt := newNet(t, 3, func(i int, c *Config) {
+	nt := newLine(t, 3, func(i int, c *Config) {
 		if i == 0 {
 			c.Admit = func(id NodeID) bool { return id != testID(2) }
 		}
 	})
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
 	require.Nil(t, nt.path(0, 2), "node 2 is not admitted at node 0")
 	reasons := map[Reason]int{}
 	for _, p := range nt.penalties[0] {
@@ -178,10 +169,7 @@ func testID(i int) NodeID {
 }
 
 func TestUnicastIsAuthenticatedAndReplayProtected(t *testing.T) {
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	var captured []byte
 	nt.hook = func(from, to int, b []byte) []byte {
 		if from == 1 && to == 2 && Type(b[1]) == TypeData {
@@ -189,10 +177,7 @@ func TestUnicastIsAuthenticatedAndReplayProtected(t *testing.T) {
 		}
 		return b
 	}
-	seq, err := nt.nodes[0].Send(nt.now, nt.ids[2], ClassTransaction, []byte("tx"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(100 * ms)
+	seq := nt.send(0, 2, ClassTransaction, []byte("tx"), 100*ms)
 	require.Len(t, nt.delivered[2], 1)
 	got := nt.delivered[2][0]
 	require.Equal(t, nt.ids[0], got.Origin)
@@ -222,10 +207,7 @@ func TestNoRouteQueuesThenDeliversOrFailsWithAReason(t *testing.T) {
 	nt.connect(0, 1, 5*ms)
 	nt.run(time.Second)
 	// Node 2 is unknown: the message waits.
-	_, err := nt.nodes[0].Send(nt.now, nt.ids[2], ClassTransaction, []byte("a"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(500 * ms)
+	nt.send(0, 2, ClassTransaction, []byte("a"), 500*ms)
 	nt.connect(1, 2, 5*ms)
 	nt.run(500 * ms)
 	require.Len(t, nt.delivered[2], 1, "queued message sent when the route appeared")
@@ -233,10 +215,7 @@ func TestNoRouteQueuesThenDeliversOrFailsWithAReason(t *testing.T) {
 	// Now node 2 vanishes for good: the next message fails after QueueTTL.
 	nt.close(1, 2)
 	nt.run(500 * ms)
-	_, err = nt.nodes[0].Send(nt.now, nt.ids[2], ClassTransaction, []byte("b"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(3 * time.Second)
+	nt.send(0, 2, ClassTransaction, []byte("b"), 3*time.Second)
 	require.Len(t, nt.delivered[2], 1)
 	require.Len(t, nt.failed[0], 1)
 	require.Equal(t, ReasonNoRoute, nt.failed[0][0].Reason)
@@ -278,10 +257,7 @@ func TestMulticastSendsOneCopyPerLink(t *testing.T) {
 }
 
 func TestValidatorVerdicts(t *testing.T) {
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	ready := false
 	nt.nodes[1].SetValidator(ClassConsensus, func(origin NodeID, _ Class, p []byte) Verdict {
 		switch string(p) {
@@ -321,10 +297,7 @@ func TestHopLimitIsEnforced(t *testing.T) {
 		nt.connect(i, i+1, 5*ms)
 	}
 	nt.run(time.Second)
-	_, err := nt.nodes[0].Send(nt.now, nt.ids[3], ClassTransaction, []byte("x"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(100 * ms)
+	nt.send(0, 3, ClassTransaction, []byte("x"), 100*ms)
 	require.Empty(t, nt.delivered[3])
 	require.Equal(t, ReasonHopLimit, nt.dropped[2][0].Reason)
 }
@@ -358,10 +331,7 @@ func TestClassQueueTTLExpiresConsensusBeforeOlderTransactions(t *testing.T) {
 	// No link: both wait for a route, the transaction queued first.
 	_, err := nt.nodes[0].Send(nt.now, nt.ids[1], ClassTransaction, []byte("tx"))
 	require.NoError(t, err)
-	_, err = nt.nodes[0].Send(nt.now, nt.ids[1], ClassConsensus, []byte("vote"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(500 * ms)
+	nt.send(0, 1, ClassConsensus, []byte("vote"), 500*ms)
 	require.Len(t, nt.failed[0], 1, "the consensus message expired behind an unexpired transaction")
 	require.Equal(t, ClassConsensus, nt.failed[0][0].Class)
 	require.Equal(t, ReasonNoRoute, nt.failed[0][0].Reason)

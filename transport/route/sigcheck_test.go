@@ -30,10 +30,7 @@ func TestDataFromItsOriginEndingHereIsNotVerifiedAgain(t *testing.T) {
 	nt.connect(0, 1, 5*ms)
 	nt.run(time.Second)
 	before := nt.nodes[1].Stats().Verifications
-	_, err := nt.nodes[0].Send(nt.now, nt.ids[1], ClassApp, []byte("x"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(100 * ms)
+	nt.send(0, 1, ClassApp, []byte("x"), 100*ms)
 	require.Len(t, nt.delivered[1], 1)
 	require.Equal(t, before, nt.nodes[1].Stats().Verifications, "the link authenticated the origin")
 }
@@ -41,10 +38,7 @@ func TestDataFromItsOriginEndingHereIsNotVerifiedAgain(t *testing.T) {
 func TestForgedDataFromANonOriginNeighbourIsRefused(t *testing.T) {
 	// 1 claims to relay a message from 0 that 0 never signed: 2 verifies
 	// it (the neighbour is not the origin) and blames 1.
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	before := nt.nodes[2].Stats().Verifications
 	require.NoError(t, nt.nodes[2].Step(nt.now, nt.ids[1], forgedData(nt, 2)))
 	rd := nt.nodes[2].Ready()
@@ -58,15 +52,9 @@ func TestForgedDataFromANonOriginNeighbourIsRefused(t *testing.T) {
 func TestRelayedDataIsVerifiedByTheDestination(t *testing.T) {
 	// A genuine message from 0 reaching 2 through 1: both 1 (it forwards)
 	// and 2 (its neighbour is not the origin) check it.
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	v1, v2 := nt.nodes[1].Stats().Verifications, nt.nodes[2].Stats().Verifications
-	_, err := nt.nodes[0].Send(nt.now, nt.ids[2], ClassApp, []byte("x"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(100 * ms)
+	nt.send(0, 2, ClassApp, []byte("x"), 100*ms)
 	require.Len(t, nt.delivered[2], 1)
 	require.Equal(t, v1+1, nt.nodes[1].Stats().Verifications, "the first hop forwards, so it checks")
 	require.Equal(t, v2+1, nt.nodes[2].Stats().Verifications, "the destination's neighbour is not the origin")
@@ -77,10 +65,7 @@ func TestTheFirstHopVerifiesBeforeForwarding(t *testing.T) {
 	// and 2 together): 1 must forward it, so it checks, refuses it and
 	// blames the origin, and 2 never sees it.
 	for _, dests := range [][]int{{2}, {1, 2}} {
-		nt := newNet(t, 3, nil)
-		nt.connect(0, 1, 5*ms)
-		nt.connect(1, 2, 5*ms)
-		nt.run(time.Second)
+		nt := newLine(t, 3, nil)
 		require.NoError(t, nt.nodes[1].Step(nt.now, nt.ids[0], forgedData(nt, dests...)))
 		rd := nt.nodes[1].Ready()
 		require.Empty(t, rd.Delivered)
@@ -105,10 +90,7 @@ func TestRepliesAreVerifiedUnlessStraightFromTheReplier(t *testing.T) {
 		}
 		return b
 	}
-	seq, err := nt.nodes[0].Send(nt.now, nt.ids[3], ClassTransaction, []byte("tx"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(100 * ms)
+	seq := nt.send(0, 3, ClassTransaction, []byte("tx"), 100*ms)
 	require.Len(t, nt.delivered[3], 1)
 	v := []uint64{nt.nodes[0].Stats().Verifications, nt.nodes[1].Stats().Verifications, nt.nodes[2].Stats().Verifications}
 	require.NoError(t, nt.nodes[3].Reply(nt.now, nt.ids[0], seq, ClassTransaction, []byte("ok")))
@@ -119,10 +101,7 @@ func TestRepliesAreVerifiedUnlessStraightFromTheReplier(t *testing.T) {
 		require.Equal(t, v[i]+1, nt.nodes[i].Stats().Verifications, "node %d", i)
 	}
 
-	seq, err = nt.nodes[2].Send(nt.now, nt.ids[3], ClassTransaction, []byte("tx2"))
-	require.NoError(t, err)
-	nt.flush(2)
-	nt.run(100 * ms)
+	seq = nt.send(2, 3, ClassTransaction, []byte("tx2"), 100*ms)
 	require.Len(t, nt.delivered[3], 2)
 	v2 := nt.nodes[2].Stats().Verifications
 	require.NoError(t, nt.nodes[3].Reply(nt.now, nt.ids[2], seq, ClassTransaction, []byte("ok")))
@@ -139,10 +118,7 @@ func TestAForgedReplyFromARelayIsRefused(t *testing.T) {
 	// 1 forges 3's answer to 0's message: 0 verifies (1 is not the
 	// replier) and blames 1.
 	nt := replyNet(t, nil)
-	seq, err := nt.nodes[0].Send(nt.now, nt.ids[3], ClassTransaction, []byte("tx"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(100 * ms)
+	seq := nt.send(0, 3, ClassTransaction, []byte("tx"), 100*ms)
 	m := &Reply{Class: ClassTransaction, HopLimit: 4, Replier: nt.ids[3], To: nt.ids[0], Seq: seq, Payload: []byte("ok")}
 	m.Sig[0] = 1
 	require.NoError(t, nt.nodes[0].Step(nt.now, nt.ids[1], m))
@@ -157,10 +133,7 @@ func TestTheOriginSignsOnlyCopiesWithLaterHops(t *testing.T) {
 	// Line 0-1-2. Every data frame 0 sends is decoded: a copy for 1 alone
 	// goes unsigned (1 will not check it), a copy for 2 through 1, or for
 	// 1 and 2, carries a valid signature.
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	var sent []*Data
 	nt.hook = func(from, _ int, b []byte) []byte {
 		if from == 0 && Type(b[1]) == TypeData {
@@ -190,10 +163,7 @@ func TestTheOriginSignsOnlyCopiesWithLaterHops(t *testing.T) {
 func TestAnUnsignedCopyFromANonOriginIsRefused(t *testing.T) {
 	// 1 captures 0's unsigned copy and hands it to 2 as if relaying it:
 	// 2's neighbour is not the origin, so it checks, and blames 1.
-	nt := newNet(t, 3, nil)
-	nt.connect(0, 1, 5*ms)
-	nt.connect(1, 2, 5*ms)
-	nt.run(time.Second)
+	nt := newLine(t, 3, nil)
 	var captured []byte
 	nt.hook = func(from, _ int, b []byte) []byte {
 		if from == 0 && Type(b[1]) == TypeData {
@@ -201,10 +171,7 @@ func TestAnUnsignedCopyFromANonOriginIsRefused(t *testing.T) {
 		}
 		return b
 	}
-	_, err := nt.nodes[0].Send(nt.now, nt.ids[1], ClassApp, []byte("x"))
-	require.NoError(t, err)
-	nt.flush(0)
-	nt.run(100 * ms)
+	nt.send(0, 1, ClassApp, []byte("x"), 100*ms)
 	m, err := Decode(captured, DefaultLimits())
 	require.NoError(t, err)
 	d := m.(*Data)
