@@ -26,6 +26,7 @@ func (n *Node) addFromPeer(p *peerState, b *block.Block) {
 		return
 	}
 	n.stats.blocksReceived.Add(1)
+	n.prop.via(id, p.id.String(), p.posted, time.Since(now))
 	n.prop.first(b, now, false, n.verifiedHeight(p) > b.Height+CatchUpSlack, "blocksync")
 	if n.o.observer != nil {
 		n.o.observer.ObserveBlock(BlockObservation{ID: id, Producer: b.Producer, From: p.id,

@@ -22,7 +22,8 @@ type input struct {
 	lane link.Lane
 	msg  []byte
 	err  error
-	fn   func() // inCall
+	fn   func()    // inCall
+	at   time.Time // inReceive: when the link delivered msg
 }
 
 type inputKind uint8
@@ -134,7 +135,7 @@ func (n *Node) handle(x input) {
 	case inConnected:
 		n.onConnected(x.link)
 	case inReceive:
-		n.onReceive(x.link, x.lane, x.msg)
+		n.onReceive(x.link, x.lane, x.msg, x.at)
 	case inDisconnected:
 		n.onDisconnected(x.link, x.err)
 	case inCall:
@@ -263,7 +264,7 @@ func (n *Node) Receive(l link.Link, lane link.Lane, msg []byte) {
 		_ = n.tr.Receive(l, msg) // faults are scored and counted by the transport
 		return
 	}
-	n.post(input{kind: inReceive, link: l, lane: lane, msg: msg})
+	n.post(input{kind: inReceive, link: l, lane: lane, msg: msg, at: time.Now()})
 }
 
 // Disconnected implements link.Handler.

@@ -27,6 +27,8 @@ type peerState struct {
 	off, offSeen bool
 	// vouched is the check of the peer's latest Have header (syncsignal.go).
 	vouched vouched
+	// posted is when the link delivered the frame being received.
+	posted time.Time
 }
 
 func (n *Node) onConnected(l link.Link) {
@@ -82,11 +84,12 @@ func (n *Node) onDisconnected(l link.Link, err error) {
 	}
 }
 
-func (n *Node) onReceive(l link.Link, lane link.Lane, msg []byte) {
+func (n *Node) onReceive(l link.Link, lane link.Lane, msg []byte, at time.Time) {
 	p := n.lp.peers[l]
 	if p == nil || p.closing {
 		return
 	}
+	p.posted = at
 	now := time.Now()
 	switch lane {
 	case link.LaneSync:
@@ -167,6 +170,9 @@ func (n *Node) sendSync(p *peerState, m blocksync.Message) {
 	lane := link.LaneSync
 	if m.Lane == blocksync.LaneBlocks {
 		lane = link.LaneBlocks
+	}
+	if b, ok := m.Msg.(*blocksync.Block); ok {
+		n.prop.forwarded(b.Block.ID(), p.id.String(), time.Now())
 	}
 	err := p.link.Send(lane, blocksync.Encode(m.Msg))
 	if err == nil || errors.Is(err, net.ErrClosed) {

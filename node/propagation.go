@@ -49,7 +49,27 @@ type BlockArrival struct {
 	// node when a later block carried it, under raft when the id was
 	// applied (testnet's finality figures, issue 15).
 	Irreversible time.Time `json:"irreversible,omitzero"`
+	// From is the peer the first copy came from, and Posted when the link
+	// handed that copy to the node's loop (before First when the loop was
+	// busy); AddMs is how long validating and storing it took (the
+	// relay forwards only after that). Forwards lists when the body was
+	// handed to the link for each peer (the first maxForwards). They show
+	// per hop where a block's time goes (docs/benchmarks.md, issue 19).
+	From     string    `json:"from,omitempty"`
+	Posted   time.Time `json:"posted,omitzero"`
+	AddMs    float64   `json:"add_ms,omitempty"`
+	Forwards []Forward `json:"forwards,omitempty"`
 }
+
+// Forward is one body handed to the link for a peer.
+type Forward struct {
+	To string    `json:"to"`
+	At time.Time `json:"at"`
+}
+
+// maxForwards bounds BlockArrival.Forwards (a node has a few dozen links
+// at most; the first ones are the tree's).
+const maxForwards = 16
 
 // propagation is the table of recent blocks. Its own lock: the loop
 // writes, the admin API reads.
@@ -91,6 +111,25 @@ func (p *propagation) first(b *block.Block, now time.Time, produced, catchingUp 
 	}
 }
 
+// via records where the first copy of a block came from and what it cost.
+func (p *propagation) via(id block.ID, from string, posted time.Time, add time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e := p.entry(id)
+	if e.From == "" {
+		e.From, e.Posted, e.AddMs = from, posted, float64(add.Microseconds())/1000
+	}
+}
+
+// forwarded records a body handed to the link for peer to.
+func (p *propagation) forwarded(id block.ID, to string, at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e := p.entry(id); len(e.Forwards) < maxForwards {
+		e.Forwards = append(e.Forwards, Forward{To: to, At: at})
+	}
+}
+
 // sent records when a block this node made was handed to the relay.
 func (p *propagation) sent(id block.ID, at time.Time) {
 	p.mu.Lock()
@@ -125,7 +164,9 @@ func (n *Node) Propagation(from uint64) []BlockArrival {
 	out := make([]BlockArrival, 0, len(p.order))
 	for _, id := range p.order {
 		if e := p.blocks[id]; e.Height >= from {
-			out = append(out, *e)
+			c := *e
+			c.Forwards = slices.Clone(e.Forwards)
+			out = append(out, c)
 		}
 	}
 	p.mu.Unlock()

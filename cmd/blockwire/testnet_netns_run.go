@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -87,7 +88,8 @@ func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions,
 	nr.LostCommittedTx, nr.DupCommittedTx, nr.CommittedChecked = hist.lost, hist.duplicated, hist.checked
 	nr.DivergentHeights, nr.HeightsCompared = hist.divergent, hist.compared
 	res.Problems = append(res.Problems, hist.problems...)
-	nr.propagationFigures = measurePropagation(context.Background(), clients, first, last, len(net.procs), o.ns.blockSize)
+	nr.propagationFigures = measurePropagation(context.Background(), clients, first, last, len(net.procs), o.ns.blockSize,
+		filepath.Join(o.spec.Dir, "propagation.json"), net.nodes)
 	if nr.BlocksMeasured == 0 {
 		res.Problems = append(res.Problems, "no block reached every node in the measuring window: no propagation figures")
 	}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -30,7 +32,9 @@ type propagationFigures struct {
 // the run (a few blocks after the first sample, so payload blocks, up to
 // a few before the last) and computes the figures over the blocks every
 // node received as news (not while catching up).
-func measurePropagation(ctx context.Context, clients []*adminClient, first, last []nodeSample, n, minSize int) propagationFigures {
+// With dump set, the raw records go there as JSON (node name → peer id
+// and records), for per-hop analysis (scripts/prophops.py).
+func measurePropagation(ctx context.Context, clients []*adminClient, first, last []nodeSample, n, minSize int, dump string, nodes []node.NetworkNode) propagationFigures {
 	var lo, hi uint64
 	hi = ^uint64(0)
 	for i := range first {
@@ -50,7 +54,37 @@ func measurePropagation(ctx context.Context, clients []*adminClient, first, last
 		})
 	}
 	wg.Wait()
+	if dump != "" {
+		dumpPropagation(dump, recs, nodes, lo, hi)
+	}
 	return propagationFrom(recs, lo, hi, n, minSize)
+}
+
+// propagationDump is the file dumpPropagation writes.
+type propagationDump struct {
+	From    uint64                         `json:"from"`
+	To      uint64                         `json:"to"`
+	Peers   map[string]string              `json:"peers"` // peer id → node name
+	Records map[string][]node.BlockArrival `json:"records"`
+}
+
+// dumpPropagation writes the nodes' raw records; a failure costs only the
+// dump, so it is reported on stderr and the run goes on.
+func dumpPropagation(path string, recs [][]node.BlockArrival, nodes []node.NetworkNode, lo, hi uint64) {
+	d := propagationDump{From: lo, To: hi, Peers: map[string]string{}, Records: map[string][]node.BlockArrival{}}
+	for i, nd := range nodes {
+		d.Peers[nd.PeerID.String()] = nd.Name
+		if i < len(recs) {
+			d.Records[nd.Name] = recs[i]
+		}
+	}
+	b, err := json.Marshal(d)
+	if err == nil {
+		err = os.WriteFile(path, b, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "testnet: writing %s: %v\n", path, err)
+	}
 }
 
 // propagationFrom is the pure part of measurePropagation: recs[i] is node
