@@ -211,6 +211,7 @@
 // proposals with their vote, admin Status); consensus/bftchain the chain
 // side (epochs that switch the Set at a producer-set change, finalization
 // certificates in later blocks' bodies, and a follower that verifies
-// finality from blocks alone). Left for the node: consensus.engine =
-// "bft" and blockwire sim --mode bft.
+// finality from blocks alone). consensus/engine adapts the runner to the
+// node's one engine interface (consensus.engine = "bft"); sim --mode bft
+// runs these engines with byzantine producers, twins and crashpoints.
 package bft
