@@ -147,6 +147,12 @@ type ConsensusConfig struct {
 	// transaction (≥ 100ms); past it the submit fails with "producer did
 	// not answer in time". Raise it for loaded or distant producers.
 	SubmitAckTimeout Duration `toml:"submit_ack_timeout"`
+	// BFTLeaderTimeout (engine "bft"): a view whose leader has proposed
+	// nothing this long after it began is nullified; a crashed leader
+	// costs about this much per turn until it is skipped. It must exceed
+	// the block interval plus a round trip between producers. 0: 1s (a
+	// WAN default). Every producer should use the same value.
+	BFTLeaderTimeout Duration `toml:"bft_leader_timeout"`
 }
 
 // AdminConfig is the HTTP admin API (status, peers, blocks, tx submit,
@@ -367,6 +373,8 @@ func (c *Config) Validate() error {
 		return bad("consensus.max_block_txs", "%d, want ≥ 1", c.Consensus.MaxBlockTxs)
 	case c.Consensus.SubmitAckTimeout.Duration < 100*time.Millisecond:
 		return bad("consensus.submit_ack_timeout", "%v, want ≥ 100ms", c.Consensus.SubmitAckTimeout)
+	case c.Consensus.BFTLeaderTimeout.Duration != 0 && c.Consensus.BFTLeaderTimeout.Duration <= c.Consensus.BlockInterval.Duration:
+		return bad("consensus.bft_leader_timeout", "%v, want 0 (1s) or above block_interval %v", c.Consensus.BFTLeaderTimeout, c.Consensus.BlockInterval)
 	}
 	for key, d := range map[string]Duration{
 		"consensus.heartbeat_timeout":    c.Consensus.HeartbeatTimeout,

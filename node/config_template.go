@@ -71,6 +71,10 @@ max_block_txs = {{.Consensus.MaxBlockTxs}}
 # How long a submitted transaction may wait for a producer to accept it
 # before the submit fails with "producer-timeout" (>= 100ms).
 submit_ack_timeout = {{printf "%q" .Consensus.SubmitAckTimeout.String}}
+# engine "bft": nullify a view whose leader proposed nothing this long after
+# it began ("0s": 1s, a WAN default). Above block_interval plus a round trip;
+# a crashed leader costs about this much per turn until it is skipped.
+bft_leader_timeout = {{printf "%q" .Consensus.BFTLeaderTimeout.String}}
 
 [admin]
 # HTTP admin API, Prometheus /metrics and pprof; empty disables it. On a

@@ -51,6 +51,7 @@ func TestAMalformedConfigNamesTheKeyAndTheProblem(t *testing.T) {
 		{"log component", "[log.components]\nwarp = \"debug\"\n", "log.components.warp", "unknown component", 0},
 		{"bulk window too small", "[p2p]\nbulk_window = 4096\n", "p2p.bulk_window", "want 0 (default) or 128 KiB", 0},
 		{"quic bulk window too large", "[p2p]\nquic_bulk_window = 1073741824\n", "p2p.quic_bulk_window", "want 0 (default) or 128 KiB", 0},
+		{"bft leader timeout below the block interval", "[consensus]\nblock_interval = \"500ms\"\nbft_leader_timeout = \"300ms\"\n", "consensus.bft_leader_timeout", "above block_interval 500ms", 0},
 		{"syntax", "[node\n", "", "", 2},
 	}
 	for _, c := range cases {

@@ -32,6 +32,9 @@ type BFTConfig struct {
 	// BlockInterval paces blocks: a producer builds no sooner than this
 	// after its parent (an idle chain does not spin).
 	BlockInterval time.Duration
+	// LeaderTimeout, when positive, replaces bft's default leader timeout
+	// (consensus.bft_leader_timeout); see Timeouts.
+	LeaderTimeout time.Duration
 	// Refused is bftrun.Deps.Refused (the node charges the origin).
 	Refused func(from link.PeerID, reason string, err error)
 	Logger  zerolog.Logger
@@ -82,6 +85,7 @@ func (e *BFT) Start(prev []block.PublicKey) error {
 	irr := e.host.Irreversible()
 	cfg := bftrun.DefaultConfig(e.cfg.ChainID, e.cfg.Key, bft.Root{ID: irr.ID(), View: irr.Term}, e.host.Producers())
 	cfg.Prev, cfg.BlockLimits, cfg.Logger = prev, e.cfg.BlockLimits, e.cfg.Logger
+	cfg.Engine = Timeouts(cfg.Engine, e.cfg.LeaderTimeout)
 	r, err := bftrun.New(cfg, bftrun.Deps{Store: bftstore.New(e.cfg.DB), Messenger: e.cfg.Messenger,
 		Producer: bftProducer{e}, Applier: e.fin, Blocks: bftBlocks{e.host}, Sets: e.host, Refused: e.cfg.Refused})
 	if err != nil {
@@ -202,3 +206,15 @@ func (p bftProducer) Produce(ctx context.Context, req bftrun.ProduceRequest) (bf
 type bftBlocks struct{ h Host }
 
 func (b bftBlocks) Add(ctx context.Context, blk *block.Block) error { return b.h.Add(ctx, blk) }
+
+// Timeouts sets the engine's leader timeout to leader (unchanged when
+// leader is 0) and the timers that follow from it: a view that had a
+// proposal but no notarization is nullified after twice that, and votes
+// of a nullified view are re-sent once per leader timeout.
+func Timeouts(c bft.Config, leader time.Duration) bft.Config {
+	if leader <= 0 {
+		return c
+	}
+	c.LeaderTimeout, c.AdvanceTimeout, c.RetryInterval = leader, 2*leader, leader
+	return c
+}

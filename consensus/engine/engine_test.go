@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/consensus/bft"
 	"github.com/blockwire/blockwire/consensus/bftrun"
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/consensus/prodset"
@@ -172,4 +173,17 @@ func newKey(t *testing.T) crypto.PrivKey {
 	k, _, err := crypto.GenerateEd25519Key(rand.Reader)
 	require.NoError(t, err)
 	return k
+}
+
+// consensus.bft_leader_timeout sets the leader timeout and the timers that
+// follow from it; 0 keeps bft's defaults.
+func TestBFTLeaderTimeoutSetsTheViewTimers(t *testing.T) {
+	def := bft.DefaultConfig(block.Hash{}, nil, nil)
+	require.Equal(t, def, Timeouts(def, 0), "0 keeps the defaults")
+
+	c := Timeouts(def, 300*time.Millisecond)
+	require.Equal(t, 300*time.Millisecond, c.LeaderTimeout)
+	require.Equal(t, 600*time.Millisecond, c.AdvanceTimeout, "a proposal without a notarization gets twice as long")
+	require.Equal(t, 300*time.Millisecond, c.RetryInterval)
+	require.Equal(t, def.SkipAfterViews, c.SkipAfterViews, "nothing else changes")
 }
