@@ -62,6 +62,24 @@ type ConnConfig struct {
 	// stream window. 2*ChunkSize .. MaxBulkWindow.
 	QUICBulkWindow int
 
+	// BulkConn puts a libp2p link's blocks and sync lanes on a second
+	// connection to the peer, dialed right after the first by the same
+	// side (bulkconn.go), so that no block byte waits in front of a vote
+	// in a shared muxer queue, socket buffer or congestion window. Each
+	// such link then holds two connections (limits.go counts them). If
+	// the second dial fails the link falls back to one connection. Both
+	// ends must agree only in that a listener accepts either form. The
+	// in-memory network ignores it (its lanes never share a pipe).
+	BulkConn bool
+
+	// BulkConnWindow is the bulk window of a link whose bulk lanes have
+	// their own connection (BulkConn). Its bytes queue in front of no
+	// vote, so it is sized for throughput: bandwidth × credit round trip
+	// (4 MiB is ~4 ms at 1 GiB/s; on a WAN, bandwidth × RTT). The
+	// receiver's memory per bulk lane and peer is one window plus the
+	// message being delivered. 2*ChunkSize .. MaxBulkWindow.
+	BulkConnWindow int
+
 	// InboundMsgRate and InboundMsgBurst limit messages per second received
 	// per lane from one peer (token bucket). Excess messages are dropped
 	// (DropRateLimited), logged and cost FloodPenalty. 0 rate = unlimited.
@@ -140,8 +158,12 @@ type ScoreConfig struct {
 // memory a peer can make us hold per bulk lane.
 const MaxBulkWindow = 32 << 20
 
-// bulkWindow is the bulk window for a link over transport.
-func (c *ConnConfig) bulkWindow(transport string) int {
+// bulkWindow is the bulk window for a link over transport, whose bulk
+// lanes have a connection of their own if separate.
+func (c *ConnConfig) bulkWindow(transport string, separate bool) int {
+	if separate {
+		return c.BulkConnWindow
+	}
 	if transport == "quic" {
 		return c.QUICBulkWindow
 	}
@@ -157,6 +179,8 @@ func DefaultConnConfig() ConnConfig {
 		ChunkSize:           64 << 10,
 		BulkWindow:          128 << 10,
 		QUICBulkWindow:      512 << 10,
+		BulkConn:            true,
+		BulkConnWindow:      4 << 20,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
 		PingInterval:        2 * time.Second,
@@ -205,6 +229,8 @@ func (c *ConnConfig) Validate() error {
 		return fmt.Errorf("link: ConnConfig.BulkWindow = %d, want 2*ChunkSize = %d .. MaxBulkWindow = %d", c.BulkWindow, 2*c.ChunkSize, MaxBulkWindow)
 	case c.QUICBulkWindow < 2*c.ChunkSize || c.QUICBulkWindow > MaxBulkWindow:
 		return fmt.Errorf("link: ConnConfig.QUICBulkWindow = %d, want 2*ChunkSize = %d .. MaxBulkWindow = %d", c.QUICBulkWindow, 2*c.ChunkSize, MaxBulkWindow)
+	case c.BulkConn && (c.BulkConnWindow < 2*c.ChunkSize || c.BulkConnWindow > MaxBulkWindow):
+		return fmt.Errorf("link: ConnConfig.BulkConnWindow = %d, want 2*ChunkSize = %d .. MaxBulkWindow = %d", c.BulkConnWindow, 2*c.ChunkSize, MaxBulkWindow)
 	case c.PingInterval <= 0:
 		return fmt.Errorf("link: ConnConfig.PingInterval = %v, want > 0", c.PingInterval)
 	case c.PingTimeout <= c.PingInterval:
