@@ -155,12 +155,19 @@ func (hst *Host) handleStream(st network.Stream) {
 	c := st.Conn()
 	_ = st.SetReadDeadline(time.Now().Add(hst.cfg.Conn.HandshakeTimeout))
 	var pre [lanePreambleLen]byte
-	if _, err := io.ReadFull(st, pre[:]); err != nil {
+	if _, err := io.ReadFull(st, pre[:preambleLen]); err != nil {
 		_ = st.Reset()
 		return
 	}
+	l, err := parsePreamble([preambleLen]byte(pre[:preambleLen]))
+	if err == nil { // the link id follows a valid preamble
+		if _, err := io.ReadFull(st, pre[preambleLen:]); err != nil {
+			_ = st.Reset()
+			return
+		}
+	}
 	_ = st.SetReadDeadline(time.Time{})
-	l, id, err := parseLanePreamble(pre)
+	_, id, _ := parseLanePreamble(pre)
 	if err == nil && c.Stat().Direction != network.DirInbound {
 		err = fault(ReasonProtocol, "lane stream opened by the listening side")
 	}
