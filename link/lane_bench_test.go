@@ -20,18 +20,27 @@ import (
 // a syscall or an allocation per frame shows up as a regression even on
 // a loaded machine, where the rate says little:
 //
+// The oneconn variants carry the bulk lanes on the link's connection
+// (ConnConfig.BulkConn off), as before wire version 3.
+//
 //	go test ./link/ -run '^$' -bench BenchmarkLaneThroughput -benchmem -benchtime 20x
 func BenchmarkLaneThroughput(b *testing.B) {
 	for _, tr := range []string{"tcp", "quic"} {
-		for _, size := range []int{1 << 20, 16 << 20} {
-			b.Run(tr+"/"+sizeName(size), func(b *testing.B) { benchLane(b, tr, size) })
+		for _, bulkConn := range []bool{true, false} {
+			conn := "bulkconn"
+			if !bulkConn {
+				conn = "oneconn"
+			}
+			for _, size := range []int{1 << 20, 16 << 20} {
+				b.Run(tr+"/"+conn+"/"+sizeName(size), func(b *testing.B) { benchLane(b, tr, size, bulkConn) })
+			}
 		}
 	}
 }
 
 func sizeName(n int) string { return strconv.Itoa(n>>20) + "MiB" }
 
-func benchLane(b *testing.B, transport string, size int) {
+func benchLane(b *testing.B, transport string, size int, bulkConn bool) {
 	cfg := func() link.Config {
 		c := link.DefaultConfig()
 		c.TCP, c.QUIC = transport == "tcp", transport == "quic"
@@ -41,6 +50,7 @@ func benchLane(b *testing.B, transport string, size int) {
 			c.ListenAddrs = []string{"/ip4/127.0.0.1/udp/0/quic-v1"}
 		}
 		c.Conn.MaxMessage[link.LaneBlocks] = max(c.Conn.MaxMessage[link.LaneBlocks], size)
+		c.Conn.BulkConn = bulkConn
 		c.Logger = zerolog.Nop()
 		return c
 	}
