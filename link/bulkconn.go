@@ -16,9 +16,9 @@ import (
 // the same side right after the first one's lanes are up, so that no
 // block byte ever sits in front of a vote in a shared muxer queue, socket
 // buffer or congestion window: the consensus and routing lanes keep the
-// first connection to themselves. The bulk connection can therefore run a
-// large credit window (ConnConfig.BulkConnWindow) at the transport's full
-// rate while a vote waits for nothing but the CPU.
+// first connection to themselves. A vote then waits for nothing but the
+// CPU, and a TCP link's bulk window (ConnConfig.BulkConnWindow) can be
+// raised for a long path without delaying votes.
 //
 // Why a connection outside the swarm: libp2p's swarm keeps one connection
 // per peer — DialPeer returns the existing one, even with

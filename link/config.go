@@ -72,12 +72,16 @@ type ConnConfig struct {
 	// in-memory network ignores it (its lanes never share a pipe).
 	BulkConn bool
 
-	// BulkConnWindow is the bulk window of a link whose bulk lanes have
-	// their own connection (BulkConn). Its bytes queue in front of no
-	// vote, so it is sized for throughput: bandwidth × credit round trip
-	// (4 MiB is ~4 ms at 1 GiB/s; on a WAN, bandwidth × RTT). The
-	// receiver's memory per bulk lane and peer is one window plus the
-	// message being delivered. 2*ChunkSize .. MaxBulkWindow.
+	// BulkConnWindow is the bulk window of a TCP link whose bulk lanes
+	// have their own connection (BulkConn). Its bytes queue in front of
+	// no vote in any buffer, so on a WAN it can be raised to bandwidth ×
+	// RTT without delaying votes, unlike BulkWindow. The default equals
+	// BulkWindow because on this project's 2-vCPU test host a 4 MiB
+	// window raised the loaded vote p99 2.5–4× in interleaved runs (the
+	// faster bulk flow takes the CPU; docs/benchmarks.md, issue 14). QUIC
+	// links keep QUICBulkWindow (bulkWindow says why). The receiver's
+	// memory per bulk lane and peer is one window plus the message being
+	// delivered. 2*ChunkSize .. MaxBulkWindow.
 	BulkConnWindow int
 
 	// InboundMsgRate and InboundMsgBurst limit messages per second received
@@ -160,12 +164,19 @@ const MaxBulkWindow = 32 << 20
 
 // bulkWindow is the bulk window for a link over transport, whose bulk
 // lanes have a connection of their own if separate.
+//
+// QUIC keeps QUICBulkWindow even with a bulk connection: libp2p dials the
+// second QUIC connection from the host's one UDP socket, so both share its
+// kernel receive buffer (416 KiB where rmem_max is not raised), and a
+// window far above it let bursts overflow it: at 4 MiB the QUIC lane's
+// throughput fell from 0.40 to 0.25 of the raw stream's in interleaved
+// runs (docs/benchmarks.md, issue 14).
 func (c *ConnConfig) bulkWindow(transport string, separate bool) int {
-	if separate {
-		return c.BulkConnWindow
-	}
 	if transport == "quic" {
 		return c.QUICBulkWindow
+	}
+	if separate {
+		return c.BulkConnWindow
 	}
 	return c.BulkWindow
 }
@@ -180,7 +191,7 @@ func DefaultConnConfig() ConnConfig {
 		BulkWindow:          128 << 10,
 		QUICBulkWindow:      512 << 10,
 		BulkConn:            true,
-		BulkConnWindow:      4 << 20,
+		BulkConnWindow:      128 << 10,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
 		PingInterval:        2 * time.Second,

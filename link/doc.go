@@ -56,8 +56,10 @@
 // connection, blocks and sync on a bulk connection of their own
 // (bulkconn.go), so that no block byte ever sits in front of a vote in a
 // shared muxer send queue, TCP socket buffer or QUIC congestion window,
-// and the bulk lanes can run a window sized for throughput
-// (BulkConnWindow, 4 MiB). Why a connection and not finer credit:
+// and a TCP link's bulk window (BulkConnWindow) can be raised for a WAN
+// without delaying votes. (Its default stays 128 KiB: on the 2-vCPU test
+// host a 4 MiB window made the faster bulk flow take the CPU from votes,
+// docs/benchmarks.md.) Why a connection and not finer credit:
 // session 3 and branch link14 measured that on one connection the window
 // trades the vote's tail for throughput — 128 KiB kept the loaded p99 near
 // the floor at a quarter of the raw stream's rate, a larger window raised
