@@ -174,7 +174,7 @@ func TestBanDuringSetupIsRecorded(t *testing.T) {
 	slow := newHostile(t)
 	require.NoError(t, slow.h.Connect(context.Background(), victim.AddrInfo()))
 	for l := range byte(2) { // two of the four lanes: the link is in setup
-		slow.stream(t, victim.ID(), []byte{'B', 'W', link.WireVersion, l})
+		slow.stream(t, victim.ID(), []byte{'B', 'W', link.WireVersion, l, 0, 0, 0, 0, 0, 0, 0, 1})
 	}
 	waitFor(t, nil, func() bool { return victim.Libp2p().Network().Connectedness(slow.h.ID()) == network.Connected })
 	require.Nil(t, victim.Link(slow.h.ID()))

@@ -62,6 +62,28 @@ type ConnConfig struct {
 	// stream window. 2*ChunkSize .. MaxBulkWindow.
 	QUICBulkWindow int
 
+	// BulkConn puts a libp2p link's blocks and sync lanes on a second
+	// connection to the peer, dialed right after the first by the same
+	// side (bulkconn.go), so that no block byte waits in front of a vote
+	// in a shared muxer queue, socket buffer or congestion window. Each
+	// such link then holds two connections (limits.go counts them). If
+	// the second dial fails the link falls back to one connection. Both
+	// ends must agree only in that a listener accepts either form. The
+	// in-memory network ignores it (its lanes never share a pipe).
+	BulkConn bool
+
+	// BulkConnWindow is the bulk window of a TCP link whose bulk lanes
+	// have their own connection (BulkConn). Its bytes queue in front of
+	// no vote in any buffer, so on a WAN it can be raised to bandwidth ×
+	// RTT without delaying votes, unlike BulkWindow. The default equals
+	// BulkWindow because on this project's 2-vCPU test host a 4 MiB
+	// window raised the loaded vote p99 2.5–4× in interleaved runs (the
+	// faster bulk flow takes the CPU; docs/benchmarks.md, issue 14). QUIC
+	// links keep QUICBulkWindow (bulkWindow says why). The receiver's
+	// memory per bulk lane and peer is one window plus the message being
+	// delivered. 2*ChunkSize .. MaxBulkWindow.
+	BulkConnWindow int
+
 	// InboundMsgRate and InboundMsgBurst limit messages per second received
 	// per lane from one peer (token bucket). Excess messages are dropped
 	// (DropRateLimited), logged and cost FloodPenalty. 0 rate = unlimited.
@@ -140,10 +162,21 @@ type ScoreConfig struct {
 // memory a peer can make us hold per bulk lane.
 const MaxBulkWindow = 32 << 20
 
-// bulkWindow is the bulk window for a link over transport.
-func (c *ConnConfig) bulkWindow(transport string) int {
+// bulkWindow is the bulk window for a link over transport, whose bulk
+// lanes have a connection of their own if separate.
+//
+// QUIC keeps QUICBulkWindow even with a bulk connection: libp2p dials the
+// second QUIC connection from the host's one UDP socket, so both share its
+// kernel receive buffer (416 KiB where rmem_max is not raised), and a
+// window far above it let bursts overflow it: at 4 MiB the QUIC lane's
+// throughput fell from 0.40 to 0.25 of the raw stream's in interleaved
+// runs (docs/benchmarks.md, issue 14).
+func (c *ConnConfig) bulkWindow(transport string, separate bool) int {
 	if transport == "quic" {
 		return c.QUICBulkWindow
+	}
+	if separate {
+		return c.BulkConnWindow
 	}
 	return c.BulkWindow
 }
@@ -157,6 +190,8 @@ func DefaultConnConfig() ConnConfig {
 		ChunkSize:           64 << 10,
 		BulkWindow:          128 << 10,
 		QUICBulkWindow:      512 << 10,
+		BulkConn:            true,
+		BulkConnWindow:      128 << 10,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
 		PingInterval:        2 * time.Second,
@@ -205,6 +240,8 @@ func (c *ConnConfig) Validate() error {
 		return fmt.Errorf("link: ConnConfig.BulkWindow = %d, want 2*ChunkSize = %d .. MaxBulkWindow = %d", c.BulkWindow, 2*c.ChunkSize, MaxBulkWindow)
 	case c.QUICBulkWindow < 2*c.ChunkSize || c.QUICBulkWindow > MaxBulkWindow:
 		return fmt.Errorf("link: ConnConfig.QUICBulkWindow = %d, want 2*ChunkSize = %d .. MaxBulkWindow = %d", c.QUICBulkWindow, 2*c.ChunkSize, MaxBulkWindow)
+	case c.BulkConn && (c.BulkConnWindow < 2*c.ChunkSize || c.BulkConnWindow > MaxBulkWindow):
+		return fmt.Errorf("link: ConnConfig.BulkConnWindow = %d, want 2*ChunkSize = %d .. MaxBulkWindow = %d", c.BulkConnWindow, 2*c.ChunkSize, MaxBulkWindow)
 	case c.PingInterval <= 0:
 		return fmt.Errorf("link: ConnConfig.PingInterval = %v, want > 0", c.PingInterval)
 	case c.PingTimeout <= c.PingInterval:

@@ -30,6 +30,7 @@ func TestConfigValidate(t *testing.T) {
 		"ConnConfig.ChunkSize":        func(c *Config) { c.Conn.ChunkSize = 100 },
 		"ConnConfig.BulkWindow":       func(c *Config) { c.Conn.BulkWindow = 64 << 20 },
 		"ConnConfig.QUICBulkWindow":   func(c *Config) { c.Conn.QUICBulkWindow = 4 << 10 },
+		"ConnConfig.BulkConnWindow":   func(c *Config) { c.Conn.BulkConnWindow = 33 << 20 },
 		"ConnConfig.PingTimeout":      func(c *Config) { c.Conn.PingTimeout = c.Conn.PingInterval },
 		"ConnConfig.InboundMsgBurst":  func(c *Config) { c.Conn.InboundMsgBurst[LaneSync] = 0 },
 		"ScoreConfig.BanThreshold":    func(c *Config) { c.Conn.Score.BanThreshold = 0 },
@@ -85,8 +86,10 @@ func TestLimitsConsistent(t *testing.T) {
 			sys := l.rcmgr.ToPartialLimitConfig().System
 			require.Less(t, l.high, int(sys.Conns), "in=%d out=%d", in, out)
 			require.Less(t, l.low, l.high+1)
-			require.GreaterOrEqual(t, int(sys.ConnsInbound), in+3)
-			require.GreaterOrEqual(t, int(sys.ConnsOutbound), out+3)
+			// Two connections per link (the bulk connection, bulkconn.go).
+			require.GreaterOrEqual(t, l.high, 2*(in+out+3))
+			require.GreaterOrEqual(t, int(sys.ConnsInbound), 2*(in+3))
+			require.GreaterOrEqual(t, int(sys.ConnsOutbound), 2*(out+3))
 		}
 	}
 }

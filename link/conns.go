@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,34 +13,75 @@ import (
 	msmux "github.com/multiformats/go-multistream"
 )
 
-// pendingConn gathers the lane streams a dialer opens on one connection.
+// pendingConn gathers the lane streams a dialer opens for one link, on
+// one connection or, with a bulk connection (bulkconn.go), two.
 type pendingConn struct {
 	streams [NumLanes]laneStream
+	conns   [NumLanes]network.Conn
 	n       int
 	timer   *time.Timer
 	refused bool // on another chain (chainid.go): no session, no record of its own
 }
 
+// pendKey names a link being set up: its dialer and the link id the
+// dialer put in every lane preamble.
+type pendKey struct {
+	peer PeerID
+	id   uint64
+}
+
+// setupStream is a lane stream while it is being opened.
+type setupStream interface {
+	laneStream
+	SetDeadline(time.Time) error
+	Reset() error
+}
+
 // connected runs for every new libp2p connection. The side that dialed
-// opens the lane streams on that very connection, so a link is bound to one
-// connection and duplicates can be pruned by connection.
+// opens the consensus and routing lanes on that very connection, so a link
+// is bound to one connection and duplicates can be pruned by connection;
+// the blocks and sync lanes go on a second connection that the link owns
+// (bulkconn.go), or on the same one if that cannot be had.
 func (hst *Host) connected(c network.Conn) {
 	if c.Stat().Direction != network.DirOutbound || hst.ctx.Err() != nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(hst.ctx, hst.cfg.Conn.HandshakeTimeout)
 	defer cancel()
+	id := hst.linkID()
 	var streams [NumLanes]laneStream
+	var bulk *bulkConn
+	fail := func(err error) {
+		for _, s := range streams {
+			if s != nil {
+				_ = s.(setupStream).Reset()
+			}
+		}
+		if bulk != nil {
+			bulk.close()
+		}
+		hst.log.Debug().Err(err).Str("peer", c.RemotePeer().String()).Msg("opening lanes failed")
+		if hst.ctx.Err() == nil {
+			hst.setupEnded(c.RemotePeer(), hst.setupError(c.RemotePeer(), ReasonTransport, err.Error()))
+		}
+	}
 	for l := range Lane(NumLanes) {
-		st, err := hst.openLane(ctx, c, l)
+		if l == LaneBlocks && hst.cfg.Conn.BulkConn {
+			b, err := hst.dialBulk(ctx, c)
+			if err != nil {
+				hst.log.Info().Err(err).Str("peer", c.RemotePeer().String()).Msg("no bulk connection: blocks and sync share the link's connection")
+			}
+			bulk = b
+		}
+		var st setupStream
+		var err error
+		if bulk != nil && l.bulk() {
+			st, err = hst.openBulkLane(ctx, bulk, l, id)
+		} else {
+			st, err = hst.openLane(ctx, c, l, id)
+		}
 		if err != nil {
-			for _, s := range streams[:l] {
-				_ = s.(network.Stream).Reset()
-			}
-			hst.log.Debug().Err(err).Str("peer", c.RemotePeer().String()).Msg("opening lanes failed")
-			if hst.ctx.Err() == nil {
-				hst.setupEnded(c.RemotePeer(), hst.setupError(c.RemotePeer(), ReasonTransport, err.Error()))
-			}
+			fail(err)
 			return
 		}
 		streams[l] = st
@@ -48,7 +90,7 @@ func (hst *Host) connected(c network.Conn) {
 		}
 		// The chain check comes first (one round trip): a peer on another
 		// chain resets the other lanes, which would hide why.
-		if err := hst.checkChain(ctx, c, st); err != nil {
+		if err := hst.checkChain(ctx, c, st.(network.Stream)); err != nil {
 			_ = st.Reset()
 			if ReasonOf(err) != ReasonWrongChain && hst.ctx.Err() == nil {
 				hst.setupEnded(c.RemotePeer(), hst.setupError(c.RemotePeer(), ReasonTransport, err.Error()))
@@ -57,10 +99,17 @@ func (hst *Host) connected(c network.Conn) {
 			return
 		}
 	}
-	hst.startSession(c, streams)
+	hst.startSession(c, bulk, streams)
 }
 
-func (hst *Host) openLane(ctx context.Context, c network.Conn, l Lane) (network.Stream, error) {
+// linkID draws the id that binds a new link's lane streams.
+func (hst *Host) linkID() uint64 {
+	hst.randMu.Lock()
+	defer hst.randMu.Unlock()
+	return hst.rnd.Uint64()
+}
+
+func (hst *Host) openLane(ctx context.Context, c network.Conn, l Lane, id uint64) (setupStream, error) {
 	st, err := c.NewStream(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("link: open %s stream: %w", l, err)
@@ -69,13 +118,27 @@ func (hst *Host) openLane(ctx context.Context, c network.Conn, l Lane) (network.
 		_ = st.Reset()
 		return nil, fmt.Errorf("link: %s stream protocol: %w", l, err)
 	}
+	return hst.startLane(ctx, st, l, id)
+}
+
+func (hst *Host) openBulkLane(ctx context.Context, b *bulkConn, l Lane, id uint64) (setupStream, error) {
+	st, err := b.newStream(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("link: open %s stream: %w", l, err)
+	}
+	return hst.startLane(ctx, st, l, id)
+}
+
+// startLane negotiates the protocol on a new stream and writes its
+// preamble.
+func (hst *Host) startLane(ctx context.Context, st setupStream, l Lane, id uint64) (setupStream, error) {
 	dl, _ := ctx.Deadline()
 	_ = st.SetDeadline(dl)
 	if err := msmux.SelectProtoOrFail(ProtocolID, st); err != nil {
 		_ = st.Reset()
 		return nil, fmt.Errorf("link: negotiate %s stream: %w", l, err)
 	}
-	pre := appendPreamble(nil, l)
+	pre := appendLanePreamble(nil, l, id)
 	if l == LaneConsensus {
 		pre = append(pre, hst.cfg.ChainID[:]...) // chainid.go
 	}
@@ -91,13 +154,20 @@ func (hst *Host) openLane(ctx context.Context, c network.Conn, l Lane) (network.
 func (hst *Host) handleStream(st network.Stream) {
 	c := st.Conn()
 	_ = st.SetReadDeadline(time.Now().Add(hst.cfg.Conn.HandshakeTimeout))
-	var pre [preambleLen]byte
-	if _, err := io.ReadFull(st, pre[:]); err != nil {
+	var pre [lanePreambleLen]byte
+	if _, err := io.ReadFull(st, pre[:preambleLen]); err != nil {
 		_ = st.Reset()
 		return
 	}
+	l, err := parsePreamble([preambleLen]byte(pre[:preambleLen]))
+	if err == nil { // the link id follows a valid preamble
+		if _, err := io.ReadFull(st, pre[preambleLen:]); err != nil {
+			_ = st.Reset()
+			return
+		}
+	}
 	_ = st.SetReadDeadline(time.Time{})
-	l, err := parsePreamble(pre)
+	_, id, _ := parseLanePreamble(pre)
 	if err == nil && c.Stat().Direction != network.DirInbound {
 		err = fault(ReasonProtocol, "lane stream opened by the listening side")
 	}
@@ -110,12 +180,13 @@ func (hst *Host) handleStream(st network.Stream) {
 		return
 	}
 	refused := l == LaneConsensus && !hst.acceptChain(st) // chainid.go
+	key := pendKey{peer: c.RemotePeer(), id: id}
 	hst.pendingMu.Lock()
-	pc := hst.pending[c]
+	pc := hst.pending[key]
 	if pc == nil {
 		pc = &pendingConn{}
-		pc.timer = time.AfterFunc(hst.cfg.Conn.HandshakeTimeout, func() { hst.handshakeTimeout(c) })
-		hst.pending[c] = pc
+		pc.timer = time.AfterFunc(hst.cfg.Conn.HandshakeTimeout, func() { hst.handshakeTimeout(key) })
+		hst.pending[key] = pc
 	}
 	if refused || pc.refused {
 		pc.refused = true
@@ -130,16 +201,35 @@ func (hst *Host) handleStream(st network.Stream) {
 		hst.streamFault(st, &peerFault{reason: ReasonProtocol, detail: "second stream for lane " + l.String()})
 		return
 	}
-	pc.streams[l] = st
+	pc.streams[l], pc.conns[l] = st, c
 	pc.n++
 	if pc.n < NumLanes {
 		hst.pendingMu.Unlock()
 		return
 	}
-	delete(hst.pending, c)
+	delete(hst.pending, key)
 	pc.timer.Stop()
 	hst.pendingMu.Unlock()
-	hst.startSession(c, pc.streams)
+	hst.startInbound(pc)
+}
+
+// startInbound starts the session of a link whose lane streams have all
+// arrived: consensus and routing on one connection, blocks and sync on
+// that one or on one other connection (bulkconn.go).
+func (hst *Host) startInbound(pc *pendingConn) {
+	c, bc := pc.conns[LaneConsensus], pc.conns[LaneBlocks]
+	if pc.conns[LaneRouting] != c || pc.conns[LaneSync] != bc {
+		for _, s := range pc.streams {
+			_ = s.(setupStream).Reset()
+		}
+		hst.streamFault(pc.streams[LaneSync].(network.Stream), &peerFault{reason: ReasonProtocol, detail: "lanes spread over more than a link connection and a bulk connection"})
+		return
+	}
+	var bulk *bulkConn
+	if bc != c {
+		bulk = &bulkConn{in: bc, key: connKey(bc)}
+	}
+	hst.startSession(c, bulk, pc.streams)
 }
 
 // streamFault charges the peer for a bad lane stream and resets it; a ban
@@ -153,10 +243,10 @@ func (hst *Host) streamFault(st network.Stream, f *peerFault) {
 	}
 }
 
-func (hst *Host) handshakeTimeout(c network.Conn) {
+func (hst *Host) handshakeTimeout(key pendKey) {
 	hst.pendingMu.Lock()
-	pc := hst.pending[c]
-	delete(hst.pending, c)
+	pc := hst.pending[key]
+	delete(hst.pending, key)
 	hst.pendingMu.Unlock()
 	if pc == nil {
 		return
@@ -167,17 +257,27 @@ func (hst *Host) handshakeTimeout(c network.Conn) {
 		}
 	}
 	if !pc.refused {
-		hst.setupEnded(c.RemotePeer(), &Error{Reason: ReasonTimeout, Detail: "lane handshake"})
+		hst.setupEnded(key.peer, &Error{Reason: ReasonTimeout, Detail: "lane handshake"})
 	}
-	_ = c.Close()
+	for _, c := range pc.conns {
+		if c != nil {
+			_ = c.Close()
+		}
+	}
 }
 
 func (hst *Host) disconnected(c network.Conn) {
 	hst.pendingMu.Lock()
-	pc := hst.pending[c]
-	delete(hst.pending, c)
+	var ended []*pendingConn
+	for key, pc := range hst.pending {
+		if slices.Contains(pc.conns[:], c) {
+			delete(hst.pending, key)
+			ended = append(ended, pc)
+		}
+	}
 	hst.pendingMu.Unlock()
-	if pc != nil {
+	notified := false
+	for _, pc := range ended {
 		pc.timer.Stop()
 		for _, s := range pc.streams {
 			if s != nil {
@@ -186,10 +286,12 @@ func (hst *Host) disconnected(c network.Conn) {
 		}
 		if !pc.refused {
 			hst.setupEnded(c.RemotePeer(), hst.setupError(c.RemotePeer(), ReasonTransport, "connection closed during lane setup"))
-			return // setupEnded notified
+			notified = true // setupEnded notified
 		}
 	}
-	hst.notify()
+	if !notified {
+		hst.notify()
+	}
 }
 
 // setupError is why a connection to p ended during lane setup: its ban,
@@ -204,20 +306,29 @@ func (hst *Host) setupError(p PeerID, r Reason, detail string) *Error {
 	return &Error{Reason: r, Detail: detail}
 }
 
-// startSession runs a link over c's lane streams and registers it.
-func (hst *Host) startSession(c network.Conn, streams [NumLanes]laneStream) {
+// startSession runs a link over its lane streams — consensus and routing
+// on c, blocks and sync on bulk if not nil — and registers it.
+func (hst *Host) startSession(c network.Conn, bulk *bulkConn, streams [NumLanes]laneStream) {
 	dir, dialer := Inbound, c.RemotePeer()
 	if c.Stat().Direction == network.DirOutbound {
 		dir, dialer = Outbound, hst.local
 	}
-	s, err := hst.newSession(sessionParams{
+	p := sessionParams{
 		remote: c.RemotePeer(), dir: dir, dialer: dialer, key: connKey(c),
 		transport: transportName(c), streams: streams,
 		closeConn: func() { _ = c.Close() },
-	})
+	}
+	if bulk != nil {
+		p.bulkKey = bulk.key
+		p.closeConn = func() { _ = c.Close(); bulk.close() }
+	}
+	s, err := hst.newSession(p)
 	if err != nil {
 		for _, st := range streams {
-			_ = st.(network.Stream).Reset()
+			_ = st.(setupStream).Reset()
+		}
+		if bulk != nil {
+			bulk.close()
 		}
 		return
 	}

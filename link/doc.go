@@ -50,8 +50,29 @@
 //
 // # Lanes and scheduling
 //
-// A link is one connection carrying NumLanes long-lived streams, one per
-// lane: consensus, routing, blocks, sync. The muxer (yamux or QUIC) keeps
+// A link carries NumLanes long-lived streams, one per lane: consensus,
+// routing, blocks, sync. On libp2p (ConnConfig.BulkConn, the default) it
+// holds two connections to the peer: consensus and routing on the link's
+// connection, blocks and sync on a bulk connection of their own
+// (bulkconn.go), so that no block byte ever sits in front of a vote in a
+// shared muxer send queue, TCP socket buffer or QUIC congestion window,
+// and a TCP link's bulk window (BulkConnWindow) can be raised for a WAN
+// without delaying votes. (Its default stays 128 KiB: on the 2-vCPU test
+// host a 4 MiB window made the faster bulk flow take the CPU from votes,
+// docs/benchmarks.md.) Why a connection and not finer credit:
+// session 3 and branch link14 measured that on one connection the window
+// trades the vote's tail for throughput — 128 KiB kept the loaded p99 near
+// the floor at a quarter of the raw stream's rate, a larger window raised
+// the rate and put its bytes ahead of votes in the socket buffers — and
+// an adaptive (LEDBAT-style) window found no usable delay signal on a
+// loaded host. A second connection removes the trade: the consensus
+// connection's queues hold only consensus bytes. Why not QUIC streams with
+// separate flow control: quic-go already gives every stream its own flow
+// control, yet one connection shares one congestion window and send
+// queue, which is where QUIC votes waited (loaded p99 3× the floor). On
+// QUIC the two connections still share the host's UDP socket (libp2p
+// reuses its listening socket to dial), so only kernel socket buffers are
+// common. The muxer (yamux or QUIC) keeps
 // the streams independent on the receiving side; on the sending side a
 // priority scheduler above the muxer orders control frames first, then
 // consensus, then routing (strict priority), on one writer goroutine, and
@@ -64,10 +85,13 @@
 // Bytes already handed to the muxer cannot be overtaken, so the blocks and
 // sync lanes are flow-controlled with credits: the sender may have at most
 // one bulk window in flight (written but not yet released to the
-// receiver's application): ConnConfig.BulkWindow on TCP and in memory,
-// QUICBulkWindow on QUIC, whose credit round trip is longer. That bounds
-// the block bytes queued ahead of a vote anywhere below the scheduler
-// (muxer queue, socket buffers, receive buffers) to about one window.
+// receiver's application): ConnConfig.BulkConnWindow with a bulk
+// connection; without one (BulkConn off, its dial failed, or in memory)
+// BulkWindow on TCP and in memory, QUICBulkWindow on QUIC, whose credit
+// round trip is longer. On a shared connection that bounds the block bytes
+// queued ahead of a vote anywhere below the scheduler (muxer queue, socket
+// buffers, receive buffers) to about one window; with a bulk connection
+// the window bounds only the receiver's memory and the sender's rate.
 // Credits are returned as bytes are read while nothing waits for delivery,
 // not per message, so blocks are pipelined with no per-message
 // acknowledgement (a 64 MiB block streams through a 128 KiB window).
@@ -116,7 +140,10 @@
 // connection dialed by the lower peer id; if the same side dialed both, the
 // one whose "dialer address>listener address" key sorts lower. The other
 // ends with ReasonDuplicate. On libp2p the link is bound to its connection:
-// the dialer opens the lane streams on that very connection.
+// the dialer opens the consensus and routing streams on that very
+// connection, and the bulk streams on the bulk connection it dials for
+// this link alone; the bulk connection is closed with the link.
+// Stats.Conn and Stats.BulkConn name both (the admin API's /peers).
 //
 // # Peer manager, limits, bans
 //
@@ -137,28 +164,32 @@
 // connection the connection manager trims ends with ReasonTrimmed (trim.go).
 // Optional mDNS finds peers on a local network.
 //
-// # Wire format (version WireVersion = 2)
+// # Wire format (version WireVersion = 3)
 //
-// Every lane stream uses libp2p protocol ProtocolID "/blockwire/link/2"
+// Every lane stream uses libp2p protocol ProtocolID "/blockwire/link/3"
 // and is opened by the side that dialed the connection. It starts with a
-// 4-byte preamble:
+// 12-byte preamble:
 //
-//	'B' 'W' version(1 byte) lane(1 byte)
+//	'B' 'W' version(1 byte) lane(1 byte) | link id (8 bytes, big-endian)
 //
-// On the consensus lane (opened first) the dialer's preamble is followed
-// by its 32-byte chain id (Config.ChainID, the genesis block id), and the
-// listener answers on that stream, before any frame, with its own
-// preamble and chain id:
+// The link id is the dialer's random choice, the same on the four lanes
+// of one link: the listener binds streams by (authenticated peer, link
+// id), consensus and routing on one connection and blocks and sync on one
+// (the same or the bulk connection). On the consensus lane (opened first)
+// the dialer's preamble is followed by its 32-byte chain id
+// (Config.ChainID, the genesis block id), and the listener answers on that
+// stream, before any frame, with a 4-byte preamble and its chain id:
 //
-//	dialer → listener   'B' 'W' 2 0 | chain id (32 bytes)
-//	listener → dialer   'B' 'W' 2 0 | chain id (32 bytes)
+//	dialer → listener   'B' 'W' 3 0 | link id (8) | chain id (32 bytes)
+//	listener → dialer   'B' 'W' 3 0 | chain id (32 bytes)
 //
 // The dialer opens the other lanes only after the answer. Both sides
 // compare the ids; on a mismatch neither starts a link: the peer is
 // recorded and logged once with ReasonWrongChain ("wrong-chain: theirs
 // <hex>, ours <hex>"), the listener closes the connection after a grace
 // period, and the peer manager redials such a static peer only every 10
-// minutes (chainid.go). Version 1 had no chain id.
+// minutes (chainid.go). Version 1 had no chain id, version 2 no link id
+// (all four lanes on one connection).
 //
 // Then frames, in both directions:
 //
@@ -213,7 +244,7 @@
 // structure the hub drives. hub.go holds what a host needs beyond one
 // link: the link table,
 // duplicate pruning, scores and bans. host.go/conns.go/gater.go/manager.go
-// are the libp2p side; mem.go/mempipe.go the in-memory side, whose pipes
+// (and bulkconn.go, the bulk connection) are the libp2p side; mem.go/mempipe.go the in-memory side, whose pipes
 // use only channels and timers so that they run on virtual time.
 //
 // libp2p logs through process-wide slog loggers (gologshim); logging.go

@@ -9,12 +9,12 @@ import (
 
 // WireVersion is the link wire-protocol version carried in every stream
 // preamble. See doc.go for the layout and the compatibility rules.
-const WireVersion = 2
+const WireVersion = 3
 
 // ProtocolID is the libp2p protocol id of every lane stream. The lane is
 // named by the preamble, not by the protocol id, so that one id covers all
 // lanes and a new lane is a new preamble value, not a new negotiation.
-const ProtocolID = "/blockwire/link/2"
+const ProtocolID = "/blockwire/link/3"
 
 const (
 	preambleLen = 4
@@ -38,6 +38,23 @@ const (
 // appendPreamble appends the 4-byte stream preamble for lane.
 func appendPreamble(b []byte, lane Lane) []byte {
 	return append(b, magic0, magic1, WireVersion, byte(lane))
+}
+
+// lanePreambleLen is a lane stream's preamble: the 4-byte preamble and
+// the 8-byte link id that binds the lanes of one link, which may arrive on
+// two connections (bulkconn.go).
+const lanePreambleLen = preambleLen + 8
+
+// appendLanePreamble appends a lane stream's preamble: lane and link id.
+func appendLanePreamble(b []byte, lane Lane, id uint64) []byte {
+	return binary.BigEndian.AppendUint64(appendPreamble(b, lane), id)
+}
+
+// parseLanePreamble validates a lane stream's preamble and returns its
+// lane and link id.
+func parseLanePreamble(b [lanePreambleLen]byte) (Lane, uint64, error) {
+	l, err := parsePreamble([preambleLen]byte(b[:preambleLen]))
+	return l, binary.BigEndian.Uint64(b[preambleLen:]), err
 }
 
 // parsePreamble validates a preamble and returns its lane.

@@ -31,8 +31,10 @@ func (g *gater) InterceptSecured(d network.Direction, p peer.ID, addrs network.C
 		g.h.log.Debug().Str("peer", p.String()).Msg("refused banned peer")
 		return false
 	}
+	// A peer's second connection (its link's bulk connection,
+	// bulkconn.go) adds no peer to the count.
 	if d == network.DirInbound && !g.h.exempt(p) && g.h.ready.Load() &&
-		g.h.count(network.DirInbound) >= g.h.cfg.MaxInbound {
+		len(g.h.h.Network().ConnsToPeer(p)) != 1 && g.h.count(network.DirInbound) >= g.h.cfg.MaxInbound {
 		g.h.log.Debug().Str("peer", p.String()).Msg("refused inbound: MaxInbound reached")
 		return false
 	}

@@ -51,7 +51,7 @@ type Host struct {
 	rnd       *mrand.Rand
 	mdns      mdns.Service
 	pendingMu sync.Mutex
-	pending   map[network.Conn]*pendingConn
+	pending   map[pendKey]*pendingConn
 	// setups tracks the lane setup goroutine of every new connection, so
 	// Close waits for them; setupsClosed (under pendingMu) stops new ones.
 	setups       sync.WaitGroup
@@ -79,7 +79,7 @@ func New(cfg Config, h Handler) (*Host, error) {
 	static, _ := parseStatic(cfg.StaticPeers) // validated above
 	hst := &Host{
 		cfg: cfg, static: static, always: map[PeerID]bool{},
-		pending: map[network.Conn]*pendingConn{},
+		pending: map[pendKey]*pendingConn{},
 		rnd:     cfg.Rand,
 	}
 	if hst.rnd == nil {
@@ -257,16 +257,17 @@ func (hst *Host) Connect(ctx context.Context, info peer.AddrInfo) (Link, error) 
 	return l, err
 }
 
-// count returns the connections in direction d to peers that are neither
-// static nor protected.
+// count returns the peers, neither static nor protected, with a
+// connection in direction d: peers, not connections, since a link may
+// hold two (its bulk connection, bulkconn.go).
 func (hst *Host) count(d network.Direction) int {
-	n := 0
+	seen := map[PeerID]bool{}
 	for _, c := range hst.h.Network().Conns() {
-		if c.Stat().Direction == d && !hst.exempt(c.RemotePeer()) {
-			n++
+		if p := c.RemotePeer(); c.Stat().Direction == d && !hst.exempt(p) {
+			seen[p] = true
 		}
 	}
-	return n
+	return len(seen)
 }
 
 // exempt reports whether p is a static or protected peer.

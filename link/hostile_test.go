@@ -51,7 +51,7 @@ func (x *hostile) lanes(t *testing.T, to peer.ID) []network.Stream {
 	t.Helper()
 	var out []network.Stream
 	for l := range byte(link.NumLanes) {
-		pre := []byte{'B', 'W', link.WireVersion, l}
+		pre := []byte{'B', 'W', link.WireVersion, l, 0, 0, 0, 0, 0, 0, 0, 1} // lane, link id
 		if l == byte(link.LaneConsensus) {
 			pre = append(pre, make([]byte, 32)...) // the chain id: tests run on the zero chain
 		}

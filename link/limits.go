@@ -9,11 +9,15 @@ import (
 // connLimits sizes the connection manager and the resource manager
 // together from MaxInbound, MaxOutbound and the always-allowed peers:
 //
-//	connmgr high = MaxInbound + MaxOutbound + static + protected
+//	connmgr high = perLink × (MaxInbound + MaxOutbound + static + protected)
 //	connmgr low  = 3/4 of high
 //	rcmgr system conns = high + headroom, headroom = high/4 + 16
 //
-// so the connection manager trims before the resource manager refuses
+// where perLink is 2 with ConnConfig.BulkConn (a link's bulk connection,
+// bulkconn.go), else 1; the inbound and outbound system limits scale the
+// same way. The dialer's bulk connection is outside its swarm, so its
+// connection manager never counts or trims it, but its resource manager
+// does count it. So the connection manager trims before the resource manager refuses
 // (libp2p warns otherwise), and the headroom absorbs transient duplicate
 // connections during simultaneous dials and restarts. Our protocol gets an
 // explicit per-peer stream budget: one stream per lane per connection, for
@@ -42,7 +46,11 @@ type connLimits struct {
 }
 
 func newConnLimits(cfg *Config, always int) connLimits {
-	high := cfg.MaxInbound + cfg.MaxOutbound + always
+	perLink := 1
+	if cfg.Conn.BulkConn {
+		perLink = 2 // and a bulk connection (bulkconn.go)
+	}
+	high := perLink * (cfg.MaxInbound + cfg.MaxOutbound + always)
 	headroom := high/4 + 16
 	low := max(1, high*3/4)
 	scaling := rcmgr.DefaultLimits
@@ -62,8 +70,8 @@ func newConnLimits(cfg *Config, always int) connLimits {
 	partial := rcmgr.PartialLimitConfig{
 		System: rcmgr.ResourceLimits{
 			Conns:         rcmgr.LimitVal(high + headroom),
-			ConnsInbound:  rcmgr.LimitVal(cfg.MaxInbound + always + headroom),
-			ConnsOutbound: rcmgr.LimitVal(cfg.MaxOutbound + always + headroom),
+			ConnsInbound:  rcmgr.LimitVal(perLink*(cfg.MaxInbound+always) + headroom),
+			ConnsOutbound: rcmgr.LimitVal(perLink*(cfg.MaxOutbound+always) + headroom),
 		},
 		Transient: rcmgr.ResourceLimits{
 			Conns:         rcmgr.LimitVal(headroom),

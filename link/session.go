@@ -29,6 +29,7 @@ type sessionParams struct {
 	dir       Direction
 	dialer    PeerID // which side dialed; the dedup rule prefers the lower id
 	key       string // tie-break between connections dialed by the same side; equal on both ends
+	bulkKey   string // the bulk connection, named as key; empty: the bulk lanes share key's (bulkconn.go)
 	transport string
 	streams   [NumLanes]laneStream
 	closeConn func()          // closes the underlying connection
@@ -89,7 +90,7 @@ func newSession(h *hub, p sessionParams) *session {
 		closing:       make(chan struct{}),
 		addDone:       make(chan struct{}),
 		done:          make(chan struct{}),
-		core:          newSessCore(&h.cfg, h.cfg.bulkWindow(p.transport), now),
+		core:          newSessCore(&h.cfg, h.cfg.bulkWindow(p.transport, p.bulkKey != ""), now),
 	}
 	for l := range Lane(NumLanes) {
 		if l.bulk() {
@@ -163,6 +164,7 @@ func (s *session) Stats() Stats {
 	defer s.mu.Unlock()
 	return Stats{
 		Peer: s.remote, Direction: s.dir, Mode: s.core.mode, Transport: s.transport,
+		Conn: s.key, BulkConn: s.bulkKey,
 		Established: s.established, Uptime: time.Since(s.established), RTT: s.core.srtt,
 		Lanes: s.core.laneStats(),
 	}

@@ -50,10 +50,16 @@ type LaneStats struct {
 // is indexed by Lane; in JSON it is an object keyed by lane name, in lane
 // order: {"consensus":{…},"routing":{…},"blocks":{…},"sync":{…}}.
 type Stats struct {
-	Peer        PeerID              `json:"peer"`
-	Direction   Direction           `json:"direction"`
-	Mode        Mode                `json:"mode"`
-	Transport   string              `json:"transport"` // "tcp", "quic" or "mem"
+	Peer      PeerID    `json:"peer"`
+	Direction Direction `json:"direction"`
+	Mode      Mode      `json:"mode"`
+	Transport string    `json:"transport"` // "tcp", "quic" or "mem"
+	// Conn is the connection of the consensus and routing lanes, and of
+	// the bulk lanes too when BulkConn is empty: "dialer address>listener
+	// address" on libp2p. BulkConn is the blocks and sync lanes' own
+	// connection (ConnConfig.BulkConn), named the same way.
+	Conn        string              `json:"conn"`
+	BulkConn    string              `json:"bulk_conn,omitempty"`
 	Established time.Time           `json:"established"`
 	Uptime      time.Duration       `json:"uptime_ns"`
 	RTT         time.Duration       `json:"rtt_ns"` // smoothed, from PING/PONG; 0 until measured

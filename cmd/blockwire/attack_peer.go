@@ -61,7 +61,7 @@ func dialRaw(ctx context.Context, target peer.AddrInfo, chain [32]byte) (*rawPee
 			p.close()
 			return nil, fmt.Errorf("attack: lane %d stream: %w", l, err)
 		}
-		pre := []byte{'B', 'W', link.WireVersion, l}
+		pre := []byte{'B', 'W', link.WireVersion, l, 0, 0, 0, 0, 0, 0, 0, 1} // lane, link id (one link)
 		if link.Lane(l) == link.LaneConsensus {
 			pre = append(pre, chain[:]...)
 		}

@@ -34,6 +34,7 @@ func newBenchLinkCmd() *cobra.Command {
 		asJSON    bool
 		window    int
 		chunk     int
+		oneConn   bool
 		netns     bool
 		shape     netnsOpts
 	)
@@ -65,7 +66,7 @@ share no process; the namespaces are deleted on every exit. "processes"
 in the result says which mode ran (1 or 2).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			conn, err := benchConnConfig(o.BlockSize, window, chunk)
+			conn, err := benchConnConfig(o.BlockSize, window, chunk, oneConn)
 			if err != nil {
 				return err
 			}
@@ -79,7 +80,7 @@ in the result says which mode ran (1 or 2).`,
 				opts.Transport = tr
 				var res linkbench.Result
 				if netns {
-					shared := []string{"--block-size", strconv.Itoa(o.BlockSize), "--bulk-window", strconv.Itoa(window), "--chunk-size", strconv.Itoa(chunk)}
+					shared := []string{"--block-size", strconv.Itoa(o.BlockSize), "--bulk-window", strconv.Itoa(window), "--chunk-size", strconv.Itoa(chunk), "--one-conn=" + strconv.FormatBool(oneConn)}
 					measure := []string{"--pings", strconv.Itoa(o.Pings), "--rounds", strconv.Itoa(o.Rounds), "--no-reference=" + strconv.FormatBool(o.NoReference)}
 					res, _, err = runNetns(cmd.Context(), shape, tr, shared, measure)
 				} else {
@@ -109,7 +110,8 @@ in the result says which mode ran (1 or 2).`,
 	f.IntVar(&o.BlockSize, "block-size", 64<<20, "bytes per streamed block")
 	f.IntVar(&o.Pings, "pings", 2000, "round trips per phase")
 	f.IntVar(&o.Rounds, "rounds", 5, "throughput rounds per side (the median is kept)")
-	f.IntVar(&window, "bulk-window", 0, "override the link's bulk window in bytes, BulkWindow and QUICBulkWindow (block bytes in flight below the scheduler)")
+	f.IntVar(&window, "bulk-window", 0, "override the link's bulk windows in bytes, BulkWindow, QUICBulkWindow and BulkConnWindow (block bytes in flight below the scheduler)")
+	f.BoolVar(&oneConn, "one-conn", false, "bulk lanes share the link's connection (ConnConfig.BulkConn off), as before wire version 3")
 	f.IntVar(&chunk, "chunk-size", 0, "override the link's ChunkSize in bytes")
 	f.BoolVar(&o.NoReference, "no-reference", false, "skip the bare-stream reference phases (bare_*, floor_*)")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
@@ -126,14 +128,15 @@ in the result says which mode ran (1 or 2).`,
 // benchConnConfig is the link configuration of a bench run: the defaults
 // with MaxMessage[LaneBlocks] ≥ blockSize and the window and chunk
 // overrides (0: default); nil when nothing is overridden.
-func benchConnConfig(blockSize, window, chunk int) (*link.ConnConfig, error) {
-	if window <= 0 && chunk <= 0 {
+func benchConnConfig(blockSize, window, chunk int, oneConn bool) (*link.ConnConfig, error) {
+	if window <= 0 && chunk <= 0 && !oneConn {
 		return nil, nil
 	}
 	conn := link.DefaultConnConfig()
 	conn.MaxMessage[link.LaneBlocks] = max(conn.MaxMessage[link.LaneBlocks], blockSize)
+	conn.BulkConn = !oneConn
 	if window > 0 {
-		conn.BulkWindow, conn.QUICBulkWindow = window, window
+		conn.BulkWindow, conn.QUICBulkWindow, conn.BulkConnWindow = window, window, window
 	}
 	if chunk > 0 {
 		conn.ChunkSize = chunk

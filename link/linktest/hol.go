@@ -20,7 +20,7 @@ import (
 // blocked write until WriteTimeout ended the link: issue 14.)
 func testConsensusPastStuckBulkWrite(t *testing.T, h Harness) {
 	cfg := Config()
-	cfg.BulkWindow, cfg.QUICBulkWindow = link.MaxBulkWindow, link.MaxBulkWindow
+	cfg.BulkWindow, cfg.QUICBulkWindow, cfg.BulkConnWindow = link.MaxBulkWindow, link.MaxBulkWindow, link.MaxBulkWindow
 	cfg.SendQueueBytes = 2 * link.MaxBulkWindow
 	cfg.InboundMsgRate[link.LaneBlocks] = 0 // unlimited: tens of thousands of small blocks
 	require.NoError(t, cfg.Validate())

@@ -48,7 +48,7 @@ func windowSizes(chunk, window int) []int {
 // into one chunk behind or ahead of large ones.
 func testWindowNeverStalls(t *testing.T, h Harness, chunk, window int) {
 	cfg := Config()
-	cfg.ChunkSize, cfg.BulkWindow, cfg.QUICBulkWindow = chunk, window, window
+	cfg.ChunkSize, cfg.BulkWindow, cfg.QUICBulkWindow, cfg.BulkConnWindow = chunk, window, window, window
 	require.NoError(t, cfg.Validate())
 	sizes := windowSizes(chunk, window)
 	rb := NewRecorder(2 * len(sizes))
@@ -88,7 +88,7 @@ func testWindowNeverStalls(t *testing.T, h Harness, chunk, window int) {
 func testStalledConsumerLargeWindow(t *testing.T, h Harness) {
 	const window = 4 << 20
 	cfg := Config()
-	cfg.BulkWindow, cfg.QUICBulkWindow = window, window
+	cfg.BulkWindow, cfg.QUICBulkWindow, cfg.BulkConnWindow = window, window, window
 	require.NoError(t, cfg.Validate())
 	ra, rb := NewRecorder(64), NewRecorder(64)
 	rb.Gate, rb.GateLane = make(chan struct{}), link.LaneBlocks

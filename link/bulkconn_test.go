@@ -1,0 +1,92 @@
+package link_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/blockwire/blockwire/link"
+	"github.com/blockwire/blockwire/link/linktest"
+)
+
+// TestBulkLanesHaveTheirOwnConnection (issue 14 item 2): over TCP and
+// QUIC a link's blocks and sync lanes run on a second connection, so no
+// block byte can sit in front of a vote in a shared muxer queue, socket
+// buffer or congestion window. Both ends name both connections the same
+// way in Stats, the listener's swarm holds the two, and blocks and votes
+// both arrive. With BulkConn off the link keeps one connection. (On the
+// code before the bulk connection the bulk lanes shared the link's
+// connection: there was no Stats.BulkConn and one connection per peer.)
+func TestBulkLanesHaveTheirOwnConnection(t *testing.T) {
+	for _, tr := range []string{"tcp", "quic"} {
+		for _, on := range []bool{true, false} {
+			name := tr + "/separate"
+			if !on {
+				name = tr + "/shared"
+			}
+			t.Run(name, func(t *testing.T) { testBulkConn(t, tr, on) })
+		}
+	}
+}
+
+func testBulkConn(t *testing.T, tr string, on bool) {
+	cfg := testConfig(t, tr)
+	cfg.Conn.BulkConn = on
+	ra, rb := linktest.NewRecorder(16), linktest.NewRecorder(16)
+	a, b := newHost(t, cfg, ra), newHost(t, cfg, rb)
+	defer func() { require.NoError(t, a.Close()); require.NoError(t, b.Close()) }()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := a.Connect(ctx, b.AddrInfo())
+	require.NoError(t, err)
+	<-rb.Ups
+	back := b.Link(a.ID())
+	require.NotNil(t, back)
+
+	sa, sb := l.Stats(), back.Stats()
+	require.NotEmpty(t, sa.Conn)
+	require.Equal(t, sa.Conn, sb.Conn, "both ends name the link's connection alike")
+	require.Equal(t, sa.BulkConn, sb.BulkConn, "both ends name the bulk connection alike")
+	conns := len(b.Libp2p().Network().ConnsToPeer(a.ID()))
+	if on {
+		require.NotEmpty(t, sa.BulkConn, "no bulk connection")
+		if tr == "tcp" { // QUIC connections share the host's UDP socket, hence the addresses
+			require.NotEqual(t, sa.Conn, sa.BulkConn)
+		}
+		require.Equal(t, 2, conns, "the listener holds the link's and the bulk connection")
+	} else {
+		require.Empty(t, sa.BulkConn)
+		require.Equal(t, 1, conns)
+	}
+
+	block := bytes.Repeat([]byte{7}, 3<<20)
+	require.NoError(t, l.SendWait(ctx, link.LaneBlocks, block))
+	require.NoError(t, l.Send(link.LaneConsensus, []byte("vote")))
+	require.NoError(t, back.SendWait(ctx, link.LaneSync, []byte("sync")))
+	got := map[link.Lane][]byte{}
+	for range 2 {
+		select {
+		case m := <-rb.Msgs:
+			got[m.Lane] = m.Data
+		case <-ctx.Done():
+			t.Fatal("messages did not arrive")
+		}
+	}
+	require.Equal(t, block, got[link.LaneBlocks])
+	require.Equal(t, []byte("vote"), got[link.LaneConsensus])
+	select {
+	case m := <-ra.Msgs:
+		require.Equal(t, link.LaneSync, m.Lane)
+	case <-ctx.Done():
+		t.Fatal("the sync message did not arrive")
+	}
+
+	// Closing the link closes both connections.
+	l.Close(nil)
+	require.Eventually(t, func() bool {
+		return len(b.Libp2p().Network().ConnsToPeer(a.ID())) == 0
+	}, 5*time.Second, 20*time.Millisecond, "a connection of the closed link stayed open")
+}
