@@ -103,7 +103,7 @@ func (n *Node) onResult(r chain.Result) {
 	n.requeueOrphans(orphans)
 	n.watchTerm()
 	n.publishChain()
-	n.events.publish(Event{Kind: EventHead, Time: time.Now(), Block: r.Head, Height: r.Head.Height(), Removed: len(r.Removed)})
+	n.events.Publish(Event{Kind: EventHead, Time: time.Now(), Block: r.Head, Height: r.Head.Height(), Removed: len(r.Removed)})
 }
 
 // bodyArrived tells the engine about a stored block: it may make blocks
@@ -143,7 +143,7 @@ func (n *Node) setIrreversible(id block.ID) {
 	n.refreshProducers()
 	n.onResult(res)
 	n.publishChain()
-	n.events.publish(Event{Kind: EventIrreversible, Time: now, Block: id, Height: id.Height()})
+	n.events.Publish(Event{Kind: EventIrreversible, Time: now, Block: id, Height: id.Height()})
 }
 
 // fatal stops the node after an error that leaves the chain unusable

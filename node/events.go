@@ -45,15 +45,6 @@ type Event struct {
 // per block, a peer per link).
 type Subscription = fanout.Sub[Event]
 
-// eventHub fans the node's events out (internal/fanout). publish and
-// close keep the names node.go, apply.go and peers.go call.
-type eventHub struct{ fanout.Hub[Event] }
-
-func newEventHub() *eventHub { return &eventHub{} }
-
-func (h *eventHub) publish(e Event) { h.Publish(e) }
-func (h *eventHub) close()          { h.Close() }
-
 // Subscribe returns a subscription whose channel buffers buf events (at
 // least 1).
 func (n *Node) Subscribe(buf int) *Subscription { return n.events.Subscribe(buf) }

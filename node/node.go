@@ -21,6 +21,7 @@ import (
 	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/consensus/engine"
 	"github.com/blockwire/blockwire/consensus/prodapp"
+	"github.com/blockwire/blockwire/internal/fanout"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/link/pexnet"
 	"github.com/blockwire/blockwire/transport"
@@ -104,7 +105,7 @@ type Node struct {
 	stopOnce sync.Once
 	stopErr  error
 
-	events *eventHub
+	events fanout.Hub[Event] // the node's events to subscribers (Subscribe)
 	stats  counters
 	prop   propagation                   // per-block copies and first arrival (propagation.go)
 	gossip *gossipRelay                  // p2p.relay gossipsub only (gossip.go); set before the loop runs
@@ -136,7 +137,7 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	if err := o.limits.validate(); err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, o: o, events: newEventHub(), quit: make(chan struct{}), done: make(chan struct{}),
+	n := &Node{cfg: cfg, o: o, quit: make(chan struct{}), done: make(chan struct{}),
 		in: make(chan input, 1024)}
 	n.stats.rejected = map[string]uint64{}
 	if err := n.open(); err != nil {
@@ -476,7 +477,7 @@ func (n *Node) stop(handoff bool) error {
 		if n.tr != nil {
 			_ = n.tr.Close()
 		}
-		n.events.close()
+		n.events.Close()
 		errs = append(errs, n.closeStorage())
 		n.stopErr = errors.Join(errs...)
 		n.log.Info().Err(n.stopErr).Msg("node stopped")

@@ -52,7 +52,7 @@ func (n *Node) onConnected(l link.Link) {
 	lp.peers[l] = p
 	lp.byID[p.id] = p
 	n.syncLog.Debug().Str("peer", p.id.String()).Stringer("direction", l.Direction()).Msg("peer connected")
-	n.events.publish(Event{Kind: EventPeerConnected, Time: now, Peer: p.id})
+	n.events.Publish(Event{Kind: EventPeerConnected, Time: now, Peer: p.id})
 	if n.gossip != nil {
 		n.gossipOff(p)
 	}
@@ -76,7 +76,7 @@ func (n *Node) onDisconnected(l link.Link, err error) {
 	}
 	n.log.Info().Str("peer", p.id.String()).Str("reason", reason).Str("detail", detail).
 		Dur("uptime", time.Since(p.since)).Msg("peer disconnected")
-	n.events.publish(Event{Kind: EventPeerDisconnected, Time: time.Now(), Peer: p.id, Reason: detail})
+	n.events.Publish(Event{Kind: EventPeerDisconnected, Time: time.Now(), Peer: p.id, Reason: detail})
 	n.failSubmitsVia(p.id)
 	if n.leaderID() == p.id {
 		// The leader may have died with transactions only it held.
