@@ -197,11 +197,14 @@ func (c *cluster) stopAll() {
 }
 
 // finalHeight is node i's final height (0: not running).
-func (c *cluster) finalHeight(i int) uint64 {
+func (c *cluster) finalHeight(i int) uint64 { return c.finalID(i).Height() }
+
+// finalID is node i's newest final block (its runner writes it).
+func (c *cluster) finalID(i int) block.ID {
 	nd := c.nodes[i]
 	nd.mu.Lock()
 	defer nd.mu.Unlock()
-	return nd.final.Height()
+	return nd.final
 }
 
 // requireProgress checks every listed node finalized above height min.

@@ -96,7 +96,7 @@ func TestProducerSetChange4To5To4(t *testing.T) {
 		// A follower from genesis, fed the final chain's blocks in order.
 		f, err := bftchain.NewFollower(c.chainID, c.genesis.ID(), c.reg.genesisSet, 1024)
 		require.NoError(t, err)
-		path, err := c.reg.ancestry(c.nodes[1].final)
+		path, err := c.reg.ancestry(c.finalID(1))
 		require.NoError(t, err)
 		epochs := map[bftchain.Tag]bool{}
 		for i := len(path) - 2; i >= 0; i-- { // path[len-1] is genesis
@@ -109,7 +109,7 @@ func TestProducerSetChange4To5To4(t *testing.T) {
 			}
 		}
 		require.Greater(t, f.Final().Height(), mid, "the follower verified finality past the second change")
-		want, err := c.reg.SetAfter(c.nodes[1].final)
+		want, err := c.reg.SetAfter(c.finalID(1))
 		require.NoError(t, err)
 		require.Equal(t, want, f.Producers())
 		require.GreaterOrEqual(t, len(epochs), 4, "certificates of plain 4, joint, plain 5, joint, plain 4")
@@ -124,7 +124,7 @@ func (c *cluster) requireSigners(after uint64, nodes ...int) {
 	for _, i := range nodes {
 		allowed[c.nodes[i].pub] = true
 	}
-	path, err := c.reg.ancestry(c.nodes[nodes[0]].final)
+	path, err := c.reg.ancestry(c.finalID(nodes[0]))
 	require.NoError(c.t, err)
 	for _, b := range path {
 		if b.Height > after+5 {
