@@ -41,6 +41,15 @@ type GenesisProducer struct {
 type Genesis struct {
 	// Chain is the chain's human-readable name.
 	Chain string `json:"chain"`
+	// Engine is the consensus engine every node of the chain runs ("cft",
+	// "bft" or "solo"); a node whose consensus.engine differs refuses to
+	// start (*EngineMismatchError). It is bound into the genesis block (the
+	// block's signer is derived from it), so it is part of the chain id:
+	// nodes of a chain built for another engine do not connect. Empty (a
+	// file written before the field existed) records no engine: the node's
+	// consensus.engine decides, as it always did, and nothing is derived
+	// from it.
+	Engine Engine `json:"engine,omitempty"`
 	// Time is the genesis block's timestamp.
 	Time time.Time `json:"genesis_time"`
 	// Producers are the initial block producers (the raft voters under CFT).
@@ -78,14 +87,24 @@ type ProducerKey struct {
 // the chain name, time and producer set, so that nodes given the same inputs
 // build the same file (the signature proves nothing about authority; the
 // genesis is trusted because the operator installed it).
+//
+// The genesis records no engine (Engine empty: the nodes' configs decide);
+// NewEngineGenesis records one, as blockwire init does.
 func NewGenesis(chain string, t time.Time, producers []ProducerKey) (*Genesis, error) {
+	return NewEngineGenesis(chain, t, producers, "")
+}
+
+// NewEngineGenesis is NewGenesis recording engine (empty: none). The
+// engine takes part in the genesis signer's derivation, so the same chain
+// name, time and producers give another genesis id per engine.
+func NewEngineGenesis(chain string, t time.Time, producers []ProducerKey, engine Engine) (*Genesis, error) {
 	if chain == "" {
 		return nil, &GenesisError{Problem: "empty chain name"}
 	}
 	if len(producers) == 0 {
 		return nil, &GenesisError{Problem: "no producers"}
 	}
-	g := &Genesis{Chain: chain, Time: t.UTC()}
+	g := &Genesis{Chain: chain, Time: t.UTC(), Engine: engine}
 	keys := make([]block.PublicKey, len(producers))
 	for i, p := range producers {
 		if p.Key == nil || p.Key.Type() != crypto.Ed25519 {
@@ -108,7 +127,7 @@ func NewGenesis(chain string, t time.Time, producers []ProducerKey) (*Genesis, e
 	}
 	set := block.ProducerSetHash(keys)
 	hdr := block.Header{Height: 1, Timestamp: g.Time.UnixNano(), ProducerSet: set}
-	blk, err := block.Seal(hdr, nil, nil, genesisSigner(chain, g.Time, set))
+	blk, err := block.Seal(hdr, nil, nil, genesisSigner(chain, g.Time, set, engine))
 	if err != nil {
 		return nil, fmt.Errorf("node: sealing genesis: %w", err)
 	}
@@ -120,20 +139,30 @@ func NewGenesis(chain string, t time.Time, producers []ProducerKey) (*Genesis, e
 }
 
 // genesisSigner derives the genesis block's signing key from its inputs.
-func genesisSigner(chain string, t time.Time, set block.Hash) ed25519.PrivateKey {
+// An empty engine derives what it did before genesis recorded engines, so
+// such files keep their ids; a named engine is appended (length-prefixed).
+func genesisSigner(chain string, t time.Time, set block.Hash, engine Engine) ed25519.PrivateKey {
 	h := sha256.New()
 	h.Write([]byte("blockwire/genesis-signer/v1"))
 	h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(chain))))
 	h.Write([]byte(chain))
 	h.Write(binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano())))
 	h.Write(set[:])
+	if engine != "" {
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(engine))))
+		h.Write([]byte(engine))
+	}
 	return ed25519.NewKeyFromSeed(h.Sum(nil))
 }
 
 // Validate parses the block and checks the file's consistency: the block is
 // a valid genesis (height 1, zero parent, good signature), its timestamp is
 // Time, its ProducerSet hashes the listed keys, and each peer id derives
-// from its key. It returns a *GenesisError naming the first problem.
+// from its key. A genesis that records an engine names a known one (solo:
+// exactly one producer) and its block's signer is the one derived from the
+// chain name, time, producer set and engine (so none of them was edited
+// after the block was made). It returns a *GenesisError naming the first
+// problem.
 func (g *Genesis) Validate() error {
 	bad := func(format string, args ...any) error { return &GenesisError{Problem: fmt.Sprintf(format, args...)} }
 	if g.Chain == "" {
@@ -165,7 +194,34 @@ func (g *Genesis) Validate() error {
 	if err := blk.Check(); err != nil {
 		return bad("block: %v", err)
 	}
+	if err := g.checkEngine(blk, len(keys)); err != nil {
+		return err
+	}
 	g.block, g.keys, g.peers = blk, keys, peers
+	return nil
+}
+
+// checkEngine checks a recorded engine (none: nothing to check, the file
+// predates the field).
+func (g *Genesis) checkEngine(blk *block.Block, producers int) error {
+	bad := func(format string, args ...any) error { return &GenesisError{Problem: fmt.Sprintf(format, args...)} }
+	switch g.Engine {
+	case "":
+		return nil
+	case EngineCFT, EngineBFT:
+	case EngineSolo:
+		if producers != 1 {
+			return bad("engine %q needs exactly one producer, the genesis lists %d", g.Engine, producers)
+		}
+	default:
+		return bad("engine %q, want \"cft\", \"bft\" or \"solo\"", g.Engine)
+	}
+	var want block.PublicKey
+	copy(want[:], genesisSigner(g.Chain, g.Time, blk.ProducerSet, g.Engine).Public().(ed25519.PublicKey))
+	if blk.Producer != want {
+		return bad("block: not built for chain %q with engine %q (its signer %s is not the one derived from them: was the file edited?)",
+			g.Chain, g.Engine, blk.Producer)
+	}
 	return nil
 }
 
@@ -264,4 +320,33 @@ func LoadGenesis(path string) (*Genesis, error) {
 		return nil, err
 	}
 	return &g, nil
+}
+
+// EngineMismatchError: the node's consensus.engine is not the engine its
+// genesis records. Every node of a chain runs the genesis engine (a CFT
+// node cannot follow BFT certificates, nor a BFT producer vote with raft),
+// so the node refuses to start rather than fork off or stall.
+type EngineMismatchError struct {
+	// Config is consensus.engine, Genesis the engine the genesis records.
+	Config, Genesis Engine
+	// File is the genesis file (empty when the genesis was given in code).
+	File string
+}
+
+func (e *EngineMismatchError) Error() string {
+	where := "the genesis"
+	if e.File != "" {
+		where = "the genesis " + e.File
+	}
+	return fmt.Sprintf("node: consensus.engine = %q, but %s records engine %q: every node of a chain runs "+
+		"the genesis engine; set consensus.engine = %q", e.Config, where, e.Genesis, e.Genesis)
+}
+
+// CheckEngine returns an *EngineMismatchError when the genesis records an
+// engine other than engine (a genesis recording none accepts any).
+func (g *Genesis) CheckEngine(engine Engine, file string) error {
+	if g.Engine == "" || g.Engine == engine {
+		return nil
+	}
+	return &EngineMismatchError{Config: engine, Genesis: g.Engine, File: file}
 }

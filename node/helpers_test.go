@@ -88,7 +88,7 @@ func newTestNet(t *testing.T, engine Engine, producers, full int) *testNet {
 		}
 		tn.specs = append(tn.specs, sp)
 	}
-	tn.genesis, err = NewGenesis("testnet", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), pks)
+	tn.genesis, err = NewEngineGenesis("testnet", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), pks, engine)
 	require.NoError(t, err)
 	return tn
 }

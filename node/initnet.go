@@ -27,7 +27,8 @@ type NetworkSpec struct {
 	// Nodes and Producers: the first Producers nodes produce (1 ≤
 	// Producers ≤ Nodes).
 	Nodes, Producers int
-	// Engine is cft (default) or solo (needs Producers = 1).
+	// Engine is cft (default), bft or solo (needs Producers = 1); the
+	// genesis records it.
 	Engine Engine
 	// Host is the IP every node listens on and is dialled at (default
 	// 127.0.0.1): one machine. Hosts, when set, names one address per node
@@ -159,7 +160,7 @@ func InitNetwork(spec NetworkSpec) (*Genesis, []NetworkNode, error) {
 			producers = append(producers, ProducerKey{Name: nd.Name, Key: key.GetPublic()})
 		}
 	}
-	g, err := NewGenesis(spec.Chain, spec.Time, producers)
+	g, err := NewEngineGenesis(spec.Chain, spec.Time, producers, spec.Engine)
 	if err != nil {
 		return nil, nil, err
 	}

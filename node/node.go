@@ -264,13 +264,17 @@ func (n *Node) component(name string) zerolog.Logger {
 }
 
 func (n *Node) loadIdentity() error {
-	g := n.o.genesis
+	g, file := n.o.genesis, ""
 	if g == nil {
 		var err error
-		if g, err = LoadGenesis(n.cfg.Path(n.cfg.Node.GenesisFile)); err != nil {
+		file = n.cfg.Path(n.cfg.Node.GenesisFile)
+		if g, err = LoadGenesis(file); err != nil {
 			return err
 		}
 	} else if err := g.Validate(); err != nil {
+		return err
+	}
+	if err := g.CheckEngine(n.cfg.Consensus.Engine, file); err != nil {
 		return err
 	}
 	n.genesis = g

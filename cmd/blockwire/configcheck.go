@@ -70,6 +70,11 @@ func checkConfig(w io.Writer, path string) error {
 		warnings = append(warnings, fmt.Sprintf("node.role = \"producer\", but the key %s is not in the genesis producer set: "+
 			"it produces only if a producer-set change added it", id))
 	}
+	if g != nil {
+		if err := g.CheckEngine(cfg.Consensus.Engine, cfg.Path(cfg.Node.GenesisFile)); err != nil {
+			problem("%v", err)
+		}
+	}
 	if g != nil && cfg.Consensus.Engine == node.EngineSolo && len(g.Producers) != 1 {
 		problem("consensus.engine = \"solo\" needs a genesis with exactly 1 producer, it has %d", len(g.Producers))
 	}
@@ -91,7 +96,7 @@ func checkConfig(w io.Writer, path string) error {
 	fmt.Fprintf(w, "config %s is valid\n", path)
 	fmt.Fprintf(w, "  node     %s (%s, %s), peer id %s\n", cfg.Node.Name, cfg.Node.Role, cfg.Consensus.Engine, id)
 	fmt.Fprintf(w, "  key      %s (ed25519 public %x)\n", cfg.Path(cfg.Node.KeyFile), pub)
-	fmt.Fprintf(w, "  chain    %s, genesis %s, %d producer(s)\n", g.Chain, g.ID().Hex(), len(g.Producers))
+	fmt.Fprintf(w, "  chain    %s, genesis %s, %d producer(s), engine %s\n", g.Chain, g.ID().Hex(), len(g.Producers), genesisEngine(g))
 	fmt.Fprintf(w, "  listen   %v\n", cfg.P2P.Listen)
 	fmt.Fprintf(w, "  peers    %d static\n", len(cfg.P2P.StaticPeers))
 	for _, warn := range append(warnings, link.UndialableStatic(lc.StaticPeers)...) {
@@ -136,4 +141,13 @@ func isGenesisProducer(g *node.Genesis, id peer.ID) bool {
 		}
 	}
 	return false
+}
+
+// genesisEngine names the engine a genesis records ("any" for a file that
+// predates the field: consensus.engine decides).
+func genesisEngine(g *node.Genesis) string {
+	if g.Engine == "" {
+		return "any (not recorded)"
+	}
+	return string(g.Engine)
 }

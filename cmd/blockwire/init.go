@@ -70,7 +70,7 @@ overwritten.`,
 
 func printInit(cmd *cobra.Command, g *node.Genesis, nodes []node.NetworkNode) error {
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "chain %s, genesis %s, %d producer(s)\n", g.Chain, g.ID().Hex(), len(g.Producers))
+	fmt.Fprintf(out, "chain %s, genesis %s, %d producer(s), engine %s\n", g.Chain, g.ID().Hex(), len(g.Producers), g.Engine)
 	for _, n := range nodes {
 		role := "full"
 		if n.Producer {
