@@ -28,6 +28,8 @@ type testnetOptions struct {
 	uiListen      string        // --ui-listen (testnet_ui.go)
 	attest        attestOptions // --verifiers, --attest (testnet_attest.go)
 	kill          killOptions   // --kill-leader, --kill-down (testnet_kill.go)
+
+	bftLeaderTimeout time.Duration // --bft-leader-timeout (testnet_config.go)
 }
 
 // testnetResult is what `blockwire testnet --json` prints.
@@ -115,6 +117,7 @@ The exit code is 2 when the nodes disagree or irreversibility did not advance.`,
 	f.DurationVar(&o.duration, "duration", 20*time.Second, "how long to run")
 	f.Float64Var(&o.txRate, "tx-rate", 0, "key-value transactions per second to submit, spread over the nodes")
 	f.DurationVar(&o.blockInterval, "block-interval", 100*time.Millisecond, "the leader's block interval")
+	addBFTLeaderTimeoutFlag(f, &o.bftLeaderTimeout)
 	f.StringVar(&o.spec.Dir, "dir", "testnet", "directory for every node's data, config, log and key")
 	f.IntVar(&o.spec.BasePort, "base-port", 0, "node i listens on base-port+i and serves admin on base-port+1000+i (default: the first free block from 26600 up, below the ephemeral port range)")
 	f.BoolVar(&o.asJSON, "json", false, "print one JSON object at the end instead of a summary")
@@ -283,10 +286,10 @@ func prepareTestnet(o *testnetOptions) ([]node.NetworkNode, error) {
 		return nil, err
 	}
 	o.spec.BasePort = bp
-	base := node.DefaultConfig()
-	base.Consensus.BlockInterval = node.Duration{Duration: o.blockInterval}
-	base.Log.Format = "json"
-	base.Log.Level = "info"
+	base, err := o.baseConfig()
+	if err != nil {
+		return nil, err
+	}
 	o.spec.Base = &base
 	o.spec.Nodes += o.attest.verifiers
 	conf, err := o.attest.configure(o.spec.Nodes)

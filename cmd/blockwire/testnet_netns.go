@@ -186,9 +186,10 @@ func (net *nsNet) build(o testnetOptions) error {
 		spec.Hosts[i] = h.IP.String()
 	}
 	spec.Host, spec.AdminToken = "", true // admin is not on loopback: it needs a token
-	base := node.DefaultConfig()
-	base.Consensus.BlockInterval = node.Duration{Duration: o.blockInterval}
-	base.Log.Format, base.Log.Level = "json", "info"
+	base, err := o.baseConfig()
+	if err != nil {
+		return err
+	}
 	base.P2P.Relay = o.ns.relay
 	spec.Base = &base
 	_, nodes, err := node.InitNetwork(spec)
