@@ -7,6 +7,7 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/transport"
@@ -87,13 +88,19 @@ func WithTopic(t Topic, maxSize int, validate func(origin link.PeerID, payload [
 // Start); Start hands it the routing transport.
 func (n *Node) newBroadcast() (err error) {
 	cfg := broadcastrun.DefaultConfig()
-	cfg.Engine.Key, cfg.Engine.Topics = n.signer, n.o.topics
+	if _, ok := n.o.topics[TopicBFTFinal]; ok {
+		return fmt.Errorf("node: broadcast topic %d is reserved (TopicBFTFinal)", TopicBFTFinal)
+	}
+	cfg.Engine.Key, cfg.Engine.Topics = n.signer, n.withBFTTopic(n.o.topics)
 	cfg.Logger = n.component("broadcast")
 	cfg.Penalize = n.penalizeBroadcast
 	if n.bc, err = broadcastrun.New(cfg); err != nil {
 		return err
 	}
 	n.setBroadcastProducers()
+	if n.cfg.Consensus.Engine == EngineBFT {
+		n.bc.Handle(TopicBFTFinal, n.onBFTCert)
+	}
 	return nil
 }
 

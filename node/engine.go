@@ -29,7 +29,7 @@ func (n *Node) newEngine() engine.Engine {
 		return engine.NewBFT(engine.BFTConfig{ChainID: block.Hash(n.genesis.ID()), Key: n.signer, DB: n.db,
 			Messenger: msgr(), BlockLimits: n.blockLimits(), BlockInterval: n.cfg.Consensus.BlockInterval.Duration,
 			LeaderTimeout: n.cfg.Consensus.BFTLeaderTimeout.Duration,
-			Refused:       n.bftRefused, Logger: n.bare("consensus")}, engineHost{n})
+			Refused:       n.bftRefused, Publish: n.publishBFTCert, Logger: n.bare("consensus")}, engineHost{n})
 	}
 	_, peers := n.genesis.ProducerSet()
 	var m cft.Messenger = msgr()

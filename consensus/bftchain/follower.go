@@ -36,6 +36,10 @@ type Follower struct {
 	// force; epochs the epochs made of them that may sign.
 	sets   []*prodset.Set
 	epochs map[Tag]*Epoch
+	// early is the block a verified certificate that came on its own
+	// (AddCert) finalizes, before the block itself arrived; zero if none.
+	// Invariant: early is zero or above root.
+	early block.ID
 }
 
 // NewFollower returns a follower that trusts root to be final, producers
@@ -117,9 +121,14 @@ func (f *Follower) Add(b *block.Block) ([]block.ID, error) {
 	}
 	f.pending[id] = b
 	if c == nil || c.Block.Height() <= f.root.Height() {
-		return nil, nil
+		return f.applyEarly(id)
 	}
-	return f.finalize(c.Block)
+	out, err := f.finalize(c.Block)
+	if err != nil {
+		return out, err
+	}
+	more, err := f.applyEarly(id) // b itself was certified on its own
+	return append(out, more...), err
 }
 
 // verify finds the epoch a certificate names and verifies it there.
@@ -157,6 +166,9 @@ func (f *Follower) finalize(x block.ID) ([]block.ID, error) {
 		}
 	}
 	f.root = x
+	if f.early.Height() <= x.Height() {
+		f.early = block.ID{}
+	}
 	f.prune()
 	return out, nil
 }

@@ -74,6 +74,11 @@ type Commit struct {
 	Cert      *bft.Certificate
 	Epoch     bftchain.Tag
 	BlockCert []byte
+	// Ours (final only): the block is the one this producer proposed last,
+	// so it is the one to publish the certificate to every node at once
+	// (Finality.Publish): one publisher per block, and the others do not
+	// repeat it.
+	Ours bool
 }
 
 // Applier receives notarized and finalized blocks in the order the engine

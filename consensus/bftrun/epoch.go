@@ -32,6 +32,9 @@ type loopState struct {
 	// proposal is our block, sent with its notarize vote once that vote's
 	// record is durable (persist before send covers the proposal too).
 	proposal *block.Block
+	// proposed is the last block we proposed: its finalization is ours to
+	// publish (Commit.Ours).
+	proposed block.ID
 	// lastFinal is the newest finalization, blockCert its body encoding.
 	lastFinal *bft.Certificate
 	blockCert []byte

@@ -18,6 +18,8 @@ type Finality struct {
 	mu     sync.Mutex
 	q      []Commit
 	signal chan<- struct{}
+	// publish are the certificates of our own blocks to publish (Publish).
+	publish [][]byte
 
 	chainID block.Hash
 	follow  *bftchain.Follower
@@ -38,11 +40,30 @@ func NewFinality(chainID block.Hash, signal chan<- struct{}) *Finality {
 func (f *Finality) Commit(c Commit) {
 	f.mu.Lock()
 	f.q = append(f.q, c)
+	if c.Final && c.Ours && len(c.BlockCert) > 0 && len(f.publish) < maxPublish {
+		f.publish = append(f.publish, c.BlockCert)
+	}
 	f.mu.Unlock()
 	select {
 	case f.signal <- struct{}{}:
 	default:
 	}
+}
+
+// maxPublish bounds the certificates waiting to be published (the node's
+// loop drains them with every commit; more only if it is stuck).
+const maxPublish = 64
+
+// Publish drains the finalization certificates (block-body encoding) of
+// blocks this producer proposed, for the node to send to every node the
+// moment they form: a full node then learns finality about one hop after
+// the producers, instead of when a later block carries the certificate.
+func (f *Finality) Publish() [][]byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.publish
+	f.publish = nil
+	return out
 }
 
 // Take drains the queued commits: finalizations move Final, and the
@@ -77,17 +98,41 @@ func (f *Finality) Final() block.ID { return f.final }
 // the producer set in force after it, and feeds it stored, the blocks the
 // node holds above root (a restart), parents first.
 func (f *Finality) Follow(b *block.Block, root block.ID, producers []block.PublicKey, stored func() []*block.Block) error {
-	if f.follow == nil {
-		fl, err := bftchain.NewFollower(f.chainID, root, producers, maxFollowPending)
-		if err != nil {
-			return err
-		}
-		f.follow = fl
-		for _, sb := range stored() {
-			_ = f.add(sb) // refusals: see the last one below
-		}
+	if err := f.start(root, producers, stored); err != nil {
+		return err
 	}
 	return f.add(b)
+}
+
+// start starts the follower on its first use (see Follow).
+func (f *Finality) start(root block.ID, producers []block.PublicKey, stored func() []*block.Block) error {
+	if f.follow != nil {
+		return nil
+	}
+	fl, err := bftchain.NewFollower(f.chainID, root, producers, maxFollowPending)
+	if err != nil {
+		return err
+	}
+	f.follow = fl
+	for _, sb := range stored() {
+		_ = f.add(sb) // refusals: the caller's block shows the last one
+	}
+	return nil
+}
+
+// Certified hands the follower a certificate that came on its own (a
+// producer published it: Publish), with the same start as Follow. It is
+// verified against the sets the final chain put in force; the block it
+// finalizes becomes Final now if stored, else when it arrives.
+func (f *Finality) Certified(raw []byte, root block.ID, producers []block.PublicKey, stored func() []*block.Block) error {
+	if err := f.start(root, producers, stored); err != nil {
+		return err
+	}
+	ids, err := f.follow.AddCert(raw)
+	if len(ids) > 0 {
+		f.raise(ids[len(ids)-1])
+	}
+	return err
 }
 
 func (f *Finality) add(b *block.Block) error {

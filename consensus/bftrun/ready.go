@@ -53,7 +53,8 @@ func (r *Runner) onFinalized(c *bft.Certificate) {
 	r.ctr.finalized.Add(1)
 	st.lastFinal = c
 	st.blockCert = bftchain.EncodeCert(st.epoch.Tag, c)
-	r.deps.Applier.Commit(Commit{ID: c.Block, View: c.View, Final: true, Cert: c, Epoch: st.epoch.Tag, BlockCert: st.blockCert})
+	r.deps.Applier.Commit(Commit{ID: c.Block, View: c.View, Final: true, Cert: c, Epoch: st.epoch.Tag, BlockCert: st.blockCert,
+		Ours: c.Block == st.proposed})
 }
 
 // send multicasts the engine's messages to the epoch's producers. Our own
@@ -120,5 +121,7 @@ func (r *Runner) propose(req bft.ProposeRequest) {
 		st.proposal = nil
 		r.ctr.produceErrors.Add(1)
 		r.log.Error().Err(err).Uint64("view", req.View).Msg("the engine refused our block")
+		return
 	}
+	st.proposed = b.ID()
 }

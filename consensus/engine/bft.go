@@ -37,6 +37,11 @@ type BFTConfig struct {
 	LeaderTimeout time.Duration
 	// Refused is bftrun.Deps.Refused (the node charges the origin).
 	Refused func(from link.PeerID, reason string, err error)
+	// Publish, when set, sends a finalization certificate (block-body
+	// encoding) of a block this producer proposed to every node, the
+	// moment it forms; each node hands it to Certified. Called on the
+	// loop goroutine (Drain): it must not block.
+	Publish func(cert []byte)
 	Logger  zerolog.Logger
 }
 
@@ -157,9 +162,30 @@ func (e *BFT) Arrived(c Chain, b *block.Block) Follow {
 	return e.Drain(c)
 }
 
+// Certified follows a finalization certificate that came on its own
+// (another producer's Publish): verified against the sets the final chain
+// put in force, it makes its block irreversible now if stored, else when
+// the block arrives. A producer running a runner learns finality from its
+// own engine and ignores it. The error is the follower's refusal
+// (bftchain reasons: bad-certificate names a producer that signed
+// garbage, unknown-set a node that lags a producer-set change).
+func (e *BFT) Certified(c Chain, raw []byte) (Follow, error) {
+	if e.Running() {
+		return Follow{}, nil
+	}
+	err := e.fin.Certified(raw, c.IrreversibleID(), c.Producers(), c.Above)
+	return e.Drain(c), err
+}
+
 // Drain pins notarized blocks and makes the newest final one
-// irreversible once stored.
+// irreversible once stored; it publishes the certificates of our own
+// blocks (Publish) first, so that they leave before the local work.
 func (e *BFT) Drain(c Chain) Follow {
+	for _, cert := range e.fin.Publish() {
+		if e.cfg.Publish != nil {
+			e.cfg.Publish(cert)
+		}
+	}
 	var f Follow
 	irr := c.IrreversibleID().Height()
 	for _, id := range e.fin.Take() {
