@@ -45,6 +45,10 @@
 // and verifies its certificate against the epochs of the last KeepSets
 // final sets (each plain, and each older-newer pair joint). A verified
 // certificate makes its block and the ancestors final; change transactions
-// in blocks that become final move the set in force. Refusals are *Error
-// values with a Reason.
+// in blocks that become final move the set in force. AddCert takes the
+// same certificate bytes on their own (the proposer publishes them the
+// moment they form, so a full node need not wait for a later block): the
+// same verification, applied at once if the block is held, else kept (the
+// highest only) until Add stores that block. Refusals are *Error values
+// with a Reason.
 package bftchain

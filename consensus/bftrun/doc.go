@@ -93,7 +93,12 @@
 //
 // Finality is the node's Applier: commits queue for the node's loop, and
 // a bftchain.Follower fed every stored block follows the certificates in
-// block bodies (how full nodes learn finality).
+// block bodies (how full nodes learn finality). The finalization of the
+// block this producer proposed last is marked Commit.Ours; Finality.Publish
+// hands its certificate to the node to broadcast to every node at once,
+// and Finality.Certified feeds such a certificate to the follower, so full
+// nodes learn finality about a hop after the producers rather than when a
+// later block carries it (~2 block intervals).
 //
 // A producer that joins is started by its node once the set in force
 // after its final block names it, with Config.Prev = the set that change
