@@ -35,9 +35,11 @@ type ConnConfig struct {
 	ConsensusQueueBytes int
 
 	// ChunkSize is the largest piece of a message written to the muxer at
-	// once. A consensus message waits behind at most one chunk of a block,
-	// so smaller chunks lower consensus latency and cost more writes.
-	// 4 KiB .. 1 MiB, and at most half of either bulk window.
+	// once (frame header included). Smaller chunks interleave the blocks
+	// and sync lanes more finely and cost more writes. The default,
+	// DefaultChunkSize, is the largest body of one yamux frame, so that a
+	// chunk is one muxer frame. 4 KiB .. 1 MiB, and at most half of either
+	// bulk window.
 	ChunkSize int
 
 	// BulkWindow is the flow-control window of the blocks and sync lanes on
@@ -162,6 +164,14 @@ type ScoreConfig struct {
 // memory a peer can make us hold per bulk lane.
 const MaxBulkWindow = 32 << 20
 
+// DefaultChunkSize is ConnConfig.ChunkSize's default: yamux's largest
+// frame (64 KiB, MaxMessageSize) less its 12-byte header. yamux cuts every
+// Write into frames of at most this body, each a TLS record train and
+// syscalls of its own on both ends; a 64 KiB chunk was two frames, the
+// second of 12 bytes. On QUIC, which has no such frame, the size hardly
+// matters.
+const DefaultChunkSize = 64<<10 - 12
+
 // bulkWindow is the bulk window for a link over transport, whose bulk
 // lanes have a connection of their own if separate.
 //
@@ -187,7 +197,7 @@ func DefaultConnConfig() ConnConfig {
 		MaxMessage:          [NumLanes]int{4 << 20, 4 << 20, 128 << 20, 16 << 20},
 		SendQueueBytes:      32 << 20,
 		ConsensusQueueBytes: 64 << 20,
-		ChunkSize:           64 << 10,
+		ChunkSize:           DefaultChunkSize,
 		BulkWindow:          128 << 10,
 		QUICBulkWindow:      512 << 10,
 		BulkConn:            true,
