@@ -77,11 +77,15 @@ type ConnConfig struct {
 	// BulkConnWindow is the bulk window of a TCP link whose bulk lanes
 	// have their own connection (BulkConn). Its bytes queue in front of
 	// no vote in any buffer, so on a WAN it can be raised to bandwidth ×
-	// RTT without delaying votes, unlike BulkWindow. The default equals
-	// BulkWindow because on this project's 2-vCPU test host a 4 MiB
-	// window raised the loaded vote p99 2.5–4× in interleaved runs (the
-	// faster bulk flow takes the CPU; docs/benchmarks.md, issue 14). QUIC
-	// links keep QUICBulkWindow (bulkWindow says why). The receiver's
+	// RTT without delaying votes, unlike BulkWindow. The default, 1 MiB,
+	// is the smallest window at which a lane's read and write system
+	// calls per MiB fall to the raw libp2p stream's (BenchmarkLaneThroughput
+	// reads/MiB, writes/MiB): at 128 KiB a CREDIT frame every 32 KiB cost
+	// a write and a read on both connections and a goroutine hand-off on
+	// each end, and the lane moved a quarter of the raw stream's rate. A
+	// 4 MiB window raised the loaded vote p99 2.5–4× in interleaved runs
+	// on a heavily loaded host (docs/benchmarks.md, issue 14). QUIC links
+	// keep QUICBulkWindow (bulkWindow says why). The receiver's
 	// memory per bulk lane and peer is one window plus the message being
 	// delivered. 2*ChunkSize .. MaxBulkWindow.
 	BulkConnWindow int
@@ -201,7 +205,7 @@ func DefaultConnConfig() ConnConfig {
 		BulkWindow:          128 << 10,
 		QUICBulkWindow:      512 << 10,
 		BulkConn:            true,
-		BulkConnWindow:      128 << 10,
+		BulkConnWindow:      1 << 20,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
 		PingInterval:        2 * time.Second,
