@@ -56,8 +56,8 @@ type hub struct {
 	queued  atomic.Int64
 	changed chan struct{} // closed and replaced on every change
 	// grow recycles receive buffers of incomplete messages (bufpool.go).
-	grow growPool
-	closed  bool
+	grow   growPool
+	closed bool
 }
 
 type peerRecord struct {
