@@ -56,9 +56,12 @@ type bulkConn struct {
 // dialBulk dials a second connection to the peer of c, at the address c
 // reached.
 func (hst *Host) dialBulk(ctx context.Context, c network.Conn) (*bulkConn, error) {
-	d, ok := hst.h.Network().(dialer)
-	if !ok {
-		return nil, errors.New("link: bulk connection: the network cannot dial by transport")
+	d := hst.bulkDialer
+	if d == nil {
+		var ok bool
+		if d, ok = hst.h.Network().(dialer); !ok {
+			return nil, errors.New("link: bulk connection: the network cannot dial by transport")
+		}
 	}
 	raddr := c.RemoteMultiaddr()
 	t := d.TransportForDialing(raddr)

@@ -35,9 +35,11 @@ type ConnConfig struct {
 	ConsensusQueueBytes int
 
 	// ChunkSize is the largest piece of a message written to the muxer at
-	// once. A consensus message waits behind at most one chunk of a block,
-	// so smaller chunks lower consensus latency and cost more writes.
-	// 4 KiB .. 1 MiB, and at most half of either bulk window.
+	// once (frame header included). Smaller chunks interleave the blocks
+	// and sync lanes more finely and cost more writes. The default,
+	// DefaultChunkSize, is the largest body of one yamux frame, so that a
+	// chunk is one muxer frame. 4 KiB .. 1 MiB, and at most half of either
+	// bulk window.
 	ChunkSize int
 
 	// BulkWindow is the flow-control window of the blocks and sync lanes on
@@ -75,11 +77,15 @@ type ConnConfig struct {
 	// BulkConnWindow is the bulk window of a TCP link whose bulk lanes
 	// have their own connection (BulkConn). Its bytes queue in front of
 	// no vote in any buffer, so on a WAN it can be raised to bandwidth ×
-	// RTT without delaying votes, unlike BulkWindow. The default equals
-	// BulkWindow because on this project's 2-vCPU test host a 4 MiB
-	// window raised the loaded vote p99 2.5–4× in interleaved runs (the
-	// faster bulk flow takes the CPU; docs/benchmarks.md, issue 14). QUIC
-	// links keep QUICBulkWindow (bulkWindow says why). The receiver's
+	// RTT without delaying votes, unlike BulkWindow. The default, 1 MiB,
+	// is the smallest window at which a lane's read and write system
+	// calls per MiB fall to the raw libp2p stream's (BenchmarkLaneThroughput
+	// reads/MiB, writes/MiB): at 128 KiB a CREDIT frame every 32 KiB cost
+	// a write and a read on both connections and a goroutine hand-off on
+	// each end, and the lane moved a quarter of the raw stream's rate. A
+	// 4 MiB window raised the loaded vote p99 2.5–4× in interleaved runs
+	// on a heavily loaded host (docs/benchmarks.md, issue 14). QUIC links
+	// keep QUICBulkWindow (bulkWindow says why). The receiver's
 	// memory per bulk lane and peer is one window plus the message being
 	// delivered. 2*ChunkSize .. MaxBulkWindow.
 	BulkConnWindow int
@@ -162,6 +168,14 @@ type ScoreConfig struct {
 // memory a peer can make us hold per bulk lane.
 const MaxBulkWindow = 32 << 20
 
+// DefaultChunkSize is ConnConfig.ChunkSize's default: yamux's largest
+// frame (64 KiB, MaxMessageSize) less its 12-byte header. yamux cuts every
+// Write into frames of at most this body, each a TLS record train and
+// syscalls of its own on both ends; a 64 KiB chunk was two frames, the
+// second of 12 bytes. On QUIC, which has no such frame, the size hardly
+// matters.
+const DefaultChunkSize = 64<<10 - 12
+
 // bulkWindow is the bulk window for a link over transport, whose bulk
 // lanes have a connection of their own if separate.
 //
@@ -187,11 +201,11 @@ func DefaultConnConfig() ConnConfig {
 		MaxMessage:          [NumLanes]int{4 << 20, 4 << 20, 128 << 20, 16 << 20},
 		SendQueueBytes:      32 << 20,
 		ConsensusQueueBytes: 64 << 20,
-		ChunkSize:           64 << 10,
+		ChunkSize:           DefaultChunkSize,
 		BulkWindow:          128 << 10,
 		QUICBulkWindow:      512 << 10,
 		BulkConn:            true,
-		BulkConnWindow:      128 << 10,
+		BulkConnWindow:      1 << 20,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
 		PingInterval:        2 * time.Second,

@@ -1,6 +1,7 @@
 package link
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -108,6 +109,24 @@ type frameReader struct {
 	full   io.Reader
 	lane   Lane
 	maxMsg int
+}
+
+// bufferedFirst reads what br has buffered, then straight from the
+// stream below it: a message's payload goes from the muxer into the
+// message's buffer in one copy, never through br's buffer (bufio bypasses
+// its buffer only for reads at least its size that start with it empty,
+// and once out of step with the frames every later byte would be copied
+// twice). Frame headers still come through br, in batches.
+type bufferedFirst struct {
+	br  *bufio.Reader
+	raw io.Reader
+}
+
+func (b bufferedFirst) Read(p []byte) (int, error) {
+	if n := b.br.Buffered(); n > 0 {
+		return b.br.Read(p[:min(len(p), n)])
+	}
+	return b.raw.Read(p)
 }
 
 // header reads one frame header and checks it against the lane's rules.

@@ -58,6 +58,9 @@ type Host struct {
 	setupsClosed bool
 	closeOnce    sync.Once
 	closeErr     error
+	// bulkDialer dials bulk connections (bulkconn.go); nil means the
+	// swarm. Tests set it, before the first connection, to fail the dial.
+	bulkDialer dialer
 }
 
 var _ Network = (*Host)(nil)

@@ -55,7 +55,9 @@ type hub struct {
 	// against ConnConfig.QueueBudget (budget.go).
 	queued  atomic.Int64
 	changed chan struct{} // closed and replaced on every change
-	closed  bool
+	// grow recycles receive buffers of incomplete messages (bufpool.go).
+	grow   growPool
+	closed bool
 }
 
 type peerRecord struct {

@@ -141,9 +141,25 @@ type memConn struct {
 	pipes []*memPipe
 }
 
+// breakAll cuts the connection: every pipe of it breaks at once. All the
+// pipes' locks are held while they are marked broken, so no reader can
+// see one pipe broken and another not. Breaking them one by one let a
+// peer that noticed the first broken pipe tear its link down and
+// half-close its streams before the loop reached them, and our reader
+// then read that half-close as an orderly EOF: the link ended with
+// remote_close instead of transport (the rare TestMemDisconnect failure,
+// when the test's goroutine was descheduled inside the loop).
 func (c *memConn) breakAll() {
 	for _, p := range c.pipes {
-		p.breakPipe()
+		p.mu.Lock()
+	}
+	for _, p := range c.pipes {
+		p.broken = true
+	}
+	for _, p := range c.pipes {
+		p.mu.Unlock()
+		signal(p.readable)
+		signal(p.writable)
 	}
 }
 

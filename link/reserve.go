@@ -92,12 +92,33 @@ func (r *recvBuf) next(k int) ([]byte, error) {
 		if err := r.reserve(c); err != nil {
 			return nil, err
 		}
-		nb := make([]byte, len(b), c)
-		copy(nb, b)
-		b = nb
+		b = r.grow(b, c)
 	}
 	r.b = b[:len(b)+k]
 	return r.b[len(b):], nil
+}
+
+// grow moves b into a buffer of capacity c. Buffers smaller than the
+// message are intermediates, taken from and returned to the host's
+// growPool (bufpool.go); the message's final buffer is always fresh, as
+// the application keeps it.
+func (r *recvBuf) grow(b []byte, c int) []byte {
+	var nb []byte
+	if c < r.n {
+		nb = r.s.hub.grow.get(len(b), c)
+	} else {
+		nb = make([]byte, len(b), c)
+	}
+	copy(nb, b)
+	r.recycle(b)
+	return nb
+}
+
+// recycle returns b to the pool if it is an intermediate buffer.
+func (r *recvBuf) recycle(b []byte) {
+	if b != nil && cap(b) < r.n {
+		r.s.hub.grow.put(b)
+	}
 }
 
 // reserve raises the reservation to c bytes.
@@ -148,8 +169,11 @@ func (r *recvBuf) take() (msg []byte, release func()) {
 	return msg, func() { sc.ReleaseMemory(n) }
 }
 
-// free gives back the reservation of a message that was not taken.
+// free gives back the reservation (and an intermediate buffer) of a
+// message that was not taken.
 func (r *recvBuf) free() {
+	r.recycle(r.b)
+	r.b = nil
 	if r.sc != nil && r.reserved > 0 {
 		r.sc.ReleaseMemory(r.reserved)
 		r.reserved = 0

@@ -360,10 +360,7 @@ func (s *session) writeLoop() {
 			}
 			continue
 		}
-		err := s.write(w.lane, w.buf, s.cfg.WriteTimeout)
-		if err == nil && len(w.tail) > 0 {
-			err = s.write(w.lane, w.tail, s.cfg.WriteTimeout)
-		}
+		err := s.writeOut(w)
 		if w.lane == LaneConsensus {
 			s.consMu.Unlock()
 		}
@@ -396,16 +393,31 @@ func (s *session) bulkLoop() {
 			}
 			continue
 		}
-		err := s.write(w.lane, w.buf, s.cfg.WriteTimeout)
-		if err == nil && len(w.tail) > 0 {
-			err = s.write(w.lane, w.tail, s.cfg.WriteTimeout)
-		}
+		err := s.writeOut(w)
 		if err != nil {
 			s.fail(writeError(err))
 			continue
 		}
 		s.wrote(w)
 	}
+}
+
+// writeOut hands one write of the core to the muxer as a single Write,
+// so that it becomes one muxer frame: a frame header written apart from
+// its payload would cost a muxer frame, a TLS record and a syscall of its
+// own on both ends (and with the default ChunkSize a 64 KiB chunk would
+// spill 12 bytes into a second yamux frame). The tail, a slice of the
+// message, is copied behind the header only when both are present: once
+// per message, on its first chunk; every later chunk goes out uncopied.
+// buf has room for a whole chunk (the writers size it so).
+func (s *session) writeOut(w write) error {
+	switch {
+	case len(w.tail) == 0:
+		return s.write(w.lane, w.buf, s.cfg.WriteTimeout)
+	case len(w.buf) == 0:
+		return s.write(w.lane, w.tail, s.cfg.WriteTimeout)
+	}
+	return s.write(w.lane, append(w.buf, w.tail...), s.cfg.WriteTimeout)
 }
 
 // tick runs the core's timer duties and carries out what they decide.
@@ -455,7 +467,7 @@ func (s *session) readLoop(l Lane) {
 		defer s.inboxes[l].close()
 	}
 	br := bufio.NewReaderSize(s.streams[l], 64<<10)
-	fr := &frameReader{r: br, full: br, lane: l, maxMsg: s.cfg.MaxMessage[l]}
+	fr := &frameReader{r: br, full: bufferedFirst{br: br, raw: s.streams[l]}, lane: l, maxMsg: s.cfg.MaxMessage[l]}
 	for {
 		if err := s.readFrame(fr); err != nil {
 			s.readFailed(l, err)

@@ -100,6 +100,10 @@ type P2PConfig struct {
 	// docs/operations.md).
 	BulkWindow     int `toml:"bulk_window"`
 	QUICBulkWindow int `toml:"quic_bulk_window"`
+	// BulkConnWindow is the TCP window when the blocks and sync lanes have
+	// a connection of their own (the default); 0 keeps the link default.
+	// Raising it never delays votes, which travel on the other connection.
+	BulkConnWindow int `toml:"bulk_conn_window"`
 	// Routable announces this node as a routing destination although it is
 	// not a producer (producers always are), so routed messages can reach
 	// it. Other nodes accept its routes only if they list it in
@@ -359,6 +363,8 @@ func (c *Config) Validate() error {
 		return bad("p2p.bulk_window", "%d, want 0 (default) or 128 KiB .. %d", c.P2P.BulkWindow, link.MaxBulkWindow)
 	case c.P2P.QUICBulkWindow != 0 && (c.P2P.QUICBulkWindow < 128<<10 || c.P2P.QUICBulkWindow > link.MaxBulkWindow):
 		return bad("p2p.quic_bulk_window", "%d, want 0 (default) or 128 KiB .. %d", c.P2P.QUICBulkWindow, link.MaxBulkWindow)
+	case c.P2P.BulkConnWindow != 0 && (c.P2P.BulkConnWindow < 128<<10 || c.P2P.BulkConnWindow > link.MaxBulkWindow):
+		return bad("p2p.bulk_conn_window", "%d, want 0 (default) or 128 KiB .. %d", c.P2P.BulkConnWindow, link.MaxBulkWindow)
 	case c.P2P.Relay != "" && c.P2P.Relay != RelayBlocksync && c.P2P.Relay != RelayGossipsub:
 		return bad("p2p.relay", "%q, want blocksync or gossipsub", c.P2P.Relay)
 	case c.P2P.TargetPeers < 0:

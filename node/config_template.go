@@ -42,6 +42,9 @@ max_block_bytes = {{.P2P.MaxBlockBytes}}
 # bandwidth x round trip, e.g. 6291456 for 1 Gbit/s at 50 ms.
 bulk_window = {{.P2P.BulkWindow}}
 quic_bulk_window = {{.P2P.QUICBulkWindow}}
+# TCP window of the blocks and sync lanes on their own connection (the
+# default; bulk_window is for links that could not dial it); 0 = default.
+bulk_conn_window = {{.P2P.BulkConnWindow}}
 # Routed transport: producers are destinations; routable = true makes this
 # node one too (for the nodes that list its peer id in routable_peers).
 routable = {{.P2P.Routable}}

@@ -25,7 +25,7 @@ func TestRenderedConfigLoadsBackToTheSameSettings(t *testing.T) {
 	cfg.P2P.StaticPeers = []string{"/ip4/127.0.0.1/tcp/9001/p2p/12D3KooWExample"}
 	cfg.Consensus.BlockInterval = Duration{20 * time.Millisecond}
 	cfg.Log.Components = map[string]string{"link": "debug"}
-	cfg.P2P.BulkWindow, cfg.P2P.QUICBulkWindow = 4<<20, 8<<20
+	cfg.P2P.BulkWindow, cfg.P2P.QUICBulkWindow, cfg.P2P.BulkConnWindow = 4<<20, 8<<20, 2<<20
 	data, err := RenderConfig(cfg)
 	require.NoError(t, err)
 	path := writeFile(t, "node.toml", string(data))
@@ -51,6 +51,7 @@ func TestAMalformedConfigNamesTheKeyAndTheProblem(t *testing.T) {
 		{"log component", "[log.components]\nwarp = \"debug\"\n", "log.components.warp", "unknown component", 0},
 		{"bulk window too small", "[p2p]\nbulk_window = 4096\n", "p2p.bulk_window", "want 0 (default) or 128 KiB", 0},
 		{"quic bulk window too large", "[p2p]\nquic_bulk_window = 1073741824\n", "p2p.quic_bulk_window", "want 0 (default) or 128 KiB", 0},
+		{"bulk conn window too small", "[p2p]\nbulk_conn_window = 65536\n", "p2p.bulk_conn_window", "want 0 (default) or 128 KiB", 0},
 		{"bft leader timeout below the block interval", "[consensus]\nblock_interval = \"500ms\"\nbft_leader_timeout = \"300ms\"\n", "consensus.bft_leader_timeout", "above block_interval 500ms", 0},
 		{"syntax", "[node\n", "", "", 2},
 	}
@@ -83,9 +84,11 @@ func TestBulkWindowsReachTheLinkConfig(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, link.DefaultConnConfig().BulkWindow, lc.Conn.BulkWindow, "0 keeps the link default")
 	require.Equal(t, link.DefaultConnConfig().QUICBulkWindow, lc.Conn.QUICBulkWindow)
-	cfg.P2P.BulkWindow, cfg.P2P.QUICBulkWindow = 6<<20, 7<<20
+	require.Equal(t, link.DefaultConnConfig().BulkConnWindow, lc.Conn.BulkConnWindow)
+	cfg.P2P.BulkWindow, cfg.P2P.QUICBulkWindow, cfg.P2P.BulkConnWindow = 6<<20, 7<<20, 5<<20
 	lc, err = cfg.LinkConfig()
 	require.NoError(t, err)
 	require.Equal(t, 6<<20, lc.Conn.BulkWindow)
 	require.Equal(t, 7<<20, lc.Conn.QUICBulkWindow)
+	require.Equal(t, 5<<20, lc.Conn.BulkConnWindow)
 }

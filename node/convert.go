@@ -29,6 +29,9 @@ func (c *Config) LinkConfig() (link.Config, error) {
 	if c.P2P.QUICBulkWindow > 0 {
 		lc.Conn.QUICBulkWindow = c.P2P.QUICBulkWindow
 	}
+	if c.P2P.BulkConnWindow > 0 {
+		lc.Conn.BulkConnWindow = c.P2P.BulkConnWindow
+	}
 	if err := lc.Validate(); err != nil {
 		return lc, &ConfigError{Key: "p2p", Problem: err.Error(), Err: err}
 	}
