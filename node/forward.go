@@ -82,3 +82,19 @@ func (n *Node) refuseSigned(p *peerState, b *block.Block, reason string, err err
 	n.syncLog.Warn().Str("peer", p.id.String()).Stringer("block", b.ID()).Str("producer", b.Producer.String()).
 		Str("reason", reason).Err(err).Msg("block refused: the signer's fault, the relaying peer is not charged")
 }
+
+// bodyCache keeps the encoding of the last block body sent: a relay sends
+// the same body to each of its tree children, and the link keeps the bytes
+// it is given without copying or modifying them (link.newOutMsg), so one
+// encoding serves them all instead of one 1 MiB copy per child.
+type bodyCache struct {
+	id   block.ID
+	data []byte
+}
+
+func (c *bodyCache) body(m *blocksync.Block) []byte {
+	if id := m.Block.ID(); id != c.id || c.data == nil {
+		c.id, c.data = id, blocksync.Encode(m)
+	}
+	return c.data
+}

@@ -174,10 +174,14 @@ func (n *Node) sendSync(p *peerState, m blocksync.Message) {
 	if m.Lane == blocksync.LaneBlocks {
 		lane = link.LaneBlocks
 	}
+	var data []byte
 	if b, ok := m.Msg.(*blocksync.Block); ok {
+		data = n.lp.encoded.body(b)
 		n.prop.forwarded(b.Block.ID(), p.id.String(), time.Now())
+	} else {
+		data = blocksync.Encode(m.Msg)
 	}
-	err := p.link.Send(lane, blocksync.Encode(m.Msg))
+	err := p.link.Send(lane, data)
 	if err == nil || errors.Is(err, net.ErrClosed) {
 		return
 	}
