@@ -61,7 +61,8 @@ func (c *Conn) forward(b *block.Block) {
 		return
 	}
 	m := NewBlock(b)
-	if !c.win.open(uint64(m.Size())) {
+	size := uint64(m.Size())
+	if !c.win.open(size) || !c.mayStart(size) {
 		return
 	}
 	c.forwardedHeight = b.Height
@@ -76,6 +77,7 @@ func (c *Conn) forward(b *block.Block) {
 	c.stats.BlocksSent++
 	c.stats.BlockBytesSent += uint64(m.Size())
 	c.stats.EarlyForwards++
+	c.started(size)
 	c.releaseFor(id)
 }
 

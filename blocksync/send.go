@@ -108,11 +108,16 @@ func (c *Conn) pump() {
 			return
 		}
 		m := NewBlock(b)
-		if size := uint64(m.Size()); !c.win.open(size) {
+		size := uint64(m.Size())
+		if !c.win.open(size) {
 			c.waiting, c.waitingSize = id, size
 			return
 		}
+		if !c.mayStart(size) {
+			return
+		}
 		c.sendBody(m, id)
+		c.started(size)
 	}
 }
 
@@ -139,8 +144,10 @@ func (c *Conn) handleAck(m *Ack) {
 // ackReceived acknowledges received bodies once a quarter of the sender's
 // allowance is unacknowledged (ackThreshold); cumulative, so one ack
 // covers many bodies.
-func (c *Conn) ackReceived() {
-	if c.win.recvBytes == c.win.recvAcked || c.win.recvBytes-c.win.recvAcked < c.win.ackThreshold() {
+// A big body (BigBody) is acknowledged on arrival: the ack frees the
+// sender's uplink slot (uplink.go).
+func (c *Conn) ackReceived(big bool) {
+	if c.win.recvBytes == c.win.recvAcked || (!big && c.win.recvBytes-c.win.recvAcked < c.win.ackThreshold()) {
 		return
 	}
 	c.win.recvAcked = c.win.recvBytes
