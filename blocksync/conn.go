@@ -70,11 +70,6 @@ type Conn struct {
 	// verifies is set when the Chain implements Verifier: bodies are
 	// checked on receipt and may be forwarded before they are added.
 	verifies bool
-	// up is the node's shared uplink (nil: none); slot is this Conn's
-	// hold on it; asked is set when this input asked it for a slot.
-	up    *Uplink
-	slot  slot
-	asked bool
 	// forwardedHeight is the height of the last body forwarded before it
 	// was added (Forward): one per height at most.
 	forwardedHeight uint64
@@ -216,20 +211,15 @@ func (c *Conn) input(now time.Time, f func()) error {
 		c.now = now
 	}
 	c.align()
-	c.asked = false
 	f()
 	if c.state == StateClosed {
 		return nil
 	}
-	c.freeSlot()
 	c.align()
 	c.tree.chainMoved(c)
 	c.pump()
 	c.announce()
 	c.releaseHeld()
-	if c.up != nil && !c.asked {
-		c.up.forget(c) // woken with nothing to send: let the next go
-	}
 	return nil
 }
 
@@ -247,10 +237,6 @@ func (c *Conn) disconnect(e *Error) {
 	c.state = StateClosed
 	c.out.Disconnect = e
 	c.held.clear()
-	if c.up != nil {
-		c.freeSlot()
-		c.up.forget(c)
-	}
 }
 
 // handle dispatches one peer message to its handler.
@@ -287,11 +273,7 @@ func (c *Conn) deadline() time.Time {
 	if c.state == StateClosed {
 		return time.Time{}
 	}
-	d := c.tree.deadline()
-	if c.slot.held && (d.IsZero() || c.slot.due.Before(d)) {
-		d = c.slot.due
-	}
-	return d
+	return c.tree.deadline()
 }
 
 func (c *Conn) tick() { c.tree.tick(c) }

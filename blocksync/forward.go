@@ -61,8 +61,7 @@ func (c *Conn) forward(b *block.Block) {
 		return
 	}
 	m := NewBlock(b)
-	size := uint64(m.Size())
-	if !c.win.open(size) || !c.mayStart(size) {
+	if !c.win.open(uint64(m.Size())) {
 		return
 	}
 	c.forwardedHeight = b.Height
@@ -77,7 +76,6 @@ func (c *Conn) forward(b *block.Block) {
 	c.stats.BlocksSent++
 	c.stats.BlockBytesSent += uint64(m.Size())
 	c.stats.EarlyForwards++
-	c.started(size)
 	c.releaseFor(id)
 }
 

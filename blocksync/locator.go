@@ -56,7 +56,7 @@ func (c *Conn) handleHello(m *Hello) {
 		// A smaller window lowers our ack threshold: bodies that arrived
 		// before this hello (the lanes are independent) may already be
 		// due an ack the sender is waiting for.
-		c.ackReceived(false)
+		c.ackReceived()
 	}
 	if m.Committed && !c.learnIrreversible(m.ID) {
 		return

@@ -50,8 +50,6 @@ type tnode struct {
 	execute func(*block.Block) error
 	// early are the bodies this node sent before its chain held them.
 	early []block.ID
-	// up, when set, is the node's shared uplink.
-	up *Uplink
 }
 
 // verifyingChain is a testChain with a Verifier.
@@ -89,9 +87,6 @@ func (n *network) connect(a, b string) {
 		}
 		c, err := New(n.cfg, ch, n.now)
 		require.NoError(n.t, err)
-		if x.up != nil {
-			c.SetUplink(x.up)
-		}
 		x.conns[p[1]] = c
 		x.peers = append(x.peers, p[1])
 		x.gotFrom[p[1]] = map[block.ID]bool{}
@@ -122,12 +117,6 @@ func (n *network) drain(name string) {
 		progress = false
 		for _, p := range x.peers {
 			if n.perform(x, p) {
-				progress = true
-			}
-		}
-		if x.up != nil {
-			for _, c := range x.up.Woken() {
-				require.NoError(n.t, c.Wake(n.now))
 				progress = true
 			}
 		}

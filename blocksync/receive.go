@@ -32,7 +32,7 @@ func (c *Conn) handleBlock(m *Block) {
 	c.stats.BlocksReceived++
 	c.stats.BlockBytesReceived += size
 	c.win.recvBytes += size
-	c.ackReceived(size >= BigBody)
+	c.ackReceived()
 	if b.Height != b.Parent.Height()+1 {
 		c.disconnect(fault(ReasonBadHeight, "block of height %d with parent %s", b.Height, b.Parent))
 		return

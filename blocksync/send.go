@@ -108,16 +108,11 @@ func (c *Conn) pump() {
 			return
 		}
 		m := NewBlock(b)
-		size := uint64(m.Size())
-		if !c.win.open(size) {
+		if size := uint64(m.Size()); !c.win.open(size) {
 			c.waiting, c.waitingSize = id, size
 			return
 		}
-		if !c.mayStart(size) {
-			return
-		}
 		c.sendBody(m, id)
-		c.started(size)
 	}
 }
 
@@ -144,10 +139,8 @@ func (c *Conn) handleAck(m *Ack) {
 // ackReceived acknowledges received bodies once a quarter of the sender's
 // allowance is unacknowledged (ackThreshold); cumulative, so one ack
 // covers many bodies.
-// A big body (BigBody) is acknowledged on arrival: the ack frees the
-// sender's uplink slot (uplink.go).
-func (c *Conn) ackReceived(big bool) {
-	if c.win.recvBytes == c.win.recvAcked || (!big && c.win.recvBytes-c.win.recvAcked < c.win.ackThreshold()) {
+func (c *Conn) ackReceived() {
+	if c.win.recvBytes == c.win.recvAcked || c.win.recvBytes-c.win.recvAcked < c.win.ackThreshold() {
 		return
 	}
 	c.win.recvAcked = c.win.recvBytes

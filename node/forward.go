@@ -98,37 +98,3 @@ func (c *bodyCache) body(m *blocksync.Block) []byte {
 	}
 	return c.data
 }
-
-// The node's uplink (blocksync.Uplink): one big body in flight at a time
-// across all links, each slot held until the child acknowledges the body
-// or for uplinkHold. In the simulator with a shared 100 Mbit/s egress per
-// node (16 nodes, degree 4, 1 MiB every 500 ms) one slot gave p100 427 ms
-// against 674 ms for pushing to every child at once, and two slots
-// 528–590 ms (docs/benchmarks.md, issue 19). uplinkHold bounds what a
-// child that acknowledges late (a busy loop) or never costs the others;
-// it is about twice a 1 MiB body's time at 100 Mbit/s.
-const (
-	uplinkBodies = 1
-	uplinkHold   = 150 * time.Millisecond
-)
-
-// wakeUplink gives the Conns a freed uplink slot was kept for their turn,
-// and reports whether there were any.
-func (n *Node) wakeUplink() bool {
-	woke := false
-	for {
-		w := n.lp.uplink.Woken()
-		if len(w) == 0 {
-			return woke
-		}
-		woke = true
-		now := time.Now()
-		for _, c := range w {
-			for _, p := range n.lp.peers {
-				if p.conn == c && c.Wake(now) == nil {
-					n.perform(p)
-				}
-			}
-		}
-	}
-}

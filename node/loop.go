@@ -77,8 +77,6 @@ type loopState struct {
 	dropSubmits bool
 	// encoded is the last block body encoded for a link.
 	encoded bodyCache
-	// uplink is shared by every Conn: big bodies leave one at a time.
-	uplink *blocksync.Uplink
 	// connSeq staggers graft delays across a node's Conns (blocksync's
 	// config advice).
 	connSeq int
@@ -93,7 +91,6 @@ func newLoopState(n *Node) *loopState {
 		txs:     txpool.NewIndex(n.o.limits.TxIndex),
 		watched: map[block.Hash]*watchedTx{},
 		cfg:     blocksync.DefaultConfig(),
-		uplink:  blocksync.NewUplink(uplinkBodies, uplinkHold),
 	}
 	lp.cfg.Limits.Block = n.blockLimits()
 	lp.relays, _ = relay.New[route.NodeID, *outSubmit](relay.DefaultConfig()) // valid
@@ -155,7 +152,7 @@ func (n *Node) handle(x input) {
 // only chain changes concern them all.
 func (n *Node) settle() {
 	lp := n.lp
-	for n.wakeUplink() || lp.changed {
+	for lp.changed {
 		lp.changed = false
 		now := time.Now()
 		for _, p := range lp.peers {

@@ -48,7 +48,6 @@ func (n *Node) onConnected(l link.Link) {
 		l.Close(err)
 		return
 	}
-	c.SetUplink(lp.uplink)
 	p := &peerState{link: l, id: l.Peer(), conn: c, since: now}
 	lp.peers[l] = p
 	lp.byID[p.id] = p
@@ -67,7 +66,6 @@ func (n *Node) onDisconnected(l link.Link, err error) {
 		return
 	}
 	delete(lp.peers, l)
-	_ = p.conn.Close(time.Now(), "link closed") // frees its uplink slot
 	if lp.byID[p.id] == p {
 		delete(lp.byID, p.id)
 	}
@@ -117,18 +115,15 @@ func (n *Node) perform(p *peerState) {
 	}
 	rd := c.Ready()
 	p.deadline = rd.Deadline
-	// Messages first: an Ack of a big body frees the sender's uplink
-	// slot (blocksync.Uplink), and must not wait for chain.Add below; the
-	// node's adds are not synced, so no ack waits for durability.
-	for _, m := range rd.Messages {
-		n.sendSync(p, m)
-	}
 	for _, b := range rd.Blocks {
 		n.forwardEarly(p, b)
 		n.addFromPeer(p, b)
 	}
 	for _, t := range rd.Tied {
 		n.syncLog.Debug().Str("peer", p.id.String()).Stringer("block", t.Block).Msg("tied message ignored (no consumer)")
+	}
+	for _, m := range rd.Messages {
+		n.sendSync(p, m)
 	}
 	for _, e := range rd.Penalties {
 		if e.Reason != blocksync.ReasonInvalidBody { // VerifyBody counted its reason
