@@ -91,7 +91,8 @@
 // fails execution (a bad transaction, state root or irreversible field):
 // the fault is the signer's, never the relay's, since a correct relay may
 // have forwarded it before executing it; a receiver refuses and blacklists
-// it, charges its producer, and does not penalize the link it came over.
+// it, reports its producer, and does not penalize the link it came over
+// unless that link's peer is the signer.
 // Unsigned or forged bodies are never forwarded, so that rule gives a
 // relay no cover for inventing content.
 //
