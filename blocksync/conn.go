@@ -67,7 +67,13 @@ type Conn struct {
 	waitingSize uint64
 	tree        tree
 	held        heldQueue
-	budget      announceBudget
+	// verifies is set when the Chain implements Verifier: bodies are
+	// checked on receipt and may be forwarded before they are added.
+	verifies bool
+	// forwardedHeight is the height of the last body forwarded before it
+	// was added (Forward): one per height at most.
+	forwardedHeight uint64
+	budget          announceBudget
 
 	out Ready
 	// pending are the ids of out.Blocks.
@@ -83,6 +89,7 @@ func New(cfg Config, chain Chain, now time.Time) (*Conn, error) {
 	}
 	c := &Conn{cfg: cfg, chain: chain, now: now, startHeight: chain.Head().Height()}
 	c.win.peerWindow = uint64(cfg.Window)
+	_, c.verifies = chain.(Verifier)
 	c.tree.init(cfg.Mode)
 	c.budget.init(&c.cfg, now)
 	c.sendLocator()

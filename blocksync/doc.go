@@ -76,6 +76,26 @@
 // Conn of a node decides alone, a dead tree path makes each backup link graft
 // once; the duplicates that follow prune all but the fastest.
 //
+// Forwarding before executing. A relay's node executes a body before it is
+// on the relay's chain, and executing 1 MiB costs tens of milliseconds per
+// hop. A Chain that implements Verifier has every new body checked on
+// receipt for what needs no execution: the producer's signature, its
+// authority to sign at that height, and the body against the header's
+// transaction root. A body that fails is forged or altered: the sender is
+// penalized and disconnected (ReasonInvalidBody) and the body goes nowhere.
+// A body that passes goes to Ready.Blocks, and the driver offers it to its
+// other Conns with Forward before adding it; a Conn sends it at once if the
+// pump would send it right after the add (its parent is our head and the
+// peer's sent, the tree pushes that producer here, the window is open),
+// at most one body per height. Rule for a body that passed the Verifier but
+// fails execution (a bad transaction, state root or irreversible field):
+// the fault is the signer's, never the relay's, since a correct relay may
+// have forwarded it before executing it; a receiver refuses and blacklists
+// it, reports its producer, and does not penalize the link it came over
+// unless that link's peer is the signer.
+// Unsigned or forged bodies are never forwarded, so that rule gives a
+// relay no cover for inventing content.
+//
 // Announcement budget. Hellos and Haves cost chain lookups on the driver's
 // goroutine: a Conn takes at most Config.AnnounceRate per second (bursts of
 // Config.AnnounceBurst) and drops the excess with one ReasonFlood penalty

@@ -22,6 +22,11 @@ const (
 	// ReasonUnknownParent: the peer sent a block whose parent it cannot
 	// believe we have (higher than anything we announced or it sent).
 	ReasonUnknownParent Reason = "unknown-parent"
+	// ReasonInvalidBody: a body failed the Chain's Verifier (a bad
+	// signature, a producer without authority at that height, a body that
+	// does not match its header): the sender forged or altered it, since
+	// no correct relay forwards such a body.
+	ReasonInvalidBody Reason = "invalid-body"
 	// ReasonBadHeight: a block's height is not its parent's plus one.
 	ReasonBadHeight Reason = "bad-height"
 	// ReasonAckOverrun: the peer acknowledged bytes we never sent.

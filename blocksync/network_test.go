@@ -43,7 +43,22 @@ type tnode struct {
 	faults  []*Error
 	// rejected are blocks from peers that the chain refused.
 	rejected []error
+	// verify, when set, is the node's Verifier (bodies are checked on
+	// receipt and forwarded before they are added); execute, when set,
+	// may refuse a block at add time (a failed execution).
+	verify  func(*block.Block) error
+	execute func(*block.Block) error
+	// early are the bodies this node sent before its chain held them.
+	early []block.ID
 }
+
+// verifyingChain is a testChain with a Verifier.
+type verifyingChain struct {
+	*testChain
+	verify func(*block.Block) error
+}
+
+func (c verifyingChain) VerifyBody(b *block.Block) error { return c.verify(b) }
 
 type envelope struct {
 	from, to string
@@ -66,7 +81,11 @@ func (n *network) connect(a, b string) {
 	tracef("connect %s %s", a, b)
 	for _, p := range [][2]string{{a, b}, {b, a}} {
 		x := n.nodes[p[0]]
-		c, err := New(n.cfg, x.chain, n.now)
+		var ch Chain = x.chain
+		if x.verify != nil {
+			ch = verifyingChain{x.chain, x.verify}
+		}
+		c, err := New(n.cfg, ch, n.now)
 		require.NoError(n.t, err)
 		x.conns[p[1]] = c
 		x.peers = append(x.peers, p[1])
@@ -97,44 +116,83 @@ func (n *network) drain(name string) {
 	for progress := true; progress; {
 		progress = false
 		for _, p := range x.peers {
-			c := x.conns[p]
-			if !c.HasReady() {
-				continue
-			}
-			progress = true
-			rd := c.Ready()
-			changed := false
-			for _, b := range rd.Blocks {
-				x.gotFrom[p][b.ID()] = true
-				if err := x.chain.add(b); err != nil {
-					x.rejected = append(x.rejected, err)
-				}
-				changed = true
-			}
-			for _, m := range rd.Messages {
-				if bm, ok := m.Msg.(*Block); ok {
-					id := bm.Block.ID()
-					if x.gotFrom[p][id] {
-						for _, tp := range c.tips {
-							_, known := x.chain.Header(tp.id)
-							tracef("tip %s known=%v anchor %s memo(%s@%s)=%s fresh=%s", tp.id, known, tp.anchor, tp.caOf, tp.caHead, tp.ca, c.commonAncestor(c.known(&tp)))
-						}
-						tracef("sent %s head %s", c.sent, x.chain.Head())
-					}
-					require.False(n.t, x.gotFrom[p][id], "%s echoed %s back to %s", name, id, p)
-				}
-				n.msgs = append(n.msgs, envelope{from: name, to: p, lane: m.Lane, msg: m.Msg})
-			}
-			x.faults = append(x.faults, rd.Penalties...)
-			if rd.Disconnect != nil {
-				x.faults = append(x.faults, rd.Disconnect)
-			}
-			c.Advance()
-			if changed {
-				n.chainChanged(name)
+			if n.perform(x, p) {
+				progress = true
 			}
 		}
 	}
+}
+
+// perform performs one Conn's Ready, as a driver does; false if it had
+// nothing to do. A node with a verify func forwards each received body to
+// its other peers before adding it (Forward), as node/ does.
+func (n *network) perform(x *tnode, p string) bool {
+	n.t.Helper()
+	c := x.conns[p]
+	if !c.HasReady() {
+		return false
+	}
+	rd := c.Ready()
+	changed := false
+	for _, b := range rd.Blocks {
+		x.gotFrom[p][b.ID()] = true
+		if x.verify != nil {
+			n.forwardEarly(x, p, b)
+		}
+		if err := x.add(b); err != nil {
+			x.rejected = append(x.rejected, err)
+		}
+		changed = true
+	}
+	for _, m := range rd.Messages {
+		if bm, ok := m.Msg.(*Block); ok {
+			id := bm.Block.ID()
+			if x.gotFrom[p][id] {
+				for _, tp := range c.tips {
+					_, known := x.chain.Header(tp.id)
+					tracef("tip %s known=%v anchor %s memo(%s@%s)=%s fresh=%s", tp.id, known, tp.anchor, tp.caOf, tp.caHead, tp.ca, c.commonAncestor(c.known(&tp)))
+				}
+				tracef("sent %s head %s", c.sent, x.chain.Head())
+			}
+			require.False(n.t, x.gotFrom[p][id], "%s echoed %s back to %s", x.name, id, p)
+			if _, known := x.chain.Header(id); !known {
+				x.early = append(x.early, id)
+			}
+		}
+		n.msgs = append(n.msgs, envelope{from: x.name, to: p, lane: m.Lane, msg: m.Msg})
+	}
+	x.faults = append(x.faults, rd.Penalties...)
+	if rd.Disconnect != nil {
+		x.faults = append(x.faults, rd.Disconnect)
+	}
+	c.Advance()
+	if changed {
+		n.chainChanged(x.name)
+	}
+	return true
+}
+
+// forwardEarly offers b, received from p and not yet added, to x's other
+// peers and performs their Readies.
+func (n *network) forwardEarly(x *tnode, from string, b *block.Block) {
+	for _, q := range x.peers {
+		if q == from {
+			continue
+		}
+		if err := x.conns[q].Forward(n.now, b); err == nil {
+			n.perform(x, q)
+		}
+	}
+}
+
+// add inserts b into x's chain, unless x's execution refuses it.
+func (x *tnode) add(b *block.Block) error {
+	if x.execute != nil {
+		if err := x.execute(b); err != nil {
+			return err
+		}
+	}
+	return x.chain.add(b)
 }
 
 func (n *network) chainChanged(name string) {

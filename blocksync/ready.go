@@ -84,7 +84,10 @@ type Ready struct {
 	Messages []Message
 	// Blocks were received from the peer, passed the Conn's cheap checks
 	// (height linkage, parent known to us or pipelined, above our
-	// irreversible block, not already known) and need full validation. A
+	// irreversible block, not already known) and need full validation.
+	// When the Chain implements Verifier they also passed VerifyBody: the
+	// driver may call Forward with each on its other Conns, and perform
+	// them, before adding it. A
 	// block whose parent the node pruned meanwhile (a new irreversible
 	// block between two inserts) is stale: drop it without penalty.
 	Blocks []*block.Block
@@ -114,6 +117,7 @@ type Stats struct {
 	PrunesSent, PrunesReceived uint64
 	GraftsSent, GraftsReceived uint64
 	AcksSent                   uint64
+	EarlyForwards              uint64 // bodies sent by Forward, before our node added them
 	TiedSent, TiedReceived     uint64
 	HeldDropped                uint64 // tied messages whose block left our chain
 	AnnouncementsDropped       uint64 // hellos and Haves over Config.AnnounceRate, dropped

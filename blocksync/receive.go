@@ -59,6 +59,9 @@ func (c *Conn) handleBlock(m *Block) {
 		c.stale(id)
 		return
 	}
+	if !c.verifyBody(b) {
+		return
+	}
 	c.gotBody(id, b.Parent)
 	c.tree.firstCopy(c, b.Producer)
 	c.out.Blocks = append(c.out.Blocks, b)

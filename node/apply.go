@@ -9,20 +9,18 @@ import (
 	"github.com/blockwire/blockwire/chain/block"
 )
 
-// addFromPeer validates and inserts a block a Conn received. Refusals that
-// a correct peer can cause (duplicates, stale blocks whose parent was
-// pruned meanwhile) are counted only; every other refusal is the sender's
-// fault and closes the link with the reason.
+// addFromPeer validates and inserts a block a Conn received (the Conn
+// already ran syncChain.VerifyBody: signature, producer authority, body).
+// Refusals that a correct peer can cause (duplicates, stale blocks whose
+// parent was pruned meanwhile) are counted only; signed content that fails
+// execution is the signer's fault (refuseSigned); every other refusal is
+// the sender's fault and closes the link with the reason.
 func (n *Node) addFromPeer(p *peerState, b *block.Block) {
 	now := time.Now()
 	id := b.ID()
-	if reason, err := n.checkProducer(b); err != nil {
-		n.refuse(p, id, reason, err, true)
-		return
-	}
 	res, err := n.chain.Add(b)
 	if err != nil {
-		n.onAddError(p, id, err)
+		n.onAddError(p, b, err)
 		return
 	}
 	n.stats.blocksReceived.Add(1)
@@ -38,8 +36,13 @@ func (n *Node) addFromPeer(p *peerState, b *block.Block) {
 	n.bodyArrived(b)
 }
 
-func (n *Node) onAddError(p *peerState, id block.ID, err error) {
+func (n *Node) onAddError(p *peerState, b *block.Block, err error) {
+	id := b.ID()
 	reason := chain.ReasonOf(err)
+	if signedFault(reason) {
+		n.refuseSigned(p, b, string(reason), err)
+		return
+	}
 	switch reason {
 	case chain.ReasonDuplicate:
 		n.stats.duplicates.Add(1)

@@ -75,6 +75,8 @@ type loopState struct {
 	// dropSubmits makes the node ignore the transactions routed to it
 	// (tests: a silent producer).
 	dropSubmits bool
+	// encoded is the last block body encoded for a link.
+	encoded bodyCache
 	// connSeq staggers graft delays across a node's Conns (blocksync's
 	// config advice).
 	connSeq int

@@ -42,7 +42,7 @@ func (n *Node) onConnected(l link.Link) {
 	// links do not all graft at once (blocksync.Config.GraftDelay).
 	cfg.GraftDelay += cfg.GraftDelay * time.Duration(lp.connSeq%4) / 4
 	lp.connSeq++
-	c, err := blocksync.New(cfg, lp.view, now)
+	c, err := blocksync.New(cfg, syncChain{lp.view, n}, now)
 	if err != nil {
 		n.log.Error().Err(err).Msg("blocksync config")
 		l.Close(err)
@@ -116,6 +116,7 @@ func (n *Node) perform(p *peerState) {
 	rd := c.Ready()
 	p.deadline = rd.Deadline
 	for _, b := range rd.Blocks {
+		n.forwardEarly(p, b)
 		n.addFromPeer(p, b)
 	}
 	for _, t := range rd.Tied {
@@ -125,7 +126,9 @@ func (n *Node) perform(p *peerState) {
 		n.sendSync(p, m)
 	}
 	for _, e := range rd.Penalties {
-		n.stats.reject("blocksync-" + string(e.Reason))
+		if e.Reason != blocksync.ReasonInvalidBody { // VerifyBody counted its reason
+			n.stats.reject("blocksync-" + string(e.Reason))
+		}
 		n.syncLog.Warn().Str("peer", p.id.String()).Str("reason", string(e.Reason)).Str("detail", e.Detail).Msg("peer fault")
 		if e.Reason == blocksync.ReasonFlood {
 			n.charge(p, link.ReasonFlood, "blocksync "+e.Error())
@@ -171,10 +174,14 @@ func (n *Node) sendSync(p *peerState, m blocksync.Message) {
 	if m.Lane == blocksync.LaneBlocks {
 		lane = link.LaneBlocks
 	}
+	var data []byte
 	if b, ok := m.Msg.(*blocksync.Block); ok {
+		data = n.lp.encoded.body(b)
 		n.prop.forwarded(b.Block.ID(), p.id.String(), time.Now())
+	} else {
+		data = blocksync.Encode(m.Msg)
 	}
-	err := p.link.Send(lane, blocksync.Encode(m.Msg))
+	err := p.link.Send(lane, data)
 	if err == nil || errors.Is(err, net.ErrClosed) {
 		return
 	}

@@ -90,20 +90,12 @@ func (r *rogue) relay(n *Node, tx []byte) *submit.Answer {
 	}
 }
 
-// sendBlock sends b to n over the blocks lane and returns the error n
-// closed the link with.
-func (r *rogue) sendBlock(n *Node, b *block.Block) error {
+// sendBlockOpen sends b to n over the blocks lane and does not wait.
+func (r *rogue) sendBlockOpen(n *Node, b *block.Block) {
 	r.t.Helper()
 	l, err := r.h.Connect(context.Background(), peer.AddrInfo{ID: n.ID()})
 	require.NoError(r.t, err)
 	require.NoError(r.t, l.Send(link.LaneBlocks, blocksync.Encode(&blocksync.Block{Block: b})))
-	select {
-	case err := <-r.closed:
-		return err
-	case <-time.After(10 * time.Second):
-		r.t.Fatal("the link was not closed")
-		return nil
-	}
 }
 
 // forge makes the block a producer that skips the App's checks would make:
@@ -172,11 +164,19 @@ func TestUnauthorisedChangesAreRefusedAtEveryEntryPoint(t *testing.T) {
 			var te *chain.TxError
 			require.ErrorAs(t, err, &te, name)
 			require.Equal(t, string(want), te.Reason, name)
+			// Relayed by a node that is not its signer: the relay may
+			// have forwarded it before executing it, so the refusal is
+			// the signer's fault and the relay keeps its link.
 			before := full.Counters().Rejected["bad-tx"]
 			blk = forge(t, full, leaderKey, tx)
-			err = tn.newRogue().sendBlock(full, blk)
-			require.ErrorContains(t, err, "bad-tx", name)
-			require.Equal(t, before+1, full.Counters().Rejected["bad-tx"], name)
+			r := tn.newRogue()
+			r.sendBlockOpen(full, blk)
+			waitFor(t, 10*time.Second, "the refusal", func() bool { return full.Counters().Rejected["bad-tx"] == before+1 })
+			select {
+			case err := <-r.closed:
+				require.Fail(t, "the relay lost its link", "%s: %v", name, err)
+			default:
+			}
 			_, err = full.Block(blk.ID())
 			require.Error(t, err, "%s: the full node stored the block", name)
 		}
