@@ -85,8 +85,18 @@ func TestInitHostsStartsANetworkWithoutEditing(t *testing.T) {
 		}
 		return true
 	})
+	// Ready, bounded: on a loaded machine a raft election may be under way
+	// at any one instant (CI saw 503 no-leader in term 2 once), so wait
+	// for every host to answer ready rather than reading it once.
+	waitFor(t, 20*time.Second, "every host answers /readyz", func() bool {
+		for _, p := range procs {
+			if p.client.do(ctx, "GET", "/readyz", nil, nil, nil) != nil {
+				return false
+			}
+		}
+		return true
+	})
 	for i, p := range procs {
-		require.NoError(t, p.client.do(ctx, "GET", "/readyz", nil, nil, nil), "node%d ready", i)
 		for _, peer := range p.peerAddrs(t, ctx) {
 			require.NotContains(t, peer, "127.0.0.1", "node%d reaches its peers at their own hosts", i)
 		}
