@@ -315,6 +315,16 @@ type Config struct {
 	TCP  bool
 	QUIC bool
 
+	// QUICBulkListenAddrs, with QUIC and ConnConfig.BulkConn, are extra
+	// QUIC listen addresses that carry bulk connections, each on a UDP
+	// socket of its own, so that a vote's packets never wait behind block
+	// packets in one socket's receive queue (quicbulk.go). nil derives one
+	// per QUIC entry of ListenAddrs on the same IP and a random port (set
+	// them explicitly behind a firewall); an empty non-nil slice listens
+	// on none, as before (peers then dial bulk connections to the link's
+	// own address).
+	QUICBulkListenAddrs []string
+
 	// Security lists TCP security protocols in preference order: "tls" and/or
 	// "noise". QUIC always uses TLS 1.3. TLS is faster with AES-NI.
 	Security []string
@@ -404,6 +414,15 @@ func (c *Config) Validate() error {
 	for _, a := range c.ListenAddrs {
 		if _, err := multiaddr.NewMultiaddr(a); err != nil {
 			return fmt.Errorf("link: Config.ListenAddrs entry %q: %w", a, err)
+		}
+	}
+	for _, a := range c.QUICBulkListenAddrs {
+		m, err := multiaddr.NewMultiaddr(a)
+		if err != nil {
+			return fmt.Errorf("link: Config.QUICBulkListenAddrs entry %q: %w", a, err)
+		}
+		if !isQUIC(m) {
+			return fmt.Errorf("link: Config.QUICBulkListenAddrs entry %q is not a QUIC-v1 address", a)
 		}
 	}
 	if len(c.Security) == 0 {
