@@ -65,14 +65,16 @@ func (hst *Host) dialBulk(ctx context.Context, c network.Conn) (*bulkConn, error
 	}
 	raddr := c.RemoteMultiaddr()
 	t := d.TransportForDialing(raddr)
+	var cc transport.CapableConn
+	var err error
 	if t != nil && hst.quicBulk != nil && isQUIC(raddr) && hst.bulkDialer == nil {
 		// A socket of its own on both ends (quicbulk.go).
-		raddr, t = hst.bulkTarget(ctx, c), hst.quicBulk.tr
-	}
-	if t == nil {
+		cc, raddr, err = hst.dialQUICBulk(ctx, c)
+	} else if t == nil {
 		return nil, fmt.Errorf("link: bulk connection: no transport for %s", raddr)
+	} else {
+		cc, err = t.Dial(ctx, raddr, c.RemotePeer())
 	}
-	cc, err := t.Dial(ctx, raddr, c.RemotePeer())
 	if err != nil {
 		return nil, fmt.Errorf("link: bulk connection to %s: %w", raddr, err)
 	}

@@ -3,10 +3,13 @@ package link_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/multiformats/go-multiaddr"
 	"github.com/stretchr/testify/require"
 
 	"github.com/blockwire/blockwire/link"
@@ -136,4 +139,34 @@ func TestQUICBulkToAPeerWithoutBulkPort(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the block did not arrive")
 	}
+}
+
+// TestQUICBulkPortUnreachable: when the peer's bulk port does not answer
+// (a firewall that opened only the link's port), the dialer gives up on
+// it within a quarter of the handshake time and dials the bulk
+// connection to the link's address; the link comes up. (Emulated with a
+// second, dead QUIC address of the peer in the dialer's peerstore.)
+func TestQUICBulkPortUnreachable(t *testing.T) {
+	cfg := testConfig(t, "quic")
+	old := cfg
+	old.QUICBulkListenAddrs = []string{}
+	ra, rb := linktest.NewRecorder(16), linktest.NewRecorder(16)
+	a, b := newHost(t, cfg, ra), newHost(t, old, rb)
+	defer func() { require.NoError(t, a.Close()); require.NoError(t, b.Close()) }()
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	require.NoError(t, err)
+	dead := multiaddr.StringCast(fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", pc.LocalAddr().(*net.UDPAddr).Port))
+	defer func() { _ = pc.Close() }() // bound, never answers: packets to it vanish
+	a.Libp2p().Peerstore().AddAddr(b.ID(), dead, time.Hour)
+	info := b.AddrInfo()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := a.Connect(ctx, info)
+	require.NoError(t, err)
+	<-rb.Ups
+	sa := l.Stats()
+	require.NotEmpty(t, sa.BulkConn, "no bulk connection")
+	_, cb, _ := strings.Cut(sa.Conn, ">")
+	_, bb, _ := strings.Cut(sa.BulkConn, ">")
+	require.Equal(t, cb, bb, "the bulk connection falls back to the link's address")
 }

@@ -155,6 +155,26 @@ func isQUIC(m multiaddr.Multiaddr) bool {
 	return m[1].Code() == multiaddr.P_UDP && m[2].Code() == multiaddr.P_QUIC_V1
 }
 
+// dialQUICBulk dials c's peer for a bulk connection from the bulk
+// socket: at its bulk port if it has one, within a quarter of the
+// handshake time (a firewall may drop packets to that port, and the
+// lanes still need the rest), then at the link's address.
+func (hst *Host) dialQUICBulk(ctx context.Context, c network.Conn) (transport.CapableConn, multiaddr.Multiaddr, error) {
+	raddr := c.RemoteMultiaddr()
+	if target := hst.bulkTarget(ctx, c); !target.Equal(raddr) {
+		dctx, cancel := context.WithTimeout(ctx, hst.cfg.Conn.HandshakeTimeout/4)
+		cc, err := hst.quicBulk.tr.Dial(dctx, target, c.RemotePeer())
+		cancel()
+		if err == nil {
+			return cc, target, nil
+		}
+		hst.log.Info().Err(err).Str("peer", c.RemotePeer().String()).Str("addr", target.String()).
+			Msg("bulk QUIC port unreachable: bulk connection to the link's address")
+	}
+	cc, err := hst.quicBulk.tr.Dial(ctx, raddr, c.RemotePeer())
+	return cc, raddr, err
+}
+
 // bulkTarget is where to dial c's peer for a bulk connection: on QUIC,
 // the peer's QUIC address on the same IP as c's remote address and
 // another port (its bulk port), once identify has told us its addresses;
