@@ -179,12 +179,13 @@ const DefaultChunkSize = 64<<10 - 12
 // bulkWindow is the bulk window for a link over transport, whose bulk
 // lanes have a connection of their own if separate.
 //
-// QUIC keeps QUICBulkWindow even with a bulk connection: libp2p dials the
-// second QUIC connection from the host's one UDP socket, so both share its
-// kernel receive buffer (416 KiB where rmem_max is not raised), and a
-// window far above it let bursts overflow it: at 4 MiB the QUIC lane's
-// throughput fell from 0.40 to 0.25 of the raw stream's in interleaved
-// runs (docs/benchmarks.md, issue 14).
+// QUIC keeps QUICBulkWindow even with a bulk connection. It was chosen
+// when both QUIC connections shared the host's one UDP socket and its
+// kernel receive buffer (416 KiB where rmem_max is not raised): at 4 MiB
+// the QUIC lane's throughput fell from 0.40 to 0.25 of the raw stream's.
+// Since the bulk connection has sockets of its own (quicbulk.go) 1 MiB
+// was tried against 512 KiB and showed no difference within the noise of
+// a loaded host (docs/benchmarks.md, issue 14, branch quic14).
 func (c *ConnConfig) bulkWindow(transport string, separate bool) int {
 	if transport == "quic" {
 		return c.QUICBulkWindow
