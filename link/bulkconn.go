@@ -65,10 +65,16 @@ func (hst *Host) dialBulk(ctx context.Context, c network.Conn) (*bulkConn, error
 	}
 	raddr := c.RemoteMultiaddr()
 	t := d.TransportForDialing(raddr)
-	if t == nil {
+	var cc transport.CapableConn
+	var err error
+	if t != nil && hst.quicBulk != nil && isQUIC(raddr) && hst.bulkDialer == nil {
+		// A socket of its own on both ends (quicbulk.go).
+		cc, raddr, err = hst.dialQUICBulk(ctx, c)
+	} else if t == nil {
 		return nil, fmt.Errorf("link: bulk connection: no transport for %s", raddr)
+	} else {
+		cc, err = t.Dial(ctx, raddr, c.RemotePeer())
 	}
-	cc, err := t.Dial(ctx, raddr, c.RemotePeer())
 	if err != nil {
 		return nil, fmt.Errorf("link: bulk connection to %s: %w", raddr, err)
 	}
@@ -77,7 +83,7 @@ func (hst *Host) dialBulk(ctx context.Context, c network.Conn) (*bulkConn, error
 		return nil, fmt.Errorf("link: bulk connection: reached %s, want %s", cc.RemotePeer(), c.RemotePeer())
 	}
 	return &bulkConn{cc: cc, rm: hst.h.Network().ResourceManager(),
-		key: cc.LocalMultiaddr().String() + ">" + cc.RemoteMultiaddr().String()}, nil
+		key: bulkLocalAddr(cc.LocalMultiaddr(), c.LocalMultiaddr()).String() + ">" + cc.RemoteMultiaddr().String()}, nil
 }
 
 // newStream opens a stream on the bulk connection, under a resource

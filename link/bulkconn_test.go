@@ -3,9 +3,13 @@ package link_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/multiformats/go-multiaddr"
 	"github.com/stretchr/testify/require"
 
 	"github.com/blockwire/blockwire/link"
@@ -53,8 +57,20 @@ func testBulkConn(t *testing.T, tr string, on bool) {
 	conns := len(b.Libp2p().Network().ConnsToPeer(a.ID()))
 	if on {
 		require.NotEmpty(t, sa.BulkConn, "no bulk connection")
-		if tr == "tcp" { // QUIC connections share the host's UDP socket, hence the addresses
-			require.NotEqual(t, sa.Conn, sa.BulkConn)
+		// Different sockets on both ends: on QUIC too, the bulk connection
+		// leaves from the dialer's bulk socket for the listener's bulk
+		// port (quicbulk.go), so neither address is the link's.
+		// (TCP's two connections are two sockets even on one listen port.)
+		// On the code before, QUIC's two connections had the same
+		// addresses.
+		require.NotEqual(t, sa.Conn, sa.BulkConn)
+		if tr == "quic" {
+			ca, cb, ok := strings.Cut(sa.Conn, ">")
+			require.True(t, ok, sa.Conn)
+			ba, bb, ok := strings.Cut(sa.BulkConn, ">")
+			require.True(t, ok, sa.BulkConn)
+			require.NotEqual(t, ca, ba, "the dialer's two connections share a socket")
+			require.NotEqual(t, cb, bb, "the listener's two connections share a socket")
 		}
 		require.Equal(t, 2, conns, "the listener holds the link's and the bulk connection")
 	} else {
@@ -89,4 +105,68 @@ func testBulkConn(t *testing.T, tr string, on bool) {
 	require.Eventually(t, func() bool {
 		return len(b.Libp2p().Network().ConnsToPeer(a.ID())) == 0
 	}, 5*time.Second, 20*time.Millisecond, "a connection of the closed link stayed open")
+}
+
+// TestQUICBulkToAPeerWithoutBulkPort: a peer that listens on one QUIC
+// port (older code, or QUICBulkListenAddrs empty) gets its bulk
+// connection at the link's address, as before, and the link carries
+// blocks; the dialer's side still leaves from its bulk socket.
+func TestQUICBulkToAPeerWithoutBulkPort(t *testing.T) {
+	cfg := testConfig(t, "quic")
+	old := cfg
+	old.QUICBulkListenAddrs = []string{}
+	ra, rb := linktest.NewRecorder(16), linktest.NewRecorder(16)
+	a, b := newHost(t, cfg, ra), newHost(t, old, rb)
+	defer func() { require.NoError(t, a.Close()); require.NoError(t, b.Close()) }()
+	require.Len(t, b.AddrInfo().Addrs, 1, "the old peer listens on one QUIC port")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := a.Connect(ctx, b.AddrInfo())
+	require.NoError(t, err)
+	<-rb.Ups
+	sa := l.Stats()
+	require.NotEmpty(t, sa.BulkConn, "no bulk connection")
+	ca, cb, _ := strings.Cut(sa.Conn, ">")
+	ba, bb, _ := strings.Cut(sa.BulkConn, ">")
+	require.Equal(t, cb, bb, "the bulk connection goes to the peer's one port")
+	require.NotEqual(t, ca, ba, "the bulk connection leaves from the dialer's bulk socket")
+	block := bytes.Repeat([]byte{9}, 1<<20)
+	require.NoError(t, l.SendWait(ctx, link.LaneBlocks, block))
+	select {
+	case m := <-rb.Msgs:
+		require.Equal(t, link.LaneBlocks, m.Lane)
+		require.Equal(t, block, m.Data)
+	case <-ctx.Done():
+		t.Fatal("the block did not arrive")
+	}
+}
+
+// TestQUICBulkPortUnreachable: when the peer's bulk port does not answer
+// (a firewall that opened only the link's port), the dialer gives up on
+// it within a quarter of the handshake time and dials the bulk
+// connection to the link's address; the link comes up. (Emulated with a
+// second, dead QUIC address of the peer in the dialer's peerstore.)
+func TestQUICBulkPortUnreachable(t *testing.T) {
+	cfg := testConfig(t, "quic")
+	old := cfg
+	old.QUICBulkListenAddrs = []string{}
+	ra, rb := linktest.NewRecorder(16), linktest.NewRecorder(16)
+	a, b := newHost(t, cfg, ra), newHost(t, old, rb)
+	defer func() { require.NoError(t, a.Close()); require.NoError(t, b.Close()) }()
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	require.NoError(t, err)
+	dead := multiaddr.StringCast(fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", pc.LocalAddr().(*net.UDPAddr).Port))
+	defer func() { _ = pc.Close() }() // bound, never answers: packets to it vanish
+	a.Libp2p().Peerstore().AddAddr(b.ID(), dead, time.Hour)
+	info := b.AddrInfo()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := a.Connect(ctx, info)
+	require.NoError(t, err)
+	<-rb.Ups
+	sa := l.Stats()
+	require.NotEmpty(t, sa.BulkConn, "no bulk connection")
+	_, cb, _ := strings.Cut(sa.Conn, ">")
+	_, bb, _ := strings.Cut(sa.BulkConn, ">")
+	require.Equal(t, cb, bb, "the bulk connection falls back to the link's address")
 }

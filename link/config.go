@@ -179,12 +179,13 @@ const DefaultChunkSize = 64<<10 - 12
 // bulkWindow is the bulk window for a link over transport, whose bulk
 // lanes have a connection of their own if separate.
 //
-// QUIC keeps QUICBulkWindow even with a bulk connection: libp2p dials the
-// second QUIC connection from the host's one UDP socket, so both share its
-// kernel receive buffer (416 KiB where rmem_max is not raised), and a
-// window far above it let bursts overflow it: at 4 MiB the QUIC lane's
-// throughput fell from 0.40 to 0.25 of the raw stream's in interleaved
-// runs (docs/benchmarks.md, issue 14).
+// QUIC keeps QUICBulkWindow even with a bulk connection. It was chosen
+// when both QUIC connections shared the host's one UDP socket and its
+// kernel receive buffer (416 KiB where rmem_max is not raised): at 4 MiB
+// the QUIC lane's throughput fell from 0.40 to 0.25 of the raw stream's.
+// Since the bulk connection has sockets of its own (quicbulk.go) 1 MiB
+// was tried against 512 KiB and showed no difference within the noise of
+// a loaded host (docs/benchmarks.md, issue 14, branch quic14).
 func (c *ConnConfig) bulkWindow(transport string, separate bool) int {
 	if transport == "quic" {
 		return c.QUICBulkWindow
@@ -315,6 +316,16 @@ type Config struct {
 	TCP  bool
 	QUIC bool
 
+	// QUICBulkListenAddrs, with QUIC and ConnConfig.BulkConn, are extra
+	// QUIC listen addresses that carry bulk connections, each on a UDP
+	// socket of its own, so that a vote's packets never wait behind block
+	// packets in one socket's receive queue (quicbulk.go). nil derives one
+	// per QUIC entry of ListenAddrs on the same IP and a random port (set
+	// them explicitly behind a firewall); an empty non-nil slice listens
+	// on none, as before (peers then dial bulk connections to the link's
+	// own address).
+	QUICBulkListenAddrs []string
+
 	// Security lists TCP security protocols in preference order: "tls" and/or
 	// "noise". QUIC always uses TLS 1.3. TLS is faster with AES-NI.
 	Security []string
@@ -404,6 +415,15 @@ func (c *Config) Validate() error {
 	for _, a := range c.ListenAddrs {
 		if _, err := multiaddr.NewMultiaddr(a); err != nil {
 			return fmt.Errorf("link: Config.ListenAddrs entry %q: %w", a, err)
+		}
+	}
+	for _, a := range c.QUICBulkListenAddrs {
+		m, err := multiaddr.NewMultiaddr(a)
+		if err != nil {
+			return fmt.Errorf("link: Config.QUICBulkListenAddrs entry %q: %w", a, err)
+		}
+		if !isQUIC(m) {
+			return fmt.Errorf("link: Config.QUICBulkListenAddrs entry %q is not a QUIC-v1 address", a)
 		}
 	}
 	if len(c.Security) == 0 {

@@ -74,9 +74,13 @@
 // separate flow control: quic-go already gives every stream its own flow
 // control, yet one connection shares one congestion window and send
 // queue, which is where QUIC votes waited (loaded p99 3× the floor). On
-// QUIC the two connections still share the host's UDP socket (libp2p
-// reuses its listening socket to dial), so only kernel socket buffers are
-// common. The muxer (yamux or QUIC) keeps
+// QUIC the two connections also get UDP sockets of their own on both
+// ends (quicbulk.go): libp2p dials from its listening socket, so a vote's
+// packet used to wait in one socket's receive queue behind a window of
+// block packets; a QUIC host now listens on a bulk port too
+// (Config.QUICBulkListenAddrs, advertised by identify) and dials bulk
+// connections from a socket of its own, falling back to the link's
+// address for a peer without one. The muxer (yamux or QUIC) keeps
 // the streams independent on the receiving side; on the sending side a
 // priority scheduler above the muxer orders control frames first, then
 // consensus, then routing (strict priority), on one writer goroutine, and

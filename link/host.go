@@ -61,6 +61,9 @@ type Host struct {
 	// bulkDialer dials bulk connections (bulkconn.go); nil means the
 	// swarm. Tests set it, before the first connection, to fail the dial.
 	bulkDialer dialer
+	// quicBulk dials QUIC bulk connections from a socket of their own
+	// (quicbulk.go); nil without QUIC or BulkConn.
+	quicBulk *quicBulk
 }
 
 var _ Network = (*Host)(nil)
@@ -175,6 +178,11 @@ func (hst *Host) start(key crypto.PrivKey) error {
 		return fmt.Errorf("link: libp2p host: %w", err)
 	}
 	hst.h = h
+	if err := hst.startQUICBulk(key, rm); err != nil {
+		_ = h.Close()
+		_ = cm.Close()
+		return err
+	}
 	hst.ready.Store(true)
 	hst.ctx, hst.cancel = context.WithCancel(context.Background())
 	for p := range hst.always {
@@ -336,6 +344,9 @@ func (hst *Host) Close() error {
 		hst.loops.Wait()
 		hst.hub.close() //nolint:staticcheck // QF1008: the hub's close, not the Host's; the selector says which
 		err := hst.h.Close()
+		if hst.quicBulk != nil {
+			hst.quicBulk.close()
+		}
 		_ = hst.cm.Close()
 		libp2pSinks.remove(hst)
 		if err != nil {

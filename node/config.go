@@ -104,6 +104,10 @@ type P2PConfig struct {
 	// a connection of their own (the default); 0 keeps the link default.
 	// Raising it never delays votes, which travel on the other connection.
 	BulkConnWindow int `toml:"bulk_conn_window"`
+	// QUICBulkListen are QUIC multiaddrs for bulk connections, a UDP socket
+	// each (link.Config.QUICBulkListenAddrs); unset = a random port per
+	// QUIC listen address, [] = none.
+	QUICBulkListen []string `toml:"quic_bulk_listen"`
 	// Routable announces this node as a routing destination although it is
 	// not a producer (producers always are), so routed messages can reach
 	// it. Other nodes accept its routes only if they list it in

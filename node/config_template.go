@@ -45,6 +45,10 @@ quic_bulk_window = {{.P2P.QUICBulkWindow}}
 # TCP window of the blocks and sync lanes on their own connection (the
 # default; bulk_window is for links that could not dial it); 0 = default.
 bulk_conn_window = {{.P2P.BulkConnWindow}}
+# QUIC bulk connections arrive on a UDP port of their own (votes never queue
+# behind block packets in one socket); unset = a random port. Behind a
+# firewall fix it and open it, e.g.:
+# quic_bulk_listen = ["/ip4/0.0.0.0/udp/9001/quic-v1"]
 # Routed transport: producers are destinations; routable = true makes this
 # node one too (for the nodes that list its peer id in routable_peers).
 routable = {{.P2P.Routable}}

@@ -29,6 +29,7 @@ func (c *Config) LinkConfig() (link.Config, error) {
 	if c.P2P.QUICBulkWindow > 0 {
 		lc.Conn.QUICBulkWindow = c.P2P.QUICBulkWindow
 	}
+	lc.QUICBulkListenAddrs = c.P2P.QUICBulkListen
 	if c.P2P.BulkConnWindow > 0 {
 		lc.Conn.BulkConnWindow = c.P2P.BulkConnWindow
 	}
