@@ -36,6 +36,7 @@ func (c Config) Command() string {
 		flag    string
 	}{
 		{c.TermBlocks != d.TermBlocks, fmt.Sprintf("--term-blocks %d", c.TermBlocks)},
+		{c.Uplink != d.Uplink, fmt.Sprintf("--uplink %d", c.Uplink)},
 		{c.Chunk != d.Chunk, fmt.Sprintf("--chunk %d", c.Chunk)},
 		{c.Window != d.Window, fmt.Sprintf("--window %d", c.Window)},
 		{c.Settle != d.Settle, fmt.Sprintf("--settle %s", c.Settle)},

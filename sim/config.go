@@ -73,6 +73,14 @@ type Config struct {
 	// Bandwidth is bits per second per link direction; 0 means unlimited
 	// (no serialization delay).
 	Bandwidth int64 `json:"bandwidth"`
+	// Uplink, if positive, is each node's egress rate in bits per second,
+	// shared by all its link directions (blocksync modes only): a node that
+	// sends a block to k peers at once takes k times as long, as a host with
+	// one shaped uplink does (`blockwire testnet --netns --bandwidth`). The
+	// uplink serves the node's links round robin by chunk (uplink.go says
+	// why fair rather than FIFO); a link still never exceeds Bandwidth. 0,
+	// the default, gives every link direction its own Bandwidth.
+	Uplink int64 `json:"uplink,omitempty"`
 	// Loss is the probability that a message is lost once on the wire. The
 	// link layer runs reliable streams, so a loss shows up as a
 	// retransmission delay that holds up its lane (head-of-line blocking).
@@ -170,6 +178,8 @@ func (c Config) Validate() error {
 		{c.Latency < 0, "latency", c.Latency, "must not be negative"},
 		{c.Jitter < 0, "jitter", c.Jitter, "must not be negative"},
 		{c.Bandwidth < 0, "bandwidth", c.Bandwidth, "must not be negative (0 = unlimited)"},
+		{c.Uplink < 0, "uplink", c.Uplink, "must not be negative (0 = off)"},
+		{c.Uplink > 0 && c.Mode == ModeBFT, "uplink", c.Uplink, "the shared uplink models blocksync modes (solo, rotate) only"},
 		{!isProb(c.Loss) || c.Loss >= 1, "loss", c.Loss, "want 0 <= loss < 1"},
 		{!isProb(c.Dup), "dup", c.Dup, "want 0 <= dup <= 1"},
 		{!isProb(c.Reorder), "reorder", c.Reorder, "want 0 <= reorder <= 1"},

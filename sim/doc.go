@@ -38,6 +38,13 @@
 // Links mirror the link layer: each direction serializes at Config.Bandwidth
 // with two lanes, control before blocks, and block bodies cut into
 // Config.Chunk pieces so a control message waits for at most one chunk.
+// With Config.Uplink (--uplink 100mbit) every node's sends also share one
+// egress of that rate, as a host with one shaped uplink does (testnet
+// --netns shapes each host, not each link): the egress serves the node's
+// link directions round robin, one piece per turn (fair, not FIFO; uplink.go
+// says why), so a producer sending a block to k peers at once finishes
+// after k × size / rate. It is off by default, so per-link figures stand,
+// and it applies to the blocksync modes (solo, rotate).
 // Lanes are reliable FIFO streams, as blocksync requires, so link faults
 // take the form streams give them: a lost message is retransmitted after a
 // timeout and stalls its lane; a duplicated message costs its wire time

@@ -19,6 +19,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Latency, "latency", c.Latency, "one-way link latency")
 	fs.DurationVar(&c.Jitter, "jitter", c.Jitter, "standard deviation of the latency")
 	fs.Int64Var(&c.Bandwidth, "bandwidth", c.Bandwidth, "bits per second per link direction, 0 = unlimited")
+	fs.Var((*rateFlag)(&c.Uplink), "uplink", "each node's egress rate shared by its links, bits/s or 100mbit (0 = off: per-link bandwidth only)")
 	fs.Float64Var(&c.Loss, "loss", c.Loss, "probability a message is lost once (retransmitted)")
 	fs.Float64Var(&c.Dup, "dup", c.Dup, "probability a message is duplicated on the wire")
 	fs.Float64Var(&c.Reorder, "reorder", c.Reorder, "probability a control message is held back")

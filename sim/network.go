@@ -44,6 +44,9 @@ type network struct {
 	cuts  []*Fault // partitions in force
 	holds []*Fault // one-way cuts in force
 	stats *netStats
+	// egress is each node's shared uplink when Config.Uplink is set
+	// (uplink.go); nil means every link direction has its own bandwidth.
+	egress []*egress
 	// banned reports whether a link is closed because one end caught the
 	// other misbehaving.
 	banned func(a, b int) bool
@@ -86,6 +89,9 @@ func newNetwork(e *engine, cfg *Config, g graph, stats *netStats) *network {
 		l.pipe[1] = &pipe{from: ed[1], to: ed[0]}
 		n.links[ed] = l
 	}
+	if cfg.Uplink > 0 {
+		n.egress = newEgresses(n, len(g))
+	}
 	return n
 }
 
@@ -114,6 +120,10 @@ func (n *network) send(from, to int, m *wireMsg) {
 	n.stats.messages[m.lane]++
 	p := l.dir(from)
 	p.queue[m.lane] = append(p.queue[m.lane], m)
+	if n.egress != nil {
+		n.kickEgress(from)
+		return
+	}
 	if !p.busy {
 		n.serve(l, p)
 	}
@@ -122,23 +132,11 @@ func (n *network) send(from, to int, m *wireMsg) {
 // serve starts serializing the next piece: a whole control message if one
 // waits, otherwise the next chunk of the block in progress (or of the next
 // block on the blocks lane). A block is thus preempted at chunk boundaries.
+// With Config.Uplink the node's shared egress serves its pipes instead
+// (uplink.go).
 func (n *network) serve(l *link, p *pipe) {
-	var m *wireMsg
-	piece := 0
-	switch {
-	case len(p.queue[laneControl]) > 0:
-		m = p.queue[laneControl][0]
-		p.queue[laneControl] = p.queue[laneControl][1:]
-		piece = m.size
-	case p.blk != nil || len(p.queue[laneBlocks]) > 0:
-		if p.blk == nil {
-			p.blk = p.queue[laneBlocks][0]
-			p.queue[laneBlocks] = p.queue[laneBlocks][1:]
-			p.blkLeft = p.blk.size
-		}
-		m = p.blk
-		piece = min(p.blkLeft, n.cfg.Chunk)
-	default:
+	m, piece := n.nextPiece(p)
+	if m == nil {
 		p.busy = false
 		return
 	}
@@ -148,17 +146,42 @@ func (n *network) serve(l *link, p *pipe) {
 		if l.gen != gen {
 			return
 		}
-		if m.lane == laneBlocks {
-			p.blkLeft -= piece
-			if p.blkLeft > 0 {
-				n.serve(l, p)
-				return
-			}
-			p.blk = nil
-		}
-		n.propagate(l, p, m)
+		n.finishPiece(l, p, m, piece)
 		n.serve(l, p)
 	})
+}
+
+// nextPiece takes the pipe's next piece off its queues: a whole control
+// message, or the next chunk of the block in progress. It returns nil when
+// the pipe has nothing to send.
+func (n *network) nextPiece(p *pipe) (*wireMsg, int) {
+	switch {
+	case len(p.queue[laneControl]) > 0:
+		m := p.queue[laneControl][0]
+		p.queue[laneControl] = p.queue[laneControl][1:]
+		return m, m.size
+	case p.blk != nil || len(p.queue[laneBlocks]) > 0:
+		if p.blk == nil {
+			p.blk = p.queue[laneBlocks][0]
+			p.queue[laneBlocks] = p.queue[laneBlocks][1:]
+			p.blkLeft = p.blk.size
+		}
+		return p.blk, min(p.blkLeft, n.cfg.Chunk)
+	}
+	return nil, 0
+}
+
+// finishPiece accounts for a serialized piece and puts the message on the
+// wire once its last piece is out.
+func (n *network) finishPiece(l *link, p *pipe, m *wireMsg, piece int) {
+	if m.lane == laneBlocks {
+		p.blkLeft -= piece
+		if p.blkLeft > 0 {
+			return
+		}
+		p.blk = nil
+	}
+	n.propagate(l, p, m)
 }
 
 func (n *network) serialization(bytes int) time.Duration {
