@@ -64,7 +64,10 @@ type NetnsResult struct {
 	HeightsCompared  uint64          `json:"heights_compared"`
 	PayloadSubmitted uint64          `json:"payload_submitted"`
 	PayloadFailed    uint64          `json:"payload_failed"`
-	Leftovers        []string        `json:"leftovers,omitempty"`
+	// PayloadErrors counts the failed payload submits by reason
+	// (route-payload-limit: refused by the routed transport's limit).
+	PayloadErrors map[string]uint64 `json:"payload_errors,omitempty"`
+	Leftovers     []string          `json:"leftovers,omitempty"`
 }
 
 func addNetnsFlags(f *pflag.FlagSet, o *netnsOptions) {

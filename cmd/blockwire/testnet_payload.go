@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -27,13 +29,16 @@ type payloadLoad struct {
 	leader            atomic.Int64 // index into clients
 	submitted, failed atomic.Uint64
 	lastErr           atomic.Value // string: the latest failure, for the summary
+
+	mu      sync.Mutex
+	reasons map[string]uint64 // failures by reason (failReason)
 }
 
 // payloadChunk is the value size per key (the key-value app allows 64 KiB).
 const payloadChunk = 60000
 
 func newPayloadLoad(size int, interval time.Duration, clients []*adminClient, producers []int) *payloadLoad {
-	l := &payloadLoad{size: size, interval: interval, clients: clients, producers: producers}
+	l := &payloadLoad{size: size, interval: interval, clients: clients, producers: producers, reasons: map[string]uint64{}}
 	if len(producers) > 0 {
 		l.leader.Store(int64(producers[0]))
 	}
@@ -85,6 +90,9 @@ func (l *payloadLoad) run(ctx context.Context) {
 			if err := c.do(sctx, "POST", "/tx", req, nil, nil); err != nil {
 				l.failed.Add(1)
 				l.lastErr.Store(err.Error())
+				l.mu.Lock()
+				l.reasons[failReason(err)]++
+				l.mu.Unlock()
 			}
 		})
 	}
@@ -102,4 +110,28 @@ func (l *payloadLoad) findLeader(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// failReason classifies a failed payload submit for payload_errors: the
+// node's reason, except that a forward refused by the routed transport's
+// payload limit (the failure issue 19 fixed) is named on its own, and a
+// client-side timeout is no-answer.
+func failReason(err error) string {
+	var ae *apiError
+	switch {
+	case strings.Contains(err.Error(), "Limits.MaxPayload"):
+		return "route-payload-limit"
+	case errors.As(err, &ae) && ae.Reason != "":
+		return ae.Reason
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no-answer"
+	}
+	return "unreachable"
+}
+
+// errorCounts returns the failures by reason.
+func (l *payloadLoad) errorCounts() map[string]uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return maps.Clone(l.reasons)
 }
