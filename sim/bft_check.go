@@ -123,7 +123,7 @@ func (c *bftChecker) finalized(bc *bftCons, i int, cert *bft.Certificate) {
 	if err == nil {
 		err = lc.Verify(bc.chain, bc.set, bc.verify)
 	}
-	if err != nil || !lc.ForBlock(bft.Finalize, cert.View, cert.Block) {
+	if err != nil || !lc.Finalizes(bc.set, cert.View, cert.Block) {
 		c.fail(&c.safety, "producer %d: finalization %s does not verify from its encoding: %v", bc.ps[i].node, cert, err)
 		return
 	}

@@ -104,6 +104,8 @@ func TestMessageRoundTripAndRefusals(t *testing.T) {
 		{Vote: f.vote(6, Nullify, 1<<40, block.ZeroID)},
 		{Cert: f.cert(Finalize, 2, id, 0, 2, 3, 5, 6)},
 		{Cert: f.cert(Nullify, 5, block.ZeroID, 1, 2, 3, 4, 6)},
+		{Vote: f.vote(6, Nullify, 4, id)},
+		{Cert: f.nullCert(5, map[int]block.ID{1: id, 2: {}, 3: id, 4: {}, 6: id})},
 	} {
 		b := m.AppendBinary(nil)
 		got, err := DecodeMessage(b, 1<<16)
@@ -112,7 +114,7 @@ func TestMessageRoundTripAndRefusals(t *testing.T) {
 		require.Equal(t, ReasonOversized, ReasonOf(func() error { _, err := DecodeMessage(b, len(b)-1); return err }()))
 		_, err = DecodeMessage(append(b, 0), 1<<16)
 		require.Equal(t, ReasonMalformed, ReasonOf(err), "trailing byte")
-		bad := append([]byte{2}, b[1:]...)
+		bad := append([]byte{1}, b[1:]...) // version 1 (before the reports)
 		_, err = DecodeMessage(bad, 1<<16)
 		require.Equal(t, ReasonVersion, ReasonOf(err))
 	}
@@ -129,8 +131,10 @@ func TestRecordRoundTripAndTornWrite(t *testing.T) {
 	for _, r := range []Record{
 		{Kind: RecNotarized, View: 3, Block: id},
 		{Kind: RecNullified, View: 4},
+		{Kind: RecNullified, View: 4, Block: id}, // reporting id
 		{Kind: RecFinalized, View: 3, Block: id},
 		{Kind: RecRoot, View: 3, Block: id, Cert: f.cert(Finalize, 3, id, 0, 1, 2)},
+		{Kind: RecRoot, View: 3, Block: id, Cert: f.cert(Notarize, 3, id, 0, 1, 2, 3)}, // fast
 	} {
 		b := r.AppendBinary(nil)
 		got, err := DecodeRecord(b)

@@ -109,7 +109,7 @@ func (c *checker) finalized(in *instance, cert *Certificate) {
 	if err == nil {
 		err = lc.Verify(c.nt.chain, c.nt.set, c.nt.memo)
 	}
-	if err != nil || !lc.ForBlock(Finalize, cert.View, cert.Block) {
+	if err != nil || !lc.Finalizes(c.nt.set, cert.View, cert.Block) {
 		c.fail("node %d: finalization %s does not verify from its encoding: %v", in.id, cert, err)
 	}
 	var chain []block.ID

@@ -52,7 +52,8 @@ func (e *Engine) timeout(v *view) {
 	v.timedOut = true
 	e.retryAt = e.now.Add(e.cfg.RetryInterval)
 	if !v.nullified && (!v.finalized || e.broken.noSafety) {
-		e.sign(v, Nullify, block.ZeroID)
+		// The vote reports what we notarized in v (the fast path's rule).
+		e.sign(v, Nullify, v.reportOf())
 	}
 	// The nullify goes out with the certificates that justify our view:
 	// a producer that missed one (loss) could otherwise never accept a
@@ -148,11 +149,12 @@ func (e *Engine) myVote(v *view, k Kind) (*Vote, bool) {
 	case k == Finalize && v.finalized:
 		id = v.myFinalize
 	case k == Nullify && v.nullified:
+		id = v.myReport
 	default:
 		return nil, false
 	}
 	vt := signWith(e.signer, e.cfg.ChainID, k, v.n, id, e.self)
-	if err := e.checkFresh(v, &vt); err == nil && v.certOf(k) == nil {
+	if err := e.checkFresh(v, &vt); err == nil && e.wants(v, &vt) {
 		e.count(v, &vt)
 	}
 	return &vt, true
@@ -164,8 +166,9 @@ func (e *Engine) myVote(v *view, k Kind) (*Vote, bool) {
 func (e *Engine) sign(v *view, k Kind, id block.ID) {
 	if !e.broken.noSafety {
 		switch {
-		case k == Notarize && v.notarized,
+		case k == Notarize && (v.notarized || v.nullified),
 			k == Nullify && v.finalized,
+			k == Nullify && id != v.reportOf(),
 			k == Finalize && v.nullified:
 			panic(fmt.Sprintf("bft: refusing to sign %s in view %d against our own record", k, v.n))
 		}
@@ -178,7 +181,7 @@ func (e *Engine) sign(v *view, k Kind, id block.ID) {
 	case Notarize:
 		rk, v.notarized, v.myNotarize = RecNotarized, true, id
 	case Nullify:
-		rk, v.nullified = RecNullified, true
+		rk, v.nullified, v.myReport = RecNullified, true, id
 	case Finalize:
 		rk, v.finalized, v.myFinalize = RecFinalized, true, id
 	}
@@ -187,7 +190,7 @@ func (e *Engine) sign(v *view, k Kind, id block.ID) {
 	}
 	vt := signWith(e.signer, e.cfg.ChainID, k, v.n, id, e.self)
 	e.rd.Messages = append(e.rd.Messages, Message{Vote: &vt})
-	if err := e.checkFresh(v, &vt); err == nil && v.certOf(k) == nil {
+	if err := e.checkFresh(v, &vt); err == nil && e.wants(v, &vt) {
 		e.count(v, &vt)
 	}
 }
