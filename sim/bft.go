@@ -280,6 +280,9 @@ func (bc *bftCons) perform(i int) {
 		for _, c := range rd.Notarized {
 			bc.fetch(i, c.Block)
 		}
+		for _, r := range rd.Reported {
+			bc.fetch(i, r.ID)
+		}
 		bc.arm(i, rd.Deadline)
 		p.eng.Advance()
 		if rd.Propose != nil {

@@ -50,7 +50,7 @@ func (e *Engine) parentOK(b Block) bool {
 		if w == nil || w.nullification == nil {
 			return false
 		}
-		if _, held := e.heldBy(w); held {
+		if len(e.held(w)) > 0 {
 			return false // a fast-finalized block may sit here: go through it
 		}
 	}
@@ -88,9 +88,13 @@ func (e *Engine) proposalParent(n uint64) (block.ID, bool) {
 		if w.nullification == nil {
 			return block.ZeroID, false
 		}
-		if id, held := e.heldBy(w); held {
-			_, have := e.blocks[id]
-			return id, have
+		if held := e.held(w); len(held) > 0 {
+			for _, id := range held { // any is safe (reports.go): one we hold
+				if _, have := e.blocks[id]; have {
+					return id, true
+				}
+			}
+			return block.ZeroID, false // fetching (Ready.Reported)
 		}
 	}
 	return e.root.ID, true

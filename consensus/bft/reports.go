@@ -2,6 +2,7 @@ package bft
 
 import (
 	"bytes"
+	"slices"
 
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/consensus/quorum"
@@ -15,7 +16,7 @@ import (
 // gather f+1 reports (at most f signers lie). So:
 //
 //   - a view whose nullification evidence names a block f+1 times is
-//     "held": a proposal may not skip it (heldBy);
+//     "held": a proposal may not skip it (held);
 //   - a block named f+1 times is a usable parent like a notarized one: at
 //     least one correct producer notarized it, so its body exists and it
 //     extends what that producer's parent rule required (reported).
@@ -48,6 +49,7 @@ func (e *Engine) addReports(v *view, c *Certificate, from *Set) {
 			v.reports[idx] = c.Reports[i]
 		}
 	}
+	e.noteReported(v)
 }
 
 // moreReports takes the reports of a second nullification of a view we
@@ -98,25 +100,48 @@ func (e *Engine) reported(v *view, id block.ID) bool {
 	return e.reportCount(v, id) >= need
 }
 
-// heldBy returns the block that holds nullified view v (no proposal may
-// skip v): the one named by f+1 reports, the most named if several (then
-// none was fast-finalized and any is safe), ties to the lower id.
-func (e *Engine) heldBy(v *view) (block.ID, bool) {
+// held returns the blocks that hold nullified view v (no proposal may
+// skip v; it must pass through one of them): those named by f+1 reports,
+// most named first, ties to the lower id. Several qualify only when none
+// was fast-finalized; then any is safe.
+func (e *Engine) held(v *view) []block.ID {
 	if v == nil || v.nullification == nil || e.broken.noReports {
-		return block.ZeroID, false
+		return nil
 	}
 	_, need := e.reportGroup()
-	best, bestN := block.ZeroID, 0
-	seen := map[block.ID]bool{}
+	count := map[block.ID]int{}
 	for _, r := range v.reports {
-		if r.IsZero() || seen[r] {
-			continue
-		}
-		seen[r] = true
-		n := e.reportCount(v, r)
-		if n >= need && (n > bestN || (n == bestN && bytes.Compare(r[:], best[:]) < 0)) {
-			best, bestN = r, n
+		if !r.IsZero() && count[r] == 0 {
+			count[r] = e.reportCount(v, r)
 		}
 	}
-	return best, bestN > 0
+	var out []block.ID
+	for id, n := range count {
+		if n >= need {
+			out = append(out, id)
+		}
+	}
+	slices.SortFunc(out, func(a, b block.ID) int {
+		if c := count[b] - count[a]; c != 0 {
+			return c
+		}
+		return bytes.Compare(a[:], b[:])
+	})
+	return out
+}
+
+// noteReported lists in Ready.Reported, once each, the blocks of v that
+// became usable parents by reports, so the driver fetches and pins them
+// (an equivocating leader may have shown us the other block).
+func (e *Engine) noteReported(v *view) {
+	for _, id := range e.held(v) {
+		if v.reportedOut[id] {
+			continue
+		}
+		if v.reportedOut == nil {
+			v.reportedOut = map[block.ID]bool{}
+		}
+		v.reportedOut[id] = true
+		e.rd.Reported = append(e.rd.Reported, BlockRef{ID: id, View: v.n})
+	}
 }

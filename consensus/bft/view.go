@@ -11,6 +11,8 @@ type votes struct {
 	sigs  map[int]block.Signature
 	// reports are the nullify votes' reports (nullify votes only).
 	reports map[int]block.ID
+	// reportedOut: the reported blocks already listed in Ready.Reported.
+	reportedOut map[block.ID]bool
 }
 
 func newVotes(s *Set) *votes {
@@ -71,6 +73,8 @@ type view struct {
 	// the fast path's parent rule reads (reports.go). Invariant: only
 	// verified signatures are entered; at most one entry per signer.
 	reports map[int]block.ID
+	// reportedOut: the reported blocks already listed in Ready.Reported.
+	reportedOut map[block.ID]bool
 
 	notarization, nullification, finalization *Certificate
 }

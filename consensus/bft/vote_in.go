@@ -71,6 +71,9 @@ func (e *Engine) count(v *view, vt *Vote) {
 		set = v.nullifies
 		if _, ok := v.reports[s]; !ok {
 			v.reports[s] = vt.Block
+			if v.nullification != nil {
+				e.noteReported(v)
+			}
 		}
 	case Notarize:
 		v.notarizeBy[s] = vt.Block
