@@ -56,6 +56,9 @@ type bftCons struct {
 	// at any correct producer.
 	proposedAt map[block.ID]time.Duration
 	finalAt    map[block.ID]time.Duration
+	// certFast says, per block a certificate finalized at a correct
+	// producer, whether the first such certificate was a fast one.
+	certFast map[block.ID]bool
 	// blocks are every block a leader proposed (both of an equivocation),
 	// byView the ids of each view's.
 	blocks map[block.ID]*block.Block
@@ -116,7 +119,7 @@ func newBFT(r *runner) (*bftCons, error) {
 		return nil, err
 	}
 	bc := &bftCons{r: r, set: set, chain: block.Hash(r.genesis.ID()), verify: newVerifyMemo(),
-		proposedAt: map[block.ID]time.Duration{}, finalAt: map[block.ID]time.Duration{},
+		proposedAt: map[block.ID]time.Duration{}, finalAt: map[block.ID]time.Duration{}, certFast: map[block.ID]bool{},
 		blocks: map[block.ID]*block.Block{}, byView: map[uint64][]block.ID{},
 		top: r.genesis.ID(), votes: newVoteLog(set.Len()), byzVotes: newVoteLog(set.Len())}
 	bc.chk.init()
@@ -349,7 +352,7 @@ func (bc *bftCons) propose(i int, req bft.ProposeRequest) {
 	r.checked[b] = nil
 	r.m.produced(b, r.e.now, p.node)
 	bc.proposed(b)
-	if p.actor == ByzEquivocate {
+	if p.actor == ByzEquivocate || p.actor == ByzLie {
 		bc.prepareTwin(i, &parent, b)
 	}
 	if err := p.eng.Propose(n.now(), engineBlock(b)); err != nil {
@@ -378,6 +381,9 @@ func (bc *bftCons) finalized(i int, c *bft.Certificate) {
 	p := bc.ps[i]
 	if bc.correct(i) {
 		bc.chk.finalized(bc, i, c)
+		if _, ok := bc.certFast[c.Block]; !ok {
+			bc.certFast[c.Block] = c.Kind == bft.Notarize
+		}
 	}
 	if c.Block.Height() > p.final.Height() {
 		p.final = c.Block

@@ -54,8 +54,14 @@ func (bc *bftCons) act(i int, m bft.Message) {
 	msg := bftMsg{m: m}
 	if pr := p.proposal; pr != nil && m.Vote != nil && m.Vote.Kind == bft.Notarize && m.Vote.Block == pr.ID() {
 		p.proposal, msg.blk = nil, pr
-		if p.actor == ByzEquivocate {
+		if p.actor == ByzEquivocate || p.actor == ByzLie {
 			bc.equivocate(i, msg)
+			return
+		}
+	}
+	if p.actor == ByzLie {
+		var ok bool
+		if msg.m, ok = bc.lie(m); !ok {
 			return
 		}
 	}
@@ -74,6 +80,32 @@ func (bc *bftCons) act(i int, m bft.Message) {
 	if p.actor == ByzForge {
 		bc.forge(i, m)
 	}
+}
+
+// lie is what a ByzLie producer sends for one of its engine's messages:
+// a nullify vote with a false report, nothing for its other votes
+// (withheld), certificates as they are.
+func (bc *bftCons) lie(m bft.Message) (bft.Message, bool) {
+	v := m.Vote
+	if v == nil {
+		return m, true
+	}
+	if v.Kind != bft.Nullify {
+		return m, false
+	}
+	var r block.ID
+	switch bc.r.e.rng.IntN(3) {
+	case 0:
+		r = bc.otherBlock(v.View, v.Block)
+	case 1:
+		r = bc.randomID(v.View)
+	}
+	if r == v.Block {
+		r = bc.randomID(v.View)
+	}
+	out := bc.vote(int(v.Signer), bft.Nullify, v.View, r)
+	bc.byzVotes.sent(out.Vote)
+	return out, true
 }
 
 // prepareTwin makes an equivocating leader's second block for the view

@@ -36,7 +36,8 @@ func newVoteLog(n int) *voteLog {
 }
 
 // sent records a vote; it reports whether the vote contradicts an earlier
-// one.
+// one (also: a nullify vote whose report is not the signer's notarize
+// vote of the view, in either order).
 func (l *voteLog) sent(v *bft.Vote) bool {
 	k := voteKey{v.Signer, v.Kind, v.View}
 	bad := false
@@ -46,7 +47,12 @@ func (l *voteLog) sent(v *bft.Vote) bool {
 	switch v.Kind {
 	case bft.Nullify:
 		_, bad2 := l.signed[voteKey{v.Signer, bft.Finalize, v.View}]
-		bad = bad || bad2
+		// The fast path's premise: the report is the notarized block.
+		n, notarized := l.signed[voteKey{v.Signer, bft.Notarize, v.View}]
+		bad = bad || bad2 || (notarized && n != v.Block)
+	case bft.Notarize:
+		r, nullified := l.signed[voteKey{v.Signer, bft.Nullify, v.View}]
+		bad = bad || (nullified && r != v.Block) // notarize after a nullify that reported otherwise
 	case bft.Finalize:
 		_, bad2 := l.signed[voteKey{v.Signer, bft.Nullify, v.View}]
 		bad = bad || bad2
