@@ -137,6 +137,11 @@ func (e *Engine) replay(r Record) error {
 	}
 	// Records are appended in signing order and we never notarize after
 	// nullifying, so a nullify record reports the notarize record's block.
+	// A zero report beside a notarize record is a version 1 record (no
+	// reports then): the truthful report is the notarized block.
+	if v.nullified && v.notarized && v.myReport.IsZero() {
+		v.myReport = v.myNotarize
+	}
 	if v.nullified && v.notarized && v.myReport != v.myNotarize {
 		return fmt.Errorf("bft: records of view %d: nullify reports %s, notarized %s", r.View, v.myReport, v.myNotarize)
 	}

@@ -75,7 +75,10 @@ func DecodeRecord(b []byte) (Record, error) {
 	if crc32.Checksum(b[:len(b)-4], castagnoli) != binary.BigEndian.Uint32(b[len(b)-4:]) {
 		return Record{}, refuse(ReasonMalformed, "record checksum")
 	}
-	if b[0] != Version {
+	// Version 1 records read the same (a version 1 nullify record holds
+	// no report; replay adopts the notarized block, the only truthful
+	// one), so a store survives the upgrade to the fast path.
+	if b[0] != Version && b[0] != 1 {
 		return Record{}, refuse(ReasonVersion, "record version %d", b[0])
 	}
 	r := Record{Kind: RecordKind(b[1]), View: binary.BigEndian.Uint64(b[2:10])}
