@@ -63,7 +63,8 @@ type bftCons struct {
 	// byView the ids of each view's.
 	blocks map[block.ID]*block.Block
 	byView map[uint64][]block.ID
-	// top is the highest block finalized by a certificate anywhere.
+	// top is the highest block finalized by a certificate at a correct
+	// producer.
 	top      block.ID
 	slot     uint64 // proposals built, for unique block tags
 	messages int64
@@ -93,6 +94,9 @@ type bftInstance struct {
 	gen    uint64
 	tickAt time.Duration // armed tick; -1 for none
 	final  block.ID      // highest block this instance saw finalized
+	// counted is the height up to which applyFinal timed its node's final
+	// chain.
+	counted uint64
 	// proposal is our block waiting for its notarize vote, which carries it.
 	proposal *block.Block
 	// Actor state: the highest view a nullify-only actor nullified; what a
@@ -388,7 +392,10 @@ func (bc *bftCons) finalized(i int, c *bft.Certificate) {
 	if c.Block.Height() > p.final.Height() {
 		p.final = c.Block
 	}
-	if c.Block.Height() > bc.top.Height() {
+	if bc.correct(i) && c.Block.Height() > bc.top.Height() {
+		// The run's target counts correct producers only: a byzantine one
+		// may hold a finalization (its engine is correct code) that no
+		// correct producer ever receives.
 		bc.top = c.Block
 	}
 	bc.applyFinal(i)
@@ -396,20 +403,24 @@ func (bc *bftCons) finalized(i int, c *bft.Certificate) {
 
 // applyFinal makes instance i's highest finalized block irreversible on its
 // node if the node holds it, and times the blocks that became final for the
-// first time at a correct producer.
+// first time at a correct producer. The timing walks the node's final chain
+// from the last height it counted, so a height the node made final while
+// it lacked the body (the fast path can finalize before blocksync brings
+// it) is counted when the chain reaches it.
 func (bc *bftCons) applyFinal(i int) {
 	p := bc.ps[i]
 	n, id := bc.r.nodes[p.node], p.final
-	if id.IsZero() || !n.up || !n.tree.Has(id) || id.Height() <= n.tree.Root().Height {
-		return
+	if !id.IsZero() && n.up && n.tree.Has(id) && id.Height() > n.tree.Root().Height {
+		n.finalFromConsensus(id)
 	}
-	from := n.tree.Root().Height
-	n.finalFromConsensus(id)
-	for h := from + 1; h <= id.Height() && n.correct(); h++ {
-		if fid, ok := n.store.finalAt(h); ok {
-			if _, seen := bc.finalAt[fid]; !seen {
-				bc.finalAt[fid] = bc.r.e.now
-			}
+	for h := max(p.counted, bc.r.genesis.ID().Height()) + 1; n.correct() && n.up; h++ {
+		fid, ok := n.store.finalAt(h)
+		if !ok {
+			break
 		}
+		if _, seen := bc.finalAt[fid]; !seen {
+			bc.finalAt[fid] = bc.r.e.now
+		}
+		p.counted = h
 	}
 }

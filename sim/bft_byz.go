@@ -61,7 +61,7 @@ func (bc *bftCons) act(i int, m bft.Message) {
 	}
 	if p.actor == ByzLie {
 		var ok bool
-		if msg.m, ok = bc.lie(m); !ok {
+		if msg.m, ok = bc.lie(p.signer, m); !ok {
 			return
 		}
 	}
@@ -84,11 +84,11 @@ func (bc *bftCons) act(i int, m bft.Message) {
 
 // lie is what a ByzLie producer sends for one of its engine's messages:
 // a nullify vote with a false report, nothing for its other votes
-// (withheld), certificates as they are.
-func (bc *bftCons) lie(m bft.Message) (bft.Message, bool) {
+// (withheld) nor for a certificate that carries one of them.
+func (bc *bftCons) lie(signer int, m bft.Message) (bft.Message, bool) {
 	v := m.Vote
-	if v == nil {
-		return m, true
+	if c := m.Cert; c != nil {
+		return m, c.Kind == bft.Nullify || !slices.Contains(c.Signers, signer)
 	}
 	if v.Kind != bft.Nullify {
 		return m, false

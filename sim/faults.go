@@ -74,8 +74,9 @@ const (
 	ByzTwin Behaviour = "twin"
 	// ByzLie attacks consensus/bft's fast path: as leader the producer
 	// equivocates (as ByzEquivocate), it withholds every other notarize and
-	// finalize vote (no view is unanimous without it), and each nullify
-	// vote reports a lie (the view's other block, an unknown id, or none).
+	// finalize vote and every certificate holding one (no view is unanimous
+	// without it), and each nullify vote reports a lie (the view's other
+	// block, an unknown id, or none).
 	ByzLie Behaviour = "lie"
 )
 

@@ -1,6 +1,8 @@
 package bft
 
 import (
+	"slices"
+
 	"github.com/blockwire/blockwire/chain/block"
 )
 
@@ -19,9 +21,11 @@ const (
 	actorUnknownBlock           // votes for blocks that do not exist, views ahead
 	actorForger                 // bad signatures, impersonation, replays, tampered certificates
 	// actorLiar attacks the fast path: as leader it equivocates (B to the
-	// even instances, B′ to the odd), it withholds every other notarize and
-	// finalize vote (so no view is unanimous without it), and its nullify
-	// votes report a lie (the view's other block, a random id, or none).
+	// even instances, B′ to the odd) and sends no vote for either, so its
+	// views end by nullification with the correct producers split; it
+	// withholds every other notarize and finalize vote (no view is
+	// unanimous without it), and its nullify votes report a lie (the
+	// view's other block, a random id, or none).
 	actorLiar
 )
 
@@ -38,8 +42,9 @@ func (in *instance) splits() bool { return in.actor == actorEquivocate || in.act
 // votes are withheld (ok false). Its own proposal's vote is not a lie.
 func (nt *net) lie(in *instance, m Message) (Message, bool) {
 	v := m.Vote
-	if v == nil {
-		return m, true
+	if c := m.Cert; c != nil {
+		// A certificate its engine formed would carry its withheld vote.
+		return m, c.Kind == Nullify || !slices.Contains(c.Signers, in.signer)
 	}
 	if v.Kind != Nullify {
 		return m, false
@@ -71,7 +76,7 @@ func (nt *net) act(in *instance, m Message) {
 		}
 		if in.splits() {
 			for _, dst := range nt.inst {
-				if dst != in && dst.id%2 == 0 {
+				if dst != in && dst.id%2 == 0 && in.actor != actorLiar {
 					nt.sendTo(in, dst, m)
 				}
 			}
@@ -111,7 +116,9 @@ func (nt *net) equivocate(in *instance, req ProposeRequest, first Block) {
 	for _, dst := range nt.inst {
 		if dst != in && dst.id%2 == 1 {
 			nt.sendBlock(in, dst, b)
-			nt.sendTo(in, dst, vt)
+			if in.actor != actorLiar {
+				nt.sendTo(in, dst, vt)
+			}
 		}
 	}
 	nt.chk.sent(in, vt)

@@ -157,3 +157,38 @@ func TestReportedViewCannotBeSkipped(t *testing.T) {
 	require.NoError(t, e2.Step(epoch, 0, Message{Cert: free}))
 	requireReason(t, e2.Step(epoch, 0, Message{Cert: forged}), ReasonBadSignature)
 }
+
+// Liveness under the fast path's attacker: a leader that shows B to some
+// correct producers and B′ to the others and votes for neither, while it
+// withholds all its other votes and lies in its nullify reports. Its views
+// end by nullification, the next leader respects the report rule (the
+// final chain passes through blocks of the liar's views: held views are
+// built on, not skipped), and every correct node finalizes ≥ 10 blocks
+// after the faults stop.
+func TestLiarSplitsViewsYetTheChainGoesOn(t *testing.T) {
+	for _, n := range []int{4, 7} {
+		for seed := uint64(1); seed <= 4; seed++ {
+			d := 10 * time.Millisecond
+			sc := scenario{seed: seed, n: n, delta: d, byz: map[int]actorKind{1: actorLiar},
+				prefix: 100 * d, post: 150 * d}
+			if seed == 4 {
+				sc.broken = brokenMode{noReports: true} // the control: skips them
+			}
+			chk := runScenario(t, sc, 10, nil)
+			// Without its vote neither B nor B′ can be notarized (the
+			// correct producers split, short of a quorum), so a final block
+			// of a liar's view got there only as a reported parent.
+			through := 0
+			for _, id := range chk.final {
+				if chk.nt.blocks[id].View%uint64(n) == 1 {
+					through++
+				}
+			}
+			if seed == 4 {
+				require.Zero(t, through, "%s: the broken engine cannot build on a reported block", sc)
+				continue
+			}
+			require.Positive(t, through, "%s: no final block of a liar's view: held views were skipped", sc)
+		}
+	}
+}
