@@ -128,6 +128,9 @@ func (bc *bftCons) equivocate(i int, first bftMsg) {
 	second := bftMsg{m: bc.vote(p.signer, bft.Notarize, first.blk.Term, twin.ID()), blk: twin}
 	bc.byzVotes.sent(first.m.Vote)
 	bc.byzVotes.sent(second.m.Vote)
+	if p.actor == ByzLie { // the blocks go out, its votes for them do not
+		first.m, second.m = bft.Message{}, bft.Message{}
+	}
 	for q := range bc.ps {
 		switch {
 		case q == i:

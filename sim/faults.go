@@ -73,7 +73,8 @@ const (
 	// and double votes out of unmodified code.
 	ByzTwin Behaviour = "twin"
 	// ByzLie attacks consensus/bft's fast path: as leader the producer
-	// equivocates (as ByzEquivocate), it withholds every other notarize and
+	// equivocates (as ByzEquivocate) but votes for neither block, so the
+	// correct producers split short of a quorum; it withholds every notarize and
 	// finalize vote and every certificate holding one (no view is unanimous
 	// without it), and each nullify vote reports a lie (the view's other
 	// block, an unknown id, or none).
