@@ -11,8 +11,6 @@ type votes struct {
 	sigs  map[int]block.Signature
 	// reports are the nullify votes' reports (nullify votes only).
 	reports map[int]block.ID
-	// reportedOut: the reported blocks already listed in Ready.Reported.
-	reportedOut map[block.ID]bool
 }
 
 func newVotes(s *Set) *votes {
