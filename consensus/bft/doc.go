@@ -226,8 +226,9 @@
 //  3. After each input, if HasReady, perform Ready in the order its doc
 //     gives (persist and sync; prune; send; pin notarized; make finalized
 //     irreversible; answer Propose), then Advance.
-//  4. Fetch notarized and finalized blocks it lacks (an equivocating leader
-//     may have shown it the other block) and hand them over with AddBlock.
+//  4. Fetch notarized, reported (Ready.Reported) and finalized blocks it
+//     lacks (an equivocating leader may have shown it the other block) and
+//     hand them over with AddBlock.
 //
 // A driver loop, sketched:
 //
