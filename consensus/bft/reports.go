@@ -32,6 +32,37 @@ func (e *Engine) reportGroup() (quorum.Bitmap, int) {
 	return g.Members, quorum.MaxFaulty(g.Members.Count()) + 1
 }
 
+// evidence is a view's nullify reports: signer → every block it reported
+// (zero for none) → the signature over that report. A correct signer signs
+// one report per view; a byzantine one may sign several, and each counts
+// for the block it names: that keeps the rule safe (a block that was not
+// fast-finalized is still named only by byzantine signers, at most f) and
+// makes the evidence a union, the same at every producer that received the
+// same reports in any order. Keeping only a signer's first report made
+// producers that heard a double-reporter's two reports in different orders
+// disagree for ever on which views are held (sim seed 581).
+type evidence map[int]map[block.ID]block.Signature
+
+// add enters a verified report; it reports whether it was new.
+func (ev evidence) add(s int, id block.ID, sig block.Signature) bool {
+	m := ev[s]
+	if m == nil {
+		m = map[block.ID]block.Signature{}
+		ev[s] = m
+	}
+	if _, ok := m[id]; ok {
+		return false
+	}
+	m[id] = sig
+	return true
+}
+
+// has reports whether s's report of id is in the evidence.
+func (ev evidence) has(s int, id block.ID) bool {
+	_, ok := ev[s][id]
+	return ok
+}
+
 // addReports enters a verified nullification's reports into v's evidence.
 // from is the set c was verified against (Config.Prev for an inherited
 // one): its signers are mapped to ours by key, and reports of signers
@@ -45,24 +76,22 @@ func (e *Engine) addReports(v *view, c *Certificate, from *Set) {
 				continue
 			}
 		}
-		if _, ok := v.reports[idx]; !ok {
-			v.reports[idx] = c.Reports[i]
-		}
+		v.reports.add(idx, c.Reports[i], c.Sigs[i])
 	}
 	e.noteReported(v)
 }
 
 // moreReports takes the reports of a second nullification of a view we
-// hold one for (correct producers form theirs from different votes): it is
-// verified, then merged, only if it names signers we have no report of.
-// Other kinds add nothing.
+// hold one for (correct producers form theirs from different votes, and
+// retries relay the evidence, evidenceCerts): it is verified, then merged,
+// only if it brings a report we lack. Other kinds add nothing.
 func (e *Engine) moreReports(v *view, c *Certificate, formed bool) error {
 	if c.Kind != Nullify {
 		return nil
 	}
 	news := false
-	for _, s := range c.Signers {
-		if _, ok := v.reports[s]; !ok {
+	for i, s := range c.Signers {
+		if !v.reports.has(s, c.Reports[i]) {
 			news = true
 		}
 	}
@@ -82,8 +111,8 @@ func (e *Engine) moreReports(v *view, c *Certificate, formed bool) error {
 func (e *Engine) reportCount(v *view, id block.ID) int {
 	g, _ := e.reportGroup()
 	k := 0
-	for s, r := range v.reports {
-		if r == id && g.Has(s) {
+	for s, m := range v.reports {
+		if _, ok := m[id]; ok && g.Has(s) {
 			k++
 		}
 	}
@@ -110,9 +139,11 @@ func (e *Engine) held(v *view) []block.ID {
 	}
 	_, need := e.reportGroup()
 	count := map[block.ID]int{}
-	for _, r := range v.reports {
-		if !r.IsZero() && count[r] == 0 {
-			count[r] = e.reportCount(v, r)
+	for _, m := range v.reports {
+		for r := range m {
+			if !r.IsZero() && count[r] == 0 {
+				count[r] = e.reportCount(v, r)
+			}
 		}
 	}
 	var out []block.ID
@@ -144,4 +175,58 @@ func (e *Engine) noteReported(v *view) {
 		v.reportedOut[id] = true
 		e.rd.Reported = append(e.rd.Reported, BlockRef{ID: id, View: v.n})
 	}
+}
+
+// namesBlock reports whether v's evidence names any block: only such a
+// view can be, or become, held.
+func (v *view) namesBlock() bool {
+	for _, m := range v.reports {
+		for r := range m {
+			if !r.IsZero() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// evidenceCerts packs v's whole evidence into nullifications to relay: one
+// per report of the signer with the most, each carrying every signer (its
+// k-th report, or its first when it has fewer; reports in id order). A
+// single nullification carries one report per signer, chosen by whoever
+// formed it, so without this relay producers keep the evidence they
+// happened to receive and may disagree for ever on which views are held:
+// each refuses the parent the other's leaders pick (sim seed 581). None
+// while the evidence lacks a quorum of signers (an inherited view).
+func (e *Engine) evidenceCerts(v *view) []*Certificate {
+	rows := map[int][]block.ID{}
+	most := 0
+	for s, m := range v.reports {
+		ids := make([]block.ID, 0, len(m))
+		for id := range m {
+			ids = append(ids, id)
+		}
+		slices.SortFunc(ids, func(a, b block.ID) int { return bytes.Compare(a[:], b[:]) })
+		rows[s] = ids
+		most = max(most, len(ids))
+	}
+	var out []*Certificate
+	for k := range most {
+		set := newVotes(e.set)
+		for s, ids := range rows {
+			if !e.set.Rule().Contains(s) {
+				continue
+			}
+			id := ids[0]
+			if k < len(ids) {
+				id = ids[k]
+			}
+			set.add(s, v.reports[s][id], id)
+		}
+		if !set.tally.Met() {
+			return nil
+		}
+		out = append(out, set.cert(Nullify, v.n, block.ZeroID, e.set.Len()))
+	}
+	return out
 }

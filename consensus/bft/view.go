@@ -66,11 +66,12 @@ type view struct {
 	notarizes  map[block.ID]*votes
 	finalizes  map[block.ID]*votes
 	nullifies  *votes
-	// reports is the nullify evidence: each signer's report (the first we
-	// verified), from its vote or any nullification of the view, which
-	// the fast path's parent rule reads (reports.go). Invariant: only
-	// verified signatures are entered; at most one entry per signer.
-	reports map[int]block.ID
+	// reports is the nullify evidence: every report each signer signed
+	// that we verified (a byzantine signer may sign several), with its
+	// signature, from its votes and every nullification of the view. The
+	// fast path's parent rule reads it, and retries relay it (reports.go).
+	// Invariant: only verified signatures are entered.
+	reports evidence
 	// reportedOut: the reported blocks already listed in Ready.Reported.
 	reportedOut map[block.ID]bool
 
@@ -85,7 +86,7 @@ func newView(n uint64, s *Set) *view {
 		notarizes:  map[block.ID]*votes{},
 		finalizes:  map[block.ID]*votes{},
 		nullifies:  newVotes(s),
-		reports:    map[int]block.ID{},
+		reports:    evidence{},
 	}
 }
 

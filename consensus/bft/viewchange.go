@@ -99,13 +99,19 @@ func (e *Engine) retry(v *view) {
 // notarization. For a view below ours whose certificate we do not hold (a
 // restart loses certificates; records keep only our votes) it re-sends our
 // own votes in it instead, so a producer still in that view can complete
-// the certificate.
+// the certificate. A nullified view whose reports name a block goes out as
+// its whole evidence (evidenceCerts), and so do such views further down,
+// from the highest notarization up, that the walk's bound did not reach:
+// they decide the parent every leader picks and every voter checks, so
+// producers must converge on them (sim seed 581 stalled for ever when they
+// did not).
 func (e *Engine) sendJustification() {
 	var out []Message
 	if e.rootCert != nil {
 		out = append(out, Message{Cert: e.rootCert})
 	}
-	for u := e.cur - 1; u > e.root.View && len(out) < e.cfg.MaxRetryCerts; u-- {
+	u := e.cur - 1
+	for ; u > e.root.View && len(out) < e.cfg.MaxRetryCerts; u-- {
 		w := e.views[u]
 		if w == nil {
 			break
@@ -115,7 +121,7 @@ func (e *Engine) sendJustification() {
 			break
 		}
 		if c := w.nullification; c != nil {
-			out = e.justify(out, c)
+			out = e.justifyNull(out, w, c)
 			continue
 		}
 		for _, k := range []Kind{Notarize, Nullify, Finalize} {
@@ -124,7 +130,48 @@ func (e *Engine) sendJustification() {
 			}
 		}
 	}
+	out = e.lowEvidence(out, u)
 	e.rd.Messages = append(e.rd.Messages, out...)
+}
+
+// justifyNull adds nullified view w's justification: its nullification c,
+// or its whole evidence when the reports name a block.
+func (e *Engine) justifyNull(out []Message, w *view, c *Certificate) []Message {
+	if e.inherited[c] || !w.namesBlock() {
+		return e.justify(out, c)
+	}
+	cs := e.evidenceCerts(w)
+	if len(cs) == 0 {
+		return e.justify(out, c)
+	}
+	for _, ec := range cs {
+		out = append(out, Message{Cert: ec})
+	}
+	return out
+}
+
+// lowEvidence adds, from the highest notarized view below ours up to view
+// top (where the walk stopped), the evidence of nullified views
+// whose reports name a block, at most MaxRetryCerts certificates.
+func (e *Engine) lowEvidence(out []Message, top uint64) []Message {
+	low := e.root.View
+	for u := top; u > e.root.View; u-- {
+		if w := e.views[u]; w != nil && w.notarization != nil {
+			low = u
+			break
+		}
+	}
+	n := len(out)
+	for u := low + 1; u <= top && len(out)-n < e.cfg.MaxRetryCerts; u++ {
+		w := e.views[u]
+		if w == nil || w.nullification == nil || e.inherited[w.nullification] || !w.namesBlock() {
+			continue
+		}
+		for _, ec := range e.evidenceCerts(w) {
+			out = append(out, Message{Cert: ec})
+		}
+	}
+	return out
 }
 
 // justify adds c to the justification; an inherited certificate goes to

@@ -69,11 +69,8 @@ func (e *Engine) count(v *view, vt *Vote) {
 	switch vt.Kind {
 	case Nullify:
 		set = v.nullifies
-		if _, ok := v.reports[s]; !ok {
-			v.reports[s] = vt.Block
-			if v.nullification != nil {
-				e.noteReported(v)
-			}
+		if v.reports.add(s, vt.Block, vt.Sig) && v.nullification != nil {
+			e.noteReported(v)
 		}
 	case Notarize:
 		v.notarizeBy[s] = vt.Block
@@ -105,8 +102,8 @@ func (e *Engine) count(v *view, vt *Vote) {
 
 // wants reports whether a fresh vote still adds something: the view lacks
 // its kind's certificate; or, for a notarize vote of the notarized block,
-// the fast path may still complete (fast.go); or a nullify vote reports
-// for a signer whose report we lack (reports.go).
+// the fast path may still complete (fast.go); or a nullify vote brings a
+// report we lack (reports.go).
 func (e *Engine) wants(v *view, vt *Vote) bool {
 	switch have := v.certOf(vt.Kind); {
 	case have == nil:
@@ -114,8 +111,7 @@ func (e *Engine) wants(v *view, vt *Vote) bool {
 	case vt.Kind == Notarize:
 		return e.fastOn() && v.finalization == nil && have.Block == vt.Block
 	case vt.Kind == Nullify:
-		_, ok := v.reports[int(vt.Signer)]
-		return !ok
+		return !v.reports.has(int(vt.Signer), vt.Block)
 	}
 	return false
 }
