@@ -33,9 +33,10 @@
 //     plain set are a fast finalization: final at once (the notarization
 //     with a full signer bitmap is its certificate).
 //
-// Reports: a nullified view whose nullify reports (gathered per signer from
-// the votes and every nullification we verified) name one block at least
-// f+1 times is held (no proposal may skip it), and that block is reported:
+// Reports: a nullified view whose nullify reports (every report each
+// signer signed, gathered from the votes and every nullification we
+// verified, and relayed whole by retries) name one block at least f+1
+// times is held (no proposal may skip it), and that block is reported:
 // a usable parent like a notarized block (at least one correct producer
 // notarized it, so its body exists; Ready.Reported asks the driver to fetch
 // and pin it). f counts the report group: the set when plain, the old set
@@ -117,7 +118,17 @@
 // times only when neither was fast-finalized; then the leader picks either
 // (held lists the most named first) and voters accept any block their own
 // evidence shows named f+1 times, so evidence that differs between
-// producers costs a view at most, never safety.
+// producers never costs safety.
+//
+// A byzantine signer may sign several reports in one view; each counts for
+// the block it names. The argument above only bounds a block B' ≠ B by its
+// byzantine reporters (at most f, however many reports each signs) and
+// needs B's f+1 correct ones, so it holds unchanged. Counting them all (not
+// the first one heard) makes the evidence a union, independent of the
+// order it arrived in, and retries relay it whole (evidenceCerts), also for
+// views below the MaxRetryCerts walk (lowEvidence): that is what makes
+// differing evidence cost views only until one retry after the network
+// heals, not for ever (liveness; sim seed 581 stalled without it).
 //
 // The fast path is off under a joint set: while a change is in progress,
 // the old set's engine may still fast-finalize in a view above the joint
