@@ -56,11 +56,15 @@ type bftCons struct {
 	// at any correct producer.
 	proposedAt map[block.ID]time.Duration
 	finalAt    map[block.ID]time.Duration
+	// certFast says, per block a certificate finalized at a correct
+	// producer, whether the first such certificate was a fast one.
+	certFast map[block.ID]bool
 	// blocks are every block a leader proposed (both of an equivocation),
 	// byView the ids of each view's.
 	blocks map[block.ID]*block.Block
 	byView map[uint64][]block.ID
-	// top is the highest block finalized by a certificate anywhere.
+	// top is the highest block finalized by a certificate at a correct
+	// producer.
 	top      block.ID
 	slot     uint64 // proposals built, for unique block tags
 	messages int64
@@ -90,6 +94,9 @@ type bftInstance struct {
 	gen    uint64
 	tickAt time.Duration // armed tick; -1 for none
 	final  block.ID      // highest block this instance saw finalized
+	// counted is the height up to which applyFinal timed its node's final
+	// chain.
+	counted uint64
 	// proposal is our block waiting for its notarize vote, which carries it.
 	proposal *block.Block
 	// Actor state: the highest view a nullify-only actor nullified; what a
@@ -116,7 +123,7 @@ func newBFT(r *runner) (*bftCons, error) {
 		return nil, err
 	}
 	bc := &bftCons{r: r, set: set, chain: block.Hash(r.genesis.ID()), verify: newVerifyMemo(),
-		proposedAt: map[block.ID]time.Duration{}, finalAt: map[block.ID]time.Duration{},
+		proposedAt: map[block.ID]time.Duration{}, finalAt: map[block.ID]time.Duration{}, certFast: map[block.ID]bool{},
 		blocks: map[block.ID]*block.Block{}, byView: map[uint64][]block.ID{},
 		top: r.genesis.ID(), votes: newVoteLog(set.Len()), byzVotes: newVoteLog(set.Len())}
 	bc.chk.init()
@@ -280,6 +287,9 @@ func (bc *bftCons) perform(i int) {
 		for _, c := range rd.Notarized {
 			bc.fetch(i, c.Block)
 		}
+		for _, r := range rd.Reported {
+			bc.fetch(i, r.ID)
+		}
 		bc.arm(i, rd.Deadline)
 		p.eng.Advance()
 		if rd.Propose != nil {
@@ -346,7 +356,7 @@ func (bc *bftCons) propose(i int, req bft.ProposeRequest) {
 	r.checked[b] = nil
 	r.m.produced(b, r.e.now, p.node)
 	bc.proposed(b)
-	if p.actor == ByzEquivocate {
+	if p.actor == ByzEquivocate || p.actor == ByzLie {
 		bc.prepareTwin(i, &parent, b)
 	}
 	if err := p.eng.Propose(n.now(), engineBlock(b)); err != nil {
@@ -375,11 +385,17 @@ func (bc *bftCons) finalized(i int, c *bft.Certificate) {
 	p := bc.ps[i]
 	if bc.correct(i) {
 		bc.chk.finalized(bc, i, c)
+		if _, ok := bc.certFast[c.Block]; !ok {
+			bc.certFast[c.Block] = c.Kind == bft.Notarize
+		}
 	}
 	if c.Block.Height() > p.final.Height() {
 		p.final = c.Block
 	}
-	if c.Block.Height() > bc.top.Height() {
+	if bc.correct(i) && c.Block.Height() > bc.top.Height() {
+		// The run's target counts correct producers only: a byzantine one
+		// may hold a finalization (its engine is correct code) that no
+		// correct producer ever receives.
 		bc.top = c.Block
 	}
 	bc.applyFinal(i)
@@ -387,20 +403,24 @@ func (bc *bftCons) finalized(i int, c *bft.Certificate) {
 
 // applyFinal makes instance i's highest finalized block irreversible on its
 // node if the node holds it, and times the blocks that became final for the
-// first time at a correct producer.
+// first time at a correct producer. The timing walks the node's final chain
+// from the last height it counted, so a height the node made final while
+// it lacked the body (the fast path can finalize before blocksync brings
+// it) is counted when the chain reaches it.
 func (bc *bftCons) applyFinal(i int) {
 	p := bc.ps[i]
 	n, id := bc.r.nodes[p.node], p.final
-	if id.IsZero() || !n.up || !n.tree.Has(id) || id.Height() <= n.tree.Root().Height {
-		return
+	if !id.IsZero() && n.up && n.tree.Has(id) && id.Height() > n.tree.Root().Height {
+		n.finalFromConsensus(id)
 	}
-	from := n.tree.Root().Height
-	n.finalFromConsensus(id)
-	for h := from + 1; h <= id.Height() && n.correct(); h++ {
-		if fid, ok := n.store.finalAt(h); ok {
-			if _, seen := bc.finalAt[fid]; !seen {
-				bc.finalAt[fid] = bc.r.e.now
-			}
+	for h := max(p.counted, bc.r.genesis.ID().Height()) + 1; n.correct() && n.up; h++ {
+		fid, ok := n.store.finalAt(h)
+		if !ok {
+			break
 		}
+		if _, seen := bc.finalAt[fid]; !seen {
+			bc.finalAt[fid] = bc.r.e.now
+		}
+		p.counted = h
 	}
 }

@@ -54,8 +54,14 @@ func (bc *bftCons) act(i int, m bft.Message) {
 	msg := bftMsg{m: m}
 	if pr := p.proposal; pr != nil && m.Vote != nil && m.Vote.Kind == bft.Notarize && m.Vote.Block == pr.ID() {
 		p.proposal, msg.blk = nil, pr
-		if p.actor == ByzEquivocate {
+		if p.actor == ByzEquivocate || p.actor == ByzLie {
 			bc.equivocate(i, msg)
+			return
+		}
+	}
+	if p.actor == ByzLie {
+		var ok bool
+		if msg.m, ok = bc.lie(p.signer, m); !ok {
 			return
 		}
 	}
@@ -74,6 +80,32 @@ func (bc *bftCons) act(i int, m bft.Message) {
 	if p.actor == ByzForge {
 		bc.forge(i, m)
 	}
+}
+
+// lie is what a ByzLie producer sends for one of its engine's messages:
+// a nullify vote with a false report, nothing for its other votes
+// (withheld) nor for a certificate that carries one of them.
+func (bc *bftCons) lie(signer int, m bft.Message) (bft.Message, bool) {
+	v := m.Vote
+	if c := m.Cert; c != nil {
+		return m, c.Kind == bft.Nullify || !slices.Contains(c.Signers, signer)
+	}
+	if v.Kind != bft.Nullify {
+		return m, false
+	}
+	var r block.ID
+	switch bc.r.e.rng.IntN(3) {
+	case 0:
+		r = bc.otherBlock(v.View, v.Block)
+	case 1:
+		r = bc.randomID(v.View)
+	}
+	if r == v.Block {
+		r = bc.randomID(v.View)
+	}
+	out := bc.vote(int(v.Signer), bft.Nullify, v.View, r)
+	bc.byzVotes.sent(out.Vote)
+	return out, true
 }
 
 // prepareTwin makes an equivocating leader's second block for the view
@@ -96,6 +128,9 @@ func (bc *bftCons) equivocate(i int, first bftMsg) {
 	second := bftMsg{m: bc.vote(p.signer, bft.Notarize, first.blk.Term, twin.ID()), blk: twin}
 	bc.byzVotes.sent(first.m.Vote)
 	bc.byzVotes.sent(second.m.Vote)
+	if p.actor == ByzLie { // the blocks go out, its votes for them do not
+		first.m, second.m = bft.Message{}, bft.Message{}
+	}
 	for q := range bc.ps {
 		switch {
 		case q == i:

@@ -36,7 +36,8 @@ func newVoteLog(n int) *voteLog {
 }
 
 // sent records a vote; it reports whether the vote contradicts an earlier
-// one.
+// one (also: a nullify vote whose report is not the signer's notarize
+// vote of the view, in either order).
 func (l *voteLog) sent(v *bft.Vote) bool {
 	k := voteKey{v.Signer, v.Kind, v.View}
 	bad := false
@@ -46,7 +47,12 @@ func (l *voteLog) sent(v *bft.Vote) bool {
 	switch v.Kind {
 	case bft.Nullify:
 		_, bad2 := l.signed[voteKey{v.Signer, bft.Finalize, v.View}]
-		bad = bad || bad2
+		// The fast path's premise: the report is the notarized block.
+		n, notarized := l.signed[voteKey{v.Signer, bft.Notarize, v.View}]
+		bad = bad || bad2 || (notarized && n != v.Block)
+	case bft.Notarize:
+		r, nullified := l.signed[voteKey{v.Signer, bft.Nullify, v.View}]
+		bad = bad || (nullified && r != v.Block) // notarize after a nullify that reported otherwise
 	case bft.Finalize:
 		_, bad2 := l.signed[voteKey{v.Signer, bft.Nullify, v.View}]
 		bad = bad || bad2
@@ -123,7 +129,7 @@ func (c *bftChecker) finalized(bc *bftCons, i int, cert *bft.Certificate) {
 	if err == nil {
 		err = lc.Verify(bc.chain, bc.set, bc.verify)
 	}
-	if err != nil || !lc.ForBlock(bft.Finalize, cert.View, cert.Block) {
+	if err != nil || !lc.Finalizes(bc.set, cert.View, cert.Block) {
 		c.fail(&c.safety, "producer %d: finalization %s does not verify from its encoding: %v", bc.ps[i].node, cert, err)
 		return
 	}

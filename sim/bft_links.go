@@ -64,7 +64,10 @@ func (bc *bftCons) send(a, b int, m bftMsg) {
 	if !nw.up[na] || !nw.up[nb] || nw.cut(na, nb) || nw.held(na, nb) {
 		return
 	}
-	size := len(m.m.AppendBinary(nil))
+	size := 0
+	if m.m.Vote != nil || m.m.Cert != nil {
+		size = len(m.m.AppendBinary(nil))
+	}
 	if m.blk != nil {
 		size += m.blk.EncodedSize()
 	}
@@ -98,6 +101,10 @@ func (bc *bftCons) deliver(a, b int, m bftMsg) {
 		if pb.eng != nil && n.tree.Has(m.blk.ID()) {
 			_ = pb.eng.AddBlock(n.now(), engineBlock(m.blk))
 		}
+	}
+	if m.m.Vote == nil && m.m.Cert == nil { // a block alone (a liar's proposal)
+		bc.perform(b)
+		return
 	}
 	if pb.eng == nil {
 		bc.actorReceive(b, m.m)

@@ -15,6 +15,13 @@ type BFTResult struct {
 	// BlocksFinalized counts blocks above genesis that a finalization
 	// certificate made final at some correct producer.
 	BlocksFinalized int `json:"blocks_finalized"`
+	// FastFinalized and SlowFinalized split the blocks a certificate
+	// finalized directly (not as an ancestor) by the certificate the first
+	// correct producer to hold them final used: a fast finalization (every
+	// producer notarized: consensus/bft's fast path, 2δ) or a finalization
+	// (the ordinary path, 3δ).
+	FastFinalized int `json:"fast_finalized"`
+	SlowFinalized int `json:"slow_finalized"`
 	// FinalityP50Ms and FinalityP99Ms are the time from a block's proposal
 	// until the first correct producer held it final, over final blocks.
 	FinalityP50Ms float64 `json:"finality_p50_ms"`
@@ -64,6 +71,13 @@ type BFTResult struct {
 
 func (bc *bftCons) report(res *Result) {
 	b := &BFTResult{Messages: bc.messages, Bytes: bc.bytes}
+	for _, fast := range bc.certFast {
+		if fast {
+			b.FastFinalized++
+		} else {
+			b.SlowFinalized++
+		}
+	}
 	var lat []time.Duration
 	for id, at := range bc.finalAt {
 		b.BlocksFinalized++

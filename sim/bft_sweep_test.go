@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // bftSweepConfig draws an adversarial --mode bft run from seed: n ∈ {4, 7,
@@ -101,4 +103,17 @@ func TestBFTSweepConfigsAreValid(t *testing.T) {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
 	}
+}
+
+// TestBFTSimSeed581 replays the sweep seed that stalled the fast path: a
+// double-voter signed two nullify reports of one view and correct producers
+// kept whichever they heard first, and retries never relayed the reports of
+// views below their bound, so producers disagreed for ever on which views
+// were held and refused each other's leaders' parents (2 of 20 blocks
+// final). Fails before the evidence union and its relay (reports.go).
+func TestBFTSimSeed581(t *testing.T) {
+	res, err := Run(bftSweepConfig(581))
+	require.NoError(t, err, res.Summary())
+	require.Zero(t, res.CorrectRejections)
+	require.GreaterOrEqual(t, uint64(res.BFT.FinalizedAfterPrefixMin), uint64(recoveryBlocks), res.Summary())
 }

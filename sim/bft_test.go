@@ -26,10 +26,11 @@ func TestBFTFinalizesOverSeeds(t *testing.T) {
 			require.NotNil(t, res.BFT, res.Summary())
 			require.GreaterOrEqual(t, res.BFT.BlocksFinalized, cfg.Blocks, res.Command)
 			require.Zero(t, res.BFT.ViewsSkipped, res.Command)
-			// Simplex finalizes 3δ after the proposal with direct links;
-			// blocks reach producers over blocksync's hops here, so allow
-			// a few more δ but not a timeout's worth.
-			require.GreaterOrEqual(t, res.BFT.FinalityP50Delta, 3.0, res.Command)
+			// The fast path finalizes 2δ after the proposal with direct
+			// links (every producer notarizes); blocks reach producers over
+			// blocksync's hops here, so allow a few more δ but not a
+			// timeout's worth.
+			require.GreaterOrEqual(t, res.BFT.FinalityP50Delta, 2.0, res.Command)
 			require.Less(t, res.BFT.FinalityP50Delta, 10.0, res.Command)
 			require.Equal(t, res.IrreversibleMin, res.IrreversibleMax, res.Command)
 			require.Zero(t, res.BFT.DoubleSignsByCorrect, res.Command)
@@ -38,12 +39,25 @@ func TestBFTFinalizesOverSeeds(t *testing.T) {
 }
 
 // With every producer a neighbour of every other, a block reaches the
-// voters in δ, so finality takes Simplex's 3δ (plus serialization).
-func TestBFTDirectLinksFinalizeInThreeDelta(t *testing.T) {
+// voters in δ, so finality takes the fast path's 2δ (plus serialization):
+// every producer notarizes. With a producer that withholds its votes (a
+// liar) no view is unanimous and finality falls back to Simplex's 3δ.
+func TestBFTDirectLinksFinalizeInTwoDelta(t *testing.T) {
 	cfg := smallBFT(t, 1, "")
 	cfg.Topology, cfg.BlockSize = TopologyFull, 1024
 	res := run(t, cfg)
+	require.InDelta(t, 2.0, res.BFT.FinalityP50Delta, 0.1, res.Command)
+	require.Zero(t, res.BFT.SlowFinalized, res.Command)
+	require.Positive(t, res.BFT.FastFinalized, res.Command)
+
+	cfg = smallBFT(t, 1, "byz@1:lie")
+	cfg.Topology, cfg.BlockSize = TopologyFull, 1024
+	res = run(t, cfg)
 	require.InDelta(t, 3.0, res.BFT.FinalityP50Delta, 0.1, res.Command)
+	// Only its own views can be unanimous (its proposal vote is the one
+	// it does not withhold).
+	require.Less(t, res.BFT.FastFinalized, res.BFT.SlowFinalized/4, res.Command)
+	require.Zero(t, res.BFT.SafetyViolations+res.BFT.AncestryViolations+res.BFT.DoubleSignsByCorrect, res.Command)
 }
 
 func TestBFTCrashedLeaderSkipsViewsThenProgresses(t *testing.T) {

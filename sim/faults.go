@@ -72,6 +72,13 @@ const (
 	// and one on node Producers+i (Twins, Bano et al. 2021): equivocation
 	// and double votes out of unmodified code.
 	ByzTwin Behaviour = "twin"
+	// ByzLie attacks consensus/bft's fast path: as leader the producer
+	// equivocates (as ByzEquivocate) but votes for neither block, so the
+	// correct producers split short of a quorum; it withholds every notarize and
+	// finalize vote and every certificate holding one (no view is unanimous
+	// without it), and each nullify vote reports a lie (the view's other
+	// block, an unknown id, or none).
+	ByzLie Behaviour = "lie"
 )
 
 // Behaviours lists the byzantine behaviours of block sync, which every
@@ -83,7 +90,7 @@ func Behaviours() []Behaviour {
 // BFTBehaviours lists the behaviours that act on consensus messages, which
 // only --mode bft has.
 func BFTBehaviours() []Behaviour {
-	return []Behaviour{ByzEquivocate, ByzDoubleVote, ByzUnknownBlock, ByzForge, ByzSilent, ByzNullify, ByzTwin}
+	return []Behaviour{ByzEquivocate, ByzDoubleVote, ByzUnknownBlock, ByzForge, ByzSilent, ByzNullify, ByzTwin, ByzLie}
 }
 
 // defaultCrashRate is a crashpoint fault's rate when the syntax omits it.

@@ -36,7 +36,8 @@ Faults (--faults, comma-separated; times are virtual; sim/doc.go has more):
                                badsig, garbage, withhold or unknownparent;
                                bft producers also doublevote, unknownblock,
                                forge, silent, nullify, twin (2nd engine on
-                               node producers+i)
+                               node producers+i), lie (equivocates, withholds
+                               votes, lies in nullify reports)
   crashpoint@0s-3s:0-3:0.05    bft producers 0-3 crash between persist and send`,
 		Example: `  blockwire sim --nodes 50 --topology random --degree 8 --block-size 1048576 --blocks 100 --json
   blockwire sim --nodes 20 --mode rotate --producers 4 --faults 'partition@1s-4s:0-9/10-19'

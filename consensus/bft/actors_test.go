@@ -1,6 +1,8 @@
 package bft
 
 import (
+	"slices"
+
 	"github.com/blockwire/blockwire/chain/block"
 )
 
@@ -18,12 +20,46 @@ const (
 	actorDoubleVote             // votes for a second block and nullifies besides
 	actorUnknownBlock           // votes for blocks that do not exist, views ahead
 	actorForger                 // bad signatures, impersonation, replays, tampered certificates
+	// actorLiar attacks the fast path: as leader it equivocates (B to the
+	// even instances, B′ to the odd) and sends no vote for either, so its
+	// views end by nullification with the correct producers split; it
+	// withholds every other notarize and finalize vote (no view is
+	// unanimous without it), and its nullify votes report a lie (the
+	// view's other block, a random id, or none).
+	actorLiar
 )
 
-var byzKinds = []actorKind{actorSilent, actorNullifyOnly, actorEquivocate, actorDoubleVote, actorUnknownBlock, actorForger}
+var byzKinds = []actorKind{actorSilent, actorNullifyOnly, actorEquivocate, actorDoubleVote, actorUnknownBlock, actorForger, actorLiar}
 
 func (k actorKind) String() string {
-	return [...]string{"correct", "twin", "silent", "nullify-only", "equivocate", "double-vote", "unknown-block", "forger"}[k]
+	return [...]string{"correct", "twin", "silent", "nullify-only", "equivocate", "double-vote", "unknown-block", "forger", "lie"}[k]
+}
+
+// splits reports whether in's actor proposes two blocks per view.
+func (in *instance) splits() bool { return in.actor == actorEquivocate || in.actor == actorLiar }
+
+// lie replaces a liar's vote: nullify votes carry a false report, other
+// votes are withheld (ok false). Its own proposal's vote is not a lie.
+func (nt *net) lie(in *instance, m Message) (Message, bool) {
+	v := m.Vote
+	if c := m.Cert; c != nil {
+		// A certificate its engine formed would carry its withheld vote.
+		return m, c.Kind == Nullify || !slices.Contains(c.Signers, in.signer)
+	}
+	if v.Kind != Nullify {
+		return m, false
+	}
+	var r block.ID
+	switch nt.rng.IntN(3) {
+	case 0:
+		r = nt.otherBlock(v.View, v.Block)
+	case 1:
+		r = nt.randomID(v.View)
+	}
+	if r == v.Block {
+		r = nt.randomID(v.View)
+	}
+	return nt.vote(in, Nullify, v.View, r), true
 }
 
 // act sends one of in's engine's messages, mutated by its actor kind.
@@ -34,17 +70,23 @@ func (nt *net) act(in *instance, m Message) {
 	if p := in.proposal; p != nil && m.Vote != nil && m.Vote.Kind == Notarize && m.Vote.Block == p.ID {
 		in.proposal = nil
 		for _, dst := range nt.inst {
-			if dst != in && (in.actor != actorEquivocate || dst.id%2 == 0) {
+			if dst != in && (!in.splits() || dst.id%2 == 0) {
 				nt.sendBlock(in, dst, *p)
 			}
 		}
-		if in.actor == actorEquivocate {
+		if in.splits() {
 			for _, dst := range nt.inst {
-				if dst != in && dst.id%2 == 0 {
+				if dst != in && dst.id%2 == 0 && in.actor != actorLiar {
 					nt.sendTo(in, dst, m)
 				}
 			}
 			nt.chk.sent(in, m)
+			return
+		}
+	}
+	if in.actor == actorLiar {
+		var ok bool
+		if m, ok = nt.lie(in, m); !ok {
 			return
 		}
 	}
@@ -74,7 +116,9 @@ func (nt *net) equivocate(in *instance, req ProposeRequest, first Block) {
 	for _, dst := range nt.inst {
 		if dst != in && dst.id%2 == 1 {
 			nt.sendBlock(in, dst, b)
-			nt.sendTo(in, dst, vt)
+			if in.actor != actorLiar {
+				nt.sendTo(in, dst, vt)
+			}
 		}
 	}
 	nt.chk.sent(in, vt)

@@ -60,3 +60,34 @@ func TestCheckerCatchesSkippedPersist(t *testing.T) {
 	require.True(t, anyContains(found, "persist before send"), "%v", found)
 	require.True(t, anyContains(found, "double sign by correct signer"), "no double sign after restarts without records: %v", found)
 }
+
+// TestCheckerCatchesFastPathOnTooFewVotes: an engine that fast-finalizes on
+// n−1 notarize votes emits finalizations a light client refuses (a
+// notarization counts as final only signed by every member), and with a
+// liar splitting views the safety checker sees conflicting final blocks.
+func TestCheckerCatchesFastPathOnTooFewVotes(t *testing.T) {
+	found := brokenSweep(t, brokenMode{fastShort: true}, 10, nil)
+	require.True(t, anyContains(found, "does not verify"), "%v", found)
+}
+
+// TestCheckerCatchesIgnoredReports: an engine that ignores nullify reports
+// skips a view whose block was fast-finalized at one producer, and the
+// safety checker sees the conflict. The links deliver view 3's notarize
+// votes to instance 0 only (it fast-finalizes B) and drop every
+// notarization of view 3 (its fast certificate), so the others time out,
+// nullify view 3 — each reporting B — and the next leaders must build on B.
+func TestCheckerCatchesIgnoredReports(t *testing.T) {
+	tune := func(sc *scenario) {
+		sc.byz, sc.crash = nil, 0
+		sc.drop = func(m Message, _, dst int) bool {
+			if v := m.Vote; v != nil {
+				return v.Kind == Notarize && v.View == 3 && dst != 0
+			}
+			return m.Cert.Kind == Notarize && m.Cert.View == 3
+		}
+	}
+	found := brokenSweep(t, brokenMode{noReports: true}, 5, tune)
+	require.True(t, anyContains(found, "final as"), "%v", found)
+	none := brokenSweep(t, brokenMode{}, 5, tune)
+	require.Empty(t, none, "the same seeds with the correct engine")
+}

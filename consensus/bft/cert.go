@@ -23,6 +23,10 @@ type Certificate struct {
 	// Signers are signer indexes, strictly ascending; Sigs[i] is Signers[i]'s.
 	Signers []int
 	Sigs    []block.Signature
+	// Reports, for a nullification only, are what each signer reported it
+	// notarized in the view (Reports[i] is Signers[i]'s; zero for none):
+	// each signature covers its own report. Nil for the other kinds.
+	Reports []block.ID
 }
 
 func (c *Certificate) String() string {
@@ -38,13 +42,21 @@ func (c *Certificate) Verify(chain block.Hash, set *Set, v Verifier) error {
 	if err := c.checkShape(set); err != nil {
 		return err
 	}
-	msg := VoteBytes(chain, c.Kind, c.View, c.Block)
 	for i, s := range c.Signers {
-		if !v.Verify(set.Key(s), msg, c.Sigs[i]) {
+		if !v.Verify(set.Key(s), c.signedBy(chain, i), c.Sigs[i]) {
 			return refuse(ReasonBadSignature, "%s: signer %d", c, s)
 		}
 	}
 	return nil
+}
+
+// signedBy returns the bytes the i-th signer signed: the certificate's
+// kind, view and block, or for a nullification that signer's report.
+func (c *Certificate) signedBy(chain block.Hash, i int) []byte {
+	if c.Kind == Nullify {
+		return VoteBytes(chain, Nullify, c.View, c.Reports[i])
+	}
+	return VoteBytes(chain, c.Kind, c.View, c.Block)
 }
 
 // checkShape is Verify without the signatures.
@@ -57,6 +69,9 @@ func (c *Certificate) checkShape(set *Set) error {
 	}
 	if len(c.Signers) != len(c.Sigs) {
 		return refuse(ReasonMalformed, "%s: %d signers, %d signatures", c, len(c.Signers), len(c.Sigs))
+	}
+	if (c.Kind == Nullify && len(c.Reports) != len(c.Signers)) || (c.Kind != Nullify && c.Reports != nil) {
+		return refuse(ReasonMalformed, "%s: %d reports for %d signers", c, len(c.Reports), len(c.Signers))
 	}
 	signed := quorum.NewBitmap(set.Len())
 	for i, s := range c.Signers {
@@ -82,4 +97,18 @@ func (c *Certificate) checkShape(set *Set) error {
 // or view proves nothing about id.
 func (c *Certificate) ForBlock(k Kind, view uint64, id block.ID) bool {
 	return c.Kind == k && c.View == view && c.Block == id
+}
+
+// Fast reports whether c, once verified against set, is a fast
+// finalization: a notarization signed by every signer of a plain set
+// (doc.go, "Fast path"). Under a joint set the fast path is off.
+func (c *Certificate) Fast(set *Set) bool {
+	return c.Kind == Notarize && !set.Joint() && c.SetSize == set.Len() && len(c.Signers) == set.Len()
+}
+
+// Finalizes reports whether c, once verified against set, makes exactly
+// id of view final: a finalization of it, or a fast finalization of it.
+// Callers (followers, light clients, restarts) check this after Verify.
+func (c *Certificate) Finalizes(set *Set, view uint64, id block.ID) bool {
+	return c.ForBlock(Finalize, view, id) || (c.ForBlock(Notarize, view, id) && c.Fast(set))
 }

@@ -15,9 +15,23 @@ func (e *Engine) onCert(c *Certificate, formed bool) error {
 		formed = true
 	}
 	v := e.view(c.View)
+	if e.isFast(c) && v.finalization == nil {
+		// A fast finalization: final even if we hold the view's ordinary
+		// notarization already.
+		if !formed {
+			if err := e.verifyCert(v, c); err != nil {
+				return err
+			}
+		}
+		if have := v.notarization; have != nil && have.Block != c.Block {
+			return refuse(ReasonEquivocation, "%s conflicts with %s", c, have)
+		}
+		e.onFast(v, c, formed)
+		return nil
+	}
 	if have := v.certOf(c.Kind); have != nil {
 		if have.Block == c.Block {
-			return nil
+			return e.moreReports(v, c, formed)
 		}
 		if !formed {
 			if err := e.verifyCert(v, c); err != nil {
@@ -39,6 +53,7 @@ func (e *Engine) onCert(c *Certificate, formed bool) error {
 		e.onNotarization(v, c, formed)
 	case Nullify:
 		v.nullification = c
+		e.addReports(v, c, e.set)
 		e.rd.Messages = appendIf(e.rd.Messages, formed, c)
 		e.enter(c.View + 1)
 	case Finalize:
@@ -63,12 +78,12 @@ func (e *Engine) verifyCert(v *view, c *Certificate) error {
 	case Finalize:
 		known = v.finalizes[c.Block]
 	}
-	msg := VoteBytes(e.cfg.ChainID, c.Kind, c.View, c.Block)
 	for i, s := range c.Signers {
-		if known != nil && known.tally.Has(s) && known.sigs[s] == c.Sigs[i] {
+		if known != nil && known.tally.Has(s) && known.sigs[s] == c.Sigs[i] &&
+			(c.Kind != Nullify || known.reports[s] == c.Reports[i]) {
 			continue
 		}
-		if !e.verify.Verify(e.set.Key(s), msg, c.Sigs[i]) {
+		if !e.verify.Verify(e.set.Key(s), c.signedBy(e.cfg.ChainID, i), c.Sigs[i]) {
 			return refuse(ReasonBadSignature, "%s: signer %d", c, s)
 		}
 	}

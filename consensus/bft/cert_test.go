@@ -1,6 +1,8 @@
 package bft
 
 import (
+	"encoding/binary"
+	"hash/crc32"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -104,6 +106,8 @@ func TestMessageRoundTripAndRefusals(t *testing.T) {
 		{Vote: f.vote(6, Nullify, 1<<40, block.ZeroID)},
 		{Cert: f.cert(Finalize, 2, id, 0, 2, 3, 5, 6)},
 		{Cert: f.cert(Nullify, 5, block.ZeroID, 1, 2, 3, 4, 6)},
+		{Vote: f.vote(6, Nullify, 4, id)},
+		{Cert: f.nullCert(5, map[int]block.ID{1: id, 2: {}, 3: id, 4: {}, 6: id})},
 	} {
 		b := m.AppendBinary(nil)
 		got, err := DecodeMessage(b, 1<<16)
@@ -112,7 +116,7 @@ func TestMessageRoundTripAndRefusals(t *testing.T) {
 		require.Equal(t, ReasonOversized, ReasonOf(func() error { _, err := DecodeMessage(b, len(b)-1); return err }()))
 		_, err = DecodeMessage(append(b, 0), 1<<16)
 		require.Equal(t, ReasonMalformed, ReasonOf(err), "trailing byte")
-		bad := append([]byte{2}, b[1:]...)
+		bad := append([]byte{1}, b[1:]...) // version 1 (before the reports)
 		_, err = DecodeMessage(bad, 1<<16)
 		require.Equal(t, ReasonVersion, ReasonOf(err))
 	}
@@ -129,8 +133,10 @@ func TestRecordRoundTripAndTornWrite(t *testing.T) {
 	for _, r := range []Record{
 		{Kind: RecNotarized, View: 3, Block: id},
 		{Kind: RecNullified, View: 4},
+		{Kind: RecNullified, View: 4, Block: id}, // reporting id
 		{Kind: RecFinalized, View: 3, Block: id},
 		{Kind: RecRoot, View: 3, Block: id, Cert: f.cert(Finalize, 3, id, 0, 1, 2)},
+		{Kind: RecRoot, View: 3, Block: id, Cert: f.cert(Notarize, 3, id, 0, 1, 2, 3)}, // fast
 	} {
 		b := r.AppendBinary(nil)
 		got, err := DecodeRecord(b)
@@ -144,8 +150,24 @@ func TestRecordRoundTripAndTornWrite(t *testing.T) {
 		_, err = DecodeRecord(b)
 		require.Error(t, err, "flipped bit")
 	}
+	// A version 1 store (before the fast path) still loads; a nullify
+	// record of it reports the view's notarized block on replay.
+	ver := func(r Record, version byte) []byte {
+		b := r.AppendBinary(nil)
+		b[0] = version
+		return binary.BigEndian.AppendUint32(b[:len(b)-4], crc32.Checksum(b[:len(b)-4], castagnoli))
+	}
+	old1, err := DecodeRecord(ver(Record{Kind: RecNotarized, View: 1, Block: id}, 1))
+	require.NoError(t, err)
+	old2, err := DecodeRecord(ver(Record{Kind: RecNullified, View: 1}, 1))
+	require.NoError(t, err)
+	e := f.engine(1, []Record{old2, old1})
+	require.Equal(t, id, e.views[1].myReport)
+	_, err = DecodeRecord(ver(Record{Kind: RecNullified, View: 1}, 3))
+	require.Equal(t, ReasonVersion, ReasonOf(err), "an unknown record version")
+
 	rec := Record{Kind: RecRoot, View: 3, Block: id, Cert: f.cert(Finalize, 4, id, 0, 1, 2)}
-	_, err := DecodeRecord(rec.AppendBinary(nil))
+	_, err = DecodeRecord(rec.AppendBinary(nil))
 	require.Error(t, err, "a root record holding another view's certificate")
 	rec.Cert.Sigs[0][0] ^= 1
 	rec.Cert.View = 3

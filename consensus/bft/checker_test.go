@@ -38,6 +38,8 @@ type checker struct {
 type signed struct {
 	notarize, finalize []block.ID
 	nullify            bool
+	report             block.ID // the nullify vote's report
+	twoReports         bool     // nullify votes with different reports
 }
 
 func newChecker(nt *net) *checker {
@@ -86,15 +88,24 @@ func (c *checker) sent(in *instance, m Message) {
 			s.finalize = append(s.finalize, v.Block)
 		}
 	case Nullify:
-		s.nullify = true
+		if s.nullify && s.report != v.Block {
+			s.twoReports = true
+		}
+		s.nullify, s.report = true, v.Block
 	}
-	if len(s.notarize) > 1 || len(s.finalize) > 1 || (s.nullify && len(s.finalize) > 0) {
+	// The fast path's premises (doc.go): a correct signer's nullify reports
+	// exactly what it notarized in the view, and it never notarizes after
+	// (a report of none and then a notarize vote). Sends are not signing
+	// order (a crash between persist and send, retries), so a report may
+	// come before the notarize vote it names.
+	lying := s.nullify && (s.twoReports || (len(s.notarize) > 0 && s.report != s.notarize[0]))
+	if len(s.notarize) > 1 || len(s.finalize) > 1 || (s.nullify && len(s.finalize) > 0) || lying {
 		if !in.correct {
 			c.byzDoubleSigns++
 			return
 		}
-		c.fail("double sign by correct signer %d in view %d: notarize %v finalize %v nullify %v",
-			v.Signer, v.View, s.notarize, s.finalize, s.nullify)
+		c.fail("double sign by correct signer %d in view %d: notarize %v finalize %v nullify %v report %s",
+			v.Signer, v.View, s.notarize, s.finalize, s.nullify, s.report)
 	}
 }
 
@@ -109,7 +120,7 @@ func (c *checker) finalized(in *instance, cert *Certificate) {
 	if err == nil {
 		err = lc.Verify(c.nt.chain, c.nt.set, c.nt.memo)
 	}
-	if err != nil || !lc.ForBlock(Finalize, cert.View, cert.Block) {
+	if err != nil || !lc.Finalizes(c.nt.set, cert.View, cert.Block) {
 		c.fail("node %d: finalization %s does not verify from its encoding: %v", in.id, cert, err)
 	}
 	var chain []block.ID

@@ -14,24 +14,40 @@
 //  2. Notarize. A producer in view v that has not voted notarize or
 //     nullify in v votes notarize for the first block of v's leader whose
 //     parent is valid: the parent p is the last final block (the root), or a
-//     block notarized in a view above the root and below v, and every view
-//     strictly between p's and v is nullified (holds a nullification).
+//     block of a view above the root and below v that is notarized or
+//     reported (below), and every view strictly between p's and v is
+//     nullified and not held (below).
 //  3. ⌊2n/3⌋+1 notarize votes for one block make a notarization. A producer
 //     that sees it (formed from votes, or relayed) moves to view v+1 and,
 //     unless it nullified v, votes finalize for that block.
 //  4. Nullify. If no valid proposal arrived within LeaderTimeout of
 //     entering v, or v has not ended within AdvanceTimeout, the producer
-//     votes nullify(v). A quorum of nullify votes is a nullification, which
-//     also moves everyone to v+1. There is no other view-change
-//     sub-protocol: the next leader builds on the highest notarized block,
-//     skipping nullified views.
+//     votes nullify(v), reporting the block it notarized in v (zero for
+//     none). A quorum of nullify votes is a nullification, which also moves
+//     everyone to v+1. There is no other view-change sub-protocol: the next
+//     leader builds on the highest notarized block, skipping nullified
+//     views that are not held.
 //  5. Finalize. A quorum of finalize votes is a finalization: the block and
 //     all its ancestors are final.
+//  6. Fast path. Notarize votes for one block from every producer of a
+//     plain set are a fast finalization: final at once (the notarization
+//     with a full signer bitmap is its certificate).
+//
+// Reports: a nullified view whose nullify reports (every report each
+// signer signed, gathered from the votes and every nullification we
+// verified, and relayed whole by retries) name one block at least f+1
+// times is held (no proposal may skip it), and that block is reported:
+// a usable parent like a notarized block (at least one correct producer
+// notarized it, so its body exists; Ready.Reported asks the driver to fetch
+// and pin it). f counts the report group: the set when plain, the old set
+// while joint (reports.go).
 //
 // Latency at n = 3f+1 with all producers correct and one-way delay δ: the
 // proposal reaches everyone at δ, notarize votes at 2δ (the next leader
-// proposes then: a block every 2δ), finalize votes at 3δ: final 3δ after
-// the proposal. The harness measures exactly 3.00δ (docs/benchmarks.md).
+// proposes then: a block every 2δ), and all n of them make the block final
+// at 2δ after the proposal (the fast path; the harness measures exactly
+// 2.00δ). With any producer silent or split, finalize votes at 3δ make it
+// final 3δ after the proposal (Simplex's bound; measured 3.00δ).
 //
 // Skipping silent leaders: a leader we have received no vote from for more
 // than SkipAfterViews views is nullified as soon as we enter its view
@@ -64,6 +80,62 @@
 // block, extends B. So no two final blocks conflict.
 //
 // (i) and (ii) must survive restarts: that is what safety records are for.
+//
+// # Safety of the fast path
+//
+// Add (iv): a correct producer never notarizes in a view after nullifying
+// it (maybeNotarize and propose check it; sign panics), and its nullify
+// vote reports the block it notarized in the view, or none (sign refuses
+// any other report; the record keeps it, so retransmissions and restarts
+// repeat it). And extend (iii): a valid parent may also be a reported
+// block, and a held view may not be skipped.
+//
+// Suppose B of view v is fast-final: all n producers notarized it, so every
+// correct producer notarized B in v and, by (i), nothing else in v.
+//
+//   - Every nullification of v has ≥ 2f+1 signers, of which ≥ f+1 are
+//     correct and report B by (iv). So any producer holding a
+//     nullification of v sees v held by B. A block B' ≠ B of v gathers at
+//     most f reports (only byzantine signers report it), so it is never
+//     reported, and it is never notarized (a quorum needs a correct
+//     signer, and all of them notarized B). The only usable parent in v is
+//     B, and no held view can be skipped.
+//   - Claim: every block X of a view w > v that some correct producer
+//     notarizes extends B. By induction on w: the correct producer checked
+//     X's parent p. If p.View > v, p is notarized or reported, so some
+//     correct producer notarized p, and p extends B by induction. If
+//     p.View = v, p = B (above). If p.View < v (p may be the root only if
+//     root.View < v), the chain skips v, which it may only if v is
+//     nullified and not held: impossible, as shown.
+//   - Any block finalized later — by f+1 correct finalize votes (each for a
+//     notarized block) or by a fast finalization (all notarized) — was
+//     notarized by a correct producer, so it extends B.
+//
+// Conversely, if B was finalized the ordinary way, the argument above still
+// holds: v has no nullification, so nothing in v is reported, and a
+// reported block of another view was notarized by a correct producer, which
+// is all the induction uses. Two blocks of one view can both be named f+1
+// times only when neither was fast-finalized; then the leader picks either
+// (held lists the most named first) and voters accept any block their own
+// evidence shows named f+1 times, so evidence that differs between
+// producers never costs safety.
+//
+// A byzantine signer may sign several reports in one view; each counts for
+// the block it names. The argument above only bounds a block B' ≠ B by its
+// byzantine reporters (at most f, however many reports each signs) and
+// needs B's f+1 correct ones, so it holds unchanged. Counting them all (not
+// the first one heard) makes the evidence a union, independent of the
+// order it arrived in, and retries relay it whole (evidenceCerts), also for
+// views below the MaxRetryCerts walk (lowEvidence): that is what makes
+// differing evidence cost views only until one retry after the network
+// heals, not for ever (liveness; sim seed 581 stalled without it).
+//
+// The fast path is off under a joint set: while a change is in progress,
+// the old set's engine may still fast-finalize in a view above the joint
+// epoch's root; the joint epoch counts reports in the old group (a joint
+// nullification holds a quorum of the old set, so f_old+1 correct old
+// members report the block) and never fast-finalizes itself, which keeps
+// one argument instead of one per combination of groups.
 //
 // # Safety records and persist before send
 //
@@ -131,24 +203,28 @@
 // the old set in a view the new set must also end cannot stall a set that
 // needs every member (inherit.go has the safety argument).
 //
-// # Wire format (Version 1)
+// # Wire format (Version 2)
 //
 // Integers are big-endian; ids and keys are 32 bytes; decoding is strict
 // (exactly one encoding per value, no trailing bytes) and never allocates
 // more than the input's size.
 //
-//	vote:        0x01 0x01 kind(1) view(8) block(32) signer(2) sig(64)   = 109 bytes
-//	certificate: 0x01 0x02 cert
+//	vote:        0x02 0x01 kind(1) view(8) block(32) signer(2) sig(64)   = 109 bytes
+//	certificate: 0x02 0x02 cert
 //	cert:        kind(1) view(8) block(32) uvarint(setSize ≤ 1024)
 //	             bitmap(⌈setSize/8⌉, bit i%8 of byte i/8 = signer i, no bits ≥ setSize)
 //	             sig(64) per set bit, ascending signer order
-//	record:      0x01 kind(1) view(8) block(32) [cert, RecRoot only] crc32c(4)
+//	             [nullify only] report(32) per set bit, same order
+//	record:      0x02 kind(1) view(8) block(32) [cert, RecRoot only] crc32c(4)
 //
 // kind: 1 notarize, 2 nullify, 3 finalize. A vote signs
-// "blockwire/bft/vote/v1" ‖ chain id(32) ‖ kind ‖ view(8) ‖ block(32); the
-// chain id keeps votes from being replayed on another chain, and the domain
-// tag keeps them apart from header signatures. Unknown versions are refused
-// (ReasonVersion); a future version adds a version byte value, never
+// "blockwire/bft/vote/v2" ‖ chain id(32) ‖ kind ‖ view(8) ‖ block(32), where
+// a nullify's block is its report (zero: none; a nullification's own block
+// is zero and each signature covers its signer's report); the chain id
+// keeps votes from being replayed on another chain, and the domain tag
+// keeps them apart from header signatures and from version 1 votes.
+// Version 2 added the reports (the fast path); version 1 is refused
+// (ReasonVersion). A future version adds a version byte value, never
 // reinterprets this one.
 //
 // # The driver's duties
@@ -161,8 +237,9 @@
 //  3. After each input, if HasReady, perform Ready in the order its doc
 //     gives (persist and sync; prune; send; pin notarized; make finalized
 //     irreversible; answer Propose), then Advance.
-//  4. Fetch notarized and finalized blocks it lacks (an equivocating leader
-//     may have shown it the other block) and hand them over with AddBlock.
+//  4. Fetch notarized, reported (Ready.Reported) and finalized blocks it
+//     lacks (an equivocating leader may have shown it the other block) and
+//     hand them over with AddBlock.
 //
 // A driver loop, sketched:
 //
@@ -190,19 +267,23 @@
 // seeded event queue on virtual time, n ∈ {4, 7, 10} producers, f of them
 // byzantine from the catalogue in actors_test.go (silent, nullify-only,
 // equivocating leader, double voter, votes for unknown blocks, forger of
-// signatures, impersonations, replays and tampered certificates) or run as
+// signatures, impersonations, replays and tampered certificates, and the
+// fast path's attacker "lie": an equivocating leader that withholds its
+// other votes and lies in its nullify reports) or run as
 // twins (two correct engines with one key), crash-restarts injected before
 // the sync, after it and between sends (losing unsynced records), loss,
 // partitions, jitter and δ ∈ {10, 50, 150} ms. The checkers compare nodes:
 // no two final blocks at one height, each node's final blocks form one
 // chain, no correct signer ever signs two notarize or finalize votes for
-// different blocks in a view or nullify and finalize in one, every vote
+// different blocks in a view or nullify and finalize in one or nullify
+// reporting other than what it notarized, every vote
 // sent was covered by a durable record, and no correct peer is penalized.
 // TestSweep runs 500 seeds (BFT_SEEDS for more, BFT_SEED to replay one);
 // TestTwinsCampaign enumerates 96 Twins scenarios for n = 4 (each signer
 // twinned, the twins on opposite sides of a partition, every placement of
 // the others); broken_test.go proves the checkers fire on deliberately
-// broken engines.
+// broken engines (no replay, no persist, a fast path on n−1 votes, and one
+// that ignores nullify reports).
 //
 // # Drivers
 //

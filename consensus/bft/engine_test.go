@@ -120,7 +120,8 @@ func TestVoteRefusals(t *testing.T) {
 		{1, &otherChain, ReasonBadSignature},
 		{5, &outsider, ReasonNonMember},
 		{2, ok, ReasonSignerMismatch},
-		{1, &Vote{Kind: Nullify, View: 1, Block: b.ID, Signer: 1}, ReasonMalformed},
+		{1, &Vote{Kind: Notarize, View: 1, Signer: 1}, ReasonMalformed},
+		{1, &Vote{Kind: Nullify, View: 1, Block: b.ID, Signer: 1}, ReasonBadSignature}, // a report: fine, unsigned
 		{1, &Vote{Kind: 9, View: 1, Signer: 1}, ReasonMalformed},
 		{1, f.vote(1, Notarize, 1+e.cfg.ViewWindow+1, b.ID), ReasonViewTooFar},
 	} {

@@ -37,6 +37,9 @@ type scenario struct {
 	joint  bool          // run under a joint set (old = new minus one member, plus one outsider)
 	broken brokenMode    // applied to every correct node
 	noSkip bool          // SkipAfterViews = 0: silent leaders cost a timeout
+	// drop is a message hook: it drops m from instance src to dst while the
+	// prefix lasts when it returns true (targeted loss).
+	drop func(m Message, src, dst int) bool
 }
 
 type partition struct {
@@ -273,6 +276,9 @@ func (nt *net) sendTo(src, dst *instance, m Message) {
 	if nt.faulty() && nt.sc.loss > 0 && nt.rng.Float64() < nt.sc.loss {
 		return
 	}
+	if nt.faulty() && nt.sc.drop != nil && nt.sc.drop(m, src.id, dst.id) {
+		return
+	}
 	nt.push(&event{at: nt.now.Add(nt.delay()), kind: evMsg, to: dst.id, from: src.signer, msg: m})
 }
 
@@ -351,6 +357,9 @@ func (nt *net) perform(in *instance, rd Ready) bool {
 	for _, c := range rd.Notarized {
 		nt.fetch(in, c)
 	}
+	for _, r := range rd.Reported {
+		nt.fetch(in, &Certificate{Block: r.ID})
+	}
 	return true
 }
 
@@ -395,7 +404,7 @@ func (nt *net) onPropose(in *instance, req ProposeRequest) {
 	// The block leaves with its notarize vote (act), after the vote's
 	// record is durable.
 	in.proposal = &b
-	if in.actor == actorEquivocate {
+	if in.splits() {
 		nt.equivocate(in, req, b)
 	}
 }

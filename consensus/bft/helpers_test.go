@@ -58,12 +58,32 @@ func (f *fixture) vote(signer int, k Kind, view uint64, id block.ID) *Vote {
 	return &v
 }
 
-// cert makes a certificate of kind k from the given signers.
+// cert makes a certificate of kind k from the given signers (a
+// nullification's signers all report none; nullCert sets reports).
 func (f *fixture) cert(k Kind, view uint64, id block.ID, signers ...int) *Certificate {
 	c := &Certificate{Kind: k, View: view, Block: id, SetSize: f.set.Len()}
 	for _, s := range signers {
 		c.Signers = append(c.Signers, s)
 		c.Sigs = append(c.Sigs, f.vote(s, k, view, id).Sig)
+		if k == Nullify {
+			c.Reports = append(c.Reports, block.ZeroID)
+		}
+	}
+	return c
+}
+
+// nullCert makes a nullification of view whose signers report reports[s]
+// (the signers are reports' keys, ascending).
+func (f *fixture) nullCert(view uint64, reports map[int]block.ID) *Certificate {
+	c := &Certificate{Kind: Nullify, View: view, SetSize: f.set.Len()}
+	for s := range f.set.Len() {
+		r, ok := reports[s]
+		if !ok {
+			continue
+		}
+		c.Signers = append(c.Signers, s)
+		c.Sigs = append(c.Sigs, f.vote(s, Nullify, view, r).Sig)
+		c.Reports = append(c.Reports, r)
 	}
 	return c
 }

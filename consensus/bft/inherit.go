@@ -64,6 +64,7 @@ func (e *Engine) inherit(c *Certificate) error {
 		return nil
 	}
 	v.nullification = c
+	e.addReports(v, c, p) // by key: the fast path's rule reads them (reports.go)
 	e.enter(c.View + 1)
 	return nil
 }

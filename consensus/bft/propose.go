@@ -22,10 +22,12 @@ func (e *Engine) maybeNotarize(v *view) {
 }
 
 // parentOK is Simplex's validity rule for a proposal b of view b.View with
-// parent p: p is the root, or a block notarized (or finalized) in a view
-// above the root and below b.View; every view strictly between p's and b's
-// is nullified; heights are consecutive. It is what makes every block a
-// correct producer notarizes extend every finalized block (see doc.go).
+// parent p, extended for the fast path: p is the root, or a block of a view
+// above the root and below b.View that is notarized (or finalized) or named
+// by f+1 nullify reports (reports.go); every view strictly between p's and
+// b's is nullified and not held by a reported block; heights are
+// consecutive. It is what makes every block a correct producer notarizes
+// extend every finalized block (see doc.go).
 func (e *Engine) parentOK(b Block) bool {
 	p, ok := e.blocks[b.Parent]
 	if !ok || b.ID.Height() != p.ID.Height()+1 || p.View >= b.View {
@@ -39,13 +41,17 @@ func (e *Engine) parentOK(b Block) bool {
 		if w == nil {
 			return false
 		}
-		if id, ok := w.notarizedBlock(); !ok || id != p.ID {
+		if id, ok := w.notarizedBlock(); (!ok || id != p.ID) && !e.reported(w, p.ID) {
 			return false
 		}
 	}
 	for u := p.View + 1; u < b.View; u++ {
-		if w := e.views[u]; w == nil || w.nullification == nil {
+		w := e.views[u]
+		if w == nil || w.nullification == nil {
 			return false
+		}
+		if len(e.held(w)) > 0 {
+			return false // a fast-finalized block may sit here: go through it
 		}
 	}
 	return true
@@ -66,9 +72,9 @@ func (e *Engine) maybeAskPropose(v *view) {
 }
 
 // proposalParent walks down from view n−1 over nullified views to the
-// highest notarized block (or the root), which the next block must extend.
-// It fails while a view below has neither certificate, or the notarized
-// block itself has not arrived.
+// highest notarized block, or the block holding a nullified view (reports),
+// or the root, which the next block must extend. It fails while a view
+// below has neither certificate, or the block itself has not arrived.
 func (e *Engine) proposalParent(n uint64) (block.ID, bool) {
 	for u := n - 1; u > e.root.View; u-- {
 		w := e.views[u]
@@ -81,6 +87,14 @@ func (e *Engine) proposalParent(n uint64) (block.ID, bool) {
 		}
 		if w.nullification == nil {
 			return block.ZeroID, false
+		}
+		if held := e.held(w); len(held) > 0 {
+			for _, id := range held { // any is safe (reports.go): one we hold
+				if _, have := e.blocks[id]; have {
+					return id, true
+				}
+			}
+			return block.ZeroID, false // fetching (Ready.Reported)
 		}
 	}
 	return e.root.ID, true

@@ -17,6 +17,12 @@ type Block struct {
 	Producer block.PublicKey
 }
 
+// BlockRef names a block of a view.
+type BlockRef struct {
+	ID   block.ID
+	View uint64
+}
+
 // Root is a final block the engine starts from: genesis (View 0) or the
 // last block the node knows final.
 type Root struct {
@@ -45,6 +51,8 @@ type ProposeRequest struct {
 //     lane). Order does not matter; loss is tolerated (retries).
 //  4. Notarized: pin these blocks in the fork database (a notarized block
 //     may become final; its subtree must not be pruned).
+//     Reported: the same for blocks that nullify reports made usable
+//     parents (reports.go): fetch them if missing, and pin them.
 //  5. Finalized: each certificate makes its block and all its ancestors
 //     irreversible; lowest view first. Keep the highest certificate to
 //     carry in a later block's body.
@@ -55,6 +63,7 @@ type Ready struct {
 	PruneBelow uint64
 	Messages   []Message
 	Notarized  []*Certificate
+	Reported   []BlockRef
 	Finalized  []*Certificate
 	Propose    *ProposeRequest
 	Deadline   time.Time
@@ -65,7 +74,7 @@ type Ready struct {
 
 func (rd *Ready) empty() bool {
 	return len(rd.Persist) == 0 && rd.PruneBelow == 0 && len(rd.Messages) == 0 &&
-		len(rd.Notarized) == 0 && len(rd.Finalized) == 0 && rd.Propose == nil && len(rd.Inherited) == 0
+		len(rd.Notarized) == 0 && len(rd.Reported) == 0 && len(rd.Finalized) == 0 && rd.Propose == nil && len(rd.Inherited) == 0
 }
 
 // HasReady reports whether Ready has outputs or a new deadline.

@@ -16,13 +16,16 @@ const (
 	// RecNotarized: I signed a notarize vote for Block in View (as leader:
 	// I proposed Block). I never sign one for another block in View.
 	RecNotarized RecordKind = 1
-	// RecNullified: I signed a nullify vote in View. I never finalize View.
+	// RecNullified: I signed a nullify vote in View, reporting Block (what
+	// I notarized in View; zero for none). I never finalize or notarize
+	// View, and every retransmission reports the same Block.
 	RecNullified RecordKind = 2
 	// RecFinalized: I signed a finalize vote for Block in View. I never
 	// nullify View.
 	RecFinalized RecordKind = 3
 	// RecRoot: Block, of View, is final; Cert is its finalization
-	// certificate (a restarted producer hands it to peers that missed it).
+	// certificate, or its fast finalization (a notarization signed by the
+	// whole set); a restarted producer hands it to peers that missed it.
 	// I never sign anything for a view at or below View, so the records of
 	// lower views may be pruned once this one is durable.
 	RecRoot RecordKind = 4
@@ -35,8 +38,9 @@ const (
 type Record struct {
 	Kind  RecordKind
 	View  uint64
-	Block block.ID // zero for RecNullified
-	// Cert is the finalization certificate of a RecRoot (nil otherwise).
+	Block block.ID // for RecNullified the report (zero: none)
+	// Cert is the (fast) finalization certificate of a RecRoot (nil
+	// otherwise).
 	Cert *Certificate
 }
 
@@ -71,7 +75,10 @@ func DecodeRecord(b []byte) (Record, error) {
 	if crc32.Checksum(b[:len(b)-4], castagnoli) != binary.BigEndian.Uint32(b[len(b)-4:]) {
 		return Record{}, refuse(ReasonMalformed, "record checksum")
 	}
-	if b[0] != Version {
+	// Version 1 records read the same (a version 1 nullify record holds
+	// no report; replay adopts the notarized block, the only truthful
+	// one), so a store survives the upgrade to the fast path.
+	if b[0] != Version && b[0] != 1 {
 		return Record{}, refuse(ReasonVersion, "record version %d", b[0])
 	}
 	r := Record{Kind: RecordKind(b[1]), View: binary.BigEndian.Uint64(b[2:10])}
@@ -84,13 +91,14 @@ func DecodeRecord(b []byte) (Record, error) {
 		if err != nil {
 			return Record{}, err
 		}
-		if !c.ForBlock(Finalize, r.View, r.Block) {
+		// A finalization or a fast one (New checks which against the set).
+		if !c.ForBlock(Finalize, r.View, r.Block) && !c.ForBlock(Notarize, r.View, r.Block) {
 			return Record{}, refuse(ReasonMalformed, "%s holds %s", r, c)
 		}
 		r.Cert = c
 	}
 	if r.Kind < RecNotarized || r.Kind > RecRoot || r.View == 0 && r.Kind != RecRoot ||
-		(r.Kind == RecNullified) != r.Block.IsZero() {
+		(r.Kind != RecNullified && r.Block.IsZero()) {
 		return Record{}, refuse(ReasonMalformed, "%s", r)
 	}
 	return r, nil

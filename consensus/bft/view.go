@@ -9,15 +9,18 @@ import (
 type votes struct {
 	tally *quorum.Tally
 	sigs  map[int]block.Signature
+	// reports are the nullify votes' reports (nullify votes only).
+	reports map[int]block.ID
 }
 
 func newVotes(s *Set) *votes {
-	return &votes{tally: quorum.NewTally(s.Rule()), sigs: map[int]block.Signature{}}
+	return &votes{tally: quorum.NewTally(s.Rule()), sigs: map[int]block.Signature{}, reports: map[int]block.ID{}}
 }
 
-func (vs *votes) add(signer int, sig block.Signature) {
+func (vs *votes) add(signer int, sig block.Signature, report block.ID) {
 	if vs.tally.Add(signer) {
 		vs.sigs[signer] = sig
+		vs.reports[signer] = report
 	}
 }
 
@@ -27,6 +30,9 @@ func (vs *votes) cert(k Kind, view uint64, id block.ID, setSize int) *Certificat
 	for _, s := range vs.tally.Signers().Indexes() {
 		c.Signers = append(c.Signers, s)
 		c.Sigs = append(c.Sigs, vs.sigs[s])
+		if k == Nullify {
+			c.Reports = append(c.Reports, vs.reports[s])
+		}
 	}
 	return c
 }
@@ -40,8 +46,10 @@ type view struct {
 	// Invariant: not (nullified && finalized); notarized names one block.
 	notarized, nullified, finalized bool
 	// The blocks of our notarize and finalize votes: they may differ (we
-	// finalize whichever block the quorum notarized).
-	myNotarize, myFinalize block.ID
+	// finalize whichever block the quorum notarized). myReport is what our
+	// nullify vote reported: myNotarize if we had notarized, else zero.
+	// Invariant: nullified && notarized ⇒ myReport == myNotarize.
+	myNotarize, myFinalize, myReport block.ID
 
 	// proposal is the first block of the view's leader we received (the
 	// one we may notarize); blocks counts all blocks of the view we keep.
@@ -58,6 +66,14 @@ type view struct {
 	notarizes  map[block.ID]*votes
 	finalizes  map[block.ID]*votes
 	nullifies  *votes
+	// reports is the nullify evidence: every report each signer signed
+	// that we verified (a byzantine signer may sign several), with its
+	// signature, from its votes and every nullification of the view. The
+	// fast path's parent rule reads it, and retries relay it (reports.go).
+	// Invariant: only verified signatures are entered.
+	reports evidence
+	// reportedOut: the reported blocks already listed in Ready.Reported.
+	reportedOut map[block.ID]bool
 
 	notarization, nullification, finalization *Certificate
 }
@@ -70,6 +86,7 @@ func newView(n uint64, s *Set) *view {
 		notarizes:  map[block.ID]*votes{},
 		finalizes:  map[block.ID]*votes{},
 		nullifies:  newVotes(s),
+		reports:    evidence{},
 	}
 }
 
@@ -94,4 +111,13 @@ func (v *view) certOf(k Kind) *Certificate {
 		return v.nullification
 	}
 	return v.finalization
+}
+
+// reportOf is what our nullify vote in the view reports: the block we
+// notarized in it, or zero.
+func (v *view) reportOf() block.ID {
+	if v.notarized {
+		return v.myNotarize
+	}
+	return block.ZeroID
 }

@@ -52,7 +52,8 @@ func (e *Engine) timeout(v *view) {
 	v.timedOut = true
 	e.retryAt = e.now.Add(e.cfg.RetryInterval)
 	if !v.nullified && (!v.finalized || e.broken.noSafety) {
-		e.sign(v, Nullify, block.ZeroID)
+		// The vote reports what we notarized in v (the fast path's rule).
+		e.sign(v, Nullify, v.reportOf())
 	}
 	// The nullify goes out with the certificates that justify our view:
 	// a producer that missed one (loss) could otherwise never accept a
@@ -98,13 +99,19 @@ func (e *Engine) retry(v *view) {
 // notarization. For a view below ours whose certificate we do not hold (a
 // restart loses certificates; records keep only our votes) it re-sends our
 // own votes in it instead, so a producer still in that view can complete
-// the certificate.
+// the certificate. A nullified view whose reports name a block goes out as
+// its whole evidence (evidenceCerts), and so do such views further down,
+// from the highest notarization up, that the walk's bound did not reach:
+// they decide the parent every leader picks and every voter checks, so
+// producers must converge on them (sim seed 581 stalled for ever when they
+// did not).
 func (e *Engine) sendJustification() {
 	var out []Message
 	if e.rootCert != nil {
 		out = append(out, Message{Cert: e.rootCert})
 	}
-	for u := e.cur - 1; u > e.root.View && len(out) < e.cfg.MaxRetryCerts; u-- {
+	u := e.cur - 1
+	for ; u > e.root.View && len(out) < e.cfg.MaxRetryCerts; u-- {
 		w := e.views[u]
 		if w == nil {
 			break
@@ -114,7 +121,7 @@ func (e *Engine) sendJustification() {
 			break
 		}
 		if c := w.nullification; c != nil {
-			out = e.justify(out, c)
+			out = e.justifyNull(out, w, c)
 			continue
 		}
 		for _, k := range []Kind{Notarize, Nullify, Finalize} {
@@ -123,7 +130,48 @@ func (e *Engine) sendJustification() {
 			}
 		}
 	}
+	out = e.lowEvidence(out, u)
 	e.rd.Messages = append(e.rd.Messages, out...)
+}
+
+// justifyNull adds nullified view w's justification: its nullification c,
+// or its whole evidence when the reports name a block.
+func (e *Engine) justifyNull(out []Message, w *view, c *Certificate) []Message {
+	if e.inherited[c] || !w.namesBlock() {
+		return e.justify(out, c)
+	}
+	cs := e.evidenceCerts(w)
+	if len(cs) == 0 {
+		return e.justify(out, c)
+	}
+	for _, ec := range cs {
+		out = append(out, Message{Cert: ec})
+	}
+	return out
+}
+
+// lowEvidence adds, from the highest notarized view below ours up to view
+// top (where the walk stopped), the evidence of nullified views
+// whose reports name a block, at most MaxRetryCerts certificates.
+func (e *Engine) lowEvidence(out []Message, top uint64) []Message {
+	low := e.root.View
+	for u := top; u > e.root.View; u-- {
+		if w := e.views[u]; w != nil && w.notarization != nil {
+			low = u
+			break
+		}
+	}
+	n := len(out)
+	for u := low + 1; u <= top && len(out)-n < e.cfg.MaxRetryCerts; u++ {
+		w := e.views[u]
+		if w == nil || w.nullification == nil || e.inherited[w.nullification] || !w.namesBlock() {
+			continue
+		}
+		for _, ec := range e.evidenceCerts(w) {
+			out = append(out, Message{Cert: ec})
+		}
+	}
+	return out
 }
 
 // justify adds c to the justification; an inherited certificate goes to
@@ -148,11 +196,12 @@ func (e *Engine) myVote(v *view, k Kind) (*Vote, bool) {
 	case k == Finalize && v.finalized:
 		id = v.myFinalize
 	case k == Nullify && v.nullified:
+		id = v.myReport
 	default:
 		return nil, false
 	}
 	vt := signWith(e.signer, e.cfg.ChainID, k, v.n, id, e.self)
-	if err := e.checkFresh(v, &vt); err == nil && v.certOf(k) == nil {
+	if err := e.checkFresh(v, &vt); err == nil && e.wants(v, &vt) {
 		e.count(v, &vt)
 	}
 	return &vt, true
@@ -164,8 +213,9 @@ func (e *Engine) myVote(v *view, k Kind) (*Vote, bool) {
 func (e *Engine) sign(v *view, k Kind, id block.ID) {
 	if !e.broken.noSafety {
 		switch {
-		case k == Notarize && v.notarized,
+		case k == Notarize && (v.notarized || v.nullified),
 			k == Nullify && v.finalized,
+			k == Nullify && id != v.reportOf(),
 			k == Finalize && v.nullified:
 			panic(fmt.Sprintf("bft: refusing to sign %s in view %d against our own record", k, v.n))
 		}
@@ -178,7 +228,7 @@ func (e *Engine) sign(v *view, k Kind, id block.ID) {
 	case Notarize:
 		rk, v.notarized, v.myNotarize = RecNotarized, true, id
 	case Nullify:
-		rk, v.nullified = RecNullified, true
+		rk, v.nullified, v.myReport = RecNullified, true, id
 	case Finalize:
 		rk, v.finalized, v.myFinalize = RecFinalized, true, id
 	}
@@ -187,7 +237,7 @@ func (e *Engine) sign(v *view, k Kind, id block.ID) {
 	}
 	vt := signWith(e.signer, e.cfg.ChainID, k, v.n, id, e.self)
 	e.rd.Messages = append(e.rd.Messages, Message{Vote: &vt})
-	if err := e.checkFresh(v, &vt); err == nil && v.certOf(k) == nil {
+	if err := e.checkFresh(v, &vt); err == nil && e.wants(v, &vt) {
 		e.count(v, &vt)
 	}
 }

@@ -16,7 +16,10 @@ const (
 	// Notarize: "this is the one block I accept for the view" (the
 	// leader's own notarize vote is its proposal).
 	Notarize Kind = 1
-	// Nullify: "the view timed out for me; move on without a block".
+	// Nullify: "the view timed out for me; move on without a block". Since
+	// wire version 2 a nullify vote also signs its report: the block its
+	// signer notarized in the view, or zero for none (the fast path's
+	// safety rests on it; doc.go).
 	Nullify Kind = 2
 	// Finalize: "I saw the view's block notarized and never nullified the
 	// view". A quorum makes the block and its ancestors final.
@@ -39,7 +42,7 @@ func (k Kind) valid() bool { return k >= Notarize && k <= Finalize }
 
 // domainVote separates vote signatures from every other signature a
 // producer key makes (headers sign "blockwire/header-sig/v1").
-const domainVote = "blockwire/bft/vote/v1"
+const domainVote = "blockwire/bft/vote/v2"
 
 // signedVoteSize is the length of the bytes a vote signs.
 const signedVoteSize = len(domainVote) + 32 + 1 + 8 + 32
@@ -61,7 +64,8 @@ func VoteBytes(chain block.Hash, k Kind, view uint64, id block.ID) []byte {
 type Vote struct {
 	Kind Kind
 	View uint64
-	// Block is the block voted for; zero for Nullify.
+	// Block is the block voted for; for Nullify the report: the block the
+	// signer notarized in the view, zero if none.
 	Block block.ID
 	// Signer is the voter's index in the Set.
 	Signer uint16
@@ -77,7 +81,7 @@ func (v *Vote) check() error {
 	if !v.Kind.valid() {
 		return refuse(ReasonMalformed, "vote kind %d", v.Kind)
 	}
-	if (v.Kind == Nullify) != v.Block.IsZero() {
+	if v.Kind != Nullify && v.Block.IsZero() {
 		return refuse(ReasonMalformed, "%s vote with block %s", v.Kind, v.Block)
 	}
 	if v.View == 0 {

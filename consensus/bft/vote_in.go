@@ -25,7 +25,7 @@ func (e *Engine) onVote(from int, vt *Vote) error {
 	if err := e.checkFresh(v, vt); err != nil {
 		return err
 	}
-	if v.certOf(vt.Kind) != nil {
+	if !e.wants(v, vt) {
 		return nil // the view already has this certificate; the vote adds nothing
 	}
 	if !e.verify.Verify(e.set.Key(s), VoteBytes(e.cfg.ChainID, vt.Kind, vt.View, vt.Block), vt.Sig) {
@@ -69,6 +69,9 @@ func (e *Engine) count(v *view, vt *Vote) {
 	switch vt.Kind {
 	case Nullify:
 		set = v.nullifies
+		if v.reports.add(s, vt.Block, vt.Sig) && v.nullification != nil {
+			e.noteReported(v)
+		}
 	case Notarize:
 		v.notarizeBy[s] = vt.Block
 		set = v.notarizes[vt.Block]
@@ -84,8 +87,31 @@ func (e *Engine) count(v *view, vt *Vote) {
 			v.finalizes[vt.Block] = set
 		}
 	}
-	set.add(s, vt.Sig)
+	set.add(s, vt.Sig, vt.Block)
 	if v.certOf(vt.Kind) == nil && set.tally.Met() {
-		_ = e.onCert(set.cert(vt.Kind, vt.View, vt.Block, e.set.Len()), true)
+		id := vt.Block
+		if vt.Kind == Nullify {
+			id = block.ZeroID // a nullification names no block; its reports are per signer
+		}
+		_ = e.onCert(set.cert(vt.Kind, vt.View, id, e.set.Len()), true)
 	}
+	if vt.Kind == Notarize {
+		e.maybeFast(v, vt.Block, set)
+	}
+}
+
+// wants reports whether a fresh vote still adds something: the view lacks
+// its kind's certificate; or, for a notarize vote of the notarized block,
+// the fast path may still complete (fast.go); or a nullify vote brings a
+// report we lack (reports.go).
+func (e *Engine) wants(v *view, vt *Vote) bool {
+	switch have := v.certOf(vt.Kind); {
+	case have == nil:
+		return true
+	case vt.Kind == Notarize:
+		return e.fastOn() && v.finalization == nil && have.Block == vt.Block
+	case vt.Kind == Nullify:
+		return !v.reports.has(int(vt.Signer), vt.Block)
+	}
+	return false
 }

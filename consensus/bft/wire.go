@@ -8,7 +8,9 @@ import (
 )
 
 // Version is the wire version of votes, certificates and records.
-const Version = 1
+// Version 2 (the fast path) added the nullify vote's signed report and the
+// per-signer reports of a nullification certificate.
+const Version = 2
 
 // Message types.
 const (
@@ -43,7 +45,8 @@ func (m Message) AppendBinary(b []byte) []byte {
 // AppendBinary appends the certificate's encoding (without the message
 // header): kind, view, block, uvarint set size, the signer bitmap of
 // ⌈size/8⌉ bytes, then one 64-byte signature per set bit in ascending
-// signer order. It is the form blocks carry.
+// signer order; a nullification then adds one 32-byte report per signer
+// (zero for none), in the same order. It is the form blocks carry.
 func (c *Certificate) AppendBinary(b []byte) []byte {
 	b = append(b, byte(c.Kind))
 	b = binary.BigEndian.AppendUint64(b, c.View)
@@ -56,6 +59,9 @@ func (c *Certificate) AppendBinary(b []byte) []byte {
 	b = append(b, m...)
 	for _, s := range c.Sigs {
 		b = append(b, s[:]...)
+	}
+	for _, r := range c.Reports {
+		b = append(b, r[:]...)
 	}
 	return b
 }
@@ -121,12 +127,23 @@ func DecodeCertificate(b []byte) (*Certificate, error) {
 	}
 	rest = rest[nb:]
 	c.Signers = m.Indexes()
-	if len(rest) != 64*len(c.Signers) {
+	per := 64
+	if Kind(b[0]) == Nullify {
+		per += 32 // a report per signer
+	}
+	if len(rest) != per*len(c.Signers) {
 		return nil, refuse(ReasonMalformed, "%d signature bytes for %d signers", len(rest), len(c.Signers))
 	}
 	c.Sigs = make([]block.Signature, len(c.Signers))
 	for i := range c.Sigs {
 		copy(c.Sigs[i][:], rest[64*i:])
+	}
+	if Kind(b[0]) == Nullify {
+		c.Reports = make([]block.ID, len(c.Signers))
+		reps := rest[64*len(c.Signers):]
+		for i := range c.Reports {
+			copy(c.Reports[i][:], reps[32*i:])
+		}
 	}
 	if !c.Kind.valid() || c.View == 0 || (c.Kind == Nullify) != c.Block.IsZero() {
 		return nil, refuse(ReasonMalformed, "%s", c)

@@ -38,8 +38,15 @@ var chainID = block.Hash{0xbf}
 // epoch's set), as a quorum of producers would.
 func sign(t *testing.T, e *Epoch, view uint64, id block.ID, signers ...int) *bft.Certificate {
 	t.Helper()
-	c := &bft.Certificate{Kind: bft.Finalize, View: view, Block: id, SetSize: e.Set.Len()}
-	msg := bft.VoteBytes(chainID, bft.Finalize, view, id)
+	return signKind(t, bft.Finalize, e, view, id, signers...)
+}
+
+// signKind makes a certificate of kind k (no nullifications: they carry
+// per-signer reports).
+func signKind(t *testing.T, k bft.Kind, e *Epoch, view uint64, id block.ID, signers ...int) *bft.Certificate {
+	t.Helper()
+	c := &bft.Certificate{Kind: k, View: view, Block: id, SetSize: e.Set.Len()}
+	msg := bft.VoteBytes(chainID, k, view, id)
 	for _, i := range signers {
 		var s block.Signature
 		k := e.Set.Key(i)
@@ -118,10 +125,20 @@ func TestBlockCertVerification(t *testing.T) {
 	forged.Sigs[1][0] ^= 1
 	_, err = VerifyCert(chainID, EncodeCert(e.Tag, forged), e)
 	require.Equal(t, ReasonBadCert, ReasonOf(err), "a bad signature")
-	notar := sign(t, e, 9, id, 0, 1, 2)
-	notar.Kind = bft.Notarize
+	notar := signKind(t, bft.Notarize, e, 9, id, 0, 1, 2)
 	_, err = VerifyCert(chainID, EncodeCert(e.Tag, notar), e)
-	require.Equal(t, ReasonMalformed, ReasonOf(err), "only finalizations are carried")
+	require.Equal(t, ReasonBadCert, ReasonOf(err), "a notarization by a quorum (not all) is no finalization")
+	fast, err := VerifyCert(chainID, EncodeCert(e.Tag, signKind(t, bft.Notarize, e, 9, id, 0, 1, 2, 3)), e)
+	require.NoError(t, err, "a notarization signed by every producer is a fast finalization")
+	require.True(t, fast.Finalizes(e.Set, 9, id))
+	require.False(t, fast.Finalizes(e.Set, 9, block.ID{1}))
+	jointFast := signKind(t, bft.Notarize, other, 9, id, 0, 1, 2, 3, 4)
+	_, err = VerifyCert(chainID, EncodeCert(other.Tag, jointFast), other)
+	require.Equal(t, ReasonBadCert, ReasonOf(err), "no fast path while joint")
+	dup := signKind(t, bft.Notarize, e, 9, id, 0, 1, 2, 3)
+	dup.Signers[3], dup.Sigs[3] = 2, dup.Sigs[2]
+	_, err = VerifyCert(chainID, EncodeCert(e.Tag, dup), e)
+	require.Error(t, err, "a duplicate signer cannot stand in for the missing one")
 	bad := append([]byte{2}, good[1:]...)
 	_, err = VerifyCert(chainID, bad, e)
 	require.Equal(t, ReasonVersion, ReasonOf(err))

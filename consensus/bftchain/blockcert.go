@@ -14,7 +14,9 @@ const CertVersion = 1
 // Certificate field): version (1), the tag of the epoch whose set made
 // the certificate (32), then the certificate (bft.Certificate.AppendBinary:
 // kind, view, block, set size, signer bitmap, signatures). Only
-// finalizations are carried.
+// finalizations are carried: a finalization certificate, or a fast
+// finalization (a notarization signed by every producer of a plain set;
+// consensus/bft's fast path).
 func EncodeCert(tag Tag, c *bft.Certificate) []byte {
 	b := append([]byte{CertVersion}, tag[:]...)
 	return c.AppendBinary(b)
@@ -35,7 +37,7 @@ func DecodeCert(b []byte) (Tag, *bft.Certificate, error) {
 	if err != nil {
 		return tag, nil, &Error{Reason: ReasonMalformed, Detail: err.Error()}
 	}
-	if c.Kind != bft.Finalize {
+	if c.Kind != bft.Finalize && c.Kind != bft.Notarize {
 		return tag, nil, &Error{Reason: ReasonMalformed, Detail: fmt.Sprintf("a block carries %s", c)}
 	}
 	return tag, c, nil
@@ -55,6 +57,10 @@ func VerifyCert(chain block.Hash, b []byte, epoch *Epoch) (*bft.Certificate, err
 	}
 	if err := c.Verify(chain, epoch.Set, bft.Ed25519{}); err != nil {
 		return nil, &Error{Reason: ReasonBadCert, Detail: err.Error()}
+	}
+	if !c.Finalizes(epoch.Set, c.View, c.Block) {
+		// A notarization by fewer than every producer proves nothing final.
+		return nil, &Error{Reason: ReasonBadCert, Detail: fmt.Sprintf("%s is not a finalization (a notarization counts only signed by all %d producers of a plain set)", c, epoch.Set.Len())}
 	}
 	return c, nil
 }

@@ -69,8 +69,10 @@ type Commit struct {
 	ID    block.ID
 	View  uint64
 	Final bool
-	// Cert is the certificate, verified; Epoch the tag of the set that
-	// signed it; BlockCert its body encoding (final only).
+	// Cert is the certificate, verified (nil for a block that nullify
+	// reports made a usable parent: bft.Ready.Reported; pin it too); Epoch
+	// the tag of the set that signed it; BlockCert its body encoding
+	// (final only).
 	Cert      *bft.Certificate
 	Epoch     bftchain.Tag
 	BlockCert []byte

@@ -34,6 +34,11 @@ func (r *Runner) drain() {
 			r.ctr.notarized.Add(1)
 			r.deps.Applier.Commit(Commit{ID: c.Block, View: c.View, Cert: c, Epoch: r.st.epoch.Tag})
 		}
+		for _, b := range rd.Reported {
+			// A usable parent by nullify reports (the fast path's rule):
+			// pinned and fetched like a notarized block.
+			r.deps.Applier.Commit(Commit{ID: b.ID, View: b.View, Epoch: r.st.epoch.Tag})
+		}
 		for _, c := range rd.Finalized {
 			r.onFinalized(c)
 		}
