@@ -77,14 +77,15 @@ type ConnConfig struct {
 	// BulkConnWindow is the bulk window of a TCP link whose bulk lanes
 	// have their own connection (BulkConn). Its bytes queue in front of
 	// no vote in any buffer, so on a WAN it can be raised to bandwidth ×
-	// RTT without delaying votes, unlike BulkWindow. The default, 1 MiB,
-	// is the smallest window at which a lane's read and write system
-	// calls per MiB fall to the raw libp2p stream's (BenchmarkLaneThroughput
-	// reads/MiB, writes/MiB): at 128 KiB a CREDIT frame every 32 KiB cost
-	// a write and a read on both connections and a goroutine hand-off on
-	// each end, and the lane moved a quarter of the raw stream's rate. A
-	// 4 MiB window raised the loaded vote p99 2.5–4× in interleaved runs
-	// on a heavily loaded host (docs/benchmarks.md, issue 14). QUIC links
+	// RTT without delaying votes on the wire, unlike BulkWindow. The
+	// default stays 128 KiB: 1 MiB is the smallest window at which a
+	// lane's read and write system calls per MiB fall to the raw libp2p
+	// stream's (BenchmarkLaneThroughput reads/MiB, writes/MiB), but on this
+	// project's 2-vCPU host the faster bulk flow takes the CPU the vote
+	// needs: in a quiet interleaved A/B the loaded vote p99 was ~1,000 µs
+	// with 1 MiB against ~315–395 µs with 128 KiB, and 4 MiB raised it
+	// 2.5–4× under load (docs/benchmarks.md, issue 14). Raise it on hosts
+	// with spare cores and long fat links. QUIC links
 	// keep QUICBulkWindow (bulkWindow says why). The receiver's
 	// memory per bulk lane and peer is one window plus the message being
 	// delivered. 2*ChunkSize .. MaxBulkWindow.
@@ -206,7 +207,7 @@ func DefaultConnConfig() ConnConfig {
 		BulkWindow:          128 << 10,
 		QUICBulkWindow:      512 << 10,
 		BulkConn:            true,
-		BulkConnWindow:      1 << 20,
+		BulkConnWindow:      128 << 10,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
 		PingInterval:        2 * time.Second,
