@@ -95,7 +95,7 @@ func TestDiscoveryFromOneSeed(t *testing.T) {
 		require.NoError(t, err)
 		nodes := startNodes(t, mn, 12, 3, 5)
 		defer stopNodes(nodes)
-		time.Sleep(60 * time.Second)
+		time.Sleep(180 * time.Second)
 		synctest.Wait()
 		for i, nd := range nodes {
 			snap, err := nd.drv.Snapshot(context.Background())
