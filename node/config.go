@@ -29,22 +29,6 @@ const (
 	RoleFull Role = "full"
 )
 
-// Engine selects the consensus engine.
-type Engine string
-
-// Engines.
-const (
-	// EngineCFT is hashicorp/raft among the producers (the default).
-	EngineCFT Engine = "cft"
-	// EngineSolo is one producer whose blocks are irreversible when made:
-	// for development and single-machine chains.
-	EngineSolo Engine = "solo"
-	// EngineBFT is the byzantine-fault-tolerant engine (consensus/bft,
-	// driven by consensus/bftrun): tolerates f of 3f+1 producers that lie,
-	// final in three message delays (docs/operations.md, "Choosing BFT").
-	EngineBFT Engine = "bft"
-)
-
 // Config is a node's configuration file (TOML). Every relative path is
 // relative to the directory of the file it was loaded from. Zero values are
 // filled from DefaultConfig by LoadConfig.
