@@ -9,9 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/netip"
 	"os"
 	"strings"
+
+	"github.com/blockwire/blockwire/node/config"
 )
 
 // AdminTokenFile is the token file InitNetwork writes beside each config.
@@ -21,13 +22,8 @@ const AdminTokenFile = "admin.token"
 const minTokenLen = 16
 
 // LoopbackListen reports whether an admin listen address (ip:port) only
-// accepts connections from this machine: a loopback IP (all of
-// 127.0.0.0/8 and ::1). 0.0.0.0 and :: listen everywhere, so they are not
-// loopback, nor is anything that does not parse.
-func LoopbackListen(listen string) bool {
-	ap, err := netip.ParseAddrPort(listen)
-	return err == nil && ap.Addr().IsLoopback()
-}
+// accepts connections from this machine (config.LoopbackListen).
+func LoopbackListen(listen string) bool { return config.LoopbackListen(listen) }
 
 // WriteAdminToken creates path with a random 256-bit token in hex, mode
 // 0600. An existing file is kept (re-running init keeps the token, as it

@@ -39,7 +39,7 @@ func (n *Node) addFromPeer(p *peerState, b *block.Block) {
 func (n *Node) onAddError(p *peerState, b *block.Block, err error) {
 	id := b.ID()
 	reason := chain.ReasonOf(err)
-	if signedFault(reason) {
+	if reason.SignersFault() {
 		n.refuseSigned(p, b, string(reason), err)
 		return
 	}

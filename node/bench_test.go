@@ -19,7 +19,7 @@ import (
 // the full node. Run: go test ./node -run XXX -bench Libp2pSubmit -benchtime 20000x
 func BenchmarkLibp2pSubmit(b *testing.B) {
 	base := DefaultConfig()
-	base.Consensus.BlockInterval = Duration{100 * time.Millisecond}
+	base.Consensus.BlockInterval = Duration{Duration: 100 * time.Millisecond}
 	base.Log.Level, base.Log.File, base.Log.Format = "disabled", "", "json"
 	_, nodes, err := InitNetwork(NetworkSpec{Dir: b.TempDir(), Nodes: 4, Producers: 3,
 		P2PPorts: freePortsB(b, 4), AdminPorts: freePortsB(b, 4), Base: &base})

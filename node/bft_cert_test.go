@@ -21,8 +21,8 @@ func TestBFTFullNodeFinalityFromPublishedCertificates(t *testing.T) {
 		tn.tweak = map[int]func(*Config){}
 		for i := range tn.specs {
 			tn.tweak[i] = func(c *Config) {
-				c.Consensus.BlockInterval = Duration{time.Second}
-				c.Consensus.BFTLeaderTimeout = Duration{3 * time.Second}
+				c.Consensus.BlockInterval = Duration{Duration: time.Second}
+				c.Consensus.BFTLeaderTimeout = Duration{Duration: 3 * time.Second}
 			}
 		}
 		tn.startAll()

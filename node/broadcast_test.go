@@ -32,7 +32,7 @@ func (b *inbox) list() []Message {
 func startBroadcastNet(t *testing.T, nodes, producers int) ([]*Node, []*inbox) {
 	t.Helper()
 	base := DefaultConfig()
-	base.Consensus.BlockInterval = Duration{100 * time.Millisecond}
+	base.Consensus.BlockInterval = Duration{Duration: 100 * time.Millisecond}
 	base.Log.Level, base.Log.File, base.Log.Format = "disabled", "", "json"
 	_, specs, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: nodes, Producers: producers,
 		P2PPorts: freePorts(t, nodes), AdminPorts: freePorts(t, nodes), Base: &base, Topology: TopologyLine})

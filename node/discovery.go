@@ -16,13 +16,10 @@ import (
 // p2p.target_peers 0).
 var ErrNoDiscovery = errors.New("node: peer discovery is off (set p2p.seeds or p2p.target_peers)")
 
-// discoveryOn reports whether the config turns peer discovery on.
-func (c *Config) discoveryOn() bool { return len(c.P2P.Seeds) > 0 || c.P2P.TargetPeers > 0 }
-
 // startDiscovery starts the driver on nw, told of the links already up
 // (static peers may have connected while the host started).
 func (n *Node) startDiscovery(nw link.Network) error {
-	if !n.cfg.discoveryOn() {
+	if !n.cfg.DiscoveryOn() {
 		return nil
 	}
 	cfg := pexnet.DefaultConfig()

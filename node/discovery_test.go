@@ -19,7 +19,7 @@ func TestDiscoveryFromOneSeed(t *testing.T) {
 		t.Skip("real network")
 	}
 	base := DefaultConfig()
-	base.Consensus.BlockInterval = Duration{100 * time.Millisecond}
+	base.Consensus.BlockInterval = Duration{Duration: 100 * time.Millisecond}
 	base.Log.Level, base.Log.File, base.Log.Format = "disabled", "", "json"
 	_, specs, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: 6, Producers: 1, Seeds: 1, TargetPeers: 3,
 		P2PPorts: freePorts(t, 6), AdminPorts: freePorts(t, 6), Base: &base})

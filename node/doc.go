@@ -1,8 +1,9 @@
 // Package node assembles a blockwire node from the layers — link,
 // blocksync, consensus (CFT or solo) and chain on one pebble database — and
 // runs the drivers that feed the pure protocol cores with real links and
-// real time. It also holds the configuration file (Config, LoadConfig,
-// RenderConfig), logging (Logs), the genesis file (Genesis) and the
+// real time. It also reads the configuration file (LoadConfig; the format
+// and its rules are node/config's) and the genesis file (LoadGenesis; the
+// format is chain/genesis's), sets up logging (Logs) and holds the
 // accessors the admin API and metrics read.
 //
 // # Usage

@@ -55,21 +55,6 @@ func (n *Node) forwardEarly(p *peerState, b *block.Block) {
 	}
 }
 
-// signedFault reports whether a refusal concerns content the producer
-// signed and only execution or the parent's state reveals: a relay may
-// have forwarded such a block before executing it (blocksync's Forward),
-// so the fault is the signer's (blocksync/doc.go, "Forwarding before
-// executing"). Forged or altered bodies never get this far: blocksync's
-// VerifyBody refused them and the sender was penalized.
-func signedFault(r chain.Reason) bool {
-	switch r {
-	case chain.ReasonBadTx, chain.ReasonBadStateRoot, chain.ReasonBadIrreversible,
-		chain.ReasonBadTerm, chain.ReasonInvalid:
-		return true
-	}
-	return false
-}
-
 // refuseSigned counts and logs a signed block that failed execution. The
 // link it came over is charged only if its peer is the signer (a producer
 // pushing its own bad block); a relay is not.
@@ -81,20 +66,4 @@ func (n *Node) refuseSigned(p *peerState, b *block.Block, reason string, err err
 	n.stats.reject(reason)
 	n.syncLog.Warn().Str("peer", p.id.String()).Stringer("block", b.ID()).Str("producer", b.Producer.String()).
 		Str("reason", reason).Err(err).Msg("block refused: the signer's fault, the relaying peer is not charged")
-}
-
-// bodyCache keeps the encoding of the last block body sent: a relay sends
-// the same body to each of its tree children, and the link keeps the bytes
-// it is given without copying or modifying them (link.newOutMsg), so one
-// encoding serves them all instead of one 1 MiB copy per child.
-type bodyCache struct {
-	id   block.ID
-	data []byte
-}
-
-func (c *bodyCache) body(m *blocksync.Block) []byte {
-	if id := m.Block.ID(); id != c.id || c.data == nil {
-		c.id, c.data = id, blocksync.Encode(m)
-	}
-	return c.data
 }

@@ -17,7 +17,7 @@ func TestGossipsubRelayCarriesBlocks(t *testing.T) {
 		t.Skip("real network")
 	}
 	base := DefaultConfig()
-	base.Consensus.BlockInterval = Duration{100 * time.Millisecond}
+	base.Consensus.BlockInterval = Duration{Duration: 100 * time.Millisecond}
 	base.Log.Level, base.Log.File, base.Log.Format = "disabled", "", "json"
 	base.P2P.Relay = RelayGossipsub
 	_, specs, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: 4, Producers: 2,

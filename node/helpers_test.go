@@ -102,7 +102,7 @@ func (tn *testNet) config(sp *testNode) Config {
 	}
 	cfg.Node.DataDir = filepath.Join(sp.dir, "data")
 	cfg.Consensus.Engine = tn.engine
-	cfg.Consensus.BlockInterval = Duration{100 * time.Millisecond}
+	cfg.Consensus.BlockInterval = Duration{Duration: 100 * time.Millisecond}
 	cfg.Log.Level = "disabled"
 	for i, o := range tn.specs {
 		if o != sp && tn.peers == nil {

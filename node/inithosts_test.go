@@ -103,6 +103,6 @@ func TestConfigNeedsATokenFileOffLoopback(t *testing.T) {
 	require.ErrorContains(t, cfg.Validate(), "admin.token_file: empty while admin.listen \"0.0.0.0:9100\" is not a loopback address")
 	cfg.Admin.TokenFile = "admin.token"
 	require.NoError(t, cfg.Validate())
-	cfg.Admin.ReadyMaxHeadAge = Duration{100 * 1e6}
+	cfg.Admin.ReadyMaxHeadAge = Duration{Duration: 100 * 1e6}
 	require.ErrorContains(t, cfg.Validate(), "admin.ready_max_head_age")
 }

@@ -42,7 +42,7 @@ func startLibp2pNet(t *testing.T, nodes, producers int, topo ...Topology) []*Nod
 		topology = topo[0]
 	}
 	base := DefaultConfig()
-	base.Consensus.BlockInterval = Duration{100 * time.Millisecond}
+	base.Consensus.BlockInterval = Duration{Duration: 100 * time.Millisecond}
 	base.Log.Level, base.Log.File, base.Log.Format = "disabled", "", "json"
 	_, specs, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: nodes, Producers: producers,
 		P2PPorts: freePorts(t, nodes), AdminPorts: freePorts(t, nodes), Base: &base, Topology: topology})
@@ -122,7 +122,7 @@ func TestLibp2pLoopback(t *testing.T) {
 // zerolog would print a second "component" key rather than replace it).
 func TestLogLinesCarryOneComponent(t *testing.T) {
 	base := DefaultConfig()
-	base.Consensus.BlockInterval = Duration{50 * time.Millisecond}
+	base.Consensus.BlockInterval = Duration{Duration: 50 * time.Millisecond}
 	base.Log.Level, base.Log.Format = "debug", "json"
 	_, nodes, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: 1, Producers: 1,
 		P2PPorts: freePorts(t, 1), AdminPorts: freePorts(t, 1), Base: &base})

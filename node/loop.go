@@ -76,7 +76,7 @@ type loopState struct {
 	// (tests: a silent producer).
 	dropSubmits bool
 	// encoded is the last block body encoded for a link.
-	encoded bodyCache
+	encoded blocksync.BodyCache
 	// connSeq staggers graft delays across a node's Conns (blocksync's
 	// config advice).
 	connSeq int

@@ -176,7 +176,7 @@ func (n *Node) sendSync(p *peerState, m blocksync.Message) {
 	}
 	var data []byte
 	if b, ok := m.Msg.(*blocksync.Block); ok {
-		data = n.lp.encoded.body(b)
+		data = n.lp.encoded.Body(b)
 		n.prop.forwarded(b.Block.ID(), p.id.String(), time.Now())
 	} else {
 		data = blocksync.Encode(m.Msg)

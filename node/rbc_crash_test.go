@@ -48,7 +48,7 @@ func TestReliableBroadcastSIGKILL(t *testing.T) {
 		t.Skip("real processes and network")
 	}
 	base := DefaultConfig()
-	base.Consensus.BlockInterval = Duration{100 * time.Millisecond}
+	base.Consensus.BlockInterval = Duration{Duration: 100 * time.Millisecond}
 	base.Log.Level, base.Log.File, base.Log.Format = "disabled", "", "json"
 	_, specs, err := InitNetwork(NetworkSpec{Dir: t.TempDir(), Nodes: 4, Producers: 4,
 		P2PPorts: freePorts(t, 4), AdminPorts: freePorts(t, 4), Base: &base})

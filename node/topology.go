@@ -46,5 +46,5 @@ func Neighbours(t Topology, n, degree int, seed uint64) ([][]int, error) {
 func raftTimers(c *ConsensusConfig, hops int) {
 	t := cft.HopTimers(cft.Timers{Heartbeat: c.HeartbeatTimeout.Duration, Election: c.ElectionTimeout.Duration,
 		Lease: c.LeaderLeaseTimeout.Duration}, hops)
-	c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = Duration{t.Heartbeat}, Duration{t.Election}, Duration{t.Lease}
+	c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = Duration{Duration: t.Heartbeat}, Duration{Duration: t.Election}, Duration{Duration: t.Lease}
 }

@@ -1,10 +1,9 @@
-package node
+package config
 
 import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -29,25 +28,9 @@ const (
 	RoleFull Role = "full"
 )
 
-// Engine selects the consensus engine.
-type Engine string
-
-// Engines.
-const (
-	// EngineCFT is hashicorp/raft among the producers (the default).
-	EngineCFT Engine = "cft"
-	// EngineSolo is one producer whose blocks are irreversible when made:
-	// for development and single-machine chains.
-	EngineSolo Engine = "solo"
-	// EngineBFT is the byzantine-fault-tolerant engine (consensus/bft,
-	// driven by consensus/bftrun): tolerates f of 3f+1 producers that lie,
-	// final in three message delays (docs/operations.md, "Choosing BFT").
-	EngineBFT Engine = "bft"
-)
-
 // Config is a node's configuration file (TOML). Every relative path is
 // relative to the directory of the file it was loaded from. Zero values are
-// filled from DefaultConfig by LoadConfig.
+// filled from DefaultConfig by Parse (node.LoadConfig).
 type Config struct {
 	Node      NodeConfig      `toml:"node"`
 	P2P       P2PConfig       `toml:"p2p"`
@@ -275,17 +258,16 @@ func (e *ConfigError) Error() string {
 	return b.String() + ": " + e.Problem
 }
 
-// LoadConfig reads a TOML config file over DefaultConfig and validates it.
-// Unknown keys are errors (a misspelt key must not be silently ignored).
-func LoadConfig(path string) (Config, error) {
+// Parse decodes a TOML config file's bytes over DefaultConfig and
+// validates it. Unknown keys are errors (a misspelt key must not be
+// silently ignored). file names the file in a *ConfigError; dir is the
+// directory relative paths resolve against (node.LoadConfig passes the
+// file's, made absolute).
+func Parse(data []byte, file, dir string) (Config, error) {
 	cfg := DefaultConfig()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return cfg, &ConfigError{File: path, Problem: err.Error(), Err: err}
-	}
 	md, err := toml.Decode(string(data), &cfg)
 	if err != nil {
-		return cfg, tomlError(path, err)
+		return cfg, tomlError(file, err)
 	}
 	if undecoded := md.Undecoded(); len(undecoded) > 0 {
 		keys := make([]string, len(undecoded))
@@ -293,17 +275,13 @@ func LoadConfig(path string) (Config, error) {
 			keys[i] = k.String()
 		}
 		sort.Strings(keys)
-		return cfg, &ConfigError{File: path, Key: keys[0], Problem: "unknown key (known sections: node, p2p, consensus, admin, log, attest)"}
+		return cfg, &ConfigError{File: file, Key: keys[0], Problem: "unknown key (known sections: node, p2p, consensus, admin, log, attest)"}
 	}
-	abs, err := filepath.Abs(filepath.Dir(path))
-	if err != nil {
-		return cfg, &ConfigError{File: path, Problem: err.Error()}
-	}
-	cfg.dir = abs
+	cfg.dir = dir
 	if err := cfg.Validate(); err != nil {
 		var ce *ConfigError
 		if errors.As(err, &ce) {
-			ce.File = path
+			ce.File = file
 		}
 		return cfg, err
 	}
@@ -339,7 +317,7 @@ func (c *Config) Path(p string) string {
 	return filepath.Join(c.dir, p)
 }
 
-// SetDir sets the directory relative paths resolve against (LoadConfig sets
+// SetDir sets the directory relative paths resolve against (Parse sets
 // it to the file's directory; embedders building a Config in code may set it).
 func (c *Config) SetDir(dir string) { c.dir = dir }
 

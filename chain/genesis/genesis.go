@@ -1,4 +1,4 @@
-package node
+package genesis
 
 import (
 	"bytes"
@@ -7,21 +7,17 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/blockwire/blockwire/chain/block"
-	"github.com/blockwire/blockwire/link"
 )
 
-// GenesisProducer is one block producer named in the genesis file.
-type GenesisProducer struct {
+// Producer is one block producer named in the genesis file.
+type Producer struct {
 	// Name is a label for logs and the admin API (unique in the file).
 	Name string `json:"name"`
 	// PeerID is the producer's libp2p identity, derived from PublicKey.
@@ -31,14 +27,14 @@ type GenesisProducer struct {
 	PublicKey string `json:"public_key"`
 }
 
-// Genesis is a chain's genesis file (JSON). Every node of a chain loads the
+// Doc is a chain's genesis file (JSON). Every node of a chain loads the
 // same file; the genesis block's id names the chain in the node's database.
 //
 // The file is the source of truth for who produces: the block's header
 // carries ProducerSet = block.ProducerSetHash(the producers' keys), which
 // Validate checks, so a file whose producer list was edited after the block
 // was made is refused.
-type Genesis struct {
+type Doc struct {
 	// Chain is the chain's human-readable name.
 	Chain string `json:"chain"`
 	// Engine is the consensus engine every node of the chain runs ("cft",
@@ -53,81 +49,83 @@ type Genesis struct {
 	// Time is the genesis block's timestamp.
 	Time time.Time `json:"genesis_time"`
 	// Producers are the initial block producers (the raft voters under CFT).
-	Producers []GenesisProducer `json:"producers"`
+	Producers []Producer `json:"producers"`
 	// Block is the encoded genesis block (chain/block encoding) in hex.
 	Block string `json:"block"`
 
 	// Parsed by Validate.
 	block *block.Block
 	keys  []block.PublicKey
-	peers []link.PeerID
+	peers []peer.ID
 }
 
-// GenesisError says what is wrong with a genesis file.
-type GenesisError struct {
+// Error says what is wrong with a genesis file. Its message keeps the
+// "node: genesis" prefix it had when this code lived in node/: operators'
+// scripts and docs/operations.md quote it.
+type Error struct {
 	File    string
 	Problem string
 }
 
-func (e *GenesisError) Error() string {
+func (e *Error) Error() string {
 	if e.File == "" {
 		return "node: genesis: " + e.Problem
 	}
 	return "node: genesis " + e.File + ": " + e.Problem
 }
 
-// ProducerKey names a producer for NewGenesis.
+// ProducerKey names a producer for New.
 type ProducerKey struct {
 	Name string
 	Key  crypto.PubKey // ed25519, as link.LoadOrCreateKey returns (GetPublic)
 }
 
-// NewGenesis builds the genesis of chain with the given producers at time t.
+// New builds the genesis of chain with the given producers at time t.
 // It is deterministic: the genesis block is signed with a key derived from
 // the chain name, time and producer set, so that nodes given the same inputs
 // build the same file (the signature proves nothing about authority; the
 // genesis is trusted because the operator installed it).
 //
 // The genesis records no engine (Engine empty: the nodes' configs decide);
-// NewEngineGenesis records one, as blockwire init does.
-func NewGenesis(chain string, t time.Time, producers []ProducerKey) (*Genesis, error) {
-	return NewEngineGenesis(chain, t, producers, "")
+// NewWithEngine records one, as blockwire init does.
+func New(chain string, t time.Time, producers []ProducerKey) (*Doc, error) {
+	return NewWithEngine(chain, t, producers, "")
 }
 
-// NewEngineGenesis is NewGenesis recording engine (empty: none). The
+// NewWithEngine is New recording engine (empty: none). The
 // engine takes part in the genesis signer's derivation, so the same chain
 // name, time and producers give another genesis id per engine.
-func NewEngineGenesis(chain string, t time.Time, producers []ProducerKey, engine Engine) (*Genesis, error) {
+func NewWithEngine(chain string, t time.Time, producers []ProducerKey, engine Engine) (*Doc, error) {
 	if chain == "" {
-		return nil, &GenesisError{Problem: "empty chain name"}
+		return nil, &Error{Problem: "empty chain name"}
 	}
 	if len(producers) == 0 {
-		return nil, &GenesisError{Problem: "no producers"}
+		return nil, &Error{Problem: "no producers"}
 	}
-	g := &Genesis{Chain: chain, Time: t.UTC(), Engine: engine}
+	g := &Doc{Chain: chain, Time: t.UTC(), Engine: engine}
 	keys := make([]block.PublicKey, len(producers))
 	for i, p := range producers {
 		if p.Key == nil || p.Key.Type() != crypto.Ed25519 {
-			return nil, &GenesisError{Problem: fmt.Sprintf("producer %q: not an ed25519 key", p.Name)}
+			return nil, &Error{Problem: fmt.Sprintf("producer %q: not an ed25519 key", p.Name)}
 		}
 		raw, err := p.Key.Raw()
 		if err != nil {
-			return nil, &GenesisError{Problem: fmt.Sprintf("producer %q: %v", p.Name, err)}
+			return nil, &Error{Problem: fmt.Sprintf("producer %q: %v", p.Name, err)}
 		}
 		pid, err := peer.IDFromPublicKey(p.Key)
 		if err != nil {
-			return nil, &GenesisError{Problem: fmt.Sprintf("producer %q: %v", p.Name, err)}
+			return nil, &Error{Problem: fmt.Sprintf("producer %q: %v", p.Name, err)}
 		}
 		copy(keys[i][:], raw)
 		name := p.Name
 		if name == "" {
 			name = fmt.Sprintf("producer-%d", i)
 		}
-		g.Producers = append(g.Producers, GenesisProducer{Name: name, PeerID: pid.String(), PublicKey: hex.EncodeToString(raw)})
+		g.Producers = append(g.Producers, Producer{Name: name, PeerID: pid.String(), PublicKey: hex.EncodeToString(raw)})
 	}
 	set := block.ProducerSetHash(keys)
 	hdr := block.Header{Height: 1, Timestamp: g.Time.UnixNano(), ProducerSet: set}
-	blk, err := block.Seal(hdr, nil, nil, genesisSigner(chain, g.Time, set, engine))
+	blk, err := block.Seal(hdr, nil, nil, signer(chain, g.Time, set, engine))
 	if err != nil {
 		return nil, fmt.Errorf("node: sealing genesis: %w", err)
 	}
@@ -138,10 +136,10 @@ func NewEngineGenesis(chain string, t time.Time, producers []ProducerKey, engine
 	return g, nil
 }
 
-// genesisSigner derives the genesis block's signing key from its inputs.
+// signer derives the genesis block's signing key from its inputs.
 // An empty engine derives what it did before genesis recorded engines, so
 // such files keep their ids; a named engine is appended (length-prefixed).
-func genesisSigner(chain string, t time.Time, set block.Hash, engine Engine) ed25519.PrivateKey {
+func signer(chain string, t time.Time, set block.Hash, engine Engine) ed25519.PrivateKey {
 	h := sha256.New()
 	h.Write([]byte("blockwire/genesis-signer/v1"))
 	h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(chain))))
@@ -161,10 +159,10 @@ func genesisSigner(chain string, t time.Time, set block.Hash, engine Engine) ed2
 // from its key. A genesis that records an engine names a known one (solo:
 // exactly one producer) and its block's signer is the one derived from the
 // chain name, time, producer set and engine (so none of them was edited
-// after the block was made). It returns a *GenesisError naming the first
+// after the block was made). It returns a *Error naming the first
 // problem.
-func (g *Genesis) Validate() error {
-	bad := func(format string, args ...any) error { return &GenesisError{Problem: fmt.Sprintf(format, args...)} }
+func (g *Doc) Validate() error {
+	bad := func(format string, args ...any) error { return &Error{Problem: fmt.Sprintf(format, args...)} }
 	if g.Chain == "" {
 		return bad("chain: empty")
 	}
@@ -203,8 +201,8 @@ func (g *Genesis) Validate() error {
 
 // checkEngine checks a recorded engine (none: nothing to check, the file
 // predates the field).
-func (g *Genesis) checkEngine(blk *block.Block, producers int) error {
-	bad := func(format string, args ...any) error { return &GenesisError{Problem: fmt.Sprintf(format, args...)} }
+func (g *Doc) checkEngine(blk *block.Block, producers int) error {
+	bad := func(format string, args ...any) error { return &Error{Problem: fmt.Sprintf(format, args...)} }
 	switch g.Engine {
 	case "":
 		return nil
@@ -217,7 +215,7 @@ func (g *Genesis) checkEngine(blk *block.Block, producers int) error {
 		return bad("engine %q, want \"cft\", \"bft\" or \"solo\"", g.Engine)
 	}
 	var want block.PublicKey
-	copy(want[:], genesisSigner(g.Chain, g.Time, blk.ProducerSet, g.Engine).Public().(ed25519.PublicKey))
+	copy(want[:], signer(g.Chain, g.Time, blk.ProducerSet, g.Engine).Public().(ed25519.PublicKey))
 	if blk.Producer != want {
 		return bad("block: not built for chain %q with engine %q (its signer %s is not the one derived from them: was the file edited?)",
 			g.Chain, g.Engine, blk.Producer)
@@ -225,14 +223,14 @@ func (g *Genesis) checkEngine(blk *block.Block, producers int) error {
 	return nil
 }
 
-func parseProducers(ps []GenesisProducer) ([]block.PublicKey, []link.PeerID, error) {
+func parseProducers(ps []Producer) ([]block.PublicKey, []peer.ID, error) {
 	bad := func(i int, format string, args ...any) error {
-		return &GenesisError{Problem: fmt.Sprintf("producers[%d]: ", i) + fmt.Sprintf(format, args...)}
+		return &Error{Problem: fmt.Sprintf("producers[%d]: ", i) + fmt.Sprintf(format, args...)}
 	}
 	names := map[string]bool{}
 	seen := map[block.PublicKey]bool{}
 	keys := make([]block.PublicKey, len(ps))
-	peers := make([]link.PeerID, len(ps))
+	peers := make([]peer.ID, len(ps))
 	for i, p := range ps {
 		if p.Name == "" || names[p.Name] {
 			return nil, nil, bad(i, "name %q is empty or repeated", p.Name)
@@ -264,11 +262,11 @@ func parseProducers(ps []GenesisProducer) ([]block.PublicKey, []link.PeerID, err
 }
 
 // GenesisBlock returns the parsed genesis block (after Validate or
-// LoadGenesis).
-func (g *Genesis) GenesisBlock() *block.Block { return g.block }
+// Decode).
+func (g *Doc) GenesisBlock() *block.Block { return g.block }
 
-// ID returns the genesis block's id (after Validate or LoadGenesis).
-func (g *Genesis) ID() block.ID {
+// ID returns the genesis block's id (after Validate or Decode).
+func (g *Doc) ID() block.ID {
 	if g.block == nil {
 		return block.ID{}
 	}
@@ -276,47 +274,36 @@ func (g *Genesis) ID() block.ID {
 }
 
 // ProducerSet returns the producers' keys and peer ids, in file order
-// (after Validate or LoadGenesis).
-func (g *Genesis) ProducerSet() ([]block.PublicKey, []link.PeerID) {
-	return append([]block.PublicKey(nil), g.keys...), append([]link.PeerID(nil), g.peers...)
+// (after Validate or Decode).
+func (g *Doc) ProducerSet() ([]block.PublicKey, []peer.ID) {
+	return append([]block.PublicKey(nil), g.keys...), append([]peer.ID(nil), g.peers...)
 }
 
-// WriteGenesis validates g and writes it as indented JSON to path, creating
-// the directory if needed.
-func WriteGenesis(path string, g *Genesis) error {
+// Encode validates g and returns the file's bytes: indented JSON and a
+// final newline (the bytes blockwire init writes, golden-file tested).
+func (g *Doc) Encode() ([]byte, error) {
 	if err := g.Validate(); err != nil {
-		return err
+		return nil, err
 	}
 	data, err := json.MarshalIndent(g, "", "  ")
 	if err != nil {
-		return fmt.Errorf("node: encoding genesis: %w", err)
+		return nil, fmt.Errorf("node: encoding genesis: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("node: genesis directory: %w", err)
-	}
-	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("node: writing genesis: %w", err)
-	}
-	return nil
+	return append(data, '\n'), nil
 }
 
-// LoadGenesis reads and validates a genesis file. Unknown fields are errors.
-func LoadGenesis(path string) (*Genesis, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, &GenesisError{File: path, Problem: err.Error()}
-	}
+// Decode parses and validates a genesis file's bytes. Unknown fields are
+// errors; so is anything Validate refuses. Bytes after the first JSON
+// value are ignored (as the file loader always did). Every error is an
+// *Error; the caller names the file in its File field.
+func Decode(data []byte) (*Doc, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	var g Genesis
+	var g Doc
 	if err := dec.Decode(&g); err != nil {
-		return nil, &GenesisError{File: path, Problem: "not a genesis file: " + err.Error()}
+		return nil, &Error{Problem: "not a genesis file: " + err.Error()}
 	}
 	if err := g.Validate(); err != nil {
-		var ge *GenesisError
-		if errors.As(err, &ge) {
-			ge.File = path
-		}
 		return nil, err
 	}
 	return &g, nil
@@ -344,7 +331,7 @@ func (e *EngineMismatchError) Error() string {
 
 // CheckEngine returns an *EngineMismatchError when the genesis records an
 // engine other than engine (a genesis recording none accepts any).
-func (g *Genesis) CheckEngine(engine Engine, file string) error {
+func (g *Doc) CheckEngine(engine Engine, file string) error {
 	if g.Engine == "" || g.Engine == engine {
 		return nil
 	}

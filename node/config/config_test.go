@@ -1,7 +1,6 @@
-package node
+package config
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,13 +9,6 @@ import (
 
 	"github.com/blockwire/blockwire/link"
 )
-
-func writeFile(t *testing.T, name, content string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
-	return path
-}
 
 func TestRenderedConfigLoadsBackToTheSameSettings(t *testing.T) {
 	cfg := DefaultConfig()
@@ -28,13 +20,13 @@ func TestRenderedConfigLoadsBackToTheSameSettings(t *testing.T) {
 	cfg.P2P.BulkWindow, cfg.P2P.QUICBulkWindow, cfg.P2P.BulkConnWindow = 4<<20, 8<<20, 2<<20
 	data, err := RenderConfig(cfg)
 	require.NoError(t, err)
-	path := writeFile(t, "node.toml", string(data))
+	dir := t.TempDir()
 
-	got, err := LoadConfig(path)
+	got, err := Parse(data, filepath.Join(dir, "node.toml"), dir)
 	require.NoError(t, err)
-	cfg.dir = filepath.Dir(path)
+	cfg.dir = dir
 	require.Equal(t, cfg, got)
-	require.Equal(t, filepath.Join(filepath.Dir(path), "data"), got.Path(got.Node.DataDir))
+	require.Equal(t, filepath.Join(dir, "data"), got.Path(got.Node.DataDir))
 }
 
 func TestAMalformedConfigNamesTheKeyAndTheProblem(t *testing.T) {
@@ -57,8 +49,8 @@ func TestAMalformedConfigNamesTheKeyAndTheProblem(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			path := writeFile(t, "node.toml", c.content)
-			_, err := LoadConfig(path)
+			path := filepath.Join(t.TempDir(), "node.toml")
+			_, err := Parse([]byte(c.content), path, filepath.Dir(path))
 			var ce *ConfigError
 			require.ErrorAs(t, err, &ce)
 			require.Equal(t, path, ce.File)
@@ -71,11 +63,6 @@ func TestAMalformedConfigNamesTheKeyAndTheProblem(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestAMissingConfigFileSaysSo(t *testing.T) {
-	_, err := LoadConfig(filepath.Join(t.TempDir(), "absent.toml"))
-	require.ErrorIs(t, err, os.ErrNotExist)
 }
 
 func TestBulkWindowsReachTheLinkConfig(t *testing.T) {

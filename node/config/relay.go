@@ -1,4 +1,4 @@
-package node
+package config
 
 // Relay modes (P2PConfig.Relay).
 const (
