@@ -84,6 +84,9 @@ func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions,
 		if p.RecoveryMs < 0 {
 			res.Problems = append(res.Problems, fmt.Sprintf("%s: irreversibility did not resume within the run and %v of settling", p.Spec, o.ns.settle))
 		}
+		if p.CaughtUpMs < 0 {
+			res.Problems = append(res.Problems, fmt.Sprintf("%s: a node did not catch up to head %d within the run and %v of settling", p.Spec, p.HeadAtHeal, o.ns.settle))
+		}
 	}
 	hist := checkHistory(context.Background(), clients, last, load.acked())
 	nr.LostCommittedTx, nr.DupCommittedTx, nr.CommittedChecked = hist.lost, hist.duplicated, hist.checked
