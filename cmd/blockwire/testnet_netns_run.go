@@ -48,7 +48,7 @@ func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions,
 	}()
 	view.run(runCtx, load)
 	elapsed := time.Since(began)
-	atEnd := view.sample(context.Background())
+	atEnd := view.sampleAnswered(context.Background(), 5)
 	<-payloadDone
 	drainBegan := time.Now()
 	<-loadDone
@@ -58,7 +58,7 @@ func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions,
 	net.settle(ctx, view, load.maxAckedHeight(), o.ns.settle)
 	<-pertDone
 	nr.Perturbations = pert.results()
-	last := view.sample(context.Background())
+	last := view.sampleAnswered(context.Background(), 5)
 
 	res.DurationS = elapsed.Seconds()
 	summarize(&res, first, atEnd, elapsed)
