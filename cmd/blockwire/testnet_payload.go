@@ -15,9 +15,9 @@ import (
 )
 
 // payloadLoad makes blocks big enough to measure propagation: once per
-// block interval it submits size bytes of key-value transactions (one,
-// or several of at most payloadTxMax) to the producer it believes leads,
-// so that (almost) every block carries them. It writes to a few keys in turn so the state stays small while the
+// block interval it submits one key-value transaction of size bytes to
+// the producer it believes leads, so that (almost) every block carries
+// one. It writes to a few keys in turn so the state stays small while the
 // blocks stay large. Sending to the leader keeps the payload off the
 // forwarding path: what crosses the shaped links is the blocks.
 type payloadLoad struct {
@@ -75,55 +75,31 @@ func (l *payloadLoad) run(ctx context.Context) {
 		if i%8 == 0 || l.refind.Swap(false) {
 			l.findLeader(ctx)
 		}
+		// A distinct prefix per submit: distinct transactions (hashes). The
+		// key-value app bounds a value (64 KiB): split into chunks.
+		set := map[string]string{}
+		for k, off := 0, 0; off < len(body); k, off = k+1, off+payloadChunk {
+			chunk := body[off:min(off+payloadChunk, len(body))]
+			if k == 0 {
+				chunk = fmt.Sprintf("%012d", i) + chunk[min(12, len(chunk)):]
+			}
+			set[fmt.Sprintf("payload/%d/%d", i%4, k)] = chunk
+		}
 		c := l.clients[l.leader.Load()]
-		for _, set := range payloadSets(body, i) {
-			wg.Go(func() { l.submit(c, set) })
-		}
-	}
-}
-
-// payloadTxMax bounds the values one payload transaction carries: half
-// the routed transport's default MaxPayload (1 MiB), so that a payload
-// transaction a stale leader (under leader churn) forwards to the new one
-// still fits. A 1 MiB --block-size used to be one transaction just above
-// that limit, refused as route-payload-limit in 50–70 % of the submits of
-// the 16-node perturbation runs.
-const payloadTxMax = 512 << 10
-
-// payloadSets splits one block's payload into key-value transactions of
-// at most payloadTxMax bytes of values each. A distinct prefix per
-// interval i makes distinct transactions (hashes); the key-value app
-// bounds a value (64 KiB), so the body goes in payloadChunk pieces.
-func payloadSets(body string, i int) []map[string]string {
-	var sets []map[string]string
-	set, bytes := map[string]string{}, 0
-	for k, off := 0, 0; off < len(body); k, off = k+1, off+payloadChunk {
-		chunk := body[off:min(off+payloadChunk, len(body))]
-		if bytes > 0 && bytes+len(chunk) > payloadTxMax {
-			sets, set, bytes = append(sets, set), map[string]string{}, 0
-		}
-		if bytes == 0 {
-			chunk = fmt.Sprintf("%012d", i) + chunk[min(12, len(chunk)):]
-		}
-		set[fmt.Sprintf("payload/%d/%d", i%4, k)] = chunk
-		bytes += len(chunk)
-	}
-	return append(sets, set)
-}
-
-// submit posts one payload transaction and counts its failure by reason.
-func (l *payloadLoad) submit(c *adminClient, set map[string]string) {
-	l.submitted.Add(1)
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	req := map[string]any{"set": set}
-	if err := c.do(sctx, "POST", "/tx", req, nil, nil); err != nil {
-		l.failed.Add(1)
-		l.refind.Store(true)
-		l.lastErr.Store(err.Error())
-		l.mu.Lock()
-		l.reasons[failReason(err)]++
-		l.mu.Unlock()
+		wg.Go(func() {
+			l.submitted.Add(1)
+			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			req := map[string]any{"set": set}
+			if err := c.do(sctx, "POST", "/tx", req, nil, nil); err != nil {
+				l.failed.Add(1)
+				l.refind.Store(true)
+				l.lastErr.Store(err.Error())
+				l.mu.Lock()
+				l.reasons[failReason(err)]++
+				l.mu.Unlock()
+			}
+		})
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -18,26 +17,4 @@ func TestPayloadFailReason(t *testing.T) {
 	require.Equal(t, "producer-timeout", failReason(&apiError{Status: 504, Reason: "producer-timeout", Msg: "no answer"}))
 	require.Equal(t, "no-answer", failReason(fmt.Errorf("post: %w", context.DeadlineExceeded)))
 	require.Equal(t, "unreachable", failReason(errors.New("connection refused")))
-}
-
-// A 1 MiB payload goes as transactions each under half the routed
-// transport's MaxPayload, so that a stale leader can forward them; their
-// values add up to the whole payload, under distinct keys.
-func TestPayloadSetsFitTheRouteLimit(t *testing.T) {
-	body := strings.Repeat("x", 1<<20)
-	sets := payloadSets(body, 3)
-	require.Len(t, sets, 3)
-	total, keys := 0, map[string]bool{}
-	for _, set := range sets {
-		n := 0
-		for k, v := range set {
-			require.False(t, keys[k], "key %s twice", k)
-			keys[k] = true
-			n += len(v)
-		}
-		require.LessOrEqual(t, n, payloadTxMax)
-		total += n
-	}
-	require.Equal(t, len(body), total)
-	require.Len(t, payloadSets(strings.Repeat("y", 256<<10), 0), 1, "256 KiB stays one transaction")
 }
