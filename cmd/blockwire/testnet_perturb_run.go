@@ -107,11 +107,32 @@ func (pt *perturber) apply(ctx context.Context, ev perturbEvent, began time.Time
 		r.Error = err.Error()
 		pt.mu.Unlock()
 	}
-	if ev.heal || p.end == p.start {
-		healed := time.Now()
-		r.HealedS = healed.Sub(began).Seconds()
-		pt.wg.Go(func() { pt.measure(ctx, ev.idx, healed) })
+	switch {
+	case p.kind == perturbRestart && err == nil:
+		// The restarted node is healed once it answers; the wait runs
+		// beside the schedule (a restart under load took 4–10 s to answer
+		// and used to hold back every later perturbation as long).
+		pt.wg.Go(func() {
+			if err := pt.net.waitHealthy(ctx, p.node); err != nil {
+				pt.mu.Lock()
+				r.Error = err.Error()
+				pt.mu.Unlock()
+			}
+			pt.healed(ctx, ev.idx, began)
+		})
+	case ev.heal || p.end == p.start:
+		pt.healed(ctx, ev.idx, began)
 	}
+}
+
+// healed records the heal time of perturbation idx and measures its
+// recovery.
+func (pt *perturber) healed(ctx context.Context, idx int, began time.Time) {
+	at := time.Now()
+	pt.mu.Lock()
+	pt.res[idx].HealedS = at.Sub(began).Seconds()
+	pt.mu.Unlock()
+	pt.wg.Go(func() { pt.measure(ctx, idx, at) })
 }
 
 func (pt *perturber) start(ctx context.Context, p perturbation) error {
@@ -220,13 +241,14 @@ func (pt *perturber) results() []perturbResult {
 	return slices.Clone(pt.res)
 }
 
-// restart stops node i if it runs and starts it again in its namespace.
-func (net *nsNet) restart(ctx context.Context, i int) error {
+// restart stops node i if it runs and starts it again in its namespace;
+// waitHealthy then waits until it answers.
+func (net *nsNet) restart(_ context.Context, i int) error {
 	net.mu.Lock()
+	defer net.mu.Unlock()
 	p := net.procs[i]
 	if p.alive() {
 		if err := p.stop(15 * time.Second); err != nil {
-			net.mu.Unlock()
 			return err
 		}
 	}
@@ -234,10 +256,14 @@ func (net *nsNet) restart(ctx context.Context, i int) error {
 	if err == nil {
 		p.cmd, p.exited = np.cmd, np.exited
 	}
+	return err
+}
+
+// waitHealthy waits (at most a minute) until node i answers /healthz.
+func (net *nsNet) waitHealthy(ctx context.Context, i int) error {
+	net.mu.Lock()
+	p := net.procs[i]
 	net.mu.Unlock()
-	if err != nil {
-		return err
-	}
 	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	return p.waitHealthy(wctx)
