@@ -343,7 +343,7 @@ func printNetnsSummary(w io.Writer, r *NetnsResult) {
 	fmt.Fprintf(w, "propagation\t%.3f copies/node, p50 %.1f ms, p100 %.1f ms (max %.1f) over %d blocks\n",
 		r.CopiesPerNode, r.PropagationP50Ms, r.PropagationP100Ms, r.PropagationMaxMs, r.BlocksMeasured)
 	for _, p := range r.Perturbations {
-		fmt.Fprintf(w, "perturbation\t%s: at %.1f s, healed %.1f s, recovered in %.0f ms %s\n", p.Spec, p.AtS, p.HealedS, p.RecoveryMs, p.Error)
+		fmt.Fprintf(w, "perturbation\t%s: at %.1f s, healed %.1f s, irreversibility resumed in %.0f ms, caught up in %.0f ms %s\n", p.Spec, p.AtS, p.HealedS, p.RecoveryMs, p.CaughtUpMs, p.Error)
 	}
 	fmt.Fprintf(w, "history\t%d acknowledged tx checked, %d lost, %d duplicated; %d heights compared, %d divergent\n",
 		r.CommittedChecked, r.LostCommittedTx, r.DupCommittedTx, r.HeightsCompared, r.DivergentHeights)

@@ -48,7 +48,7 @@ func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions,
 	}()
 	view.run(runCtx, load)
 	elapsed := time.Since(began)
-	atEnd := view.sample(context.Background())
+	atEnd := view.sampleAnswered(context.Background(), 5)
 	<-payloadDone
 	drainBegan := time.Now()
 	<-loadDone
@@ -58,7 +58,7 @@ func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions,
 	net.settle(ctx, view, load.maxAckedHeight(), o.ns.settle)
 	<-pertDone
 	nr.Perturbations = pert.results()
-	last := view.sample(context.Background())
+	last := view.sampleAnswered(context.Background(), 5)
 
 	res.DurationS = elapsed.Seconds()
 	summarize(&res, first, atEnd, elapsed)
@@ -83,6 +83,9 @@ func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions,
 	for _, p := range nr.Perturbations {
 		if p.RecoveryMs < 0 {
 			res.Problems = append(res.Problems, fmt.Sprintf("%s: irreversibility did not resume within the run and %v of settling", p.Spec, o.ns.settle))
+		}
+		if p.CaughtUpMs < 0 {
+			res.Problems = append(res.Problems, fmt.Sprintf("%s: a node did not catch up to head %d within the run and %v of settling", p.Spec, p.HeadAtHeal, o.ns.settle))
 		}
 	}
 	hist := checkHistory(context.Background(), clients, last, load.acked())

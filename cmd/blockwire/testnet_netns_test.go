@@ -48,6 +48,7 @@ func TestNetnsTestnetSurvivesPerturbations(t *testing.T) {
 	for _, p := range nr.Perturbations {
 		require.Empty(t, p.Error, p.Spec)
 		require.GreaterOrEqual(t, p.RecoveryMs, 0.0, "%s did not recover", p.Spec)
+		require.GreaterOrEqual(t, p.CaughtUpMs, 0.0, "%s: a node did not catch up", p.Spec)
 	}
 	require.Positive(t, nr.BlocksMeasured)
 	require.GreaterOrEqual(t, nr.CopiesPerNode, 1.0)

@@ -27,6 +27,7 @@ type payloadLoad struct {
 	producers []int
 
 	leader            atomic.Int64 // index into clients
+	refind            atomic.Bool  // a submit failed: ask who leads before the next
 	submitted, failed atomic.Uint64
 	lastErr           atomic.Value // string: the latest failure, for the summary
 
@@ -68,7 +69,10 @@ func (l *payloadLoad) run(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if i%8 == 0 {
+		// Every 8 intervals, and at once after a failure: under leader
+		// churn a stale leader forwards the payload, which the routed
+		// transport refuses above its MaxPayload (route-payload-limit).
+		if i%8 == 0 || l.refind.Swap(false) {
 			l.findLeader(ctx)
 		}
 		// A distinct prefix per submit: distinct transactions (hashes). The
@@ -89,6 +93,7 @@ func (l *payloadLoad) run(ctx context.Context) {
 			req := map[string]any{"set": set}
 			if err := c.do(sctx, "POST", "/tx", req, nil, nil); err != nil {
 				l.failed.Add(1)
+				l.refind.Store(true)
 				l.lastErr.Store(err.Error())
 				l.mu.Lock()
 				l.reasons[failReason(err)]++

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -19,10 +20,17 @@ type perturbResult struct {
 	HealedS float64 `json:"healed_s"`
 	// IrreversibleAtHeal is the highest irreversible height any node held
 	// when it healed; RecoveryMs the time from then until every node that
-	// should be running held a higher one (irreversibility resumed and
-	// the perturbed nodes caught up). -1: not within the run and settle.
+	// should be running held a higher one (irreversibility resumed
+	// everywhere, the perturbed nodes included). HeadAtHeal is the highest
+	// head any node held at the heal; CaughtUpMs the time until every such
+	// node held a head at least that high (a restarted, resumed or
+	// reconnected node, or a partition's minority, caught up with the
+	// chain as it was when the perturbation ended). -1: not within the run
+	// and settle.
 	IrreversibleAtHeal uint64  `json:"irreversible_at_heal"`
 	RecoveryMs         float64 `json:"recovery_ms"`
+	HeadAtHeal         uint64  `json:"head_at_heal"`
+	CaughtUpMs         float64 `json:"caught_up_ms"`
 	Error              string  `json:"error,omitempty"`
 }
 
@@ -99,11 +107,32 @@ func (pt *perturber) apply(ctx context.Context, ev perturbEvent, began time.Time
 		r.Error = err.Error()
 		pt.mu.Unlock()
 	}
-	if ev.heal || p.end == p.start {
-		healed := time.Now()
-		r.HealedS = healed.Sub(began).Seconds()
-		pt.wg.Go(func() { pt.measure(ctx, ev.idx, healed) })
+	switch {
+	case p.kind == perturbRestart && err == nil:
+		// The restarted node is healed once it answers; the wait runs
+		// beside the schedule (a restart under load took 4–10 s to answer
+		// and used to hold back every later perturbation as long).
+		pt.wg.Go(func() {
+			if err := pt.net.waitHealthy(ctx, p.node); err != nil {
+				pt.mu.Lock()
+				r.Error = err.Error()
+				pt.mu.Unlock()
+			}
+			pt.healed(ctx, ev.idx, began)
+		})
+	case ev.heal || p.end == p.start:
+		pt.healed(ctx, ev.idx, began)
 	}
+}
+
+// healed records the heal time of perturbation idx and measures its
+// recovery.
+func (pt *perturber) healed(ctx context.Context, idx int, began time.Time) {
+	at := time.Now()
+	pt.mu.Lock()
+	pt.res[idx].HealedS = at.Sub(began).Seconds()
+	pt.mu.Unlock()
+	pt.wg.Go(func() { pt.measure(ctx, idx, at) })
 }
 
 func (pt *perturber) start(ctx context.Context, p perturbation) error {
@@ -148,23 +177,35 @@ func (pt *perturber) setDown(i int, down bool) {
 	pt.down[i] = down
 }
 
-// measure records the highest irreversible height at the heal and waits
-// until every node expected to run holds a higher one.
+// measure records the highest irreversible height and the highest head
+// any node held at the heal, then waits until every node expected to run
+// holds an irreversible block above the first (RecoveryMs) and a head at
+// or above the second (CaughtUpMs).
 func (pt *perturber) measure(ctx context.Context, idx int, healed time.Time) {
-	var mark uint64
+	var mark, head uint64
 	for _, s := range pt.view.sample(ctx) {
 		if s.err == nil {
 			mark = max(mark, s.status.Irreversible.Height)
+			head = max(head, s.status.Head.Height)
 		}
 	}
 	pt.mu.Lock()
-	pt.res[idx].IrreversibleAtHeal, pt.res[idx].RecoveryMs = mark, -1
+	r := &pt.res[idx]
+	r.IrreversibleAtHeal, r.HeadAtHeal, r.RecoveryMs, r.CaughtUpMs = mark, head, -1, -1
 	pt.mu.Unlock()
 	for ctx.Err() == nil {
-		if pt.allAbove(pt.view.sample(ctx), mark) {
-			pt.mu.Lock()
-			pt.res[idx].RecoveryMs = float64(time.Since(healed).Microseconds()) / 1000
-			pt.mu.Unlock()
+		irr, caught := pt.allAbove(pt.view.sample(ctx), mark, head)
+		ms := float64(time.Since(healed).Microseconds()) / 1000
+		pt.mu.Lock()
+		if irr && r.RecoveryMs < 0 {
+			r.RecoveryMs = ms
+		}
+		if caught && r.CaughtUpMs < 0 {
+			r.CaughtUpMs = ms
+		}
+		done := r.RecoveryMs >= 0 && r.CaughtUpMs >= 0
+		pt.mu.Unlock()
+		if done {
 			return
 		}
 		select {
@@ -174,18 +215,24 @@ func (pt *perturber) measure(ctx context.Context, idx int, healed time.Time) {
 	}
 }
 
-func (pt *perturber) allAbove(s []nodeSample, mark uint64) bool {
+// allAbove reports whether every node expected to run holds an
+// irreversible height above mark, and whether each holds a head at least
+// head.
+func (pt *perturber) allAbove(s []nodeSample, mark, head uint64) (irr, caught bool) {
 	pt.mu.Lock()
 	defer pt.mu.Unlock()
+	irr, caught = true, true
 	for i, x := range s {
 		if pt.down[i] {
 			continue
 		}
-		if x.err != nil || x.status.Irreversible.Height <= mark {
-			return false
+		if x.err != nil {
+			return false, false
 		}
+		irr = irr && x.status.Irreversible.Height > mark
+		caught = caught && x.status.Head.Height >= head
 	}
-	return true
+	return irr, caught
 }
 
 func (pt *perturber) results() []perturbResult {
@@ -194,13 +241,14 @@ func (pt *perturber) results() []perturbResult {
 	return slices.Clone(pt.res)
 }
 
-// restart stops node i if it runs and starts it again in its namespace.
-func (net *nsNet) restart(ctx context.Context, i int) error {
+// restart stops node i if it runs and starts it again in its namespace;
+// waitHealthy then waits until it answers.
+func (net *nsNet) restart(_ context.Context, i int) error {
 	net.mu.Lock()
+	defer net.mu.Unlock()
 	p := net.procs[i]
 	if p.alive() {
 		if err := p.stop(15 * time.Second); err != nil {
-			net.mu.Unlock()
 			return err
 		}
 	}
@@ -208,17 +256,26 @@ func (net *nsNet) restart(ctx context.Context, i int) error {
 	if err == nil {
 		p.cmd, p.exited = np.cmd, np.exited
 	}
+	return err
+}
+
+// waitHealthy waits (at most a minute) until node i answers /healthz.
+func (net *nsNet) waitHealthy(ctx context.Context, i int) error {
+	net.mu.Lock()
+	p := net.procs[i]
 	net.mu.Unlock()
-	if err != nil {
-		return err
-	}
 	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	return p.waitHealthy(wctx)
 }
 
-// partition cuts (or heals) every pair of nodes in different groups.
+// partition cuts (or heals) every pair of nodes in different groups:
+// one `ip -batch` per member, all members at once, so that a 16-node
+// partition starts and heals within a fraction of a second (one exec per
+// route, one host after another, took 24 s to heal under load).
 func (net *nsNet) partition(groups [][]int, cut bool) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(net.hosts))
 	for gi, g := range groups {
 		var others []netip.Addr
 		for gj, o := range groups {
@@ -229,16 +286,15 @@ func (net *nsNet) partition(groups [][]int, cut bool) error {
 			}
 		}
 		for _, m := range g {
-			var err error
-			if cut {
-				err = net.hosts[m].Block(others)
-			} else {
-				err = net.hosts[m].Unblock(others)
-			}
-			if err != nil {
-				return err
-			}
+			wg.Go(func() {
+				if cut {
+					errs[m] = net.hosts[m].Block(others)
+				} else {
+					errs[m] = net.hosts[m].Unblock(others)
+				}
+			})
 		}
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -209,23 +209,60 @@ func (h *Host) SetPort(up bool) error {
 }
 
 // Block drops, inside the host, every packet to the given addresses
-// (blackhole routes); Unblock removes those routes.
+// (blackhole routes); Unblock removes those routes. Each is one `ip -batch`
+// process for all the addresses: a 16-node partition is 126 routes, and
+// one `ip` exec per route took 24 s to heal on a loaded 2-core host (the
+// heal, not the network, was then what the recovery time measured).
 func (h *Host) Block(to []netip.Addr) error {
-	for _, a := range to {
-		if err := run("ip", "-n", h.NS, "route", "replace", "blackhole", a.String()+"/32"); err != nil {
-			return err
-		}
-	}
-	return nil
+	return h.routeBatch(routeLines("replace", to), false)
 }
 
-// Unblock undoes Block for the given addresses.
+// Unblock undoes Block for the given addresses; routes already gone (a
+// deleted namespace, a second Unblock) are not an error.
 func (h *Host) Unblock(to []netip.Addr) error {
-	var errs []error
+	return h.routeBatch(routeLines("del", to), true)
+}
+
+// routeLines is the `ip -batch` input that adds (replace) or removes
+// (del) a blackhole route per address.
+func routeLines(verb string, to []netip.Addr) string {
+	var b strings.Builder
 	for _, a := range to {
-		errs = append(errs, ignoreMissing(run("ip", "-n", h.NS, "route", "del", "blackhole", a.String()+"/32")))
+		fmt.Fprintf(&b, "route %s blackhole %s/32\n", verb, a)
 	}
-	return errors.Join(errs...)
+	return b.String()
+}
+
+// routeBatch runs lines in the host's namespace with `ip -force -batch -`
+// (every line is tried even after one fails). With missingOK, a
+// failure is an error only if some line failed for another reason than
+// the route being absent.
+func (h *Host) routeBatch(lines string, missingOK bool) error {
+	if lines == "" {
+		return nil
+	}
+	var out bytes.Buffer
+	cmd := exec.Command("ip", "-n", h.NS, "-force", "-batch", "-")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(lines), &out, &out
+	err := cmd.Run()
+	if err == nil || missingOK && onlyMissing(out.String()) {
+		return nil
+	}
+	return fmt.Errorf("netns: ip -n %s -batch (%d routes): %w: %s", h.NS, strings.Count(lines, "\n"), err, strings.TrimSpace(out.String()))
+}
+
+// onlyMissing reports whether every error `ip -batch` printed says the
+// route (or the namespace's device) is already gone.
+func onlyMissing(out string) bool {
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(line, "RTNETLINK answers:") && !strings.HasPrefix(line, "Error:") {
+			continue // "Command failed -:N" and blank lines
+		}
+		if ignoreMissing(errors.New(line)) != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseRate parses a tc rate ("100mbit", "1gbit", "500kbit", "1000000bit")

@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -132,4 +134,42 @@ func TestBlockDropsTraffic(t *testing.T) {
 	require.NoError(t, b.Unblock([]netip.Addr{lab.HostIP}))
 	require.True(t, dial(ln))
 	require.True(t, strings.HasPrefix(b.NS, Prefix+"-"))
+}
+
+// Block and Unblock take many addresses in one `ip -batch`: all routes
+// appear and go, an Unblock of routes already gone (or never there) is
+// not an error, and a failing line for another reason is.
+func TestBlockManyInOneBatch(t *testing.T) {
+	SkipUnlessAvailable(t)
+	lab, err := New()
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, lab.Close()) })
+	h, err := lab.AddHost()
+	require.NoError(t, err)
+	var to []netip.Addr
+	for i := range 40 {
+		to = append(to, netip.AddrFrom4([4]byte{10, 250, 0, byte(i + 1)}))
+	}
+	blackholes := func() int {
+		out, err := exec.Command("ip", "-n", h.NS, "route", "show", "type", "blackhole").Output()
+		require.NoError(t, err)
+		return strings.Count(string(out), "blackhole")
+	}
+	require.NoError(t, h.Block(to))
+	require.Equal(t, 40, blackholes())
+	require.NoError(t, h.Block(to[:3]), "replace: blocking twice is fine")
+	more := append(slices.Clone(to), netip.AddrFrom4([4]byte{10, 250, 1, 1}))
+	require.NoError(t, h.Unblock(more), "one of them was never blocked")
+	require.Zero(t, blackholes())
+	require.NoError(t, h.Unblock(to), "all already gone")
+	bad := &Host{NS: h.NS + "-absent"}
+	require.Error(t, bad.Block(to[:1]), "a namespace that does not exist")
+}
+
+func TestRouteLines(t *testing.T) {
+	to := []netip.Addr{netip.MustParseAddr("10.1.0.1"), netip.MustParseAddr("10.1.0.2")}
+	require.Equal(t, "route del blackhole 10.1.0.1/32\nroute del blackhole 10.1.0.2/32\n", routeLines("del", to))
+	require.Empty(t, routeLines("replace", nil))
+	require.True(t, onlyMissing("RTNETLINK answers: No such process\nCommand failed -:1\n"))
+	require.False(t, onlyMissing("RTNETLINK answers: No such process\nError: inet prefix is expected rather than \"x\".\n"))
 }

@@ -152,10 +152,11 @@ func TestShedAboveMaxPeers(t *testing.T) {
 	}
 }
 
-// A peer that shed us is left alone for FullBackoff.
+// A learned peer that shed us is left alone for FullBackoff.
 func TestFullPeerBackedOff(t *testing.T) {
 	now := time.Unix(0, 0)
 	cfg := testConfig("me", 1)
+	cfg.TargetPeers = 1
 	b, err := New(cfg, nil, now)
 	require.NoError(t, err)
 	require.NoError(t, b.AddConfigured("seed", []string{nodeAddr("10.0.0.1")}, KindSeed, now))
@@ -164,11 +165,74 @@ func TestFullPeerBackedOff(t *testing.T) {
 	b.Advance()
 	b.Connected(now, "seed", false, false, "10.0.0.1")
 	b.DialDone(now, "seed", "")
+	b.Advance()
+	require.NoError(t, b.Receive(now, "seed", Msg{Type: TypeAddrs, Entries: []Entry{{ID: "peer", Addrs: []string{nodeAddr("10.0.0.2")}}}}.AppendTo(nil)))
+	b.Disconnected(now, "seed", false) // the seed went away: only "peer" is dialable
+	require.Equal(t, []PeerID{"peer"}, dialIDs(b.Ready().Dials))
+	b.Advance()
+	b.Connected(now, "peer", false, false, "10.0.0.2")
+	b.DialDone(now, "peer", "")
+	b.Advance()
+	b.Disconnected(now, "peer", true)
+	require.Equal(t, now.Add(cfg.FullBackoff), entryOf(b.Entries(), "peer").NextDial)
+	require.Equal(t, []PeerID{"seed"}, dialIDs(b.Ready().Dials), "nothing else to dial: the seed, not the full peer")
+}
+
+// A seed that shed us is dialled again soon when nothing else is
+// dialable: DialBackoffMin doubling per shed in a row, not FullBackoff.
+// The pexnet flake: the seed's first answers hold the one or two nodes
+// it had verified; a node that learned only those was shed by the seed
+// and by them within ShedGrace and then sat with 0 links, nobody to ask
+// and nothing to dial until FullBackoff (a minute) passed. Fails on the
+// old code (the seed was left alone for FullBackoff).
+func TestStarvedNodeGoesBackToTheSeed(t *testing.T) {
+	now := time.Unix(0, 0)
+	cfg := testConfig("me", 1)
+	cfg.TargetPeers, cfg.MaxPeers = 3, 5
+	b, err := New(cfg, []string{nodeAddr("10.0.0.9")}, now)
+	require.NoError(t, err)
+	require.NoError(t, b.AddConfigured("seed", []string{nodeAddr("10.0.0.1")}, KindSeed, now))
+	b.Tick(now)
+	require.Equal(t, []PeerID{"seed"}, dialIDs(b.Ready().Dials))
+	b.Advance()
+	b.Connected(now, "seed", false, false, "10.0.0.1")
+	b.DialDone(now, "seed", "")
+	b.Advance()
+	// The seed knows one verified node so far: the answer holds it alone.
+	require.NoError(t, b.Receive(now, "seed", Msg{Type: TypeAddrs, Entries: []Entry{{ID: "early", Addrs: []string{nodeAddr("10.0.0.2")}}}}.AppendTo(nil)))
+	require.Equal(t, []PeerID{"early"}, dialIDs(b.Ready().Dials))
+	b.Advance()
+	b.Connected(now, "early", false, false, "10.0.0.2")
+	b.DialDone(now, "early", "")
+	b.Advance()
+	// Both are over their MaxPeers and shed us after their grace.
+	now = now.Add(cfg.ShedGrace)
 	b.Disconnected(now, "seed", true)
-	b.Tick(now.Add(cfg.FullBackoff / 2))
+	b.Disconnected(now, "early", true)
+	require.Zero(t, b.Status().Peers)
+	b.Advance()
+	b.Tick(now.Add(cfg.DialBackoffMin))
+	require.Equal(t, []PeerID{"seed"}, dialIDs(b.Ready().Dials), "back to the seed for a larger sample")
+	b.Advance()
+	// Shed again at once: the next return waits twice as long.
+	now = now.Add(cfg.DialBackoffMin)
+	b.Connected(now, "seed", false, false, "10.0.0.1")
+	b.DialDone(now, "seed", "")
+	b.Disconnected(now, "seed", true)
+	b.Advance()
+	b.Tick(now.Add(cfg.DialBackoffMin))
 	require.Empty(t, b.Ready().Dials)
-	b.Tick(now.Add(cfg.FullBackoff))
-	require.Len(t, b.Ready().Dials, 1)
+	b.Tick(now.Add(2 * cfg.DialBackoffMin))
+	require.Equal(t, []PeerID{"seed"}, dialIDs(b.Ready().Dials))
+	require.Equal(t, "shed us: the peer is full", entryOf(b.Entries(), "seed").LastError)
+}
+
+func dialIDs(ds []Dial) []PeerID {
+	var out []PeerID
+	for _, d := range ds {
+		out = append(out, d.ID)
+	}
+	return out
 }
 
 func idsOf(es []EntryInfo) []PeerID {

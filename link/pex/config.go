@@ -58,7 +58,8 @@ type Config struct {
 
 	// DialBackoffMin and DialBackoffMax bound the per-entry backoff after
 	// a failed dial (doubling per consecutive failure). FullBackoff is how
-	// long an entry that shed us as full is left alone.
+	// long an entry that shed us as full is left alone (a seed: at most
+	// that long, from DialBackoffMin doubling per shed in a row).
 	DialBackoffMin time.Duration
 	DialBackoffMax time.Duration
 	FullBackoff    time.Duration

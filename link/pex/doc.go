@@ -42,7 +42,12 @@
 //     had an answer from us, closing them with CloseFull; the dialer then
 //     leaves us alone for FullBackoff. This is what keeps the seeds, which
 //     every new node dials first, from ending as hubs: they hand out
-//     addresses and then make room.
+//     addresses and then make room. A seed that shed us is the exception:
+//     it is left alone for DialBackoffMin doubling per shed in a row (at
+//     most FullBackoff), and dialled only when nothing else is, so a node
+//     whose first sample was too small (the seed had verified one or two
+//     nodes, which shed it too) returns for a larger one instead of
+//     sitting with no link and nobody to ask for FullBackoff.
 //   - An address is shared only once verified: we dialled it and a link
 //     came up, or the peer announced it in its own Hello over an inbound
 //     link, it is on the IP the link comes from, and the driver's

@@ -62,6 +62,7 @@ type entry struct {
 	verifiedAt time.Time
 	added      time.Time
 	failures   int    // consecutive failed dials
+	sheds      int    // a seed's: times in a row it shed us as full
 	lastErr    string // the last dial failure
 	nextDial   time.Time
 	dialing    bool
