@@ -83,9 +83,9 @@ type Result struct {
 	// the load the loaded figures were taken under; floor_flood_mibps is
 	// the floor's.
 	LoadedFloodMiBps float64 `json:"loaded_flood_mibps"`
-	LaneMiBps       float64 `json:"lane_mibps"`
-	RawStreamMiBps  float64 `json:"raw_stream_mibps"`
-	ThroughputRatio float64 `json:"throughput_ratio"`
+	LaneMiBps        float64 `json:"lane_mibps"`
+	RawStreamMiBps   float64 `json:"raw_stream_mibps"`
+	ThroughputRatio  float64 `json:"throughput_ratio"`
 
 	// Reference phases (see the package doc); zero with NoReference.
 	BareIdleP50us      float64 `json:"bare_idle_p50_us"`
