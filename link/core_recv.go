@@ -80,9 +80,10 @@ func (c *sessCore) delivered(l Lane, n int) int64 {
 type ctlOutcome uint8
 
 const (
-	ctlNone  ctlOutcome = iota
-	ctlWake             // the writer has something new to write (credit, a PONG)
-	ctlFlood            // a PING was shed: charge the peer a flood
+	ctlNone     ctlOutcome = iota
+	ctlWake                // the priority writer has a PONG to write
+	ctlWakeBulk            // credit arrived: the bulk writer may write more
+	ctlFlood               // a PING was shed: charge the peer a flood
 )
 
 // control handles a control frame (already checked by checkFrame) from
@@ -97,7 +98,7 @@ func (c *sessCore) control(typ byte, p []byte, now time.Time) (ctlOutcome, error
 		if err := c.sched.addCredit(l, n); err != nil {
 			return ctlNone, err
 		}
-		return ctlWake, nil
+		return ctlWakeBulk, nil
 	case framePing:
 		return c.pinged(beUint64(p), now), nil // control.go
 	case framePong:

@@ -260,7 +260,12 @@
 // implementations: two writer goroutines — one for the priority path
 // (control frames, consensus, routing; it also owns the ping timer), one
 // for the bulk lanes — so a vote never waits for a bulk write blocked in
-// the muxer; a bulk lane's reader or delivery goroutine may also write a
+// the muxer. Each event wakes only the writer that has work (a vote, a
+// routing message, a PONG or a queued CREDIT frame the priority writer;
+// blocks queued or credit received the bulk writer): the goroutine the
+// runtime readied last runs first, so a needless bulk wake-up on every
+// vote put the priority writer behind a flood's goroutines (issue 14,
+// docs/benchmarks.md "link: QUIC lanes"). A bulk lane's reader or delivery goroutine may also write a
 // CREDIT frame on the consensus stream when it is free, under a separate
 // lock, to shorten the credit round trip; one reader per lane, one
 // delivery goroutine per bulk lane (inbox.go), and one teardown

@@ -170,10 +170,18 @@ func (s *session) Stats() Stats {
 	}
 }
 
-// wakeWriter wakes both writers: either may have work now.
-func (s *session) wakeWriter() {
+// wakeWriter wakes the writer of lane l's path, and only that one
+// (issue 14): a consensus Send that also woke the idle bulk writer made
+// the runtime run the bulk writer first (the goroutine readied last takes
+// the P's next slot) and pushed the priority writer to the back of the
+// run queue, behind a flood's goroutines: a QUIC trace showed a bulk
+// writer wake-up for every vote and every credit frame.
+func (s *session) wakeWriter(l Lane) {
+	if l.bulk() {
+		signal(s.wakeBulk)
+		return
+	}
 	signal(s.wake)
-	signal(s.wakeBulk)
 }
 
 // send queues msg; when the lane's queue is full it waits for space under
@@ -201,7 +209,7 @@ func (s *session) send(ctx context.Context, l Lane, msg []byte, wait bool) error
 				s.hub.queued.Add(int64(m.size()))
 			}
 			s.mu.Unlock()
-			s.wakeWriter()
+			s.wakeWriter(l)
 			return nil
 		case admitClosed:
 			err := s.core.err
@@ -599,7 +607,7 @@ func (s *session) grant(l Lane, g int64) {
 	s.mu.Lock()
 	s.core.queueCredit(l, g)
 	s.mu.Unlock()
-	s.wakeWriter()
+	s.wakeWriter(LaneConsensus) // CREDIT frames go out on the consensus stream
 }
 
 // grantDirect writes a CREDIT frame from the reader or delivery goroutine
@@ -633,7 +641,9 @@ func (s *session) control(typ byte, p []byte) error {
 	s.mu.Unlock()
 	switch out {
 	case ctlWake:
-		s.wakeWriter()
+		s.wakeWriter(LaneConsensus)
+	case ctlWakeBulk:
+		s.wakeWriter(LaneBlocks)
 	case ctlFlood:
 		if s.hub.penalize(s.remote, ReasonFlood) {
 			return faultf(ReasonFlood, "banned: ping rate")

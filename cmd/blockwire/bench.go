@@ -44,6 +44,7 @@ func newBenchLinkCmd() *cobra.Command {
 		Long: `For each transport, one pair of libp2p hosts on 127.0.0.1 measures:
   idle_p50_us, idle_p99_us      consensus-lane round trips on a quiet link
   loaded_p50_us, loaded_p99_us  the same while blocks stream on the same link
+  loaded_flood_mibps            the blocks lane's rate over those round trips
   hol_ratio                     loaded_p99 / idle_p99 (head-of-line blocking)
   lane_mibps, raw_stream_mibps  blocks lane vs a bare libp2p stream, same connection
   throughput_ratio              lane_mibps / raw_stream_mibps

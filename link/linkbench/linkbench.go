@@ -78,9 +78,14 @@ type Result struct {
 	LoadedP99us     float64 `json:"loaded_p99_us"`
 	HOLRatio        float64 `json:"hol_ratio"`
 	BlocksDuringRTT int     `json:"blocks_during_rtt"`
-	LaneMiBps       float64 `json:"lane_mibps"`
-	RawStreamMiBps  float64 `json:"raw_stream_mibps"`
-	ThroughputRatio float64 `json:"throughput_ratio"`
+	// LoadedFloodMiBps is the blocks lane's rate while the loaded phase's
+	// round trips ran (bytes written to the muxer over the pings' time),
+	// the load the loaded figures were taken under; floor_flood_mibps is
+	// the floor's.
+	LoadedFloodMiBps float64 `json:"loaded_flood_mibps"`
+	LaneMiBps        float64 `json:"lane_mibps"`
+	RawStreamMiBps   float64 `json:"raw_stream_mibps"`
+	ThroughputRatio  float64 `json:"throughput_ratio"`
 
 	// Reference phases (see the package doc); zero with NoReference.
 	BareIdleP50us      float64 `json:"bare_idle_p50_us"`
@@ -240,7 +245,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return r, err
 	}
-	loaded, blocks, err := p.loaded(ctx, o, block)
+	loaded, blocks, flood, err := p.loaded(ctx, o, block)
 	if err != nil {
 		return r, err
 	}
@@ -248,6 +253,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	r.LoadedP50us, r.LoadedP99us = pct(loaded, 50), pct(loaded, 99)
 	r.HOLRatio = r.LoadedP99us / r.IdleP99us
 	r.BlocksDuringRTT = blocks
+	r.LoadedFloodMiBps = flood
 	if !o.NoReference {
 		if err := p.reference(ctx, o, block, &r); err != nil {
 			return r, err
@@ -343,8 +349,9 @@ func (p *pair) rtts(ctx context.Context, o Options, n int) ([]float64, error) {
 	return out, nil
 }
 
-// loaded measures round trips while blocks stream back to back.
-func (p *pair) loaded(ctx context.Context, o Options, block []byte) ([]float64, int, error) {
+// loaded measures round trips while blocks stream back to back, and the
+// blocks lane's rate over them in MiB/s.
+func (p *pair) loaded(ctx context.Context, o Options, block []byte) ([]float64, int, float64, error) {
 	stop := make(chan struct{})
 	var sent int
 	var wg sync.WaitGroup
@@ -367,19 +374,21 @@ func (p *pair) loaded(ctx context.Context, o Options, block []byte) ([]float64, 
 	select { // sample only once a block is queued and streaming
 	case <-first:
 	case <-ctx.Done():
-		return nil, 0, ctx.Err()
+		return nil, 0, 0, ctx.Err()
 	}
+	start, out0 := time.Now(), p.l.Stats().Lanes[link.LaneBlocks].BytesOut
 	rt, err := p.rtts(ctx, o, o.Pings)
+	rate := mibps(int(p.l.Stats().Lanes[link.LaneBlocks].BytesOut-out0), time.Since(start))
 	close(stop)
 	wg.Wait()
 	for range sent { // drain what is in flight before the next phase
 		select {
 		case <-p.blocks:
 		case <-ctx.Done():
-			return nil, 0, ctx.Err()
+			return nil, 0, 0, ctx.Err()
 		}
 	}
-	return rt, sent, err
+	return rt, sent, rate, err
 }
 
 func mibps(n int, d time.Duration) float64 { return float64(n) / (1 << 20) / d.Seconds() }

@@ -26,6 +26,7 @@ func TestRunSmall(t *testing.T) {
 			require.Positive(t, r.LaneMiBps)
 			require.Positive(t, r.RawStreamMiBps)
 			require.Positive(t, r.BlocksDuringRTT)
+			require.GreaterOrEqual(t, r.LoadedFloodMiBps, 0.0)
 			for name, v := range map[string]float64{
 				"BareIdleP50us": r.BareIdleP50us, "BareIdleP99us": r.BareIdleP99us,
 				"BareSharedP50us": r.BareSharedP50us, "BareSharedP99us": r.BareSharedP99us,
@@ -46,7 +47,7 @@ func TestRunSmall(t *testing.T) {
 			require.NoError(t, err)
 			for _, k := range []string{"transport", "idle_p50_us", "idle_p99_us", "loaded_p50_us", "loaded_p99_us", "hol_ratio", "lane_mibps", "raw_stream_mibps", "throughput_ratio",
 				"bare_idle_p50_us", "bare_idle_p99_us", "bare_shared_p50_us", "bare_shared_p99_us", "bare_shared_hol_ratio",
-				"floor_idle_p99_us", "floor_p50_us", "floor_p99_us", "floor_hol_ratio", "floor_flood_mibps", "lane_floor_ratio", "processes"} {
+				"floor_idle_p99_us", "floor_p50_us", "floor_p99_us", "floor_hol_ratio", "floor_flood_mibps", "lane_floor_ratio", "processes", "loaded_flood_mibps"} {
 				require.Contains(t, string(b), `"`+k+`"`)
 			}
 		})
