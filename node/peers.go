@@ -66,6 +66,7 @@ func (n *Node) onDisconnected(l link.Link, err error) {
 		return
 	}
 	delete(lp.peers, l)
+	_ = p.conn.Close(time.Now(), "link closed") // the bodies it was receiving are lost (Inbound)
 	if lp.byID[p.id] == p {
 		delete(lp.byID, p.id)
 	}
