@@ -152,7 +152,7 @@ func (t *tree) holdGraft(c *Conn) bool {
 	if !c.now.Before(limit) || !c.inbound.busy(c.now, c.chain.Head().Height()) {
 		return false
 	}
-	if t.heldSince == c.now {
+	if t.heldSince.Equal(c.now) {
 		c.stats.GraftsHeld++
 	}
 	t.due = minTime(c.now.Add(c.cfg.GraftDelay/4), limit)
