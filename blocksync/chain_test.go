@@ -24,7 +24,13 @@ type testChain struct {
 	// adapter keeps an index (refreshed lazily, O(blocks changed)).
 	best     map[uint64]block.ID
 	bestHead block.ID
+	// inbound is the node's table shared by its Conns (InboundChain); the
+	// test network sets one per node, as node/ and sim/ do.
+	inbound *Inbound
 }
+
+// Inbound implements InboundChain (nil: each Conn decides alone).
+func (c *testChain) Inbound() *Inbound { return c.inbound }
 
 var _ Chain = (*testChain)(nil)
 

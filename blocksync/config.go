@@ -38,6 +38,16 @@ type Config struct {
 	// node's Conns (say base × (1 + i/n) for the i-th of n) makes the first
 	// graft's body cancel the others.
 	GraftDelay time.Duration
+	// GraftHold is how long at most a graft that fell due may wait while a
+	// body that extends our chain is on its way over another link of the
+	// node (its sender said Coming; the Chain shares an Inbound): the tree
+	// path is slow, not dead, and grafting would pull a second copy. A
+	// path that dies closes its Conn and releases the hold at once; one
+	// that stalls alive is grafted around after GraftDelay + GraftHold.
+	// Each Coming holds for the longer of GraftDelay and twice its
+	// sender's recent Coming-to-body time, up to GraftHold. Zero turns the
+	// hold off (grafts fire after GraftDelay, as in Version 1).
+	GraftHold time.Duration
 	// MaxHeld bounds the messages SendAfter may hold for blocks the peer does
 	// not have yet.
 	MaxHeld int
@@ -77,8 +87,12 @@ func DefaultConfig() Config {
 		Mode:       ModeActive,
 		Prune:      true,
 		GraftDelay: 500 * time.Millisecond,
-		MaxHeld:    4096,
-		Limits:     DefaultLimits(),
+		// Three graft delays: a relay pushing 1 MiB to six children
+		// over a shaped 100 Mbit/s uplink finishes the last after
+		// ~500 ms, more on a loaded host.
+		GraftHold: 1500 * time.Millisecond,
+		MaxHeld:   4096,
+		Limits:    DefaultLimits(),
 		// 1000 announcements/s: 100× a 10 blocks/s chain's Haves, and
 		// a few milliseconds of lookups per second per peer.
 		AnnounceRate:  1000,
@@ -95,6 +109,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("blocksync: Config.Mode %d is not a Mode", c.Mode)
 	case c.GraftDelay <= 0:
 		return fmt.Errorf("blocksync: Config.GraftDelay %v must be positive", c.GraftDelay)
+	case c.GraftHold < 0:
+		return fmt.Errorf("blocksync: Config.GraftHold %v is negative", c.GraftHold)
 	case c.MaxHeld < 0:
 		return fmt.Errorf("blocksync: Config.MaxHeld %d is negative", c.MaxHeld)
 	case c.Limits.MaxPayload < 0:

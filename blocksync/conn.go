@@ -74,6 +74,11 @@ type Conn struct {
 	// was added (Forward): one per height at most.
 	forwardedHeight uint64
 	budget          announceBudget
+	// inbound is the node's shared table of bodies on their way (nil if
+	// the Chain does not implement InboundChain); lag is this peer's
+	// recent slowest Coming-to-body time (inbound.go).
+	inbound *Inbound
+	lag     time.Duration
 
 	out Ready
 	// pending are the ids of out.Blocks.
@@ -90,6 +95,9 @@ func New(cfg Config, chain Chain, now time.Time) (*Conn, error) {
 	c := &Conn{cfg: cfg, chain: chain, now: now, startHeight: chain.Head().Height()}
 	c.win.peerWindow = uint64(cfg.Window)
 	_, c.verifies = chain.(Verifier)
+	if ic, ok := chain.(InboundChain); ok {
+		c.inbound = ic.Inbound()
+	}
 	c.tree.init(cfg.Mode)
 	c.budget.init(&c.cfg, now)
 	c.sendLocator()
@@ -237,6 +245,9 @@ func (c *Conn) disconnect(e *Error) {
 	c.state = StateClosed
 	c.out.Disconnect = e
 	c.held.clear()
+	if c.inbound != nil {
+		c.inbound.closed(c)
+	}
 }
 
 // handle dispatches one peer message to its handler.
@@ -264,6 +275,8 @@ func (c *Conn) handle(lane Lane, m Msg) {
 		c.handleGraft(m)
 	case *Tied:
 		c.handleTied(m)
+	case *Coming:
+		c.handleComing(m)
 	default:
 		c.disconnect(fault(ReasonProtocol, "unexpected message %T", m))
 	}

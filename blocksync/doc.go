@@ -76,6 +76,20 @@
 // Conn of a node decides alone, a dead tree path makes each backup link graft
 // once; the duplicates that follow prune all but the fastest.
 //
+// Slow is not dead (Version 2). Before each body a sender says Coming (id and
+// size) on the sync lane, which shares the link's bulk path with the blocks
+// lane chunk by chunk and so arrives long before a large body. A Chain that
+// implements InboundChain shares one Inbound table among a node's Conns: a
+// graft that falls due while some link's peer is sending a body above our
+// head waits, re-checked every GraftDelay/4, for at most Config.GraftHold.
+// Each Coming holds for the longer of GraftDelay and twice its sender's
+// recent Coming-to-body time. A Conn that closes (its link died) drops its
+// entries at once, so a dead parent is still grafted around within
+// GraftDelay; a parent that stalls alive, within GraftDelay + GraftHold. On
+// real processes most duplicates in steady state were pulls around paths
+// that were slow, not dead (a relay pushing 1 MiB to six children over one
+// 100 Mbit/s uplink finishes the last ~500 ms after it started).
+//
 // Forwarding before executing. A relay's node executes a body before it is
 // on the relay's chain, and executing 1 MiB costs tens of milliseconds per
 // hop. A Chain that implements Verifier has every new body checked on
@@ -173,7 +187,7 @@
 // head, so a peer that lacks our irreversible block receives it unless its
 // irreversible chain conflicts with ours, which disconnects.
 //
-// # Wire format (Version 1)
+// # Wire format (Version 2)
 //
 // One link frame carries one message: a version byte (1), a type byte, and
 // the body. Integers are big-endian; ids and keys are 32 bytes. Decode is
@@ -187,6 +201,10 @@
 //	type 5 Prune  (34 bytes)  producer key[32]
 //	type 6 Graft  (66 bytes)  producer key[32] wanted block id[32]
 //	type 7 Tied   (34+n)      block id[32] payload[n] (n <= Limits.MaxPayload)
+//	type 8 Coming (38 bytes)  block id[32] body size u32 (new in Version 2)
+//
+// Version 2 added Coming; a Version 1 peer's messages are refused with
+// ReasonVersion, so a network upgrades all its nodes together.
 //
 // Forward compatibility: a new field or message type changes Version; a
 // Conn disconnects on a version it does not speak (ReasonVersion), so both

@@ -65,6 +65,7 @@ func (c *Conn) forward(b *block.Block) {
 		return
 	}
 	c.forwardedHeight = b.Height
+	c.sendComing(id, m.Size())
 	c.send(LaneBlocks, m)
 	c.peerKnows = id
 	c.told(id.Height())

@@ -7,7 +7,7 @@ import (
 )
 
 // Version is the wire version, the first byte of every message.
-const Version = 1
+const Version = 2
 
 // Type identifies a message; it is the second byte of every message.
 type Type uint8
@@ -21,6 +21,8 @@ const (
 	TypePrune Type = 5
 	TypeGraft Type = 6
 	TypeTied  Type = 7
+	// TypeComing is new in Version 2.
+	TypeComing Type = 8
 )
 
 func (t Type) String() string {
@@ -39,12 +41,14 @@ func (t Type) String() string {
 		return "graft"
 	case TypeTied:
 		return "tied"
+	case TypeComing:
+		return "coming"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
 
 // Msg is one blocksync message. The concrete types are *Hello, *Have,
-// *Block, *Ack, *Prune, *Graft and *Tied. A Msg handed to or returned by a
+// *Block, *Ack, *Prune, *Graft, *Tied and *Coming. A Msg handed to or returned by a
 // Conn is not modified afterwards by the Conn; the driver may share it.
 type Msg interface {
 	// Type is the message's wire type.
@@ -140,7 +144,18 @@ type Tied struct {
 	Payload []byte
 }
 
+// Coming tells the peer, on the sync lane, that we are about to send it
+// block ID's body (Bytes long) on the blocks lane. The sync lane shares the
+// link's bulk path with the blocks lane chunk by chunk, so it arrives long
+// before a large body does: the receiver's other links hold their grafts
+// for that block while the body is on its way (see Inbound).
+type Coming struct {
+	ID    block.ID
+	Bytes uint32
+}
+
 var (
+	_ Msg = (*Coming)(nil)
 	_ Msg = (*Hello)(nil)
 	_ Msg = (*Have)(nil)
 	_ Msg = (*Block)(nil)
@@ -153,10 +168,11 @@ var (
 // NewBlock wraps b in a Block message.
 func NewBlock(b *block.Block) *Block { return &Block{Block: b} }
 
-func (*Hello) Type() Type { return TypeHello }
-func (*Have) Type() Type  { return TypeHave }
-func (*Block) Type() Type { return TypeBlock }
-func (*Ack) Type() Type   { return TypeAck }
-func (*Prune) Type() Type { return TypePrune }
-func (*Graft) Type() Type { return TypeGraft }
-func (*Tied) Type() Type  { return TypeTied }
+func (*Hello) Type() Type  { return TypeHello }
+func (*Have) Type() Type   { return TypeHave }
+func (*Block) Type() Type  { return TypeBlock }
+func (*Ack) Type() Type    { return TypeAck }
+func (*Prune) Type() Type  { return TypePrune }
+func (*Graft) Type() Type  { return TypeGraft }
+func (*Tied) Type() Type   { return TypeTied }
+func (*Coming) Type() Type { return TypeComing }

@@ -69,7 +69,9 @@ type envelope struct {
 func newNetwork(t testing.TB, cfg Config, genesis *block.Block, names ...string) *network {
 	n := &network{t: t, cfg: cfg, nodes: map[string]*tnode{}, now: time.Unix(1000, 0)}
 	for _, name := range names {
-		n.nodes[name] = &tnode{name: name, chain: newTestChain(genesis), conns: map[string]*Conn{}, gotFrom: map[string]map[block.ID]bool{}}
+		ch := newTestChain(genesis)
+		ch.inbound = NewInbound()
+		n.nodes[name] = &tnode{name: name, chain: ch, conns: map[string]*Conn{}, gotFrom: map[string]map[block.ID]bool{}}
 		n.names = append(n.names, name)
 	}
 	return n
@@ -95,11 +97,13 @@ func (n *network) connect(a, b string) {
 	n.drain(b)
 }
 
-// disconnect drops both Conns and every queued message between a and b.
+// disconnect closes and drops both Conns (as a driver does when a link
+// ends) and every queued message between a and b.
 func (n *network) disconnect(a, b string) {
 	tracef("disconnect %s %s", a, b)
 	for _, p := range [][2]string{{a, b}, {b, a}} {
 		x := n.nodes[p[0]]
+		_ = x.conns[p[1]].Close(n.now, "link down")
 		delete(x.conns, p[1])
 		x.peers = slices.DeleteFunc(x.peers, func(s string) bool { return s == p[1] })
 	}

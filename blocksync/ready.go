@@ -112,13 +112,17 @@ type Stats struct {
 	Duplicates                 uint64 // bodies received that we already had
 	// LastDuplicate is the block of the latest duplicate body, so a driver
 	// that sees Duplicates grow after a Receive can count copies per block.
-	LastDuplicate              block.ID
-	Stale                      uint64 // bodies discarded as orphaned or at/below our irreversible block
-	PrunesSent, PrunesReceived uint64
-	GraftsSent, GraftsReceived uint64
-	AcksSent                   uint64
-	EarlyForwards              uint64 // bodies sent by Forward, before our node added them
-	TiedSent, TiedReceived     uint64
-	HeldDropped                uint64 // tied messages whose block left our chain
-	AnnouncementsDropped       uint64 // hellos and Haves over Config.AnnounceRate, dropped
+	LastDuplicate                block.ID
+	Stale                        uint64 // bodies discarded as orphaned or at/below our irreversible block
+	PrunesSent, PrunesReceived   uint64
+	GraftsSent, GraftsReceived   uint64
+	AcksSent                     uint64
+	EarlyForwards                uint64 // bodies sent by Forward, before our node added them
+	TiedSent, TiedReceived       uint64
+	HeldDropped                  uint64 // tied messages whose block left our chain
+	AnnouncementsDropped         uint64 // hellos and Haves over Config.AnnounceRate, dropped
+	ComingsSent, ComingsReceived uint64 // notices of a body about to be sent (Version 2)
+	// GraftsHeld counts grafts that fell due while a body extending our
+	// chain was on its way over another link, and waited (inbound.go).
+	GraftsHeld uint64
 }

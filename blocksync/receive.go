@@ -38,6 +38,7 @@ func (c *Conn) handleBlock(m *Block) {
 		return
 	}
 	id := b.ID()
+	c.bodyArrived(id)
 	// A copy of a block we have is a duplicate even when it is final for
 	// us (with fast finality every copy after the first is): it prunes.
 	if c.have(id) {

@@ -117,6 +117,7 @@ func (c *Conn) pump() {
 }
 
 func (c *Conn) sendBody(m *Block, id block.ID) {
+	c.sendComing(id, m.Size())
 	c.send(LaneBlocks, m)
 	c.sent, c.peerKnows = id, id
 	c.told(id.Height())

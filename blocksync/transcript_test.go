@@ -149,6 +149,8 @@ func brief(m Msg) string {
 		return fmt.Sprintf("graft producer %d want %s", int(x.Producer[0])-1, short(x.Want))
 	case *Tied:
 		return "tied " + short(x.Block)
+	case *Coming:
+		return fmt.Sprintf("coming %s (%d bytes)", short(x.ID), x.Bytes)
 	}
 	return fmt.Sprintf("%T", m)
 }

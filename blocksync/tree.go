@@ -32,6 +32,9 @@ type tree struct {
 	due      time.Time
 	// lastHead is our head when the graft timer was last reset.
 	lastHead block.ID
+	// heldSince is when the pending graft first fell due and was held
+	// because a body was on its way (inbound.go); zero when not held.
+	heldSince time.Time
 }
 
 func (t *tree) init(m Mode) {
@@ -154,21 +157,25 @@ func (t *tree) chainMoved(c *Conn) {
 		return
 	}
 	if _, known := c.chain.Header(t.want); known {
-		t.due = time.Time{}
+		t.due, t.heldSince = time.Time{}, time.Time{}
 		return
 	}
 	if head := c.chain.Head(); head != t.lastHead {
 		t.lastHead = head
-		t.due = c.now.Add(c.cfg.GraftDelay)
+		t.due, t.heldSince = c.now.Add(c.cfg.GraftDelay), time.Time{}
 	}
 }
 
-// tick grafts when the deadline passed and the block is still missing.
+// tick grafts when the deadline passed and the block is still missing,
+// unless a body extending our chain is on its way (holdGraft).
 func (t *tree) tick(c *Conn) {
 	if t.due.IsZero() || c.now.Before(t.due) {
 		return
 	}
-	t.due = time.Time{}
+	if _, known := c.chain.Header(t.want); !known && t.holdGraft(c) {
+		return
+	}
+	t.due, t.heldSince = time.Time{}, time.Time{}
 	if _, known := c.chain.Header(t.want); known {
 		return
 	}

@@ -16,6 +16,7 @@ const (
 	pruneLen  = headerLen + 32
 	graftLen  = headerLen + 32 + 32
 	tiedMin   = headerLen + 32
+	comingLen = headerLen + 32 + 4
 )
 
 // Hello flag bits; the others must be zero.
@@ -92,6 +93,13 @@ func (m *Tied) AppendTo(dst []byte) []byte {
 	return append(dst, m.Payload...)
 }
 
+func (m *Coming) Size() int { return comingLen }
+
+func (m *Coming) AppendTo(dst []byte) []byte {
+	dst = append(appendHeader(dst, TypeComing), m.ID[:]...)
+	return binary.BigEndian.AppendUint32(dst, m.Bytes)
+}
+
 // Encode returns m's encoding in a buffer of exactly the right size.
 func Encode(m Msg) []byte { return m.AppendTo(make([]byte, 0, m.Size())) }
 
@@ -138,6 +146,13 @@ func Decode(data []byte, lim Limits) (Msg, error) {
 		return m, nil
 	case TypeTied:
 		return decodeTied(body, lim)
+	case TypeComing:
+		if err := wantLen(t, body, comingLen); err != nil {
+			return nil, err
+		}
+		m := &Coming{Bytes: binary.BigEndian.Uint32(body[32:])}
+		copy(m.ID[:], body[:32])
+		return m, nil
 	}
 	return nil, fault(ReasonMalformed, "unknown message type %d", uint8(t))
 }

@@ -25,6 +25,7 @@ func sampleMsgs() []Msg {
 		&Graft{Producer: key, Want: b.ID()},
 		&Tied{Block: b.ID(), Payload: []byte("payload")},
 		&Tied{Block: b.ID()},
+		&Coming{ID: b.ID(), Bytes: 1<<20 + 7},
 	}
 }
 
@@ -54,7 +55,8 @@ func TestDecodeRejects(t *testing.T) {
 		require.ErrorIs(t, err, ErrPeer)
 	}
 	bad(nil, ReasonMalformed)
-	bad([]byte{2, 1}, ReasonVersion)
+	bad([]byte{1, 1}, ReasonVersion) // Version 1 peers do not know Coming
+	bad([]byte{Version + 1, 1}, ReasonVersion)
 	bad([]byte{Version, 99}, ReasonMalformed)
 	bad(hello[:len(hello)-1], ReasonMalformed)
 	bad(append(hello, 0), ReasonMalformed)

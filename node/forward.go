@@ -21,7 +21,14 @@ type syncChain struct {
 	n *Node
 }
 
-var _ blocksync.Verifier = syncChain{}
+var (
+	_ blocksync.Verifier     = syncChain{}
+	_ blocksync.InboundChain = syncChain{}
+)
+
+// Inbound shares the loop's table of bodies on their way among the Conns
+// (a graft waits while another link delivers the block, issue 19).
+func (c syncChain) Inbound() *blocksync.Inbound { return c.n.lp.inbound }
 
 // VerifyBody checks the producer's authority for the header (the rule
 // addFromPeer applied before chain.Add), then the signature and the body

@@ -77,6 +77,8 @@ type loopState struct {
 	dropSubmits bool
 	// encoded is the last block body encoded for a link.
 	encoded blocksync.BodyCache
+	// inbound is what the Conns share about bodies on their way.
+	inbound *blocksync.Inbound
 	// connSeq staggers graft delays across a node's Conns (blocksync's
 	// config advice).
 	connSeq int
@@ -91,6 +93,7 @@ func newLoopState(n *Node) *loopState {
 		txs:     txpool.NewIndex(n.o.limits.TxIndex),
 		watched: map[block.Hash]*watchedTx{},
 		cfg:     blocksync.DefaultConfig(),
+		inbound: blocksync.NewInbound(),
 	}
 	lp.cfg.Limits.Block = n.blockLimits()
 	lp.relays, _ = relay.New[route.NodeID, *outSubmit](relay.DefaultConfig()) // valid

@@ -66,6 +66,7 @@ func (n *Node) onDisconnected(l link.Link, err error) {
 		return
 	}
 	delete(lp.peers, l)
+	_ = p.conn.Close(time.Now(), "link closed") // the bodies it was receiving are lost (Inbound)
 	if lp.byID[p.id] == p {
 		delete(lp.byID, p.id)
 	}
@@ -163,6 +164,8 @@ func (n *Node) countSync(p *peerState) {
 	n.stats.blockBytesIn.Add(st.BlockBytesReceived - p.counted.BlockBytesReceived)
 	n.stats.blockBytesOut.Add(st.BlockBytesSent - p.counted.BlockBytesSent)
 	n.stats.blocksSent.Add(st.BlocksSent - p.counted.BlocksSent)
+	n.stats.grafts.Add(st.GraftsSent - p.counted.GraftsSent)
+	n.stats.graftsHeld.Add(st.GraftsHeld - p.counted.GraftsHeld)
 	p.counted = st
 }
 

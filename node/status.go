@@ -47,7 +47,7 @@ type BlockObservation struct {
 type counters struct {
 	blocksReceived, duplicates, stale, produced atomic.Uint64
 	bodyDuplicates, blockBytesIn, blockBytesOut atomic.Uint64
-	blocksSent                                  atomic.Uint64
+	blocksSent, grafts, graftsHeld              atomic.Uint64
 	txSubmitted, txAccepted, txForwarded        atomic.Uint64
 	mu                                          sync.Mutex
 	rejected                                    map[string]uint64
@@ -75,6 +75,11 @@ type Counters struct {
 	BlocksSent    uint64 `json:"blocks_sent"`
 	BlockBytesIn  uint64 `json:"block_bytes_in"`
 	BlockBytesOut uint64 `json:"block_bytes_out"`
+	// Grafts counts grafts sent (a backup link pulled a block the tree
+	// path had not delivered); GraftsHeld grafts that fell due while
+	// another link was delivering a body and waited (issue 19).
+	Grafts     uint64 `json:"grafts"`
+	GraftsHeld uint64 `json:"grafts_held"`
 	// Stale counts bodies dropped because their fork was pruned meanwhile.
 	Stale uint64 `json:"stale"`
 	// Produced counts blocks this node produced.
@@ -98,6 +103,7 @@ func (n *Node) Counters() Counters {
 	return Counters{
 		BlocksReceived: c.blocksReceived.Load(), Duplicates: c.duplicates.Load(), Stale: c.stale.Load(),
 		BodyDuplicates: c.bodyDuplicates.Load(), BlocksSent: c.blocksSent.Load(),
+		Grafts: c.grafts.Load(), GraftsHeld: c.graftsHeld.Load(),
 		BlockBytesIn: c.blockBytesIn.Load(), BlockBytesOut: c.blockBytesOut.Load(),
 		Produced: c.produced.Load(), Rejected: rej, TxSubmitted: c.txSubmitted.Load(),
 		TxAccepted: c.txAccepted.Load(), TxForwarded: c.txForwarded.Load(),

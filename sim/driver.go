@@ -32,6 +32,7 @@ func (n *node) connected(peer int) {
 func (n *node) disconnected(peer int) {
 	if pc := n.conns[peer]; pc != nil {
 		n.r.connClosed(n.id, pc)
+		_ = pc.c.Close(n.now(), "connection closed") // its bodies on their way are lost
 		delete(n.conns, peer)
 	}
 }

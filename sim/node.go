@@ -33,6 +33,9 @@ type node struct {
 	// irreversible block) and their orphans, so that a body in flight on a
 	// pruned fork is recognized as stale, not invalid.
 	gone map[block.ID]bool
+	// inbound is what the node's Conns share about bodies on their way
+	// (blocksync.InboundChain); a fresh one per boot.
+	inbound *blocksync.Inbound
 }
 
 // peerConn is one connection's state machine and its timer.
@@ -46,7 +49,13 @@ type peerConn struct {
 // chainView adapts a node's tree and store to blocksync.Chain.
 type chainView struct{ n *node }
 
-var _ blocksync.Chain = chainView{}
+var (
+	_ blocksync.Chain        = chainView{}
+	_ blocksync.InboundChain = chainView{}
+)
+
+// Inbound implements blocksync.InboundChain: one table per node.
+func (v chainView) Inbound() *blocksync.Inbound { return v.n.inbound }
 
 func (v chainView) Head() block.ID         { return v.n.tree.HeadID() }
 func (v chainView) Irreversible() block.ID { return v.n.tree.RootID() }
@@ -82,6 +91,7 @@ func (n *node) boot(s *store) {
 	n.tree = forkdb.New(s.blocks[top].SignedHeader)
 	n.conns = map[int]*peerConn{}
 	n.gone = map[block.ID]bool{}
+	n.inbound = blocksync.NewInbound()
 	n.up = true
 }
 
