@@ -15,17 +15,9 @@ For the measured blocks (every node received it, at least min_size bytes, none w
 Usage: scripts/graftdups.py DIR/propagation.json ... [--min-size N]
 """
 import json, sys
-from datetime import datetime
+from proptime import ts as t
 
 
-def t(s):
-    if not s or s.startswith("0001"):
-        return None
-    s = s.rstrip("Z")
-    if "." in s:
-        a, b = s.split(".")
-        s = a + "." + (b + "000000")[:6]
-    return datetime.fromisoformat(s).timestamp()
 
 
 def run(path, minsize):

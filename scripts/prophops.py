@@ -10,16 +10,8 @@ that every node received, where each hop's time went.
 Usage: scripts/prophops.py DIR/propagation.json [min_size]
 """
 import json, sys, statistics
-from datetime import datetime
+from proptime import ts as t
 
-def t(s):
-    if not s or s.startswith("0001"):
-        return None
-    s = s.rstrip("Z")
-    if "." in s:
-        a, b = s.split(".")
-        s = a + "." + (b + "000000")[:6]
-    return datetime.fromisoformat(s).timestamp()
 
 d = json.load(open(sys.argv[1]))
 minsize = int(sys.argv[2]) if len(sys.argv) > 2 else 1000000
