@@ -12,6 +12,7 @@ import (
 
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/link"
+	"github.com/blockwire/blockwire/transport/submit"
 )
 
 // A node with no link to any producer answers a submit with ErrNoProducer
@@ -196,4 +197,54 @@ func TestSubmitRelayedThroughAFollower(t *testing.T) {
 		}
 		require.Positive(t, relayed, "a follower relayed the submit")
 	})
+}
+
+// Every node refuses a transaction too large for a routed submit — the
+// leader too, which could take it directly — so whether a transaction is
+// taken never depends on which node leads when it arrives (issue 19: 1 MiB
+// transactions failed with the route's payload limit whenever they landed
+// on a node that had just lost the lead). One at the limit is forwarded by
+// a follower and commits.
+func TestTransactionsAboveTheRoutedLimitAreRefusedByEveryNode(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineCFT, 3, 0)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(3, 10*time.Second)
+		var leader int
+		waitFor(t, 5*time.Second, "a leader", func() bool { leader = tn.leader(); return leader >= 0 })
+		follower := (leader + 1) % 3
+		limit := submit.MaxTx(tn.specs[leader].n.tr.MaxPayload())
+		for _, i := range []int{leader, follower} {
+			_, err := tn.specs[i].n.Submit(context.Background(), kvTxOfSize(t, limit+1))
+			var rej *TxRejectedError
+			require.ErrorAs(t, err, &rej, "node %d", i)
+			require.Equal(t, "too-large", rej.Reason)
+			require.Contains(t, rej.Detail, fmt.Sprintf("limit %d", limit))
+		}
+		r, err := tn.specs[follower].n.Submit(context.Background(), kvTxOfSize(t, limit))
+		require.NoError(t, err)
+		require.Equal(t, TxIncluded, r.State)
+		require.Positive(t, tn.specs[follower].n.Counters().TxForwarded)
+	})
+}
+
+// kvTxOfSize is a key-value transaction of exactly size bytes: values of
+// up to 60,000 bytes under keys big/0, big/1, …
+func kvTxOfSize(t *testing.T, size int) []byte {
+	t.Helper()
+	var ops []chain.KVOp
+	for total := 0; total < size; total += 60000 {
+		ops = append(ops, chain.KVOp{Kind: chain.KVSet, Key: fmt.Appendf(nil, "big/%d", len(ops)), Value: make([]byte, 60000)})
+	}
+	last := &ops[len(ops)-1]
+	for range 4 { // the value's length prefix may shrink as the value does
+		tx := chain.AppendKVTx(nil, ops...)
+		if len(tx) == size {
+			return tx
+		}
+		last.Value = make([]byte, len(last.Value)-(len(tx)-size))
+	}
+	t.Fatalf("no key-value transaction of %d bytes", size)
+	return nil
 }

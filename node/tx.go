@@ -8,6 +8,7 @@ import (
 
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/chain/txpool"
+	"github.com/blockwire/blockwire/transport/submit"
 )
 
 // Submit sends a transaction to the current producer and waits until it is
@@ -51,8 +52,8 @@ func (n *Node) submit(ctx context.Context, tx []byte, w *txpool.Waiter) (block.H
 			return block.Hash{}, &TxRejectedError{Reason: txReason(err), Detail: err.Error()}
 		}
 	}
-	if len(tx) > n.maxTx() {
-		return block.Hash{}, &TxRejectedError{Reason: "too-large", Detail: fmt.Sprintf("%d bytes, limit %d", len(tx), n.maxTx())}
+	if err := n.checkSize(tx); err != nil {
+		return block.Hash{}, err
 	}
 	n.stats.txSubmitted.Add(1)
 	h := txHash(tx)
@@ -144,11 +145,20 @@ func (n *Node) TxStatus(ctx context.Context, hash block.Hash) (TxReceipt, error)
 
 func (n *Node) notifyTx(r *TxReceipt) { n.lp.txs.Deliver(r) }
 
-// maxTx is the largest transaction accepted: half a block, and never more
-// than the block decoder's per-transaction limit.
+// maxTx is the largest transaction accepted: half a block, never more than
+// the block decoder's per-transaction limit, and never more than a submit
+// routed to the leader carries. Every node, the leader too, holds to the
+// last: a transaction the leader would take directly but no other node
+// could forward fails as soon as it lands on a node that has just lost the
+// lead (issue 19: 1 MiB transactions failed with the route's payload limit
+// after leader changes).
 func (n *Node) maxTx() int {
 	lim := n.blockLimits()
-	return min(lim.MaxBlockBytes/2, lim.MaxTxBytes)
+	m := min(lim.MaxBlockBytes/2, lim.MaxTxBytes)
+	if n.tr != nil {
+		m = min(m, submit.MaxTx(n.tr.MaxPayload()))
+	}
+	return m
 }
 
 // blockLimits are the limits every node decodes blocks with.
@@ -189,8 +199,13 @@ func (n *Node) precheck(tx []byte) error {
 			return &TxRejectedError{Reason: txReason(err), Detail: err.Error()}
 		}
 	}
+	return n.checkSize(tx)
+}
+
+// checkSize refuses a transaction above maxTx.
+func (n *Node) checkSize(tx []byte) error {
 	if len(tx) > n.maxTx() {
-		return &TxRejectedError{Reason: "too-large", Detail: fmt.Sprintf("%d bytes", len(tx))}
+		return &TxRejectedError{Reason: "too-large", Detail: fmt.Sprintf("%d bytes, limit %d", len(tx), n.maxTx())}
 	}
 	return nil
 }

@@ -15,11 +15,15 @@ import (
 )
 
 // payloadLoad makes blocks big enough to measure propagation: once per
-// block interval it submits one key-value transaction of size bytes to
-// the producer it believes leads, so that (almost) every block carries
-// one. It writes to a few keys in turn so the state stays small while the
-// blocks stay large. Sending to the leader keeps the payload off the
-// forwarding path: what crosses the shaped links is the blocks.
+// block interval it submits size bytes of key-value transactions (several
+// of at most payloadTxBytes each) to the producer it believes leads, so
+// that (almost) every block carries them. It writes to a few keys in turn
+// so the state stays small while the blocks stay large. Sending to the
+// leader keeps the payload off the forwarding path: what crosses the shaped
+// links is the blocks. Transactions stay well under what a node forwards
+// to the leader (routed unicast's MaxPayload, 1 MiB; node.maxTx), so a
+// submit that reaches a node that has just lost the lead is forwarded, not
+// refused.
 type payloadLoad struct {
 	size      int
 	interval  time.Duration
@@ -37,6 +41,11 @@ type payloadLoad struct {
 
 // payloadChunk is the value size per key (the key-value app allows 64 KiB).
 const payloadChunk = 60000
+
+// payloadTxBytes bounds the value bytes of one payload transaction: four
+// chunks, a quarter of the routed limit (real chains' transactions are far
+// smaller; a few per block keep each forwardable with room to spare).
+const payloadTxBytes = 4 * payloadChunk
 
 func newPayloadLoad(size int, interval time.Duration, clients []*adminClient, producers []int) *payloadLoad {
 	l := &payloadLoad{size: size, interval: interval, clients: clients, producers: producers, reasons: map[string]uint64{}}
@@ -75,31 +84,46 @@ func (l *payloadLoad) run(ctx context.Context) {
 		if i%8 == 0 || l.refind.Swap(false) {
 			l.findLeader(ctx)
 		}
-		// A distinct prefix per submit: distinct transactions (hashes). The
-		// key-value app bounds a value (64 KiB): split into chunks.
-		set := map[string]string{}
-		for k, off := 0, 0; off < len(body); k, off = k+1, off+payloadChunk {
-			chunk := body[off:min(off+payloadChunk, len(body))]
-			if k == 0 {
-				chunk = fmt.Sprintf("%012d", i) + chunk[min(12, len(chunk)):]
-			}
-			set[fmt.Sprintf("payload/%d/%d", i%4, k)] = chunk
-		}
 		c := l.clients[l.leader.Load()]
-		wg.Go(func() {
-			l.submitted.Add(1)
-			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			req := map[string]any{"set": set}
-			if err := c.do(sctx, "POST", "/tx", req, nil, nil); err != nil {
-				l.failed.Add(1)
-				l.refind.Store(true)
-				l.lastErr.Store(err.Error())
-				l.mu.Lock()
-				l.reasons[failReason(err)]++
-				l.mu.Unlock()
+		for _, set := range payloadTxs(body, i) {
+			wg.Go(func() { l.submit(c, set) })
+		}
+	}
+}
+
+// payloadTxs splits interval i's payload body into transactions of at most
+// payloadTxBytes of values, each setting its own keys. A distinct prefix
+// per transaction and interval keeps every transaction distinct (its
+// hash); keys cycle over four intervals so the state stays small.
+func payloadTxs(body string, i int) []map[string]string {
+	var txs []map[string]string
+	for t, off := 0, 0; off < len(body); t, off = t+1, off+payloadTxBytes {
+		part := body[off:min(off+payloadTxBytes, len(body))]
+		set := map[string]string{}
+		for k, coff := 0, 0; coff < len(part); k, coff = k+1, coff+payloadChunk {
+			chunk := part[coff:min(coff+payloadChunk, len(part))]
+			if k == 0 {
+				chunk = fmt.Sprintf("%08d/%03d", i, t) + chunk[min(12, len(chunk)):]
 			}
-		})
+			set[fmt.Sprintf("payload/%d/%d/%d", i%4, t, k)] = chunk
+		}
+		txs = append(txs, set)
+	}
+	return txs
+}
+
+// submit posts one payload transaction, counting it and any failure.
+func (l *payloadLoad) submit(c *adminClient, set map[string]string) {
+	l.submitted.Add(1)
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.do(sctx, "POST", "/tx", map[string]any{"set": set}, nil, nil); err != nil {
+		l.failed.Add(1)
+		l.refind.Store(true)
+		l.lastErr.Store(err.Error())
+		l.mu.Lock()
+		l.reasons[failReason(err)]++
+		l.mu.Unlock()
 	}
 }
 

@@ -50,10 +50,17 @@ type Answer struct {
 	Detail string
 }
 
+// submitHeader is a submit's bytes before the transaction.
+const submitHeader = 2
+
 // EncodeSubmit returns the submit of tx.
 func EncodeSubmit(tx []byte) []byte {
 	return append([]byte{Version, typeSubmit}, tx...)
 }
+
+// MaxTx is the largest transaction a submit carries in a routed payload of
+// at most maxPayload bytes.
+func MaxTx(maxPayload int) int { return maxPayload - submitHeader }
 
 // Encode returns the answer's bytes (a longer detail is cut to MaxDetail
 // bytes on a character boundary).
