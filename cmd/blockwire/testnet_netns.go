@@ -64,6 +64,10 @@ type NetnsResult struct {
 	HeightsCompared  uint64          `json:"heights_compared"`
 	PayloadSubmitted uint64          `json:"payload_submitted"`
 	PayloadFailed    uint64          `json:"payload_failed"`
+	// PayloadResent counts posts after a failed one: a payload transaction
+	// is sent again (the same bytes) to whoever leads then, up to three
+	// posts; payload_failed counts those whose every post failed.
+	PayloadResent uint64 `json:"payload_resent"`
 	// PayloadErrors counts the failed payload submits by reason
 	// (route-payload-limit: refused by the routed transport's limit).
 	PayloadErrors map[string]uint64 `json:"payload_errors,omitempty"`
@@ -73,7 +77,7 @@ type NetnsResult struct {
 func addNetnsFlags(f *pflag.FlagSet, o *netnsOptions) {
 	f.BoolVar(&o.enabled, "netns", false, "run every node in its own network namespace on a bridge (needs root; DIR is recreated)")
 	f.StringVar(&o.bandwidth, "bandwidth", "", "with --netns: each node's upload and download rate (tc tbf), e.g. 100mbit")
-	f.IntVar(&o.blockSize, "block-size", 0, "with --netns: a payload of this many bytes per block (one key-value transaction per block interval)")
+	f.IntVar(&o.blockSize, "block-size", 0, "with --netns: a payload of this many bytes per block (key-value transactions of at most 240,000 value bytes, posted to the leader every block interval)")
 	f.StringVar(&o.perturb, "perturb", "", "with --netns: perturbations, e.g. 'kill@10s:node3,restart@15s:node3,pause@12s-14s:node1,partition@20s-25s:0-2/3-7,disconnect@30s:node4'")
 	f.StringVar(&o.relay, "relay", "blocksync", "with --netns: how block bodies travel: blocksync, or gossipsub (a benchmark baseline, not a production relay)")
 	f.DurationVar(&o.settle, "settle", 30*time.Second, "with --netns: after --duration, how long to wait for every node to reach the highest irreversible height before the checks")

@@ -68,7 +68,7 @@ func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions,
 	res.TxPerS = float64(res.TxCommitted) / elapsed.Seconds()
 	res.TxP50Ms, res.TxP99Ms = load.percentile(0.50), load.percentile(0.99)
 	nr.PayloadSubmitted, nr.PayloadFailed = payload.submitted.Load(), payload.failed.Load()
-	nr.PayloadErrors = payload.errorCounts()
+	nr.PayloadErrors, nr.PayloadResent = payload.errorCounts(), payload.resent.Load()
 	if nr.PayloadFailed > nr.PayloadSubmitted/10 {
 		e, _ := payload.lastErr.Load().(string)
 		res.Problems = append(res.Problems, fmt.Sprintf("%d of %d payload transactions failed (last: %s): blocks are smaller than --block-size", nr.PayloadFailed, nr.PayloadSubmitted, e))

@@ -31,9 +31,10 @@ type payloadLoad struct {
 	producers []int
 
 	leader            atomic.Int64 // index into clients
-	refind            atomic.Bool  // a submit failed: ask who leads before the next
+	finding           atomic.Bool  // a findLeader round is running
 	submitted, failed atomic.Uint64
-	lastErr           atomic.Value // string: the latest failure, for the summary
+	resent            atomic.Uint64 // posts after a failed one (payloadAttempts)
+	lastErr           atomic.Value  // string: the latest failure, for the summary
 
 	mu      sync.Mutex
 	reasons map[string]uint64 // failures by reason (failReason)
@@ -78,15 +79,18 @@ func (l *payloadLoad) run(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		// Every 8 intervals, and at once after a failure: under leader
-		// churn a stale leader forwards the payload, which the routed
-		// transport refuses above its MaxPayload (route-payload-limit).
-		if i%8 == 0 || l.refind.Swap(false) {
-			l.findLeader(ctx)
+		// Ask who leads every interval, in the background (at most one
+		// round of questions at a time): a node that has just lost the
+		// lead forwards what it gets, and the payload should not cross
+		// the network twice — a stale choice lasts one interval.
+		if !l.finding.Swap(true) {
+			wg.Go(func() {
+				defer l.finding.Store(false)
+				l.findLeader(ctx)
+			})
 		}
-		c := l.clients[l.leader.Load()]
 		for _, set := range payloadTxs(body, i) {
-			wg.Go(func() { l.submit(c, set) })
+			wg.Go(func() { l.submit(ctx, set) })
 		}
 	}
 }
@@ -112,19 +116,43 @@ func payloadTxs(body string, i int) []map[string]string {
 	return txs
 }
 
-// submit posts one payload transaction, counting it and any failure.
-func (l *payloadLoad) submit(c *adminClient, set map[string]string) {
+// payloadAttempts is how often a payload transaction is posted before it
+// counts as failed. A post that meets an election, or a node that has just
+// lost the lead, goes again to whoever leads half an interval later (asked
+// then), with
+// the same bytes: producers deduplicate by hash, so a resend is safe even
+// after an unknown outcome (docs/operations.md), as any client would do.
+const payloadAttempts = 3
+
+// submit posts one payload transaction, counting it, its resends and, if
+// every attempt fails, the failure; payload_errors counts every failed
+// attempt by reason. Resends stop when the run ends.
+func (l *payloadLoad) submit(ctx context.Context, set map[string]string) {
 	l.submitted.Add(1)
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := c.do(sctx, "POST", "/tx", map[string]any{"set": set}, nil, nil); err != nil {
-		l.failed.Add(1)
-		l.refind.Store(true)
+	for a := range payloadAttempts {
+		if a > 0 {
+			select {
+			case <-ctx.Done():
+				l.failed.Add(1)
+				return
+			case <-time.After(l.interval / 2):
+			}
+			l.findLeader(ctx)
+			l.resent.Add(1)
+		}
+		c := l.clients[l.leader.Load()]
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := c.do(sctx, "POST", "/tx", map[string]any{"set": set}, nil, nil)
+		cancel()
+		if err == nil {
+			return
+		}
 		l.lastErr.Store(err.Error())
 		l.mu.Lock()
 		l.reasons[failReason(err)]++
 		l.mu.Unlock()
 	}
+	l.failed.Add(1)
 }
 
 // findLeader asks the producers which one is producing.

@@ -2,12 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -55,4 +61,61 @@ func TestPayloadSplitsIntoForwardableTransactions(t *testing.T) {
 		}
 		require.Equal(t, len(body), values)
 	}
+}
+
+// fakeProducer answers /status as leading or not, and /tx with 200, or
+// with 503 no-producer while it does not lead (an election, a lost lead).
+type fakeProducer struct {
+	leads atomic.Bool
+	posts atomic.Int64
+}
+
+func (f *fakeProducer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/status":
+		_ = json.NewEncoder(w).Encode(map[string]bool{"producing": f.leads.Load()})
+	case r.URL.Path == "/tx" && f.leads.Load():
+		f.posts.Add(1)
+		_, _ = io.WriteString(w, "{}")
+	default:
+		f.posts.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, `{"reason":"no-producer","error":"no leader"}`)
+	}
+}
+
+// A payload transaction that meets a node which has just lost the lead is
+// posted again, the same bytes, to whoever leads half an interval later:
+// it is counted as resent, not failed, and its first refusal is in
+// payload_errors.
+func TestPayloadIsResentToTheNewLeader(t *testing.T) {
+	old, next := &fakeProducer{}, &fakeProducer{}
+	old.leads.Store(true)
+	clients := []*adminClient{}
+	for _, f := range []*fakeProducer{old, next} {
+		srv := httptest.NewServer(f)
+		t.Cleanup(srv.Close)
+		clients = append(clients, newAdminClient(srv.URL, 5*time.Second))
+	}
+	l := newPayloadLoad(1000, 100*time.Millisecond, clients, []int{0, 1})
+	old.leads.Store(false) // the load still believes node 0 leads
+	next.leads.Store(true)
+	l.submit(context.Background(), map[string]string{"k": "v"})
+	require.EqualValues(t, 1, l.submitted.Load())
+	require.Zero(t, l.failed.Load(), "%v %v", l.errorCounts(), l.lastErr.Load())
+	require.EqualValues(t, 1, l.resent.Load())
+	require.Equal(t, map[string]uint64{"no-producer": 1}, l.errorCounts())
+	require.EqualValues(t, 1, next.posts.Load())
+}
+
+// A payload transaction is counted failed only when every attempt failed.
+func TestPayloadFailsAfterEveryAttempt(t *testing.T) {
+	f := &fakeProducer{}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	l := newPayloadLoad(1000, 10*time.Millisecond, []*adminClient{newAdminClient(srv.URL, 5*time.Second)}, []int{0})
+	l.submit(context.Background(), map[string]string{"k": "v"})
+	require.EqualValues(t, 1, l.failed.Load())
+	require.EqualValues(t, payloadAttempts-1, l.resent.Load())
+	require.EqualValues(t, payloadAttempts, f.posts.Load())
 }
