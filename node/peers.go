@@ -216,7 +216,7 @@ func (n *Node) penalize(p *peerState, detail string) {
 // 11: producers must not ban each other for traffic the protocol makes);
 // its excess is shed and logged.
 func (n *Node) charge(p *peerState, r link.Reason, detail string) {
-	if hasPeer(n.set.Load(), p.id) {
+	if n.set.Load().Has(p.id) {
 		n.log.Warn().Str("peer", p.id.String()).Str("reason", string(r)).Str("detail", detail).
 			Msg("producer over its budget: excess shed, not charged")
 		return
@@ -245,7 +245,7 @@ func (n *Node) syncMode(p *peerState) {
 		return
 	}
 	want := link.ModeBackup
-	for k := range n.set.Load().keys {
+	for _, k := range n.set.Load().Keys() {
 		if p.conn.Mode(k) == blocksync.ModeActive {
 			want = link.ModeActive
 			break

@@ -78,16 +78,13 @@ func (n *Node) send(o *outSubmit) {
 // any producer we have a route to.
 func (n *Node) submitDest(o *outSubmit) (route.NodeID, bool) {
 	set := n.set.Load()
-	ids := make([]route.NodeID, 0, len(set.nodes))
-	for _, id := range set.nodes {
-		ids = append(ids, id)
-	}
+	ids := set.Nodes()
 	var hint, leader route.NodeID
 	if o != nil {
 		hint = o.Leader
 	}
 	if l := n.leaderID(); l != "" {
-		leader = set.nodes[l]
+		leader, _ = set.Node(l)
 	}
 	routed := func(id route.NodeID) bool { _, ok := n.tr.NextHop(id); return ok }
 	return submit.Dest(ids, n.rid, hint, leader, routed)
@@ -101,7 +98,7 @@ func (n *Node) leaderID() link.PeerID {
 		return l
 	}
 	if h := n.head.Load(); h != nil {
-		return n.set.Load().keys[h.Producer]
+		return n.set.Load().Peer(h.Producer)
 	}
 	return ""
 }
@@ -149,7 +146,7 @@ func (n *Node) onSubmitted(d transport.Delivery) {
 		}
 		a := &submit.Answer{Code: submit.NoProducer, Detail: n.noRouteDetail()}
 		if l := n.leaderID(); l != "" && l != n.id {
-			if id, ok := n.set.Load().nodes[l]; ok {
+			if id, ok := n.set.Load().Node(l); ok {
 				a.Leader = id
 				a.Detail = "not the leader: " + l.String() + " is"
 			}
