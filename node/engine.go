@@ -154,7 +154,7 @@ func (n *Node) addProposed(b *block.Block) error {
 		return fmt.Errorf("%w: %s: %w", bftrun.ErrInvalidBlock, reason, err)
 	}
 	n.stats.blocksReceived.Add(1)
-	n.prop.first(b, time.Now(), false, false, "bft")
+	n.prop.First(b, time.Now(), false, false, "bft")
 	n.lp.view.Keep(b)
 	n.onResult(res)
 	n.bodyArrived(b)

@@ -25,6 +25,7 @@ import (
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/link/pexnet"
 	"github.com/blockwire/blockwire/node/producers"
+	"github.com/blockwire/blockwire/node/status"
 	"github.com/blockwire/blockwire/transport"
 	"github.com/blockwire/blockwire/transport/broadcastrun"
 	"github.com/blockwire/blockwire/transport/rbcrun"
@@ -108,7 +109,7 @@ type Node struct {
 
 	events fanout.Hub[Event] // the node's events to subscribers (Subscribe)
 	stats  counters
-	prop   propagation                   // per-block copies and first arrival (propagation.go)
+	prop   status.Arrivals               // per-block copies and first arrival (status.Arrivals)
 	gossip *gossipRelay                  // p2p.relay gossipsub only (gossip.go); set before the loop runs
 	disc   atomic.Pointer[pexnet.Driver] // peer discovery (discovery.go); nil when off
 	// head and irr mirror the chain for lock-free reads (Status when the

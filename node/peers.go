@@ -160,7 +160,7 @@ func (n *Node) countSync(p *peerState) {
 	n.stats.bodyDuplicates.Add(st.Duplicates - p.counted.Duplicates)
 	// One Receive carries one body, so a rise is (almost always) one copy
 	// of LastDuplicate.
-	n.prop.duplicate(st.LastDuplicate, int(st.Duplicates-p.counted.Duplicates))
+	n.prop.Duplicate(st.LastDuplicate, int(st.Duplicates-p.counted.Duplicates))
 	n.stats.blockBytesIn.Add(st.BlockBytesReceived - p.counted.BlockBytesReceived)
 	n.stats.blockBytesOut.Add(st.BlockBytesSent - p.counted.BlockBytesSent)
 	n.stats.blocksSent.Add(st.BlocksSent - p.counted.BlocksSent)
@@ -180,7 +180,7 @@ func (n *Node) sendSync(p *peerState, m blocksync.Message) {
 	var data []byte
 	if b, ok := m.Msg.(*blocksync.Block); ok {
 		data = n.lp.encoded.Body(b)
-		n.prop.forwarded(b.Block.ID(), p.id.String(), time.Now())
+		n.prop.Forwarded(b.Block.ID(), p.id.String(), time.Now())
 	} else {
 		data = blocksync.Encode(m.Msg)
 	}

@@ -100,7 +100,7 @@ func (n *Node) buildCert(term uint64, parent block.ID, now time.Time, cert []byt
 		return nil, err
 	}
 	n.stats.produced.Add(1)
-	n.prop.first(blk, time.Now(), true, false, "")
+	n.prop.First(blk, time.Now(), true, false, "")
 	lp.view.Keep(blk)
 	n.onResult(res)
 	n.bodyArrived(blk)
