@@ -242,19 +242,13 @@ func (n *Node) openLogs() error {
 	return nil
 }
 
-// bare returns a logger at a component's level without the component field,
-// for layers that tag their own lines (link, cft and raft, pebble): zerolog
-// does not de-duplicate fields, so tagging twice would print the key twice.
+// bare returns a logger at a component's level without the component
+// field (logs.Logs.Bare).
 func (n *Node) bare(name string) zerolog.Logger {
 	if n.o.logger != nil {
 		return *n.o.logger
 	}
-	l := n.o.logs
-	level, ok := l.levels[name]
-	if !ok {
-		level = l.base
-	}
-	return l.root.Level(level)
+	return n.o.logs.Bare(name)
 }
 
 // component returns a component's logger.

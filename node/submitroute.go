@@ -7,7 +7,6 @@ package node
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/blockwire/blockwire/chain/block"
@@ -220,53 +219,62 @@ func rejectDetail(err error) string {
 	return "rejected: " + err.Error()
 }
 
+// waiter says who waits for o's outcome (submit.Settle).
+func (o *outSubmit) waiter() submit.Waiter {
+	switch {
+	case o.ack != nil:
+		return submit.Caller
+	case o.watched:
+		return submit.Watched
+	case o.requeue:
+		return submit.Handoff
+	}
+	return submit.Nobody
+}
+
 // finishOut answers a submit's local caller, or settles a hand-off or a
-// re-send.
+// re-send (submit.Settle decides which).
 func (n *Node) finishOut(o *outSubmit, code submit.Code, detail string) {
 	if o.requeue {
 		n.lp.handoff.answered()
 	}
-	if o.ack == nil {
-		n.finishBackground(o, code, detail)
-		return
+	switch submit.Settle(o.waiter(), code, detail) {
+	case submit.Tell:
+		n.tell(o, code, detail)
+	case submit.Taken:
+		if o.requeue {
+			n.lp.handoffDelay = handoffRetry
+		}
+	case submit.Refused:
+		reason, d := submit.SplitDetail(detail)
+		n.lp.txs.Reject(o.hash, reason, d, n.notifyTx)
+		n.log.Warn().Stringer("tx", o.hash).Str("reason", reason).Str("detail", d).Msg("handed-off transaction rejected by the leader")
+	case submit.SendSoon:
+		if w := n.lp.watched[o.hash]; w != nil {
+			w.due = time.Now()
+		}
+	case submit.RetryOrGiveUp:
+		if !n.retryLater(o) {
+			n.abandonWatched(o.hash, code, detail)
+		}
+	case submit.Requeue:
+		n.requeueTx(o.hash, o.tx)
 	}
+}
+
+// tell answers a local submitter.
+func (n *Node) tell(o *outSubmit, code submit.Code, detail string) {
 	switch code {
 	case submit.Accepted:
 		o.ack <- nil
 	case submit.Rejected:
-		reason, d, _ := strings.Cut(detail, ": ")
+		reason, d := submit.SplitDetail(detail)
 		n.lp.txs.Reject(o.hash, reason, d, n.notifyTx)
 		o.ack <- &TxRejectedError{Reason: reason, Detail: d}
 	case submit.Timeout:
 		o.ack <- fmt.Errorf("%w: %s", ErrProducerTimeout, detail)
 	default:
 		o.ack <- fmt.Errorf("%w: %s", ErrNoProducer, detail)
-	}
-}
-
-// finishBackground settles a hand-off (requeue) or a watched re-send.
-func (n *Node) finishBackground(o *outSubmit, code submit.Code, detail string) {
-	switch {
-	case code == submit.Accepted:
-		if o.requeue {
-			n.lp.handoffDelay = handoffRetry
-		}
-	case !o.requeue && !o.watched:
-	case code == submit.Rejected && !strings.HasPrefix(detail, "mempool-full"):
-		reason, d, _ := strings.Cut(detail, ": ")
-		n.lp.txs.Reject(o.hash, reason, d, n.notifyTx)
-		n.log.Warn().Stringer("tx", o.hash).Str("reason", reason).Str("detail", d).Msg("handed-off transaction rejected by the leader")
-	case o.watched && code == submit.Rejected:
-		// A full mempool: send it again at the next sweep.
-		if w := n.lp.watched[o.hash]; w != nil {
-			w.due = time.Now()
-		}
-	case o.watched:
-		if !n.retryLater(o) {
-			n.abandonWatched(o.hash, code, detail)
-		}
-	default:
-		n.requeueTx(o.hash, o.tx)
 	}
 }
 
