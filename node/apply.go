@@ -24,8 +24,8 @@ func (n *Node) addFromPeer(p *peerState, b *block.Block) {
 		return
 	}
 	n.stats.blocksReceived.Add(1)
-	n.prop.via(id, p.id.String(), p.posted, time.Since(now))
-	n.prop.first(b, now, false, n.verifiedHeight(p) > b.Height+CatchUpSlack, "blocksync")
+	n.prop.Via(id, p.id.String(), p.posted, time.Since(now))
+	n.prop.First(b, now, false, n.verifiedHeight(p) > b.Height+CatchUpSlack, "blocksync")
 	if n.o.observer != nil {
 		n.o.observer.ObserveBlock(BlockObservation{ID: id, Producer: b.Producer, From: p.id,
 			Delay: now.Sub(time.Unix(0, b.Timestamp)), Size: b.EncodedSize(), Txs: len(b.Txs),
@@ -46,7 +46,7 @@ func (n *Node) onAddError(p *peerState, b *block.Block, err error) {
 	switch reason {
 	case chain.ReasonDuplicate:
 		n.stats.duplicates.Add(1)
-		n.prop.duplicate(id, 1)
+		n.prop.Duplicate(id, 1)
 	case chain.ReasonUnknownParent, chain.ReasonBelowIrreversible:
 		// A parent pruned by a new irreversible block between two inserts:
 		// stale, not a fault (blocksync.Ready.Blocks).
@@ -139,7 +139,7 @@ func (n *Node) setIrreversible(id block.ID) {
 	for h := prev.Height() + 1; h <= id.Height(); h++ {
 		if bid, ok := lp.view.BestAt(h); ok {
 			lp.txs.MarkIrreversible(bid, n.notifyTx)
-			n.prop.irreversible(bid, now)
+			n.prop.Irreversible(bid, now)
 		}
 	}
 	lp.view.Passed(prev, id)

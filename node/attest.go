@@ -80,7 +80,7 @@ func (n *Node) admitAttest(id route.NodeID, a route.Attrs) bool {
 // attestRequester: a verifier answers producers of the set in force and
 // nodes that announced themselves attestation participants.
 func (n *Node) attestRequester(k block.PublicKey) bool {
-	if n.set.Load().routes[route.NodeID(k)] {
+	if n.set.Load().Routable(route.NodeID(k)) {
 		return true
 	}
 	for _, m := range n.tr.Directory() {

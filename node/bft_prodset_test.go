@@ -19,7 +19,7 @@ func (tn *testNet) bftPlain(n int) {
 	tn.t.Helper()
 	waitFor(tn.t, 30*time.Second, fmt.Sprintf("a plain BFT epoch of %d everywhere", n), func() bool {
 		for _, nd := range tn.running() {
-			if len(nd.set.Load().sortedKeys()) != n {
+			if len(nd.set.Load().Keys()) != n {
 				return false
 			}
 			if !nd.producer.Load() {

@@ -33,7 +33,7 @@ func (n *Node) withBFTTopic(topics map[Topic]broadcast.TopicConfig) map[Topic]br
 	if out == nil {
 		out = map[Topic]broadcast.TopicConfig{}
 	}
-	out[TopicBFTFinal] = engine.CertTopicConfig(func(p link.PeerID) bool { return hasPeer(n.set.Load(), p) })
+	out[TopicBFTFinal] = engine.CertTopicConfig(func(p link.PeerID) bool { return n.set.Load().Has(p) })
 	return out
 }
 

@@ -107,11 +107,7 @@ func (n *Node) newBroadcast() (err error) {
 // setBroadcastProducers follows the producer set in force (ToProducers,
 // cache eligibility).
 func (n *Node) setBroadcastProducers() {
-	ps := make([]link.PeerID, 0, len(n.set.Load().peers))
-	for p := range n.set.Load().peers {
-		ps = append(ps, p)
-	}
-	n.bc.SetProducers(ps)
+	n.bc.SetProducers(n.set.Load().Peers())
 }
 
 // penalizeBroadcast scores a peer for a broadcast fault (a frame that does

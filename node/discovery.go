@@ -33,7 +33,7 @@ func (n *Node) startDiscovery(nw link.Network) error {
 	}
 	cfg.Seeds, cfg.Static = n.cfg.P2P.Seeds, n.cfg.P2P.StaticPeers
 	// Producers of the set in force are never shed (static peers never are).
-	cfg.Exempt = func(p link.PeerID) bool { return hasPeer(n.set.Load(), p) }
+	cfg.Exempt = func(p link.PeerID) bool { return n.set.Load().Has(p) }
 	cfg.Logger = n.bare("link")
 	d, err := pexnet.New(cfg, nw)
 	if err != nil {

@@ -98,7 +98,9 @@
 // in block bodies verified by a bftchain.Follower; header claims are not
 // trusted. Producer-set changes start a joiner's runner in the joint epoch.
 //
-// Producer-set changes (prodset.go). The chain's App is wrapped: a change
+// Producer-set changes (prodset.go, driving the pure node/producers: the
+// set in force looked up by key, peer id and routing id, and what a
+// change retires or protects). The chain's App is wrapped: a change
 // transaction (ChangeProducersTx, consensus/prodset's signed encoding) is
 // run through prodset.Verify against the producer set and the last change
 // nonce recorded in the state (ProducerSetKey and prodset.NonceKey;
@@ -168,7 +170,13 @@
 // relay checks a transaction with the App's stateless validator before
 // forwarding it and charges the neighbour that sent an invalid one. The
 // submits this node awaits answers for are the pure node/relay.Table, a
-// deadline heap: the loop's cost per iteration is O(log n) in them.
+// deadline heap: the loop's cost per iteration is O(log n) in them. What
+// follows a finished submit (answer the caller, requeue a hand-off, send
+// a watched one again) is transport/submit.Settle's decision.
+//
+// The reports (Status, PeerStatus, ConsensusStatus, Counters, the
+// per-block arrivals of Propagation) are node/status's types; logging is
+// node/logs.
 //
 // The sync signal (/status sync, best_peer_height) counts only verified
 // peer heads: blocks this node holds, or Have headers a producer of the

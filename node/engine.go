@@ -95,9 +95,9 @@ func (h engineHost) SetAfter(id block.ID) ([]block.PublicKey, error) {
 	var keys []block.PublicKey
 	err := n.call(n.stopCtx, func() {
 		if s, ok := n.stateSet(id); ok {
-			keys = s.sortedKeys()
+			keys = s.Keys()
 		} else if id.Height() < n.chain.IrreversibleID().Height() {
-			keys = n.set.Load().sortedKeys() // passed already: the set in force since
+			keys = n.set.Load().Keys() // passed already: the set in force since
 		}
 	})
 	if err != nil {
@@ -111,7 +111,7 @@ func (h engineHost) SetAfter(id block.ID) ([]block.PublicKey, error) {
 
 func (h engineHost) Member() bool                     { return h.n.producer.Load() }
 func (h engineHost) Irreversible() block.SignedHeader { return *h.n.irr.Load() } // the loop's mirror
-func (h engineHost) Producers() []block.PublicKey     { return h.n.set.Load().sortedKeys() }
+func (h engineHost) Producers() []block.PublicKey     { return h.n.set.Load().Keys() }
 
 // loopChain is the chain as the engine's loop-side methods read it (loop
 // goroutine only).
@@ -120,7 +120,7 @@ type loopChain struct{ n *Node }
 func (c loopChain) IrreversibleID() block.ID     { return c.n.chain.IrreversibleID() }
 func (c loopChain) Has(id block.ID) bool         { return c.n.chain.Tree().Has(id) }
 func (c loopChain) Above() []*block.Block        { return c.n.chain.StoredAbove() }
-func (c loopChain) Producers() []block.PublicKey { return c.n.set.Load().sortedKeys() }
+func (c loopChain) Producers() []block.PublicKey { return c.n.set.Load().Keys() }
 
 // follow carries out what the engine decided: pin notarized blocks, then
 // make blocks irreversible in order.
@@ -154,7 +154,7 @@ func (n *Node) addProposed(b *block.Block) error {
 		return fmt.Errorf("%w: %s: %w", bftrun.ErrInvalidBlock, reason, err)
 	}
 	n.stats.blocksReceived.Add(1)
-	n.prop.first(b, time.Now(), false, false, "bft")
+	n.prop.First(b, time.Now(), false, false, "bft")
 	n.lp.view.Keep(b)
 	n.onResult(res)
 	n.bodyArrived(b)

@@ -66,7 +66,7 @@ func (n *Node) forwardEarly(p *peerState, b *block.Block) {
 // link it came over is charged only if its peer is the signer (a producer
 // pushing its own bad block); a relay is not.
 func (n *Node) refuseSigned(p *peerState, b *block.Block, reason string, err error) {
-	if signer, known := n.set.Load().keys[b.Producer]; known && signer == p.id {
+	if s := n.set.Load(); s.HasKey(b.Producer) && s.Peer(b.Producer) == p.id {
 		n.refuse(p, b.ID(), reason, err, true)
 		return
 	}

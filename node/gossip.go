@@ -154,7 +154,7 @@ func (n *Node) gossipPublisher() {
 		case data := <-g.out:
 			var id block.ID
 			copy(id[:], data)
-			n.prop.sent(id, time.Now())
+			n.prop.Sent(id, time.Now())
 			if err := g.topic.Publish(n.stopCtx, data); err != nil && n.stopCtx.Err() == nil {
 				n.log.Warn().Err(err).Msg("gossipsub publish failed")
 			}
@@ -220,7 +220,7 @@ func (n *Node) addFromGossip(b *block.Block, from peer.ID, now time.Time) {
 		return
 	}
 	n.stats.blocksReceived.Add(1)
-	n.prop.first(b, now, false, false, RelayGossipsub)
+	n.prop.First(b, now, false, false, RelayGossipsub)
 	n.lp.view.Keep(b)
 	n.onResult(res)
 	n.bodyArrived(b)
@@ -250,7 +250,7 @@ func (t gossipTracer) DuplicateMessage(m *pubsub.Message) {
 	if len(m.Data) >= len(block.ID{}) {
 		var id block.ID
 		copy(id[:], m.Data)
-		t.n.prop.duplicate(id, 1)
+		t.n.prop.Duplicate(id, 1)
 		t.n.stats.bodyDuplicates.Add(1)
 	}
 }

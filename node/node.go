@@ -24,6 +24,8 @@ import (
 	"github.com/blockwire/blockwire/internal/fanout"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/link/pexnet"
+	"github.com/blockwire/blockwire/node/producers"
+	"github.com/blockwire/blockwire/node/status"
 	"github.com/blockwire/blockwire/transport"
 	"github.com/blockwire/blockwire/transport/broadcastrun"
 	"github.com/blockwire/blockwire/transport/rbcrun"
@@ -51,8 +53,8 @@ type Node struct {
 	id      link.PeerID
 	// genesisSet is the genesis producer set; set is the one in force at
 	// the irreversible block (prodset.go), replaced by the loop.
-	genesisSet *prodSet
-	set        atomic.Pointer[prodSet]
+	genesisSet *producers.View
+	set        atomic.Pointer[producers.View]
 	// changeNonce is the nonce of the last producer-set change applied at
 	// the irreversible block (prodset.NonceKey), set with set.
 	changeNonce atomic.Uint64
@@ -107,7 +109,7 @@ type Node struct {
 
 	events fanout.Hub[Event] // the node's events to subscribers (Subscribe)
 	stats  counters
-	prop   propagation                   // per-block copies and first arrival (propagation.go)
+	prop   status.Arrivals               // per-block copies and first arrival (status.Arrivals)
 	gossip *gossipRelay                  // p2p.relay gossipsub only (gossip.go); set before the loop runs
 	disc   atomic.Pointer[pexnet.Driver] // peer discovery (discovery.go); nil when off
 	// head and irr mirror the chain for lock-free reads (Status when the
@@ -169,14 +171,14 @@ func (n *Node) open() error {
 	chCfg := chain.DefaultConfig()
 	chCfg.Logger = n.component("chain")
 	chCfg.Limits = n.blockLimits()
-	n.app = prodapp.New(n.o.app, n.genesisSet.set, n.genesis.ID(), changePolicy(&n.o), n.o.kvLimits)
+	n.app = prodapp.New(n.o.app, n.genesisSet.Set(), n.genesis.ID(), producers.PolicyFor(n.o.app, n.o.policy), n.o.kvLimits)
 	c, err := chain.Open(db, n.app, n.genesis.GenesisBlock(), chCfg)
 	if err != nil {
 		return fmt.Errorf("node: opening chain in %s: %w", n.cfg.Path(n.cfg.Node.DataDir), err)
 	}
 	n.chain = c
 	// The set in force at the irreversible block (changes made earlier).
-	set, nonce, err := n.inForce(c.IrreversibleState())
+	set, nonce, err := producers.ReadInForce(c.IrreversibleState(), n.genesisSet)
 	if err != nil {
 		return err
 	}
@@ -195,8 +197,8 @@ func (n *Node) open() error {
 // (no raft engine, no stale membership). node.role states the operator's
 // expectation; a mismatch is logged, and refreshProducers follows later
 // changes.
-func (n *Node) settleRole(set *prodSet) {
-	_, in := set.peers[n.id]
+func (n *Node) settleRole(set *producers.View) {
+	in := set.Has(n.id)
 	n.producer.Store(in)
 	if n.cfg.Consensus.Engine == EngineSolo {
 		n.solo = in
@@ -240,19 +242,13 @@ func (n *Node) openLogs() error {
 	return nil
 }
 
-// bare returns a logger at a component's level without the component field,
-// for layers that tag their own lines (link, cft and raft, pebble): zerolog
-// does not de-duplicate fields, so tagging twice would print the key twice.
+// bare returns a logger at a component's level without the component
+// field (logs.Logs.Bare).
 func (n *Node) bare(name string) zerolog.Logger {
 	if n.o.logger != nil {
 		return *n.o.logger
 	}
-	l := n.o.logs
-	level, ok := l.levels[name]
-	if !ok {
-		level = l.base
-	}
-	return l.root.Level(level)
+	return n.o.logs.Bare(name)
 }
 
 // component returns a component's logger.
@@ -298,7 +294,7 @@ func (n *Node) loadIdentity() error {
 		return fmt.Errorf("node: peer id: %w", err)
 	}
 	keys, peers := g.ProducerSet()
-	if n.genesisSet, err = genesisProdSet(keys, peers); err != nil {
+	if n.genesisSet, err = producers.Genesis(keys, peers); err != nil {
 		return err
 	}
 	n.set.Store(n.genesisSet)
@@ -411,7 +407,7 @@ func (n *Node) buildNetwork() (link.Network, error) {
 		// Producers of the set in force are protected (never banned by
 		// scoring, floods shed not charged); refreshProducers follows changes.
 		if pr, ok := nw.(interface{ SetProtected(link.PeerID, bool) }); ok {
-			for p := range n.set.Load().peers {
+			for _, p := range n.set.Load().Peers() {
 				if p != n.id {
 					pr.SetProtected(p, true)
 				}
@@ -429,7 +425,7 @@ func (n *Node) buildNetwork() (link.Network, error) {
 	lc.Logger = n.bare("link")
 	lc.BanStore = bans
 	lc.ChainID = n.genesis.ID() // peers on another chain are refused at lane setup
-	for p := range n.set.Load().peers {
+	for _, p := range n.set.Load().Peers() {
 		if p != n.id {
 			lc.ProtectedPeers = append(lc.ProtectedPeers, p)
 		}

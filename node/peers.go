@@ -160,7 +160,7 @@ func (n *Node) countSync(p *peerState) {
 	n.stats.bodyDuplicates.Add(st.Duplicates - p.counted.Duplicates)
 	// One Receive carries one body, so a rise is (almost always) one copy
 	// of LastDuplicate.
-	n.prop.duplicate(st.LastDuplicate, int(st.Duplicates-p.counted.Duplicates))
+	n.prop.Duplicate(st.LastDuplicate, int(st.Duplicates-p.counted.Duplicates))
 	n.stats.blockBytesIn.Add(st.BlockBytesReceived - p.counted.BlockBytesReceived)
 	n.stats.blockBytesOut.Add(st.BlockBytesSent - p.counted.BlockBytesSent)
 	n.stats.blocksSent.Add(st.BlocksSent - p.counted.BlocksSent)
@@ -180,7 +180,7 @@ func (n *Node) sendSync(p *peerState, m blocksync.Message) {
 	var data []byte
 	if b, ok := m.Msg.(*blocksync.Block); ok {
 		data = n.lp.encoded.Body(b)
-		n.prop.forwarded(b.Block.ID(), p.id.String(), time.Now())
+		n.prop.Forwarded(b.Block.ID(), p.id.String(), time.Now())
 	} else {
 		data = blocksync.Encode(m.Msg)
 	}
@@ -216,7 +216,7 @@ func (n *Node) penalize(p *peerState, detail string) {
 // 11: producers must not ban each other for traffic the protocol makes);
 // its excess is shed and logged.
 func (n *Node) charge(p *peerState, r link.Reason, detail string) {
-	if hasPeer(n.set.Load(), p.id) {
+	if n.set.Load().Has(p.id) {
 		n.log.Warn().Str("peer", p.id.String()).Str("reason", string(r)).Str("detail", detail).
 			Msg("producer over its budget: excess shed, not charged")
 		return
@@ -245,7 +245,7 @@ func (n *Node) syncMode(p *peerState) {
 		return
 	}
 	want := link.ModeBackup
-	for k := range n.set.Load().keys {
+	for _, k := range n.set.Load().Keys() {
 		if p.conn.Mode(k) == blocksync.ModeActive {
 			want = link.ModeActive
 			break

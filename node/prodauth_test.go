@@ -110,7 +110,7 @@ func forge(t *testing.T, n *Node, key crypto.PrivKey, tx []byte) *block.Block {
 		root, ok := n.chain.StateRoot(head.ID())
 		require.True(t, ok)
 		blk, err = block.Seal(block.Header{Height: head.Height + 1, Parent: head.ID(), Term: head.Term,
-			Timestamp: time.Now().UnixNano(), StateRoot: root, ProducerSet: n.setForBuild(block.ID{}).hash,
+			Timestamp: time.Now().UnixNano(), StateRoot: root, ProducerSet: n.setForBuild(block.ID{}).Hash(),
 			Irreversible: head.Irreversible}, [][]byte{tx}, nil, ed25519.PrivateKey(raw))
 	}))
 	require.NoError(t, err)
@@ -208,7 +208,7 @@ func TestUnauthorisedChangesAreRefusedAtEveryEntryPoint(t *testing.T) {
 		require.NoError(t, err)
 		waitFor(t, 10*time.Second, "every node holds the two-producer set", func() bool {
 			for _, n := range tn.running() {
-				if n.Consensus().NextChangeNonce != 2 || hasPeer(n.set.Load(), removed.ID()) {
+				if n.Consensus().NextChangeNonce != 2 || n.set.Load().Has(removed.ID()) {
 					return false
 				}
 			}

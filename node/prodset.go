@@ -1,9 +1,7 @@
 package node
 
 import (
-	"crypto/ed25519"
 	"errors"
-	"fmt"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 
@@ -12,8 +10,7 @@ import (
 	"github.com/blockwire/blockwire/consensus/prodapp"
 	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
-	"github.com/blockwire/blockwire/transport"
-	"github.com/blockwire/blockwire/transport/route"
+	"github.com/blockwire/blockwire/node/producers"
 )
 
 // ProducerSetKey is the reserved state key under which the chain records
@@ -23,137 +20,38 @@ import (
 // under prodset.ReservedPrefix.
 var ProducerSetKey = prodset.SetKey
 
-// ChangeProducersTx returns the producer-set change transaction (version 3,
-// docs/protocol.md) that adds (prodset.OpAdd) or removes (prodset.OpRemove)
-// the producer with peer id id as change number nonce of the chain whose
-// genesis block is chain, signed by each of signers (node keys). It takes
-// effect only if the signers are a quorum of the producer set in force
+// ChangeProducersTx returns the producer-set change transaction that adds
+// or removes the producer with peer id id as change number nonce, signed
+// by each of signers (producers.ChangeTx). It takes effect only if the
+// signers are a quorum of the producer set in force
 // (ConsensusStatus.Producers) — or whatever the chain's policy wants — and
 // nonce is ConsensusStatus.NextChangeNonce. To collect signatures on
 // several machines, have each signer call SignChange and combine the
 // shares with prodset.EncodeTx (`blockwire producers sign|add|remove`).
 func ChangeProducersTx(chain block.ID, op prodset.Op, id link.PeerID, nonce uint64, signers ...crypto.PrivKey) ([]byte, error) {
-	c := prodset.Change{Op: op, Peer: string(id), Nonce: nonce}
-	sigs := make([]prodset.Signature, 0, len(signers))
-	for _, k := range signers {
-		s, err := SignChange(chain, c, k)
-		if err != nil {
-			return nil, err
-		}
-		sigs = append(sigs, s)
-	}
-	return prodset.EncodeTx(c, sigs)
+	return producers.ChangeTx(chain, op, id, nonce, signers...)
 }
 
 // SignChange returns the signature share of node key key for change c on
-// the chain whose genesis block is chain.
+// the chain whose genesis block is chain (producers.SignChange).
 func SignChange(chain block.ID, c prodset.Change, key crypto.PrivKey) (prodset.Signature, error) {
-	if key.Type() != crypto.Ed25519 {
-		return prodset.Signature{}, fmt.Errorf("node: signing key is %v, want ed25519", key.Type())
-	}
-	raw, err := key.Raw()
-	if err != nil {
-		return prodset.Signature{}, fmt.Errorf("node: signing key: %w", err)
-	}
-	return prodset.Sign(chain, c, ed25519.PrivateKey(raw)), nil
-}
-
-// prodSet is the node's view of an immutable prodset.Set, with maps keyed
-// by the link's types for the loop's lookups.
-type prodSet struct {
-	set   *prodset.Set
-	keys  map[block.PublicKey]link.PeerID
-	peers map[link.PeerID]block.PublicKey
-	// nodes are the producers' routing ids (their node keys).
-	nodes map[link.PeerID]route.NodeID
-	// routes admits the producers' routing ids (route.Config.Admit).
-	routes map[route.NodeID]bool
-	hash   block.Hash // block.ProducerSetHash of the keys
-}
-
-func wrapSet(set *prodset.Set) *prodSet {
-	s := &prodSet{set: set, keys: map[block.PublicKey]link.PeerID{}, peers: map[link.PeerID]block.PublicKey{},
-		nodes: map[link.PeerID]route.NodeID{}, routes: map[route.NodeID]bool{}, hash: set.Hash()}
-	for _, m := range set.Members() {
-		p := link.PeerID(m.Peer)
-		s.keys[m.Key] = p
-		s.peers[p] = m.Key
-		if id, err := transport.NodeIDOf(p); err == nil {
-			s.nodes[p] = id
-			s.routes[id] = true
-		}
-	}
-	return s
-}
-
-// genesisProdSet is the set of a validated genesis (distinct keys, peer
-// ids derived from them).
-func genesisProdSet(keys []block.PublicKey, peers []link.PeerID) (*prodSet, error) {
-	ms := make([]prodset.Member, len(keys))
-	for i, k := range keys {
-		ms[i] = prodset.Member{Key: k, Peer: string(peers[i])}
-	}
-	set, err := prodset.NewSet(ms)
-	if err != nil {
-		return nil, fmt.Errorf("node: genesis producer set: %w", err)
-	}
-	return wrapSet(set), nil
-}
-
-func (s *prodSet) sortedKeys() []block.PublicKey { return s.set.Keys() }
-
-// readProdSet reads the producer set recorded in a state (genesis when the
-// key is absent).
-func readProdSet(r chain.StateReader, genesis *prodSet) (*prodSet, error) {
-	set, err := prodset.ReadSet(r, genesis.set)
-	if err != nil {
-		return nil, err
-	}
-	if set == genesis.set {
-		return genesis, nil
-	}
-	return wrapSet(set), nil
-}
-
-// changePolicy is the policy that decides a change's authority: the App's
-// if it implements prodset.Policy, else WithChangePolicy's, else a
-// majority of the producers in force (the CFT quorum).
-func changePolicy(o *options) prodset.Policy {
-	if p, ok := o.app.(prodset.Policy); ok {
-		return p
-	}
-	if o.policy != nil {
-		return o.policy
-	}
-	return prodset.Quorum{Size: prodset.Majority}
+	return producers.SignChange(chain, c, key)
 }
 
 // changeQuorum is how many producers of s must sign a change under the
 // quorum policy; 0 under another policy.
-func (n *Node) changeQuorum(s *prodSet) int {
-	q, ok := n.app.Policy().(prodset.Quorum)
-	switch {
-	case !ok:
-		return 0
-	case q.Size == nil:
-		return prodset.Majority(s.set.Len())
-	}
-	return q.Size(s.set.Len())
-}
-
-func hasPeer(s *prodSet, id link.PeerID) bool {
-	_, ok := s.peers[id]
-	return ok
+func (n *Node) changeQuorum(s *producers.View) int {
+	return producers.ChangeQuorum(n.app.Policy(), s.Len())
 }
 
 // stateSet reads the producer set recorded in the state after block id (a
 // block of the fork database).
-func (n *Node) stateSet(id block.ID) (*prodSet, bool) {
+func (n *Node) stateSet(id block.ID) (*producers.View, bool) {
 	v, err := n.chain.StateAt(id)
 	if err != nil {
 		return nil, false
 	}
-	s, err := readProdSet(v, n.genesisSet)
+	s, err := producers.Read(v, n.genesisSet)
 	if err != nil {
 		n.consLog.Error().Err(err).Stringer("block", id).Msg("reading the producer set failed")
 		return nil, false
@@ -166,7 +64,7 @@ func (n *Node) stateSet(id block.ID) (*prodSet, bool) {
 // the set in force at this node's irreversible block when that one is
 // pruned or not stored yet. exact is true in the first case only: then
 // the header's ProducerSet hash must equal the set's.
-func (n *Node) setFor(h *block.Header) (s *prodSet, exact bool) {
+func (n *Node) setFor(h *block.Header) (s *producers.View, exact bool) {
 	if at, ok := prodset.HeaderSetAt(h, n.chain.IrreversibleID()); ok {
 		if s, ok := n.stateSet(at); ok {
 			return s, true
@@ -177,7 +75,7 @@ func (n *Node) setFor(h *block.Header) (s *prodSet, exact bool) {
 
 // setForBuild is the producer set a block built on parent (zero: the head)
 // carries (prodset.BuildSetAt).
-func (n *Node) setForBuild(parent block.ID) *prodSet {
+func (n *Node) setForBuild(parent block.ID) *producers.View {
 	if parent.IsZero() {
 		parent = n.chain.HeadID()
 	}
@@ -195,7 +93,7 @@ func (n *Node) setForBuild(parent block.ID) *prodSet {
 // for it, or whose header names another set (prodset.CheckProducer).
 func (n *Node) checkProducer(b *block.Block) (reason string, err error) {
 	s, exact := n.setFor(&b.Header)
-	r, err := prodset.CheckProducer(&b.Header, s.set, exact, n.genesisSet.set)
+	r, err := prodset.CheckProducer(&b.Header, s.Set(), exact, n.genesisSet.Set())
 	return string(r), err
 }
 
@@ -206,52 +104,43 @@ func (n *Node) checkProducer(b *block.Block) (reason string, err error) {
 // configuration); a producer the set dropped aborts its engine and learns
 // irreversibility from headers like a full node.
 func (n *Node) refreshProducers() {
-	s, nonce, err := n.inForce(n.chain.IrreversibleState())
+	s, nonce, err := producers.ReadInForce(n.chain.IrreversibleState(), n.genesisSet)
 	if err != nil {
 		n.consLog.Error().Err(err).Msg("reading the producer set failed")
 		return
 	}
 	n.changeNonce.Store(nonce)
 	old := n.set.Load()
-	if s.hash == old.hash {
+	if s.Hash() == old.Hash() {
 		return
 	}
 	// The effective role changes before the new set is published, so
 	// whoever sees the new set sees the role that goes with it.
-	t := prodset.RoleTransition(n.solo || n.cfg.Consensus.Engine == EngineSolo, n.producer.Load(), s.set, string(n.id))
+	t := prodset.RoleTransition(n.solo || n.cfg.Consensus.Engine == EngineSolo, n.producer.Load(), s.Set(), string(n.id))
 	if t != prodset.Stay {
 		n.producer.Store(t == prodset.Join)
 	}
 	n.set.Store(s)
-	n.consLog.Info().Int("producers", len(s.keys)).Stringer("set", s.hash).Msg("producer set changed")
+	n.consLog.Info().Int("producers", s.Len()).Stringer("set", s.Hash()).Msg("producer set changed")
 	// Routes follow the set: we announce ourselves while we produce (and
 	// until a removal stopped our engine). Removed producers stay
 	// admitted until the next change: raft must still reach them.
-	retired := map[route.NodeID]bool{}
-	for id := range old.routes {
-		if !s.routes[id] {
-			retired[id] = true
-		}
-	}
-	n.retired.Store(&retired)
+	d := producers.Compare(old, s, n.id)
+	n.retired.Store(&d.Retired)
 	n.tr.SetRoutable(n.routable())
 	n.tr.Readmit()
 	n.setBroadcastProducers()
 
 	n.rbcSetChanged(s)
 	if h, ok := n.net.(interface{ SetProtected(link.PeerID, bool) }); ok {
-		for p := range old.peers {
-			if _, in := s.peers[p]; !in && p != n.id {
-				h.SetProtected(p, false)
-			}
+		for _, p := range d.Unprotect {
+			h.SetProtected(p, false)
 		}
-		for p := range s.peers {
-			if _, in := old.peers[p]; !in && p != n.id {
-				h.SetProtected(p, true)
-			}
+		for _, p := range d.Protect {
+			h.SetProtected(p, true)
 		}
 	}
-	switch prev := old.sortedKeys(); t {
+	switch prev := old.Keys(); t {
 	case prodset.Join:
 		n.bg.Go(func() {
 			if err := n.startEngine(prev); err != nil {
@@ -264,17 +153,6 @@ func (n *Node) refreshProducers() {
 			n.tr.SetRoutable(n.routable()) // no longer a destination once stopped
 		})
 	}
-}
-
-// inForce reads the producer set and the last change nonce recorded in a
-// state.
-func (n *Node) inForce(st chain.StateReader) (*prodSet, uint64, error) {
-	s, err := readProdSet(st, n.genesisSet)
-	if err != nil {
-		return nil, 0, err
-	}
-	nonce, err := prodset.ReadNonce(st)
-	return s, nonce, err
 }
 
 // checkChange answers a producer-set change transaction at once, on the

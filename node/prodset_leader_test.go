@@ -70,7 +70,7 @@ func (tn *testNet) changeProducers(via *Node, op prodset.Op, who *Node) TxReceip
 	require.NoError(t, err)
 	waitFor(t, 10*time.Second, "every node holds the new set", func() bool {
 		for _, n := range tn.running() {
-			if hasPeer(n.set.Load(), who.ID()) != (op == prodset.OpAdd) {
+			if n.set.Load().Has(who.ID()) != (op == prodset.OpAdd) {
 				return false
 			}
 		}
@@ -143,7 +143,7 @@ func (tn *testNet) requireProducers(want ...*Node) {
 			got[p.PeerID] = true
 		}
 		require.Equal(t, ids, got, "%s lists the producers in force", n.cfg.Node.Name)
-		require.Equal(t, n.set.Load().hash, cs.ProducerSet, n.cfg.Node.Name)
+		require.Equal(t, n.set.Load().Hash(), cs.ProducerSet, n.cfg.Node.Name)
 		// What the admin API's /consensus serves.
 		raw, err := json.Marshal(cs)
 		require.NoError(t, err)
@@ -336,7 +336,7 @@ func TestConcurrentChangesOneIsRefusedAtSubmit(t *testing.T) {
 		leader := tn.specs[l].n
 		waitFor(t, 10*time.Second, "every node holds the one-producer set", func() bool {
 			for _, n := range tn.running() {
-				if len(n.set.Load().keys) != 1 {
+				if n.set.Load().Len() != 1 {
 					return false
 				}
 			}

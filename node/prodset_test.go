@@ -15,6 +15,7 @@ import (
 	"github.com/blockwire/blockwire/consensus/prodapp"
 	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
+	"github.com/blockwire/blockwire/node/producers"
 )
 
 func isVoter(conf raft.Configuration, n *Node) bool {
@@ -65,7 +66,7 @@ func TestProducerSetChange(t *testing.T) {
 
 		waitFor(t, 10*time.Second, "every node holds the 4-producer set", func() bool {
 			for _, n := range tn.running() {
-				if !hasPeer(n.set.Load(), f.ID()) {
+				if !n.set.Load().Has(f.ID()) {
 					return false
 				}
 			}
@@ -114,7 +115,7 @@ func TestProducerSetChange(t *testing.T) {
 		require.NoError(t, err)
 		waitFor(t, 10*time.Second, "p1 left the set everywhere and raft", func() bool {
 			for _, n := range tn.running() {
-				if hasPeer(n.set.Load(), p1.ID()) {
+				if n.set.Load().Has(p1.ID()) {
 					return false
 				}
 			}
@@ -188,7 +189,7 @@ func TestProducerAppRefusesReservedWritesAndUnsignedChanges(t *testing.T) {
 	require.NoError(t, err)
 	pk, err := prodset.PeerKey(string(id))
 	require.NoError(t, err)
-	gen, err := genesisProdSet([]block.PublicKey{pk}, []link.PeerID{id})
+	gen, err := producers.Genesis([]block.PublicKey{pk}, []link.PeerID{id})
 	require.NoError(t, err)
 
 	v := prodapp.Validator(nil)
@@ -201,7 +202,7 @@ func TestProducerAppRefusesReservedWritesAndUnsignedChanges(t *testing.T) {
 	require.Equal(t, "malformed", te.Reason)
 
 	kv := chain.DefaultKVLimits()
-	app := prodapp.New(chain.NewKV(kv), gen.set, block.ID{}, prodset.Quorum{}, &kv)
+	app := prodapp.New(chain.NewKV(kv), gen.Set(), block.ID{}, prodset.Quorum{}, &kv)
 	ex, err := app.StartBlock(nil, &block.Header{})
 	require.NoError(t, err)
 	for _, key := range [][]byte{ProducerSetKey, prodset.NonceKey, []byte("\x00blockwire/other")} {
@@ -210,24 +211,4 @@ func TestProducerAppRefusesReservedWritesAndUnsignedChanges(t *testing.T) {
 	}
 	require.ErrorAs(t, ex.ApplyTx(legacy), &te)
 	require.Equal(t, string(prodset.ReasonUnsigned), te.Reason)
-}
-
-// policyApp is an App that decides change authority itself.
-type policyApp struct{ chain.App }
-
-func (policyApp) Authorize(prodset.Request) error { return nil }
-
-// The change policy is the App's when it implements prodset.Policy, else
-// WithChangePolicy's, else a majority of the producers in force.
-func TestChangePolicySelection(t *testing.T) {
-	o := defaultOptions()
-	q, ok := changePolicy(&o).(prodset.Quorum)
-	require.True(t, ok)
-	require.Equal(t, 4, q.Size(6), "a majority of six")
-	two := prodset.Quorum{Size: prodset.TwoThirds}
-	WithChangePolicy(two)(&o)
-	require.Equal(t, 5, changePolicy(&o).(prodset.Quorum).Size(6), "two thirds of six")
-	app := policyApp{chain.NewKV(chain.DefaultKVLimits())}
-	WithApp(app, nil)(&o)
-	require.Equal(t, app, changePolicy(&o), "the App's own policy wins")
 }

@@ -23,7 +23,7 @@ func (n *Node) buildFor(r engine.Build) (*block.Block, error) {
 	// A change that removes this producer may have just become
 	// irreversible: its blocks would be refused everywhere (and their ids
 	// would stall the raft log), so it produces no more.
-	if _, in := n.setForBuild(r.Parent).keys[n.pub]; !in || !n.producer.Load() {
+	if !n.setForBuild(r.Parent).HasKey(n.pub) || !n.producer.Load() {
 		return nil, fmt.Errorf("node: %s is not in the producer set in force", n.id)
 	}
 	if !n.chain.Tree().Has(r.Parent) {
@@ -56,7 +56,7 @@ func (n *Node) build(term uint64, parent block.ID, now time.Time) (*block.Block,
 // buildCert is build with the BFT finalization the body carries.
 func (n *Node) buildCert(term uint64, parent block.ID, now time.Time, cert []byte) (*block.Block, error) {
 	lp := n.lp
-	b, err := n.chain.StartBlock(chain.ProduceParams{Term: term, Timestamp: now.UnixNano(), ProducerSet: n.setForBuild(parent).hash, Parent: parent, Certificate: cert})
+	b, err := n.chain.StartBlock(chain.ProduceParams{Term: term, Timestamp: now.UnixNano(), ProducerSet: n.setForBuild(parent).Hash(), Parent: parent, Certificate: cert})
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (n *Node) buildCert(term uint64, parent block.ID, now time.Time, cert []byt
 		return nil, err
 	}
 	n.stats.produced.Add(1)
-	n.prop.first(blk, time.Now(), true, false, "")
+	n.prop.First(blk, time.Now(), true, false, "")
 	lp.view.Keep(blk)
 	n.onResult(res)
 	n.bodyArrived(blk)

@@ -1,14 +1,11 @@
 package node
 
 import (
-	"encoding/binary"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/blockwire/blockwire/chain/block"
 )
 
 // Every block a node holds is in its propagation table: made here on the
@@ -53,23 +50,4 @@ func TestPropagationCountsEveryBodyPerBlock(t *testing.T) {
 			require.Equal(t, "blocksync", a.Relay)
 		}
 	})
-}
-
-func TestPropagationTableEvictsOldest(t *testing.T) {
-	var p propagation
-	for h := range uint64(propagationKeep + 10) {
-		p.duplicate(testBlockID(h+1), 1)
-	}
-	require.Len(t, p.blocks, propagationKeep)
-	_, ok := p.blocks[testBlockID(1)]
-	require.False(t, ok, "the oldest is evicted first")
-	p.duplicate(testBlockID(propagationKeep+10), 2)
-	require.Equal(t, 3, p.blocks[testBlockID(propagationKeep+10)].Copies)
-}
-
-func testBlockID(h uint64) block.ID {
-	var id block.ID
-	binary.BigEndian.PutUint64(id[:8], h)
-	id[31] = 1
-	return id
 }

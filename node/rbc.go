@@ -17,6 +17,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/blockwire/blockwire/link"
+	"github.com/blockwire/blockwire/node/producers"
 	"github.com/blockwire/blockwire/transport/rbc"
 	"github.com/blockwire/blockwire/transport/rbcrun"
 	"github.com/blockwire/blockwire/transport/rbcstore"
@@ -80,7 +81,7 @@ func (n *Node) startRBC() error {
 }
 
 // rbcSetChanged follows a producer-set change (refreshProducers).
-func (n *Node) rbcSetChanged(s *prodSet) {
+func (n *Node) rbcSetChanged(s *producers.View) {
 	if r := n.rbc.Load(); r != nil {
 		if err := r.SetParticipants(rbcKeys(s)); err != nil {
 			n.consLog.Error().Err(err).Msg("reliable broadcast: switching the participant set failed")
@@ -96,9 +97,9 @@ func (n *Node) stopRBC() {
 
 // rbcKeys are the producers' keys in the set's canonical (ascending)
 // order: the participant indexes every producer agrees on.
-func rbcKeys(s *prodSet) []ed25519.PublicKey {
+func rbcKeys(s *producers.View) []ed25519.PublicKey {
 	var keys []ed25519.PublicKey
-	for _, k := range s.set.Keys() {
+	for _, k := range s.Keys() {
 		keys = append(keys, ed25519.PublicKey(k[:]))
 	}
 	return keys

@@ -37,7 +37,7 @@ func (n *Node) newTransport() (*transport.Transport, error) {
 	cfg.Route.Key = n.signer
 	cfg.Route.Routable = n.routable()
 	cfg.Route.Admit = func(id route.NodeID) bool {
-		if n.set.Load().routes[id] || extra[id] {
+		if n.set.Load().Routable(id) || extra[id] {
 			return true
 		}
 		r := n.retired.Load()

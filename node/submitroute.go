@@ -7,7 +7,6 @@ package node
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/blockwire/blockwire/chain/block"
@@ -78,16 +77,13 @@ func (n *Node) send(o *outSubmit) {
 // any producer we have a route to.
 func (n *Node) submitDest(o *outSubmit) (route.NodeID, bool) {
 	set := n.set.Load()
-	ids := make([]route.NodeID, 0, len(set.nodes))
-	for _, id := range set.nodes {
-		ids = append(ids, id)
-	}
+	ids := set.Nodes()
 	var hint, leader route.NodeID
 	if o != nil {
 		hint = o.Leader
 	}
 	if l := n.leaderID(); l != "" {
-		leader = set.nodes[l]
+		leader, _ = set.Node(l)
 	}
 	routed := func(id route.NodeID) bool { _, ok := n.tr.NextHop(id); return ok }
 	return submit.Dest(ids, n.rid, hint, leader, routed)
@@ -101,7 +97,7 @@ func (n *Node) leaderID() link.PeerID {
 		return l
 	}
 	if h := n.head.Load(); h != nil {
-		return n.set.Load().keys[h.Producer]
+		return n.set.Load().Peer(h.Producer)
 	}
 	return ""
 }
@@ -149,7 +145,7 @@ func (n *Node) onSubmitted(d transport.Delivery) {
 		}
 		a := &submit.Answer{Code: submit.NoProducer, Detail: n.noRouteDetail()}
 		if l := n.leaderID(); l != "" && l != n.id {
-			if id, ok := n.set.Load().nodes[l]; ok {
+			if id, ok := n.set.Load().Node(l); ok {
 				a.Leader = id
 				a.Detail = "not the leader: " + l.String() + " is"
 			}
@@ -223,53 +219,62 @@ func rejectDetail(err error) string {
 	return "rejected: " + err.Error()
 }
 
+// waiter says who waits for o's outcome (submit.Settle).
+func (o *outSubmit) waiter() submit.Waiter {
+	switch {
+	case o.ack != nil:
+		return submit.Caller
+	case o.watched:
+		return submit.Watched
+	case o.requeue:
+		return submit.Handoff
+	}
+	return submit.Nobody
+}
+
 // finishOut answers a submit's local caller, or settles a hand-off or a
-// re-send.
+// re-send (submit.Settle decides which).
 func (n *Node) finishOut(o *outSubmit, code submit.Code, detail string) {
 	if o.requeue {
 		n.lp.handoff.answered()
 	}
-	if o.ack == nil {
-		n.finishBackground(o, code, detail)
-		return
+	switch submit.Settle(o.waiter(), code, detail) {
+	case submit.Tell:
+		n.tell(o, code, detail)
+	case submit.Taken:
+		if o.requeue {
+			n.lp.handoffDelay = handoffRetry
+		}
+	case submit.Refused:
+		reason, d := submit.SplitDetail(detail)
+		n.lp.txs.Reject(o.hash, reason, d, n.notifyTx)
+		n.log.Warn().Stringer("tx", o.hash).Str("reason", reason).Str("detail", d).Msg("handed-off transaction rejected by the leader")
+	case submit.SendSoon:
+		if w := n.lp.watched[o.hash]; w != nil {
+			w.due = time.Now()
+		}
+	case submit.RetryOrGiveUp:
+		if !n.retryLater(o) {
+			n.abandonWatched(o.hash, code, detail)
+		}
+	case submit.Requeue:
+		n.requeueTx(o.hash, o.tx)
 	}
+}
+
+// tell answers a local submitter.
+func (n *Node) tell(o *outSubmit, code submit.Code, detail string) {
 	switch code {
 	case submit.Accepted:
 		o.ack <- nil
 	case submit.Rejected:
-		reason, d, _ := strings.Cut(detail, ": ")
+		reason, d := submit.SplitDetail(detail)
 		n.lp.txs.Reject(o.hash, reason, d, n.notifyTx)
 		o.ack <- &TxRejectedError{Reason: reason, Detail: d}
 	case submit.Timeout:
 		o.ack <- fmt.Errorf("%w: %s", ErrProducerTimeout, detail)
 	default:
 		o.ack <- fmt.Errorf("%w: %s", ErrNoProducer, detail)
-	}
-}
-
-// finishBackground settles a hand-off (requeue) or a watched re-send.
-func (n *Node) finishBackground(o *outSubmit, code submit.Code, detail string) {
-	switch {
-	case code == submit.Accepted:
-		if o.requeue {
-			n.lp.handoffDelay = handoffRetry
-		}
-	case !o.requeue && !o.watched:
-	case code == submit.Rejected && !strings.HasPrefix(detail, "mempool-full"):
-		reason, d, _ := strings.Cut(detail, ": ")
-		n.lp.txs.Reject(o.hash, reason, d, n.notifyTx)
-		n.log.Warn().Stringer("tx", o.hash).Str("reason", reason).Str("detail", d).Msg("handed-off transaction rejected by the leader")
-	case o.watched && code == submit.Rejected:
-		// A full mempool: send it again at the next sweep.
-		if w := n.lp.watched[o.hash]; w != nil {
-			w.due = time.Now()
-		}
-	case o.watched:
-		if !n.retryLater(o) {
-			n.abandonWatched(o.hash, code, detail)
-		}
-	default:
-		n.requeueTx(o.hash, o.tx)
 	}
 }
 

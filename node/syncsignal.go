@@ -35,7 +35,7 @@ func (n *Node) verifiedHeight(p *peerState) uint64 {
 	}
 	id := h.ID()
 	if p.vouched.id != id {
-		_, known := n.set.Load().keys[h.Producer]
+		known := n.set.Load().HasKey(h.Producer)
 		p.vouched = vouched{id: id, ok: known && h.Check() == nil}
 	}
 	if !p.vouched.ok {

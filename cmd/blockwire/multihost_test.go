@@ -56,45 +56,58 @@ func TestInitHostsStartsANetworkWithoutEditing(t *testing.T) {
 			_ = p.stop(10 * time.Second)
 		}
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	startCtx, cancelStart := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancelStart()
 	for _, p := range procs {
-		require.NoError(t, p.waitHealthy(ctx))
+		require.NoError(t, p.waitHealthy(startCtx))
 	}
-	view := func(p *proc) admin.StatusView {
+	// From here each request is bounded on its own (the client's 2 s
+	// timeout) and each wait from when its event can begin. These waits
+	// used to share the 30 s context of the start: under load (~35) the
+	// start and irreversibility used most of it, the context expired
+	// during the peer wait, every status read failed, its zero value read
+	// as "0 peers", and the test reported "not within 20s" for a network
+	// that was fine. A failed read is now reported as such.
+	ctx := context.Background()
+	view := func(p *proc) (admin.StatusView, error) {
 		var st admin.StatusView
-		_ = p.client.do(ctx, "GET", "/status", nil, &st, nil)
-		return st
+		err := p.client.do(ctx, "GET", "/status", nil, &st, nil)
+		return st, err
 	}
-	waitFor(t, 20*time.Second, "irreversibility reaches 3 on every host", func() bool {
-		for _, p := range procs {
-			if view(p).Irreversible.Height < 3 {
-				return false
+	// every checks cond on every host, naming the first that fails it.
+	every := func(cond func(p *proc, st admin.StatusView) bool) func() (bool, string) {
+		return func() (bool, string) {
+			for _, p := range procs {
+				st, err := view(p)
+				if err != nil {
+					return false, fmt.Sprintf("%s: %v", p.info.Name, err)
+				}
+				if !cond(p, st) {
+					return false, fmt.Sprintf("%s: irreversible %d, %d peers", p.info.Name, st.Irreversible.Height, st.Peers)
+				}
 			}
+			return true, ""
 		}
-		return true
-	})
+	}
+	waitSeen(t, 20*time.Second, "irreversibility reaches 3 on every host", every(func(_ *proc, st admin.StatusView) bool {
+		return st.Irreversible.Height >= 3
+	}))
 	// Every host connects to every other. A link may be re-dialing at any
 	// one instant on a loaded machine (CI once saw 2 of 3 right after
 	// irreversibility reached 3), so wait for the full set, bounded.
-	waitFor(t, 20*time.Second, "every node connects to every other host", func() bool {
-		for _, p := range procs {
-			if view(p).Peers != len(hosts)-1 {
-				return false
-			}
-		}
-		return true
-	})
+	waitSeen(t, 20*time.Second, "every node connects to every other host", every(func(_ *proc, st admin.StatusView) bool {
+		return st.Peers == len(hosts)-1
+	}))
 	// Ready, bounded: on a loaded machine a raft election may be under way
 	// at any one instant (CI saw 503 no-leader in term 2 once), so wait
 	// for every host to answer ready rather than reading it once.
-	waitFor(t, 20*time.Second, "every host answers /readyz", func() bool {
+	waitSeen(t, 20*time.Second, "every host answers /readyz", func() (bool, string) {
 		for _, p := range procs {
-			if p.client.do(ctx, "GET", "/readyz", nil, nil, nil) != nil {
-				return false
+			if err := p.client.do(ctx, "GET", "/readyz", nil, nil, nil); err != nil {
+				return false, fmt.Sprintf("%s: %v", p.info.Name, err)
 			}
 		}
-		return true
+		return true, ""
 	})
 	for i, p := range procs {
 		for _, peer := range p.peerAddrs(t, ctx) {
@@ -112,7 +125,9 @@ func TestInitHostsStartsANetworkWithoutEditing(t *testing.T) {
 	clients := make([]*adminClient, len(procs))
 	for i, p := range procs {
 		clients[i] = p.client
-		res.IrreversibleMin = min(res.IrreversibleMin, view(p).Irreversible.Height)
+		st, err := view(p)
+		require.NoError(t, err)
+		res.IrreversibleMin = min(res.IrreversibleMin, st.Irreversible.Height)
 	}
 	compareStateRoots(ctx, &res, clients)
 	require.True(t, res.StateRootsEqual, fmt.Sprint(res.Problems))
@@ -148,6 +163,23 @@ func (p *proc) peerAddrs(t *testing.T, ctx context.Context) []string {
 		}
 	}
 	return out
+}
+
+// waitSeen polls cond every 50 ms until it holds; past limit it fails with
+// what cond saw last, so a slow network and a failed read look different.
+func waitSeen(t *testing.T, limit time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	start := time.Now()
+	for {
+		ok, seen := cond()
+		if ok {
+			return
+		}
+		if time.Since(start) > limit {
+			t.Fatalf("%s: not within %v (last seen: %s)", what, limit, seen)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func asAPIError(err error, target **apiError) bool { return errors.As(err, target) }

@@ -57,6 +57,9 @@ type testnetResult struct {
 	Dir             string            `json:"dir"`
 	Problems        []string          `json:"problems,omitempty"`
 	UIURL           string            `json:"ui_url,omitempty"`
+	// ReachS: how long the load waited for every node to reach a
+	// producer before it started (testnet_ready.go).
+	ReachS float64 `json:"producers_reachable_s,omitempty"`
 
 	Discovery    *discoveryResult  `json:"discovery,omitempty"`   // with --seeds (testnet_seeds.go)
 	Attest       *attestResult     `json:"attest,omitempty"`      // with --verifiers (testnet_attest.go)
@@ -202,6 +205,12 @@ func runTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (test
 	clients := make([]*adminClient, len(procs))
 	for i, p := range procs {
 		clients[i] = newAdminClient(p.info.AdminAddr, submitWait)
+	}
+	if o.txRate > 0 {
+		wait, err := waitProducersReachable(ctx, procs, clients) // testnet_ready.go
+		if res.ReachS = wait.Seconds(); err != nil {
+			return res, err
+		}
 	}
 	view := newLiveView(cmd.ErrOrStderr(), procs)
 	first := view.sample(ctx)

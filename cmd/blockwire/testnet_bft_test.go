@@ -40,6 +40,7 @@ func TestTestnetBFTCommitsSurvivesAKillAndNeverDoubleSigns(t *testing.T) {
 	require.NoError(t, runErr, "problems: %v", res.Problems)
 	t.Logf("consensus: %+v", *res.Consensus)
 	t.Logf("leader kill: %+v", *res.LeaderKill)
+	t.Logf("every node reached a producer %.2fs after the start; the load began then", res.ReachS)
 
 	require.True(t, res.IrreversibleAdv)
 	require.True(t, res.StateRootsEqual, "%v", res.Problems)

@@ -41,7 +41,7 @@ var stdlibOnly = []string{"chain/block", "chain/txpool", "forkdb", "blocksync", 
 
 // pure packages are protocol cores (DESIGN.md §2): no wall clock, sleeping,
 // goroutines, global randomness, or direct I/O.
-var pure = []string{"chain/block", "chain/genesis", "chain/txpool", "forkdb", "blocksync", "consensus/bft", "consensus/bftchain", "consensus/quorum", "consensus/prodset", "consensus/prodapp", "transport/route", "transport/submit", "transport/broadcast", "transport/rbc", "node/relay", "node/config", "consensus/attest", "internal/topology", "internal/netview", "internal/reason", "link/pex"}
+var pure = []string{"chain/block", "chain/genesis", "chain/txpool", "forkdb", "blocksync", "consensus/bft", "consensus/bftchain", "consensus/quorum", "consensus/prodset", "consensus/prodapp", "transport/route", "transport/submit", "transport/broadcast", "transport/rbc", "node/relay", "node/config", "node/producers", "node/status", "consensus/attest", "internal/topology", "internal/netview", "internal/reason", "link/pex"}
 
 // pureFiles are pure cores that live inside a driver package: the files
 // of link's session core (link/core.go says why it stays in link).
