@@ -91,6 +91,27 @@ type ConnConfig struct {
 	// delivered. 2*ChunkSize .. MaxBulkWindow.
 	BulkConnWindow int
 
+	// BulkWindowMax is how far the bulk window of a link whose bulk lanes
+	// have their own connection (BulkConn; TCP and QUIC) may grow above
+	// BulkConnWindow or QUICBulkWindow, and only within one message: the
+	// credit beyond the configured window never reaches past the end of
+	// the message being received, so a sender still has at most the
+	// configured window of its next message on the wire when one ends
+	// (credit.go). The window doubles while the peer moves a window in
+	// less than BulkTuneDelay (or two of the path's lowest round trips);
+	// it never shrinks. The receiver's memory per bulk lane and peer is
+	// then at most this plus the message being delivered. The default, 2
+	// MiB, carries ~1 GiB/s at a 2 ms credit round trip; 0 (or anything
+	// not above the configured window) turns tuning off. 0 .. MaxBulkWindow.
+	BulkWindowMax int
+
+	// BulkTuneDelay is the tuning target of BulkWindowMax: a window that
+	// drains faster than this is too small for the path. Larger values
+	// grow windows on slower links, whose queued bytes then delay what
+	// shares their bottleneck by up to this much more. > 0 when
+	// BulkWindowMax tunes.
+	BulkTuneDelay time.Duration
+
 	// InboundMsgRate and InboundMsgBurst limit messages per second received
 	// per lane from one peer (token bucket). Excess messages are dropped
 	// (DropRateLimited), logged and cost FloodPenalty. 0 rate = unlimited.
@@ -197,6 +218,16 @@ func (c *ConnConfig) bulkWindow(transport string, separate bool) int {
 	return c.BulkWindow
 }
 
+// bulkWindowMax is how far bulkWindow may grow: BulkWindowMax with a bulk
+// connection, else not at all (on a shared connection the window's bytes
+// queue in front of votes).
+func (c *ConnConfig) bulkWindowMax(separate bool) int {
+	if !separate {
+		return 0
+	}
+	return c.BulkWindowMax
+}
+
 // DefaultConnConfig returns the defaults used by DefaultConfig.
 func DefaultConnConfig() ConnConfig {
 	return ConnConfig{
@@ -208,6 +239,8 @@ func DefaultConnConfig() ConnConfig {
 		QUICBulkWindow:      512 << 10,
 		BulkConn:            true,
 		BulkConnWindow:      128 << 10,
+		BulkWindowMax:       2 << 20,
+		BulkTuneDelay:       2 * time.Millisecond,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
 		PingInterval:        2 * time.Second,
@@ -258,6 +291,10 @@ func (c *ConnConfig) Validate() error {
 		return fmt.Errorf("link: ConnConfig.QUICBulkWindow = %d, want 2*ChunkSize = %d .. MaxBulkWindow = %d", c.QUICBulkWindow, 2*c.ChunkSize, MaxBulkWindow)
 	case c.BulkConn && (c.BulkConnWindow < 2*c.ChunkSize || c.BulkConnWindow > MaxBulkWindow):
 		return fmt.Errorf("link: ConnConfig.BulkConnWindow = %d, want 2*ChunkSize = %d .. MaxBulkWindow = %d", c.BulkConnWindow, 2*c.ChunkSize, MaxBulkWindow)
+	case c.BulkWindowMax < 0 || c.BulkWindowMax > MaxBulkWindow:
+		return fmt.Errorf("link: ConnConfig.BulkWindowMax = %d, want 0 .. MaxBulkWindow = %d", c.BulkWindowMax, MaxBulkWindow)
+	case c.BulkWindowMax > 0 && c.BulkTuneDelay <= 0:
+		return fmt.Errorf("link: ConnConfig.BulkTuneDelay = %v, want > 0 when BulkWindowMax is set", c.BulkTuneDelay)
 	case c.PingInterval <= 0:
 		return fmt.Errorf("link: ConnConfig.PingInterval = %v, want > 0", c.PingInterval)
 	case c.PingTimeout <= c.PingInterval:

@@ -16,7 +16,7 @@ var t0 = time.Unix(1_700_000_000, 0)
 func newTestCore(t *testing.T) *sessCore {
 	t.Helper()
 	cfg := fuzzConnConfig()
-	c := newSessCore(cfg, cfg.BulkWindow, t0)
+	c := newSessCore(cfg, cfg.BulkWindow, 0, t0)
 	w, ok := c.next(nil, false) // the initial grants and PING
 	require.True(t, ok)
 	require.True(t, w.ctrl)
@@ -91,7 +91,7 @@ func TestCoreStallWatchdog(t *testing.T) {
 	c := newTestCore(t)
 	stall := c.cfg.StallTimeout
 	// A message announced on the routing lane that stops arriving.
-	_, err := c.msgStart(LaneRouting, 2, t0)
+	_, err := c.msgStart(LaneRouting, 100, 2, t0)
 	require.NoError(t, err)
 	require.Nil(t, c.tick(t0.Add(stall)).stall)
 	f := c.tick(t0.Add(stall + time.Millisecond)).stall
@@ -101,7 +101,7 @@ func TestCoreStallWatchdog(t *testing.T) {
 	// A bulk lane whose credit we withhold is waiting on us, not stalled.
 	c = newTestCore(t)
 	c.credit[LaneBlocks].queued(10) // a message waits for delivery
-	_, err = c.msgStart(LaneBlocks, 3, t0)
+	_, err = c.msgStart(LaneBlocks, 1<<20, 3, t0)
 	require.NoError(t, err)
 	_, err = c.msgBytes(LaneBlocks, int(c.avail(LaneBlocks)), t0) // all credit used, withheld
 	require.NoError(t, err)
@@ -118,7 +118,7 @@ func TestCoreStallWatchdog(t *testing.T) {
 
 func TestCoreCreditOverrunIsAProtocolFault(t *testing.T) {
 	c := newTestCore(t)
-	_, err := c.msgStart(LaneBlocks, 3, t0)
+	_, err := c.msgStart(LaneBlocks, 1<<20, 3, t0)
 	require.NoError(t, err)
 	_, err = c.msgBytes(LaneBlocks, c.cfg.BulkWindow, t0)
 	require.Error(t, err)
