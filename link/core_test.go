@@ -126,3 +126,36 @@ func TestCoreCreditOverrunIsAProtocolFault(t *testing.T) {
 	require.True(t, ok, "%T", err)
 	require.Equal(t, ReasonProtocol, f.reason)
 }
+
+// Two cores back to back: a large block grows the receiver's window
+// (every pump is at one instant, so the peer always moves a window faster
+// than BulkTuneDelay), and while it waits for delivery the sender gets no
+// more than the base window of the block queued behind it; both arrive in
+// order.
+func TestCoreWindowGrowsWithinABlock(t *testing.T) {
+	cfg := fuzzConnConfig()
+	cfg.SendQueueBytes = 64 << 10
+	a, b := newCoreEnd("a", cfg, t0), newCoreEnd("b", cfg, t0)
+	a.send(LaneBlocks, 16<<10)
+	a.send(LaneBlocks, 16<<10)
+	require.Len(t, a.sent[LaneBlocks], 2)
+	pump := func() {
+		for range 100 {
+			a.pump(t, b, 1, t0)
+			b.pump(t, a, 4, t0) // credit back
+			require.NoError(t, a.check())
+			require.NoError(t, b.check())
+		}
+	}
+	pump()
+	cr := &b.c.credit[LaneBlocks]
+	require.EqualValues(t, cfg.BulkWindowMax, cr.window)
+	require.Len(t, b.inQ[LaneBlocks], 1, "the first block waits for delivery")
+	require.Positive(t, a.c.sched.queued[LaneBlocks], "the second is held back")
+	require.LessOrEqual(t, cr.granted, cr.msgEnd+int64(cfg.BulkWindow),
+		"no more than the base window of the second block while the first waits")
+	b.deliver(LaneBlocks)
+	pump()
+	b.deliver(LaneBlocks)
+	require.Equal(t, []uint64{1, 2}, b.got[LaneBlocks])
+}
