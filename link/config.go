@@ -85,7 +85,9 @@ type ConnConfig struct {
 	// needs: in a quiet interleaved A/B the loaded vote p99 was ~1,000 µs
 	// with 1 MiB against ~315–395 µs with 128 KiB, and 4 MiB raised it
 	// 2.5–4× under load (docs/benchmarks.md, issue 14). Raise it on hosts
-	// with spare cores and long fat links. QUIC links
+	// with spare cores and long fat links. Since session 10 it is the
+	// starting window: within a message it grows up to BulkWindowMax on a
+	// path that drains it fast (credit.go). QUIC links
 	// keep QUICBulkWindow (bulkWindow says why). The receiver's
 	// memory per bulk lane and peer is one window plus the message being
 	// delivered. 2*ChunkSize .. MaxBulkWindow.
