@@ -102,9 +102,15 @@ type ConnConfig struct {
 	// (credit.go). The window doubles while the peer moves a window in
 	// less than BulkTuneDelay (or two of the path's lowest round trips);
 	// it never shrinks. The receiver's memory per bulk lane and peer is
-	// then at most this plus the message being delivered. The default, 2
-	// MiB, carries ~1 GiB/s at a 2 ms credit round trip; 0 (or anything
-	// not above the configured window) turns tuning off. 0 .. MaxBulkWindow.
+	// then at most this plus the message being delivered. The default,
+	// 512 KiB (four TCP windows; QUIC's window already is 512 KiB, so QUIC
+	// links do not tune unless it is raised), is a compromise measured on
+	// a loaded 2-vCPU host: the bytes of a window in flight are work the
+	// bulk goroutines do without blocking, which the vote waits behind for
+	// a CPU — at 1–2 MiB the loaded vote p99 rose 2–4× (docs/benchmarks.md,
+	// "link: TCP lane throughput (issue 14, session 10)"); raise it on hosts
+	// with spare cores and long fat paths. 0 (or anything not above the
+	// configured window) turns tuning off. 0 .. MaxBulkWindow.
 	BulkWindowMax int
 
 	// BulkTuneDelay is the tuning target of BulkWindowMax: a window that
@@ -241,7 +247,7 @@ func DefaultConnConfig() ConnConfig {
 		QUICBulkWindow:      512 << 10,
 		BulkConn:            true,
 		BulkConnWindow:      128 << 10,
-		BulkWindowMax:       2 << 20,
+		BulkWindowMax:       512 << 10,
 		BulkTuneDelay:       2 * time.Millisecond,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
