@@ -93,6 +93,20 @@ func testBulkConn(t *testing.T, tr string, on bool) {
 	}
 	require.Equal(t, block, got[link.LaneBlocks])
 	require.Equal(t, []byte("vote"), got[link.LaneConsensus])
+	// The receive window: tuned within BulkWindowMax on a bulk connection
+	// (how far depends on the host's speed), fixed on a shared one.
+	rw, base := back.Stats().Lanes[link.LaneBlocks].RecvWindow, int64(cfg.Conn.BulkConnWindow)
+	if tr == "quic" {
+		base = int64(cfg.Conn.QUICBulkWindow)
+	} else if !on {
+		base = int64(cfg.Conn.BulkWindow)
+	}
+	if on {
+		require.GreaterOrEqual(t, rw, base)
+		require.LessOrEqual(t, rw, max(base, int64(cfg.Conn.BulkWindowMax)))
+	} else {
+		require.Equal(t, base, rw)
+	}
 	select {
 	case m := <-ra.Msgs:
 		require.Equal(t, link.LaneSync, m.Lane)

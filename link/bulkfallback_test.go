@@ -66,6 +66,7 @@ func testBulkFallback(t *testing.T, tr string) {
 		want = cfg.Conn.QUICBulkWindow
 	}
 	require.EqualValues(t, want, l.(*session).core.credit[LaneBlocks].window, "the shared connection's window")
+	require.EqualValues(t, want, l.(*session).core.credit[LaneBlocks].max, "no tuning: a larger window would queue blocks ahead of votes")
 
 	block := bytes.Repeat([]byte{7}, 3<<20)
 	require.NoError(t, l.SendWait(ctx, LaneBlocks, block))

@@ -85,11 +85,40 @@ type ConnConfig struct {
 	// needs: in a quiet interleaved A/B the loaded vote p99 was ~1,000 µs
 	// with 1 MiB against ~315–395 µs with 128 KiB, and 4 MiB raised it
 	// 2.5–4× under load (docs/benchmarks.md, issue 14). Raise it on hosts
-	// with spare cores and long fat links. QUIC links
+	// with spare cores and long fat links. Since session 10 it is the
+	// starting window: within a message it grows up to BulkWindowMax on a
+	// path that drains it fast (credit.go). QUIC links
 	// keep QUICBulkWindow (bulkWindow says why). The receiver's
 	// memory per bulk lane and peer is one window plus the message being
 	// delivered. 2*ChunkSize .. MaxBulkWindow.
 	BulkConnWindow int
+
+	// BulkWindowMax is how far the bulk window of a link whose bulk lanes
+	// have their own connection (BulkConn; TCP and QUIC) may grow above
+	// BulkConnWindow or QUICBulkWindow, and only within one message: the
+	// credit beyond the configured window never reaches past the end of
+	// the message being received, so a sender still has at most the
+	// configured window of its next message on the wire when one ends
+	// (credit.go). The window doubles while the peer moves a window in
+	// less than BulkTuneDelay (or two of the path's lowest round trips);
+	// it never shrinks. The receiver's memory per bulk lane and peer is
+	// then at most this plus the message being delivered. The default,
+	// 512 KiB (four TCP windows; QUIC's window already is 512 KiB, so QUIC
+	// links do not tune unless it is raised), is a compromise measured on
+	// a loaded 2-vCPU host: the bytes of a window in flight are work the
+	// bulk goroutines do without blocking, which the vote waits behind for
+	// a CPU — at 1–2 MiB the loaded vote p99 rose 2–4× (docs/benchmarks.md,
+	// "link: TCP lane throughput (issue 14, session 10)"); raise it on hosts
+	// with spare cores and long fat paths. 0 (or anything not above the
+	// configured window) turns tuning off. 0 .. MaxBulkWindow.
+	BulkWindowMax int
+
+	// BulkTuneDelay is the tuning target of BulkWindowMax: a window that
+	// drains faster than this is too small for the path. Larger values
+	// grow windows on slower links, whose queued bytes then delay what
+	// shares their bottleneck by up to this much more. > 0 when
+	// BulkWindowMax tunes.
+	BulkTuneDelay time.Duration
 
 	// InboundMsgRate and InboundMsgBurst limit messages per second received
 	// per lane from one peer (token bucket). Excess messages are dropped
@@ -197,6 +226,16 @@ func (c *ConnConfig) bulkWindow(transport string, separate bool) int {
 	return c.BulkWindow
 }
 
+// bulkWindowMax is how far bulkWindow may grow: BulkWindowMax with a bulk
+// connection, else not at all (on a shared connection the window's bytes
+// queue in front of votes).
+func (c *ConnConfig) bulkWindowMax(separate bool) int {
+	if !separate {
+		return 0
+	}
+	return c.BulkWindowMax
+}
+
 // DefaultConnConfig returns the defaults used by DefaultConfig.
 func DefaultConnConfig() ConnConfig {
 	return ConnConfig{
@@ -208,6 +247,8 @@ func DefaultConnConfig() ConnConfig {
 		QUICBulkWindow:      512 << 10,
 		BulkConn:            true,
 		BulkConnWindow:      128 << 10,
+		BulkWindowMax:       512 << 10,
+		BulkTuneDelay:       2 * time.Millisecond,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
 		PingInterval:        2 * time.Second,
@@ -258,6 +299,10 @@ func (c *ConnConfig) Validate() error {
 		return fmt.Errorf("link: ConnConfig.QUICBulkWindow = %d, want 2*ChunkSize = %d .. MaxBulkWindow = %d", c.QUICBulkWindow, 2*c.ChunkSize, MaxBulkWindow)
 	case c.BulkConn && (c.BulkConnWindow < 2*c.ChunkSize || c.BulkConnWindow > MaxBulkWindow):
 		return fmt.Errorf("link: ConnConfig.BulkConnWindow = %d, want 2*ChunkSize = %d .. MaxBulkWindow = %d", c.BulkConnWindow, 2*c.ChunkSize, MaxBulkWindow)
+	case c.BulkWindowMax < 0 || c.BulkWindowMax > MaxBulkWindow:
+		return fmt.Errorf("link: ConnConfig.BulkWindowMax = %d, want 0 .. MaxBulkWindow = %d", c.BulkWindowMax, MaxBulkWindow)
+	case c.BulkWindowMax > 0 && c.BulkTuneDelay <= 0:
+		return fmt.Errorf("link: ConnConfig.BulkTuneDelay = %v, want > 0 when BulkWindowMax is set", c.BulkTuneDelay)
 	case c.PingInterval <= 0:
 		return fmt.Errorf("link: ConnConfig.PingInterval = %v, want > 0", c.PingInterval)
 	case c.PingTimeout <= c.PingInterval:

@@ -48,6 +48,9 @@ func (c *sessCore) ponged(nonce uint64, now time.Time) {
 	}
 	rtt := now.Sub(c.pingSent)
 	c.pingSent = time.Time{}
+	if c.minRTT == 0 || rtt < c.minRTT {
+		c.minRTT = rtt
+	}
 	if c.srtt == 0 {
 		c.srtt = rtt
 	} else {

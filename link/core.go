@@ -42,6 +42,7 @@ type sessCore struct {
 	stats    [NumLanes]LaneStats
 
 	srtt      time.Duration
+	minRTT    time.Duration // the lowest PING round trip: the path without our own queues
 	pingNonce uint64
 	pingSent  time.Time // zero when no PING is outstanding
 	pings     bucket    // inbound PING limit (control.go)
@@ -55,13 +56,14 @@ type sessCore struct {
 }
 
 // newSessCore starts a session at now: it grants the peer a window on
-// each bulk lane and queues the first PING.
-func newSessCore(cfg *ConnConfig, window int, now time.Time) *sessCore {
+// each bulk lane, which may grow up to maxWindow within a message
+// (credit.go; maxWindow ≤ window: no tuning), and queues the first PING.
+func newSessCore(cfg *ConnConfig, window, maxWindow int, now time.Time) *sessCore {
 	c := &sessCore{cfg: cfg, mode: cfg.DefaultMode, pings: newBucket(pingRate, pingBurst, now)}
 	for l := range Lane(NumLanes) {
 		c.buckets[l] = newBucket(cfg.InboundMsgRate[l], cfg.InboundMsgBurst[l], now)
 		if l.bulk() {
-			c.credit[l] = newRecvCredit(window)
+			c.credit[l] = newRecvCredit(window, maxWindow)
 			c.sched.ctrl = appendCredit(c.sched.ctrl, l, int64(window))
 		}
 	}
@@ -208,6 +210,9 @@ func (c *sessCore) laneStats() [NumLanes]LaneStats {
 		ls.QueuedMsgs = c.sched.q[l].len()
 		ls.Credit = c.sched.credit[l]
 		ls.Undelivered = c.credit[l].undelivered
+		if l.bulk() {
+			ls.RecvWindow = c.credit[l].window
+		}
 		if len(ls.Drops) > 0 {
 			ls.Drops = make(map[DropReason]uint64, len(c.stats[l].Drops))
 			for k, v := range c.stats[l].Drops {

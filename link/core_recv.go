@@ -8,10 +8,13 @@ import "time"
 // msgStart accounts the header of a MSG frame of n payload bytes on lane
 // l, whose size the frame reader has checked. It returns the credit to
 // grant, or a fault.
-func (c *sessCore) msgStart(l Lane, hdrLen int, now time.Time) (int64, error) {
-	g, err := c.consumed(l, hdrLen)
+func (c *sessCore) msgStart(l Lane, n, hdrLen int, now time.Time) (int64, error) {
+	g, err := c.consumed(l, hdrLen, now)
 	c.progress[l] = now
-	return g, err
+	if err != nil || !l.bulk() {
+		return g, err
+	}
+	return g + c.credit[l].started(n), nil
 }
 
 // avail is how many bytes the peer may still send on bulk lane l without
@@ -27,7 +30,7 @@ func (c *sessCore) avail(l Lane) int64 {
 // msgBytes accounts k payload bytes read on lane l.
 func (c *sessCore) msgBytes(l Lane, k int, now time.Time) (int64, error) {
 	c.progress[l] = now
-	return c.consumed(l, k)
+	return c.consumed(l, k, now)
 }
 
 // waiting records that lane l's reader waits on us (memory, reserve.go),
@@ -40,11 +43,11 @@ func (c *sessCore) waiting(l Lane, now time.Time) {
 
 // consumed checks the peer stayed within the credit we granted on a bulk
 // lane and returns the credit to grant back.
-func (c *sessCore) consumed(l Lane, k int) (int64, error) {
+func (c *sessCore) consumed(l Lane, k int, now time.Time) (int64, error) {
 	if !l.bulk() {
 		return 0, nil
 	}
-	g, err := c.credit[l].consumed(k)
+	g, err := c.credit[l].consumed(k, now, c.tuneDelay())
 	if err != nil {
 		return 0, fault(ReasonProtocol, "lane %s: %v", l, err)
 	}
@@ -108,4 +111,15 @@ func (c *sessCore) control(typ byte, p []byte, now time.Time) (ctlOutcome, error
 		return ctlNone, &Error{Reason: r, Remote: true, Detail: detail}
 	}
 	return ctlNone, nil
+}
+
+// tuneDelay is the bulk windows' tuning target (credit.go): a window grows
+// while the peer moves one in less than this. It is BulkTuneDelay, or two
+// of the path's lowest PING round trips on a long path, so that a WAN
+// link's window can reach its bandwidth × RTT. The lowest, not the
+// smoothed, round trip: our own bulk bytes queued in a bottleneck that the
+// consensus connection shares would otherwise raise the target they are
+// measured against, and the window with it.
+func (c *sessCore) tuneDelay() time.Duration {
+	return max(c.cfg.BulkTuneDelay, 2*c.minRTT)
 }

@@ -16,7 +16,7 @@ var t0 = time.Unix(1_700_000_000, 0)
 func newTestCore(t *testing.T) *sessCore {
 	t.Helper()
 	cfg := fuzzConnConfig()
-	c := newSessCore(cfg, cfg.BulkWindow, t0)
+	c := newSessCore(cfg, cfg.BulkWindow, 0, t0)
 	w, ok := c.next(nil, false) // the initial grants and PING
 	require.True(t, ok)
 	require.True(t, w.ctrl)
@@ -91,7 +91,7 @@ func TestCoreStallWatchdog(t *testing.T) {
 	c := newTestCore(t)
 	stall := c.cfg.StallTimeout
 	// A message announced on the routing lane that stops arriving.
-	_, err := c.msgStart(LaneRouting, 2, t0)
+	_, err := c.msgStart(LaneRouting, 100, 2, t0)
 	require.NoError(t, err)
 	require.Nil(t, c.tick(t0.Add(stall)).stall)
 	f := c.tick(t0.Add(stall + time.Millisecond)).stall
@@ -101,7 +101,7 @@ func TestCoreStallWatchdog(t *testing.T) {
 	// A bulk lane whose credit we withhold is waiting on us, not stalled.
 	c = newTestCore(t)
 	c.credit[LaneBlocks].queued(10) // a message waits for delivery
-	_, err = c.msgStart(LaneBlocks, 3, t0)
+	_, err = c.msgStart(LaneBlocks, 1<<20, 3, t0)
 	require.NoError(t, err)
 	_, err = c.msgBytes(LaneBlocks, int(c.avail(LaneBlocks)), t0) // all credit used, withheld
 	require.NoError(t, err)
@@ -118,11 +118,44 @@ func TestCoreStallWatchdog(t *testing.T) {
 
 func TestCoreCreditOverrunIsAProtocolFault(t *testing.T) {
 	c := newTestCore(t)
-	_, err := c.msgStart(LaneBlocks, 3, t0)
+	_, err := c.msgStart(LaneBlocks, 1<<20, 3, t0)
 	require.NoError(t, err)
 	_, err = c.msgBytes(LaneBlocks, c.cfg.BulkWindow, t0)
 	require.Error(t, err)
 	f, ok := errors.AsType[*peerFault](err)
 	require.True(t, ok, "%T", err)
 	require.Equal(t, ReasonProtocol, f.reason)
+}
+
+// Two cores back to back: a large block grows the receiver's window
+// (every pump is at one instant, so the peer always moves a window faster
+// than BulkTuneDelay), and while it waits for delivery the sender gets no
+// more than the base window of the block queued behind it; both arrive in
+// order.
+func TestCoreWindowGrowsWithinABlock(t *testing.T) {
+	cfg := fuzzConnConfig()
+	cfg.SendQueueBytes = 64 << 10
+	a, b := newCoreEnd("a", cfg, t0), newCoreEnd("b", cfg, t0)
+	a.send(LaneBlocks, 16<<10)
+	a.send(LaneBlocks, 16<<10)
+	require.Len(t, a.sent[LaneBlocks], 2)
+	pump := func() {
+		for range 100 {
+			a.pump(t, b, 1, t0)
+			b.pump(t, a, 4, t0) // credit back
+			require.NoError(t, a.check())
+			require.NoError(t, b.check())
+		}
+	}
+	pump()
+	cr := &b.c.credit[LaneBlocks]
+	require.EqualValues(t, cfg.BulkWindowMax, cr.window)
+	require.Len(t, b.inQ[LaneBlocks], 1, "the first block waits for delivery")
+	require.Positive(t, a.c.sched.queued[LaneBlocks], "the second is held back")
+	require.LessOrEqual(t, cr.granted, cr.msgEnd+int64(cfg.BulkWindow),
+		"no more than the base window of the second block while the first waits")
+	b.deliver(LaneBlocks)
+	pump()
+	b.deliver(LaneBlocks)
+	require.Equal(t, []uint64{1, 2}, b.got[LaneBlocks])
 }

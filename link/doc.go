@@ -103,6 +103,15 @@
 // Credits are returned as bytes are read while nothing waits for delivery,
 // not per message, so blocks are pipelined with no per-message
 // acknowledgement (a 64 MiB block streams through a 128 KiB window).
+// With a bulk connection the receiver's window grows within a message
+// (issue 14, session 10; credit.go): a 128 KiB window carried one window
+// per ~1 ms credit round trip on a loaded loopback, a quarter of a raw
+// stream's rate, so the window doubles while the peer moves it faster
+// than BulkTuneDelay, up to BulkWindowMax — but the credit beyond the
+// configured window never reaches past the end of the message being
+// read, so when a block ends the sender holds no more credit for the next
+// one than before (the bodies a sender commits ahead of a Prune do not
+// grow).
 //
 // The receiver's reader never stops draining a bulk lane: completed
 // messages wait in the lane's inbox for its delivery goroutine, and bytes
@@ -215,7 +224,8 @@
 // travel on the consensus stream (never inside a message) so that credits
 // cannot be stuck behind a block going the other way. Each side grants
 // its bulk window of credit per bulk lane at start, then more as it
-// releases bytes to its application (at least a quarter window at a time);
+// releases bytes to its application (at least a quarter window at a time;
+// with a bulk connection up to BulkWindowMax within one message);
 // the bytes of MSG frames (header included) on a bulk lane count against
 // credit. The window is the receiver's choice; a sender only obeys it.
 // Outstanding credit above 2^40 is a protocol violation. GOAWAY carries

@@ -107,6 +107,9 @@ func benchLane(b *testing.B, transport string, size int, bulkConn, raw bool) {
 		if w, err := strconv.Atoi(os.Getenv("BW_BULK_WINDOW")); err == nil && w > 0 {
 			c.Conn.BulkWindow, c.Conn.QUICBulkWindow, c.Conn.BulkConnWindow = w, w, w
 		}
+		if w, err := strconv.Atoi(os.Getenv("BW_BULK_WINDOW_MAX")); err == nil && w >= 0 {
+			c.Conn.BulkWindowMax = w
+		}
 		c.Logger = zerolog.Nop()
 		return c
 	}
@@ -166,6 +169,10 @@ func benchLane(b *testing.B, transport string, size int, bulkConn, raw bool) {
 	r1, w1 := syscallsRW()
 	b.ReportMetric(float64(r1-r0)/mib, "reads/MiB")
 	b.ReportMetric(float64(w1-w0)/mib, "writes/MiB")
+	if rl := rx.Link(tx.ID()); rl != nil && !raw {
+		// The receive window the blocks lane ended with (credit.go).
+		b.ReportMetric(float64(rl.Stats().Lanes[link.LaneBlocks].RecvWindow>>10), "recv_window_KiB")
+	}
 }
 
 // syscallsRW returns the process's read and write system calls so far

@@ -90,7 +90,8 @@ func newSession(h *hub, p sessionParams) *session {
 		closing:       make(chan struct{}),
 		addDone:       make(chan struct{}),
 		done:          make(chan struct{}),
-		core:          newSessCore(&h.cfg, h.cfg.bulkWindow(p.transport, p.bulkKey != ""), now),
+		core: newSessCore(&h.cfg, h.cfg.bulkWindow(p.transport, p.bulkKey != ""),
+			h.cfg.bulkWindowMax(p.bulkKey != ""), now),
 	}
 	for l := range Lane(NumLanes) {
 		if l.bulk() {
@@ -506,7 +507,7 @@ func (s *session) readFrame(fr *frameReader) error {
 func (s *session) readMsg(fr *frameReader, n, hdrLen int) error {
 	l := fr.lane
 	s.mu.Lock()
-	g, err := s.core.msgStart(l, hdrLen, time.Now())
+	g, err := s.core.msgStart(l, n, hdrLen, time.Now())
 	s.mu.Unlock()
 	if err := s.granted(l, g, err); err != nil {
 		return err

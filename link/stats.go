@@ -44,6 +44,9 @@ type LaneStats struct {
 	// Undelivered counts received bulk messages waiting for, or in, the
 	// application's Receive; a growing figure is a slow consumer here.
 	Undelivered int `json:"undelivered,omitempty"`
+	// RecvWindow is our receive window on a bulk lane: the configured
+	// one, or what it grew to (ConnConfig.BulkWindowMax, credit.go).
+	RecvWindow int64 `json:"recv_window,omitempty"`
 }
 
 // Stats is a snapshot of one link, as the admin API shows it. In Go, Lanes

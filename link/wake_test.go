@@ -23,7 +23,7 @@ func idleSession(t *testing.T) *session {
 		wake:          make(chan struct{}, 1),
 		wakeBulk:      make(chan struct{}, 1),
 		closing:       make(chan struct{}),
-		core:          newSessCore(&h.cfg, h.cfg.QUICBulkWindow, time.Now()),
+		core:          newSessCore(&h.cfg, h.cfg.QUICBulkWindow, 0, time.Now()),
 	}
 }
 

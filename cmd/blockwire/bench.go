@@ -33,6 +33,8 @@ func newBenchLinkCmd() *cobra.Command {
 		transport string
 		asJSON    bool
 		window    int
+		windowMax int
+		tuneDelay time.Duration
 		chunk     int
 		oneConn   bool
 		netns     bool
@@ -67,7 +69,7 @@ share no process; the namespaces are deleted on every exit. "processes"
 in the result says which mode ran (1 or 2).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			conn, err := benchConnConfig(o.BlockSize, window, chunk, oneConn)
+			conn, err := benchConnConfig(o.BlockSize, window, windowMax, tuneDelay, chunk, oneConn)
 			if err != nil {
 				return err
 			}
@@ -81,7 +83,7 @@ in the result says which mode ran (1 or 2).`,
 				opts.Transport = tr
 				var res linkbench.Result
 				if netns {
-					shared := []string{"--block-size", strconv.Itoa(o.BlockSize), "--bulk-window", strconv.Itoa(window), "--chunk-size", strconv.Itoa(chunk), "--one-conn=" + strconv.FormatBool(oneConn)}
+					shared := []string{"--block-size", strconv.Itoa(o.BlockSize), "--bulk-window", strconv.Itoa(window), "--bulk-window-max", strconv.Itoa(windowMax), "--bulk-tune-delay", tuneDelay.String(), "--chunk-size", strconv.Itoa(chunk), "--one-conn=" + strconv.FormatBool(oneConn)}
 					measure := []string{"--pings", strconv.Itoa(o.Pings), "--rounds", strconv.Itoa(o.Rounds), "--no-reference=" + strconv.FormatBool(o.NoReference)}
 					res, _, err = runNetns(cmd.Context(), shape, tr, shared, measure)
 				} else {
@@ -112,6 +114,8 @@ in the result says which mode ran (1 or 2).`,
 	f.IntVar(&o.Pings, "pings", 2000, "round trips per phase")
 	f.IntVar(&o.Rounds, "rounds", 5, "throughput rounds per side (the median is kept)")
 	f.IntVar(&window, "bulk-window", 0, "override the link's bulk windows in bytes, BulkWindow, QUICBulkWindow and BulkConnWindow (block bytes in flight below the scheduler)")
+	f.IntVar(&windowMax, "bulk-window-max", -1, "override ConnConfig.BulkWindowMax in bytes, how far a bulk-connection link's window may grow within a message (0: no tuning; -1: default)")
+	f.DurationVar(&tuneDelay, "bulk-tune-delay", 0, "override ConnConfig.BulkTuneDelay: a bulk window that drains faster than this grows (0: default)")
 	f.BoolVar(&oneConn, "one-conn", false, "bulk lanes share the link's connection (ConnConfig.BulkConn off), as before wire version 3")
 	f.IntVar(&chunk, "chunk-size", 0, "override the link's ChunkSize in bytes")
 	f.BoolVar(&o.NoReference, "no-reference", false, "skip the bare-stream reference phases (bare_*, floor_*)")
@@ -128,9 +132,10 @@ in the result says which mode ran (1 or 2).`,
 
 // benchConnConfig is the link configuration of a bench run: the defaults
 // with MaxMessage[LaneBlocks] ≥ blockSize and the window and chunk
-// overrides (0: default); nil when nothing is overridden.
-func benchConnConfig(blockSize, window, chunk int, oneConn bool) (*link.ConnConfig, error) {
-	if window <= 0 && chunk <= 0 && !oneConn {
+// overrides (0: default; windowMax -1: default); nil when nothing is
+// overridden.
+func benchConnConfig(blockSize, window, windowMax int, tuneDelay time.Duration, chunk int, oneConn bool) (*link.ConnConfig, error) {
+	if window <= 0 && windowMax < 0 && tuneDelay <= 0 && chunk <= 0 && !oneConn {
 		return nil, nil
 	}
 	conn := link.DefaultConnConfig()
@@ -138,6 +143,12 @@ func benchConnConfig(blockSize, window, chunk int, oneConn bool) (*link.ConnConf
 	conn.BulkConn = !oneConn
 	if window > 0 {
 		conn.BulkWindow, conn.QUICBulkWindow, conn.BulkConnWindow = window, window, window
+	}
+	if windowMax >= 0 {
+		conn.BulkWindowMax = windowMax
+	}
+	if tuneDelay > 0 {
+		conn.BulkTuneDelay = tuneDelay
 	}
 	if chunk > 0 {
 		conn.ChunkSize = chunk

@@ -181,6 +181,8 @@ func newBenchLinkPeerCmd() *cobra.Command {
 		o             linkbench.Options
 		listenIP      string
 		window, chunk int
+		windowMax     int
+		tuneDelay     time.Duration
 		oneConn       bool
 	)
 	cmd := &cobra.Command{
@@ -189,7 +191,7 @@ func newBenchLinkPeerCmd() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			conn, err := benchConnConfig(o.BlockSize, window, chunk, oneConn)
+			conn, err := benchConnConfig(o.BlockSize, window, windowMax, tuneDelay, chunk, oneConn)
 			if err != nil {
 				return err
 			}
@@ -219,6 +221,8 @@ func newBenchLinkPeerCmd() *cobra.Command {
 	f.StringVar(&listenIP, "listen-ip", "127.0.0.1", "IPv4 address to listen on")
 	f.IntVar(&o.BlockSize, "block-size", 64<<20, "bytes per streamed block")
 	f.IntVar(&window, "bulk-window", 0, "override the link's bulk window in bytes")
+	f.IntVar(&windowMax, "bulk-window-max", -1, "override ConnConfig.BulkWindowMax in bytes (-1: default)")
+	f.DurationVar(&tuneDelay, "bulk-tune-delay", 0, "override ConnConfig.BulkTuneDelay (0: default)")
 	f.IntVar(&chunk, "chunk-size", 0, "override the link's ChunkSize in bytes")
 	f.BoolVar(&oneConn, "one-conn", false, "bulk lanes share the link's connection")
 	return cmd
