@@ -52,6 +52,14 @@ type NetnsResult struct {
 	// topology's degree each node should hold (its neighbours).
 	PeersReachedTarget bool `json:"peers_reached_target"`
 	PeersMin           int  `json:"peers_min"`
+	// LeaderChanges counts raft terms begun during --duration: the
+	// highest term a producer reported at the end minus the highest at the
+	// start. Every term is an election and a new tenure (raft runs a
+	// pre-vote, so a term starts only when a majority would vote), with
+	// its cost: a flood of duplicate bodies in the new producer's first
+	// blocks, submits that reach a stale leader (docs/benchmarks.md,
+	// "Issue 19: raft leader churn on shaped links").
+	LeaderChanges uint64 `json:"leader_changes"`
 	// Propagation figures from every node's /propagation (see propagation).
 	propagationFigures
 	// Perturbations and the history check (testnet_perturb.go,
@@ -339,6 +347,7 @@ func printNetnsSummary(w io.Writer, r *NetnsResult) {
 	}
 	fmt.Fprintf(w, "network\tnamespaces on %s, topology %s (degree %d), bandwidth %s, block payload %d bytes, relay %s\n",
 		r.Subnet, r.Topology, r.Degree, r.Bandwidth, r.BlockSize, r.Relay)
+	fmt.Fprintf(w, "raft\t%d leader changes (terms begun) during the run\n", r.LeaderChanges)
 	fmt.Fprintf(w, "peers\tevery node reached its topology's degree: %v (fewest %d)\n", r.PeersReachedTarget, r.PeersMin)
 	fmt.Fprintf(w, "propagation\t%.3f copies/node, p50 %.1f ms, p100 %.1f ms (max %.1f) over %d blocks\n",
 		r.CopiesPerNode, r.PropagationP50Ms, r.PropagationP100Ms, r.PropagationMaxMs, r.BlocksMeasured)
