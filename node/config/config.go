@@ -216,7 +216,7 @@ func DefaultConfig() Config {
 			BlockInterval:      Duration{500 * time.Millisecond},
 			HeartbeatTimeout:   Duration{100 * time.Millisecond},
 			ElectionTimeout:    Duration{100 * time.Millisecond},
-			LeaderLeaseTimeout: Duration{50 * time.Millisecond},
+			LeaderLeaseTimeout: Duration{100 * time.Millisecond}, // = heartbeat: cft.Config says why
 			MaxBlockTxs:        10000,
 			SubmitAckTimeout:   Duration{5 * time.Second},
 		},
