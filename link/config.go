@@ -74,6 +74,16 @@ type ConnConfig struct {
 	// in-memory network ignores it (its lanes never share a pipe).
 	BulkConn bool
 
+	// BulkLowPriority marks the TCP socket of a link's bulk connection,
+	// on both ends, low priority: DSCP CS1 for the network and
+	// SO_PRIORITY 2 (TC_PRIO_BULK) for this host's queueing disciplines,
+	// so that hosts and routers that honour it send votes before queued
+	// block packets (sockmark.go). A FIFO-only path ignores it. Linux
+	// only; QUIC bulk connections are not marked (sockmark.go says why).
+	// Default on; turn it off where the network treats CS1 worse than
+	// wanted (some networks police or drop it).
+	BulkLowPriority bool
+
 	// BulkConnWindow is the bulk window of a TCP link whose bulk lanes
 	// have their own connection (BulkConn). Its bytes queue in front of
 	// no vote in any buffer, so on a WAN it can be raised to bandwidth ×
@@ -207,6 +217,7 @@ func DefaultConnConfig() ConnConfig {
 		BulkWindow:          128 << 10,
 		QUICBulkWindow:      512 << 10,
 		BulkConn:            true,
+		BulkLowPriority:     true,
 		BulkConnWindow:      128 << 10,
 		InboundMsgRate:      [NumLanes]float64{20000, 10000, 10000, 10000},
 		InboundMsgBurst:     [NumLanes]int{40000, 20000, 20000, 20000},
