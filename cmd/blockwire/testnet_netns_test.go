@@ -76,6 +76,12 @@ func TestNetnsFlagsNeedNetns(t *testing.T) {
 	o := netnsOptions{bandwidth: "10mbit", relay: "blocksync"}
 	_, _, err := o.validate(4)
 	require.ErrorContains(t, err, "need --netns")
+	o = netnsOptions{fifo: true, relay: "blocksync"}
+	_, _, err = o.validate(4)
+	require.ErrorContains(t, err, "need --netns")
+	o = netnsOptions{enabled: true, fifo: true, relay: "blocksync", topology: "ring"}
+	_, _, err = o.validate(4)
+	require.ErrorContains(t, err, "--fifo needs --bandwidth")
 	o = netnsOptions{enabled: true, relay: "flood", topology: "ring"}
 	_, _, err = o.validate(4)
 	require.ErrorContains(t, err, "--relay")
