@@ -62,9 +62,6 @@ const (
 // addresses (closed meanwhile).
 var errNoSocket = errors.New("link: no socket of this process has the connection's addresses")
 
-// errMarkUnsupported: this platform cannot find or mark the socket.
-var errMarkUnsupported = errors.New("link: marking a connection's socket is implemented on Linux only")
-
 // SocketMark is what a TCP socket carries: its IP_TOS (IPv4) or
 // IPV6_TCLASS (IPv6) byte and its SO_PRIORITY.
 type SocketMark struct {

@@ -2,7 +2,13 @@
 
 package link
 
-import "net/netip"
+import (
+	"errors"
+	"net/netip"
+)
+
+// errMarkUnsupported: this platform cannot find or mark the socket.
+var errMarkUnsupported = errors.New("link: marking a connection's socket is implemented on Linux only")
 
 // markTCP is Linux-only (sockmark.go): elsewhere the bulk connection is
 // not marked.
