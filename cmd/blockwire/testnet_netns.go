@@ -59,8 +59,9 @@ type NetnsResult struct {
 	PeersMin           int  `json:"peers_min"`
 	// LeaderChanges counts raft terms begun during --duration: the
 	// highest term a producer reported at the end minus the highest at the
-	// start. Every term is an election and a new tenure (raft runs a
-	// pre-vote, so a term starts only when a majority would vote), with
+	// start. Every term is an election (raft runs a pre-vote, so a term
+	// starts only when a majority would vote; an election that then
+	// elects nobody counts too) and, mostly, a new tenure, with
 	// its cost: a flood of duplicate bodies in the new producer's first
 	// blocks, submits that reach a stale leader (docs/benchmarks.md,
 	// "Issue 19: raft leader churn on shaped links").
