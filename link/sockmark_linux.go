@@ -57,7 +57,10 @@ func tosOption(local netip.AddrPort) (level, opt int) {
 // findTCP returns the descriptor of this process's TCP socket bound to
 // local and connected to remote. A TCP connection's two addresses name
 // one socket per network namespace, and a process lives in one. The
-// descriptor is the process's own, borrowed: it must not be closed.
+// descriptor is the process's own, borrowed: it must not be closed. If
+// the connection closes between the lookup and the caller's setsockopt,
+// the number may name a new socket by then: the window is a few system
+// calls, and the worst case is one other socket marked low priority.
 func findTCP(local, remote netip.AddrPort) (int, error) {
 	ents, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
