@@ -11,7 +11,8 @@ import (
 )
 
 // ShapeWith's prio puts a pfifo_fast under the token bucket on both veth
-// ends (sized 100 ms per band at the rate); without it tbf keeps its own
+// ends (txqueuelen: 100 ms of 1,500-byte packets per band at the rate);
+// without it tbf keeps its own
 // FIFO.
 func TestShapeWithPrioAddsPfifoFast(t *testing.T) {
 	SkipUnlessAvailable(t)
