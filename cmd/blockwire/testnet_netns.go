@@ -30,7 +30,7 @@ import (
 type netnsOptions struct {
 	enabled   bool
 	bandwidth string
-	fifo      bool // --fifo: one queue per shaped veth end (netns.ShapeWith)
+	prio      bool // --prio: pfifo_fast behind each shaped veth end (netns.ShapeWith)
 	blockSize int
 	topology  string
 	degree    int
@@ -48,8 +48,8 @@ type NetnsResult struct {
 	Degree    int    `json:"degree,omitempty"`
 	Bandwidth string `json:"bandwidth,omitempty"`
 	// Queue is what packets wait in behind --bandwidth's token bucket:
-	// "prio" (pfifo_fast: a vote goes before the bulk connection's marked
-	// block packets) or "fifo" (--fifo: one queue).
+	// "fifo" (one queue, the default) or "prio" (--prio: pfifo_fast, a
+	// vote goes before the bulk connection's marked block packets).
 	Queue     string `json:"queue,omitempty"`
 	BlockSize int    `json:"block_size"`
 	Relay     string `json:"relay"`
@@ -87,7 +87,7 @@ type NetnsResult struct {
 func addNetnsFlags(f *pflag.FlagSet, o *netnsOptions) {
 	f.BoolVar(&o.enabled, "netns", false, "run every node in its own network namespace on a bridge (needs root; DIR is recreated)")
 	f.StringVar(&o.bandwidth, "bandwidth", "", "with --netns: each node's upload and download rate (tc tbf), e.g. 100mbit")
-	f.BoolVar(&o.fifo, "fifo", false, "with --bandwidth: one FIFO behind each shaped veth end instead of pfifo_fast's priority bands (a path that ignores the bulk connection's low-priority mark: votes queue behind block packets)")
+	f.BoolVar(&o.prio, "prio", false, "with --bandwidth: pfifo_fast's priority bands behind each shaped veth end instead of one FIFO (a host that honours the bulk connection's low-priority mark: votes go before queued block packets)")
 	f.IntVar(&o.blockSize, "block-size", 0, "with --netns: a payload of this many bytes per block (one key-value transaction per block interval)")
 	f.StringVar(&o.perturb, "perturb", "", "with --netns: perturbations, e.g. 'kill@10s:node3,restart@15s:node3,pause@12s-14s:node1,partition@20s-25s:0-2/3-7,disconnect@30s:node4'")
 	f.StringVar(&o.relay, "relay", "blocksync", "with --netns: how block bodies travel: blocksync, or gossipsub (a benchmark baseline, not a production relay)")
@@ -97,8 +97,8 @@ func addNetnsFlags(f *pflag.FlagSet, o *netnsOptions) {
 // validate checks the namespace flags before anything is created.
 func (o netnsOptions) validate(nodes int) (topology.Graph, []perturbation, error) {
 	if !o.enabled {
-		if o.bandwidth != "" || o.fifo || o.blockSize != 0 || o.perturb != "" || o.relay != "blocksync" {
-			return nil, nil, errors.New("testnet: --bandwidth, --fifo, --block-size, --perturb and --relay need --netns")
+		if o.bandwidth != "" || o.prio || o.blockSize != 0 || o.perturb != "" || o.relay != "blocksync" {
+			return nil, nil, errors.New("testnet: --bandwidth, --prio, --block-size, --perturb and --relay need --netns")
 		}
 		return nil, nil, nil
 	}
@@ -106,8 +106,8 @@ func (o netnsOptions) validate(nodes int) (topology.Graph, []perturbation, error
 		if _, err := netns.ParseRate(o.bandwidth); err != nil {
 			return nil, nil, err
 		}
-	} else if o.fifo {
-		return nil, nil, errors.New("testnet: --fifo needs --bandwidth (unshaped links have no queue to choose)")
+	} else if o.prio {
+		return nil, nil, errors.New("testnet: --prio needs --bandwidth (unshaped links have no queue to choose)")
 	}
 	if o.blockSize < 0 || o.blockSize > 16<<20 {
 		return nil, nil, fmt.Errorf("testnet: --block-size %d: want 0..16 MiB", o.blockSize)
@@ -157,7 +157,7 @@ func runNetnsTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) 
 		nr.Degree = o.ns.degree
 	}
 	if o.ns.bandwidth != "" {
-		nr.Queue = map[bool]string{false: "prio", true: "fifo"}[o.ns.fifo]
+		nr.Queue = map[bool]string{false: "fifo", true: "prio"}[o.ns.prio]
 	}
 	res.NetnsResult = nr
 	net := &nsNet{graph: g}
@@ -194,7 +194,7 @@ func (net *nsNet) build(o testnetOptions) error {
 			return err
 		}
 		if o.ns.bandwidth != "" {
-			if err := h.ShapeWith(o.ns.bandwidth, !o.ns.fifo); err != nil {
+			if err := h.ShapeWith(o.ns.bandwidth, o.ns.prio); err != nil {
 				return err
 			}
 		}

@@ -76,12 +76,12 @@ func TestNetnsFlagsNeedNetns(t *testing.T) {
 	o := netnsOptions{bandwidth: "10mbit", relay: "blocksync"}
 	_, _, err := o.validate(4)
 	require.ErrorContains(t, err, "need --netns")
-	o = netnsOptions{fifo: true, relay: "blocksync"}
+	o = netnsOptions{prio: true, relay: "blocksync"}
 	_, _, err = o.validate(4)
 	require.ErrorContains(t, err, "need --netns")
-	o = netnsOptions{enabled: true, fifo: true, relay: "blocksync", topology: "ring"}
+	o = netnsOptions{enabled: true, prio: true, relay: "blocksync", topology: "ring"}
 	_, _, err = o.validate(4)
-	require.ErrorContains(t, err, "--fifo needs --bandwidth")
+	require.ErrorContains(t, err, "--prio needs --bandwidth")
 	o = netnsOptions{enabled: true, relay: "flood", topology: "ring"}
 	_, _, err = o.validate(4)
 	require.ErrorContains(t, err, "--relay")

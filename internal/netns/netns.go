@@ -183,9 +183,9 @@ func (h *Host) Command(name string, args ...string) *exec.Cmd {
 }
 
 // Shape limits the host's upload and download each to rate (a tc rate:
-// "100mbit", "20mbit", "1gbit") with a token bucket on both veth ends, as
-// ShapeWith(rate, true) does.
-func (h *Host) Shape(rate string) error { return h.ShapeWith(rate, true) }
+// "100mbit", "20mbit", "1gbit") with a token bucket and one FIFO on both
+// veth ends, as ShapeWith(rate, false) does.
+func (h *Host) Shape(rate string) error { return h.ShapeWith(rate, false) }
 
 // ShapeWith limits the host's upload and download each to rate with a
 // token bucket (tbf) on both veth ends. The bucket holds 10 ms at the rate
