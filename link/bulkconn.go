@@ -82,6 +82,7 @@ func (hst *Host) dialBulk(ctx context.Context, c network.Conn) (*bulkConn, error
 		_ = cc.Close()
 		return nil, fmt.Errorf("link: bulk connection: reached %s, want %s", cc.RemotePeer(), c.RemotePeer())
 	}
+	hst.markBulk(cc.LocalMultiaddr(), cc.RemoteMultiaddr())
 	return &bulkConn{cc: cc, rm: hst.h.Network().ResourceManager(),
 		key: bulkLocalAddr(cc.LocalMultiaddr(), c.LocalMultiaddr()).String() + ">" + cc.RemoteMultiaddr().String()}, nil
 }

@@ -228,6 +228,7 @@ func (hst *Host) startInbound(pc *pendingConn) {
 	var bulk *bulkConn
 	if bc != c {
 		bulk = &bulkConn{in: bc, key: connKey(bc)}
+		hst.markBulk(bc.LocalMultiaddr(), bc.RemoteMultiaddr())
 	}
 	hst.startSession(c, bulk, pc.streams)
 }

@@ -30,6 +30,7 @@ import (
 type netnsOptions struct {
 	enabled   bool
 	bandwidth string
+	prio      bool // --prio: pfifo_fast behind each shaped veth end (netns.ShapeWith)
 	blockSize int
 	topology  string
 	degree    int
@@ -46,12 +47,25 @@ type NetnsResult struct {
 	Topology  string `json:"topology"`
 	Degree    int    `json:"degree,omitempty"`
 	Bandwidth string `json:"bandwidth,omitempty"`
+	// Queue is what packets wait in behind --bandwidth's token bucket:
+	// "fifo" (one queue, the default) or "prio" (--prio: pfifo_fast, a
+	// vote goes before the bulk connection's marked block packets).
+	Queue     string `json:"queue,omitempty"`
 	BlockSize int    `json:"block_size"`
 	Relay     string `json:"relay"`
 	// PeersMin is the fewest peers a node had at the end; PeersTarget the
 	// topology's degree each node should hold (its neighbours).
 	PeersReachedTarget bool `json:"peers_reached_target"`
 	PeersMin           int  `json:"peers_min"`
+	// LeaderChanges counts raft terms begun during --duration: the
+	// highest term a producer reported at the end minus the highest at the
+	// start. Every term is an election (raft runs a pre-vote, so a term
+	// starts only when a majority would vote; an election that then
+	// elects nobody counts too) and, mostly, a new tenure, with
+	// its cost: a flood of duplicate bodies in the new producer's first
+	// blocks, submits that reach a stale leader (docs/benchmarks.md,
+	// "Issue 19: raft leader churn on shaped links").
+	LeaderChanges uint64 `json:"leader_changes"`
 	// Propagation figures from every node's /propagation (see propagation).
 	propagationFigures
 	// Perturbations and the history check (testnet_perturb.go,
@@ -77,6 +91,7 @@ type NetnsResult struct {
 func addNetnsFlags(f *pflag.FlagSet, o *netnsOptions) {
 	f.BoolVar(&o.enabled, "netns", false, "run every node in its own network namespace on a bridge (needs root; DIR is recreated)")
 	f.StringVar(&o.bandwidth, "bandwidth", "", "with --netns: each node's upload and download rate (tc tbf), e.g. 100mbit")
+	f.BoolVar(&o.prio, "prio", false, "with --bandwidth: pfifo_fast's priority bands behind each shaped veth end instead of one FIFO (a host that honours the bulk connection's low-priority mark: votes go before queued block packets)")
 	f.IntVar(&o.blockSize, "block-size", 0, "with --netns: a payload of this many bytes per block (key-value transactions of at most 240,000 value bytes, posted to the leader every block interval)")
 	f.StringVar(&o.perturb, "perturb", "", "with --netns: perturbations, e.g. 'kill@10s:node3,restart@15s:node3,pause@12s-14s:node1,partition@20s-25s:0-2/3-7,disconnect@30s:node4'")
 	f.StringVar(&o.relay, "relay", "blocksync", "with --netns: how block bodies travel: blocksync, or gossipsub (a benchmark baseline, not a production relay)")
@@ -86,8 +101,8 @@ func addNetnsFlags(f *pflag.FlagSet, o *netnsOptions) {
 // validate checks the namespace flags before anything is created.
 func (o netnsOptions) validate(nodes int) (topology.Graph, []perturbation, error) {
 	if !o.enabled {
-		if o.bandwidth != "" || o.blockSize != 0 || o.perturb != "" || o.relay != "blocksync" {
-			return nil, nil, errors.New("testnet: --bandwidth, --block-size, --perturb and --relay need --netns")
+		if o.bandwidth != "" || o.prio || o.blockSize != 0 || o.perturb != "" || o.relay != "blocksync" {
+			return nil, nil, errors.New("testnet: --bandwidth, --prio, --block-size, --perturb and --relay need --netns")
 		}
 		return nil, nil, nil
 	}
@@ -95,6 +110,8 @@ func (o netnsOptions) validate(nodes int) (topology.Graph, []perturbation, error
 		if _, err := netns.ParseRate(o.bandwidth); err != nil {
 			return nil, nil, err
 		}
+	} else if o.prio {
+		return nil, nil, errors.New("testnet: --prio needs --bandwidth (unshaped links have no queue to choose)")
 	}
 	if o.blockSize < 0 || o.blockSize > 16<<20 {
 		return nil, nil, fmt.Errorf("testnet: --block-size %d: want 0..16 MiB", o.blockSize)
@@ -143,6 +160,9 @@ func runNetnsTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) 
 	if o.ns.topology == string(topology.Random) {
 		nr.Degree = o.ns.degree
 	}
+	if o.ns.bandwidth != "" {
+		nr.Queue = map[bool]string{false: "fifo", true: "prio"}[o.ns.prio]
+	}
 	res.NetnsResult = nr
 	net := &nsNet{graph: g}
 	if net.self, err = os.Executable(); err != nil {
@@ -178,7 +198,7 @@ func (net *nsNet) build(o testnetOptions) error {
 			return err
 		}
 		if o.ns.bandwidth != "" {
-			if err := h.Shape(o.ns.bandwidth); err != nil {
+			if err := h.ShapeWith(o.ns.bandwidth, o.ns.prio); err != nil {
 				return err
 			}
 		}
@@ -341,8 +361,9 @@ func printNetnsSummary(w io.Writer, r *NetnsResult) {
 	if r == nil {
 		return
 	}
-	fmt.Fprintf(w, "network\tnamespaces on %s, topology %s (degree %d), bandwidth %s, block payload %d bytes, relay %s\n",
-		r.Subnet, r.Topology, r.Degree, r.Bandwidth, r.BlockSize, r.Relay)
+	fmt.Fprintf(w, "network\tnamespaces on %s, topology %s (degree %d), bandwidth %s (queue %s), block payload %d bytes, relay %s\n",
+		r.Subnet, r.Topology, r.Degree, r.Bandwidth, r.Queue, r.BlockSize, r.Relay)
+	fmt.Fprintf(w, "raft\t%d leader changes (terms begun) during the run\n", r.LeaderChanges)
 	fmt.Fprintf(w, "peers\tevery node reached its topology's degree: %v (fewest %d)\n", r.PeersReachedTarget, r.PeersMin)
 	fmt.Fprintf(w, "propagation\t%.3f copies/node, p50 %.1f ms, p100 %.1f ms (max %.1f) over %d blocks\n",
 		r.CopiesPerNode, r.PropagationP50Ms, r.PropagationP100Ms, r.PropagationMaxMs, r.BlocksMeasured)

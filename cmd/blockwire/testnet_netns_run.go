@@ -62,6 +62,7 @@ func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions,
 
 	res.DurationS = elapsed.Seconds()
 	summarize(&res, first, atEnd, elapsed)
+	nr.LeaderChanges = termsBegun(first, atEnd, net.producers())
 	res.TxSubmitted, res.TxCommitted = load.submitted.Load(), load.committed.Load()
 	res.TxFailed, res.TxShed = load.failed.Load(), load.shed.Load()
 	res.TxErrors = load.errors
@@ -98,6 +99,28 @@ func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions,
 		res.Problems = append(res.Problems, "no block reached every node in the measuring window: no propagation figures")
 	}
 	return res, nil
+}
+
+// termsBegun is the highest raft term any of the producers reported in
+// last minus the highest in first (0 when no producer answered either
+// time). A producer's Status.Term is raft's current term.
+func termsBegun(first, last []nodeSample, producers []int) uint64 {
+	highest := func(s []nodeSample) (uint64, bool) {
+		var t uint64
+		ok := false
+		for _, i := range producers {
+			if i < len(s) && s[i].err == nil {
+				t, ok = max(t, s[i].status.Term), true
+			}
+		}
+		return t, ok
+	}
+	a, okA := highest(first)
+	b, okB := highest(last)
+	if !okA || !okB || b < a {
+		return 0
+	}
+	return b - a
 }
 
 // producers lists the producer nodes' indexes.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,6 +76,12 @@ func TestNetnsFlagsNeedNetns(t *testing.T) {
 	o := netnsOptions{bandwidth: "10mbit", relay: "blocksync"}
 	_, _, err := o.validate(4)
 	require.ErrorContains(t, err, "need --netns")
+	o = netnsOptions{prio: true, relay: "blocksync"}
+	_, _, err = o.validate(4)
+	require.ErrorContains(t, err, "need --netns")
+	o = netnsOptions{enabled: true, prio: true, relay: "blocksync", topology: "ring"}
+	_, _, err = o.validate(4)
+	require.ErrorContains(t, err, "--prio needs --bandwidth")
 	o = netnsOptions{enabled: true, relay: "flood", topology: "ring"}
 	_, _, err = o.validate(4)
 	require.ErrorContains(t, err, "--relay")
@@ -121,4 +128,23 @@ func TestPropagationFromRecords(t *testing.T) {
 	require.InDelta(t, 1.5, f.CopiesPerNode, 1e-9)
 	require.InDelta(t, 20.0, f.PropagationP50Ms, 1e-9)
 	require.InDelta(t, 50.0, f.PropagationP100Ms, 1e-9)
+}
+
+// Leader changes are the producers' raft terms begun between the samples:
+// full nodes' terms (their head block's) and producers that did not answer
+// do not count.
+func TestTermsBegunCountsProducersOnly(t *testing.T) {
+	at := func(terms ...uint64) []nodeSample {
+		out := make([]nodeSample, len(terms))
+		for i, term := range terms {
+			out[i].status.Term = term
+		}
+		return out
+	}
+	first, last := at(3, 3, 2, 1), at(9, 4, 8, 40)
+	require.Equal(t, uint64(6), termsBegun(first, last, []int{0, 1, 2}))
+	last[0].err = errors.New("down")
+	require.Equal(t, uint64(5), termsBegun(first, last, []int{0, 1, 2}), "node0 did not answer at the end")
+	require.Zero(t, termsBegun(first, last, []int{0}))
+	require.Zero(t, termsBegun(last, first, []int{1, 2}), "terms never go down; a restart from an old store is not a change")
 }

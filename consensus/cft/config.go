@@ -59,7 +59,12 @@ type Config struct {
 	// LeaderLeaseTimeout is how long a leader keeps leading without contact
 	// from a quorum. It bounds the window in which a deposed leader still
 	// believes it leads (it cannot commit in that window). At least
-	// MinTimeout, at most HeartbeatTimeout. Default 50 ms.
+	// MinTimeout, at most HeartbeatTimeout. Default 100 ms, equal to
+	// HeartbeatTimeout: a shorter lease makes a leader whose process
+	// stalls between the lease and the heartbeat timeout abdicate although
+	// its followers, who wait at least HeartbeatTimeout, would have kept
+	// it (docs/benchmarks.md, "Issue 19: raft leader churn on shaped
+	// links": every tenure on the loaded 16-node testnet ended that way).
 	LeaderLeaseTimeout time.Duration
 	// CommitTimeout is the leader's idle time before it pushes the commit
 	// index to followers; followers learn commits this late at worst (up to
@@ -97,7 +102,7 @@ func DefaultConfig() Config {
 		ProduceInterval:    500 * time.Millisecond,
 		HeartbeatTimeout:   100 * time.Millisecond,
 		ElectionTimeout:    100 * time.Millisecond,
-		LeaderLeaseTimeout: 50 * time.Millisecond,
+		LeaderLeaseTimeout: 100 * time.Millisecond,
 		CommitTimeout:      5 * time.Millisecond,
 		ApplyTimeout:       time.Second,
 		BarrierTimeout:     5 * time.Second,

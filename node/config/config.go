@@ -87,6 +87,11 @@ type P2PConfig struct {
 	// a connection of their own (the default); 0 keeps the link default.
 	// Raising it never delays votes, which travel on the other connection.
 	BulkConnWindow int `toml:"bulk_conn_window"`
+	// BulkLowPriority marks the bulk connection's TCP sockets DSCP CS1
+	// and SO_PRIORITY 2 so that hosts and routers that honour it send
+	// votes before queued block packets (link.ConnConfig.BulkLowPriority;
+	// docs/operations.md). Default false (see link's reason).
+	BulkLowPriority bool `toml:"bulk_low_priority"`
 	// QUICBulkListen are QUIC multiaddrs for bulk connections, a UDP socket
 	// each (link.Config.QUICBulkListenAddrs); unset = a random port per
 	// QUIC listen address, [] = none.
@@ -210,13 +215,15 @@ func DefaultConfig() Config {
 			MaxOutbound: 16,
 			// Matches link's default blocks-lane maximum.
 			MaxBlockBytes: 64 << 20,
+			// Matches link's default.
+			BulkLowPriority: false,
 		},
 		Consensus: ConsensusConfig{
 			Engine:             EngineCFT,
 			BlockInterval:      Duration{500 * time.Millisecond},
 			HeartbeatTimeout:   Duration{100 * time.Millisecond},
 			ElectionTimeout:    Duration{100 * time.Millisecond},
-			LeaderLeaseTimeout: Duration{50 * time.Millisecond},
+			LeaderLeaseTimeout: Duration{100 * time.Millisecond}, // = heartbeat: cft.Config says why
 			MaxBlockTxs:        10000,
 			SubmitAckTimeout:   Duration{5 * time.Second},
 		},

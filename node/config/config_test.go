@@ -79,3 +79,18 @@ func TestBulkWindowsReachTheLinkConfig(t *testing.T) {
 	require.Equal(t, 7<<20, lc.Conn.QUICBulkWindow)
 	require.Equal(t, 5<<20, lc.Conn.BulkConnWindow)
 }
+
+// p2p.bulk_low_priority is off by default (as in link) and a config file
+// can turn it on.
+func TestBulkLowPriorityReachesTheLinkConfig(t *testing.T) {
+	cfg := DefaultConfig()
+	lc, err := cfg.LinkConfig()
+	require.NoError(t, err)
+	require.False(t, lc.Conn.BulkLowPriority)
+	require.Equal(t, link.DefaultConnConfig().BulkLowPriority, lc.Conn.BulkLowPriority)
+	cfg, err = Parse([]byte("[p2p]\nbulk_low_priority = true\n"), "config.toml", t.TempDir())
+	require.NoError(t, err)
+	lc, err = cfg.LinkConfig()
+	require.NoError(t, err)
+	require.True(t, lc.Conn.BulkLowPriority)
+}

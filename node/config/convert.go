@@ -23,6 +23,7 @@ func (c *Config) LinkConfig() (link.Config, error) {
 		lc.Conn.QUICBulkWindow = c.P2P.QUICBulkWindow
 	}
 	lc.QUICBulkListenAddrs = c.P2P.QUICBulkListen
+	lc.Conn.BulkLowPriority = c.P2P.BulkLowPriority
 	if c.P2P.BulkConnWindow > 0 {
 		lc.Conn.BulkConnWindow = c.P2P.BulkConnWindow
 	}

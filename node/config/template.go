@@ -45,6 +45,10 @@ quic_bulk_window = {{.P2P.QUICBulkWindow}}
 # TCP window of the blocks and sync lanes on their own connection (the
 # default; bulk_window is for links that could not dial it); 0 = default.
 bulk_conn_window = {{.P2P.BulkConnWindow}}
+# Mark the bulk connection's TCP sockets low priority (DSCP CS1, SO_PRIORITY
+# 2) so hosts and routers that honour it send votes first; false where the
+# network polices CS1.
+bulk_low_priority = {{.P2P.BulkLowPriority}}
 # QUIC bulk connections arrive on a UDP port of their own (votes never queue
 # behind block packets in one socket); unset = a random port. Behind a
 # firewall fix it and open it, e.g.:
