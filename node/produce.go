@@ -7,6 +7,7 @@ import (
 
 	"github.com/blockwire/blockwire/chain"
 	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/chain/txpool"
 	"github.com/blockwire/blockwire/consensus/engine"
 )
 
@@ -60,17 +61,17 @@ func (n *Node) buildCert(term uint64, parent block.ID, now time.Time, cert []byt
 	if err != nil {
 		return nil, err
 	}
-	// What every peer's decoder accepts (blockLimits): the encoding's fixed
-	// part (version, header, signature, counts) is under 512 bytes, and
-	// each transaction costs its length plus a varint of at most 8.
+	// What every peer's decoder accepts (blockLimits) and this producer's
+	// target: the rest stays queued, in order (txpool.Budget says why).
 	lim := n.blockLimits()
-	budget := lim.MaxBlockBytes - 512
+	bud := txpool.Budget{MaxBlockBytes: lim.MaxBlockBytes, TargetBytes: n.cfg.Consensus.BlockTargetBytes, MaxTxs: min(n.cfg.Consensus.MaxBlockTxs, lim.MaxTxs)}
+	used := 0
 	below := n.chain.HeadID().Height()
 	if !parent.IsZero() {
 		below = parent.Height()
 	}
-	for b.Len() < min(n.cfg.Consensus.MaxBlockTxs, lim.MaxTxs) {
-		tx, hash, ok := lp.pool.Peek(budget)
+	for {
+		tx, hash, ok := lp.pool.Peek(bud.Room(used, b.Len()))
 		if !ok {
 			break
 		}
@@ -84,7 +85,7 @@ func (n *Node) buildCert(term uint64, parent block.ID, now time.Time, cert []byt
 		err := b.ApplyTx(tx)
 		switch {
 		case err == nil:
-			budget -= len(tx) + 8
+			used += txpool.Cost(len(tx))
 		case errors.Is(err, chain.ErrTxRejected):
 			lp.txs.Reject(hash, txReason(err), err.Error(), n.notifyTx)
 		default:

@@ -139,6 +139,15 @@ type ConsensusConfig struct {
 	LeaderLeaseTimeout Duration `toml:"leader_lease_timeout"`
 	// MaxBlockTxs bounds the transactions in one produced block.
 	MaxBlockTxs int `toml:"max_block_txs"`
+	// BlockTargetBytes is the size a producer aims its blocks at: it
+	// stops packing at the first queued transaction that would take the
+	// block past it (an empty block still takes one larger transaction),
+	// so a backlog — a new leader's, after a change — drains over several
+	// blocks instead of one block the links need seconds for
+	// (txpool.Budget). 0: no target (p2p.max_block_bytes). Set it to what
+	// a producer's upload carries to its children in one block_interval;
+	// it must exceed the payload one interval brings, or the backlog grows.
+	BlockTargetBytes int `toml:"block_target_bytes"`
 	// SubmitAckTimeout bounds the wait for a producer to accept a submitted
 	// transaction (≥ 100ms); past it the submit fails with "producer did
 	// not answer in time". Raise it for loaded or distant producers.
@@ -200,6 +209,12 @@ func (d *Duration) UnmarshalText(b []byte) error {
 // MarshalText writes a Go duration string.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
+// DefaultBlockTargetBytes is consensus.block_target_bytes by default:
+// 4 MiB, a block that a producer sending to 3 children every 500 ms (the
+// default interval) pushes up its link at ~200 Mbit/s. Faster links may
+// raise it, slower ones should lower it.
+const DefaultBlockTargetBytes = 4 << 20
+
 // DefaultConfig is a full node on the default ports with CFT consensus and
 // raft timers for a LAN (deps.md §2.5: 100/100/50 ms fails over in
 // 180–300 ms and stays stable under load).
@@ -225,6 +240,7 @@ func DefaultConfig() Config {
 			ElectionTimeout:    Duration{100 * time.Millisecond},
 			LeaderLeaseTimeout: Duration{100 * time.Millisecond}, // = heartbeat: cft.Config says why
 			MaxBlockTxs:        10000,
+			BlockTargetBytes:   DefaultBlockTargetBytes,
 			SubmitAckTimeout:   Duration{5 * time.Second},
 		},
 		Admin:  AdminConfig{Listen: "127.0.0.1:9100", Pprof: true, ReadyMaxHeadAge: Duration{10 * time.Second}},
@@ -366,6 +382,8 @@ func (c *Config) Validate() error {
 		return bad("consensus.block_interval", "%v, want ≥ 10ms", c.Consensus.BlockInterval)
 	case c.Consensus.MaxBlockTxs < 1:
 		return bad("consensus.max_block_txs", "%d, want ≥ 1", c.Consensus.MaxBlockTxs)
+	case c.Consensus.BlockTargetBytes != 0 && c.Consensus.BlockTargetBytes < 4<<10:
+		return bad("consensus.block_target_bytes", "%d, want 0 (no target) or ≥ 4 KiB", c.Consensus.BlockTargetBytes)
 	case c.Consensus.SubmitAckTimeout.Duration < 100*time.Millisecond:
 		return bad("consensus.submit_ack_timeout", "%v, want ≥ 100ms", c.Consensus.SubmitAckTimeout)
 	case c.Consensus.BFTLeaderTimeout.Duration != 0 && c.Consensus.BFTLeaderTimeout.Duration <= c.Consensus.BlockInterval.Duration:

@@ -79,6 +79,11 @@ heartbeat_timeout = {{printf "%q" .Consensus.HeartbeatTimeout.String}}
 election_timeout = {{printf "%q" .Consensus.ElectionTimeout.String}}
 leader_lease_timeout = {{printf "%q" .Consensus.LeaderLeaseTimeout.String}}
 max_block_txs = {{.Consensus.MaxBlockTxs}}
+# The size a producer aims its blocks at (bytes; 0 = none, else >= 4096): it
+# stops packing at the first queued transaction past it, so a backlog drains
+# over several blocks. About what the producer's upload carries to its
+# children in one block_interval, and above the payload one interval brings.
+block_target_bytes = {{.Consensus.BlockTargetBytes}}
 # How long a submitted transaction may wait for a producer to accept it
 # before the submit fails with "producer-timeout" (>= 100ms).
 submit_ack_timeout = {{printf "%q" .Consensus.SubmitAckTimeout.String}}
