@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/internal/netns"
 	"github.com/blockwire/blockwire/internal/topology"
 	"github.com/blockwire/blockwire/node"
@@ -66,6 +67,11 @@ type NetnsResult struct {
 	// blocks, submits that reach a stale leader (docs/benchmarks.md,
 	// "Issue 19: raft leader churn on shaped links").
 	LeaderChanges uint64 `json:"leader_changes"`
+	// RaftTimers are the producers' raft timers and what the testnet chose
+	// them from (testnet_timers.go); BlockTargetBytes is every producer's
+	// consensus.block_target_bytes (2 × --block-size).
+	RaftTimers       *raftTimersResult `json:"raft_timers,omitempty"`
+	BlockTargetBytes int               `json:"block_target_bytes,omitempty"`
 	// Propagation figures from every node's /propagation (see propagation).
 	propagationFigures
 	// Perturbations and the history check (testnet_perturb.go,
@@ -141,7 +147,10 @@ type nsNet struct {
 	procs []*proc
 	graph topology.Graph
 	self  string
-	mu    sync.Mutex // guards procs' cmd/exited across perturbations and stop
+	// timers are the producers' raft timers (chooseRaftTimers).
+	timers       cft.Timers
+	timersResult raftTimersResult
+	mu           sync.Mutex // guards procs' cmd/exited across perturbations and stop
 }
 
 func runNetnsTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) (testnetResult, error) {
@@ -182,6 +191,7 @@ func runNetnsTestnet(ctx context.Context, cmd *cobra.Command, o testnetOptions) 
 	if err := net.build(o); err != nil {
 		return res, err
 	}
+	nr.RaftTimers, nr.BlockTargetBytes = &net.timersResult, blockTarget(o.ns.blockSize)
 	defer net.stopAll(cmd, o.keep)
 	if err := net.start(ctx); err != nil {
 		return res, err
@@ -218,6 +228,8 @@ func (net *nsNet) build(o testnetOptions) error {
 		return err
 	}
 	base.P2P.Relay = o.ns.relay
+	base.Consensus.BlockTargetBytes = blockTarget(o.ns.blockSize)
+	net.timers, net.timersResult = chooseRaftTimers(base.Consensus, spec.Seeds > 0, net.graph, spec.Producers, o.ns.bandwidth != "")
 	spec.Base = &base
 	_, nodes, err := node.InitNetwork(spec)
 	if err != nil {
@@ -245,6 +257,7 @@ func (net *nsNet) writePeers() error {
 			return err
 		}
 		cfg.Admin.Listen = stdnet.JoinHostPort(net.hosts[i].IP.String(), port)
+		setRaftTimers(&cfg.Consensus, net.timers)
 		net.nodes[i].AdminAddr = cfg.Admin.Listen
 		cfg.P2P.StaticPeers = nil
 		for _, j := range net.staticPeers(i, cfg.P2P.TargetPeers > 0) {
@@ -364,6 +377,10 @@ func printNetnsSummary(w io.Writer, r *NetnsResult) {
 	fmt.Fprintf(w, "network\tnamespaces on %s, topology %s (degree %d), bandwidth %s (queue %s), block payload %d bytes, relay %s\n",
 		r.Subnet, r.Topology, r.Degree, r.Bandwidth, r.Queue, r.BlockSize, r.Relay)
 	fmt.Fprintf(w, "raft\t%d leader changes (terms begun) during the run\n", r.LeaderChanges)
+	if t := r.RaftTimers; t != nil {
+		fmt.Fprintf(w, "raft timers\theartbeat %d ms, election %d ms, lease %d ms (producers %d hop(s) apart, %d ms per shaped queue)\n",
+			t.HeartbeatMs, t.ElectionMs, t.LeaseMs, t.Hops, t.QueueMs)
+	}
 	fmt.Fprintf(w, "peers\tevery node reached its topology's degree: %v (fewest %d)\n", r.PeersReachedTarget, r.PeersMin)
 	fmt.Fprintf(w, "propagation\t%.3f copies/node, p50 %.1f ms, p100 %.1f ms (max %.1f) over %d blocks\n",
 		r.CopiesPerNode, r.PropagationP50Ms, r.PropagationP100Ms, r.PropagationMaxMs, r.BlocksMeasured)

@@ -15,6 +15,15 @@ import (
 func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions, perturbs []perturbation, res testnetResult) (testnetResult, error) {
 	nr := res.NetnsResult
 	clients := net.clients(submitWait)
+	// The loads start once every node reaches a producer, as on loopback
+	// (testnet_ready.go): a submit before then fails at once with "no
+	// producer" although no producer is down.
+	if o.txRate > 0 || o.ns.blockSize > 0 {
+		wait, err := waitProducersReachable(ctx, net.procs, clients)
+		if res.ReachS = wait.Seconds(); err != nil {
+			return res, err
+		}
+	}
 	view := newLiveView(cmd.ErrOrStderr(), net.procs)
 	first := view.sample(ctx)
 

@@ -12,7 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/blockwire/blockwire/chain/block"
+	"github.com/blockwire/blockwire/consensus/cft"
 	"github.com/blockwire/blockwire/internal/netns"
+	"github.com/blockwire/blockwire/internal/topology"
 	"github.com/blockwire/blockwire/node"
 )
 
@@ -53,6 +55,9 @@ func TestNetnsTestnetSurvivesPerturbations(t *testing.T) {
 	}
 	require.Positive(t, nr.BlocksMeasured)
 	require.GreaterOrEqual(t, nr.CopiesPerNode, 1.0)
+	require.Positive(t, res.ReachS, "the loads waited until every node reached a producer")
+	require.NotNil(t, nr.RaftTimers, "the raft timers chosen are reported")
+	require.Equal(t, 2*65536, nr.BlockTargetBytes)
 	require.Empty(t, nr.Leftovers)
 	t.Logf("copies/node %.3f, p50 %.1f ms, p100 %.1f ms; recoveries %+v", nr.CopiesPerNode, nr.PropagationP50Ms, nr.PropagationP100Ms, nr.Perturbations)
 }
@@ -147,4 +152,31 @@ func TestTermsBegunCountsProducersOnly(t *testing.T) {
 	require.Equal(t, uint64(5), termsBegun(first, last, []int{0, 1, 2}), "node0 did not answer at the end")
 	require.Zero(t, termsBegun(first, last, []int{0}))
 	require.Zero(t, termsBegun(last, first, []int{1, 2}), "terms never go down; a restart from an old store is not a change")
+}
+
+// The testnet picks raft timers from what it knows: with --seeds the
+// producers are each other's static peers (1 hop, whatever the random
+// graph's span), without it the graph's producer span; shaped links add
+// their queues (cft.QueueTimers). The issue-19 command used to get 400 ms
+// from the random graph's span by accident.
+func TestTestnetRaftTimersFromHopsAndQueues(t *testing.T) {
+	base := node.DefaultConfig().Consensus
+	g, err := topology.Build(topology.Spec{Kind: topology.Random, Nodes: 16, Degree: 4, Seed: 1})
+	require.NoError(t, err)
+	span := g.Span(3)
+	require.Greater(t, span, 1, "the test wants producers more than one hop apart in the graph")
+
+	tm, r := chooseRaftTimers(base, true, g, 3, true)
+	require.Equal(t, raftTimersResult{HeartbeatMs: 800, ElectionMs: 800, LeaseMs: 800, Hops: 1, QueueMs: 100}, r,
+		"seeds + 100 Mbit/s: one hop through four 100 ms queues, twice")
+	require.Equal(t, 800*time.Millisecond, tm.Heartbeat)
+
+	_, r = chooseRaftTimers(base, true, g, 3, false)
+	require.Equal(t, int64(100), r.HeartbeatMs, "seeds, unshaped: the one-hop defaults")
+	_, r = chooseRaftTimers(base, false, g, 3, false)
+	require.Equal(t, span, r.Hops, "static topology: the producers' span")
+	require.Equal(t, int64(100*cft.HopScale(span)), r.HeartbeatMs)
+
+	require.Equal(t, 2<<20, blockTarget(1<<20), "twice the payload")
+	require.Equal(t, node.DefaultConfig().Consensus.BlockTargetBytes, blockTarget(0))
 }

@@ -41,3 +41,31 @@ func HopTimers(oneHop Timers, hops int) Timers {
 	s := time.Duration(HopScale(hops))
 	return Timers{Heartbeat: oneHop.Heartbeat * s, Election: oneHop.Election * s, Lease: oneHop.Lease * s}
 }
+
+// QueueTimers are the raft timers for producers hops apart whose every
+// hop crosses FIFO queues holding up to queue each (a shaped access link:
+// tc tbf's own queue, the sender's upload and the receiver's download): at
+// least oneHop scaled by HopTimers, and a heartbeat timeout of twice the
+// worst round trip through full queues (hops × 4 × queue: two queues each
+// way per hop). 0 queue: HopTimers.
+//
+// Why twice the round trip: the message transport gives a heartbeat RPC
+// Heartbeat/2 to come back (MsgTimeouts), and a heartbeat answered later
+// is dropped as stale and never counts as contact. When block packets fill
+// the queues, a round trip takes up to the worst case; if Heartbeat/2 is
+// shorter, every heartbeat fails and the leader hears its followers only
+// through the answers to its block entries, one per block interval —
+// longer than the lease at 500 ms blocks, so the leader steps down while
+// every node is up (docs/benchmarks.md, "Issue 19: leader churn and block
+// budget (session 11)"). Election and lease follow the heartbeat, as in
+// HopTimers.
+func QueueTimers(oneHop Timers, hops int, queue time.Duration) Timers {
+	t := HopTimers(oneHop, hops)
+	hb := 2 * time.Duration(max(hops, 1)) * 4 * queue
+	if t.Heartbeat >= hb {
+		return t
+	}
+	s := float64(hb) / float64(t.Heartbeat)
+	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) * s).Round(time.Millisecond) }
+	return Timers{Heartbeat: hb, Election: max(scale(t.Election), hb), Lease: min(scale(t.Lease), hb)}
+}

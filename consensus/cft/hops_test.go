@@ -33,3 +33,29 @@ func TestHopTimersProperties(t *testing.T) {
 	}
 	require.NoError(t, quick.Check(f, nil))
 }
+
+// Shaped links: the heartbeat covers twice the worst round trip through
+// full queues (4 per hop), the other timers keep their ratio to it; a
+// queue the hop rule already covers changes nothing.
+func TestQueueTimersCoverTheQueuedRoundTrip(t *testing.T) {
+	const ms = time.Millisecond
+	lan := Timers{Heartbeat: 100 * ms, Election: 100 * ms, Lease: 100 * ms}
+	for _, c := range []struct {
+		name  string
+		one   Timers
+		hops  int
+		queue time.Duration
+		want  Timers
+	}{
+		{"unshaped: the hop rule", lan, 2, 0, HopTimers(lan, 2)},
+		{"testnet --seeds, 100 ms tbf queues: one hop, 4 queues, twice", lan, 1, 100 * ms, Timers{800 * ms, 800 * ms, 800 * ms}},
+		{"two hops", lan, 2, 100 * ms, Timers{1600 * ms, 1600 * ms, 1600 * ms}},
+		{"ratios kept", Timers{100 * ms, 200 * ms, 50 * ms}, 1, 100 * ms, Timers{800 * ms, 1600 * ms, 400 * ms}},
+		{"short queues: the hop rule is longer", lan, 3, 10 * ms, HopTimers(lan, 3)},
+		{"0 hops counts as one", lan, 0, 100 * ms, Timers{800 * ms, 800 * ms, 800 * ms}},
+	} {
+		got := QueueTimers(c.one, c.hops, c.queue)
+		require.Equal(t, c.want, got, c.name)
+		require.GreaterOrEqual(t, got.Heartbeat/2, time.Duration(max(c.hops, 1))*4*c.queue, "%s: a heartbeat outlives the queued round trip", c.name)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Prefix starts the name of every namespace and interface this package
@@ -187,6 +188,12 @@ func (h *Host) Command(name string, args ...string) *exec.Cmd {
 // veth ends, as ShapeWith(rate, false) does.
 func (h *Host) Shape(rate string) error { return h.ShapeWith(rate, false) }
 
+// ShapeQueue is how long a packet may wait in the queue behind a shaped
+// veth end's token bucket (tbf's latency): a message crossing one shaped
+// hop passes two such queues (the sender's upload, the receiver's
+// download), a round trip four.
+const ShapeQueue = 100 * time.Millisecond
+
 // ShapeWith limits the host's upload and download each to rate with a
 // token bucket (tbf) on both veth ends. The bucket holds 10 ms at the rate
 // (at least 64 KiB), so a burst is a few packets and a long transfer runs
@@ -208,7 +215,7 @@ func (h *Host) ShapeWith(rate string, prio bool) error {
 		return err
 	}
 	burst := max(bps/8/100, 64<<10)
-	tbf := []string{"root", "handle", "1:", "tbf", "rate", rate, "burst", strconv.FormatUint(burst, 10), "latency", "100ms"}
+	tbf := []string{"root", "handle", "1:", "tbf", "rate", rate, "burst", strconv.FormatUint(burst, 10), "latency", ShapeQueue.String()}
 	// pfifo_fast's bands hold txqueuelen packets each: 100 ms of
 	// 1,500-byte packets at the rate (more bytes with GSO super-packets).
 	qlen := strconv.FormatUint(max(bps/10/8/1500, 16), 10)
