@@ -61,8 +61,7 @@ func (n *Node) buildCert(term uint64, parent block.ID, now time.Time, cert []byt
 	if err != nil {
 		return nil, err
 	}
-	// What every peer's decoder accepts (blockLimits) and this producer's
-	// target: the rest stays queued, in order (txpool.Budget says why).
+	// Every peer decoder's limit and this producer's target (txpool.Budget).
 	lim := n.blockLimits()
 	bud := txpool.Budget{MaxBlockBytes: lim.MaxBlockBytes, TargetBytes: n.cfg.Consensus.BlockTargetBytes, MaxTxs: min(n.cfg.Consensus.MaxBlockTxs, lim.MaxTxs)}
 	used := 0
