@@ -43,6 +43,7 @@ func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions,
 		load.run(runCtx, uint64(time.Now().UnixNano()))
 	}()
 	payload := newPayloadLoad(o.ns.blockSize, o.blockInterval, net.clients(30*time.Second), net.producers())
+	payload.retry = payloadRetry(o.blockInterval, net.timers.Heartbeat)
 	payloadDone := make(chan struct{})
 	go func() {
 		defer close(payloadDone)

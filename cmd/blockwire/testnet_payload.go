@@ -27,6 +27,7 @@ import (
 type payloadLoad struct {
 	size      int
 	interval  time.Duration
+	retry     time.Duration // the wait before a resend (payloadRetry)
 	clients   []*adminClient
 	producers []int
 
@@ -49,7 +50,7 @@ const payloadChunk = 60000
 const payloadTxBytes = 4 * payloadChunk
 
 func newPayloadLoad(size int, interval time.Duration, clients []*adminClient, producers []int) *payloadLoad {
-	l := &payloadLoad{size: size, interval: interval, clients: clients, producers: producers, reasons: map[string]uint64{}}
+	l := &payloadLoad{size: size, interval: interval, retry: interval / 2, clients: clients, producers: producers, reasons: map[string]uint64{}}
 	if len(producers) > 0 {
 		l.leader.Store(int64(producers[0]))
 	}
@@ -118,11 +119,21 @@ func payloadTxs(body string, i int) []map[string]string {
 
 // payloadAttempts is how often a payload transaction is posted before it
 // counts as failed. A post that meets an election, or a node that has just
-// lost the lead, goes again to whoever leads half an interval later (asked
+// lost the lead, goes again to whoever leads payloadRetry later (asked
 // then), with
 // the same bytes: producers deduplicate by hash, so a resend is safe even
 // after an unknown outcome (docs/operations.md), as any client would do.
 const payloadAttempts = 3
+
+// payloadRetry is the wait before a payload resend: half a block interval,
+// or the raft heartbeat timeout if longer. Followers notice a dead or
+// silent leader after 1–2 heartbeat timeouts, so the three posts span an
+// election; at half an interval (250 ms) all three fell inside one once
+// the shaped testnet's timers grew to 800 ms (session 11: payload posts
+// failing "no-producer"/"unreachable" doubled at 8 nodes).
+func payloadRetry(interval, heartbeat time.Duration) time.Duration {
+	return max(interval/2, heartbeat)
+}
 
 // submit posts one payload transaction, counting it, its resends and, if
 // every attempt fails, the failure; payload_errors counts every failed
@@ -135,7 +146,7 @@ func (l *payloadLoad) submit(ctx context.Context, set map[string]string) {
 			case <-ctx.Done():
 				l.failed.Add(1)
 				return
-			case <-time.After(l.interval / 2):
+			case <-time.After(l.retry):
 			}
 			l.findLeader(ctx)
 			l.resent.Add(1)

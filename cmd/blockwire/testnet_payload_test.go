@@ -119,3 +119,13 @@ func TestPayloadFailsAfterEveryAttempt(t *testing.T) {
 	require.EqualValues(t, payloadAttempts-1, l.resent.Load())
 	require.EqualValues(t, payloadAttempts, f.posts.Load())
 }
+
+// A resend waits half an interval, or a raft heartbeat timeout when that
+// is longer, so three posts span an election (followers notice a silent
+// leader after 1–2 heartbeat timeouts).
+func TestPayloadRetrySpansAnElection(t *testing.T) {
+	ms := time.Millisecond
+	require.Equal(t, 250*ms, payloadRetry(500*ms, 100*ms), "LAN timers: half an interval")
+	require.Equal(t, 800*ms, payloadRetry(500*ms, 800*ms), "shaped testnet: the heartbeat timeout")
+	require.GreaterOrEqual(t, (payloadAttempts-1)*payloadRetry(500*ms, 800*ms), 2*800*ms, "the posts span two heartbeat timeouts")
+}
