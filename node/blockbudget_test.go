@@ -13,9 +13,6 @@ import (
 	"github.com/blockwire/blockwire/chain"
 )
 
-// defaultProducedBlockBytes is consensus.max_block_bytes's default.
-const defaultProducedBlockBytes = 4 << 20
-
 // Issue 19 (session 11): a leader that could not produce for 14 s (its
 // parent's body was still on its way) put its whole backlog, 261
 // transactions, into one 29 MB block. Over 100 Mbit/s links that block
@@ -50,7 +47,7 @@ func TestABacklogIsSpreadOverBlocksOfBoundedSize(t *testing.T) {
 		for h := from + 1; h <= to; h++ {
 			b, err := n.BlockAt(context.Background(), h)
 			require.NoError(t, err)
-			require.LessOrEqual(t, b.EncodedSize(), defaultProducedBlockBytes, "block %d: %d transactions", h, len(b.Txs))
+			require.LessOrEqual(t, b.EncodedSize(), DefaultConfig().Consensus.MaxBlockBytes, "block %d: %d transactions", h, len(b.Txs))
 			total += len(b.Txs)
 			if len(b.Txs) > 0 {
 				blocks++
@@ -58,6 +55,43 @@ func TestABacklogIsSpreadOverBlocksOfBoundedSize(t *testing.T) {
 		}
 		require.Equal(t, txs, total)
 		require.GreaterOrEqual(t, blocks, 2, "7.2 MB of backlog in one block")
+	})
+}
+
+// A transaction larger than the producer's budget (but within what every
+// node accepts) is not stranded: it goes alone in its block.
+func TestATransactionAboveTheBlockBudgetGoesAlone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const budget = 100000
+		tn := newTestNet(t, EngineSolo, 1, 0)
+		tn.tweak = map[int]func(*Config){0: func(c *Config) { c.Consensus.MaxBlockBytes = budget }}
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(2, 5*time.Second)
+		n := tn.specs[0].n
+		head, _ := n.Head()
+		from := head.Height
+		sizes := []int{240000, 30000, 30000, 30000, 30000}
+		var wg sync.WaitGroup
+		for i, size := range sizes {
+			wg.Go(func() {
+				r, err := n.Submit(context.Background(), kvTxOfSizeKeyed(t, size, i))
+				require.NoError(t, err)
+				require.Equal(t, TxIncluded, r.State)
+			})
+		}
+		wg.Wait()
+		head, _ = n.Head()
+		var total int
+		for h := from + 1; h <= head.Height; h++ {
+			b, err := n.BlockAt(context.Background(), h)
+			require.NoError(t, err)
+			if len(b.Txs) > 1 {
+				require.LessOrEqual(t, b.EncodedSize(), budget, "block %d: %d transactions", h, len(b.Txs))
+			}
+			total += len(b.Txs)
+		}
+		require.Equal(t, len(sizes), total)
 	})
 }
 

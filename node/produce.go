@@ -63,14 +63,23 @@ func (n *Node) buildCert(term uint64, parent block.ID, now time.Time, cert []byt
 	// What every peer's decoder accepts (blockLimits): the encoding's fixed
 	// part (version, header, signature, counts) is under 512 bytes, and
 	// each transaction costs its length plus a varint of at most 8.
+	// The producer's own budget (consensus.max_block_bytes) is smaller:
+	// a backlog goes over several blocks (issue 19: one 29 MB block held
+	// a network a minute behind its producer), but a transaction above it
+	// goes alone rather than never.
 	lim := n.blockLimits()
-	budget := lim.MaxBlockBytes - 512
+	accepted := lim.MaxBlockBytes - 512
+	budget := min(n.cfg.Consensus.MaxBlockBytes, lim.MaxBlockBytes) - 512
 	below := n.chain.HeadID().Height()
 	if !parent.IsZero() {
 		below = parent.Height()
 	}
 	for b.Len() < min(n.cfg.Consensus.MaxBlockTxs, lim.MaxTxs) {
-		tx, hash, ok := lp.pool.Peek(budget)
+		room := budget
+		if b.Len() == 0 {
+			room = max(budget, accepted)
+		}
+		tx, hash, ok := lp.pool.Peek(room)
 		if !ok {
 			break
 		}

@@ -139,6 +139,13 @@ type ConsensusConfig struct {
 	LeaderLeaseTimeout Duration `toml:"leader_lease_timeout"`
 	// MaxBlockTxs bounds the transactions in one produced block.
 	MaxBlockTxs int `toml:"max_block_txs"`
+	// MaxBlockBytes bounds the encoding of one produced block (and
+	// p2p.max_block_bytes, what every node accepts, bounds it too). A leader that could
+	// not produce for a while (issue 19: 14 s, its parent still on its
+	// way) would otherwise put its whole backlog into one block (29 MB),
+	// which every hop then carries before any later block: a transaction
+	// larger than the budget still goes, alone in its block.
+	MaxBlockBytes int `toml:"max_block_bytes"`
 	// SubmitAckTimeout bounds the wait for a producer to accept a submitted
 	// transaction (≥ 100ms); past it the submit fails with "producer did
 	// not answer in time". Raise it for loaded or distant producers.
@@ -225,6 +232,7 @@ func DefaultConfig() Config {
 			ElectionTimeout:    Duration{100 * time.Millisecond},
 			LeaderLeaseTimeout: Duration{100 * time.Millisecond}, // = heartbeat: cft.Config says why
 			MaxBlockTxs:        10000,
+			MaxBlockBytes:      4 << 20,
 			SubmitAckTimeout:   Duration{5 * time.Second},
 		},
 		Admin:  AdminConfig{Listen: "127.0.0.1:9100", Pprof: true, ReadyMaxHeadAge: Duration{10 * time.Second}},
@@ -366,6 +374,8 @@ func (c *Config) Validate() error {
 		return bad("consensus.block_interval", "%v, want ≥ 10ms", c.Consensus.BlockInterval)
 	case c.Consensus.MaxBlockTxs < 1:
 		return bad("consensus.max_block_txs", "%d, want ≥ 1", c.Consensus.MaxBlockTxs)
+	case c.Consensus.MaxBlockBytes < 1<<10:
+		return bad("consensus.max_block_bytes", "%d, want ≥ 1 KiB", c.Consensus.MaxBlockBytes)
 	case c.Consensus.SubmitAckTimeout.Duration < 100*time.Millisecond:
 		return bad("consensus.submit_ack_timeout", "%v, want ≥ 100ms", c.Consensus.SubmitAckTimeout)
 	case c.Consensus.BFTLeaderTimeout.Duration != 0 && c.Consensus.BFTLeaderTimeout.Duration <= c.Consensus.BlockInterval.Duration:

@@ -79,6 +79,11 @@ heartbeat_timeout = {{printf "%q" .Consensus.HeartbeatTimeout.String}}
 election_timeout = {{printf "%q" .Consensus.ElectionTimeout.String}}
 leader_lease_timeout = {{printf "%q" .Consensus.LeaderLeaseTimeout.String}}
 max_block_txs = {{.Consensus.MaxBlockTxs}}
+# Largest block this producer makes (>= 1 KiB; p2p.max_block_bytes bounds it
+# too): a backlog after
+# a leader change is spread over several blocks instead of one that every
+# hop must carry before the next. A larger transaction goes alone.
+max_block_bytes = {{.Consensus.MaxBlockBytes}}
 # How long a submitted transaction may wait for a producer to accept it
 # before the submit fails with "producer-timeout" (>= 100ms).
 submit_ack_timeout = {{printf "%q" .Consensus.SubmitAckTimeout.String}}
