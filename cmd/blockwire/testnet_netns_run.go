@@ -92,6 +92,7 @@ func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions,
 	}
 	hist := checkHistory(context.Background(), clients, last, load.acked())
 	nr.LostCommittedTx, nr.DupCommittedTx, nr.CommittedChecked = hist.lost, hist.duplicated, hist.checked
+	nr.BehindCommittedTx = hist.behind
 	nr.DivergentHeights, nr.HeightsCompared = hist.divergent, hist.compared
 	res.Problems = append(res.Problems, hist.problems...)
 	nr.propagationFigures = measurePropagation(context.Background(), clients, first, last, len(net.procs), o.ns.blockSize,
