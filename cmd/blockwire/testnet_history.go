@@ -20,10 +20,10 @@ type historyResult struct {
 	// behind counts acknowledged transactions above some node's
 	// irreversible height: that node is behind (the recovery checks say
 	// so), and whether it lost them cannot be told yet.
-	behind int
-	divergent                 int
-	compared                  uint64
-	problems                  []string
+	behind    int
+	divergent int
+	compared  uint64
+	problems  []string
 }
 
 // nodeHistory is one node's irreversible chain: block ids by height and
