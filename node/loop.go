@@ -61,8 +61,10 @@ type loopState struct {
 	handoffDelay time.Duration
 	// handoff paces and reports a hand-off (handoff.go).
 	handoff handoffState
-	// sync is the operator's sync signal (syncsignal.go).
-	sync *syncstate.Tracker
+	// sync is the operator's sync signal (syncsignal.go); stallCheckAt
+	// is when logStall looks at it next.
+	sync         *syncstate.Tracker
+	stallCheckAt time.Time
 	// watched are the transactions local submitters wait for (watchedTx),
 	// swept at watchAt; watchTerm is the head's term they were last sent
 	// in.
@@ -99,6 +101,7 @@ func newLoopState(n *Node) *loopState {
 	lp.relays, _ = relay.New[route.NodeID, *outSubmit](relay.DefaultConfig()) // valid
 	lp.handoff.pacer, _ = relay.NewPacer(n.o.limits.Handoff, time.Now())
 	lp.sync = n.newSyncTracker()
+	lp.stallCheckAt = time.Now().Add(stallCheckEvery)
 	if n.solo {
 		lp.nextProduce = time.Now().Add(n.cfg.Consensus.BlockInterval.Duration)
 	}
@@ -182,6 +185,7 @@ func (n *Node) armTimer() {
 	earlier(lp.nextProduce)
 	earlier(lp.handoffAt)
 	earlier(lp.watchAt)
+	earlier(lp.stallCheckAt)
 	earlier(lp.relays.Deadline())
 	if next.IsZero() {
 		next = time.Now().Add(time.Hour)
@@ -204,6 +208,7 @@ func (n *Node) onTimer(now time.Time) {
 	n.expireSubmits(now)
 	n.resend(now)
 	n.sweepWatched(now)
+	n.logStall(now)
 }
 
 // post hands an input to the loop, waiting while its buffer is full (which

@@ -65,3 +65,38 @@ const (
 	stallBlocks = 20
 	minStall    = 5 * time.Second
 )
+
+// stallCheckEvery is how often a node checks whether it follows, and at
+// most how often it logs that it does not.
+const stallCheckEvery = 5 * time.Second
+
+// logStall says, at info and at most every stallCheckEvery, that this node
+// is not following (the sync signal is stalled: our head stood still with a
+// verified peer head above it), naming the peer with the highest verified
+// head, its head and what it sent us so far: successive lines show whether
+// its bodies still arrive, slowly (issue 19: a 29 MB block took a minute),
+// or not at all.
+func (n *Node) logStall(now time.Time) {
+	lp := n.lp
+	if now.Before(lp.stallCheckAt) {
+		return
+	}
+	lp.stallCheckAt = now.Add(stallCheckEvery)
+	var best *peerState
+	var bestH uint64
+	for _, p := range lp.peers {
+		if h := n.verifiedHeight(p); best == nil || h > bestH {
+			best, bestH = p, h
+		}
+	}
+	if best == nil || lp.sync.State(now, bestH) != syncstate.Stalled {
+		return
+	}
+	c, st := best.conn, best.conn.Stats()
+	n.syncLog.Info().Stringer("head", n.chain.HeadID()).Stringer("irreversible", n.chain.IrreversibleID()).
+		Str("peer", best.id.String()).Uint64("peer_verified_height", bestH).Stringer("peer_head", c.PeerHead()).
+		Stringer("peer_irreversible", c.PeerIrreversible()).Stringer("last_sent", c.LastSent()).
+		Uint64("blocks_from_peer", st.BlocksReceived).Uint64("block_bytes_from_peer", st.BlockBytesReceived).
+		Uint64("duplicates_from_peer", st.Duplicates).
+		Msg("not following: a peer's verified head is above ours and ours stands still")
+}

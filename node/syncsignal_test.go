@@ -1,13 +1,17 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/binary"
+	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/blockwire/blockwire/blocksync"
@@ -62,6 +66,8 @@ func TestSpoofedHeadsDoNotFlipTheSyncSignal(t *testing.T) {
 func TestANodeThatStopsFollowingIsReportedStalled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tn := newTestNet(t, EngineSolo, 1, 1)
+		logs := &lockedBuffer{}
+		tn.options = map[int][]Option{1: {WithLogger(zerolog.New(logs).Level(zerolog.InfoLevel))}}
 		tn.startAll()
 		defer tn.stopAll()
 		tn.irreversibleAtLeast(3, 5*time.Second)
@@ -69,7 +75,31 @@ func TestANodeThatStopsFollowingIsReportedStalled(t *testing.T) {
 		require.NoError(t, prod.SetPeerMode(context.Background(), full.ID(), link.ModeOff))
 		waitFor(t, 3*time.Second, "catching_up", func() bool { return full.Status().Sync == "catching_up" })
 		waitFor(t, 10*time.Second, "stalled", func() bool { return full.Status().Sync == "stalled" })
+		// The operator reads why in the log (issue 19): which peer is
+		// ahead, and its head.
+		waitFor(t, 2*stallCheckEvery, "a 'not following' log line", func() bool {
+			out := logs.String()
+			return strings.Contains(out, "not following") && strings.Contains(out, prod.ID().String()) && strings.Contains(out, `"peer_head"`)
+		})
 		require.NoError(t, prod.SetPeerMode(context.Background(), full.ID(), link.ModeActive))
 		waitFor(t, 10*time.Second, "synced again", func() bool { return full.Status().Sync == "synced" })
 	})
+}
+
+// lockedBuffer is a log sink the test reads while the node writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

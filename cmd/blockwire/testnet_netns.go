@@ -76,14 +76,18 @@ type NetnsResult struct {
 	propagationFigures
 	// Perturbations and the history check (testnet_perturb.go,
 	// testnet_history.go).
-	Perturbations    []perturbResult `json:"perturbations,omitempty"`
-	LostCommittedTx  int             `json:"lost_committed_tx"`
-	DupCommittedTx   int             `json:"duplicate_committed_tx"`
-	CommittedChecked int             `json:"committed_tx_checked"`
-	DivergentHeights int             `json:"divergent_heights"`
-	HeightsCompared  uint64          `json:"heights_compared"`
-	PayloadSubmitted uint64          `json:"payload_submitted"`
-	PayloadFailed    uint64          `json:"payload_failed"`
+	Perturbations   []perturbResult `json:"perturbations,omitempty"`
+	LostCommittedTx int             `json:"lost_committed_tx"`
+	// BehindCommittedTx counts acknowledged transactions above some
+	// node's final irreversible height (that node is behind; a problem
+	// says which): not lost, not checked there.
+	BehindCommittedTx int    `json:"behind_committed_tx"`
+	DupCommittedTx    int    `json:"duplicate_committed_tx"`
+	CommittedChecked  int    `json:"committed_tx_checked"`
+	DivergentHeights  int    `json:"divergent_heights"`
+	HeightsCompared   uint64 `json:"heights_compared"`
+	PayloadSubmitted  uint64 `json:"payload_submitted"`
+	PayloadFailed     uint64 `json:"payload_failed"`
 	// PayloadResent counts posts after a failed one: a payload transaction
 	// is sent again (the same bytes) to whoever leads then, up to three
 	// posts; payload_failed counts those whose every post failed.
@@ -387,8 +391,8 @@ func printNetnsSummary(w io.Writer, r *NetnsResult) {
 	for _, p := range r.Perturbations {
 		fmt.Fprintf(w, "perturbation\t%s: at %.1f s, healed %.1f s, irreversibility resumed in %.0f ms, caught up in %.0f ms %s\n", p.Spec, p.AtS, p.HealedS, p.RecoveryMs, p.CaughtUpMs, p.Error)
 	}
-	fmt.Fprintf(w, "history\t%d acknowledged tx checked, %d lost, %d duplicated; %d heights compared, %d divergent\n",
-		r.CommittedChecked, r.LostCommittedTx, r.DupCommittedTx, r.HeightsCompared, r.DivergentHeights)
+	fmt.Fprintf(w, "history\t%d acknowledged tx checked, %d lost, %d duplicated, %d above a lagging node's irreversible height; %d heights compared, %d divergent\n",
+		r.CommittedChecked, r.LostCommittedTx, r.DupCommittedTx, r.BehindCommittedTx, r.HeightsCompared, r.DivergentHeights)
 	if len(r.Leftovers) > 0 {
 		fmt.Fprintf(w, "LEFTOVERS\t%v\n", r.Leftovers)
 	}

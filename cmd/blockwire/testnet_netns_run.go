@@ -69,6 +69,7 @@ func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions,
 	<-pertDone
 	nr.Perturbations = pert.results()
 	last := view.sampleAnswered(context.Background(), 5)
+	net.dumpStacks(&res, last)
 
 	res.DurationS = elapsed.Seconds()
 	summarize(&res, first, atEnd, elapsed)
@@ -101,6 +102,7 @@ func (net *nsNet) run(ctx context.Context, cmd *cobra.Command, o testnetOptions,
 	}
 	hist := checkHistory(context.Background(), clients, last, load.acked())
 	nr.LostCommittedTx, nr.DupCommittedTx, nr.CommittedChecked = hist.lost, hist.duplicated, hist.checked
+	nr.BehindCommittedTx = hist.behind
 	nr.DivergentHeights, nr.HeightsCompared = hist.divergent, hist.compared
 	res.Problems = append(res.Problems, hist.problems...)
 	nr.propagationFigures = measurePropagation(context.Background(), clients, first, last, len(net.procs), o.ns.blockSize,
@@ -184,6 +186,27 @@ func (net *nsNet) checkPeers(res *testnetResult, last []nodeSample) {
 			nr.PeersReachedTarget = false
 			res.Problems = append(res.Problems, fmt.Sprintf("node%d has %d peers, its topology gives it %d", i, s.status.Peers, want))
 		}
+	}
+}
+
+// dumpStacks sends SIGQUIT to every running node that did not answer its
+// admin API in last: the Go runtime prints every goroutine's stack to the
+// node's stderr.log and exits, so a wedged node explains itself (issue 19:
+// a producer stopped answering at the end of a perturbation run and left
+// nothing to read).
+func (net *nsNet) dumpStacks(res *testnetResult, last []nodeSample) {
+	net.mu.Lock()
+	defer net.mu.Unlock()
+	for i, s := range last {
+		if s.err == nil || i >= len(net.procs) || net.procs[i] == nil || !net.procs[i].alive() {
+			continue
+		}
+		p := net.procs[i]
+		if err := p.cmd.Process.Signal(syscall.SIGQUIT); err != nil {
+			continue
+		}
+		res.Problems = append(res.Problems, fmt.Sprintf("%s did not answer its admin API after the run: sent it SIGQUIT; its goroutine stacks are in %s",
+			p.info.Name, filepath.Join(p.info.Dir, "stderr.log")))
 	}
 }
 
