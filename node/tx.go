@@ -220,7 +220,7 @@ func (n *Node) accept(h block.Hash, tx []byte) error {
 	// there). A rejection is not final: the same bytes may be valid now
 	// (a change refused earlier; an App whose answer depends on the
 	// state), so a rejected transaction is checked and queued again.
-	if r, ok := lp.txs.Get(h); ok && r.State != TxPending && r.State != TxRejected || lp.pool.Has(h) {
+	if n.inChain(h) || lp.pool.Has(h) {
 		return nil
 	}
 	if err := n.checkChange(tx); err != nil {
@@ -233,4 +233,11 @@ func (n *Node) accept(h block.Hash, tx []byte) error {
 	lp.txs.Retry(h)
 	n.stats.txAccepted.Add(1)
 	return nil
+}
+
+// inChain reports whether the transaction with hash h is in a block of
+// this node's best chain (included or irreversible).
+func (n *Node) inChain(h block.Hash) bool {
+	r, ok := n.lp.txs.Get(h)
+	return ok && (r.State == TxIncluded || r.State == TxIrreversible)
 }
