@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/chain/txpool"
@@ -124,10 +123,10 @@ func receiptResult(r TxReceipt) (TxReceipt, error) {
 	return r, nil
 }
 
+// unwait drops w on the loop without waiting for it: a cleanup, which
+// must run however busy the loop is (call would abandon it).
 func (n *Node) unwait(h block.Hash, w *txpool.Waiter) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_ = n.call(ctx, func() { n.lp.txs.Unwait(h, w) })
+	n.post(input{kind: inCall, fn: func() { n.lp.txs.Unwait(h, w) }})
 }
 
 // TxStatus returns what the node knows about a recent transaction.
