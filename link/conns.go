@@ -322,6 +322,7 @@ func (hst *Host) startSession(c network.Conn, bulk *bulkConn, streams [NumLanes]
 	if bulk != nil {
 		p.bulkKey = bulk.key
 		p.closeConn = func() { _ = c.Close(); bulk.close() }
+		p.mainClosed = c.IsClosed
 	}
 	s, err := hst.newSession(p)
 	if err != nil {

@@ -32,8 +32,11 @@ type sessionParams struct {
 	bulkKey   string // the bulk connection, named as key; empty: the bulk lanes share key's (bulkconn.go)
 	transport string
 	streams   [NumLanes]laneStream
-	closeConn func()          // closes the underlying connection
-	loss      func(Lane) bool // in-memory loss model; nil means none
+	closeConn func() // closes the underlying connection
+	// mainClosed reports whether the link's (main) connection is closed;
+	// nil when the bulk lanes share it (laneFailed, trim.go).
+	mainClosed func() bool
+	loss       func(Lane) bool // in-memory loss model; nil means none
 }
 
 // goAwayGrace bounds how long a closing link waits for the peer to read its
@@ -404,7 +407,7 @@ func (s *session) bulkLoop() {
 		}
 		err := s.writeOut(w)
 		if err != nil {
-			s.fail(writeError(err))
+			s.laneFailed(w.lane, writeError(err)) // trim.go
 			continue
 		}
 		s.wrote(w)
@@ -683,7 +686,7 @@ func (s *session) readFailed(l Lane, err error) {
 		s.fail(&Error{Reason: ReasonRemoteClose, Remote: true})
 		return
 	}
-	s.fail(transportError("read "+l.String(), err)) // trim.go
+	s.laneFailed(l, transportError("read "+l.String(), err)) // trim.go
 }
 
 // peerFault charges the peer and closes the link with the fault's reason

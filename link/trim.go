@@ -2,6 +2,7 @@ package link
 
 import (
 	"errors"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
 )
@@ -16,4 +17,28 @@ func transportError(detail string, err error) *Error {
 		return &Error{Reason: ReasonTrimmed, Remote: ce.Remote, Detail: detail, Err: err}
 	}
 	return &Error{Reason: ReasonTransport, Detail: detail, Err: err}
+}
+
+// laneFailed ends the session for lane l's failed stream with e, except
+// that a transport error on the bulk connection while the link's main
+// connection is closed leaves the reason to the main connection's lanes:
+// a connection manager trims the main connection (the only one it knows),
+// and the bulk connection then ends by the peer's teardown, a plain close
+// (code 0) that says nothing of why. The main connection's readers fail
+// at once with the trim's code; without the wait, whichever reader ran
+// first decided between trimmed and transport (CI:
+// TestTrimmedConnectionIsReportedAsTrimmed/quic, our own trim reported as
+// "read sync: connection closed (remote): code: 0x0"). The wait is
+// bounded by goAwayGrace in case the main lanes do not end the session.
+func (s *session) laneFailed(l Lane, e *Error) {
+	if e.Reason == ReasonTransport && l.bulk() && s.mainClosed != nil && s.mainClosed() {
+		t := time.NewTimer(goAwayGrace)
+		defer t.Stop()
+		select {
+		case <-s.closing:
+			return
+		case <-t.C:
+		}
+	}
+	s.fail(e)
 }

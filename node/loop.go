@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/blockwire/blockwire/blocksync"
@@ -223,28 +224,42 @@ func (n *Node) post(x input) bool {
 }
 
 // call runs fn on the loop goroutine and waits for it, for at most ctx.
+// It returns nil when fn ran and an error when fn did not and never will:
+// a caller that gives up (ctx ended, the node stopped) claims fn first,
+// so fn cannot run later and write the caller's variables while the
+// caller reads them (the race detector caught engineHost.Timestamp's
+// result written by a call its BFT runner had abandoned). Once the loop
+// claimed fn, the caller waits for it: fns are short.
 func (n *Node) call(ctx context.Context, fn func()) error {
 	if !n.started.Load() {
 		return ErrStopped
 	}
+	const pending, running, abandoned = 0, 1, 2
+	var state atomic.Int32
 	done := make(chan struct{})
-	if !n.post(input{kind: inCall, fn: func() { fn(); close(done) }}) {
+	run := func() {
+		if state.CompareAndSwap(pending, running) {
+			fn()
+			close(done)
+		}
+	}
+	if !n.post(input{kind: inCall, fn: run}) {
 		return ErrStopped
 	}
+	var err error
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		return ctx.Err()
+		err = ctx.Err()
 	case <-n.quit:
-		// The loop may have run fn just before exiting.
-		select {
-		case <-done:
-			return nil
-		default:
-			return ErrStopped
-		}
+		err = ErrStopped
 	}
+	if state.CompareAndSwap(pending, abandoned) {
+		return err
+	}
+	<-done // the loop claimed fn before we gave up
+	return nil
 }
 
 // link.Handler: forward into the loop.

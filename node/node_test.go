@@ -237,3 +237,27 @@ func TestCountersAggregateLinks(t *testing.T) {
 		t.Logf("full node: %d blocks, %d duplicate bodies", full.BlocksReceived, full.BodyDuplicates)
 	})
 }
+
+// A call whose caller gave up (its context ended while the loop was busy)
+// never runs: it would write the caller's results while the caller
+// returns them (the race detector caught engineHost.Timestamp in
+// TestBFTProducerSetChange4To5To4). One the loop already runs is waited
+// for.
+func TestAnAbandonedCallNeverRuns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTestNet(t, EngineSolo, 1, 0)
+		tn.startAll()
+		defer tn.stopAll()
+		n := tn.specs[0].n
+		busy, release := make(chan struct{}), make(chan struct{})
+		go func() { _ = n.call(context.Background(), func() { close(busy); <-release }) }()
+		<-busy
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		ran := false
+		require.ErrorIs(t, n.call(ctx, func() { ran = true }), context.DeadlineExceeded)
+		close(release)
+		require.NoError(t, n.call(context.Background(), func() {}))
+		require.False(t, ran, "the abandoned call ran after its caller returned")
+	})
+}

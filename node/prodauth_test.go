@@ -233,6 +233,56 @@ func TestUnauthorisedChangesAreRefusedAtEveryEntryPoint(t *testing.T) {
 	})
 }
 
+// A submit that reaches a producer again after its change was applied —
+// these very bytes, a re-send or a retry of the accepted submit whose
+// answer or block had not reached the submitter yet — is not a replay: the
+// change in the chain is this one. Every producer, leader or not, answers
+// it as the leader's accept does (taken: the submitter sees it in the
+// chain), and only other bytes at an applied nonce are refused as
+// replayed. Before, a follower checked the change against its state
+// alone and answered "replayed-change", and the waiting Submit failed for
+// a transaction in the chain (CI: TestUnauthorisedChangesAreRefusedAtEveryEntryPoint).
+func TestAnAppliedChangeSentAgainIsNotAReplay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		tn := newTestNet(t, EngineCFT, 3, 1)
+		tn.startAll()
+		defer tn.stopAll()
+		tn.irreversibleAtLeast(3, 10*time.Second)
+		var l int
+		waitFor(t, 5*time.Second, "a leader", func() bool { l = tn.leader(); return l >= 0 })
+		leader, full := tn.specs[l].n, tn.specs[3].n
+		follower := tn.specs[(l+1)%3].n
+		rm := tn.signedChange(prodset.OpRemove, tn.specs[(l+2)%3].n, 1, leader, follower)
+		r, err := full.Submit(ctx, rm)
+		require.NoError(t, err)
+		_, err = full.WaitTx(ctx, r.Hash, TxIrreversible)
+		require.NoError(t, err)
+		waitFor(t, 10*time.Second, "the change applied on every node", func() bool {
+			for _, n := range tn.running() {
+				if n.Consensus().NextChangeNonce != 2 {
+					return false
+				}
+			}
+			return true
+		})
+		for _, n := range []*Node{follower, leader} {
+			rep := tn.newRogue().relay(n, rm)
+			require.Equal(t, submit.Accepted, rep.Code, "the applied change relayed to %s: %s", n.cfg.Node.Name, rep.Detail)
+		}
+		for _, n := range tn.running() {
+			got, err := n.Submit(ctx, rm)
+			require.NoError(t, err, "Submit on %s", n.cfg.Node.Name)
+			require.Equal(t, TxIrreversible, got.State, "Submit on %s", n.cfg.Node.Name)
+		}
+		// Other bytes (a third signature) at the applied nonce: a replay.
+		replay := tn.signedChange(prodset.OpRemove, tn.specs[(l+2)%3].n, 1, leader, follower, tn.specs[(l+2)%3].n)
+		rep := tn.newRogue().relay(follower, replay)
+		require.Equal(t, submit.Rejected, rep.Code)
+		require.True(t, strings.HasPrefix(rep.Detail, string(prodset.ReasonReplayed)+": "), rep.Detail)
+	})
+}
+
 // Issue 12 item 4: the effective role is the producer set's, not the
 // config's. A full node a change added says "producer" (status and
 // Role) and, restarted with role = "producer" in its config, starts as a

@@ -139,6 +139,16 @@ func (n *Node) onSubmitted(d transport.Delivery) {
 			answer(&submit.Answer{Code: submit.Rejected, Detail: rejectDetail(err)})
 			return
 		}
+		if n.inChain(h) {
+			// Taken, as the leader's accept answers it: a change in
+			// this chain is not a replay of itself (its nonce is used,
+			// by these very bytes), and the submitter waits for the
+			// block it is in. This is a re-send or a retry whose first
+			// copy the leader took and built in while its answer or
+			// block was on the way.
+			answer(&submit.Answer{Code: submit.Accepted})
+			return
+		}
 		if err := n.verifyChange(tx); err != nil {
 			answer(&submit.Answer{Code: submit.Rejected, Detail: rejectDetail(err)})
 			return

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/blockwire/blockwire/chain/block"
 	"github.com/blockwire/blockwire/chain/txpool"
@@ -124,10 +123,10 @@ func receiptResult(r TxReceipt) (TxReceipt, error) {
 	return r, nil
 }
 
+// unwait drops w on the loop without waiting for it: a cleanup, which
+// must run however busy the loop is (call would abandon it).
 func (n *Node) unwait(h block.Hash, w *txpool.Waiter) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_ = n.call(ctx, func() { n.lp.txs.Unwait(h, w) })
+	n.post(input{kind: inCall, fn: func() { n.lp.txs.Unwait(h, w) }})
 }
 
 // TxStatus returns what the node knows about a recent transaction.
@@ -220,7 +219,7 @@ func (n *Node) accept(h block.Hash, tx []byte) error {
 	// there). A rejection is not final: the same bytes may be valid now
 	// (a change refused earlier; an App whose answer depends on the
 	// state), so a rejected transaction is checked and queued again.
-	if r, ok := lp.txs.Get(h); ok && r.State != TxPending && r.State != TxRejected || lp.pool.Has(h) {
+	if n.inChain(h) || lp.pool.Has(h) {
 		return nil
 	}
 	if err := n.checkChange(tx); err != nil {
@@ -233,4 +232,11 @@ func (n *Node) accept(h block.Hash, tx []byte) error {
 	lp.txs.Retry(h)
 	n.stats.txAccepted.Add(1)
 	return nil
+}
+
+// inChain reports whether the transaction with hash h is in a block of
+// this node's best chain (included or irreversible).
+func (n *Node) inChain(h block.Hash) bool {
+	r, ok := n.lp.txs.Get(h)
+	return ok && (r.State == TxIncluded || r.State == TxIrreversible)
 }
