@@ -145,7 +145,7 @@ func (hst *Host) start(key crypto.PrivKey) error {
 	opts := []libp2p.Option{
 		libp2p.Identity(key),
 		libp2p.ListenAddrStrings(hst.cfg.ListenAddrs...),
-		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
+		libp2p.Muxer(yamux.ID, muxerTransport(&hst.cfg.Conn)),
 		libp2p.ResourceManager(rm),
 		libp2p.ConnectionManager(cm),
 		libp2p.ConnectionGater(&gater{h: hst}),
