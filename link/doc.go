@@ -60,9 +60,10 @@
 // (bulkconn.go), so that no block byte ever sits in front of a vote in a
 // shared muxer send queue, TCP socket buffer or QUIC congestion window,
 // and a TCP link's bulk window (BulkConnWindow) can be raised for a WAN
-// without delaying votes. (Its default is 1 MiB, where the lane's system
-// calls per MiB match a raw libp2p stream's; a 4 MiB window made the
-// faster bulk flow take the CPU from votes on a loaded 2-vCPU host,
+// without delaying votes. (Its default is 128 KiB, growing within a
+// message up to BulkWindowMax; at 1 MiB the lane's system calls per MiB
+// match a raw libp2p stream's, but a larger window made the faster bulk
+// flow take the CPU from votes on a loaded 2-vCPU host, config.go and
 // docs/benchmarks.md.) Why a connection and not finer credit:
 // session 3 and branch link14 measured that on one connection the window
 // trades the vote's tail for throughput — 128 KiB kept the loaded p99 near

@@ -109,6 +109,10 @@ type frameReader struct {
 	full   io.Reader
 	lane   Lane
 	maxMsg int
+	// ctl holds a control frame's payload while the core reads it (the
+	// core copies what it keeps); an array on readFrame's stack escaped
+	// through io.ReadFull, an allocation per CREDIT frame.
+	ctl [maxControlPayload]byte
 }
 
 // bufferedFirst reads what br has buffered, then straight from the

@@ -145,6 +145,13 @@ func (hst *Host) start(key crypto.PrivKey) error {
 	opts := []libp2p.Option{
 		libp2p.Identity(key),
 		libp2p.ListenAddrStrings(hst.cfg.ListenAddrs...),
+		// yamux's own stream window (256 KiB, grown by yamux itself) is
+		// kept: a larger initial window (branch yamux14: twice the bulk
+		// window) measured neutral for the lanes, whose readers always
+		// drain the stream (same reads and writes per MiB, CPU per MiB
+		// within noise; docs/benchmarks.md, issue 14 session 11), and
+		// it applies to every stream of the host while yamux reserves
+		// only 256 KiB of it with the resource manager.
 		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
 		libp2p.ResourceManager(rm),
 		libp2p.ConnectionManager(cm),

@@ -68,6 +68,20 @@ type session struct {
 
 	inboxes [NumLanes]*inbox // bulk lanes only: the delivery queue (inbox.go)
 
+	// spaceWanted: a sender waits on space, so the next freed byte must
+	// close it (guarded by mu). Without a waiter, wrote leaves the channel
+	// alone: a new channel per written chunk was a third of a bulk lane's
+	// allocations.
+	spaceWanted bool
+	// deadline is the write deadline last set on each lane's stream,
+	// guarded as the stream's writes are: consMu for the consensus
+	// stream, the priority writer for routing, the bulk writer for blocks
+	// and sync (see write).
+	deadline [NumLanes]time.Time
+	// creditFrame is grantDirect's frame buffer (guarded by consMu): a
+	// local array passed to the stream's Write would be allocated per grant.
+	creditFrame [2 + 1 + 10]byte
+
 	wake     chan struct{}  // cap 1: a wake-up is pending or not, never more
 	wakeBulk chan struct{}  // the same for the bulk writer
 	closing  chan struct{}  // closed by fail
@@ -237,6 +251,7 @@ func (s *session) send(ctx context.Context, l Lane, msg []byte, wait bool) error
 			}
 		}
 		space := s.space
+		s.spaceWanted = true
 		s.mu.Unlock()
 		var retry <-chan time.Time // other links free the budget; poll it
 		if over {
@@ -446,12 +461,25 @@ func (s *session) tick(now time.Time) {
 	s.shedLog(r.shed)
 }
 
+// write writes b to lane l's stream within about timeout. The caller
+// holds the stream's write side (see session.deadline).
+//
+// The deadline is moved only when the one already set is more than
+// timeout/8 away from now+timeout, or later than it: each
+// SetWriteDeadline on a yamux stream arms a runtime timer (time.AfterFunc:
+// allocations and the timer heap's lock), once per 64 KiB chunk and per
+// credit frame, which the raw stream a lane is measured against never
+// pays (issue 14, session 11). A write is so given at least 7/8 of
+// timeout and never more than timeout.
 func (s *session) write(l Lane, b []byte, timeout time.Duration) error {
 	if len(b) == 0 {
 		return nil
 	}
 	st := s.streams[l]
-	_ = st.SetWriteDeadline(time.Now().Add(timeout)) // not all streams support deadlines
+	if want := time.Now().Add(timeout); want.Before(s.deadline[l]) || want.Sub(s.deadline[l]) > timeout/8 {
+		_ = st.SetWriteDeadline(want) // not all streams support deadlines
+		s.deadline[l] = want
+	}
 	_, err := st.Write(b)
 	return err
 }
@@ -466,9 +494,10 @@ func writeError(err error) *Error {
 // wrote accounts a completed write and frees queue space.
 func (s *session) wrote(w write) {
 	s.mu.Lock()
-	if s.core.wrote(w) {
+	if s.core.wrote(w) && s.spaceWanted {
 		close(s.space)
 		s.space = make(chan struct{})
+		s.spaceWanted = false
 	}
 	s.mu.Unlock()
 }
@@ -496,11 +525,11 @@ func (s *session) readFrame(fr *frameReader) error {
 	if typ == frameMsg {
 		return s.readMsg(fr, n, hdrLen)
 	}
-	var p [maxControlPayload]byte
-	if _, err := io.ReadFull(fr.full, p[:n]); err != nil {
+	p := fr.ctl[:n]
+	if _, err := io.ReadFull(fr.full, p); err != nil {
 		return err
 	}
-	return s.control(typ, p[:n])
+	return s.control(typ, p)
 }
 
 // readMsg reads a message whose size was already checked, accounting its
@@ -631,8 +660,7 @@ func (s *session) grantDirect(l Lane, g int64) bool {
 	if !ok {
 		return false
 	}
-	var frame [2 + 1 + 10]byte
-	if err := s.write(LaneConsensus, appendCredit(frame[:0], l, g), s.cfg.WriteTimeout); err != nil {
+	if err := s.write(LaneConsensus, appendCredit(s.creditFrame[:0], l, g), s.cfg.WriteTimeout); err != nil {
 		s.fail(writeError(err)) // takes mu only: lock order consMu, then mu
 	}
 	return true

@@ -37,6 +37,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -267,11 +268,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 func (p *pair) throughput(ctx context.Context, o Options, block []byte, r *Result) error {
 	var lane, raw []float64
 	for range o.Rounds {
+		runtime.GC()
 		d, err := p.laneOnce(ctx, block)
 		if err != nil {
 			return err
 		}
 		lane = append(lane, mibps(len(block), d))
+		runtime.GC()
 		d, err = p.rawOnce(ctx, block)
 		if err != nil {
 			return err

@@ -87,6 +87,11 @@ type P2PConfig struct {
 	// a connection of their own (the default); 0 keeps the link default.
 	// Raising it never delays votes, which travel on the other connection.
 	BulkConnWindow int `toml:"bulk_conn_window"`
+	// BulkWindowMax is how far that window may grow within a message
+	// while the peer drains it faster than link.ConnConfig.BulkTuneDelay
+	// (link.ConnConfig.BulkWindowMax); 0 keeps the link default, -1 turns
+	// the growth off.
+	BulkWindowMax int `toml:"bulk_window_max"`
 	// BulkLowPriority marks the bulk connection's TCP sockets DSCP CS1
 	// and SO_PRIORITY 2 so that hosts and routers that honour it send
 	// votes before queued block packets (link.ConnConfig.BulkLowPriority;
@@ -370,6 +375,8 @@ func (c *Config) Validate() error {
 		return bad("p2p.quic_bulk_window", "%d, want 0 (default) or 128 KiB .. %d", c.P2P.QUICBulkWindow, link.MaxBulkWindow)
 	case c.P2P.BulkConnWindow != 0 && (c.P2P.BulkConnWindow < 128<<10 || c.P2P.BulkConnWindow > link.MaxBulkWindow):
 		return bad("p2p.bulk_conn_window", "%d, want 0 (default) or 128 KiB .. %d", c.P2P.BulkConnWindow, link.MaxBulkWindow)
+	case c.P2P.BulkWindowMax != 0 && c.P2P.BulkWindowMax != -1 && (c.P2P.BulkWindowMax < 128<<10 || c.P2P.BulkWindowMax > link.MaxBulkWindow):
+		return bad("p2p.bulk_window_max", "%d, want 0 (default), -1 (no growth) or 128 KiB .. %d", c.P2P.BulkWindowMax, link.MaxBulkWindow)
 	case c.P2P.Relay != "" && c.P2P.Relay != RelayBlocksync && c.P2P.Relay != RelayGossipsub:
 		return bad("p2p.relay", "%q, want blocksync or gossipsub", c.P2P.Relay)
 	case c.P2P.TargetPeers < 0:

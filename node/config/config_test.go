@@ -18,6 +18,7 @@ func TestRenderedConfigLoadsBackToTheSameSettings(t *testing.T) {
 	cfg.Consensus.BlockInterval = Duration{20 * time.Millisecond}
 	cfg.Log.Components = map[string]string{"link": "debug"}
 	cfg.P2P.BulkWindow, cfg.P2P.QUICBulkWindow, cfg.P2P.BulkConnWindow = 4<<20, 8<<20, 2<<20
+	cfg.P2P.BulkWindowMax = 3 << 20
 	data, err := RenderConfig(cfg)
 	require.NoError(t, err)
 	dir := t.TempDir()
@@ -44,6 +45,8 @@ func TestAMalformedConfigNamesTheKeyAndTheProblem(t *testing.T) {
 		{"bulk window too small", "[p2p]\nbulk_window = 4096\n", "p2p.bulk_window", "want 0 (default) or 128 KiB", 0},
 		{"quic bulk window too large", "[p2p]\nquic_bulk_window = 1073741824\n", "p2p.quic_bulk_window", "want 0 (default) or 128 KiB", 0},
 		{"bulk conn window too small", "[p2p]\nbulk_conn_window = 65536\n", "p2p.bulk_conn_window", "want 0 (default) or 128 KiB", 0},
+		{"bulk window max too small", "[p2p]\nbulk_window_max = 65536\n", "p2p.bulk_window_max", "want 0 (default), -1 (no growth) or 128 KiB", 0},
+		{"bulk window max below -1", "[p2p]\nbulk_window_max = -2\n", "p2p.bulk_window_max", "want 0 (default), -1 (no growth) or 128 KiB", 0},
 		{"bft leader timeout below the block interval", "[consensus]\nblock_interval = \"500ms\"\nbft_leader_timeout = \"300ms\"\n", "consensus.bft_leader_timeout", "above block_interval 500ms", 0},
 		{"syntax", "[node\n", "", "", 2},
 	}
@@ -78,6 +81,25 @@ func TestBulkWindowsReachTheLinkConfig(t *testing.T) {
 	require.Equal(t, 6<<20, lc.Conn.BulkWindow)
 	require.Equal(t, 7<<20, lc.Conn.QUICBulkWindow)
 	require.Equal(t, 5<<20, lc.Conn.BulkConnWindow)
+}
+
+// p2p.bulk_window_max: 0 keeps the link's growth limit, a size sets it,
+// -1 turns the growth off (the link's BulkWindowMax 0).
+func TestBulkWindowMaxReachesTheLinkConfig(t *testing.T) {
+	for _, c := range []struct {
+		toml string
+		want int
+	}{
+		{"", link.DefaultConnConfig().BulkWindowMax},
+		{"[p2p]\nbulk_window_max = 4194304\n", 4 << 20},
+		{"[p2p]\nbulk_window_max = -1\n", 0},
+	} {
+		cfg, err := Parse([]byte(c.toml), "config.toml", t.TempDir())
+		require.NoError(t, err, c.toml)
+		lc, err := cfg.LinkConfig()
+		require.NoError(t, err, c.toml)
+		require.Equal(t, c.want, lc.Conn.BulkWindowMax, c.toml)
+	}
 }
 
 // p2p.bulk_low_priority is off by default (as in link) and a config file

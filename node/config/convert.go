@@ -27,6 +27,12 @@ func (c *Config) LinkConfig() (link.Config, error) {
 	if c.P2P.BulkConnWindow > 0 {
 		lc.Conn.BulkConnWindow = c.P2P.BulkConnWindow
 	}
+	switch {
+	case c.P2P.BulkWindowMax > 0:
+		lc.Conn.BulkWindowMax = c.P2P.BulkWindowMax
+	case c.P2P.BulkWindowMax == -1:
+		lc.Conn.BulkWindowMax = 0 // the link's "no tuning"
+	}
 	if err := lc.Validate(); err != nil {
 		return lc, &ConfigError{Key: "p2p", Problem: err.Error(), Err: err}
 	}

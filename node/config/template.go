@@ -45,6 +45,9 @@ quic_bulk_window = {{.P2P.QUICBulkWindow}}
 # TCP window of the blocks and sync lanes on their own connection (the
 # default; bulk_window is for links that could not dial it); 0 = default.
 bulk_conn_window = {{.P2P.BulkConnWindow}}
+# How far that window may grow within a block while the peer drains it
+# fast (a fast LAN); 0 = default (512 KiB), -1 = never grows.
+bulk_window_max = {{.P2P.BulkWindowMax}}
 # Mark the bulk connection's TCP sockets low priority (DSCP CS1, SO_PRIORITY
 # 2) so hosts and routers that honour it send votes first; false where the
 # network polices CS1.
