@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/blockwire/blockwire/chain"
-	"github.com/blockwire/blockwire/consensus/prodset"
 	"github.com/blockwire/blockwire/link"
 	"github.com/blockwire/blockwire/transport/submit"
 )
@@ -248,10 +247,4 @@ func kvTxOfSize(t *testing.T, size int) []byte {
 	}
 	t.Fatalf("no key-value transaction of %d bytes", size)
 	return nil
-}
-
-// The replay reason transport/submit settles on is the one prodset gives
-// (transport may not import consensus: the string is repeated there).
-func TestSubmitKnowsProdsetsReplayReason(t *testing.T) {
-	require.Equal(t, string(prodset.ReasonReplayed), submit.ReasonReplayed)
 }

@@ -51,23 +51,10 @@ const (
 // transaction.
 const ReasonMempoolFull = "mempool-full"
 
-// ReasonReplayed is the reason a leader gives for a producer-set change
-// whose nonce is applied already (consensus/prodset.ReasonReplayed).
-const ReasonReplayed = "replayed-change"
-
 // Settle decides what follows a finished submit, by who waits for it and
 // the code it finished with (detail: the answer's "reason: detail").
-//
-// A watched re-send refused as a replayed change is not refused for good:
-// a producer accepted this very transaction before (that is why it is
-// watched), so the change applied at its nonce is most likely this one,
-// in a block that has not reached this node yet. Recording the refusal
-// would answer the waiting Submit "rejected" for a transaction that is in
-// the chain; the re-send is retried instead until the block arrives (the
-// watch ends) or the attempt's budget runs out.
 func Settle(w Waiter, code Code, detail string) Outcome {
 	full := code == Rejected && strings.HasPrefix(detail, ReasonMempoolFull)
-	replayed := code == Rejected && strings.HasPrefix(detail, ReasonReplayed)
 	switch {
 	case w == Caller:
 		return Tell
@@ -75,8 +62,6 @@ func Settle(w Waiter, code Code, detail string) Outcome {
 		return Taken
 	case w == Nobody:
 		return Forget
-	case w == Watched && replayed:
-		return RetryOrGiveUp
 	case code == Rejected && !full:
 		return Refused
 	case w == Watched && full:
