@@ -699,16 +699,10 @@ func (s *session) readFailed(l Lane, err error) {
 		return // our own close ended the stream
 	default:
 	}
-	if errors.Is(err, io.EOF) && l != LaneConsensus {
+	if errors.Is(err, io.EOF) && l != LaneConsensus && s.closedWithin(goAwayGrace) {
 		// The peer half-closed; its GOAWAY, if any, arrives on the
-		// consensus stream, which decides the reason.
-		t := time.NewTimer(goAwayGrace)
-		defer t.Stop()
-		select {
-		case <-s.closing:
-			return
-		case <-t.C:
-		}
+		// consensus stream, which decided the reason.
+		return
 	}
 	if errors.Is(err, io.EOF) {
 		s.fail(&Error{Reason: ReasonRemoteClose, Remote: true})

@@ -31,14 +31,21 @@ func transportError(detail string, err error) *Error {
 // "read sync: connection closed (remote): code: 0x0"). The wait is
 // bounded by goAwayGrace in case the main lanes do not end the session.
 func (s *session) laneFailed(l Lane, e *Error) {
-	if e.Reason == ReasonTransport && l.bulk() && s.mainClosed != nil && s.mainClosed() {
-		t := time.NewTimer(goAwayGrace)
-		defer t.Stop()
-		select {
-		case <-s.closing:
-			return
-		case <-t.C:
-		}
+	if e.Reason == ReasonTransport && l.bulk() && s.mainClosed != nil && s.mainClosed() && s.closedWithin(goAwayGrace) {
+		return
 	}
 	s.fail(e)
+}
+
+// closedWithin waits up to d for the session to close (another lane
+// deciding its reason) and says whether it did.
+func (s *session) closedWithin(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-s.closing:
+		return true
+	case <-t.C:
+		return false
+	}
 }

@@ -230,21 +230,8 @@ func TestTransactionsAboveTheRoutedLimitAreRefusedByEveryNode(t *testing.T) {
 }
 
 // kvTxOfSize is a key-value transaction of exactly size bytes: values of
-// up to 60,000 bytes under keys big/0, big/1, …
+// up to 60,000 bytes under keys big/0/0, big/0/1, …
 func kvTxOfSize(t *testing.T, size int) []byte {
 	t.Helper()
-	var ops []chain.KVOp
-	for total := 0; total < size; total += 60000 {
-		ops = append(ops, chain.KVOp{Kind: chain.KVSet, Key: fmt.Appendf(nil, "big/%d", len(ops)), Value: make([]byte, 60000)})
-	}
-	last := &ops[len(ops)-1]
-	for range 4 { // the value's length prefix may shrink as the value does
-		tx := chain.AppendKVTx(nil, ops...)
-		if len(tx) == size {
-			return tx
-		}
-		last.Value = make([]byte, len(last.Value)-(len(tx)-size))
-	}
-	t.Fatalf("no key-value transaction of %d bytes", size)
-	return nil
+	return kvTxOfSizeKeyed(t, size, 0)
 }
