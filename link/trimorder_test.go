@@ -54,7 +54,8 @@ func TestBulkLaneErrorAfterATrimLeavesTheReasonToTheMainConnection(t *testing.T)
 		}
 		go s.readFailed(LaneConsensus, &network.ConnError{ErrorCode: network.ConnGarbageCollected})
 		<-s.Done()
-		e := s.Err().(*Error)
+		var e *Error
+		require.ErrorAs(t, s.Err(), &e)
 		require.Equal(t, ReasonTrimmed, e.Reason, "%v", e)
 		require.False(t, e.Remote)
 	})
