@@ -82,7 +82,8 @@ func TestCrashBetweenPersistAndSend(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 		for i := range 4 {
 			nd := c.nodes[i]
-			sent := c.chk.sentBy(nd.pub)
+			sent := make(chan int, 1)
+			nd.store.atCrash = func() { sent <- c.chk.sentBy(nd.pub) }
 			nd.store.crashOnVote.Store(true)
 			// The runner stops by itself at its next vote.
 			select {
@@ -92,7 +93,7 @@ func TestCrashBetweenPersistAndSend(t *testing.T) {
 			}
 			require.ErrorIs(t, nd.r.Err(), errCrash)
 			time.Sleep(50 * time.Millisecond)
-			require.Equal(t, sent, c.chk.sentBy(nd.pub), "node %d sent after its store failed", i)
+			require.Equal(t, <-sent, c.chk.sentBy(nd.pub), "node %d sent after its store failed", i)
 			c.crash(i)
 			c.start(i)
 			time.Sleep(300 * time.Millisecond)

@@ -416,6 +416,11 @@ type recStore struct {
 	// crashOnVote: the next Append holding a vote record syncs, then fails
 	// (the runner stops before sending: a crash between persist and send).
 	crashOnVote atomic.Bool
+	// atCrash, if set before crashOnVote, runs at the crash, in the
+	// runner's goroutine: what the node had sent by then is all it may
+	// ever send (a test reading that before setting crashOnVote raced the
+	// node's sends in between: CI saw 116 then 117).
+	atCrash func()
 }
 
 func recKey(k bft.RecordKind, view uint64, id block.ID) string {
@@ -434,6 +439,9 @@ func (s *recStore) Append(recs []bft.Record) error {
 	}
 	s.mu.Unlock()
 	if vote && s.crashOnVote.CompareAndSwap(true, false) {
+		if s.atCrash != nil {
+			s.atCrash()
+		}
 		return errCrash
 	}
 	return nil
