@@ -48,7 +48,8 @@ func newBenchLinkCmd() *cobra.Command {
   loaded_p50_us, loaded_p99_us  the same while blocks stream on the same link
   loaded_flood_mibps            the blocks lane's rate over those round trips
   hol_ratio                     loaded_p99 / idle_p99 (head-of-line blocking)
-  lane_mibps, raw_stream_mibps  blocks lane vs a bare libp2p stream, same connection
+  lane_mibps, raw_stream_mibps  blocks lane vs a bare libp2p stream on the link's
+                                connection (garbage collected before each transfer)
   throughput_ratio              lane_mibps / raw_stream_mibps
 then, unless --no-reference, plain libp2p streams (a bare echo stream; the
 flood is a bare stream writing blocks in 1 MiB writes) for reference:

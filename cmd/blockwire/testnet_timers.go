@@ -54,7 +54,7 @@ func setRaftTimers(c *node.ConsensusConfig, t cft.Timers) {
 // of blockSize bytes per block interval: twice it, so a backlog drains by
 // one payload per block while no block exceeds what a 100 Mbit/s producer
 // sends its ~3 children in a 500 ms interval (~6 MB up its link: 2 MiB
-// each at 1 MiB payloads). 0 without payload: the node's default.
+// each at 1 MiB payloads). Without payload: the node's default.
 func blockTarget(blockSize int) int {
 	if blockSize <= 0 {
 		return node.DefaultConfig().Consensus.BlockTargetBytes

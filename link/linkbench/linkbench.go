@@ -7,8 +7,13 @@
 //     blocks of BlockSize stream back to back on the blocks lane of the same
 //     link; hol_ratio = loaded p99 / idle p99 (target ≤ 2);
 //   - blocks-lane throughput (one BlockSize message, sent to delivered)
-//     against a bare libp2p stream on the same connection carrying the same
-//     bytes; throughput_ratio = lane / raw (target ≥ 0.8).
+//     against a bare libp2p stream on the link's (main) connection carrying
+//     the same bytes — the lane itself runs on the link's bulk connection
+//     when it has one; throughput_ratio = lane / raw (target ≥ 0.8). The
+//     garbage is collected before every transfer, so that both receive
+//     their BlockSize buffer from reused heap: left to chance, one side's
+//     buffer was fresh memory that page-faults in (~3× slower on a VM) and
+//     the ratio swung between ~0.3 and ~1 (issue 14, session 11).
 //
 // Then, unless Options.NoReference, reference figures for plain libp2p
 // streams (per phase, Pings round trips of PingSize bytes on a fresh bare
